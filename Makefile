@@ -1,0 +1,44 @@
+# tipsim: two commands for a newcomer (see README):
+#   make demo   set up everything and run the main job (a policy comparison and its dashboard)
+#   make test   set up everything and run the whole test suite
+# Both build .venv with a Python 3.12+ that tools/find_python.sh finds on its own.
+
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.tipsim-installed
+DEMO_OUT ?= results/demo
+
+.PHONY: demo test bench venv browser clean help
+
+help:
+	@echo "make demo   - set up and run the shipped policy comparison, then build its dashboard"
+	@echo "make test   - set up and run all tests"
+	@echo "make bench  - run the benchmark suite (benchmarks/results.json)"
+
+$(STAMP): pyproject.toml
+	@PY=$$(tools/find_python.sh) || exit 1; \
+	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		rm -rf $(VENV); echo "Creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV) || exit 1; \
+	fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's Chromium for the browser tests (Playwright drives /usr/bin/chromium; it never
+# downloads a browser of its own).
+browser:
+	@tools/ensure_chromium.sh
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/tipsim demo --out $(DEMO_OUT)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) results/demo

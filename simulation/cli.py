@@ -1,0 +1,47 @@
+"""The ``tipsim`` command.
+
+Each module in :mod:`simulation.commands` contributes subcommands through a
+``register(subparsers)`` function, so the command line grows with the package without one file
+that everybody edits. A :class:`~simulation.errors.UserError` is printed as one line on stderr
+(exit 1); anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from simulation import __version__
+from simulation import commands
+from simulation.errors import UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tipsim",
+        description="Policy-impact simulator of human-trafficking enforcement and victim support.",
+    )
+    parser.add_argument("--version", action="version", version=f"tipsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"simulation.commands.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as exc:
+        print(f"tipsim: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tipsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,331 @@
+"""One registry for every lever, behavioural parameter and outcome.
+
+The scenario schema, validation, ``tipsim levers``, the docs and the dashboard labels are all
+built from the tables below, so a name means the same thing everywhere.
+
+Levers are policy choices; parameters are uncertain facts about behaviour (MODEL.md keeps them
+apart). Monetary figures are in a generic currency unit ("CU", think of USD-equivalent); they
+are *assumptions* chosen to give plausible relative costs, not measured prices, unless a source
+is named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMS = ("sexual", "labour", "criminal")
+"""Forms of exploitation (UNODC GLOTIP 2022 reports these as the three main forms)."""
+
+ROLES = ("origin", "transit", "destination")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A policy lever: something a government or NGO can change."""
+
+    name: str
+    label: str
+    unit: str
+    default: Any
+    low: float | None
+    high: float | None
+    unit_cost: float
+    cost_basis: str
+    description: str
+    source: str = "assumption"
+    scope: str = "jurisdiction"  # "jurisdiction" or "pair"
+    kind: str = "float"  # "float", "int" or "forms"
+    scales: bool = False  # a capacity that `scale` multiplies with the population
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """An uncertain behavioural parameter, varied in sensitivity analysis."""
+
+    name: str
+    label: str
+    unit: str
+    default: float
+    low: float
+    high: float
+    description: str
+    source: str = "assumption"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A model outcome, reported per jurisdiction and for the region."""
+
+    name: str
+    label: str
+    unit: str
+    family: str  # "disruption", "victims", "rate", "cost"
+    kind: str  # "flow" (summed over the policy period), "stock" (mean), "ratio"
+    description: str
+    higher_is_better: bool | None = None
+    extra: dict = field(default_factory=dict)
+
+
+_J = "jurisdiction"
+_P = "pair"
+
+LEVERS: dict[str, Lever] = {
+    lever.name: lever
+    for lever in [
+        Lever("officers", "Anti-trafficking officers", "officers (FTE) at scale 1", 60, 0, 20000,
+              60_000, "per officer per year",
+              "Police officers working trafficking, vice and labour-exploitation cases.",
+              scales=True, kind="int"),
+        Lever("training", "Officers trained in victim identification", "share of officers",
+              0.25, 0, 1, 3_000, "per trained officer per year",
+              "Share of those officers trained to recognise victims (and not treat them as "
+              "offenders)."),
+        Lever("undercover", "Undercover capability", "0-1 capability", 0.1, 0, 1, 400_000,
+              "per unit of capability per year",
+              "Proactive undercover operations: opens cases without a victim's testimony."),
+        Lever("digital_forensics", "Digital forensics capability", "0-1 capability", 0.1, 0, 1,
+              300_000, "per unit of capability per year",
+              "Phone, online-advertising and communications analysis; raises evidence and "
+              "reaches transporters and leaders."),
+        Lever("financial_investigation", "Financial investigation capability", "0-1 capability",
+              0.05, 0, 1, 300_000, "per unit of capability per year",
+              "Follow-the-money investigation; reaches leaders and enables asset forfeiture."),
+        Lever("sentence_years", "Sentence on conviction", "years (mean)", 5.0, 0, 40, 35_000,
+              "per prisoner-year served",
+              "Mean prison sentence imposed on conviction; sentences vary around it.",
+              source="UNODC GLOTIP 2022 and national statutes commonly set 5-20 years; "
+                     "default is an assumption at the low end of what is imposed"),
+        Lever("asset_forfeiture", "Asset forfeiture", "share of assets", 0.1, 0, 1, 100_000,
+              "per unit per year",
+              "Share of a convicted network's assets confiscated (more with financial "
+              "investigation)."),
+        Lever("criminalisation", "Forms covered by law", "list of forms",
+              list(FORMS), None, None, 0, "legislation (no running cost)",
+              "Which forms of exploitation the criminal law covers; an uncovered form cannot be "
+              "convicted as trafficking.", kind="forms",
+              source="Palermo Protocol art. 3 (2000) defines all three; coverage varies"),
+        Lever("non_punishment", "Non-punishment provision", "0-1 implementation", 0.3, 0, 1,
+              20_000, "per unit per year",
+              "How fully victims are protected from prosecution or deportation for offences "
+              "committed under coercion.",
+              source="OSCE 2013 policy recommendations on non-punishment; strength assumption"),
+        Lever("victim_centred", "Victim-centred practice", "0-1 implementation", 0.3, 0, 1,
+              150_000, "per unit per year",
+              "Trauma-informed interviews, interpreters, reflection periods: raise trust."),
+        Lever("witness_protection", "Witness protection", "0-1 coverage", 0.2, 0, 1, 250_000,
+              "per unit per year",
+              "Protection against intimidation for victims who testify."),
+        Lever("shelter_places", "Shelter places", "places at scale 1", 20, 0, 100000, 20_000,
+              "per place per year", "Specialised shelter places for identified victims.",
+              scales=True, kind="int"),
+        Lever("reintegration", "Reintegration coverage", "share of supported victims", 0.3, 0, 1,
+              4_000, "per enrolled victim (programme cost, charged per unit of coverage "
+              "per expected enrolee)",
+              "Share of supported victims enrolled in a rehabilitation and reintegration "
+              "programme (education, work, housing, counselling)."),
+        Lever("ngo_outreach", "NGO outreach workers", "workers at scale 1", 10, 0, 10000, 30_000,
+              "per worker per year", "Outreach workers who find and refer victims.",
+              scales=True, kind="int"),
+        Lever("ngo_police_partnership", "NGO-police partnership", "0-1 strength", 0.2, 0, 1,
+              50_000, "per unit per year",
+              "Formal referral partnership: NGO information opens police cases; police "
+              "refer victims to NGOs."),
+        Lever("awareness", "Prevention and awareness", "0-1 coverage", 0.2, 0, 1, 400_000,
+              "per unit per year",
+              "Campaigns and hotlines in at-risk communities: lower recruitment, raise "
+              "self-referral."),
+        Lever("labour_inspections", "Labour inspectors", "inspectors at scale 1", 20, 0, 20000,
+              45_000, "per inspector per year",
+              "Labour and border inspectors who can recognise victims at work sites and "
+              "crossings.", scales=True, kind="int"),
+        Lever("specialised_prosecution", "Specialised prosecution", "0-1 coverage", 0.2, 0, 1,
+              200_000, "per unit per year",
+              "Prosecutors and judges specialised in trafficking cases: raise conviction odds."),
+        Lever("anti_corruption", "Anti-corruption", "0-1 effort", 0.2, 0, 1, 300_000,
+              "per unit per year",
+              "Integrity measures that reduce the share of cases lost to corruption."),
+        Lever("info_sharing", "Information sharing", "0-1 per pair", 0.3, 0, 1, 50_000,
+              "per pair per unit per year",
+              "Police-to-police intelligence exchange (e.g. through liaison officers).",
+              scope=_P),
+        Lever("mutual_legal_assistance", "Mutual legal assistance", "0-1 per pair", 0.3, 0, 1,
+              80_000, "per pair per unit per year",
+              "Speed and reliability of formal evidence requests between the pair.", scope=_P),
+        Lever("extradition", "Extradition", "0-1 per pair", 0.2, 0, 1, 60_000,
+              "per pair per unit per year",
+              "Likelihood that a suspect located in the other jurisdiction is surrendered.",
+              scope=_P),
+        Lever("joint_investigations", "Joint investigation teams", "0-1 per pair", 0.0, 0, 1,
+              300_000, "per pair per unit per year",
+              "Joint investigation teams: raise the speed and the odds of every cross-border "
+              "step.", scope=_P,
+              source="Eurojust JIT evaluations describe faster evidence exchange; size "
+                     "of effect is an assumption"),
+    ]
+}
+
+JURISDICTION_LEVERS = tuple(n for n, v in LEVERS.items() if v.scope == _J)
+PAIR_LEVERS = tuple(n for n, v in LEVERS.items() if v.scope == _P)
+
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in [
+        Parameter("recruitment_efficiency", "Recruitment efficiency", "recruits per recruiter-week",
+                  0.055, 0.02, 0.12,
+                  "Victims a recruiter brings in per week with a fully vulnerable population and "
+                  "unmet demand."),
+        Parameter("self_referral_hazard", "Self-referral hazard", "per victim-week", 0.00012,
+                  0.00004, 0.0004,
+                  "Weekly chance an exploited victim reaches authorities or a hotline on their "
+                  "own, before awareness raises it."),
+        Parameter("police_encounter_rate", "Police encounter rate", "per officer-week per 1,000 "
+                  "visible victims", 0.045, 0.015, 0.12,
+                  "How often routine police work encounters a visible victim."),
+        Parameter("ngo_contact_rate", "NGO contact rate", "per outreach worker-week per 1,000 "
+                  "victims", 0.11, 0.03, 0.3,
+                  "How often outreach reaches a victim who then accepts referral, at full trust."),
+        Parameter("inspection_rate", "Inspection contact rate", "per inspector-week per 1,000 "
+                  "visible victims", 0.018, 0.005, 0.05,
+                  "How often labour inspections reach a victim at a work site."),
+        Parameter("misidentification", "Misidentification by untrained officers", "probability",
+                  0.5, 0.2, 0.8,
+                  "Chance that an untrained officer who encounters but does not recognise a "
+                  "victim treats them as an offender, with no non-punishment provision."),
+        Parameter("release_hazard", "Release by network", "per victim-week", 0.0055, 0.002, 0.012,
+                  "Weekly chance that a network lets a victim go (debt 'paid', no longer "
+                  "useful)."),
+        Parameter("escape_hazard", "Self-rescue", "per victim-week", 0.003, 0.001, 0.008,
+                  "Weekly chance that a victim escapes without contact with authorities."),
+        Parameter("retrafficking_hazard", "Re-trafficking hazard (unsupported)", "per person-year",
+                  0.12, 0.04, 0.3,
+                  "Yearly chance a person released, returned or misidentified without support is "
+                  "trafficked again; support and reintegration lower it."),
+        Parameter("testimony_base", "Testimony propensity", "probability at full trust", 0.7,
+                  0.3, 0.95, "Chance a fully trusting, protected, supported victim testifies."),
+        Parameter("intimidation", "Network intimidation", "0-1", 0.5, 0.1, 0.9,
+                  "How strongly network threats suppress testimony without witness protection."),
+        Parameter("risk_update_rate", "Risk-perception update rate", "weight per month", 0.15,
+                  0.03, 0.5,
+                  "How fast traffickers' perceived certainty of punishment follows what they "
+                  "observe (exponential smoothing weight per monthly review).",
+                  source="Anwar & Loughran 2011 show offenders update risk perceptions from "
+                         "experience; rate is an assumption"),
+        Parameter("discount_rate", "Discounting of future prison years", "per year (hyperbolic)",
+                  0.6, 0.1, 2.0,
+                  "Hyperbolic discount rate k: a sentence of S years weighs ln(1+kS)/k.",
+                  source="Nagin & Pogarsky 2004; Loughran et al. 2012 find steep discounting "
+                         "among offenders; value is an assumption"),
+        Parameter("deterrence_weight", "Deterrence weight", "per discounted prison-year", 8.0,
+                  1.0, 30.0,
+                  "How strongly one expected, discounted prison-year per year of activity "
+                  "weighs against profit in traffickers' choices."),
+        Parameter("replacement_delay_weeks", "Replacement delay", "weeks (mean)", 8.0, 2.0, 26.0,
+                  "Mean time for a network to replace an arrested member from the criminal "
+                  "labour pool."),
+        Parameter("leader_split_probability", "Split after leader loss", "probability", 0.35,
+                  0.1, 0.7,
+                  "Chance a network that loses its leader splits into two rather than "
+                  "collapsing or carrying on under a new leader."),
+        Parameter("security_gain", "Security after a hit", "per arrest", 0.12, 0.03, 0.3,
+                  "How much a network's security posture rises for each member arrested."),
+        Parameter("network_entry_rate", "Network entry", "new networks per month at full "
+                  "unmet demand", 0.8, 0.2, 2.0,
+                  "How readily new networks enter a destination market with unmet demand."),
+        Parameter("desistance_hazard", "Desistance", "per trafficker-year", 0.06, 0.02, 0.2,
+                  "Yearly chance an active trafficker leaves crime at zero perceived risk."),
+        Parameter("case_evidence_rate", "Evidence accumulation", "per investigative week",
+                  0.06, 0.02, 0.15,
+                  "Evidence a case gathers per week from routine investigation alone."),
+    ]
+}
+
+_OUT = [
+    # disruption
+    ("arrests", "Arrests", "people", "disruption", "flow", "Traffickers arrested.", True),
+    ("prosecutions", "Prosecutions", "people", "disruption", "flow",
+     "Arrested traffickers charged and prosecuted.", True),
+    ("convictions", "Convictions", "people", "disruption", "flow",
+     "Prosecutions ending in conviction.", True),
+    ("conviction_ratio", "Conviction ratio", "convictions / prosecutions", "disruption", "ratio",
+     "Convictions divided by prosecutions over the policy period.", True),
+    ("mean_sentence_years", "Mean sentence", "years", "disruption", "ratio",
+     "Mean sentence imposed on conviction.", None),
+    ("networks_active", "Networks active", "networks", "disruption", "stock",
+     "Trafficking networks operating (mean over the policy period).", False),
+    ("networks_dismantled", "Networks dismantled", "networks", "disruption", "flow",
+     "Networks that collapsed after losing members to enforcement.", True),
+    ("traffickers_active", "Traffickers active", "people", "disruption", "stock",
+     "Traffickers at liberty and working (mean over the policy period).", False),
+    ("criminal_revenue", "Criminal revenue", "CU", "disruption", "flow",
+     "Revenue networks made from exploitation.", False),
+    ("assets_seized", "Assets seized", "CU", "disruption", "flow",
+     "Criminal assets confiscated on conviction.", True),
+    ("cross_border_cases", "Cross-border cases", "cases", "disruption", "flow",
+     "Cases that needed another jurisdiction's help and got it.", True),
+    ("displacement_index", "Displacement index", "0-1", "disruption", "ratio",
+     "Share of exploitation that moved between jurisdictions: half the sum of absolute "
+     "changes in each jurisdiction's share of victim-weeks, from the last burn-in year to the "
+     "policy period.", None),
+    # victims
+    ("new_victims", "People trafficked", "people", "victims", "flow",
+     "People recruited into trafficking (first time and again).", False),
+    ("victims_in_exploitation", "Victims in exploitation", "people", "victims", "stock",
+     "People in exploitation on an average week.", False),
+    ("victim_weeks_exploited", "Victim-weeks of exploitation", "victim-weeks", "victims", "flow",
+     "Sum over weeks of people in exploitation.", False),
+    ("victims_identified", "Victims identified", "people", "victims", "flow",
+     "Victims identified by any channel.", True),
+    ("identified_police", "Identified by police", "people", "victims", "flow",
+     "Victims identified through police operations.", True),
+    ("identified_ngo", "Identified by NGOs", "people", "victims", "flow",
+     "Victims identified through NGO outreach.", True),
+    ("identified_inspection", "Identified by inspections", "people", "victims", "flow",
+     "Victims identified at border or labour inspections.", True),
+    ("identified_self", "Self-referred", "people", "victims", "flow",
+     "Victims who came forward themselves (hotlines, embassies, walk-ins).", True),
+    ("victims_misidentified", "Victims treated as offenders", "people", "victims", "flow",
+     "Victims detained, prosecuted or deported as offenders.", False),
+    ("victims_supported", "Victims supported", "people", "victims", "flow",
+     "Identified victims who got a shelter place.", True),
+    ("victims_testifying", "Victims testifying", "people", "victims", "flow",
+     "Victims who gave testimony against their traffickers.", True),
+    ("victims_reintegrated", "Victims reintegrated", "people", "victims", "flow",
+     "Victims who completed a reintegration programme.", True),
+    ("victims_retrafficked", "Victims re-trafficked", "people", "victims", "flow",
+     "Former victims trafficked again.", False),
+    ("mean_weeks_exploited", "Mean time in exploitation", "weeks", "victims", "ratio",
+     "Mean weeks in exploitation of the exploitation spells that ended in the policy period.",
+     False),
+    ("unmet_shelter_demand", "Unmet shelter demand", "people", "victims", "flow",
+     "Identified victims who needed a shelter place and never got one.", False),
+    # rates
+    ("identification_rate", "Identification rate", "per year", "rate", "ratio",
+     "Victims identified per year divided by mean victims in exploitation.", True),
+    ("convictions_per_identified_victim", "Convictions per identified victim", "ratio", "rate",
+     "ratio", "Convictions divided by victims identified.", True),
+    # cost
+    ("policy_cost", "Policy cost", "CU", "cost", "flow",
+     "Cost of all levers over the policy period (unit costs from the registry).", False),
+]
+
+OUTCOMES: dict[str, Outcome] = {
+    name: Outcome(name, label, unit, family, kind, desc, better)
+    for name, label, unit, family, kind, desc, better in _OUT
+}
+
+OUTCOME_NAMES = tuple(OUTCOMES)
+
+# Weekly time-series columns: the flows and stocks that the summary is built from.
+WEEKLY_COLUMNS = tuple(
+    n for n, o in OUTCOMES.items() if o.kind in ("flow", "stock")
+) + ("victims_waiting_shelter", "victims_in_shelter", "prisoners", "victim_spell_weeks_ended",
+     "spells_ended", "sentence_years_imposed")
+
+
+def label(name: str) -> str:
+    """Human label for a lever, parameter or outcome name (falls back to the name)."""
+    for table in (LEVERS, PARAMETERS, OUTCOMES):
+        if name in table:
+            return table[name].label
+    return name.replace("_", " ").capitalize()
