@@ -7,6 +7,7 @@ The model only ever sees a resolved Scenario; it never touches files.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import tomllib
@@ -67,10 +68,12 @@ class Scenario:
     policies: tuple[Policy, ...] = ()
     costs: dict[str, float] = field(default_factory=dict)
     source: str | None = None
+    document: dict = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("source")
+        d.pop("document")
         return d
 
     @property
@@ -165,6 +168,7 @@ def resolve(doc: dict, source: str | None = None) -> Scenario:
         policies=policies,
         costs=costs,
         source=source,
+        document=doc,
     )
 
 
@@ -176,3 +180,37 @@ def load_scenario(scenario: Scenario | str | Path | dict) -> Scenario:
         return resolve(scenario)
     path = Path(scenario)
     return resolve(read_document(path), source=str(path))
+
+
+def with_overrides(scenario: Scenario | str | Path | dict, overrides: dict[str, Any] | None = None,
+                   **levers: Any) -> Scenario:
+    """A copy of ``scenario`` with values changed.
+
+    ``overrides`` maps dotted paths of the scenario document to values
+    (``{"jurisdictions.destination_a.training": 0.8, "run.weeks": 104}``). Each keyword names a
+    lever or parameter and sets it region-wide: a jurisdiction lever in every jurisdiction
+    (replacing per-jurisdiction values), a pair lever for every pair, a parameter everywhere.
+    """
+    base = load_scenario(scenario)
+    doc = copy.deepcopy(base.document)
+    for name, value in levers.items():
+        if name in PARAMETERS:
+            doc.setdefault("parameters", {})[name] = value
+        elif name in JURISDICTION_LEVERS:
+            doc.setdefault("levers", {})[name] = value
+            for table in doc.get("jurisdictions", {}).values():
+                table.pop(name, None)
+        elif name in PAIR_LEVERS:
+            coop = doc.setdefault("cooperation", {})
+            coop[name] = value
+            for table in coop.get("pairs", {}).values():
+                table.pop(name, None)
+        else:
+            raise ScenarioError(f"{base.source or base.name}: unknown lever or parameter {name!r}")
+    for path, value in (overrides or {}).items():
+        keys = path.split(".")
+        node = doc
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    return resolve(doc, source=base.source)
