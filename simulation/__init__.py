@@ -8,3 +8,11 @@ Common tasks are one line::
 """
 
 __version__ = "0.1.0"
+
+from simulation.model import TraffickingModel  # noqa: E402
+from simulation.outcomes import RunResult  # noqa: E402
+from simulation.runner import evaluate, run  # noqa: E402
+from simulation.scenario import Scenario, ScenarioError, load_scenario, with_overrides  # noqa: E402
+
+__all__ = ["RunResult", "Scenario", "ScenarioError", "TraffickingModel", "__version__",
+           "evaluate", "load_scenario", "run", "with_overrides"]

@@ -172,22 +172,30 @@ PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in [
         Parameter("recruitment_efficiency", "Recruitment efficiency", "recruits per recruiter-week",
-                  0.055, 0.02, 0.12,
+                  0.5, 0.2, 1.0,
                   "Victims a recruiter brings in per week with a fully vulnerable population and "
-                  "unmet demand."),
+                  "wholly unmet demand."),
         Parameter("self_referral_hazard", "Self-referral hazard", "per victim-week", 0.00012,
                   0.00004, 0.0004,
-                  "Weekly chance an exploited victim reaches authorities or a hotline on their "
-                  "own, before awareness raises it."),
-        Parameter("police_encounter_rate", "Police encounter rate", "per officer-week per 1,000 "
-                  "visible victims", 0.045, 0.015, 0.12,
-                  "How often routine police work encounters a visible victim."),
-        Parameter("ngo_contact_rate", "NGO contact rate", "per outreach worker-week per 1,000 "
-                  "victims", 0.11, 0.03, 0.3,
-                  "How often outreach reaches a victim who then accepts referral, at full trust."),
-        Parameter("inspection_rate", "Inspection contact rate", "per inspector-week per 1,000 "
-                  "visible victims", 0.018, 0.005, 0.05,
-                  "How often labour inspections reach a victim at a work site."),
+                  "Weekly chance an exploited victim comes forward on their own (hotline, "
+                  "embassy, walk-in) before awareness and trust raise it."),
+        Parameter("police_encounter_rate", "Police encounter rate",
+                  "per visible victim-week at 10 officers per 100,000", 0.0001, 0.00003, 0.0003,
+                  "Weekly chance that routine police work encounters a fully visible victim "
+                  "where there are 10 anti-trafficking officers per 100,000 at-risk people."),
+        Parameter("ngo_contact_rate", "NGO contact rate",
+                  "per victim-week at 10 outreach workers per 100,000", 0.00015, 0.00005, 0.0005,
+                  "Weekly chance that NGO outreach reaches a victim who accepts referral, at "
+                  "full trust, with 10 outreach workers per 100,000 at-risk people."),
+        Parameter("inspection_rate", "Inspection contact rate",
+                  "per visible victim-week at 10 inspectors per 100,000", 0.00007, 0.00002,
+                  0.0002,
+                  "Weekly chance that labour inspections reach a fully visible victim at a work "
+                  "site, with 10 inspectors per 100,000 at-risk people."),
+        Parameter("border_encounter", "Border check encounter",
+                  "per crossing at 10 inspectors per 100,000", 0.006, 0.002, 0.02,
+                  "Chance a victim crossing into a jurisdiction is checked by a border officer, "
+                  "scaled by that jurisdiction's inspectors per 100,000."),
         Parameter("misidentification", "Misidentification by untrained officers", "probability",
                   0.5, 0.2, 0.8,
                   "Chance that an untrained officer who encounters but does not recognise a "
@@ -234,8 +242,12 @@ PARAMETERS: dict[str, Parameter] = {
                   "How readily new networks enter a destination market with unmet demand."),
         Parameter("desistance_hazard", "Desistance", "per trafficker-year", 0.06, 0.02, 0.2,
                   "Yearly chance an active trafficker leaves crime at zero perceived risk."),
+        Parameter("proactive_case_rate", "Proactive case opening",
+                  "cases per week per 100 officers at full capability", 0.06, 0.02, 0.2,
+                  "How many proactive cases an agency opens per week per 100 officers when "
+                  "undercover, digital and financial capabilities sum to one."),
         Parameter("case_evidence_rate", "Evidence accumulation", "per investigative week",
-                  0.06, 0.02, 0.15,
+                  0.012, 0.005, 0.03,
                   "Evidence a case gathers per week from routine investigation alone."),
     ]
 }
@@ -320,7 +332,7 @@ OUTCOME_NAMES = tuple(OUTCOMES)
 WEEKLY_COLUMNS = tuple(
     n for n, o in OUTCOMES.items() if o.kind in ("flow", "stock")
 ) + ("victims_waiting_shelter", "victims_in_shelter", "prisoners", "victim_spell_weeks_ended",
-     "spells_ended", "sentence_years_imposed")
+     "spells_ended", "sentence_years_imposed", "reintegration_enrolments", "relocations")
 
 
 def label(name: str) -> str:

@@ -1,0 +1,44 @@
+"""Traffickers: members of a network, with a role, a home jurisdiction and a record."""
+
+from __future__ import annotations
+
+import mesa
+
+ACTIVE = "active"
+ARRESTED = "arrested"  # in custody, awaiting the charging decision
+ON_TRIAL = "on_trial"  # charged, in custody until the verdict
+IMPRISONED = "imprisoned"
+RELEASED = "released"  # at liberty, not working for a network: the criminal labour pool
+DESISTED = "desisted"  # left crime; gone from the model
+
+STATUSES = (ACTIVE, ARRESTED, ON_TRIAL, IMPRISONED, RELEASED, DESISTED)
+IN_CUSTODY = (ARRESTED, ON_TRIAL, IMPRISONED)
+
+LEADER, RECRUITER, TRANSPORTER, EXPLOITER = "leader", "recruiter", "transporter", "exploiter"
+ROLES = (LEADER, RECRUITER, TRANSPORTER, EXPLOITER)
+
+
+class Trafficker(mesa.Agent):
+    """A member of a trafficking network.
+
+    ``record`` lists ``(week, event)`` for arrests, charges, verdicts and releases.
+    """
+
+    def __init__(self, model, role: str, home: int) -> None:
+        super().__init__(model)
+        self.role = role
+        self.home = home
+        self.network = None
+        self.status = ACTIVE
+        model.trafficker_status_changed(self, None, ACTIVE)
+        self.record: list[tuple[int, str]] = []
+        # What the case against them rests on, set at arrest and read at trial.
+        self.evidence = 0.0
+        self.testimony = False
+        self.case_jurisdiction: int | None = None
+        self.cross_border = False
+
+    def set_status(self, status: str, event: str | None = None) -> None:
+        self.model.trafficker_status_changed(self, self.status, status)
+        self.status = status
+        self.record.append((self.model.week, event or status))

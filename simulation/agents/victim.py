@@ -1,0 +1,69 @@
+"""Victims: people recruited into trafficking, and their pathway out of it.
+
+A person becomes an agent when recruited (the at-risk population is a number, MODEL.md). Every
+victim is in exactly one status; every transition is recorded with its week in ``history``.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+RECRUITED = "recruited"
+IN_TRANSIT = "in_transit"
+EXPLOITED = "exploited"
+IDENTIFIED = "identified"  # identified, waiting for a shelter place
+SUPPORTED = "supported"  # in a shelter, then (if enrolled) in a reintegration programme
+REINTEGRATED = "reintegrated"
+RETURNED = "returned"  # left support or never got a place; returned home or moved on
+SELF_RESCUED = "self_rescued"
+RELEASED = "released"
+MISIDENTIFIED = "misidentified"  # treated as an offender: detained or deported
+
+STATUSES = (RECRUITED, IN_TRANSIT, EXPLOITED, IDENTIFIED, SUPPORTED, REINTEGRATED, RETURNED,
+            SELF_RESCUED, RELEASED, MISIDENTIFIED)
+AFTER_EXPLOITATION = (REINTEGRATED, RETURNED, SELF_RESCUED, RELEASED, MISIDENTIFIED)
+
+SEXES = ("female", "male")
+AGE_GROUPS = ("adult", "child")
+
+
+class Victim(mesa.Agent):
+    """A trafficked person.
+
+    Attributes:
+        origin: index of the home jurisdiction (where they were recruited).
+        location: index of the jurisdiction they are in now.
+        form: index into ``registry.FORMS`` (sexual, labour, criminal).
+        network: the network that controls them while recruited, in transit or exploited.
+        history: ``[(week, status), ...]`` for every transition.
+        times_trafficked: 1 at first recruitment, +1 at each re-trafficking.
+        identified_by: channel of the last identification ("police", "ngo", ...), if any.
+    """
+
+    def __init__(self, model, origin: int, form: int, sex: str, age_group: str,
+                 vulnerability: float, network) -> None:
+        super().__init__(model)
+        self.origin = origin
+        self.location = origin
+        self.form = form
+        self.sex = sex
+        self.age_group = age_group
+        self.vulnerability = vulnerability
+        self.network = network
+        self.status = RECRUITED
+        model.victim_status_changed(self, None, RECRUITED)
+        self.history: list[tuple[int, str]] = [(model.week, RECRUITED)]
+        self.times_trafficked = 1
+        self.exploited_since: int | None = None
+        self.identified_by: str | None = None
+        self.testified = False
+        self.slot = -1
+
+    def set_status(self, status: str) -> None:
+        self.model.victim_status_changed(self, self.status, status)
+        self.status = status
+        self.history.append((self.model.week, status))
+
+    @property
+    def weeks_exploited_so_far(self) -> int:
+        return 0 if self.exploited_since is None else self.model.week - self.exploited_since

@@ -1,0 +1,116 @@
+"""Outcomes: from a run's weekly series to the named outcomes of MODEL.md, and the run result.
+
+Flows are summed over the policy period, stocks averaged over it, and ratios built from those
+sums (so a ratio is never an average of weekly ratios).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.registry import OUTCOME_NAMES, OUTCOMES, WEEKLY_COLUMNS
+
+COLUMN = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
+_FLOWS = [n for n in OUTCOME_NAMES if OUTCOMES[n].kind == "flow"]
+_STOCKS = [n for n in OUTCOME_NAMES if OUTCOMES[n].kind == "stock"]
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den > 0 else math.nan
+
+
+def summarise(series: np.ndarray, burn_in: int, lookback: int = 52) -> tuple[dict, list[dict]]:
+    """Region and per-jurisdiction outcomes from a ``(weeks, columns, jurisdictions)`` array.
+
+    Returns ``(region, [per-jurisdiction, ...])``.
+    """
+    policy = series[burn_in:]
+    before = series[max(0, burn_in - lookback):burn_in]
+    weeks = policy.shape[0]
+    sums = policy.sum(axis=0)  # (columns, J)
+    means = policy.mean(axis=0) if weeks else np.zeros_like(sums)
+
+    vw = COLUMN["victim_weeks_exploited"]
+    share_after = _shares(sums[vw])
+    share_before = _shares(before.sum(axis=0)[vw]) if len(before) else share_after
+    shift = share_after - share_before
+
+    def outcomes(total: np.ndarray, mean: np.ndarray, displacement: float) -> dict[str, float]:
+        out = {n: float(total[COLUMN[n]]) for n in _FLOWS}
+        out |= {n: float(mean[COLUMN[n]]) for n in _STOCKS}
+        out["conviction_ratio"] = _ratio(out["convictions"], out["prosecutions"])
+        out["mean_sentence_years"] = _ratio(total[COLUMN["sentence_years_imposed"]],
+                                            out["convictions"])
+        out["mean_weeks_exploited"] = _ratio(total[COLUMN["victim_spell_weeks_ended"]],
+                                             total[COLUMN["spells_ended"]])
+        years = weeks / 52
+        out["identification_rate"] = _ratio(out["victims_identified"] / years if years else 0,
+                                            out["victims_in_exploitation"])
+        out["convictions_per_identified_victim"] = _ratio(out["convictions"],
+                                                          out["victims_identified"])
+        out["displacement_index"] = displacement
+        return {n: out[n] for n in OUTCOME_NAMES}
+
+    region = outcomes(sums.sum(axis=1), means.sum(axis=1), float(0.5 * np.abs(shift).sum()))
+    per_j = [outcomes(sums[:, j], means[:, j], float(shift[j])) for j in range(series.shape[2])]
+    return region, per_j
+
+
+def _shares(x: np.ndarray) -> np.ndarray:
+    total = x.sum()
+    return x / total if total > 0 else np.zeros_like(x)
+
+
+@dataclass
+class RunResult:
+    """What one run produced.
+
+    Attributes:
+        outcomes: region-level outcome name -> value (NaN where a ratio has no denominator).
+        jurisdictions: jurisdiction name -> outcomes.
+        timeseries: one row per week and jurisdiction; ``week`` 0 is the first policy week,
+            negative weeks are the burn-in.
+        provenance: tipsim version, scenario name and hash, seed, weeks, burn-in, scale.
+    """
+
+    outcomes: dict[str, float]
+    jurisdictions: dict[str, dict[str, float]]
+    timeseries: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (NaN becomes None)."""
+        return {
+            "outcomes": _clean(self.outcomes),
+            "jurisdictions": {k: _clean(v) for k, v in self.jurisdictions.items()},
+            "provenance": self.provenance,
+        }
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def __repr__(self) -> str:
+        o = self.outcomes
+        return (f"<RunResult {self.provenance.get('scenario_name')!r} seed="
+                f"{self.provenance.get('seed')}: {o['new_victims']:.0f} trafficked, "
+                f"{o['victims_identified']:.0f} identified, {o['convictions']:.0f} convictions>")
+
+
+def _clean(d: dict[str, float]) -> dict[str, float | None]:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
+
+
+def timeseries_frame(series: np.ndarray, burn_in: int, names: list[str]) -> pd.DataFrame:
+    """Long table: one row per week and jurisdiction, one column per weekly quantity."""
+    weeks, _, n = series.shape
+    flat = series.transpose(0, 2, 1).reshape(weeks * n, len(WEEKLY_COLUMNS))
+    frame = pd.DataFrame(flat, columns=list(WEEKLY_COLUMNS))
+    frame.insert(0, "jurisdiction", pd.Categorical(np.tile(names, weeks), categories=names))
+    frame.insert(0, "week", np.repeat(np.arange(weeks) - burn_in, n))
+    return frame
