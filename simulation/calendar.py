@@ -70,3 +70,13 @@ def sample_indices(rng, n: int, k: int) -> list[int]:
             chosen.update(rng.integers(n, size=k - len(chosen)).tolist())
         return sorted(chosen)[:k] if len(chosen) > k else sorted(chosen)
     return rng.choice(n, size=k, replace=False).tolist()
+
+
+class OrderedSet(dict):
+    """A set that iterates in insertion order, so runs never depend on memory addresses."""
+
+    def add(self, item: Any) -> None:
+        self[item] = None
+
+    def discard(self, item: Any) -> None:
+        self.pop(item, None)

@@ -332,7 +332,8 @@ OUTCOME_NAMES = tuple(OUTCOMES)
 WEEKLY_COLUMNS = tuple(
     n for n, o in OUTCOMES.items() if o.kind in ("flow", "stock")
 ) + ("victims_waiting_shelter", "victims_in_shelter", "prisoners", "victim_spell_weeks_ended",
-     "spells_ended", "sentence_years_imposed", "reintegration_enrolments", "relocations")
+     "spells_ended", "sentence_years_imposed", "reintegration_enrolments", "relocations",
+     "cross_border_convictions")
 
 
 def label(name: str) -> str:

@@ -59,8 +59,10 @@ class EnforcementAgency(mesa.Agent):
 
     # -- opening cases --------------------------------------------------------------------
     def open_case(self, network, *, proactive=False, testimony=False, ngo_report=False,
-                  police_finding=False) -> Case:
-        """Open a case against ``network`` or add to the one already open."""
+                  police_finding=False) -> Case | None:
+        """Open a case against ``network`` or add to the one already open (no officers, no case)."""
+        if self.jurisdiction.scaled("officers") <= 0:
+            return None
         case = self.open_cases.get(network.unique_id)
         if case is None:
             case = Case(self, network, self.model.week, proactive)
@@ -145,6 +147,8 @@ class EnforcementAgency(mesa.Agent):
         raise the speed and odds of each step. Without cooperation nothing happens."""
         model = self.model
         coop = model.cooperation_between(self.j, member.home)
+        if model.jurisdictions[member.home].scaled("officers") <= 0:
+            return  # nobody to make the arrest there
         if model.rng.random() >= coop["info_sharing"]:
             return
         p = evidence * (0.3 + 0.7 * coop["mutual_legal_assistance"]) * (0.1 + 0.9 * coop["extradition"])
@@ -205,6 +209,8 @@ class EnforcementAgency(mesa.Agent):
             years = float(rng.lognormal(mu, SENTENCE_SPREAD))
         member.set_status(IMPRISONED, f"convicted, {years:.1f} years")
         model.tally("convictions", self.j)
+        if member.cross_border:
+            model.tally("cross_border_convictions", self.j)
         model.tally("sentence_years_imposed", self.j, years)
         model.observe_conviction(member.home, years)
         share = 0.6 if member.role == LEADER else 0.15

@@ -8,6 +8,8 @@ import math
 
 import mesa
 
+from simulation.calendar import OrderedSet
+
 
 from simulation.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, LEADER, RECRUITER, ROLES,
                                           TRANSPORTER, Trafficker)
@@ -39,7 +41,7 @@ class TraffickingNetwork(mesa.Agent):
         self.destination = destination
         self.route = model.route(origin, destination)
         self.members: dict[str, list[Trafficker]] = {role: [] for role in ROLES}
-        self.victims: set = set()
+        self.victims = OrderedSet()
         self.assets = 0.0
         self.security = 0.0
         self.hits = 0.0
@@ -161,11 +163,15 @@ class TraffickingNetwork(mesa.Agent):
     def _reconsider_destination(self) -> None:
         """Re-choose where to exploit by expected profit net of expected sanctions (MODEL.md 10).
 
-        Displacement, if any, comes out of this choice; it is never imposed.
+        Displacement, if any, comes out of this choice; it is never imposed. Networks move among
+        markets of the same kind (destination to destination, origin to origin): turning a
+        domestic operation into a transnational one is a different business, not modelled.
         """
         model = self.model
         current = self.market_value(self.destination)
-        options = [j for j in model.markets_for(self.form) if j != self.destination]
+        role = model.jurisdictions[self.destination].role
+        options = [j for j in model.markets_for(self.form)
+                   if j != self.destination and model.jurisdictions[j].role == role]
         if not options:
             return
         best = max(options, key=self.market_value)

@@ -1,0 +1,100 @@
+"""``tipsim run``: one scenario, one seed, a readable summary (or JSON), optional files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from simulation.errors import UserError
+from simulation.registry import OUTCOMES
+
+HEADLINE = ("new_victims", "victims_in_exploitation", "mean_weeks_exploited", "victims_identified",
+            "identified_police", "identified_ngo", "identified_inspection", "identified_self",
+            "victims_misidentified", "victims_supported", "unmet_shelter_demand",
+            "victims_testifying", "victims_reintegrated", "victims_retrafficked", "arrests",
+            "prosecutions", "convictions", "conviction_ratio", "networks_active",
+            "networks_dismantled", "cross_border_cases", "identification_rate",
+            "convictions_per_identified_victim", "policy_cost")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="run one scenario and summarise its outcomes",
+                       description="Run one scenario with one seed. Prints a summary; --json prints "
+                                   "one JSON object; --out writes the weekly series and summary.")
+    p.add_argument("scenario", help="scenario file (TOML)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--weeks", type=int, default=None, help="policy-period weeks (default: the "
+                                                           "scenario's run.weeks)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--out", type=Path, default=None,
+                   help="directory for timeseries.parquet, timeseries.csv and summary.json")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    import simulation
+
+    if not Path(args.scenario).is_file():
+        raise UserError(f"{args.scenario}: no such scenario file")
+    if args.weeks is not None and not 1 <= args.weeks <= 5200:
+        raise UserError(f"--weeks: got {args.weeks}; allowed 1 to 5200")
+    result = simulation.run(args.scenario, seed=args.seed, weeks=args.weeks)
+    if args.out is not None:
+        write_run(result, args.out)
+    if args.json:
+        print(result.to_json(indent=2, allow_nan=False))
+    else:
+        print(format_summary(result))
+        if args.out is not None:
+            print(f"\nWrote {args.out}/timeseries.parquet, timeseries.csv and summary.json")
+    return 0
+
+
+def format_summary(result) -> str:
+    prov = result.provenance
+    names = list(result.jurisdictions)
+    lines = [f"tipsim {prov['tipsim_version']} - scenario {prov['scenario_name']!r} "
+             f"(hash {prov['scenario_hash']}), seed {prov['seed']}, {prov['weeks']} policy weeks "
+             f"after {prov['burn_in_weeks']} burn-in, scale {prov['scale']:g}",
+             "Flows are totals over the policy period; stocks are weekly means.", ""]
+    width = max(len(OUTCOMES[n].label) for n in HEADLINE)
+    lines.append(f"{'outcome':<{width}}  {'region':>12}  " + "  ".join(f"{n[:13]:>13}" for n in names))
+    for name in HEADLINE:
+        row = [result.outcomes[name]] + [result.jurisdictions[j][name] for j in names]
+        lines.append(f"{OUTCOMES[name].label:<{width}}  {_fmt(row[0]):>12}  "
+                     + "  ".join(f"{_fmt(v):>13}" for v in row[1:]))
+    return "\n".join(lines)
+
+
+def _fmt(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:,.1f}M"
+    if abs(v) >= 100 or float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.3f}"
+
+
+def write_run(result, out: Path) -> None:
+    """Write the run's files atomically (each appears whole or not at all)."""
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    _atomic(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+    _atomic(out / "summary.json",
+            lambda p: Path(p).write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False)))
+
+
+def _atomic(target: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,58 @@
+"""The baseline sits inside MODEL.md's calibration targets (steady state, after burn-in).
+
+Five full-scale seeds; each target is checked on the mean and on every seed. docs/ODD.md has the
+same table over 20 seeds (tools/calibration_table.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import simulation
+
+from conftest import BASELINE
+
+SEEDS = (101, 102, 103, 104, 105)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return [simulation.run(BASELINE, seed=s).outcomes for s in SEEDS]
+
+
+def _values(runs, name):
+    return np.array([r[name] for r in runs])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, low, high", [
+    ("identification_rate", 0.003, 0.03),
+    ("conviction_ratio", 0.35, 0.80),
+    ("convictions_per_identified_victim", 0.04, 0.14),
+])
+def test_baseline_rates_inside_targets(runs, name, low, high):
+    values = _values(runs, name)
+    assert low <= values.mean() <= high
+    assert ((values >= low) & (values <= high)).all(), values
+
+
+@pytest.mark.slow
+def test_baseline_identification_channels_inside_targets(runs):
+    channels = {c: _values(runs, f"identified_{c}") / _values(runs, "victims_identified")
+                for c in ("self", "police", "ngo")}
+    assert ((0.30 <= channels["self"]) & (channels["self"] <= 0.50)).all(), channels
+    assert ((0.20 <= channels["police"]) & (channels["police"] <= 0.35)).all(), channels
+    assert ((0.05 <= channels["ngo"]) & (channels["ngo"] <= 0.20)).all(), channels
+
+
+@pytest.mark.slow
+def test_baseline_mean_time_in_exploitation_one_to_three_years(runs):
+    years = _values(runs, "mean_weeks_exploited") / 52
+    assert ((years >= 1) & (years <= 3)).all(), years
+
+
+@pytest.mark.slow
+def test_baseline_is_near_steady_state(runs):
+    # no policy changes: the policy period looks like the last burn-in year
+    assert (_values(runs, "displacement_index") < 0.1).all()

@@ -1,0 +1,163 @@
+"""Conservation and reproducibility of the core model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulation
+from simulation.agents import Trafficker, TraffickingNetwork, Victim
+from simulation.agents import trafficker as tr
+from simulation.agents import victim as vs
+from simulation.model import TraffickingModel
+from simulation.registry import OUTCOME_NAMES, WEEKLY_COLUMNS
+
+from conftest import BASELINE, small
+
+
+def _check_week(model: TraffickingModel) -> None:
+    victims = model.agents_by_type[Victim]
+    statuses = Counter(v.status for v in victims)
+    assert set(statuses) <= set(vs.STATUSES)
+    assert sum(statuses.values()) == len(victims)
+    assert all(model.victim_counts[s] == statuses.get(s, 0) for s in vs.STATUSES)
+    assert min(model.victim_counts.values()) >= 0
+    # the exploited pools hold exactly the exploited victims, each where it is
+    pooled = [v for pools in model.exploited for pool in pools for v in pool.items]
+    assert len(pooled) == len(set(map(id, pooled))) == statuses.get(vs.EXPLOITED, 0)
+    assert all(v.status == vs.EXPLOITED for v in pooled)
+    for j, pools in enumerate(model.exploited):
+        for f, pool in enumerate(pools):
+            assert all(v.location == j and v.form == f for v in pool.items)
+
+    traffickers = model.agents_by_type[Trafficker]
+    t_statuses = Counter(t.status for t in traffickers)
+    assert sum(t_statuses.values()) == len(traffickers)
+    assert all(model.trafficker_counts[s] == t_statuses.get(s, 0) for s in tr.STATUSES)
+    # active, in custody or gone, never two at once: every active member is in exactly one
+    # live network's roster, and nobody else is on a roster
+    rostered = [m for n in model.networks for ms in n.members.values() for m in ms]
+    assert len(rostered) == len(set(map(id, rostered)))
+    assert {id(t) for t in traffickers if t.status == tr.ACTIVE} == set(map(id, rostered))
+    active_by_home = np.bincount([t.home for t in traffickers if t.status == tr.ACTIVE],
+                                 minlength=len(model.jurisdictions))
+    assert np.array_equal(active_by_home, model.active_traffickers)
+    assert (model.prisoners >= 0).all()
+    assert (model.series[: model.steps] >= 0).all()
+
+
+def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
+    model = TraffickingModel(small(), rng=11)
+    while model.running:
+        model.step()
+        _check_week(model)
+    # the run moved people through the whole pathway, so the checks above had work to do
+    assert model.victim_counts[vs.SUPPORTED] + model.victim_counts[vs.REINTEGRATED] > 0
+    assert model.victim_counts[vs.MISIDENTIFIED] > 0
+    assert model.trafficker_counts[tr.IMPRISONED] > 0
+
+
+def test_victim_history_records_every_transition_in_order():
+    model = TraffickingModel(small(), rng=5).run()
+    victims = list(model.agents_by_type[Victim])
+    for v in victims:
+        weeks = [w for w, _ in v.history]
+        assert weeks == sorted(weeks)
+        assert v.history[-1][1] == v.status
+    retrafficked = [v for v in victims if v.times_trafficked > 1]
+    assert retrafficked
+    assert all(sum(s == vs.RECRUITED for _, s in v.history) == v.times_trafficked
+               for v in retrafficked)
+
+
+def test_same_seed_gives_identical_results_and_different_seeds_differ():
+    scenario = small()
+    a, b, c = (simulation.run(scenario, seed=s) for s in (7, 7, 8))
+    assert a.outcomes == pytest.approx(a.outcomes)
+    assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    assert a.outcomes != c.outcomes
+    assert not a.timeseries.equals(c.timeseries)
+
+
+def test_same_seed_identical_in_a_fresh_process():
+    here = simulation.run(BASELINE, seed=3, weeks=52).to_dict()
+    code = ("import json, simulation; print(json.dumps(simulation.run(%r, seed=3, weeks=52)"
+            ".to_dict()))" % str(BASELINE))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == json.loads(json.dumps(here))
+
+
+def test_result_shape_and_provenance():
+    result = simulation.run(small(), seed=2)
+    assert set(result.outcomes) == set(OUTCOME_NAMES)
+    assert set(result.jurisdictions) == {"origin_a", "origin_b", "transit", "destination_a",
+                                         "destination_b"}
+    ts = result.timeseries
+    assert len(ts) == (156 + 52) * 5
+    assert ts.week.min() == -52 and ts.week.max() == 155
+    assert set(WEEKLY_COLUMNS) <= set(ts.columns)
+    # region flows equal the sum of jurisdictions, and the series
+    for name in ("new_victims", "victims_identified", "arrests", "convictions"):
+        per_j = sum(o[name] for o in result.jurisdictions.values())
+        assert result.outcomes[name] == pytest.approx(per_j)
+        assert result.outcomes[name] == pytest.approx(ts.loc[ts.week >= 0, name].sum())
+    channels = sum(result.outcomes[f"identified_{c}"] for c in ("police", "ngo", "inspection",
+                                                                 "self"))
+    assert channels == result.outcomes["victims_identified"]
+    prov = result.provenance
+    assert prov["seed"] == 2 and prov["scenario_hash"] == small().hash
+    assert prov["tipsim_version"] == simulation.__version__
+
+
+def test_mesa_batch_run_drives_the_model():
+    results = mesa.batch_run(TraffickingModel, parameters={"scenario": [str(BASELINE)]},
+                             rng=[1, 2], max_steps=60, display_progress=False)
+    frame = pd.DataFrame(results)
+    assert set(frame.rng) == {1, 2}
+    assert frame.Step.max() == 60
+    last = frame[frame.Step == 60].set_index("rng")
+    assert (last.victims_in_exploitation > 0).all()
+    assert last.loc[1, "victims_in_exploitation"] != last.loc[2, "victims_in_exploitation"]
+
+
+def test_split_network_shares_members_and_victims_between_two_networks():
+    model = TraffickingModel(small(), rng=3)
+    big = max(model.networks, key=lambda n: n.size)
+    members = {id(m) for ms in big.members.values() for m in ms}
+    victims = set(map(id, big.victims))
+    before = len(model.networks)
+    model.split_network(big)
+    other = model.networks[-1]
+    assert len(model.networks) == before + 1 and other is not big
+    after = [{id(m) for ms in n.members.values() for m in ms} for n in (big, other)]
+    assert after[0] | after[1] == members and not after[0] & after[1]
+    assert set(map(id, big.victims)) | set(map(id, other.victims)) == victims
+    assert all(v.network is other for v in other.victims)
+    assert all(m.network is other for ms in other.members.values() for m in ms)
+    assert len(other.members["leader"]) == 1
+
+
+def test_arresting_a_leader_raises_security_and_keeps_the_network_led_or_ends_it():
+    model = TraffickingModel(small(), rng=4)
+    outcomes = Counter()
+    for network in sorted(model.networks, key=lambda n: -n.size)[:20]:
+        leader = network.members["leader"][0]
+        count = len(model.networks)
+        case = type("Case", (), {"testimonies": 0, "cross_border": False})()
+        model.agencies[leader.home].arrest(leader, 1.0, case)
+        assert leader.status in (tr.ON_TRIAL, tr.RELEASED, tr.DESISTED)
+        if not network.alive:
+            outcomes["collapsed"] += 1
+            assert all(v.status == vs.RELEASED for v in network.victims) or not network.victims
+        else:
+            assert network.security > 0 and len(network.members["leader"]) == 1
+            outcomes["split" if len(model.networks) > count else "promoted"] += 1
+    assert len(outcomes) == 3, outcomes  # each response happens among 20 large networks
