@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from simulation.agents.enforcement import REOFFEND
 from simulation.agents.network import HIT_CERTAINTY, TraffickingNetwork
 from simulation.calendar import sample_indices
 from simulation.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, IMPRISONED, LEADER, RECRUITER,
@@ -103,8 +104,8 @@ class NetworkDynamics:
         return pool.pop() if pool else None
 
     def release_trafficker(self, trafficker: Trafficker, why: str) -> None:
-        """Out of custody: half return to the labour pool, half desist."""
-        if self.rng.random() < 0.5:
+        """Out of custody: some return to the criminal labour pool, the others desist."""
+        if self.rng.random() < REOFFEND:
             trafficker.set_status(RELEASED, why)
             self.labour_pool[trafficker.home].append(trafficker)
         else:
