@@ -51,6 +51,10 @@ class Parameter:
     high: float
     description: str
     source: str = "assumption"
+    bounds: tuple[float, float] = (0.0, 1.0)
+    """Values a scenario may set (validation). ``low``-``high`` is the plausible range that
+    sensitivity analysis samples; ``bounds`` are the hard limits outside which the model's
+    formulas stop making sense."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,8 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("recruitment_efficiency", "Recruitment efficiency", "recruits per recruiter-week",
                   0.5, 0.2, 1.0,
                   "Victims a recruiter brings in per week with a fully vulnerable population and "
-                  "wholly unmet demand."),
+                  "wholly unmet demand.",
+                  bounds=(0.0, 10.0)),
         Parameter("self_referral_hazard", "Self-referral hazard", "per victim-week", 0.00012,
                   0.00004, 0.0004,
                   "Weekly chance an exploited victim comes forward on their own (hotline, "
@@ -208,7 +213,8 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("retrafficking_hazard", "Re-trafficking hazard (unsupported)", "per person-year",
                   0.12, 0.04, 0.3,
                   "Yearly chance a person released, returned or misidentified without support is "
-                  "trafficked again; support and reintegration lower it."),
+                  "trafficked again; support and reintegration lower it.",
+                  bounds=(0.0, 5.0)),
         Parameter("testimony_base", "Testimony propensity", "probability at full trust", 0.7,
                   0.3, 0.95, "Chance a fully trusting, protected, supported victim testifies."),
         Parameter("intimidation", "Network intimidation", "0-1", 0.5, 0.1, 0.9,
@@ -223,14 +229,17 @@ PARAMETERS: dict[str, Parameter] = {
                   0.6, 0.1, 2.0,
                   "Hyperbolic discount rate k: a sentence of S years weighs ln(1+kS)/k.",
                   source="Nagin & Pogarsky 2004; Loughran et al. 2012 find steep discounting "
-                         "among offenders; value is an assumption"),
+                         "among offenders; value is an assumption",
+                  bounds=(0.001, 10.0)),
         Parameter("deterrence_weight", "Deterrence weight", "per discounted prison-year", 8.0,
                   1.0, 30.0,
                   "How strongly one expected, discounted prison-year per year of activity "
-                  "weighs against profit in traffickers' choices."),
+                  "weighs against profit in traffickers' choices.",
+                  bounds=(0.0, 200.0)),
         Parameter("replacement_delay_weeks", "Replacement delay", "weeks (mean)", 8.0, 2.0, 26.0,
                   "Mean time for a network to replace an arrested member from the criminal "
-                  "labour pool."),
+                  "labour pool.",
+                  bounds=(1.0, 520.0)),
         Parameter("leader_split_probability", "Split after leader loss", "probability", 0.35,
                   0.1, 0.7,
                   "Chance a network that loses its leader splits into two rather than "
@@ -239,13 +248,16 @@ PARAMETERS: dict[str, Parameter] = {
                   "How much a network's security posture rises for each member arrested."),
         Parameter("network_entry_rate", "Network entry", "new networks per month at full "
                   "unmet demand", 0.8, 0.2, 2.0,
-                  "How readily new networks enter a destination market with unmet demand."),
+                  "How readily new networks enter a destination market with unmet demand.",
+                  bounds=(0.0, 50.0)),
         Parameter("desistance_hazard", "Desistance", "per trafficker-year", 0.06, 0.02, 0.2,
-                  "Yearly chance an active trafficker leaves crime at zero perceived risk."),
+                  "Yearly chance an active trafficker leaves crime at zero perceived risk.",
+                  bounds=(0.0, 5.0)),
         Parameter("proactive_case_rate", "Proactive case opening",
                   "cases per week per 100 officers at full capability", 0.06, 0.02, 0.2,
                   "How many proactive cases an agency opens per week per 100 officers when "
-                  "undercover, digital and financial capabilities sum to one."),
+                  "undercover, digital and financial capabilities sum to one.",
+                  bounds=(0.0, 10.0)),
         Parameter("case_evidence_rate", "Evidence accumulation", "per investigative week",
                   0.012, 0.005, 0.03,
                   "Evidence a case gathers per week from routine investigation alone."),

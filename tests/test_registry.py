@@ -1,0 +1,60 @@
+"""The registry is the one vocabulary: it holds every name MODEL.md asks for, consistently."""
+
+from __future__ import annotations
+
+import pytest
+
+import simulation
+
+from simulation.registry import (JURISDICTION_LEVERS, LEVERS, OUTCOME_NAMES, PAIR_LEVERS,
+                                 PARAMETERS, WEEKLY_COLUMNS, label)
+
+from conftest import BASELINE
+
+# Names copied from MODEL.md ("Levers and parameters", "Outcomes").
+MODEL_MD_JURISDICTION_LEVERS = """officers training undercover digital_forensics
+financial_investigation sentence_years asset_forfeiture criminalisation non_punishment
+victim_centred witness_protection shelter_places reintegration ngo_outreach
+ngo_police_partnership awareness labour_inspections specialised_prosecution
+anti_corruption""".split()
+MODEL_MD_PAIR_LEVERS = "info_sharing mutual_legal_assistance extradition joint_investigations".split()
+MODEL_MD_OUTCOMES = """arrests prosecutions convictions conviction_ratio mean_sentence_years
+networks_active networks_dismantled traffickers_active criminal_revenue assets_seized
+cross_border_cases displacement_index new_victims victims_in_exploitation
+victim_weeks_exploited victims_identified identified_police identified_ngo
+identified_inspection identified_self victims_misidentified victims_supported
+victims_testifying victims_reintegrated victims_retrafficked mean_weeks_exploited
+unmet_shelter_demand identification_rate convictions_per_identified_victim
+policy_cost""".split()
+
+
+def test_every_model_md_name_is_in_the_registry():
+    assert set(JURISDICTION_LEVERS) == set(MODEL_MD_JURISDICTION_LEVERS)
+    assert set(PAIR_LEVERS) == set(MODEL_MD_PAIR_LEVERS)
+    assert set(OUTCOME_NAMES) == set(MODEL_MD_OUTCOMES)
+    assert not set(LEVERS) & set(PARAMETERS), "levers and parameters are kept apart"
+
+
+@pytest.mark.parametrize("name", [n for n, v in LEVERS.items() if v.kind != "forms"])
+def test_lever_defaults_inside_their_range(name):
+    lever = LEVERS[name]
+    assert lever.low <= lever.default <= lever.high
+    assert lever.unit_cost >= 0 and lever.label and lever.description
+
+
+@pytest.mark.parametrize("name", list(PARAMETERS))
+def test_parameter_default_inside_sampled_range_inside_bounds(name):
+    p = PARAMETERS[name]
+    assert p.bounds[0] <= p.low < p.default < p.high <= p.bounds[1]
+
+
+def test_weekly_record_has_every_flow_and_stock():
+    result = simulation.run(simulation.with_overrides(
+        BASELINE, {"run.scale": 0.1, "run.weeks": 8, "run.burn_in_weeks": 4}))
+    assert list(result.timeseries.columns) == ["week", "jurisdiction", *WEEKLY_COLUMNS]
+
+
+def test_labels_are_human():
+    assert label("victims_identified") == "Victims identified"
+    assert label("training") == "Officers trained in victim identification"
+    assert label("not_a_name") == "Not a name"
