@@ -9,10 +9,15 @@ Common tasks are one line::
 
 __version__ = "0.1.0"
 
+from simulation.analysis import compare, sensitivity  # noqa: E402
+from simulation.executors import run_experiment  # noqa: E402
+from simulation.experiment import Experiment  # noqa: E402
 from simulation.model import TraffickingModel  # noqa: E402
 from simulation.outcomes import RunResult  # noqa: E402
 from simulation.runner import evaluate, run  # noqa: E402
 from simulation.scenario import Scenario, ScenarioError, load_scenario, with_overrides  # noqa: E402
+from simulation.store import load_results  # noqa: E402
 
-__all__ = ["RunResult", "Scenario", "ScenarioError", "TraffickingModel", "__version__",
-           "evaluate", "load_scenario", "run", "with_overrides"]
+__all__ = ["Experiment", "RunResult", "Scenario", "ScenarioError", "TraffickingModel",
+           "__version__", "compare", "evaluate", "load_results", "load_scenario", "run",
+           "run_experiment", "sensitivity", "with_overrides"]

@@ -1,0 +1,164 @@
+"""``tipsim batch``, ``tipsim compare`` and ``tipsim sensitivity``: experiments from the shell.
+
+Exit status of ``batch``: 0 when every run finished, 3 when some runs failed (their errors are in
+the store; rerun the same command to retry them), 1 for a user error, 130 when interrupted
+(rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+EXIT_FAILED_RUNS = 3
+FORMATS = ("table", "csv", "markdown", "json")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("batch", help="run an experiment (many runs) into a results store",
+                       description="Run every run of an experiment file into an append-only "
+                                   "results store; rerun the same command to resume.")
+    p.add_argument("experiment", help="experiment file (TOML), e.g. "
+                                      "scenarios/experiments/policy_comparison.toml")
+    p.add_argument("--out", help="results directory (default: results/<experiment name>)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes (default) or a Dask cluster")
+    p.add_argument("--scheduler", help="Dask scheduler address (default: start a local cluster)")
+    p.add_argument("--restart", action="store_true",
+                   help="discard the results already in --out and start over")
+    p.add_argument("--no-retry-failed", dest="retry_failed", action="store_false",
+                   help="on resume, do not retry runs that failed before")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=batch)
+
+    p = sub.add_parser("compare", help="compare scenarios in a results store with the baseline",
+                       description="Mean of each outcome with a 95%% bootstrap confidence "
+                                   "interval, difference from the baseline, relative change, "
+                                   "and cost per victim-year of exploitation averted.")
+    p.add_argument("results", help="results directory written by tipsim batch")
+    p.add_argument("--baseline", default="baseline", help="scenario to compare against")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--outcomes", help="comma-separated outcome names, or 'all' "
+                                      "(default: the key outcomes)")
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    p.set_defaults(handler=compare)
+
+    p = sub.add_parser("sensitivity", help="Sobol or Morris indices from a sweep's results",
+                       description="Sobol indices (S1, ST) or Morris (mu*, sigma) per outcome "
+                                   "and input, computed with SALib.")
+    p.add_argument("results", help="results directory of a sobol or morris experiment")
+    p.add_argument("--outcomes", help="comma-separated outcome names, or 'all' "
+                                      "(default: the key outcomes)")
+    p.add_argument("--scenario", help="only this scenario (default: each in turn)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(handler=sensitivity)
+
+
+def batch(args: argparse.Namespace) -> int:
+    from simulation.executors import make_executor, run_experiment
+    from simulation.experiment import Experiment
+    from simulation.store import ResultStore
+
+    exp = Experiment.load(args.experiment)
+    out = Path(args.out or Path("results") / exp.name)
+    executor = make_executor(args.executor, args.workers, args.scheduler)
+    try:
+        summary = run_experiment(exp, out, executor=executor, restart=args.restart,
+                                 retry_failed=args.retry_failed, progress=not args.quiet)
+    except KeyboardInterrupt:
+        store = ResultStore(out)
+        print(f"tipsim: interrupted; {len(store.completed_ids())} of {exp.n_runs} runs are "
+              f"saved in {out}; run the same command to resume", file=sys.stderr)
+        return 130
+    rate = f", {summary.runs_per_minute:.1f} runs/min" if summary.ran else ""
+    print(f"{exp.name}: {summary.total} runs: {summary.completed} completed, {summary.failed} "
+          f"failed (ran {summary.ran} in {_duration(summary.seconds)}{rate}) -> {out}")
+    if summary.failed:
+        from simulation.store import load_results
+
+        failed = load_results(out).failed
+        for _, row in failed.head(5).iterrows():
+            print(f"  failed: {row['run_id']}: {row['error']}")
+        if len(failed) > 5:
+            print(f"  ... and {len(failed) - 5} more (load_results({str(out)!r}).failed)")
+        print("  rerun the same command to retry the failed runs")
+        return EXIT_FAILED_RUNS
+    return 0
+
+
+def compare(args: argparse.Namespace) -> int:
+    from simulation.analysis import compare as compare_scenarios
+
+    table = compare_scenarios(args.results, baseline=args.baseline,
+                              outcomes=_outcome_list(args.outcomes),
+                              confidence=args.confidence, n_resamples=args.resamples)
+    print(render(table, args.format))
+    return 0
+
+
+def sensitivity(args: argparse.Namespace) -> int:
+    from simulation.analysis import sensitivity as sensitivity_indices
+
+    table = sensitivity_indices(args.results, outcomes=_outcome_list(args.outcomes),
+                                scenario=args.scenario)
+    print(render(table, args.format))
+    return 0
+
+
+def render(table: pd.DataFrame, fmt: str) -> str:
+    """A table as text: ``table`` (aligned, for reading), ``csv``, ``markdown`` or ``json``
+    (a list of records; missing numbers are null)."""
+    if fmt == "csv":
+        return table.to_csv(index=False).rstrip("\n")
+    if fmt == "json":
+        return json.dumps([{k: _json_value(v) for k, v in row.items()}
+                           for row in table.to_dict(orient="records")], indent=1)
+    cells = [[_cell(v) for v in row] for row in table.itertuples(index=False)]
+    header = [str(c) for c in table.columns]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in cells]
+        return "\n".join(lines)
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) and table[c].dtype != bool
+               for c in table.columns]
+    def line(values):
+        return "  ".join(v.rjust(w) if num else v.ljust(w)
+                         for v, w, num in zip(values, widths, numeric)).rstrip()
+    return "\n".join([line(header)] + [line(r) for r in cells])
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _json_value(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _json_value(value.item())
+    return value
+
+
+def _outcome_list(text: str | None):
+    if text is None or text == "all":
+        return text
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"

@@ -1,0 +1,410 @@
+"""Experiments: which runs a batch is made of.
+
+An experiment file (TOML) names the scenarios to compare and, optionally, a design that sweeps
+levers and parameters; each combination is replicated. Every run gets a stable id and a seed
+spawned from the master seed, so a run's result depends on what it is, never on which worker
+ran it or when. A policy comparison::
+
+    name = "policy_comparison"
+    scenarios = ["../baseline.toml", "../training.toml"]
+    replications = 20
+    seed = 2024
+    [run]
+    scale = 0.25
+
+A sensitivity analysis sweeps inputs (a lever set region-wide, a parameter, or a dotted path of
+the scenario document) with a design: ``grid``, ``lhs`` (scipy.stats.qmc), ``sobol`` or
+``morris`` (SALib)::
+
+    [design]
+    method = "morris"
+    samples = 10            # lhs: points; sobol: base sample N (a power of 2); morris: trajectories
+    inputs = ["recruitment_efficiency", "intimidation"]   # ranges from the registry
+    # inputs = "parameters"   every behavioural parameter over its registry range
+    # or [design.inputs.training] low = 0.1, high = 0.9   (grid: values = [...] or points = n)
+
+Seeds: run ``(point, replication)`` gets ``SeedSequence(seed).spawn(...)[point].spawn(...)
+[replication]``. With ``common_random_numbers = true`` (the default) every scenario's
+replication *r* uses that same seed, so scenarios share their burn-in and their chance events as
+far as the model allows, and comparisons are paired (a standard variance-reduction technique:
+Law, *Simulation Modeling and Analysis*, 5th ed., section 11.2). With it off, the scenario's name
+is part of the seed's key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from simulation.errors import UserError
+from simulation.registry import LEVERS, PARAMETERS, Lever
+
+METHODS = ("grid", "lhs", "sobol", "morris")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class ExperimentError(UserError, ValueError):
+    """A mistake in an experiment file: the message names the file and the field."""
+
+
+class InputRange(BaseModel):
+    """One swept input: a range (``low``/``high``), or for a grid explicit ``values``."""
+
+    model_config = ConfigDict(extra="forbid")
+    low: float | None = None
+    high: float | None = None
+    values: list[float] | None = None
+    points: int | None = Field(default=None, ge=1)
+
+
+class Design(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: Literal["grid", "lhs", "sobol", "morris"]
+    # "parameters" = every behavioural parameter in the registry, over its registry range
+    inputs: Literal["parameters"] | list[str] | dict[str, InputRange | list[float]] = Field(
+        min_length=1)
+    samples: int | None = Field(default=None, ge=1)
+    levels: int = Field(default=4, ge=2)  # morris grid levels
+    second_order: bool = False  # sobol: also estimate second-order indices (costs N*D more runs)
+    points: int = Field(default=3, ge=1)  # grid: points per input given only as a range
+
+    @model_validator(mode="after")
+    def _check(self) -> Design:
+        if self.method != "grid" and self.samples is None:
+            raise ValueError(f"method {self.method!r} needs 'samples'")
+        if self.method == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"sobol 'samples' must be a power of 2 (got {self.samples})")
+        return self
+
+
+class RunSettings(BaseModel):
+    """Overrides of every scenario's [run] table (the run's seed comes from the experiment)."""
+
+    model_config = ConfigDict(extra="forbid")
+    weeks: int | None = Field(default=None, ge=1)
+    burn_in_weeks: int | None = Field(default=None, ge=0)
+    scale: float | None = Field(default=None, gt=0)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a worker needs for one run. Picklable; the scenario travels resolved, so a
+    worker never reads files (and a file edited mid-batch cannot leak into it)."""
+
+    run_id: str
+    scenario_name: str
+    point: int
+    replication: int
+    seed: int
+    inputs: dict[str, float]
+    overrides: dict[str, Any]
+    record: str
+    scenario: Any = field(repr=False)  # simulation.scenario.Scenario
+
+
+class Experiment(BaseModel):
+    """A batch of runs: scenarios x design points x replications."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=_NAME.pattern)
+    description: str = ""
+    scenarios: list[str] = Field(min_length=1)
+    replications: int = Field(default=1, ge=1)
+    seed: int = Field(default=0, ge=0)
+    record: Literal["summary", "weekly"] = "summary"
+    common_random_numbers: bool = True
+    run: RunSettings = Field(default_factory=RunSettings)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    design: Design | None = None
+
+    _source: str | None = PrivateAttr(default=None)
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @model_validator(mode="after")
+    def _check_inputs(self) -> Experiment:
+        if self.design is not None:
+            self.input_ranges  # noqa: B018 - validates names and ranges early
+        return self
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, source: str | Path | dict | Experiment, base_dir: str | Path | None = None
+             ) -> Experiment:
+        """Read an experiment from a TOML file, a dict, or pass an Experiment through.
+
+        Scenario paths are relative to the experiment file (to ``base_dir`` or the working
+        directory for a dict)."""
+        if isinstance(source, Experiment):
+            return source
+        where = "experiment"
+        if isinstance(source, dict):
+            doc = source
+        else:
+            path = Path(source)
+            where = str(path)
+            try:
+                with open(path, "rb") as fh:
+                    doc = tomllib.load(fh)
+            except FileNotFoundError:
+                raise ExperimentError(f"{path}: no such experiment file") from None
+            except tomllib.TOMLDecodeError as exc:
+                raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
+            base_dir = path.parent
+        try:
+            exp = cls.model_validate(doc)
+        except ValidationError as exc:
+            raise ExperimentError(f"{where}: {_explain(exc)}") from None
+        exp._source = None if isinstance(source, dict) else str(source)
+        exp._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        exp._check_overrides()
+        return exp
+
+    def _check_overrides(self) -> None:
+        """Apply the overrides and the corners of the design to every scenario now, so a typo or
+        an out-of-range input is one error at the start rather than a failure in every run."""
+        overrides = next(self.runs()).overrides
+        ranges = self.input_ranges.items()
+        corners = [{n: min(r.get("values", [r.get("low")])) for n, r in ranges},
+                   {n: max(r.get("values", [r.get("high")])) for n, r in ranges}]
+        for scenario in self.scenario_objects:
+            try:
+                for inputs in corners:
+                    _apply(inputs, overrides, scenario)
+            except UserError as exc:
+                raise ExperimentError(f"{self._source or 'experiment'}: overrides or design "
+                                      f"inputs do not apply to scenario {scenario.name!r}: {exc}"
+                                      ) from None
+
+    @property
+    def source(self) -> str | None:
+        return self._source
+
+    @cached_property
+    def scenario_objects(self) -> tuple:
+        from simulation.scenario import load_scenario
+
+        where = self._source or "experiment"
+        loaded, names = [], {}
+        for entry in self.scenarios:
+            path = Path(entry)
+            if not path.is_absolute():
+                path = self._base_dir / path
+            if not path.exists():
+                raise ExperimentError(f"{where}: scenarios: no scenario file {entry!r} "
+                                      f"(looked for {path})")
+            scenario = load_scenario(path)
+            if not _NAME.match(scenario.name):
+                raise ExperimentError(f"{where}: scenarios: {entry}: scenario name "
+                                      f"{scenario.name!r} may use only letters, digits, _ . -")
+            if scenario.name in names:
+                raise ExperimentError(f"{where}: scenarios: {names[scenario.name]} and {entry} "
+                                      f"are both named {scenario.name!r}; names must differ")
+            names[scenario.name] = entry
+            loaded.append(scenario)
+        return tuple(loaded)
+
+    # -- the design ---------------------------------------------------------------------------
+
+    @cached_property
+    def input_ranges(self) -> dict[str, dict[str, Any]]:
+        """Each swept input with its resolved range (registry defaults filled in)."""
+        if self.design is None:
+            return {}
+        d = self.design
+        names = list(PARAMETERS) if d.inputs == "parameters" else d.inputs
+        raw = ({n: InputRange() for n in names} if isinstance(names, list) else
+               {n: InputRange(values=v) if isinstance(v, list) else v
+                for n, v in d.inputs.items()})
+        out = {}
+        for name, rng in raw.items():
+            where = f"design.inputs.{name}"
+            known = PARAMETERS.get(name) or LEVERS.get(name)
+            if known is None and "." not in name:
+                raise ValueError(f"{where}: unknown lever or parameter {name!r} (a lever, a "
+                                 "parameter, or a dotted path such as "
+                                 "'jurisdictions.destination_a.training')")
+            if isinstance(known, Lever) and known.kind == "forms":
+                raise ValueError(f"{where}: {name!r} is a list of forms and cannot be swept")
+            if rng.values is not None:
+                if d.method != "grid":
+                    raise ValueError(f"{where}: 'values' only suits method 'grid'; give "
+                                     "low and high")
+                out[name] = {"values": [float(v) for v in rng.values]}
+                continue
+            low = rng.low if rng.low is not None else getattr(known, "low", None)
+            high = rng.high if rng.high is not None else getattr(known, "high", None)
+            if low is None or high is None:
+                raise ValueError(f"{where}: needs low and high")
+            if not low < high:
+                raise ValueError(f"{where}: low ({low}) must be below high ({high})")
+            out[name] = {"low": float(low), "high": float(high)}
+            if d.method == "grid":
+                out[name]["points"] = rng.points or d.points
+        return out
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self.input_ranges)
+
+    def salib_problem(self) -> dict:
+        names = self.input_names
+        return {"num_vars": len(names), "names": names,
+                "bounds": [[self.input_ranges[n]["low"], self.input_ranges[n]["high"]]
+                           for n in names]}
+
+    @cached_property
+    def design_matrix(self) -> np.ndarray:
+        """One row per design point, one column per input (shape (1, 0) without a design)."""
+        d = self.design
+        if d is None:
+            return np.zeros((1, 0))
+        ranges = self.input_ranges
+        if d.method == "grid":
+            axes = [r["values"] if "values" in r else
+                    np.linspace(r["low"], r["high"], r["points"]).tolist()
+                    for r in ranges.values()]
+            return np.array(list(itertools.product(*axes)), dtype=float)
+        problem = self.salib_problem()
+        if d.method == "lhs":
+            from scipy.stats import qmc
+
+            unit = qmc.LatinHypercube(d=problem["num_vars"],
+                                      rng=np.random.default_rng(self.seed)).random(d.samples)
+            lows, highs = np.array(problem["bounds"]).T
+            return qmc.scale(unit, lows, highs)
+        if d.method == "sobol":
+            from SALib.sample import sobol
+
+            return sobol.sample(problem, d.samples, calc_second_order=d.second_order,
+                                seed=self.seed)
+        from SALib.sample import morris
+
+        return morris.sample(problem, d.samples, num_levels=d.levels, seed=self.seed)
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    @property
+    def n_points(self) -> int:
+        return len(self.design_matrix)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.scenarios) * self.n_points * self.replications
+
+    def run_seed(self, scenario_name: str, point: int, replication: int) -> int:
+        """The run's seed: a child of the master seed keyed by what the run is (never by when or
+        where it runs). A 63-bit integer, so it fits a signed 64-bit column."""
+        key = (point, replication)
+        if not self.common_random_numbers:
+            key = (_name_key(scenario_name),) + key
+        state = np.random.SeedSequence(self.seed, spawn_key=key).generate_state(1, np.uint64)
+        return int(state[0] >> np.uint64(1))
+
+    def run_id(self, scenario_name: str, point: int, replication: int) -> str:
+        rep = f"r{replication:0{max(3, len(str(self.replications - 1)))}d}"
+        if self.design is None:
+            return f"{scenario_name}-{rep}"
+        return f"{scenario_name}-p{point:0{max(4, len(str(self.n_points - 1)))}d}-{rep}"
+
+    def runs(self) -> Iterator[RunSpec]:
+        """Every run, lazily. Replication-major, so an interrupted batch still holds a balanced
+        comparison (all scenarios at replications 0..k)."""
+        overrides = dict(self.overrides)
+        overrides |= {f"run.{k}": v for k, v in self.run.model_dump(exclude_none=True).items()}
+        names = self.input_names
+        matrix = self.design_matrix
+        for rep in range(self.replications):
+            for point, row in enumerate(matrix):
+                inputs = dict(zip(names, (float(x) for x in row)))
+                for scenario in self.scenario_objects:
+                    yield RunSpec(
+                        run_id=self.run_id(scenario.name, point, rep),
+                        scenario_name=scenario.name, point=point, replication=rep,
+                        seed=self.run_seed(scenario.name, point, rep), inputs=inputs,
+                        overrides=overrides, record=self.record, scenario=scenario)
+
+    # -- identity -----------------------------------------------------------------------------
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What the results depend on: the experiment (less its description) and the content of
+        every scenario, so editing a scenario file counts as a changed experiment."""
+        spec = self.model_dump(exclude={"description", "scenarios", "design"})
+        spec["scenarios"] = [{"name": s.name, "hash": s.hash} for s in self.scenario_objects]
+        if self.design is not None:
+            spec["design"] = self.design.model_dump(exclude={"inputs"})
+            spec["design"]["inputs"] = self.input_ranges
+        return spec
+
+    @property
+    def hash(self) -> str:
+        return _digest(self.fingerprint())
+
+
+def load_experiment(source: str | Path | dict | Experiment) -> Experiment:
+    """An :class:`Experiment` from a TOML file path, a dict or an Experiment."""
+    return Experiment.load(source)
+
+
+def run_spec(spec: RunSpec) -> dict[str, Any]:
+    """Run the real model for one spec: the default run function of every batch.
+
+    Levers and parameters named as inputs are set region-wide (integer levers rounded);
+    dotted inputs and the experiment's overrides are set at their path."""
+    from simulation.runner import run
+
+    result = run(_apply(spec.inputs, spec.overrides, spec.scenario), seed=spec.seed)
+    out: dict[str, Any] = {"outcomes": dict(result.outcomes),
+                           "jurisdictions": {j: dict(v) for j, v in result.jurisdictions.items()}}
+    if spec.record == "weekly":
+        out["weekly"] = result.timeseries
+    return out
+
+
+def _apply(inputs: dict[str, float], overrides: dict[str, Any], scenario):
+    from simulation.scenario import with_overrides
+
+    overrides = dict(overrides)
+    named = {}
+    for name, value in inputs.items():
+        if "." in name:
+            overrides[name] = value
+        else:
+            lever = LEVERS.get(name)
+            named[name] = int(round(value)) if lever is not None and lever.kind == "int" else value
+    return with_overrides(scenario, overrides, **named)
+
+
+def _name_key(name: str) -> int:
+    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _explain(exc: ValidationError) -> str:
+    """Pydantic's errors as one line: 'field.path: message; ...'."""
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("function-", "list[",
+                                                                              "dict[")))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(dict.fromkeys(parts))
+
+
+__all__ = ["Experiment", "ExperimentError", "RunSpec", "load_experiment", "run_spec", "METHODS"]

@@ -1,0 +1,404 @@
+"""The results store: an append-only directory of small Parquet files, one per finished run.
+
+::
+
+    results/NAME/
+      manifest.json              provenance: experiment, scenario hashes, seeds, design,
+                                 versions, git commit, platform, and one entry per session
+                                 (start, end, counts)
+      runs/RUN_ID.parquet        one row: the run's id, scenario, design point, replication, seed,
+                                 inputs and region outcomes
+      jurisdictions/RUN_ID.parquet   one row per jurisdiction: its outcomes
+      weekly/RUN_ID.parquet      one row per week and jurisdiction (when record = "weekly")
+      failed/RUN_ID.N.parquet    the N-th failed attempt of a run: its error and traceback
+
+Every file is written to a hidden temporary name, flushed to disk and renamed into place
+(``os.replace`` is atomic), so a kill at any moment leaves either the whole file or none; left-over
+temporary files are ignored and swept on the next open. A run counts as finished when its
+``runs/`` file exists, and that file is written last; resuming runs exactly the runs without one.
+Failed runs are retried when a batch resumes (a lost worker or a full disk is often transient;
+a deterministic error just fails again), and a later success supersedes the failure, whose
+record stays as history. One batch at a time may write to a store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from simulation.errors import UserError
+
+FORMAT = "tipsim-results/1"
+PARTS = ("runs", "jurisdictions", "weekly", "failed")
+ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
+
+
+class StoreError(UserError):
+    """A results directory that cannot be used as asked."""
+
+
+class ResultStore:
+    """One experiment's results on disk. Open it with :meth:`open`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, experiment, *, model: str = "simulation.experiment:run_spec",
+             restart: bool = False) -> ResultStore:
+        """Create the store for ``experiment``, or reopen it to resume.
+
+        A store that holds a different experiment (or the same one run with a different model
+        function) is refused with what changed, unless ``restart`` discards its results."""
+        store = cls(path)
+        manifest = store.path / "manifest.json"
+        if store.path.exists() and not store.path.is_dir():
+            raise StoreError(f"{store.path}: exists and is not a directory")
+        if store.path.exists() and not manifest.exists() and any(store.path.iterdir()):
+            raise StoreError(f"{store.path}: not a tipsim results store (no manifest.json) and "
+                             "not empty; choose a new --out directory")
+        if manifest.exists():
+            old = store.manifest
+            changes = _changes(old, experiment, model)
+            if changes and not restart:
+                raise StoreError(
+                    f"{store.path}: holds results of a different experiment ({'; '.join(changes)})"
+                    "; rerun with --restart to discard them, or choose another --out")
+            if restart:
+                store._clear()
+        if not manifest.exists():
+            store.path.mkdir(parents=True, exist_ok=True)
+            store._write_manifest(_new_manifest(experiment, model))
+        for part in PARTS:
+            (store.path / part).mkdir(exist_ok=True)
+            for tmp in (store.path / part).glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)  # debris of a killed writer
+        return store
+
+    def _clear(self) -> None:
+        for part in PARTS:
+            shutil.rmtree(self.path / part, ignore_errors=True)
+        (self.path / "manifest.json").unlink(missing_ok=True)
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / "manifest.json").read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{self.path}/manifest.json: cannot read it ({exc})") from None
+
+    def completed_ids(self) -> set[str]:
+        return {p.stem for p in _parts(self.path / "runs")}
+
+    def failed_ids(self) -> set[str]:
+        """Runs whose last attempt failed (a later success supersedes a failure)."""
+        failed = {p.name.rsplit(".", 2)[0] for p in _parts(self.path / "failed")}
+        return failed - self.completed_ids()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write(self, record) -> None:
+        """Write one finished run (a :class:`~simulation.executors.RunRecord`) at once."""
+        spec = record.spec
+        ids = {"run_id": spec.run_id, "scenario": spec.scenario_name, "point": spec.point,
+               "replication": spec.replication}
+        if not record.ok:
+            attempt = 1 + sum(1 for _ in (self.path / "failed").glob(f"{spec.run_id}.*.parquet"))
+            row = ids | {"seed": spec.seed} | spec.inputs | {
+                "error": record.error, "traceback": record.traceback or "",
+                "worker": record.worker, "attempt": attempt, "failed_at": _now()}
+            _write(pa.Table.from_pylist([row], schema=_schema(row)),
+                   self.path / "failed" / f"{spec.run_id}.{attempt}.parquet")
+            return
+        if record.weekly is not None and len(record.weekly):
+            weekly = record.weekly.reset_index(drop=True)
+            head = pd.DataFrame({k: [v] * len(weekly) for k, v in ids.items()})
+            weekly = pd.concat([head, weekly], axis=1)
+            _write(pa.Table.from_pandas(_float_numbers(weekly, keep=("point", "replication",
+                                                                      "week")),
+                                        preserve_index=False),
+                   self.path / "weekly" / f"{spec.run_id}.parquet")
+        if record.jurisdictions:
+            rows = [ids | {"jurisdiction": j} | {k: float(v) for k, v in out.items()}
+                    for j, out in record.jurisdictions.items()]
+            _write(pa.Table.from_pylist(rows, schema=_schema(rows[0])),
+                   self.path / "jurisdictions" / f"{spec.run_id}.parquet")
+        row = ids | {"seed": spec.seed} | spec.inputs | record.outcomes
+        meta = {"seconds": f"{record.seconds:.4f}", "worker": record.worker, "finished_at": _now()}
+        table = pa.Table.from_pylist([row], schema=_schema(row).with_metadata(meta))
+        _write(table, self.path / "runs" / f"{spec.run_id}.parquet")  # last: marks it finished
+
+    def start_session(self, **info: Any) -> None:
+        manifest = self.manifest
+        manifest.setdefault("sessions", []).append(
+            {"started": _now(), **_software(), **info})
+        self._write_manifest(manifest)
+
+    def finish_session(self, **info: Any) -> None:
+        manifest = self.manifest
+        if manifest.get("sessions"):
+            manifest["sessions"][-1] |= {"finished": _now(), **info}
+        manifest["status"] = {"completed": len(self.completed_ids()),
+                              "failed": len(self.failed_ids()),
+                              "total": manifest.get("runs_total")}
+        self._write_manifest(manifest)
+
+    def _write_manifest(self, manifest: dict) -> None:
+        target = self.path / "manifest.json"
+        tmp = target.with_name(f".manifest.json.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        with open(tmp, "w") as fh:
+            json.dump(manifest, fh, indent=2, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    """A store's results as tidy pandas tables.
+
+    ``runs``: one row per finished run (ids, seed, inputs, region outcomes);
+    ``jurisdictions``: one row per run and jurisdiction; ``weekly``: one row per run, week and
+    jurisdiction (empty unless the experiment recorded weekly; read on first use); ``failed``:
+    runs whose last attempt failed, with the error; ``manifest``: provenance."""
+
+    path: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+    failed: pd.DataFrame
+    _order: dict[str, int] = field(repr=False, default_factory=dict)
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(self._order)
+
+    @property
+    def inputs(self) -> list[str]:
+        return list(self.manifest.get("design", {}).get("inputs", []))
+
+    @property
+    def outcomes(self) -> list[str]:
+        skip = set(ID_COLUMNS) | set(self.inputs)
+        return [c for c in self.runs.columns if c not in skip]
+
+    @cached_property
+    def jurisdictions(self) -> pd.DataFrame:
+        return self._read("jurisdictions", ["jurisdiction"])
+
+    @cached_property
+    def weekly(self) -> pd.DataFrame:
+        return self._read("weekly", ["week", "jurisdiction"])
+
+    def _read(self, part: str, extra_keys: list[str]) -> pd.DataFrame:
+        done = set(self.runs["run_id"])
+        files = [p for p in _parts(self.path / part) if p.stem in done]
+        return _sorted(_read_parts(files), self._order, extra_keys)
+
+
+def load_results(path: str | Path) -> Results:
+    """Read a results directory written by :func:`~simulation.batch.run_experiment`."""
+    path = Path(path)
+    if not (path / "manifest.json").exists():
+        raise StoreError(f"{path}: not a tipsim results store (no manifest.json)")
+    store = ResultStore(path)
+    manifest = store.manifest
+    order = {s["name"]: i for i, s in enumerate(manifest.get("scenarios", []))}
+    runs = _sorted(_read_parts(_parts(path / "runs")), order, [])
+    failed = _read_parts(_parts(path / "failed"))
+    if len(failed):
+        failed = failed[~failed["run_id"].isin(set(runs["run_id"]))]
+        failed = failed.sort_values("attempt").drop_duplicates("run_id", keep="last")
+        failed = _sorted(failed, order, [])
+    return Results(path=path, manifest=manifest, runs=runs, failed=failed, _order=order)
+
+
+def _parts(directory: Path) -> list[Path]:
+    """Finished part files (temporary files start with a dot and end in .tmp)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir()
+                  if p.suffix == ".parquet" and not p.name.startswith("."))
+
+
+def _read_parts(files: list[Path]) -> pd.DataFrame:
+    if not files:
+        return pd.DataFrame(columns=list(ID_COLUMNS))
+    schema = pa.unify_schemas([pq.read_schema(files[0]), pq.read_schema(files[-1])]
+                              ).remove_metadata()
+    table = ds.dataset([str(f) for f in files], format="parquet", schema=schema).to_table()
+    return table.to_pandas()
+
+
+def _sorted(df: pd.DataFrame, order: dict[str, int], extra: list[str]) -> pd.DataFrame:
+    if df.empty:
+        return df
+    key = df["scenario"].map(order).fillna(len(order)).astype(int)
+    df = df.assign(_order=key).sort_values(["replication", "point", "_order", *extra],
+                                           kind="stable")
+    return df.drop(columns="_order").reset_index(drop=True)
+
+
+# -- writing helpers --------------------------------------------------------------------------
+
+
+def _write(table: pa.Table, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "wb") as fh:
+        pq.write_table(table, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+
+
+def _schema(row: dict[str, Any]) -> pa.Schema:
+    """Ids as strings and integers, everything else a float64 (so parts always agree)."""
+    fields = []
+    for name, value in row.items():
+        if name in ("point", "replication", "seed", "attempt"):
+            fields.append(pa.field(name, pa.int64()))
+        elif isinstance(value, str) or name in ("run_id", "scenario", "jurisdiction"):
+            fields.append(pa.field(name, pa.string()))
+        else:
+            fields.append(pa.field(name, pa.float64()))
+    return pa.schema(fields)
+
+
+def _float_numbers(df: pd.DataFrame, keep: tuple[str, ...]) -> pd.DataFrame:
+    """Numbers as float64 (``keep`` as int64), everything else as plain strings, so every run's
+    part has the same schema whatever the model returned."""
+    cols = {c: ("int64" if c in keep else "float64") if pd.api.types.is_numeric_dtype(df[c])
+            else "str" for c in df.columns}
+    return df.astype(cols)
+
+
+# -- provenance -------------------------------------------------------------------------------
+
+
+def _new_manifest(experiment, model: str) -> dict[str, Any]:
+    design = experiment.design
+    seeds = ("numpy SeedSequence(seed, spawn_key=(point, replication)); 63 high bits of its "
+             "first 64-bit word")
+    if not experiment.common_random_numbers:
+        seeds = seeds.replace("(point,", "(sha256(scenario)[:8], point,")
+    text = None
+    if experiment.source and Path(experiment.source).exists():
+        text = Path(experiment.source).read_text()
+    return {
+        "format": FORMAT,
+        "experiment_name": experiment.name,
+        "description": experiment.description,
+        "experiment_hash": experiment.hash,
+        "experiment": experiment.fingerprint(),
+        "experiment_file": {"path": experiment.source, "text": text},
+        "model": model,
+        "scenarios": [{"name": s.name, "source": s.source, "hash": s.hash}
+                      for s in experiment.scenario_objects],
+        "seeds": {"master": experiment.seed,
+                  "common_random_numbers": experiment.common_random_numbers,
+                  "derivation": seeds},
+        "design": {"method": design.method if design else None,
+                   "inputs": experiment.input_names,
+                   "ranges": experiment.input_ranges,
+                   "points": experiment.n_points,
+                   "settings": design.model_dump(exclude={"inputs"}) if design else {}},
+        "replications": experiment.replications,
+        "record": experiment.record,
+        "runs_total": experiment.n_runs,
+        "created": _now(),
+        **_software(),
+        "platform": {"python": sys.version.split()[0], "system": platform.platform(),
+                     "machine": platform.machine(), "cpus": os.cpu_count(),
+                     "packages": _versions()},
+        "sessions": [],
+    }
+
+
+def _changes(manifest: dict, experiment, model: str) -> list[str]:
+    """What differs between the experiment a store holds and ``experiment``, in words."""
+    if manifest.get("experiment_hash") == experiment.hash and manifest.get("model") == model:
+        return []
+    old, new = manifest.get("experiment", {}), experiment.fingerprint()
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        if key == "scenarios":
+            before = {s["name"]: s["hash"] for s in old.get(key, [])}
+            after = {s["name"]: s["hash"] for s in new.get(key, [])}
+            for n in sorted(set(before) | set(after)):
+                if before.get(n) != after.get(n):
+                    how = ("added" if n not in before else "removed" if n not in after
+                           else "changed")
+                    changes.append(f"scenario {n!r} {how}")
+            if not changes and list(before) != list(after):
+                changes.append("scenario order")
+        elif json.dumps(old.get(key), sort_keys=True, default=str) != json.dumps(
+                new.get(key), sort_keys=True, default=str):
+            changes.append(f"{key}: {_short(old.get(key))} -> {_short(new.get(key))}")
+    if manifest.get("model") != model:
+        changes.append(f"model: {manifest.get('model')} -> {model}")
+    return changes or ["experiment hash"]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _software() -> dict[str, Any]:
+    from simulation import __version__
+
+    return {"tipsim_version": __version__, **_git()}
+
+
+def _git() -> dict[str, Any]:
+    """The commit of the tipsim source tree, when it is a git checkout (read-only queries)."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return {"git_commit": None}
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+        status = subprocess.run(["git", "--no-optional-locks", "-C", str(root), "status",
+                                 "--porcelain", "--untracked-files=no", "--", "simulation"],
+                                capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None}
+    return {"git_commit": commit, "git_dirty": bool(status.strip())}
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "distributed"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
