@@ -1,0 +1,103 @@
+"""``tipsim dashboard`` (a shareable HTML report of a batch) and ``tipsim explore`` (the live
+what-if explorer in the browser)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+
+from simulation.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("dashboard", help="write a self-contained HTML report of a batch",
+                       description="Write one HTML file (charts included, no network needed) "
+                                   "comparing every scenario of a results directory with the "
+                                   "baseline: headline changes with 95%% intervals, time "
+                                   "series, jurisdictions, victim pathway, disruption, methods.")
+    p.add_argument("results", help="results directory written by tipsim batch")
+    p.add_argument("-o", "--out", help="HTML file to write (default: RESULTS/dashboard.html)")
+    p.add_argument("--baseline", default="baseline", help="scenario to compare against")
+    p.set_defaults(handler=dashboard)
+
+    p = sub.add_parser("explore", help="open the live what-if explorer in the browser",
+                       description="Start a local web app (Solara) with sliders for the main "
+                                   "levers of each jurisdiction; each change reruns a few small "
+                                   "replications and compares them with the scenario as given.")
+    p.add_argument("scenario", nargs="?", default=None,
+                   help="scenario file to start from (default: scenarios/baseline.toml)")
+    p.add_argument("--host", default="localhost", help="address to listen on (default: "
+                                                      "localhost)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
+    p.add_argument("--no-open", dest="open", action="store_false",
+                   help="do not open a browser window")
+    p.add_argument("--replications", type=int, default=4, help="runs per change (default 4)")
+    p.add_argument("--scale", type=float, default=0.1, help="population scale (default 0.1)")
+    p.add_argument("--weeks", type=int, default=260, help="policy-period weeks (default 260)")
+    p.add_argument("--burn-in", type=int, default=104, help="burn-in weeks (default 104)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (default: up to 2)")
+    p.set_defaults(handler=explore)
+
+
+def dashboard(args: argparse.Namespace) -> int:
+    from simulation.dashboard import build_report
+
+    if not Path(args.results).is_dir():
+        raise UserError(f"{args.results}: no such results directory")
+    path = build_report(args.results, args.out, baseline=args.baseline)
+    print(f"Wrote {path} (open it in any browser; it needs no network)")
+    return 0
+
+
+def explore(args: argparse.Namespace) -> int:
+    scenario = Path(args.scenario) if args.scenario else None
+    if scenario is not None:
+        from simulation.scenario import load_scenario
+
+        if not scenario.is_file():
+            raise UserError(f"{args.scenario}: no such scenario file")
+        load_scenario(scenario)  # a mistake in it is one clean error now, not a broken page
+    for name, value, low in (("--replications", args.replications, 1), ("--weeks", args.weeks, 4),
+                             ("--burn-in", args.burn_in, 0)):
+        if value < low:
+            raise UserError(f"{name}: got {value}; allowed: {low} or more")
+    if not 0 < args.scale <= 10:
+        raise UserError(f"--scale: got {args.scale}; allowed: above 0, at most 10")
+    try:
+        import solara  # noqa: F401
+    except ImportError:
+        raise UserError("the explorer needs Solara: pip install 'tipsim[explore]'") from None
+    port = args.port or _free_port(args.host)
+    env = dict(os.environ)
+    env.update({
+        "TIPSIM_EXPLORE_SCENARIO": str((scenario or _default_scenario()).resolve()),
+        "TIPSIM_EXPLORE_REPLICATIONS": str(args.replications),
+        "TIPSIM_EXPLORE_SCALE": str(args.scale),
+        "TIPSIM_EXPLORE_WEEKS": str(args.weeks),
+        "TIPSIM_EXPLORE_BURN_IN_WEEKS": str(args.burn_in),
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # no calls home
+    })
+    if args.workers:
+        env["TIPSIM_EXPLORE_WORKERS"] = str(args.workers)
+    command = [sys.executable, "-m", "solara", "run", "simulation.dashboard.explorer",
+               "--host", args.host, "--port", str(port), "--production",
+               "--no-check-version", "--open" if args.open else "--no-open"]
+    print(f"tipsim explore: http://{args.host}:{port}  (Ctrl-C to stop)", flush=True)
+    os.execve(sys.executable, command, env)  # the server replaces this process
+    return 0  # not reached
+
+
+def _default_scenario() -> Path:
+    from simulation.model import BASELINE
+
+    return Path(BASELINE)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]

@@ -1,0 +1,388 @@
+"""The dashboard's charts: one plotting path for the static report and the live explorer.
+
+Each builder takes a :class:`~simulation.dashboard.data.DashboardData` and returns a plotly
+figure. Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies;
+Okabe & Ito 2008), the baseline always black; beyond seven policies colours repeat with a
+different dash. Every name that came from a user (scenario, jurisdiction) is HTML-escaped
+before plotly sees it, because plotly renders a subset of HTML in its text.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from simulation.analysis import WEEKS_PER_YEAR
+from simulation.dashboard.headline import display_name, fmt_number, fmt_percent, outcome_label
+from simulation.registry import OUTCOMES
+
+BASELINE_COLOUR = "#000000"
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+DASHES = ("solid", "dash", "dot", "dashdot")
+FONT = dict(family="Segoe UI, Roboto, Helvetica, Arial, sans-serif", size=13, color="#222")
+
+SERIES = (("victims_in_exploitation", "stock"), ("new_victims", "flow"),
+          ("victims_identified", "flow"), ("arrests", "flow"), ("convictions", "flow"),
+          ("networks_active", "stock"))
+"""Time-series panels: stocks are weekly means, flows are totals per BIN weeks."""
+BIN = 4
+ZCAP = 0.3  # changes beyond +-30% share the strongest colour, so modest ones stay visible
+DISRUPTION = ("arrests", "prosecutions", "convictions", "networks_active", "networks_dismantled")
+
+
+def text(value) -> str:
+    """A user-given string made safe for plotly's HTML-like text."""
+    return html.escape(str(value), quote=False)
+
+
+def styles(data) -> dict[str, dict]:
+    """Colour and dash of each scenario's lines."""
+    out = {data.baseline: {"color": BASELINE_COLOUR, "dash": "solid"}}
+    for i, name in enumerate(data.policies):
+        out[name] = {"color": PALETTE[i % len(PALETTE)],
+                     "dash": DASHES[(i // len(PALETTE)) % len(DASHES)]}
+    return out
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _layout(fig: go.Figure, height: int, **kwargs) -> go.Figure:
+    kwargs.setdefault("margin", dict(l=60, r=30, t=60, b=50))
+    fig.update_layout(template="plotly_white", font=FONT, height=height, **kwargs)
+    return fig
+
+
+def _note(message: str, height: int = 160) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=text(message), showarrow=False, x=0.5, y=0.5, xref="paper",
+                       yref="paper", font=dict(size=14, color="#555"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, height)
+
+
+# -- time series ---------------------------------------------------------------------------
+
+
+def series_bands(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Region series per scenario and BIN-week period: 10th, 50th and 90th percentile over
+    runs. Columns: scenario, week (period start), outcome, q10, q50, q90."""
+    cols = [c for c, _ in SERIES if c in weekly.columns]
+    keys = ["scenario", "point", "replication"]
+    region = weekly.groupby(keys + ["week"], observed=True, sort=False)[cols].sum().reset_index()
+    region["period"] = (region["week"] // BIN) * BIN
+    grouped = region.groupby(keys + ["period"], observed=True, sort=False)
+    per_run = grouped[cols].mean()
+    flows = [c for c, kind in SERIES if kind == "flow" and c in cols]
+    per_run[flows] = per_run[flows] * BIN  # a mean per week times BIN: a full period's total
+    long = per_run.reset_index().melt(id_vars=keys + ["period"], var_name="outcome")
+    q = long.groupby(["scenario", "period", "outcome"], observed=True, sort=False)["value"]
+    out = pd.concat({f"q{int(p * 100)}": q.quantile(p) for p in (0.1, 0.5, 0.9)}, axis=1)
+    return out.reset_index().rename(columns={"period": "week"})
+
+
+def timeseries_figure(data) -> go.Figure:
+    """Key outcomes week by week: median over runs and the 10-90% band, policy start marked.
+    A menu shows the baseline against one scenario at a time, or every scenario's median."""
+    weekly = data.results.weekly
+    if weekly is None or weekly.empty:
+        return _note("No weekly series in these results: set record = \"weekly\" in the "
+                     "experiment file to see them.")
+    bands = series_bands(weekly)
+    panels = [c for c, _ in SERIES if c in set(bands["outcome"])]
+    titles = [f"{outcome_label(c)}" + (f" (per {BIN} weeks)" if k == "flow" else " (weekly)")
+              for c, k in SERIES if c in panels]
+    rows = math.ceil(len(panels) / 2)
+    fig = make_subplots(rows=rows, cols=2, subplot_titles=titles, vertical_spacing=0.11,
+                        horizontal_spacing=0.08)
+    style = styles(data)
+    owners = []  # (scenario, is_band) per trace, for the menu
+    for i, outcome in enumerate(panels):
+        r, c = i // 2 + 1, i % 2 + 1
+        for name in data.scenarios:
+            b = bands[(bands["scenario"] == name) & (bands["outcome"] == outcome)]
+            if b.empty:
+                continue
+            s = style[name]
+            label = text(display_name(name))
+            fig.add_trace(go.Scatter(x=b["week"], y=b["q90"], mode="lines", line=dict(width=0),
+                                     hoverinfo="skip", showlegend=False, legendgroup=name),
+                          row=r, col=c)
+            fig.add_trace(go.Scatter(x=b["week"], y=b["q10"], mode="lines", line=dict(width=0),
+                                     fill="tonexty", fillcolor=_rgba(s["color"], 0.15),
+                                     hoverinfo="skip", showlegend=False, legendgroup=name),
+                          row=r, col=c)
+            fig.add_trace(go.Scatter(
+                x=b["week"], y=b["q50"], mode="lines", name=label, legendgroup=name,
+                line=dict(color=s["color"], dash=s["dash"], width=2), showlegend=i == 0,
+                customdata=np.stack([b["q10"], b["q90"]], axis=1),
+                hovertemplate=(f"{label}<br>week %{{x}}: %{{y:,.3~s}} (10-90%: "
+                               "%{customdata[0]:,.3~s} to %{customdata[1]:,.3~s})"
+                               "<extra></extra>")),
+                row=r, col=c)
+            owners += [(name, True), (name, True), (name, False)]
+    starts = {0: "policy period starts"} | {w: "policy starts" for w in
+                                            data.policy_starts.values() if w > 0}
+    for week, label in starts.items():
+        fig.add_vline(x=week, line=dict(color="#666", dash="dot", width=1))
+        fig.add_annotation(x=week, y=0.02, xref="x", yref="y domain", text=f"{label} ",
+                           showarrow=False, xanchor="right", yanchor="bottom", textangle=0,
+                           font=dict(size=11, color="#555"))
+    fig.update_xaxes(title_text="weeks since the policy period started", row=rows)
+    buttons = _series_menu(data, owners)
+    default = 0 if len(data.scenarios) <= 3 or len(buttons) == 1 else 1
+    for trace, visible in zip(fig.data, buttons[default]["args"][0]["visible"]):
+        trace.visible = visible
+    menu = dict(buttons=buttons, active=default, x=0, xanchor="left", y=1.09, yanchor="bottom",
+                direction="down", showactive=True)
+    return _layout(fig, 250 * rows + 120, updatemenus=[menu], hovermode="closest",
+                   legend=dict(orientation="h", y=-0.08, yanchor="top"),
+                   margin=dict(l=60, r=30, t=110, b=60))
+
+
+def _series_menu(data, owners: list[tuple[str, bool]]) -> list[dict]:
+    show_bands = len(data.scenarios) <= 3
+    buttons = [dict(label="All scenarios" + ("" if show_bands else " (medians)"),
+                    method="restyle",
+                    args=[{"visible": [show_bands or not band for _, band in owners]}])]
+    for name in data.policies:
+        buttons.append(dict(label=f"Baseline vs {text(display_name(name))}", method="restyle",
+                            args=[{"visible": [s in (data.baseline, name) for s, _ in owners]}]))
+    return buttons
+
+
+# -- per jurisdiction ----------------------------------------------------------------------
+
+
+def jurisdiction_figure(data) -> go.Figure:
+    """Change against the baseline in each jurisdiction: victim-years of exploitation and
+    victims identified. Colour says better (blue) or worse (orange) for victims; cells whose
+    interval includes zero stay white and say 'unclear'."""
+    table = data.by_jurisdiction
+    if table.empty or not data.policies:
+        return _note("No per-jurisdiction comparison (one scenario only, or no results).")
+    outcomes = [o for o in ("victim_weeks_exploited", "victims_identified")
+                if o in set(table["outcome"])]
+    names = {"victim_weeks_exploited": "Victim-years of exploitation",
+             "victims_identified": "Victims identified"}
+    panel, gap = 40 + 44 * len(data.policies), 110  # pixels: room for labels and a title
+    plot_height = panel * len(outcomes) + gap * (len(outcomes) - 1)
+    fig = make_subplots(rows=len(outcomes), cols=1, vertical_spacing=gap / plot_height,
+                        subplot_titles=[names[o] for o in outcomes])
+    places = list(dict.fromkeys(table["jurisdiction"]))
+    rows = list(reversed(data.policies))
+    zmax = 0.05
+    for k, outcome in enumerate(outcomes):
+        per = WEEKS_PER_YEAR if outcome == "victim_weeks_exploited" else 1.0
+        good = 1 if OUTCOMES[outcome].higher_is_better else -1
+        part = table[table["outcome"] == outcome].set_index(["scenario", "jurisdiction"])
+        base = table[(table["outcome"] == outcome) & (table["scenario"] == data.baseline)
+                     ].set_index("jurisdiction")["mean"]
+        z, cells, hover = [], [], []
+        for name in rows:
+            zr, tr, hr = [], [], []
+            for place in places:
+                row = part.loc[(name, place)] if (name, place) in part.index else None
+                rel = float(row["relative_change"]) if row is not None else math.nan
+                clear = bool(row["excludes_zero"]) if row is not None else False
+                zr.append(good * rel if clear and math.isfinite(rel) else 0.0)
+                tr.append(fmt_percent(rel) + ("" if clear else "<br>unclear"))
+                hr.append(_cell_hover(row, base.get(place, math.nan), per, clear)
+                          if row is not None else "")
+            z.append(zr), cells.append(tr), hover.append(hr)
+        finite = [abs(v) for zr in z for v in zr if math.isfinite(v)]
+        zmax = min(max([zmax] + finite), ZCAP)
+        fig.add_trace(go.Heatmap(
+            z=z, x=[text(p) + f"<br>base {fmt_number(base.get(p, math.nan) / per)}"
+                    for p in places],
+            y=[text(display_name(n)) for n in rows], text=cells, texttemplate="%{text}",
+            customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+            coloraxis="coloraxis", xgap=2, ygap=2), row=k + 1, col=1)
+    fig.update_layout(coloraxis=dict(
+        cmin=-zmax, cmax=zmax, colorscale=[[0, "#E66101"], [0.25, "#FDB863"], [0.5, "#F7F7F7"],
+                                           [0.75, "#B2ABD2"], [1, "#5E3C99"]],
+        colorbar=dict(title=dict(text="worse | better<br>for victims", side="top"),
+                      tickformat="+.0%", nticks=5, len=1.0, y=0.5, yanchor="middle")))
+    fig.update_xaxes(side="bottom", tickangle=0)
+    return _layout(fig, plot_height + 110, margin=dict(l=150, r=30, t=40, b=70))
+
+
+def _cell_hover(row, base: float, per: float, clear: bool) -> str:
+    return (f"{text(display_name(row.name[0]))}, {text(row.name[1])}<br>"
+            f"mean {fmt_number(row['mean'] / per)} (baseline {fmt_number(base / per)})<br>"
+            f"difference {fmt_number(row['difference'] / per, True)}, 95% interval "
+            f"{fmt_number(row['difference_low'] / per, True)} to "
+            f"{fmt_number(row['difference_high'] / per, True)}"
+            + ("" if clear else "<br>not distinguishable from no change"))
+
+
+# -- victim pathway ------------------------------------------------------------------------
+
+_CHANNELS = ("identified_police", "identified_ngo", "identified_inspection", "identified_self")
+PATHWAY_NODES = {
+    "first": ("Trafficked for the first time", "#BBBBBB"),
+    "again": ("Re-trafficked (former victims)", "#D55E00"),
+    "trafficked": ("People trafficked", "#777777"),
+    "identified": ("Identified", "#0072B2"),
+    "misidentified": ("Treated as offenders", "#E69F00"),
+    "not_identified": ("Not identified (released, self-rescued or still exploited)", "#BBBBBB"),
+    "identified_police": ("Identified by police", "#0072B2"),
+    "identified_ngo": ("Identified by NGOs", "#0072B2"),
+    "identified_inspection": ("Identified at inspections", "#0072B2"),
+    "identified_self": ("Self-referred", "#0072B2"),
+    "identified_all": ("Identified (all channels)", "#56B4E9"),
+    "supported": ("Given a shelter place", "#009E73"),
+    "unsupported": ("No shelter place (yet)", "#E69F00"),
+    "reintegrated": ("Reintegrated", "#009E73"),
+    "other_exit": ("Still in support or returned", "#BBBBBB"),
+}
+PATHWAY_OUTCOMES = ("new_victims", "victims_retrafficked", "victims_misidentified",
+                    "victims_supported", "victims_reintegrated", *_CHANNELS)
+
+
+def pathway_values(m: dict[str, float]) -> dict[str, float]:
+    """Mean people at each pathway node, from a scenario's mean outcomes."""
+    identified = sum(m[c] for c in _CHANNELS)
+    return {"first": max(0.0, m["new_victims"] - m["victims_retrafficked"]),
+            "again": m["victims_retrafficked"], "trafficked": m["new_victims"],
+            "identified": identified, "misidentified": m["victims_misidentified"],
+            "not_identified": max(0.0, m["new_victims"] - identified
+                                  - m["victims_misidentified"]),
+            **{c: m[c] for c in _CHANNELS}, "identified_all": identified,
+            "supported": m["victims_supported"],
+            "unsupported": max(0.0, identified - m["victims_supported"]),
+            "reintegrated": m["victims_reintegrated"],
+            "other_exit": max(0.0, m["victims_supported"] - m["victims_reintegrated"])}
+
+
+def pathway_flows(v: dict[str, float]) -> tuple[list, list]:
+    """Links (source, target, people) of the two diagrams: everyone trafficked, and what
+    happens after identification. The model counts flows over the policy period, so people
+    identified or supported then may have been trafficked before it; links are clipped so that
+    no node gives out more than it took in."""
+    again = min(v["again"], v["trafficked"])
+    overview = [("first", "trafficked", v["trafficked"] - again), ("again", "trafficked", again),
+                ("trafficked", "identified", v["identified"]),
+                ("trafficked", "misidentified", v["misidentified"]),
+                ("trafficked", "not_identified", v["not_identified"])]
+    supported = min(v["supported"], v["identified_all"])
+    reintegrated = min(v["reintegrated"], supported)
+    after = [(c, "identified_all", v[c]) for c in _CHANNELS]
+    after += [("identified_all", "supported", supported),
+              ("identified_all", "unsupported", v["identified_all"] - supported),
+              ("supported", "reintegrated", reintegrated),
+              ("supported", "other_exit", supported - reintegrated)]
+    keep = lambda links: [(s, t, x) for s, t, x in links if x > 0]  # noqa: E731
+    return keep(overview), keep(after)
+
+
+def pathway_figure(data) -> go.Figure:
+    """The victim pathway as two Sankey diagrams, one scenario at a time (menu): where everyone
+    trafficked ends up, and, on its own scale, what happens to those identified. Each node is
+    labelled with the scenario's mean and the baseline's."""
+    runs = data.results.runs
+    if any(n not in runs.columns for n in PATHWAY_OUTCOMES):
+        return _note("These results lack the victim-pathway outcomes.")
+    values = {s: pathway_values({n: data.mean(s, n) for n in PATHWAY_OUTCOMES})
+              for s in data.scenarios}
+    fig = go.Figure()
+    for name in data.scenarios:
+        for part, links in enumerate(pathway_flows(values[name])):
+            keys = list(dict.fromkeys([k for s, t, _ in links for k in (s, t)]))
+            labels = [f"{PATHWAY_NODES[k][0]}<br>{fmt_number(values[name][k])}"
+                      + ("" if name == data.baseline else
+                         f" (baseline {fmt_number(values[data.baseline][k])})") for k in keys]
+            fig.add_trace(go.Sankey(
+                name=text(display_name(name)), arrangement="snap", valueformat=",.3~s",
+                domain=dict(x=[0, 1], y=[0.56, 1.0] if part == 0 else [0, 0.4]),
+                node=dict(label=labels, color=[PATHWAY_NODES[k][1] for k in keys],
+                          pad=30 - 8 * part, thickness=16, line=dict(width=0),
+                          hovertemplate="%{label}<extra></extra>"),
+                link=dict(source=[keys.index(s) for s, _, _ in links],
+                          target=[keys.index(t) for _, t, _ in links],
+                          value=[x for _, _, x in links], color="rgba(120,120,120,0.25)",
+                          hovertemplate="%{value:,.3~s} people<extra></extra>"),
+                visible=False))
+    default = 1 if data.policies else 0
+    fig.data[2 * default].visible = fig.data[2 * default + 1].visible = True
+    buttons = [dict(label=text(display_name(n)) + (" (baseline)" if n == data.baseline else ""),
+                    method="restyle",
+                    args=[{"visible": [i // 2 == k for i in range(2 * len(data.scenarios))]}])
+               for k, n in enumerate(data.scenarios)]
+    menu = dict(buttons=buttons, active=default, x=0, xanchor="left", y=1.08, yanchor="bottom",
+                direction="down")
+    for y, title in ((1.0, "Everyone trafficked in the policy period"),
+                     (0.44, "After identification (its own scale)")):
+        fig.add_annotation(text=title, x=0.5, y=y, xref="paper", yref="paper", showarrow=False,
+                           yanchor="bottom", font=dict(size=14))
+    return _layout(fig, 720, updatemenus=[menu], margin=dict(l=20, r=20, t=80, b=20))
+
+
+# -- disruption ----------------------------------------------------------------------------
+
+
+def disruption_figure(data) -> go.Figure:
+    """Arrests, prosecutions, convictions, networks active and dismantled: mean per scenario
+    with its 95% interval. Faded bars: the difference from the baseline is not
+    distinguishable from no change."""
+    outcomes = [o for o in DISRUPTION if data.row(data.baseline, o) is not None]
+    if not outcomes:
+        return _note("These results lack the disruption outcomes.")
+    fig = make_subplots(rows=1, cols=len(outcomes), shared_yaxes=True,
+                        horizontal_spacing=0.025,
+                        subplot_titles=[outcome_label(o).replace(" ", "<br>", 1)
+                                        if len(outcome_label(o)) > 12 else outcome_label(o)
+                                        for o in outcomes])
+    style = styles(data)
+    order = list(reversed(data.scenarios))
+    labels = [text(display_name(n)) for n in order]
+    for k, outcome in enumerate(outcomes):
+        rows = [data.row(n, outcome) for n in order]
+        clear = [n == data.baseline or bool(r["excludes_zero"]) for n, r in zip(order, rows)]
+        means = np.array([r["mean"] for r in rows], float)
+        fig.add_trace(go.Bar(
+            x=means, y=labels, orientation="h", showlegend=False,
+            marker=dict(color=[style[n]["color"] for n in order],
+                        opacity=[1.0 if c else 0.35 for c in clear]),
+            error_x=dict(type="data", symmetric=False, color="#444", thickness=1.2,
+                         array=np.nan_to_num([r["ci_high"] for r in rows] - means),
+                         arrayminus=np.nan_to_num(means - [r["ci_low"] for r in rows])),
+            customdata=[_bar_hover(n, r, data.baseline) for n, r in zip(order, rows)],
+            hovertemplate="%{customdata}<extra></extra>"), row=1, col=k + 1)
+        fig.add_vline(x=data.row(data.baseline, outcome)["mean"], row=1, col=k + 1,
+                      line=dict(color="#000", dash="dot", width=1))
+        fig.update_xaxes(rangemode="tozero", row=1, col=k + 1)
+    return _layout(fig, max(300, 140 + 30 * len(order)), bargap=0.25,
+                   margin=dict(l=150, r=20, t=80, b=40))
+
+
+def _bar_hover(name: str, row: dict, baseline: str) -> str:
+    head = (f"{text(display_name(name))}: {fmt_number(row['mean'])} (95% interval "
+            f"{fmt_number(row['ci_low'])} to {fmt_number(row['ci_high'])})")
+    if name == baseline:
+        return head + "<br>baseline"
+    verdict = ("" if row["excludes_zero"] else ", not distinguishable from no change")
+    return (head + f"<br>vs baseline {fmt_number(row['difference'], True)} "
+            f"({fmt_number(row['difference_low'], True)} to "
+            f"{fmt_number(row['difference_high'], True)}){verdict}")
+
+
+FIGURES = (
+    ("timeseries", "Key outcomes over time", timeseries_figure),
+    ("jurisdictions", "Where victims are exploited and identified", jurisdiction_figure),
+    ("pathway", "The victim pathway", pathway_figure),
+    ("disruption", "Disruption of trafficking networks", disruption_figure),
+)
+"""Every chart of the dashboard: (key, title, builder), in the order shown."""
+
+
+def all_figures(data) -> dict[str, go.Figure]:
+    return {key: build(data) for key, _, build in FIGURES}

@@ -1,0 +1,245 @@
+"""The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+The report is opened from file:// with every network request refused; the explorer is started
+as ``tipsim explore`` on a free local port. Missing Playwright or Chromium is a failure with
+the command that fixes it, never a skip (``make test`` installs both).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from test_dashboard import HOSTILE_DESCRIPTION, HOSTILE_NAME, hostile
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+DIVISOR = {"victim_weeks_exploited": 52.0}  # the card shows victim-years
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is not installed: run `make test`, or "
+                    "pip install -e '.[dev]' (the browser tests never skip)")
+    if not CHROMIUM.exists():
+        subprocess.run([str(ROOT / "tools" / "ensure_chromium.sh")], check=False, timeout=900)
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing and tools/ensure_chromium.sh could not install it: "
+                    "run `make browser` (apt-get install chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Page:
+    """A page that records console errors, uncaught exceptions and network requests."""
+
+    def __init__(self, browser, offline: bool):
+        self.page = browser.new_page(viewport={"width": 1366, "height": 900})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        if offline:
+            def route(r):
+                if not r.request.url.startswith(("file:", "data:", "blob:", "about:")):
+                    self.requests.append(r.request.url)
+                    return r.abort()
+                return r.continue_()
+            self.page.route("**/*", route)
+
+    def close(self):
+        self.page.close()
+
+
+def _open_report(browser, path: Path) -> Page:
+    page = Page(browser, offline=True)
+    page.page.goto(path.as_uri())
+    page.page.wait_for_function(
+        "() => { const g = document.querySelectorAll('.js-plotly-plot');"
+        " return g.length >= 4 && Array.from(g).every(d => d.querySelector('.main-svg')); }",
+        timeout=60_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def report(tiny_results, tmp_path_factory) -> Path:
+    from simulation.cli import main
+
+    out = tmp_path_factory.mktemp("report") / "dashboard.html"
+    assert main(["dashboard", str(tiny_results), "-o", str(out)]) == 0
+    return out
+
+
+def test_report_opens_from_disk_with_every_chart_and_no_errors(browser, report):
+    page = _open_report(browser, report)
+    try:
+        charts = page.page.evaluate(
+            "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => "
+            "[g.id, g.data.length, g.querySelectorAll('path, rect').length])")
+        assert [c[0] for c in charts] == ["figure-timeseries", "figure-jurisdictions",
+                                          "figure-pathway", "figure-disruption"]
+        assert all(traces > 0 and shapes > 10 for _, traces, shapes in charts), charts
+        assert page.errors == [] and page.requests == []
+        page.page.screenshot(path=str(report.with_suffix(".png")), full_page=True)
+    finally:
+        page.close()
+
+
+def test_report_cards_show_the_numbers_tipsim_compare_gives(browser, report, tiny_results):
+    done = subprocess.run([sys.executable, "-m", "simulation.cli", "compare", str(tiny_results),
+                           "--format", "json"], capture_output=True, text=True, timeout=300,
+                          check=True)
+    expected = {(r["scenario"], r["outcome"]): r for r in json.loads(done.stdout)}
+    page = _open_report(browser, report)
+    try:
+        lines = page.page.evaluate("""() => Array.from(document.querySelectorAll(
+            'article.card tr[data-outcome]')).map(tr => ({
+              scenario: tr.closest('article').dataset.scenario, outcome: tr.dataset.outcome,
+              data: Object.assign({}, tr.dataset),
+              number: tr.querySelector('.number').textContent,
+              range: tr.querySelector('.range').textContent}))""")
+    finally:
+        page.close()
+    assert len(lines) == 6 + 2 * 7  # baseline levels; two policies' changes and cost-effectiveness
+    for line in lines:
+        row = expected[(line["scenario"], line["outcome"])]
+        for key in ("mean", "ci_low", "ci_high", "difference", "difference_low",
+                    "difference_high", "relative_change"):
+            shown, want = float(line["data"][_dataset_key(key)]), row[key]
+            assert (math.isnan(shown) and want is None) or shown == want, (line, key)
+        per = DIVISOR.get(line["outcome"], 1.0)
+        if line["scenario"] == "baseline":
+            value, low, high = row["mean"], row["ci_low"], row["ci_high"]
+        elif line["outcome"] == "cost_per_victim_year_averted":
+            value, low, high = row["mean"], row["ci_low"], row["ci_high"]
+            if low is None:  # no interval: the card shows no ratio
+                assert line["number"] == "n/a" and line["range"] == "no interval"
+                continue
+        else:
+            value, low, high = row["difference"], row["difference_low"], row["difference_high"]
+        _assert_shown(line["number"], value / per)
+        shown_low, shown_high = line["range"].split(" to ")
+        _assert_shown(shown_low, low / per)
+        _assert_shown(shown_high, high / per)
+
+
+def _dataset_key(key: str) -> str:
+    """data-difference-low is dataset.differenceLow."""
+    head, *rest = key.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _assert_shown(text: str, value: float) -> None:
+    """The shown text is ``value`` to three significant figures."""
+    m = re.fullmatch(r"([+\u2212]?)([\d,.]+)(M|bn)?", text.strip())
+    assert m, text
+    number = float(m[2].replace(",", "")) * {"M": 1e6, "bn": 1e9, None: 1}[m[3]]
+    number = -number if m[1] == "\u2212" else number
+    assert number == pytest.approx(value, rel=5e-3, abs=5e-4), (text, value)
+
+
+def test_html_in_scenario_names_and_descriptions_is_shown_as_text(browser, tiny_results,
+                                                                   tmp_path):
+    from simulation.dashboard import build_report
+
+    path = build_report(hostile(tiny_results), tmp_path / "hostile.html")
+    page = _open_report(browser, path)
+    try:
+        card = page.page.locator("article.card").nth(1)
+        assert card.locator(".scenario-name").text_content() == HOSTILE_NAME
+        assert card.locator(".description").text_content() == HOSTILE_DESCRIPTION
+        assert page.page.evaluate("() => window.__pwned") is None
+        assert page.page.locator("article.card img, article.card b").count() == 0
+        assert page.errors == [] and page.requests == []
+    finally:
+        page.close()
+
+
+# -- the explorer ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def explorer(tmp_path):
+    try:
+        import solara_assets  # noqa: F401 - the UI's scripts and fonts, served locally
+    except ImportError:
+        pytest.fail("solara-assets is not installed, so the explorer's page would need the "
+                    "internet: pip install -e '.[explore]'")
+    port = _free_port()
+    log = open(tmp_path / "explore.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "simulation.cli", "explore", "--no-open", "--port", str(port),
+         "--replications", "2", "--scale", "0.05", "--weeks", "52", "--burn-in", "26",
+         "--workers", "1"], stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        end = time.monotonic() + 90
+        while True:
+            try:
+                socket.create_connection(("localhost", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "explore.log").read_text()
+                assert time.monotonic() < end, "tipsim explore did not start in 90 s"
+                time.sleep(0.3)
+        yield f"http://localhost:{port}/", tmp_path / "explore.log"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+CHARTS = ("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => "
+          "JSON.stringify((g.data || []).map(t => [t.name, t.y ? Array.from(t.y) : null])))"
+          ".join('|')")
+
+
+def test_explorer_redraws_the_charts_when_a_slider_moves(browser, explorer):
+    url, log = explorer
+    page = Page(browser, offline=False)
+    try:
+        page.page.goto(url)
+        page.page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot').length === 4"
+            " && document.querySelector('.tipsim-idle')", timeout=90_000)
+        before = page.page.evaluate(CHARTS)
+        assert page.page.locator('[data-scenario="your_change"]').count() == 0
+        page.page.locator(".lever-training [role=slider]").focus()
+        page.page.keyboard.press("End")
+        page.page.wait_for_selector(".tipsim-busy", timeout=15_000)  # the busy state shows
+        page.page.wait_for_selector('[data-scenario="your_change"]', timeout=60_000)
+        page.page.wait_for_selector(".tipsim-idle", timeout=60_000)
+        assert page.page.evaluate(CHARTS) != before
+        assert "Your change" in page.page.evaluate(CHARTS)
+        page.page.set_viewport_size({"width": 1400, "height": 3400})
+        page.page.screenshot(path=str(log.with_suffix(".png")))
+        assert page.errors == [], page.errors
+    finally:
+        page.close()
+    assert "Traceback" not in log.read_text()
