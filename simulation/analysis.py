@@ -146,9 +146,6 @@ def _cost_effectiveness(scenario: str, base: pd.DataFrame, this: pd.DataFrame, p
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(averted > 0, extra / averted, np.nan)
 
-    def averted(ib, it, axis=-1):
-        return (bv[ib].mean(axis) - tv[it].mean(axis)) / WEEKS_PER_YEAR
-
     row = {"scenario": scenario, "outcome": COST_EFFECTIVENESS,
            "label": "Cost per victim-year of exploitation averted", "n": len(t),
            "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "difference": np.nan,
@@ -160,8 +157,11 @@ def _cost_effectiveness(scenario: str, base: pd.DataFrame, this: pd.DataFrame, p
     row["mean"] = float(ratio(ib, it))
     if len(b) < 2 or len(t) < 2 or not np.isfinite(row["mean"]):
         return row
-    a_low, _ = _bootstrap((ib, it), averted, confidence, n_resamples, seed, paired=paired)
-    if a_low > 0:  # the ratio is meaningful only when exploitation is clearly averted
+    # The ratio means something only when exploitation is clearly averted: judged by the same
+    # interval that compare() reports for victim_weeks_exploited, so the two rows agree.
+    _, _, d_high = _difference(base["victim_weeks_exploited"], this["victim_weeks_exploited"],
+                               paired, confidence, n_resamples, seed)
+    if d_high < 0:
         row["ci_low"], row["ci_high"] = _bootstrap((ib, it), ratio, confidence, n_resamples,
                                                    seed, paired=paired, method="percentile")
     return row

@@ -151,3 +151,15 @@ def test_sensitivity_needs_a_complete_sobol_or_morris_design(tmp_path):
     morris.runs = morris.runs.iloc[1:]
     with pytest.raises(UserError, match="lacks 1 of its 8 design points"):
         sensitivity(morris)
+
+
+def test_cost_per_victim_year_has_an_interval_exactly_when_exploitation_is_clearly_averted(
+        tiny_results):
+    from simulation.analysis import compare as compare_results
+
+    table = compare_results(tiny_results, outcomes=["victim_weeks_exploited", "policy_cost"])
+    for scenario, rows in table[table.scenario != "baseline"].groupby("scenario"):
+        weeks = rows[rows.outcome == "victim_weeks_exploited"].iloc[0]
+        cost = rows[rows.outcome == "cost_per_victim_year_averted"].iloc[0]
+        clearly_averted = bool(weeks.difference_high < 0)
+        assert np.isfinite(cost.ci_low) == clearly_averted, scenario
