@@ -9,14 +9,27 @@ Common tasks are one line::
 
 __version__ = "0.1.0"
 
-from simulation.analysis import compare, sensitivity  # noqa: E402
-from simulation.executors import run_experiment  # noqa: E402
-from simulation.experiment import Experiment  # noqa: E402
 from simulation.model import TraffickingModel  # noqa: E402
 from simulation.outcomes import RunResult  # noqa: E402
 from simulation.runner import evaluate, run  # noqa: E402
 from simulation.scenario import Scenario, ScenarioError, load_scenario, with_overrides  # noqa: E402
-from simulation.store import load_results  # noqa: E402
+
+# Batch and analysis tools load on first use (PEP 562), so a batch worker process, which only
+# runs the model, starts without importing scipy.stats, SALib and the store (about 1.5 s).
+_ON_FIRST_USE = {"compare": "simulation.analysis", "sensitivity": "simulation.analysis",
+                 "run_experiment": "simulation.executors", "Experiment": "simulation.experiment",
+                 "load_results": "simulation.store"}
+
+
+def __getattr__(name: str):
+    module = _ON_FIRST_USE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'simulation' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 __all__ = ["Experiment", "RunResult", "Scenario", "ScenarioError", "TraffickingModel",
            "__version__", "compare", "evaluate", "load_results", "load_scenario", "run",

@@ -7,8 +7,11 @@ the cost of a run follows the number of events, not agents x weeks.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
+
+import numpy as np
 
 
 class Calendar:
@@ -19,6 +22,10 @@ class Calendar:
 
     def schedule(self, week: int, event: Any) -> None:
         self._weeks[week].append(event)
+
+    def week(self, week: int) -> list[Any]:
+        """The list of events for ``week``, to append many at once."""
+        return self._weeks[week]
 
     def due(self, week: int) -> list[Any]:
         return self._weeks.pop(week, [])
@@ -70,6 +77,25 @@ def sample_indices(rng, n: int, k: int) -> list[int]:
             chosen.update(rng.integers(n, size=k - len(chosen)).tolist())
         return sorted(chosen)[:k] if len(chosen) > k else sorted(chosen)
     return rng.choice(n, size=k, replace=False).tolist()
+
+
+def geometric(u: float, p: float) -> int:
+    """Trials up to the first success, each succeeding with chance ``p`` (1, 2, ...), from one
+    uniform number ``u`` in [0, 1) by inversion: P(X > k) = (1 - p) ** k."""
+    return 1 + int(math.log(1.0 - u) / math.log(1.0 - p))
+
+
+def cumulative(weights) -> list[float]:
+    """Cumulative probabilities in proportion to ``weights``, computed as numpy's
+    ``Generator.choice(n, p=weights / weights.sum())`` does: ``bisect_right(cdf, u)`` for a
+    uniform ``u`` picks index ``i`` with chance ``weights[i] / sum(weights)`` at a tenth of that
+    call's cost (with ``u = rng.random()`` it is the very same draw)."""
+    if len(weights) == 0:
+        return []
+    w = np.asarray(weights, dtype=float)
+    cdf = (w / w.sum()).cumsum()
+    cdf /= cdf[-1]
+    return cdf.tolist()
 
 
 class OrderedSet(dict):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.registry import JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
+from simulation.registry import JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, WEEKLY_COLUMNS
 
 _SPECIAL = {"training", "sentence_years", "reintegration", "criminalisation"}
 _CAPACITIES = tuple(n for n in JURISDICTION_LEVERS if LEVERS[n].scales)
@@ -22,25 +22,40 @@ _INTENSITIES = tuple(n for n in JURISDICTION_LEVERS if not LEVERS[n].scales and 
 def weekly_cost(model) -> np.ndarray:
     """Cost of this week's levers in each jurisdiction (currency units)."""
     costs = model.costs
+    fixed, pairs = model.lever_costs or _lever_costs(model)
+    model.lever_costs = fixed, pairs
+    enrolled = np.array(model._tally[ENROLMENTS])
+    out = ((np.array(fixed) + model.prisoners * costs["sentence_years"]) / 52
+           + enrolled * costs["reintegration"]).tolist()
+    for a, b, share in pairs:
+        out[a] += share
+        out[b] += share
+    return np.array(out)
+
+
+def _lever_costs(model) -> tuple[list[float], list[tuple[int, int, float]]]:
+    """The yearly cost of each jurisdiction's levers but prison, and each pair's weekly share.
+
+    Levers change only when a policy moves them, so the model keeps this until then
+    (``model.lever_costs = None`` asks for a recount)."""
+    costs = model.costs
     scale = model.scale
-    out = np.zeros(len(model.jurisdictions))
+    fixed = []
     for jur in model.jurisdictions:
         lv = jur.levers
         yearly = sum(jur.scaled(n) * costs[n] for n in _CAPACITIES)
         yearly += jur.scaled("officers") * lv["training"] * costs["training"]
         yearly += scale * sum(lv[n] * costs[n] for n in _INTENSITIES)
-        yearly += model.prisoners[jur.index] * costs["sentence_years"]
-        out[jur.index] = yearly / 52
-    enrolled = model._tally[model_column("reintegration_enrolments")]
-    out += enrolled * costs["reintegration"]
+        fixed.append(yearly)
+    pairs = []
     for key, levers in model.cooperation.items():
         a, b = (model.index_of[name] for name in key.split(":"))
-        share = scale * sum(levers[n] * costs[n] for n in PAIR_LEVERS) / 52 / 2
-        out[a] += share
-        out[b] += share
-    return out
+        pairs.append((a, b, scale * sum(levers[n] * costs[n] for n in PAIR_LEVERS) / 52 / 2))
+    return fixed, pairs
 
 
 def model_column(name: str) -> int:
-    from simulation.registry import WEEKLY_COLUMNS
     return WEEKLY_COLUMNS.index(name)
+
+
+ENROLMENTS = model_column("reintegration_enrolments")

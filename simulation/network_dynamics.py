@@ -5,12 +5,13 @@ relocation, entry of new networks, and the perceived risk that drives them.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
 from simulation.agents.enforcement import REOFFEND
 from simulation.agents.network import HIT_CERTAINTY, TraffickingNetwork
-from simulation.calendar import sample_indices
+from simulation.calendar import cumulative, sample_indices
 from simulation.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, IMPRISONED, LEADER, RECRUITER,
                                           RELEASED, ROLES, TRANSPORTER, Trafficker)
 from simulation.agents.victim import EXPLOITED, RELEASED as VICTIM_RELEASED
@@ -37,20 +38,31 @@ class NetworkDynamics:
     def markets_for(self, form: int) -> list[int]:
         return [j.index for j in self.jurisdictions if j.demand[form] > 0]
 
+    def markets_like(self, form: int, role: str) -> list[int]:
+        """Markets for ``form`` in jurisdictions of ``role`` (demand is fixed for a run)."""
+        key = (form, role)
+        found = self._markets.get(key)
+        if found is None:
+            found = [j for j in self.markets_for(form) if self.jurisdictions[j].role == role]
+            self._markets[key] = found
+        return found
+
     def choose_origin(self, destination: int) -> int:
         """People are recruited where many are vulnerable; nobody is moved to a poorer place."""
-        dest = self.jurisdictions[destination]
-        rank = {"origin": 0, "transit": 1, "destination": 2}
-        weights = []
-        for jur in self.jurisdictions:
-            w = jur.population * jur.vulnerability
-            if jur.index == destination:
-                w *= DOMESTIC_WEIGHT
-            elif rank[jur.role] >= rank[dest.role]:
-                w = 0.0
-            weights.append(w)
-        weights = np.array(weights)
-        return int(self.rng.choice(len(weights), p=weights / weights.sum()))
+        cdf = self._origin_cdf.get(destination)
+        if cdf is None:
+            dest = self.jurisdictions[destination]
+            rank = {"origin": 0, "transit": 1, "destination": 2}
+            weights = []
+            for jur in self.jurisdictions:
+                w = jur.population * jur.vulnerability
+                if jur.index == destination:
+                    w *= DOMESTIC_WEIGHT
+                elif rank[jur.role] >= rank[dest.role]:
+                    w = 0.0
+                weights.append(w)
+            cdf = self._origin_cdf[destination] = cumulative(weights)
+        return bisect_right(cdf, self.rng.random())  # rng.choice(n, p=weights / sum)
 
     def found_network(self, form: int, destination: int, n_victims: int = 0) -> TraffickingNetwork:
         """A new network with a leader, recruiters, transporters (if it crosses borders) and
@@ -163,6 +175,7 @@ class NetworkDynamics:
         old = network.destination
         network.destination = destination
         network.route = self.route(network.origin, destination)
+        network.places = set(network.route)
         for role in (EXPLOITER, LEADER):
             for member in network.members[role]:
                 if member.home == old:
@@ -203,9 +216,15 @@ class NetworkDynamics:
                                   out=np.zeros_like(self._seen_sentences), where=seen)
         self.perceived_sentence[seen] += rate * (mean_sentence[seen] - self.perceived_sentence[seen])
         self.severity = np.log1p(k * self.perceived_sentence) / k
+        self.risk_changed()
         self._seen_arrests[:] = 0
         self._seen_convictions[:] = 0
         self._seen_sentences[:] = 0
+
+    def risk_changed(self) -> None:
+        """Plain-float copies of perceived certainty and severity, read per network."""
+        self.certainty_of = self.certainty.tolist()
+        self.severity_of = self.severity.tolist()
 
     def enter_markets(self) -> None:
         """New networks enter markets with unmet demand, fewer where sanctions look likely."""
@@ -231,8 +250,11 @@ class NetworkDynamics:
         if not networks:
             return
         p = self.params
-        homes = np.array([[n.home_of_members(r) for r in ROLES] for n in networks])
-        sizes = np.array([[len(n.members[r]) for r in ROLES] for n in networks])
+        # members[role] in ROLES order; a role's home is n.home_of_members(role), inlined
+        rosters = [m for n in networks for m in n.members.values()]
+        sizes = np.array([len(m) for m in rosters]).reshape(len(networks), len(ROLES))
+        homes = np.array([m[0].home if m else n.origin for n in networks
+                          for m in n.members.values()]).reshape(len(networks), len(ROLES))
         hits = np.array([n.hits for n in networks])[:, None]
         sanction = (self.certainty[homes] + HIT_CERTAINTY * hits) * self.severity[homes]
         hazard = p["desistance_hazard"] * np.exp(p["deterrence_weight"] * sanction)
@@ -254,7 +276,7 @@ class NetworkDynamics:
     def index_networks(self) -> None:
         index: dict[int, list] = {}
         for network in self.networks:
-            for place in set(network.route):
+            for place in network.places:
                 index.setdefault(place, []).append(network)
         self._networks_in = index
 

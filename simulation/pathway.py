@@ -7,19 +7,28 @@ pool picks the victims whose spell ends, at the highest hazard any of them faces
 candidate is then kept with the ratio of its own exit chance to that maximum (thinning), and
 the way out is chosen in proportion to the competing hazards. This is exact for competing
 weekly hazards and costs time in proportion to the exits, not to the victims.
+
+Random draws all come from the model's own seeded generators: numpy's (``model.rng``) for the
+vectorised draws (one Poisson over all networks, one binomial per pool), Python's
+(``model.random``, which Mesa seeds from the same seed) for the single draws per person, where
+it costs a twentieth of a numpy call.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
-from simulation.calendar import sample_indices
+from simulation.calendar import cumulative, geometric
 from simulation.agents.jurisdiction import CHANNELS, FORM_REVENUE
+from simulation.agents.network import SECURITY_VISIBILITY, VICTIMS_PER_EXPLOITER
+from simulation.agents.trafficker import EXPLOITER
 from simulation.agents.victim import (AFTER_EXPLOITATION, EXPLOITED, IDENTIFIED, IN_TRANSIT,
                                       MISIDENTIFIED, RECRUITED, RELEASED, RETURNED, SELF_RESCUED,
                                       Victim)
+from simulation.registry import WEEKLY_COLUMNS
 
 # Share of female and child victims by form; assumption after UNODC GLOTIP 2022 (detected
 # victims: sexual exploitation mostly women and girls, forced labour mostly men).
@@ -33,6 +42,16 @@ RETRAFFICKING_RISK = {MISIDENTIFIED: 1.5, RELEASED: 1.0, SELF_RESCUED: 1.0, RETU
 RISK_YEARS = 1.0  # the risk fades with this time constant after exit. Assumption.
 POLICE_CASE = 0.3  # chance a police identification opens a case against the network. Assumption.
 
+EN_ROUTE = (RECRUITED, IN_TRANSIT)
+# the ways out of exploitation that are identifications, by channel (see _exit_exploitation)
+EXIT_CHANNEL = (CHANNELS[0], None, CHANNELS[1], CHANNELS[2], CHANNELS[3])
+_COLUMN = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
+NEW_VICTIMS, RETRAFFICKED = _COLUMN["new_victims"], _COLUMN["victims_retrafficked"]
+WEEKS_EXPLOITED, REVENUE = _COLUMN["victim_weeks_exploited"], _COLUMN["criminal_revenue"]
+SPELL_WEEKS, SPELLS_ENDED = _COLUMN["victim_spell_weeks_ended"], _COLUMN["spells_ended"]
+IDENTIFIED_COL, MISIDENTIFIED_COL = _COLUMN["victims_identified"], _COLUMN["victims_misidentified"]
+CHANNEL_COL = {c: _COLUMN[f"identified_{c}"] for c in CHANNELS}
+
 
 class VictimPathway:
     """Mixin for TraffickingModel: everything that moves a victim from one status to another."""
@@ -44,34 +63,44 @@ class VictimPathway:
         if not networks:
             return
         counts = self.rng.poisson(base * self.pull_array()[market])
-        for i in np.flatnonzero(counts):
+        for i in np.flatnonzero(counts).tolist():
             network = networks[i]
-            for _ in range(counts[i]):
-                if len(network.victims) >= network.capacity:
-                    break
-                self.new_victim(network)
+            # recruits beyond what the network's exploiters can control are not taken
+            room = VICTIMS_PER_EXPLOITER * len(network.members[EXPLOITER]) - len(network.victims)
+            n = min(int(counts[i]), room)
+            if n > 0:
+                self.new_victims(network, n)
             network.update_recruitment()
 
     def new_victim(self, network) -> Victim:
-        rng = self.rng
+        return self.new_victims(network, 1)[0]
+
+    def new_victims(self, network, n: int) -> list[Victim]:
+        """``n`` people recruited by ``network`` this week, leaving next week."""
         f = network.form
-        origin = self.jurisdictions[network.origin]
-        victim = Victim(self, network.origin, f,
-                        "female" if rng.random() < FEMALE[f] else "male",
-                        "child" if rng.random() < CHILD[f] else "adult",
-                        min(1.0, origin.vulnerability * (0.5 + rng.random())), network)
-        network.victims.add(victim)
-        self.tally("new_victims", network.origin)
-        self.move_calendar.schedule(self.week + 1, ("depart", victim, victim.times_trafficked))
-        return victim
+        origin = network.origin
+        vulnerability = self.jurisdictions[origin].vulnerability
+        female, child = FEMALE[f], CHILD[f]
+        victims = []
+        add = network.victims.add
+        departures = self.move_calendar.week(self.week + 1)
+        uniform = self.random.random
+        for _ in range(n):
+            victim = Victim(self, origin, f, "female" if uniform() < female else "male",
+                            "child" if uniform() < child else "adult",
+                            min(1.0, vulnerability * (0.5 + uniform())), network)
+            add(victim)
+            departures.append(("depart", victim, 1, 0))
+            victims.append(victim)
+        self._tally[NEW_VICTIMS][origin] += n
+        return victims
 
     def retraffic(self, victim: Victim) -> None:
         """A former victim is trafficked again by a network recruiting where they live."""
-        candidates = [n for n in self.networks if n.origin == victim.origin and n.recruit_base > 0]
+        candidates, cdf = self.recruiting_in(victim.origin)
         if not candidates:
             return
-        weights = np.array([n.recruit_base for n in candidates])
-        network = candidates[int(self.rng.choice(len(candidates), p=weights / weights.sum()))]
+        network = candidates[bisect_right(cdf, self.random.random())]
         victim.times_trafficked += 1
         victim.network = network
         victim.form = network.form
@@ -80,14 +109,30 @@ class VictimPathway:
         victim.testified = False
         victim.set_status(RECRUITED)
         network.victims.add(victim)
-        self.tally("new_victims", network.origin)
-        self.tally("victims_retrafficked", network.origin)
-        self.move_calendar.schedule(self.week + 1, ("depart", victim, victim.times_trafficked))
+        self._tally[NEW_VICTIMS][network.origin] += 1
+        self._tally[RETRAFFICKED][network.origin] += 1
+        self.move_calendar.schedule(self.week + 1, ("depart", victim, victim.times_trafficked, 0))
+
+    def recruiting_in(self, origin: int) -> tuple[list, list[float]]:
+        """Networks recruiting in ``origin`` and the cumulative chance that each is the one,
+        in proportion to its recruitment rate (networks are grouped by origin in one pass when
+        first asked for in a week)."""
+        if self._recruiting is None:
+            self._recruiting = {}
+            for network in self.live_networks():
+                if network.recruit_base > 0:
+                    self._recruiting.setdefault(network.origin, [[], None])[0].append(network)
+        found = self._recruiting.get(origin)
+        if found is None:
+            return [], []
+        if found[1] is None:
+            found[1] = cumulative([n.recruit_base for n in found[0]])
+        return found[0], found[1]
 
     # -- movement (MODEL.md 3) ----------------------------------------------------------------
     def move(self) -> None:
-        for kind, victim, token, *rest in self.move_calendar.due(self.week):
-            if token != victim.times_trafficked or victim.status not in (RECRUITED, IN_TRANSIT):
+        for kind, victim, token, leg in self.move_calendar.due(self.week):
+            if token != victim.times_trafficked or victim.status not in EN_ROUTE:
                 continue  # the victim's journey ended another way
             network = victim.network
             if network is None or not network.alive:
@@ -96,16 +141,16 @@ class VictimPathway:
             if kind == "depart":
                 victim.set_status(IN_TRANSIT)
                 if len(network.route) == 1:
-                    self.move_calendar.schedule(self.week + 1, ("arrive", victim, token))
+                    self.move_calendar.schedule(self.week + 1, ("arrive", victim, token, 0))
                 else:
                     self._next_leg(victim, 1)
             elif kind == "cross":
-                self._cross_border(victim, rest[0])
+                self._cross_border(victim, leg)
             else:
                 self._arrive(victim)
 
     def _next_leg(self, victim: Victim, leg: int) -> None:
-        weeks = int(self.rng.geometric(0.5))
+        weeks = geometric(self.random.random(), 0.5)
         self.move_calendar.schedule(self.week + weeks, ("cross", victim, victim.times_trafficked, leg))
 
     def _cross_border(self, victim: Victim, leg: int) -> None:
@@ -114,8 +159,9 @@ class VictimPathway:
         j = route[min(leg, len(route) - 1)]
         victim.location = j
         jur = self.jurisdictions[j]
-        if self.rng.random() < jur.border_check:
-            u = self.rng.random()
+        uniform = self.random.random
+        if uniform() < jur.border_check:
+            u = uniform()
             if u < jur.recognition:
                 self.identify(victim, j, "inspection")
                 return
@@ -137,33 +183,38 @@ class VictimPathway:
     # -- exploitation and identification (MODEL.md 4-5) ---------------------------------------
     def exploit_and_identify(self) -> None:
         rng = self.rng
+        uniform = self.random.random
         p = self.params
-        fixed = (p["release_hazard"], p["escape_hazard"])
+        release, escape = p["release_hazard"], p["escape_hazard"]
+        weeks_exploited = self._tally[WEEKS_EXPLOITED]
+        revenue = self._tally[REVENUE]
         for j, jur in enumerate(self.jurisdictions):
-            for f in range(3):
-                pool = self.exploited[j][f]
-                n = len(pool)
+            for f, pool in enumerate(self.exploited[j]):
+                n = len(pool.items)
                 if n == 0:
                     continue
-                self.tally("victim_weeks_exploited", j, n)
-                self.tally("criminal_revenue", j, n * jur.price_level * FORM_REVENUE[f])
-                visible = jur.hazards[:, f].tolist()
-                h_max = sum(visible) + fixed[0] + fixed[1]
+                weeks_exploited[j] += n
+                revenue[j] += n * jur.price_level * FORM_REVENUE[f]
+                visible = jur.visible_hazards[f]
+                h_max = sum(visible) + release + escape
                 q_max = -math.expm1(-h_max)
                 k = rng.binomial(n, q_max)
                 if k == 0:
                     continue
-                chosen = [pool[i] for i in sample_indices(rng, n, k)]
-                for victim, (u1, u2) in zip(chosen, rng.random((k, 2)).tolist()):
-                    vis = victim.network.visibility
-                    hazards = [h * vis for h in visible] + list(fixed)
+                items = pool.items
+                # the chosen, before any exit reshuffles the pool
+                for victim in [items[i] for i in self.random.sample(range(n), k)]:
+                    vis = 1 - SECURITY_VISIBILITY * victim.network.security
+                    hazards = [h * vis for h in visible]
+                    hazards.append(release)
+                    hazards.append(escape)
                     total = sum(hazards)
-                    if u1 * q_max >= -math.expm1(-total):
-                        continue
-                    u2 *= total
+                    if uniform() * q_max >= -math.expm1(-total):
+                        continue  # thinning: kept with chance q(victim) / q_max
+                    u = uniform() * total  # which way out, in proportion to the hazards
                     for way, h in enumerate(hazards):
-                        u2 -= h
-                        if u2 <= 0:
+                        u -= h
+                        if u <= 0:
                             break
                     self._exit_exploitation(victim, j, way)
 
@@ -172,17 +223,18 @@ class VictimPathway:
         if way == 1:
             self.misidentify(victim, j)
         elif way < 5:
-            self.identify(victim, j, CHANNELS[{0: 0, 2: 1, 3: 2, 4: 3}[way]])
+            self.identify(victim, j, EXIT_CHANNEL[way])
         else:
             self.end_spell(victim, RELEASED if way == 5 else SELF_RESCUED)
 
     def _leave_network(self, victim: Victim) -> None:
         """End control by the network and, if exploited, the exploitation spell."""
         if victim.status == EXPLOITED:
-            self.exploited[victim.location][victim.form].remove(victim)
-            spell = self.week - victim.exploited_since
-            self.tally("victim_spell_weeks_ended", victim.location, spell)
-            self.tally("spells_ended", victim.location)
+            location = victim.location
+            self.exploited[location][victim.form].remove(victim)
+            tally = self._tally
+            tally[SPELL_WEEKS][location] += self.week - victim.exploited_since
+            tally[SPELLS_ENDED][location] += 1
         if victim.network is not None:
             victim.network.victims.discard(victim)
 
@@ -191,21 +243,23 @@ class VictimPathway:
         victim.location = j
         victim.identified_by = channel
         victim.set_status(IDENTIFIED)
-        self.tally("victims_identified", j)
-        self.tally(f"identified_{channel}", j)
+        tally = self._tally
+        tally[IDENTIFIED_COL][j] += 1
+        tally[CHANNEL_COL[channel]][j] += 1
         self.ngos[j].refer(victim)
         network = victim.network
         if network is None or not network.alive:
             return
-        if channel == "police" and self.rng.random() < POLICE_CASE:
+        if channel == "police" and self.random.random() < POLICE_CASE:
             self.agencies[j].open_case(network, police_finding=True)
-        elif channel == "ngo" and self.rng.random() < self.jurisdictions[j].levers["ngo_police_partnership"]:
+        elif (channel == "ngo"
+              and self.random.random() < self.jurisdictions[j].levers["ngo_police_partnership"]):
             self.agencies[j].open_case(network, ngo_report=True)
 
     def misidentify(self, victim: Victim, j: int) -> None:
         """Treated as an offender: no support, no testimony, deported home if foreign."""
         self._leave_network(victim)
-        self.tally("victims_misidentified", j)
+        self._tally[MISIDENTIFIED_COL][j] += 1
         victim.location = victim.origin
         victim.set_status(MISIDENTIFIED)
         self.schedule_retrafficking(victim, MISIDENTIFIED)
@@ -232,7 +286,7 @@ class VictimPathway:
         awareness = self.jurisdictions[victim.origin].levers["awareness"]
         h = self.params["retrafficking_hazard"] * RETRAFFICKING_RISK[how] * (1 - 0.5 * awareness)
         total = h * RISK_YEARS
-        e = self.rng.exponential()
+        e = -math.log(1.0 - self.random.random())  # a standard exponential
         if e >= total:
             return
         years = -RISK_YEARS * math.log(1 - e / total)
@@ -240,6 +294,7 @@ class VictimPathway:
                                         (victim, victim.times_trafficked))
 
     def recover(self) -> None:
+        self._recruiting = None  # recruitment rates do not change while people are re-trafficked
         for victim, token in self.recovery_calendar.due(self.week):
             if token == victim.times_trafficked and victim.status in AFTER_EXPLOITATION:
                 self.retraffic(victim)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation import __version__
-from simulation.model import BASELINE, TraffickingModel
+from simulation.model import BASELINE, TraffickingModel, cycle_collection_paused
 from simulation.outcomes import RunResult, summarise, timeseries_frame
 from simulation.scenario import Scenario, load_scenario, with_overrides
 
@@ -32,7 +32,8 @@ def run(scenario: Scenario | str | Path | dict | None = None, seed: int | None =
     """
     spec = load_scenario(BASELINE if scenario is None else scenario)
     seed = spec.seed if seed is None else int(seed)
-    model = TraffickingModel(spec, rng=seed, weeks=weeks).run()
+    with cycle_collection_paused():
+        model = TraffickingModel(spec, rng=seed, weeks=weeks).run()
     region, per_j = summarise(model.series, model.burn_in)
     names = [j.name for j in model.jurisdictions]
     return RunResult(

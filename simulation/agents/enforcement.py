@@ -83,11 +83,12 @@ class EnforcementAgency(mesa.Agent):
         model = self.model
         n = model.rng.poisson(self.jurisdiction.proactive_rate)
         targets = model.networks_working_in(self.j)
+        if not n or not targets:
+            return
+        # opening a case changes no network's visibility or size, so the weights hold all week
+        weights = [t.visibility * t.size for t in targets]
+        total = sum(weights)
         for _ in range(n):
-            if not targets:
-                return
-            weights = [t.visibility * t.size for t in targets]
-            total = sum(weights)
             u = model.rng.random() * total
             for target, w in zip(targets, weights):
                 u -= w

@@ -32,7 +32,7 @@ NON_PUNISHMENT_EFFECT = 0.7
 # Weekly revenue per victim relative to the jurisdiction's price level, by form. Assumption,
 # after ILO 2014 "Profits and Poverty" (forced sexual exploitation yields several times the
 # profit per victim of forced labour).
-FORM_REVENUE = np.array([1.6, 0.6, 1.0])
+FORM_REVENUE = (1.6, 0.6, 1.0)
 
 
 class Jurisdiction(mesa.Agent):
@@ -51,6 +51,7 @@ class Jurisdiction(mesa.Agent):
         self.population = spec.population * scale
         self.vulnerability = spec.vulnerability
         self.demand = np.array([spec.demand[f] for f in FORMS]) * scale
+        self.demand_of = self.demand.tolist()  # the same, as plain floats for per-network use
         self.price_level = spec.price_level
         self.corruption = spec.corruption
         self.base_levers = dict(spec.levers)
@@ -69,6 +70,7 @@ class Jurisdiction(mesa.Agent):
         return self.scaled(name) / (self.population / 1e5)
 
     def refresh(self) -> None:
+        self.model.lever_costs = None  # what the levers cost is recounted too
         p = self.model.params
         lv = self.levers
         training = lv["training"]
@@ -90,6 +92,7 @@ class Jurisdiction(mesa.Agent):
             p["inspection_rate"] * inspections * VIS_INSPECTION * (1 - self.corruption_effective),
             p["self_referral_hazard"] * (1 + 2 * lv["awareness"]) * (0.5 + self.trust) * VIS_SELF,
         ])
+        self.visible_hazards = [self.hazards[:, f].tolist() for f in range(len(FORMS))]
         self.border_check = min(0.9, p["border_encounter"] * inspections)
         self.shelter_capacity = int(round(self.scaled("shelter_places")))
         self.testimony_propensity = (p["testimony_base"] * self.trust

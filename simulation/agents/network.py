@@ -25,6 +25,7 @@ COLLAPSE_PROBABILITY = 0.3  # after losing its leader, if it does not split. Ass
 DISSOLUTION_HAZARD = 0.08  # per network-year from business failure and conflict. Assumption.
 SWITCHING_COST = 0.3  # relocation needs 30% more expected value than staying. Assumption.
 RELOCATION_REVIEW = 0.25  # share of networks that reconsider where they work each month.
+MONTHLY_DISSOLUTION = -math.expm1(-DISSOLUTION_HAZARD / 12)
 
 
 class TraffickingNetwork(mesa.Agent):
@@ -40,6 +41,7 @@ class TraffickingNetwork(mesa.Agent):
         self.origin = origin
         self.destination = destination
         self.route = model.route(origin, destination)
+        self.places = set(self.route)  # each jurisdiction it works in, once
         self.members: dict[str, list[Trafficker]] = {role: [] for role in ROLES}
         self.victims = OrderedSet()
         self.assets = 0.0
@@ -130,25 +132,26 @@ class TraffickingNetwork(mesa.Agent):
     def expected_sanction(self, j: int) -> float:
         """Expected discounted prison-years per year of work in jurisdiction ``j``."""
         model = self.model
-        return (model.certainty[j] + HIT_CERTAINTY * self.hits) * model.severity[j]
+        return (model.certainty_of[j] + HIT_CERTAINTY * self.hits) * model.severity_of[j]
 
     def review(self) -> None:
         """Monthly: relax security, bank revenue, grow, maybe move or dissolve."""
         if not self.alive:
             return
         model = self.model
-        rng = model.rng
-        p = model.params
+        uniform = model.random.random
         self.security *= SECURITY_DECAY
         self.hits *= HIT_MEMORY
         dest = model.jurisdictions[self.destination]
-        self.assets += 4 * len(self.victims) * dest.revenue_per_week(self.form) * ASSET_RETENTION
-        if len(self.victims) >= self.capacity and model.pull(self.destination, self.form) > 0.2:
+        n_victims = len(self.victims)
+        self.assets += 4 * n_victims * dest.revenue_per_week(self.form) * ASSET_RETENTION
+        if (n_victims >= VICTIMS_PER_EXPLOITER * len(self.members[EXPLOITER])
+                and model.pull(self.destination, self.form) > 0.2):
             self.recruit_member(EXPLOITER)
-        if rng.random() < -math.expm1(-DISSOLUTION_HAZARD / 12):
+        if uniform() < MONTHLY_DISSOLUTION:
             model.end_network(self, dismantled=False)
             return
-        if rng.random() < RELOCATION_REVIEW:
+        if uniform() < RELOCATION_REVIEW:
             self._reconsider_destination()
         self.update_recruitment()
 
@@ -170,22 +173,23 @@ class TraffickingNetwork(mesa.Agent):
         model = self.model
         current = self.market_value(self.destination)
         role = model.jurisdictions[self.destination].role
-        options = [j for j in model.markets_for(self.form)
-                   if j != self.destination and model.jurisdictions[j].role == role]
-        if not options:
-            return
-        best = max(options, key=self.market_value)
-        if self.market_value(best) > current * (1 + SWITCHING_COST):
+        best, value = None, -math.inf
+        for j in model.markets_like(self.form, role):
+            if j != self.destination:
+                v = self.market_value(j)
+                if v > value or best is None:
+                    best, value = j, v
+        if best is not None and value > current * (1 + SWITCHING_COST):
             model.relocate_network(self, best)
 
     def update_recruitment(self) -> None:
         """Weekly recruitment rate before market pull (cached; recomputed monthly and on change)."""
         model = self.model
-        origin = model.jurisdictions[self.origin]
-        p = model.params
-        if len(self.victims) >= self.capacity:
+        if len(self.victims) >= VICTIMS_PER_EXPLOITER * len(self.members[EXPLOITER]):
             self.recruit_base = 0.0
             return
+        origin = model.jurisdictions[self.origin]
+        p = model.params
         self.recruit_base = (len(self.members[RECRUITER]) * p["recruitment_efficiency"]
                              * origin.vulnerability * origin.recruitment_resistance
                              * (1 - SECURITY_EFFICIENCY * self.security)

@@ -24,6 +24,13 @@ class Trafficker(mesa.Agent):
     ``record`` lists ``(week, event)`` for arrests, charges, verdicts and releases.
     """
 
+    # What the case against them rests on, set at arrest and read at trial (shared defaults
+    # until then).
+    evidence = 0.0
+    testimony = False
+    case_jurisdiction: int | None = None
+    cross_border = False
+
     def __init__(self, model, role: str, home: int) -> None:
         super().__init__(model)
         self.role = role
@@ -32,11 +39,6 @@ class Trafficker(mesa.Agent):
         self.status = ACTIVE
         model.trafficker_status_changed(self, None, ACTIVE)
         self.record: list[tuple[int, str]] = []
-        # What the case against them rests on, set at arrest and read at trial.
-        self.evidence = 0.0
-        self.testimony = False
-        self.case_jurisdiction: int | None = None
-        self.cross_border = False
 
     def set_status(self, status: str, event: str | None = None) -> None:
         self.model.trafficker_status_changed(self, self.status, status)

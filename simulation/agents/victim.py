@@ -40,6 +40,13 @@ class Victim(mesa.Agent):
         identified_by: channel of the last identification ("police", "ngo", ...), if any.
     """
 
+    # Defaults shared by every victim until a transition sets them (saves memory per person).
+    times_trafficked = 1
+    exploited_since: int | None = None
+    identified_by: str | None = None
+    testified = False
+    slot = -1  # place in the exploited pool (calendar.Pool), -1 when not exploited
+
     def __init__(self, model, origin: int, form: int, sex: str, age_group: str,
                  vulnerability: float, network) -> None:
         super().__init__(model)
@@ -53,16 +60,14 @@ class Victim(mesa.Agent):
         self.status = RECRUITED
         model.victim_status_changed(self, None, RECRUITED)
         self.history: list[tuple[int, str]] = [(model.week, RECRUITED)]
-        self.times_trafficked = 1
-        self.exploited_since: int | None = None
-        self.identified_by: str | None = None
-        self.testified = False
-        self.slot = -1
 
     def set_status(self, status: str) -> None:
-        self.model.victim_status_changed(self, self.status, status)
+        model = self.model
+        counts = model.victim_counts  # what model.victim_status_changed does, inlined: hot
+        counts[self.status] -= 1
+        counts[status] += 1
         self.status = status
-        self.history.append((self.model.week, status))
+        self.history.append((model.week, status))
 
     @property
     def weeks_exploited_so_far(self) -> int:

@@ -1,0 +1,71 @@
+"""One baseline run at one scale, in a process of its own; prints one line of JSON.
+
+    python benchmarks/scaling_worker.py 8 [--seed 1]
+
+``peak_rss_mib`` is the process's peak resident memory (``VmHWM``, else ``getrusage``);
+``import_rss_mib`` is its resident memory just before the model is built (Python, numpy, pandas
+and Mesa loaded), so their difference is what the run itself needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+
+def _rss_mib() -> float:
+    """Peak resident memory of this process so far.
+
+    Linux's ``ru_maxrss`` survives ``exec`` and so starts at the parent's resident size when
+    the parent is big (as the benchmark is); ``VmHWM`` belongs to this program alone.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    return kib / 1024 if sys.platform != "darwin" else kib / 2**20
+
+
+def _current_rss_mib() -> float:
+    """Resident memory now (Linux); the peak so far where /proc is missing."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return _rss_mib()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scale", type=float)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    import simulation
+    from simulation.agents import Trafficker, Victim
+    from simulation.model import BASELINE, TraffickingModel
+
+    scenario = simulation.with_overrides(BASELINE, {"run.scale": args.scale})
+    import_rss = _current_rss_mib()
+    wall, cpu = time.perf_counter(), time.process_time()
+    model = TraffickingModel(scenario, rng=args.seed)
+    build_wall, build_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    model.run()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(json.dumps({"scale": args.scale, "seed": args.seed, "wall_s": wall, "cpu_s": cpu,
+                      "build_wall_s": build_wall, "build_cpu_s": build_cpu,
+                      "peak_rss_mib": _rss_mib(), "import_rss_mib": import_rss,
+                      "victims": len(model.agents_by_type[Victim]),
+                      "traffickers": len(model.agents_by_type[Trafficker])}))
+
+
+if __name__ == "__main__":
+    main()
