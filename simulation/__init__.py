@@ -9,10 +9,13 @@ Common tasks are one line::
 
 __version__ = "0.1.0"
 
-from simulation.model import TraffickingModel  # noqa: E402
+from simulation.model import BASELINE, TraffickingModel  # noqa: E402
 from simulation.outcomes import RunResult  # noqa: E402
-from simulation.runner import evaluate, run  # noqa: E402
+from simulation.runner import evaluate, result_of, run  # noqa: E402
 from simulation.scenario import Scenario, ScenarioError, load_scenario, with_overrides  # noqa: E402
+
+SCENARIOS = BASELINE.parent
+"""The shipped scenario library in a source checkout: ``simulation.SCENARIOS / "training.toml"``."""
 
 # Batch and analysis tools load on first use (PEP 562), so a batch worker process, which only
 # runs the model, starts without importing scipy.stats, SALib and the store (about 1.5 s).
@@ -31,6 +34,7 @@ def __getattr__(name: str):
     globals()[name] = value
     return value
 
-__all__ = ["Experiment", "RunResult", "Scenario", "ScenarioError", "TraffickingModel",
-           "__version__", "compare", "evaluate", "load_results", "load_scenario", "run",
-           "run_experiment", "sensitivity", "with_overrides"]
+__all__ = ["BASELINE", "Experiment", "RunResult", "SCENARIOS", "Scenario", "ScenarioError",
+           "TraffickingModel", "__version__", "compare", "evaluate", "load_results",
+           "load_scenario", "result_of", "run", "run_experiment", "sensitivity",
+           "with_overrides"]

@@ -72,6 +72,7 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         spec = load_scenario(BASELINE if scenario is None else scenario)
         super().__init__(rng=spec.seed if rng is None else rng)
         self.spec = spec
+        self.seed = spec.seed if rng is None else rng
         self.params = dict(spec.parameters)
         self.costs = dict(spec.costs)
         self.scale = spec.scale

@@ -34,18 +34,31 @@ def run(scenario: Scenario | str | Path | dict | None = None, seed: int | None =
     seed = spec.seed if seed is None else int(seed)
     with cycle_collection_paused():
         model = TraffickingModel(spec, rng=seed, weeks=weeks).run()
-    region, per_j = summarise(model.series, model.burn_in)
+    return result_of(model)
+
+
+def result_of(model: TraffickingModel) -> RunResult:
+    """The result of a model, also one stepped by hand: outcomes over the policy weeks it has
+    run so far, and the weekly series up to now.
+
+    >>> model = TraffickingModel("scenarios/baseline.toml", rng=1)  # doctest: +SKIP
+    >>> for _ in range(200): model.step()                            # doctest: +SKIP
+    >>> result_of(model).outcomes["victims_identified"]              # doctest: +SKIP
+    """
+    series = model.series[: model.steps]
+    region, per_j = summarise(series, model.burn_in)
     names = [j.name for j in model.jurisdictions]
+    spec = model.spec
     return RunResult(
         outcomes=region,
         jurisdictions=dict(zip(names, per_j)),
-        timeseries=timeseries_frame(model.series, model.burn_in, names),
+        timeseries=timeseries_frame(series, model.burn_in, names),
         provenance={
             "tipsim_version": __version__,
             "scenario_name": spec.name,
             "scenario_hash": spec.hash,
-            "seed": seed,
-            "weeks": model.weeks,
+            "seed": model.seed,
+            "weeks": max(0, model.steps - model.burn_in),
             "burn_in_weeks": model.burn_in,
             "scale": spec.scale,
         },

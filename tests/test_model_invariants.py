@@ -161,3 +161,18 @@ def test_arresting_a_leader_raises_security_and_keeps_the_network_led_or_ends_it
             assert network.security > 0 and len(network.members["leader"]) == 1
             outcomes["split" if len(model.networks) > count else "promoted"] += 1
     assert len(outcomes) == 3, outcomes  # each response happens among 20 large networks
+
+
+def test_result_of_a_hand_stepped_model_matches_run():
+    scenario = small()
+    model = TraffickingModel(scenario, rng=9)
+    for _ in range(80):
+        model.step()
+    partial = simulation.result_of(model)
+    assert partial.provenance["weeks"] == 80 - 52
+    assert len(partial.timeseries) == 80 * 5
+    while model.running:
+        model.step()
+    assert json.dumps(simulation.result_of(model).to_dict()) == json.dumps(
+        simulation.run(scenario, seed=9).to_dict())
+    assert (simulation.SCENARIOS / "training.toml").is_file()
