@@ -257,7 +257,9 @@ class NetworkDynamics:
                           for m in n.members.values()]).reshape(len(networks), len(ROLES))
         hits = np.array([n.hits for n in networks])[:, None]
         sanction = (self.certainty[homes] + HIT_CERTAINTY * hits) * self.severity[homes]
-        hazard = p["desistance_hazard"] * np.exp(p["deterrence_weight"] * sanction)
+        # capped exponent: past e^50 everyone leaves within the month anyway, and the cap keeps
+        # extreme sensitivity-analysis corners free of overflow
+        hazard = p["desistance_hazard"] * np.exp(np.minimum(p["deterrence_weight"] * sanction, 50))
         leaving = self.rng.binomial(sizes, -np.expm1(-hazard / 12))
         for i, r in zip(*np.nonzero(leaving)):
             network = networks[i]
