@@ -267,6 +267,7 @@ class VictimPathway:
     def end_spell(self, victim: Victim, status: str) -> None:
         """Released by the network or self-rescued."""
         self._leave_network(victim)
+        self.tally(f"victims_{status}", victim.location)
         victim.set_status(status)
         self.schedule_retrafficking(victim, status)
 

@@ -147,7 +147,9 @@ def test_pathway_links_never_give_out_more_than_they_take_in():
     means = {"new_victims": 100.0, "victims_retrafficked": 30.0, "victims_misidentified": 5.0,
              "victims_supported": 25.0, "victims_reintegrated": 40.0,  # more than supported
              "identified_police": 10.0, "identified_ngo": 5.0, "identified_inspection": 3.0,
-             "identified_self": 2.0}
+             "identified_self": 2.0,
+             # exits in the period can outnumber people trafficked in it (earlier recruits)
+             "victims_self_rescued": 40.0, "victims_released": 60.0}
     for links in pathway_flows(pathway_values(means)):
         into, out = {}, {}
         for source, target, people in links:

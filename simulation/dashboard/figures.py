@@ -233,7 +233,9 @@ PATHWAY_NODES = {
     "trafficked": ("People trafficked", "#777777"),
     "identified": ("Identified", "#0072B2"),
     "misidentified": ("Treated as offenders", "#E69F00"),
-    "not_identified": ("Not identified (released, self-rescued or still exploited)", "#BBBBBB"),
+    "self_rescued": ("Self-rescued", "#CC79A7"),
+    "released": ("Released by the network", "#999999"),
+    "not_identified": ("Still exploited or in transit at the end", "#BBBBBB"),
     "identified_police": ("Identified by police", "#0072B2"),
     "identified_ngo": ("Identified by NGOs", "#0072B2"),
     "identified_inspection": ("Identified at inspections", "#0072B2"),
@@ -245,6 +247,7 @@ PATHWAY_NODES = {
     "other_exit": ("Still in support or returned", "#BBBBBB"),
 }
 PATHWAY_OUTCOMES = ("new_victims", "victims_retrafficked", "victims_misidentified",
+                    "victims_self_rescued", "victims_released",
                     "victims_supported", "victims_reintegrated", *_CHANNELS)
 
 
@@ -254,8 +257,9 @@ def pathway_values(m: dict[str, float]) -> dict[str, float]:
     return {"first": max(0.0, m["new_victims"] - m["victims_retrafficked"]),
             "again": m["victims_retrafficked"], "trafficked": m["new_victims"],
             "identified": identified, "misidentified": m["victims_misidentified"],
-            "not_identified": max(0.0, m["new_victims"] - identified
-                                  - m["victims_misidentified"]),
+            "self_rescued": m["victims_self_rescued"], "released": m["victims_released"],
+            "not_identified": max(0.0, m["new_victims"] - identified - m["victims_misidentified"]
+                                  - m["victims_self_rescued"] - m["victims_released"]),
             **{c: m[c] for c in _CHANNELS}, "identified_all": identified,
             "supported": m["victims_supported"],
             "unsupported": max(0.0, identified - m["victims_supported"]),
@@ -269,10 +273,14 @@ def pathway_flows(v: dict[str, float]) -> tuple[list, list]:
     identified or supported then may have been trafficked before it; links are clipped so that
     no node gives out more than it took in."""
     again = min(v["again"], v["trafficked"])
-    overview = [("first", "trafficked", v["trafficked"] - again), ("again", "trafficked", again),
-                ("trafficked", "identified", v["identified"]),
-                ("trafficked", "misidentified", v["misidentified"]),
-                ("trafficked", "not_identified", v["not_identified"])]
+    exits = ("identified", "misidentified", "self_rescued", "released")
+    out = sum(v[k] for k in exits)
+    # exits in the period include people trafficked before it: if they outnumber the people
+    # trafficked in it, show the exits in proportion (the node labels keep the real counts)
+    shrink = min(1.0, v["trafficked"] / out) if out > 0 else 1.0
+    overview = [("first", "trafficked", v["trafficked"] - again), ("again", "trafficked", again)]
+    overview += [("trafficked", k, v[k] * shrink) for k in exits]
+    overview += [("trafficked", "not_identified", v["not_identified"])]
     supported = min(v["supported"], v["identified_all"])
     reintegrated = min(v["reintegrated"], supported)
     after = [(c, "identified_all", v[c]) for c in _CHANNELS]

@@ -39,8 +39,9 @@ CAPTIONS = {
                      "jurisdiction: its baseline level.",
     "pathway": "Mean number of people along the victim pathway over the policy period, for "
                "the scenario chosen in the menu (baseline in brackets). Re-trafficked former "
-               "victims join the people trafficked on the left. The model does not count "
-               "releases and self-rescues separately from those still exploited at the end.",
+               "victims join the people trafficked on the left. Exits are counted over the "
+               "policy period, so they include people trafficked before it; the last node is "
+               "what remains: still exploited or in transit at the end.",
     "disruption": "Mean over replications with its 95% interval; the dotted line is the "
                   "baseline. Faded bars: the difference from the baseline is not "
                   "distinguishable from no change (paired intervals, which can be narrower "
