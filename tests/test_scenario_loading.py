@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from test_scenario_errors import REGION
 
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
 from simulation.scenario import (Scenario, ScenarioError, dump_toml, load_scenario, pair_key,
@@ -132,20 +133,7 @@ def test_every_pair_gets_every_pair_lever_and_overrides_apply():
 
 
 def test_registry_defaults_fill_what_the_file_leaves_out(folder):
-    scenario = load_scenario(write(folder, "bare.toml", """
-[jurisdictions.a]
-role = "origin"
-population = 1000
-vulnerability = 0.5
-[jurisdictions.b]
-role = "transit"
-population = 1000
-vulnerability = 0.5
-[jurisdictions.c]
-role = "destination"
-population = 1000
-vulnerability = 0.5
-"""))
+    scenario = load_scenario(write(folder, "bare.toml", REGION))
     assert scenario.name == "bare"
     assert (scenario.weeks, scenario.burn_in_weeks, scenario.scale, scenario.seed) == (
         520, 104, 1.0, 0)
