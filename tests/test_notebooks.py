@@ -168,10 +168,13 @@ def test_notebook_runs_top_to_bottom(path, executed):
 def test_figures_draw_in_a_browser_without_network(path, executed, tmp_path):
     """Every figure's HTML output, on one page, draws in headless Chromium with every network
     request refused."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        pytest.fail("Playwright is not installed: run `make test` (pip install -e '.[dev]')")
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
-        pytest.skip("no /usr/bin/chromium (make browser installs it)")
+        pytest.fail("no /usr/bin/chromium: run `make browser` (make test does it first)")
     outputs = _outputs(executed(path))
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     n_figures = sum("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)

@@ -58,7 +58,7 @@ def test_validate_reports_unreadable_files_without_traceback(capsys, tmp_path):
 def test_installed_command_validates_the_library():
     tipsim = Path(sys.executable).parent / "tipsim"
     if not tipsim.exists():
-        pytest.skip("tipsim is not installed in this environment (pip install -e .)")
+        pytest.fail("the tipsim command is not installed: run `make test` (pip install -e .)")
     done = subprocess.run([str(tipsim), "validate", "-q", *map(str, SHIPPED)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
