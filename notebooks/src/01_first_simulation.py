@@ -36,7 +36,6 @@
 # mechanisms are the same at every scale, only the counts are smaller and noisier.
 
 # %%
-from pathlib import Path
 
 import pandas as pd
 import plotly.express as px
@@ -52,8 +51,7 @@ pio.renderers.default = "plotly_mimetype+notebook"
 pio.templates.default = "plotly_white"
 
 # The repository root is the first folder, from here upwards, that holds scenarios/.
-ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "scenarios").is_dir())
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = simulation.SCENARIOS  # the shipped scenario library
 
 # 30% of the baseline populations, one burn-in year, three policy years.
 SMALL = {"run.scale": 0.3, "run.weeks": 156, "run.burn_in_weeks": 52}

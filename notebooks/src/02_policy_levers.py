@@ -39,8 +39,7 @@ from simulation.registry import LEVERS, OUTCOMES
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"
 
-ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "scenarios").is_dir())
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = simulation.SCENARIOS  # the shipped scenario library
 SMALL = {"run.scale": 0.3, "run.weeks": 156, "run.burn_in_weeks": 52}
 baseline = simulation.with_overrides(SCENARIOS / "baseline.toml", SMALL)
 

@@ -27,7 +27,6 @@
 # found displacement less common than feared and a diffusion of benefits about as often.
 
 # %%
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -43,8 +42,7 @@ from simulation.registry import FORMS, PARAMETERS
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"
 
-ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "scenarios").is_dir())
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = simulation.SCENARIOS  # the shipped scenario library
 SMALL = {"run.scale": 0.3, "run.weeks": 156, "run.burn_in_weeks": 52}
 baseline = simulation.with_overrides(SCENARIOS / "baseline.toml", SMALL)
 

@@ -48,8 +48,7 @@ from simulation.store import load_results
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"
 
-ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "scenarios").is_dir())
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = simulation.SCENARIOS  # the shipped scenario library
 
 # %% [markdown]
 # ## The parameters and their ranges
