@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.registry import JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, WEEKLY_COLUMNS
+from simulation.registry import JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, WEEKLY_INDEX
 
 _SPECIAL = {"training", "sentence_years", "reintegration", "criminalisation"}
 _CAPACITIES = tuple(n for n in JURISDICTION_LEVERS if LEVERS[n].scales)
@@ -54,8 +54,4 @@ def _lever_costs(model) -> tuple[list[float], list[tuple[int, int, float]]]:
     return fixed, pairs
 
 
-def model_column(name: str) -> int:
-    return WEEKLY_COLUMNS.index(name)
-
-
-ENROLMENTS = model_column("reintegration_enrolments")
+ENROLMENTS = WEEKLY_INDEX["reintegration_enrolments"]

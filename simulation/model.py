@@ -31,13 +31,13 @@ from simulation.calendar import Calendar, Pool
 from simulation.costs import weekly_cost
 from simulation.network_dynamics import PRIOR_CERTAINTY, NetworkDynamics
 from simulation.pathway import VictimPathway
-from simulation.registry import PAIR_LEVERS, WEEKLY_COLUMNS
+from simulation.registry import PAIR_LEVERS, WEEKLY_COLUMNS, WEEKLY_INDEX
 from simulation.scenario import Scenario, load_scenario, pair_key
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 INITIAL_FILL = 0.55  # share of each market's demand in exploitation at the first week.
 COLUMNS = WEEKLY_COLUMNS
-COLUMN = {name: i for i, name in enumerate(COLUMNS)}
+COLUMN = WEEKLY_INDEX
 
 
 @contextmanager

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.registry import OUTCOME_NAMES, OUTCOMES, WEEKLY_COLUMNS
+from simulation.registry import OUTCOME_NAMES, OUTCOMES, WEEKLY_COLUMNS, WEEKLY_INDEX
 
-COLUMN = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
+COLUMN = WEEKLY_INDEX
 _FLOWS = [n for n in OUTCOME_NAMES if OUTCOMES[n].kind == "flow"]
 _STOCKS = [n for n in OUTCOME_NAMES if OUTCOMES[n].kind == "stock"]
 

@@ -28,7 +28,7 @@ from simulation.agents.trafficker import EXPLOITER
 from simulation.agents.victim import (AFTER_EXPLOITATION, EXPLOITED, IDENTIFIED, IN_TRANSIT,
                                       MISIDENTIFIED, RECRUITED, RELEASED, RETURNED, SELF_RESCUED,
                                       Victim)
-from simulation.registry import WEEKLY_COLUMNS
+from simulation.registry import WEEKLY_INDEX as _COLUMN
 
 # Share of female and child victims by form; assumption after UNODC GLOTIP 2022 (detected
 # victims: sexual exploitation mostly women and girls, forced labour mostly men).
@@ -45,7 +45,6 @@ POLICE_CASE = 0.3  # chance a police identification opens a case against the net
 EN_ROUTE = (RECRUITED, IN_TRANSIT)
 # the ways out of exploitation that are identifications, by channel (see _exit_exploitation)
 EXIT_CHANNEL = (CHANNELS[0], None, CHANNELS[1], CHANNELS[2], CHANNELS[3])
-_COLUMN = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
 NEW_VICTIMS, RETRAFFICKED = _COLUMN["new_victims"], _COLUMN["victims_retrafficked"]
 WEEKS_EXPLOITED, REVENUE = _COLUMN["victim_weeks_exploited"], _COLUMN["criminal_revenue"]
 SPELL_WEEKS, SPELLS_ENDED = _COLUMN["victim_spell_weeks_ended"], _COLUMN["spells_ended"]

@@ -350,6 +350,8 @@ WEEKLY_COLUMNS = tuple(
 ) + ("victims_waiting_shelter", "victims_in_shelter", "prisoners", "victim_spell_weeks_ended",
      "spells_ended", "sentence_years_imposed", "reintegration_enrolments", "relocations",
      "cross_border_convictions")
+WEEKLY_INDEX = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
+"""Position of each weekly column in a run's ``(weeks, columns, jurisdictions)`` series."""
 
 
 def label(name: str) -> str:
