@@ -30,7 +30,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +41,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from simulation.errors import UserError
+from simulation.files import atomic_write
 
 FORMAT = "tipsim-results/1"
 PARTS = ("runs", "jurisdictions", "weekly", "failed")
@@ -163,13 +163,8 @@ class ResultStore:
         self._write_manifest(manifest)
 
     def _write_manifest(self, manifest: dict) -> None:
-        target = self.path / "manifest.json"
-        tmp = target.with_name(f".manifest.json.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        with open(tmp, "w") as fh:
-            json.dump(manifest, fh, indent=2, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        text = json.dumps(manifest, indent=2, default=str)
+        atomic_write(self.path / "manifest.json", lambda tmp: tmp.write_text(text))
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -264,12 +259,7 @@ def _sorted(df: pd.DataFrame, order: dict[str, int], extra: list[str]) -> pd.Dat
 
 
 def _write(table: pa.Table, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    atomic_write(target, lambda tmp: pq.write_table(table, tmp))
 
 
 def _schema(row: dict[str, Any]) -> pa.Schema:

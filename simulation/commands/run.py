@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from simulation.errors import UserError
+from simulation.files import atomic_write
 from simulation.registry import OUTCOMES
 
 HEADLINE = ("new_victims", "victims_in_exploitation", "mean_weeks_exploited", "victims_identified",
@@ -83,18 +82,7 @@ def _fmt(v: float) -> str:
 def write_run(result, out: Path) -> None:
     """Write the run's files atomically (each appears whole or not at all)."""
     out.mkdir(parents=True, exist_ok=True)
-    _atomic(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
-    _atomic(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
-    _atomic(out / "summary.json",
-            lambda p: Path(p).write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False)))
-
-
-def _atomic(target: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    atomic_write(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+    atomic_write(out / "summary.json",
+                 lambda p: p.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False)))

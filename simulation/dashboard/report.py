@@ -16,13 +16,13 @@ import html
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from simulation import __version__
+from simulation.files import atomic_write
 from simulation.dashboard.data import DashboardData, prepare
 from simulation.dashboard.figures import FIGURES, all_figures
 from simulation.dashboard.headline import (card_lines, fmt_number, fmt_percent,
@@ -61,15 +61,8 @@ def build_report(results, out: str | os.PathLike | None = None, *,
     data = prepare(results, baseline=baseline)
     target = Path(out) if out is not None else Path(data.results.path) / "dashboard.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(render_report(data))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    html = render_report(data)
+    return atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"))
 
 
 def render_report(data: DashboardData) -> str:
