@@ -5,7 +5,9 @@ prosecution and sentencing.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 
 import mesa
 
@@ -85,16 +87,14 @@ class EnforcementAgency(mesa.Agent):
         targets = model.networks_working_in(self.j)
         if not n or not targets:
             return
-        # opening a case changes no network's visibility or size, so the weights hold all week
-        weights = [t.visibility * t.size for t in targets]
-        total = sum(weights)
+        # Opening a case changes no network's visibility or size, so the weights hold all week.
+        # One cumulative sum and a binary search per case: a linear scan per case made this
+        # quadratic in the region's size (cases and networks both grow with it).
+        cum = list(accumulate([t.visibility * t.size for t in targets]))
+        total, last = cum[-1], len(targets) - 1
         for _ in range(n):
-            u = model.rng.random() * total
-            for target, w in zip(targets, weights):
-                u -= w
-                if u <= 0:
-                    break
-            self.open_case(target, proactive=True)
+            i = bisect_left(cum, model.rng.random() * total)
+            self.open_case(targets[min(i, last)], proactive=True)
 
     # -- deciding cases -------------------------------------------------------------------
     def evidence(self, case: Case) -> float:
