@@ -54,7 +54,7 @@ class TraffickingNetwork(mesa.Agent):
     # -- membership -----------------------------------------------------------------------
     @property
     def size(self) -> int:
-        return sum(len(v) for v in self.members.values())
+        return sum(map(len, self.members.values()))
 
     def home_of(self, role: str) -> int:
         """Where a member in this role works."""
