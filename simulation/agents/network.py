@@ -124,7 +124,7 @@ class TraffickingNetwork(mesa.Agent):
         role = max(roles, key=lambda r: len(self.members[r]))
         successor = self.members[role].pop()
         successor.role = LEADER
-        successor.record.append((self.model.week, "became leader"))
+        successor.record.append(self.model.stamp("became leader"))
         self.members[LEADER].append(successor)
         self.model.schedule_replacement(self, role)
 

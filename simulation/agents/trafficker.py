@@ -43,4 +43,4 @@ class Trafficker(mesa.Agent):
     def set_status(self, status: str, event: str | None = None) -> None:
         self.model.trafficker_status_changed(self, self.status, status)
         self.status = status
-        self.record.append((self.model.week, event or status))
+        self.record.append(self.model.stamp(event or status))

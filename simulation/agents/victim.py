@@ -59,7 +59,7 @@ class Victim(mesa.Agent):
         self.network = network
         self.status = RECRUITED
         model.victim_status_changed(self, None, RECRUITED)
-        self.history: list[tuple[int, str]] = [(model.week, RECRUITED)]
+        self.history: list[tuple[int, str]] = [model.stamp(RECRUITED)]
 
     def set_status(self, status: str) -> None:
         model = self.model
@@ -67,7 +67,7 @@ class Victim(mesa.Agent):
         counts[self.status] -= 1
         counts[status] += 1
         self.status = status
-        self.history.append((model.week, status))
+        self.history.append(model.stamp(status))
 
     @property
     def weeks_exploited_so_far(self) -> int:
