@@ -157,6 +157,19 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
                 self.step()
         return self
 
+    def dismantle(self) -> None:
+        """Break the model's reference cycles so that reference counting frees it at once.
+
+        Agents, networks and the model all point at each other, so a finished model is cyclic
+        garbage: the cycle collector would first re-scan it while it is still in use (a
+        collection over every object the run made, as soon as the collector resumes) and free
+        it only in a later full pass, with runs in the same process slowing down as garbage
+        piles up. :func:`simulation.run` calls this once it has the result; the model cannot
+        be used afterwards."""
+        for agent in list(self.agents):
+            agent.__dict__.clear()
+        self.__dict__.clear()
+
     # 1. policy schedule
     def apply_policies(self) -> None:
         """Timed policies set levers from their start week, ramping if asked, until their end."""

@@ -34,7 +34,9 @@ def run(scenario: Scenario | str | Path | dict | None = None, seed: int | None =
     seed = spec.seed if seed is None else int(seed)
     with cycle_collection_paused():
         model = TraffickingModel(spec, rng=seed, weeks=weeks).run()
-    return result_of(model)
+        result = result_of(model)
+        model.dismantle()  # free it now, not in the cycle collector's next full pass
+    return result
 
 
 def result_of(model: TraffickingModel) -> RunResult:
