@@ -120,7 +120,7 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         self._seen_sentences = np.zeros(n)
         self._networks_changed = True
         self._networks_in: dict[int, list] = {}
-        self._recruiting: dict[int, list] | None = None  # by origin, rebuilt weekly
+        self._recruiting: tuple | None = None  # networks, their rates, by origin; weekly
         self._markets: dict[tuple[int, str], list[int]] = {}
         self._origin_cdf: dict[int, list[float]] = {}
         self.risk_changed()
@@ -260,6 +260,7 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         if self._networks_changed:
             self._live = self.networks
             self._market = np.array([n.destination * 3 + n.form for n in self._live], dtype=int)
+            self._origins = np.array([n.origin for n in self._live], dtype=int)
             self._networks_active = np.bincount([n.destination for n in self._live],
                                                 minlength=len(self.jurisdictions))
             self._networks_changed = False

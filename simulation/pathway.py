@@ -114,19 +114,19 @@ class VictimPathway:
 
     def recruiting_in(self, origin: int) -> tuple[list, list[float]]:
         """Networks recruiting in ``origin`` and the cumulative chance that each is the one,
-        in proportion to its recruitment rate (networks are grouped by origin in one pass when
-        first asked for in a week)."""
+        in proportion to its recruitment rate (rates read once a week, when first asked for;
+        each origin's share picked out with numpy when first asked for)."""
         if self._recruiting is None:
-            self._recruiting = {}
-            for network in self.live_networks():
-                if network.recruit_base > 0:
-                    self._recruiting.setdefault(network.origin, [[], None])[0].append(network)
-        found = self._recruiting.get(origin)
+            live = self.live_networks()
+            rates = np.fromiter((n.recruit_base for n in live), float, len(live))
+            self._recruiting = (live, rates, {})
+        live, rates, by_origin = self._recruiting
+        found = by_origin.get(origin)
         if found is None:
-            return [], []
-        if found[1] is None:
-            found[1] = cumulative([n.recruit_base for n in found[0]])
-        return found[0], found[1]
+            chosen = np.flatnonzero((self._origins == origin) & (rates > 0))
+            found = by_origin[origin] = ([live[i] for i in chosen.tolist()],
+                                         cumulative(rates[chosen]))
+        return found
 
     # -- movement (MODEL.md 3) ----------------------------------------------------------------
     def move(self) -> None:
