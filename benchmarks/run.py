@@ -12,9 +12,10 @@ What is measured (GitHub issue 5):
   ``traffickers_active`` in the region, from the run's own weekly series, over wall time);
 - reference: Mesa's bundled Boltzmann wealth model (10,000 agents, 100x100 grid) in agent-steps
   per second, measured interleaved with the runs above, and the ratio of the two (the headline);
-- scaling: time and peak memory of one run at scale 1, 2, 4, 8, each in its own process,
-  in rounds (1, 2, 4, 8, then again) so that a slow spell of the machine hits every scale;
-  each scale keeps its fastest round;
+- scaling: time and peak memory of a run at scale 1, 2, 4, 8, each scale in its own process
+  and with the same simulated volume (8 runs at scale 1, 4 at scale 2, ...), so that every
+  scale is timed over a similar stretch of wall time; in rounds over the scales, and the
+  ratios are the medians over rounds of each round's own ratio;
 - batch: runs per minute of the policy comparison with 1 and 2 workers (``benchmarks/batch.py``),
   alternating, best of two;
 - profile: the five functions with the most own time in one baseline run (cProfile);
@@ -22,9 +23,9 @@ What is measured (GitHub issue 5):
 
 The machine may be shared: every time is given as wall and as CPU (process) time, and the
 targets on ratios of times are judged on CPU time, which other processes disturb less. On a
-virtual machine whose host is busy, CPU time too varies by a quarter from run to run; the
-fastest of several rounds is the usual estimate of what the code costs (other work only ever
-adds time).
+virtual machine whose host is busy, CPU time too varies from run to run, by up to 75% for a
+1.5-second run here, in spells of several seconds: a short run timed alone can fall in a fast
+spell that a long one cannot, which is why the scales are compared over equal volumes.
 """
 
 from __future__ import annotations
@@ -129,24 +130,37 @@ def throughput(seeds: list[int]) -> tuple[dict, dict]:
 
 # -- scaling --------------------------------------------------------------------------------
 def scaling(scales=SCALES, seed: int = 1, repeats: int = 1) -> dict:
-    """One process per scale and repeat, in rounds over the scales; the fastest repeat of each
-    scale is kept (the usual estimate on a shared machine: other work only ever adds time)."""
-    runs: dict[float, list[dict]] = {scale: [] for scale in scales}
+    """One process per scale and round, each running ``max(scales) / scale`` runs (the same
+    simulated volume for every scale); rounds go over all scales in turn. A scale's time is the
+    median over rounds of its mean run; its time ratio is the median over rounds of that round's
+    ratio to scale 1, so that a slow spell of the machine counts against both sides of a ratio."""
+    top = max(scales)
+    rounds: list[dict[float, dict]] = []
     for _ in range(repeats):
+        rnd = {}
         for scale in scales:
+            runs = max(1, round(top / scale))
             out = subprocess.run([sys.executable, str(HERE / "scaling_worker.py"), str(scale),
-                                  "--seed", str(seed)], capture_output=True, text=True,
-                                 check=True, cwd=ROOT)
-            runs[scale].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                                  "--seed", str(seed), "--runs", str(runs)],
+                                 capture_output=True, text=True, check=True, cwd=ROOT)
+            rnd[scale] = json.loads(out.stdout.strip().splitlines()[-1])
+        rounds.append(rnd)
+    base = scales[0]
     rows = []
     for scale in scales:
-        row = min(runs[scale], key=lambda r: r["cpu_s"])
-        row["repeats_cpu_s"] = [r["cpu_s"] for r in runs[scale]]
+        mine = [r[scale] for r in rounds]
+        row = dict(mine[0])
+        for key in ("wall_s", "cpu_s", "build_wall_s", "build_cpu_s", "peak_rss_mib",
+                    "import_rss_mib"):
+            row[key] = statistics.median(m[key] for m in mine)
+        row["rounds_cpu_s"] = [m["cpu_s"] for m in mine]
+        row["time_ratio_cpu"] = statistics.median(r[scale]["cpu_s"] / r[base]["cpu_s"]
+                                                  for r in rounds)
+        row["time_ratio_wall"] = statistics.median(r[scale]["wall_s"] / r[base]["wall_s"]
+                                                   for r in rounds)
         rows.append(row)
     one = rows[0]
     for row in rows:
-        row["time_ratio_cpu"] = row["cpu_s"] / one["cpu_s"]
-        row["time_ratio_wall"] = row["wall_s"] / one["wall_s"]
         row["memory_ratio"] = row["peak_rss_mib"] / one["peak_rss_mib"]
         # what the run itself added on top of the interpreter and libraries
         row["model_memory_mib"] = row["peak_rss_mib"] - row["import_rss_mib"]
@@ -248,7 +262,8 @@ def print_report(r: dict) -> None:
     print(f"  start-up (build region)   {s['build_cpu_s']:10.3f} s  "
           f"({100 * s['share']:.1f}% of a run)")
     if "scaling" in r:
-        print(f"\nScaling (one process per scale, best of {r['scaling']['repeats']})")
+        print(f"\nScaling (equal simulated volume per scale, median of "
+              f"{r['scaling']['repeats']} rounds)")
         print(f"  {'scale':>5} {'wall s':>8} {'cpu s':>8} {'ratio':>6} {'peak MiB':>9} "
               f"{'ratio':>6} {'model MiB':>9} {'ratio':>6}")
         for row in r["scaling"]["rows"]:
@@ -297,8 +312,8 @@ def main() -> None:
     if "scaling" not in args.skip:
         scales = (1, 8) if args.quick else SCALES
         repeats = 1 if args.quick else 3
-        print(f"scaling: scales {', '.join(map(str, scales))}, one process each, "
-              f"best of {repeats} rounds ...", flush=True)
+        print(f"scaling: scales {', '.join(map(str, scales))}, equal volumes, "
+              f"{repeats} rounds ...", flush=True)
         report["scaling"] = scaling(scales, repeats=repeats)
     if "batch" not in args.skip:
         print(f"batch: policy comparison, {replications} replication(s), 1 and 2 workers ...",

@@ -1,6 +1,10 @@
-"""One baseline run at one scale, in a process of its own; prints one line of JSON.
+"""Baseline runs at one scale, in a process of their own; prints one line of JSON.
 
-    python benchmarks/scaling_worker.py 8 [--seed 1]
+    python benchmarks/scaling_worker.py 8 [--seed 1] [--runs 1]
+
+With ``--runs K`` the same run is repeated K times (each model freed before the next) and the
+times are their means: ``benchmarks/run.py`` gives every scale the same simulated volume (8 runs
+at scale 1, 1 at scale 8), so that each is timed over a similar stretch of wall time.
 
 ``peak_rss_mib`` is the process's peak resident memory (``VmHWM``, else ``getrusage``);
 ``import_rss_mib`` is its resident memory just before the model is built (Python, numpy, pandas
@@ -47,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scale", type=float)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
 
     import simulation
@@ -55,16 +60,23 @@ def main() -> None:
 
     scenario = simulation.with_overrides(BASELINE, {"run.scale": args.scale})
     import_rss = _current_rss_mib()
-    wall, cpu = time.perf_counter(), time.process_time()
-    model = TraffickingModel(scenario, rng=args.seed)
-    build_wall, build_cpu = time.perf_counter() - wall, time.process_time() - cpu
-    model.run()
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(json.dumps({"scale": args.scale, "seed": args.seed, "wall_s": wall, "cpu_s": cpu,
+    rows = []
+    for _ in range(args.runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        model = TraffickingModel(scenario, rng=args.seed)
+        build_wall, build_cpu = time.perf_counter() - wall, time.process_time() - cpu
+        model.run()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        victims = len(model.agents_by_type[Victim])
+        traffickers = len(model.agents_by_type[Trafficker])
+        model.dismantle()  # as simulation.run does
+        rows.append((wall, cpu, build_wall, build_cpu))
+    wall, cpu, build_wall, build_cpu = (sum(col) / len(rows) for col in zip(*rows))
+    print(json.dumps({"scale": args.scale, "seed": args.seed, "runs": args.runs,
+                      "wall_s": wall, "cpu_s": cpu, "runs_cpu_s": [r[1] for r in rows],
                       "build_wall_s": build_wall, "build_cpu_s": build_cpu,
                       "peak_rss_mib": _rss_mib(), "import_rss_mib": import_rss,
-                      "victims": len(model.agents_by_type[Victim]),
-                      "traffickers": len(model.agents_by_type[Trafficker])}))
+                      "victims": victims, "traffickers": traffickers}))
 
 
 if __name__ == "__main__":
