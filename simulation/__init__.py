@@ -9,13 +9,10 @@ Common tasks are one line::
 
 __version__ = "0.1.0"
 
-from simulation.model import BASELINE, TraffickingModel  # noqa: E402
+from simulation.model import BASELINE, SCENARIOS, TraffickingModel  # noqa: E402
 from simulation.outcomes import RunResult  # noqa: E402
 from simulation.runner import evaluate, result_of, run  # noqa: E402
 from simulation.scenario import Scenario, ScenarioError, load_scenario, with_overrides  # noqa: E402
-
-SCENARIOS = BASELINE.parent
-"""The shipped scenario library in a source checkout: ``simulation.SCENARIOS / "training.toml"``."""
 
 # Batch and analysis tools load on first use (PEP 562), so a batch worker process, which only
 # runs the model, starts without importing scipy.stats, SALib and the store (about 1.5 s).

@@ -34,7 +34,12 @@ from simulation.pathway import VictimPathway
 from simulation.registry import PAIR_LEVERS, WEEKLY_COLUMNS, WEEKLY_INDEX
 from simulation.scenario import Scenario, load_scenario, pair_key
 
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+_SOURCE_LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = (_SOURCE_LIBRARY if (_SOURCE_LIBRARY / "baseline.toml").is_file()
+             else Path(__file__).resolve().parent / "library")
+"""The shipped scenario library: ``scenarios/`` in a source checkout, ``simulation/library``
+in an installed wheel (the same files)."""
+BASELINE = SCENARIOS / "baseline.toml"
 INITIAL_FILL = 0.55  # share of each market's demand in exploitation at the first week.
 COLUMNS = WEEKLY_COLUMNS
 COLUMN = WEEKLY_INDEX

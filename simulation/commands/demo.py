@@ -11,7 +11,9 @@ import argparse
 import os
 from pathlib import Path
 
-EXPERIMENT = Path(__file__).resolve().parents[2] / "scenarios" / "experiments" / "policy_comparison.toml"
+from simulation.model import SCENARIOS
+
+EXPERIMENT = SCENARIOS / "experiments" / "policy_comparison.toml"
 HEADLINE = ["victim_weeks_exploited", "new_victims", "victims_identified", "convictions",
             "policy_cost"]
 

@@ -24,9 +24,10 @@ from simulation.dashboard import whatif
 from simulation.dashboard.data import prepare
 from simulation.dashboard.figures import FIGURES, all_figures
 from simulation.dashboard.report import CAPTIONS, CARD_CSS, card_html
+from simulation.model import BASELINE
 from simulation.registry import LEVERS
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+DEFAULT_SCENARIO = BASELINE
 FIGURE_WIDTH = 960  # pixels: plotly widgets do not follow their container's width
 DEBOUNCE_SECONDS = 0.3  # a slider dragged across its range asks for one run, not twenty
 ENV = "TIPSIM_EXPLORE_"

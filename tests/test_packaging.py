@@ -1,0 +1,68 @@
+"""An installed tipsim (a wheel, not only an editable checkout) ships its scenario library.
+
+The library lives at the top of the source tree (``scenarios/``) and is packaged as
+``simulation.library``; ``simulation.SCENARIOS`` and ``simulation.BASELINE`` point at whichever
+copy exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix()
+                 for p in (ROOT / "scenarios").rglob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel pip builds from a copy of the source (so no build/ appears in the checkout)."""
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    for name in ("simulation", "scenarios"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "--no-build-isolation", "--quiet", "-w", str(out), str(src)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return next(out.glob("tipsim-*.whl"))
+
+
+def test_wheel_holds_every_shipped_scenario_and_experiment(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "baseline.toml" in SHIPPED and "experiments/policy_comparison.toml" in SHIPPED
+    missing = [rel for rel in SHIPPED if f"simulation/library/{rel}" not in names]
+    assert not missing
+
+
+def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target",
+                    str(site), str(wheel)], check=True, capture_output=True)
+    code = (
+        "import json, simulation\n"
+        "from simulation.experiment import Experiment\n"
+        "exp = Experiment.load(simulation.SCENARIOS / 'experiments' / 'policy_comparison.toml')\n"
+        "result = simulation.run(weeks=4)\n"
+        "print(json.dumps([simulation.__file__, str(simulation.BASELINE),\n"
+        "                  [s.name for s in exp.scenario_objects],\n"
+        "                  result.outcomes['new_victims']]))\n")
+    # PYTHONPATH comes before the editable install of this checkout, so the wheel's copy loads
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(site)})
+    assert out.returncode == 0, out.stderr
+    module, baseline, scenarios, new_victims = json.loads(out.stdout)
+    assert module.startswith(str(site)) and baseline.startswith(str(site))
+    assert baseline.endswith("simulation/library/baseline.toml")
+    assert scenarios[0] == "baseline" and len(scenarios) == 11
+    assert new_victims > 0
