@@ -292,13 +292,15 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
                    executor: str | LocalExecutor | DaskExecutor = "local",
                    scheduler: str | None = None, restart: bool = False,
                    retry_failed: bool = True, progress: bool = True,
-                   run_fn: RunFunction | None = None) -> BatchSummary:
+                   run_fn: RunFunction | None = None,
+                   allow_code_change: bool = False) -> BatchSummary:
     """Run every run of ``experiment`` not yet in the store at ``out``, writing each as it ends.
 
     ``experiment`` is an :class:`~simulation.experiment.Experiment`, a path to its TOML file or a
     dict. Rerunning the same call after an interruption runs only the missing runs (and, with
     ``retry_failed``, the failed ones). ``run_fn`` replaces the model (a picklable top-level
-    ``(RunSpec) -> dict``); by default the real model runs.
+    ``(RunSpec) -> dict``); by default the real model runs. A store whose finished runs came
+    from other model code is refused unless ``restart`` or ``allow_code_change``.
 
     >>> summary = run_experiment("scenarios/experiments/policy_comparison.toml",
     ...                          "results/policy_comparison", workers=2)  # doctest: +SKIP
@@ -309,7 +311,8 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
     exp = Experiment.load(experiment)
     run_fn = run_fn or run_spec
     model = f"{run_fn.__module__}:{run_fn.__qualname__}"
-    store = ResultStore.open(out, exp, model=model, restart=restart)
+    store = ResultStore.open(out, exp, model=model, restart=restart,
+                             allow_code_change=allow_code_change)
     if isinstance(executor, str):
         executor = make_executor(executor, workers, scheduler)
     done = store.completed_ids()

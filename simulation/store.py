@@ -19,10 +19,16 @@ temporary files are ignored and swept on the next open. A run counts as finished
 Failed runs are retried when a batch resumes (a lost worker or a full disk is often transient;
 a deterministic error just fails again), and a later success supersedes the failure, whose
 record stays as history. One batch at a time may write to a store.
+
+A store also remembers the model code that made its runs (a hash of the modules that decide a
+run's numbers, in the manifest and in every session). Resuming with other model code is refused,
+since old and new runs would not be comparable, unless the caller restarts or explicitly allows
+the mix (``--allow-code-change``; each session's code stays on record).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -31,7 +37,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +52,19 @@ from simulation.files import atomic_write
 FORMAT = "tipsim-results/1"
 PARTS = ("runs", "jurisdictions", "weekly", "failed")
 ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
+DEFAULT_MODEL = "simulation.experiment:run_spec"
+# The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
+MODEL_MODULES = ("agents", "calendar.py", "costs.py", "experiment.py", "model.py",
+                 "network_dynamics.py", "outcomes.py", "pathway.py", "registry.py", "runner.py",
+                 "scenario.py", "scenario_schema.py")
 
 
 class StoreError(UserError):
     """A results directory that cannot be used as asked."""
+
+
+class StaleStoreError(StoreError):
+    """A store that holds runs of another experiment, or of other model code."""
 
 
 class ResultStore:
@@ -61,12 +76,14 @@ class ResultStore:
     # -- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, experiment, *, model: str = "simulation.experiment:run_spec",
-             restart: bool = False) -> ResultStore:
+    def open(cls, path: str | Path, experiment, *, model: str = DEFAULT_MODEL,
+             restart: bool = False, allow_code_change: bool = False) -> ResultStore:
         """Create the store for ``experiment``, or reopen it to resume.
 
         A store that holds a different experiment (or the same one run with a different model
-        function) is refused with what changed, unless ``restart`` discards its results."""
+        function) is refused with what changed, unless ``restart`` discards its results. So is
+        one whose finished runs came from other model code, unless ``restart``, or
+        ``allow_code_change`` to add this code's runs to them."""
         store = cls(path)
         manifest = store.path / "manifest.json"
         if store.path.exists() and not store.path.is_dir():
@@ -78,9 +95,11 @@ class ResultStore:
             old = store.manifest
             changes = _changes(old, experiment, model)
             if changes and not restart:
-                raise StoreError(
+                raise StaleStoreError(
                     f"{store.path}: holds results of a different experiment ({'; '.join(changes)})"
                     "; rerun with --restart to discard them, or choose another --out")
+            if not restart and not allow_code_change and model == DEFAULT_MODEL:
+                store._check_model_code(old)
             if restart:
                 store._clear()
         if not manifest.exists():
@@ -91,6 +110,23 @@ class ResultStore:
             for tmp in (store.path / part).glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)  # debris of a killed writer
         return store
+
+    def _check_model_code(self, manifest: dict[str, Any]) -> None:
+        """Refuse to resume when the finished runs came from other model code."""
+        sessions = [s for s in manifest.get("sessions", []) if s.get("model_code")]
+        recorded = sessions[-1]["model_code"] if sessions else manifest.get("model_code")
+        finished = len(self.completed_ids())
+        if recorded is None or recorded == model_code_hash() or not finished:
+            return  # a store from before code was recorded, the same code, or nothing to mix
+        made_by = sessions[-1] if sessions else manifest
+        commit = made_by.get("git_commit")
+        raise StaleStoreError(
+            f"{self.path}: its {finished} finished runs came from other model code (model code "
+            f"{recorded}, tipsim {made_by.get('tipsim_version', '?')}"
+            f"{f', commit {commit[:10]}' if commit else ''}; now {model_code_hash()}), so new "
+            "runs would not be comparable with them; rerun with --restart to discard them, or "
+            "with --allow-code-change to add runs from this code anyway (manifest.json records "
+            "each session's code)")
 
     def _clear(self) -> None:
         for part in PARTS:
@@ -370,7 +406,21 @@ def _short(value: Any) -> str:
 def _software() -> dict[str, Any]:
     from simulation import __version__
 
-    return {"tipsim_version": __version__, **_git()}
+    return {"tipsim_version": __version__, "model_code": model_code_hash(), **_git()}
+
+
+@cache
+def model_code_hash() -> str:
+    """A short SHA-256 of the source of ``MODEL_MODULES``: changes when the code that decides a
+    run's numbers changes, not when batch, report or documentation code does."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in MODEL_MODULES:
+        path = root / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _git() -> dict[str, Any]:

@@ -220,3 +220,53 @@ def test_interrupted_real_batch_resumes_to_the_uninterrupted_results(capsys, tmp
     pd.testing.assert_frame_equal(resumed.runs, whole.runs)
     pd.testing.assert_frame_equal(resumed.jurisdictions, whole.jurisdictions)
     assert os.path.exists(out / "manifest.json")
+
+
+def _pretend_other_code(out: Path) -> None:
+    """Make a store look as if older model code had made its runs."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["model_code"] = "0123456789abcdef"
+    for session in manifest["sessions"]:
+        session["model_code"] = "0123456789abcdef"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_resuming_with_other_model_code_is_refused_unless_allowed_or_restarted(capsys, tmp_path):
+    from simulation.store import StoreError, model_code_hash
+
+    exp, out = comparison(tmp_path, replications=1, weeks=4), tmp_path / "out"
+    run_experiment(exp, out, workers=1, progress=False)
+    _pretend_other_code(out)
+    parts = sorted((out / "runs").glob("*.parquet"))
+    before = {p.name: p.read_bytes() for p in parts}
+    with pytest.raises(StoreError, match=r"2 finished runs came from other model code \(model "
+                                         r"code 0123456789abcdef.*--restart.*--allow-code-change"):
+        run_experiment(exp, out, workers=1, progress=False)
+    code, _, err = cli(capsys, "batch", exp, "--out", out, "--quiet")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in sorted((out / "runs").glob("*.parquet"))} == before
+
+    parts[0].unlink()  # one run to do, from this code, beside one from the other
+    summary = run_experiment(exp, out, workers=1, progress=False, allow_code_change=True)
+    assert summary.ran == 1 and summary.completed == 2
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert [s["model_code"] for s in sessions] == ["0123456789abcdef", model_code_hash()]
+    assert run_experiment(exp, out, workers=1, progress=False).ran == 0  # now this code's store
+
+    _pretend_other_code(out)
+    summary = run_experiment(exp, out, workers=1, progress=False, restart=True)
+    assert summary.ran == 2
+    assert json.loads((out / "manifest.json").read_text())["model_code"] == model_code_hash()
+
+
+def test_demo_starts_over_when_its_store_is_from_other_model_code(capsys, tmp_path):
+    from simulation.store import model_code_hash
+
+    exp, out = comparison(tmp_path, replications=2, weeks=4), tmp_path / "demo"
+    assert cli(capsys, "demo", "--experiment", exp, "--out", out, "--workers", "1")[0] == 0
+    _pretend_other_code(out)
+    code, stdout, _ = cli(capsys, "demo", "--experiment", exp, "--out", out, "--workers", "1")
+    assert code == 0 and "starts over" in stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model_code"] == model_code_hash() and manifest["status"]["completed"] == 4
+    assert (out / "dashboard.html").stat().st_size > 0

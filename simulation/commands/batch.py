@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler", help="Dask scheduler address (default: start a local cluster)")
     p.add_argument("--restart", action="store_true",
                    help="discard the results already in --out and start over")
+    p.add_argument("--allow-code-change", action="store_true",
+                   help="resume a store whose runs came from other model code, mixing the two "
+                        "(each session's code stays recorded in manifest.json)")
     p.add_argument("--no-retry-failed", dest="retry_failed", action="store_false",
                    help="on resume, do not retry runs that failed before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -71,7 +74,8 @@ def batch(args: argparse.Namespace) -> int:
     executor = make_executor(args.executor, args.workers, args.scheduler)
     try:
         summary = run_experiment(exp, out, executor=executor, restart=args.restart,
-                                 retry_failed=args.retry_failed, progress=not args.quiet)
+                                 retry_failed=args.retry_failed, progress=not args.quiet,
+                                 allow_code_change=args.allow_code_change)
     except KeyboardInterrupt:
         store = ResultStore(out)
         print(f"tipsim: interrupted; {len(store.completed_ids())} of {exp.n_runs} runs are "
