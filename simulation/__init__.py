@@ -12,7 +12,8 @@ __version__ = "0.1.0"
 from simulation.model import BASELINE, SCENARIOS, TraffickingModel  # noqa: E402
 from simulation.outcomes import RunResult  # noqa: E402
 from simulation.runner import evaluate, result_of, run  # noqa: E402
-from simulation.scenario import Scenario, ScenarioError, load_scenario, with_overrides  # noqa: E402
+from simulation.scenario import (Scenario, ScenarioError, load_scenario,  # noqa: E402
+                                 with_overrides, with_policy)
 
 # Batch and analysis tools load on first use (PEP 562), so a batch worker process, which only
 # runs the model, starts without importing scipy.stats, SALib and the store (about 1.5 s).
@@ -34,4 +35,4 @@ def __getattr__(name: str):
 __all__ = ["BASELINE", "Experiment", "RunResult", "SCENARIOS", "Scenario", "ScenarioError",
            "TraffickingModel", "__version__", "compare", "evaluate", "load_results",
            "load_scenario", "result_of", "run", "run_experiment", "sensitivity",
-           "with_overrides"]
+           "with_overrides", "with_policy"]

@@ -255,7 +255,26 @@ def _inherit(doc: dict, folder: Path, shown: str, chain: tuple[tuple[Path, str],
                                     + did_you_mean(target.name, siblings)))
     base_doc, base_origins = _inherit(_read_toml(target, shown_target), target.parent,
                                       shown_target, chain + ((resolved, shown_target),))
+    _fold_added_policies(base_doc, base_origins)
     return _deep_merge(base_doc, doc), base_origins | origins
+
+
+def _fold_added_policies(doc: dict, origins: dict[tuple, str]) -> None:
+    """An inherited file's ``[[add_policy]]`` entries join its ``[[policy]]`` list, so that the
+    file extending it adds to (or, with its own ``[[policy]]``, replaces) all of them. Each
+    entry keeps the file it was written in, for error messages."""
+    added = doc.get("add_policy")
+    if not isinstance(added, list):
+        return  # absent, or wrong: validation reports it where it was written
+    policies = doc.get("policy", [])
+    if not isinstance(policies, list):
+        return
+    written_in = origins.get(("add_policy",))
+    for i, entry in enumerate(added):
+        origins[("policy", len(policies) + i)] = origins.get(("add_policy", i), written_in)
+    doc["policy"] = policies + added
+    del doc["add_policy"]
+    origins.pop(("add_policy",), None)
 
 
 def read_document(path: str | Path) -> dict:
@@ -325,7 +344,7 @@ def resolve(doc: dict, source: str | None = None,
                where=pair_key(*p.where.split(":")) if ":" in p.where else p.where,
                value=_lever_value(p.lever, p.value), start_week=p.start_week,
                end_week=p.end_week, ramp_weeks=p.ramp_weeks)
-        for p in m.policy)
+        for p in [*m.policy, *m.add_policy])
     costs = {n: float(v.unit_cost) for n, v in LEVERS.items()} | {
         n: float(v) for n, v in m.costs.model_dump(exclude_unset=True).items()}
     return Scenario(
@@ -420,6 +439,27 @@ def with_overrides(scenario: Scenario | str | Path | dict, overrides: dict[str, 
                                         + ", ".join(known)))
     for path, value in (overrides or {}).items():
         _set_path(doc, path, value, shown)
+    return resolve(doc, source=base.source)
+
+
+def with_policy(scenario: Scenario | str | Path | dict, lever: str, value: Any, where: str = "*",
+                *, start_week: int = 0, end_week: int | None = None, ramp_weeks: int = 0,
+                name: str | None = None) -> Scenario:
+    """A copy of ``scenario`` with one more timed policy after the ones it has (inherited ones
+    included), validated like a file; ``name`` renames the result.
+
+    >>> combined = with_policy("scenarios/training.toml", "shelter_places", 400,
+    ...                        where="destination_a", ramp_weeks=26)  # doctest: +SKIP
+    """
+    base = load_scenario(scenario)
+    doc = copy.deepcopy(base.document) if base.document else to_document(base)
+    entry = {"lever": lever, "where": where, "value": value, "start_week": start_week,
+             "ramp_weeks": ramp_weeks}
+    if end_week is not None:
+        entry["end_week"] = end_week
+    doc["add_policy"] = [*doc.get("add_policy", []), entry]
+    if name is not None:
+        doc["name"] = name
     return resolve(doc, source=base.source)
 
 

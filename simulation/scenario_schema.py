@@ -304,6 +304,10 @@ Document = _table("Scenario", "A tipsim scenario file.", {
     "policy": Setting(Annotated[list[PolicyEntry], Field(max_length=1000)],
                       "at most 1000 [[policy]] tables", default=list,
                       description="Timed lever changes."),
+    "add_policy": Setting(Annotated[list[PolicyEntry], Field(max_length=1000)],
+                          "at most 1000 [[add_policy]] tables", default=list,
+                          description="Timed lever changes added after the inherited ones "
+                                      "(where [[policy]] would replace them)."),
 })
 
 _KEY_ALLOWED = {
@@ -409,7 +413,7 @@ def _at(loc: tuple, is_key: bool = False) -> tuple[str | None, list[str]]:
         else:
             return allowed, keys
     node = _strip(node)
-    if get_origin(node) is Union:  # a [[policy]] entry
+    if get_origin(node) is Union:  # a [[policy]] or [[add_policy]] entry
         node = next(iter(POLICY_MODELS.values()))
     if allowed is None and _is_model(node):
         allowed = "a table with keys " + ", ".join(node.model_fields)
@@ -426,7 +430,7 @@ def problems_from(error: ValidationError) -> list[tuple[tuple, str]]:
         # pydantic marks a problem with a table's key (not its value) by a last "[key]"
         is_key = full[-1:] == ("[key]",) and kind not in ("extra_forbidden", "missing")
         loc = full = full[:-1] if is_key else full
-        if len(loc) >= 3 and loc[0] == "policy" and loc[2] in POLICY_MODELS:
+        if len(loc) >= 3 and loc[0] in ("policy", "add_policy") and loc[2] in POLICY_MODELS:
             loc = loc[:2] + loc[3:]  # drop pydantic's union tag
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             loc = loc + ("lever",)

@@ -10,8 +10,9 @@ import pytest
 from test_scenario_errors import REGION
 
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
-from simulation.scenario import (Scenario, ScenarioError, dump_toml, load_scenario, pair_key,
-                                 read_document, to_document, with_overrides)
+from simulation.scenario import (Policy, Scenario, ScenarioError, dump_toml, load_scenario,
+                                 pair_key,
+                                 read_document, to_document, with_overrides, with_policy)
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SHIPPED = sorted(SCENARIOS.glob("*.toml"))
@@ -200,6 +201,74 @@ value = 0.6
     assert (dest.role, dest.population) == (before.role, before.population)
     assert jurisdiction(leaf, "origin_a").levers["awareness"] == 0.5
     assert [p.lever for p in leaf.policies] == ["awareness"]  # lists replace, not append
+
+
+def test_add_policy_keeps_the_inherited_policies_down_a_chain(folder):
+    write(folder, "middle.toml", """extends = "baseline.toml"
+[[policy]]
+lever = "training"
+value = 0.5
+[[add_policy]]
+lever = "awareness"
+value = 0.6
+""")
+    write(folder, "leaf.toml", """extends = "middle.toml"
+[[add_policy]]
+lever = "shelter_places"
+where = "destination_a"
+value = 300
+ramp_weeks = 26
+""")
+    leaf = load_scenario(folder / "leaf.toml")
+    assert [(p.lever, p.value) for p in leaf.policies] == [
+        ("training", 0.5), ("awareness", 0.6), ("shelter_places", 300)]
+    assert leaf.policies[2].where == "destination_a" and leaf.policies[2].ramp_weeks == 26
+    # the same policies written out in one [[policy]] list are the same scenario
+    assert load_scenario(write(folder, "flat.toml", dump_toml(leaf))).hash == leaf.hash
+    # a [[policy]] list further down replaces everything inherited, added ones included
+    replaced = load_scenario(write(folder, "replaced.toml", """extends = "leaf.toml"
+[[policy]]
+lever = "officers"
+value = 100
+"""))
+    assert [p.lever for p in replaced.policies] == ["officers"]
+
+
+def test_add_policy_mistakes_name_the_file_that_wrote_them(folder):
+    write(folder, "middle.toml", """extends = "baseline.toml"
+[[add_policy]]
+lever = "training"
+value = 2.0
+""")
+    write(folder, "leaf.toml", """extends = "middle.toml"
+[[add_policy]]
+lever = "awareness"
+value = 0.5
+[[add_policy]]
+lever = "trainig"
+value = 0.5
+""")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(folder / "leaf.toml")
+    lines = str(err.value).splitlines()
+    assert any(line.startswith(f"{folder / 'middle.toml'}: policy[0].value: got 2")
+               for line in lines), lines
+    assert any(line.startswith(f"{folder / 'leaf.toml'}: add_policy[1].lever") and
+               "training" in line for line in lines), lines
+
+
+def test_with_policy_adds_one_policy_from_python(folder):
+    base = load_scenario(SCENARIOS / "training.toml")
+    more = with_policy(base, "shelter_places", 400, where="destination_a", start_week=52,
+                       ramp_weeks=26, name="training_and_shelters")
+    assert more.policies[:-1] == base.policies
+    assert more.policies[-1] == Policy(lever="shelter_places", where="destination_a",
+                                       value=400, start_week=52, end_week=None, ramp_weeks=26)
+    assert more.name == "training_and_shelters" and base.name == "training"
+    twice = with_policy(more, "awareness", 0.7)
+    assert [p.lever for p in twice.policies[-2:]] == ["shelter_places", "awareness"]
+    with pytest.raises(ScenarioError, match=r"add_policy\[0\]\.value: got 1\.5; allowed"):
+        with_policy(base, "training", 1.5)
 
 
 def test_absolute_extends(folder):

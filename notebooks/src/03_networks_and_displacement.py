@@ -275,9 +275,11 @@ index.groupby("scenario").agg(["mean", "std"]).drop(columns="seed").round(3)
 # %% [markdown]
 # ## Exercises
 #
-# 1. **Crack down everywhere.** Give `destination_b` the same policies as `destination_a` (copy
-#    the `[[policy]]` tables of `crackdown_destination_a.toml` into a scenario dict that
-#    `extends` it, with `where = "destination_b"`). Does exploitation still move, and where?
+# 1. **Crack down everywhere.** Give `destination_b` the same policies as `destination_a`: add
+#    each policy of `crackdown_destination_a.toml` again with `where="destination_b"`, using
+#    `simulation.with_policy(scenario, lever, value, where=..., ramp_weeks=...)` (or
+#    `add_policy` entries in a scenario dict that `extends` the file; a `policy` list there
+#    would replace the inherited ones). Does exploitation still move, and where?
 # 2. **Replacement.** Rerun the leaders-or-foot-soldiers comparison with slow replacement
 #    (`simulation.with_overrides(medium, replacement_delay_weeks=26)`) and with fast
 #    (`replacement_delay_weeks=2`). When does arresting exploiters do more to the number of
