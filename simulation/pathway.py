@@ -117,8 +117,7 @@ class VictimPathway:
         in proportion to its recruitment rate (rates read once a week, when first asked for;
         each origin's share picked out with numpy when first asked for)."""
         if self._recruiting is None:
-            live = self.live_networks()
-            rates = np.fromiter((n.recruit_base for n in live), float, len(live))
+            live, rates, _ = self.network_arrays()
             self._recruiting = (live, rates, {})
         live, rates, by_origin = self._recruiting
         found = by_origin.get(origin)
