@@ -87,7 +87,6 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         self.total_weeks = self.burn_in + self.weeks
         self.week = -self.burn_in  # week 0 is the first week of the policy period
         self._stamps: dict[str, tuple[int, str]] = {}  # this week's history entries, shared
-        self._stamp_week = self.week
 
         self.move_calendar = Calendar()
         self.support_calendar = Calendar()
@@ -142,7 +141,10 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
 
     # -- the weekly schedule ------------------------------------------------------------------
     def step(self) -> None:
-        self.week = self.steps - 1 - self.burn_in
+        week = self.steps - 1 - self.burn_in
+        if week != self.week:  # (the first step is the week the constructor seeded)
+            self._stamps = {}  # history entries are shared within a week
+        self.week = week
         self.apply_policies()  # 1
         self.recruit()  # 2
         self.move()  # 3
@@ -320,9 +322,6 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         A baseline run at scale 1 records about 158,000 transitions (37,600 victims, 6,300
         traffickers) and only about 5,900 are distinct, so sharing them cut the model's own
         memory at scale 8 from 275 to 199 MiB, and the allocations that went with it."""
-        if self._stamp_week != self.week:
-            self._stamps = {}
-            self._stamp_week = self.week
         entry = self._stamps.get(event)
         if entry is None:
             entry = self._stamps[event] = (self.week, event)
