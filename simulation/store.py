@@ -115,9 +115,11 @@ class ResultStore:
         """Refuse to resume when the finished runs came from other model code."""
         sessions = [s for s in manifest.get("sessions", []) if s.get("model_code")]
         recorded = sessions[-1]["model_code"] if sessions else manifest.get("model_code")
+        if recorded is None or recorded == model_code_hash():
+            return  # a store from before code was recorded, or the same code
         finished = len(self.completed_ids())
-        if recorded is None or recorded == model_code_hash() or not finished:
-            return  # a store from before code was recorded, the same code, or nothing to mix
+        if not finished:
+            return  # nothing to mix with
         made_by = sessions[-1] if sessions else manifest
         commit = made_by.get("git_commit")
         raise StaleStoreError(
