@@ -20,7 +20,8 @@ the scenario document) with a design: ``grid``, ``lhs`` (scipy.stats.qmc), ``sob
     method = "morris"
     samples = 10            # lhs: points; sobol: base sample N (a power of 2); morris: trajectories
     inputs = ["recruitment_efficiency", "intimidation"]   # ranges from the registry
-    # inputs = "parameters"   every behavioural parameter over its registry range
+    # inputs = "parameters"   every parameter over its registry range
+    # inputs = ["lever_effects.*"]   one group of parameters (simulation.parameters.GROUPS)
     # or [design.inputs.training] low = 0.1, high = 0.9   (grid: values = [...] or points = n)
 
 Seeds: run ``(point, replication)`` gets ``SeedSequence(seed).spawn(...)[point].spawn(...)
@@ -48,6 +49,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from simulation.errors import UserError
+from simulation.parameters import GROUPS, resolve_parameter_names
 from simulation.registry import LEVERS, PARAMETERS, Lever
 
 METHODS = ("grid", "lhs", "sobol", "morris")
@@ -71,7 +73,8 @@ class InputRange(BaseModel):
 class Design(BaseModel):
     model_config = ConfigDict(extra="forbid")
     method: Literal["grid", "lhs", "sobol", "morris"]
-    # "parameters" = every behavioural parameter in the registry, over its registry range
+    # "parameters" = every parameter in the registry, over its registry range; in a list,
+    # "GROUP.*" is every parameter of a group and "GROUP.name" one parameter
     inputs: Literal["parameters"] | list[str] | dict[str, InputRange | list[float]] = Field(
         min_length=1)
     samples: int | None = Field(default=None, ge=1)
@@ -223,14 +226,29 @@ class Experiment(BaseModel):
         if self.design is None:
             return {}
         d = self.design
-        names = list(PARAMETERS) if d.inputs == "parameters" else d.inputs
+        if d.inputs == "parameters":
+            names = list(PARAMETERS)
+        elif isinstance(d.inputs, list):
+            try:
+                names = resolve_parameter_names(d.inputs)
+            except KeyError as exc:
+                raise ValueError(f"design.inputs: {exc.args[0]}") from None
+        else:
+            names = d.inputs
         raw = ({n: InputRange() for n in names} if isinstance(names, list) else
-               {n: InputRange(values=v) if isinstance(v, list) else v
+               {resolve_parameter_names([n])[0] if not n.endswith(".*") else n:
+                InputRange(values=v) if isinstance(v, list) else v
                 for n, v in d.inputs.items()})
         out = {}
         for name, rng in raw.items():
             where = f"design.inputs.{name}"
             known = PARAMETERS.get(name) or LEVERS.get(name)
+            if name.endswith(".*"):
+                raise ValueError(f"{where}: a group of parameters goes in a list of inputs "
+                                 f"(inputs = [{name!r}]), where each takes its registry range")
+            if known is None and name.partition(".")[0] in GROUPS:
+                raise ValueError(f"{where}: no parameter {name.partition('.')[2]!r} in group "
+                                 f"{name.partition('.')[0]!r} (see `tipsim levers`)")
             if known is None and "." not in name:
                 raise ValueError(f"{where}: unknown lever or parameter {name!r} (a lever, a "
                                  "parameter, or a dotted path such as "

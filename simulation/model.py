@@ -1,10 +1,11 @@
 """TraffickingModel: builds the region from a scenario and runs the weekly schedule.
 
-The week's processes run in the order MODEL.md lists them (docs/ODD.md, "Process overview"):
+The week's processes run in the order of docs/ODD.md section 3; each lives in its own module
+under :mod:`simulation.processes` (``print(TraffickingModel.SCHEDULE)`` lists them):
 
  1. policy schedule      2. recruitment        3. movement           4-5. exploitation and
  identification          6. support            7-8. investigation and cross-border work
- 9. prosecution and sentencing                 10-11. network response, deterrence, entry and
+ 9. prosecution and sentencing, replacements   10-11. network response, deterrence, entry and
  exit (monthly review)   12. recovery and re-trafficking
 
 Example::
@@ -27,12 +28,16 @@ import numpy as np
 from simulation.agents import NGO, EnforcementAgency, Jurisdiction, TraffickingNetwork
 from simulation.agents import trafficker as tr
 from simulation.agents.victim import STATUSES
-from simulation.calendar import Calendar, Pool
-from simulation.costs import weekly_cost
-from simulation.network_dynamics import PRIOR_CERTAINTY, NetworkDynamics
-from simulation.pathway import VictimPathway
-from simulation.registry import PAIR_LEVERS, WEEKLY_COLUMNS, WEEKLY_INDEX
-from simulation.scenario import Scenario, load_scenario, pair_key
+from simulation.caches import MarketIndex, NetworkIndex
+from simulation.events import Calendar
+from simulation.parameters import run_values
+from simulation.pools import Pool
+from simulation.processes import (deterrence, exploitation, investigation, justice, movement,
+                                  network_response, policy, recovery, recruitment, region,
+                                  support)
+from simulation.processes.costs import weekly_cost
+from simulation.registry import FORMS, WEEKLY_COLUMNS, WEEKLY_INDEX
+from simulation.scenario import Scenario, load_scenario
 
 _SOURCE_LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 SCENARIOS = (_SOURCE_LIBRARY if (_SOURCE_LIBRARY / "baseline.toml").is_file()
@@ -40,7 +45,6 @@ SCENARIOS = (_SOURCE_LIBRARY if (_SOURCE_LIBRARY / "baseline.toml").is_file()
 """The shipped scenario library: ``scenarios/`` in a source checkout, ``simulation/library``
 in an installed wheel (the same files)."""
 BASELINE = SCENARIOS / "baseline.toml"
-INITIAL_FILL = 0.55  # share of each market's demand in exploitation at the first week.
 COLUMNS = WEEKLY_COLUMNS
 COLUMN = WEEKLY_INDEX
 
@@ -63,7 +67,7 @@ def cycle_collection_paused():
             gc.enable()
 
 
-class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
+class TraffickingModel(mesa.Model):
     """Trafficking networks, victims, NGOs and enforcement agencies in a region of jurisdictions.
 
     Args:
@@ -71,7 +75,45 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
             scenario document (dict). Defaults to the shipped baseline.
         rng: seed (or numpy seed-like) for every random draw; defaults to the scenario's seed.
         weeks: policy-period length, overriding the scenario's ``run.weeks``.
+
+    What the processes use (their whole interface to the model):
+
+    - ``params``: every parameter's value (:mod:`simulation.parameters`); ``week`` (0 is the
+      first policy week); ``rng`` (numpy) and ``random`` (Python), both seeded from ``rng=``.
+    - agents: ``jurisdictions``, ``ngos``, ``agencies`` (one each per jurisdiction, by index),
+      ``networks`` (the live ones); ``cooperation`` (pair levers by ``"a:b"``), ``index_of``.
+    - state: ``exploited[j][form]`` (the pools of exploited victims), ``labour_pool[j]``
+      (released traffickers), the perceptions of :mod:`~simulation.processes.deterrence`
+      (``certainty``, ``perceived_sentence``, ``severity``), ``networks_known_in`` (the
+      agencies' monthly picture, :func:`~simulation.processes.investigation.survey_networks`).
+    - calendars of :mod:`simulation.events`: ``move_calendar``, ``support_calendar``,
+      ``cases_calendar``, ``justice_calendar``, ``recovery_calendar``.
+    - bookkeeping: ``tally(column, j, amount)`` and ``weekly_tally`` (this week's flows),
+      ``stamp(event)`` (history entries), ``victim_counts``, ``trafficker_counts``,
+      ``active_traffickers``, ``prisoners``.
+    - caches (:mod:`simulation.caches`): ``network_index``, ``markets``, ``lever_costs``.
     """
+
+    SCHEDULE = (
+        ("weekly", "1 policy schedule", policy.apply_policies),
+        ("weekly", "2 recruitment", recruitment.recruit),
+        ("weekly", "3 movement and border checks", movement.move),
+        ("weekly", "4-5 exploitation, identification and exits",
+         exploitation.exploit_and_identify),
+        ("weekly", "6 support, trust and testimony", support.support),
+        ("weekly", "7-8 investigation and cross-border requests", investigation.investigate),
+        ("weekly", "9 prosecution, sentencing, extradition, replacement",
+         justice.administer_justice),
+        ("monthly", "11 perceived risk", deterrence.update_perceptions),
+        ("monthly", "11 desistance", deterrence.desistance),
+        ("monthly", "10 network review", lambda m: m.agents_by_type[TraffickingNetwork]
+         .shuffle_do(network_response.review, m)),
+        ("monthly", "11 entry of new networks", deterrence.enter_markets),
+        ("monthly", "7 agencies' picture of the networks", investigation.survey_networks),
+        ("weekly", "12 recovery and re-trafficking", recovery.recover),
+    )
+    """The weekly schedule (ODD 3): (when, what, process), run in this order; monthly
+    processes run every fourth week."""
 
     def __init__(self, scenario: Scenario | str | Path | dict | None = None, rng=None, *,
                  weeks: int | None = None) -> None:
@@ -79,7 +121,7 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         super().__init__(rng=spec.seed if rng is None else rng)
         self.spec = spec
         self.seed = spec.seed if rng is None else rng
-        self.params = dict(spec.parameters)
+        self.params = run_values(spec.parameters)
         self.costs = dict(spec.costs)
         self.scale = spec.scale
         self.burn_in = spec.burn_in_weeks
@@ -100,38 +142,25 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         self.active_traffickers = np.zeros(n)
         self.prisoners = np.zeros(n)
         self.labour_pool: list[list] = [[] for _ in range(n)]
-        self._tally = self._empty_tally()
+        self.weekly_tally = self._empty_tally()
         self.series = np.zeros((self.total_weeks, len(COLUMNS), n))
 
-        self.lever_costs = None  # cached by costs.weekly_cost until a lever changes
+        self.lever_costs = None  # costs.weekly_cost's cache; policy.apply_policies clears it
         self.jurisdictions = [Jurisdiction(self, i, s) for i, s in enumerate(spec.jurisdictions)]
         self.ngos = [NGO(self, j) for j in self.jurisdictions]
         self.agencies = [EnforcementAgency(self, j) for j in self.jurisdictions]
         self.index_of = {j.name: j.index for j in self.jurisdictions}
-        self._demand = np.array([j.demand for j in self.jurisdictions]).ravel()  # fixed in a run
         self.transit_index = next((j.index for j in self.jurisdictions if j.role == "transit"), None)
         self.cooperation_base = {k: dict(v) for k, v in spec.cooperation.items()}
         self.cooperation = {k: dict(v) for k, v in spec.cooperation.items()}
-        self.exploited = [[Pool() for _ in range(3)] for _ in range(n)]
-
-        self.certainty = np.full(n, PRIOR_CERTAINTY)
-        self.perceived_sentence = np.array([j.levers["sentence_years"] for j in self.jurisdictions],
-                                           dtype=float)
-        k = self.params["discount_rate"]
-        self.severity = np.log1p(k * self.perceived_sentence) / k
-        self._seen_arrests = np.zeros(n)
-        self._seen_convictions = np.zeros(n)
-        self._seen_sentences = np.zeros(n)
-        self._networks_changed = True
-        self._networks_in: dict[int, list] = {}
-        self._recruiting: tuple | None = None  # networks, their rates, by origin; weekly
-        self._markets: dict[tuple[int, str], list[int]] = {}
-        self._origin_cdf: dict[int, list[float]] = {}
-        self.risk_changed()
+        self.exploited = [[Pool() for _ in FORMS] for _ in range(n)]
+        self.network_index = NetworkIndex(self)
+        self.markets = MarketIndex(self)
+        deterrence.start_perceptions(self)
 
         with cycle_collection_paused():  # thousands of agents at once, none of them garbage
-            self.seed_networks(INITIAL_FILL)
-        self.index_networks()
+            region.seed_region(self)
+        investigation.survey_networks(self)
         self.region_week = [0.0] * len(COLUMNS)  # the last recorded week, summed over the region
         self.datacollector = mesa.DataCollector(model_reporters={
             name: (lambda m, c=COLUMN[name]: m.region_week[c])
@@ -145,16 +174,10 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         if week != self.week:  # (the first step is the week the constructor seeded)
             self._stamps = {}  # history entries are shared within a week
         self.week = week
-        self.apply_policies()  # 1
-        self.recruit()  # 2
-        self.move()  # 3
-        self.exploit_and_identify()  # 4, 5
-        self.support()  # 6
-        self.investigate()  # 7, 8
-        self.administer_justice()  # 9, and replacements (10)
-        if self.week % 4 == 0:
-            self.monthly_review()  # 10, 11
-        self.recover()  # 12
+        monthly = self.week % 4 == 0
+        for when, _, process in self.SCHEDULE:
+            if when == "weekly" or monthly:
+                process(self)
         self.record_week()
         self.datacollector.collect(self)
         if self.steps >= self.total_weeks:
@@ -179,126 +202,10 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
             agent.__dict__.clear()
         self.__dict__.clear()
 
-    # 1. policy schedule
-    def apply_policies(self) -> None:
-        """Timed policies set levers from their start week, ramping if asked, until their end."""
-        if not self.spec.policies:
-            return
-        targets: dict[tuple, object] = {}
-        for policy in self.spec.policies:
-            if self.week < policy.start_week:
-                continue
-            if policy.end_week is not None and self.week >= policy.end_week:
-                continue
-            for place in self._policy_places(policy):
-                targets[(place, policy.lever)] = policy
-        for place in [j.name for j in self.jurisdictions] + list(self.cooperation):
-            levers = self.cooperation.get(place) if ":" in place else None
-            jur = None if levers is not None else self.jurisdictions[self.index_of[place]]
-            base = self.cooperation_base[place] if jur is None else jur.base_levers
-            current = levers if jur is None else jur.levers
-            changed = False
-            for lever in base:
-                policy = targets.get((place, lever))
-                value = base[lever] if policy is None else self._ramped(policy, base[lever])
-                if current[lever] != value:
-                    current[lever] = value
-                    changed = True
-            if changed:
-                self.lever_costs = None
-                if jur is not None:
-                    jur.refresh()
-
-    def _policy_places(self, policy) -> list[str]:
-        if policy.where == "*":
-            return list(self.cooperation) if policy.lever in PAIR_LEVERS else [
-                j.name for j in self.jurisdictions]
-        if ":" in policy.where:
-            return [pair_key(*policy.where.split(":"))]
-        return [policy.where]
-
-    def _ramped(self, policy, base):
-        done = self.week - policy.start_week + 1
-        if policy.ramp_weeks and done < policy.ramp_weeks and not isinstance(base, list):
-            return base + (policy.value - base) * done / policy.ramp_weeks
-        return policy.value
-
-    # 6. support
-    def support(self) -> None:
-        for kind, ngo, victim in self.support_calendar.due(self.week):
-            getattr(ngo, kind)(victim)
-        for ngo in self.ngos:
-            ngo.admit()
-
-    # 7-8. investigation
-    def investigate(self) -> None:
-        for agency in self.agencies:
-            agency.open_proactive_cases()
-        for case in self.cases_calendar.due(self.week):
-            case.agency.decide(case)
-
-    # 9. prosecution, sentencing, extradition, prison release; replacements
-    def administer_justice(self) -> None:
-        for kind, who, member, *rest in self.justice_calendar.due(self.week):
-            if kind == "replace":
-                self.replace(who, member)
-            elif kind == "trial":
-                who.trial(member, rest[0])
-            elif kind == "extradition":
-                who.arrest(member, rest[0], rest[1], cross_border=True)
-            elif kind == "prison_release":
-                self.release_trafficker(member, "released from prison")
-
-    # 10-11. monthly review
-    def monthly_review(self) -> None:
-        self.update_perceptions()
-        self.desistance()
-        self.agents_by_type[TraffickingNetwork].shuffle_do("review")
-        self.enter_markets()
-        self.index_networks()
-
     # -- shared state ------------------------------------------------------------------------
     @property
     def networks(self) -> list:
         return list(self.agents_by_type.get(TraffickingNetwork, []))
-
-    def live_networks(self) -> list:
-        """``networks``, kept until a network is founded, split, relocated or ended."""
-        if self._networks_changed:
-            self._live = self.networks
-            self._market = np.array([n.destination * 3 + n.form for n in self._live], dtype=int)
-            self._origins = np.array([n.origin for n in self._live], dtype=int)
-            self._networks_active = np.bincount([n.destination for n in self._live],
-                                                minlength=len(self.jurisdictions))
-            self._networks_changed = False
-        return self._live
-
-    def network_arrays(self):
-        """Live networks with their cached recruitment rates and market indices."""
-        self.live_networks()
-        base = np.array([n.recruit_base for n in self._live], dtype=float)
-        return self._live, base, self._market
-
-    def pull_array(self) -> np.ndarray:
-        """Unmet share of each market's demand, by jurisdiction * 3 + form."""
-        demand = self._demand
-        stock = np.array([len(p.items) for pools in self.exploited for p in pools], float)
-        return np.clip(1 - np.divide(stock, demand, out=np.ones_like(stock), where=demand > 0),
-                       0, 1)
-
-    def pull(self, j: int, form: int) -> float:
-        demand = self.jurisdictions[j].demand_of[form]
-        return 0.0 if demand <= 0 else max(0.0, 1 - len(self.exploited[j][form].items) / demand)
-
-    def cooperation_between(self, a: int, b: int) -> dict[str, float]:
-        """Pair levers as they act: joint investigation teams raise every step's odds."""
-        levers = self.cooperation[pair_key(self.jurisdictions[a].name, self.jurisdictions[b].name)]
-        joint = levers["joint_investigations"]
-        return {k: v + (1 - v) * 0.5 * joint for k, v in levers.items()}
-
-    def raw_joint(self, a: int, b: int) -> float:
-        key = pair_key(self.jurisdictions[a].name, self.jurisdictions[b].name)
-        return self.cooperation[key]["joint_investigations"]
 
     def victim_status_changed(self, victim, old: str | None, new: str) -> None:
         if old is not None:
@@ -313,7 +220,10 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
             self.active_traffickers[trafficker.home] -= 1
         if new == tr.ACTIVE:
             self.active_traffickers[trafficker.home] += 1
-        self.count_prisoners(trafficker, old, new)
+        if old == tr.IMPRISONED:
+            self.prisoners[trafficker.case_jurisdiction] -= 1
+        if new == tr.IMPRISONED:
+            self.prisoners[trafficker.case_jurisdiction] += 1
 
     # -- recording ----------------------------------------------------------------------------
     def stamp(self, event: str) -> tuple[int, str]:
@@ -328,19 +238,20 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
         return entry
 
     def tally(self, column: str, j: int, amount: float = 1.0) -> None:
-        self._tally[COLUMN[column]][j] += amount
+        """Add to this week's flow ``column`` in jurisdiction ``j``."""
+        self.weekly_tally[COLUMN[column]][j] += amount
 
     def _empty_tally(self) -> list[list[float]]:
         """This week's flows, column by jurisdiction (plain lists: a cell is added to often)."""
         return [[0.0] * len(self.spec.jurisdictions) for _ in COLUMNS]
 
     def record_week(self) -> None:
-        self.network_arrays()
-        row = np.array(self._tally)
+        self.network_index.live()
+        row = np.array(self.weekly_tally)
         row[COLUMN["victims_in_exploitation"]] = [sum(len(p) for p in pools)
                                                   for pools in self.exploited]
         row[COLUMN["traffickers_active"]] = self.active_traffickers
-        row[COLUMN["networks_active"]] = self._networks_active
+        row[COLUMN["networks_active"]] = self.network_index.active_by_destination
         row[COLUMN["prisoners"]] = self.prisoners
         row[COLUMN["victims_waiting_shelter"]] = [len(n.waiting) for n in self.ngos]
         row[COLUMN["victims_in_shelter"]] = [n.in_shelter for n in self.ngos]
@@ -348,4 +259,4 @@ class TraffickingModel(VictimPathway, NetworkDynamics, mesa.Model):
             row[COLUMN["policy_cost"]] = weekly_cost(self)
         self.series[self.steps - 1] = row
         self.region_week = row.sum(axis=1).tolist()
-        self._tally = self._empty_tally()
+        self.weekly_tally = self._empty_tally()

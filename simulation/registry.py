@@ -3,8 +3,8 @@
 The scenario schema, validation, ``tipsim levers``, the docs and the dashboard labels are all
 built from the tables below, so a name means the same thing everywhere.
 
-Levers are policy choices; parameters are uncertain facts about behaviour (MODEL.md keeps them
-apart). Monetary figures are in a generic currency unit ("CU", think of USD-equivalent); they
+Levers are policy choices; parameters are uncertain facts about behaviour and the sizes of the
+levers' effects (ODD section 6; declared in :mod:`simulation.parameters`, one per coefficient). Monetary figures are in a generic currency unit ("CU", think of USD-equivalent); they
 are *assumptions* chosen to give plausible relative costs, not measured prices, unless a source
 is named.
 """
@@ -12,10 +12,35 @@ is named.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
 from typing import Any
 
-FORMS = ("sexual", "labour", "criminal")
-"""Forms of exploitation (UNODC GLOTIP 2022 reports these as the three main forms)."""
+from simulation.parameters import GROUPS, PARAMETERS, Parameter  # noqa: F401  (re-exported)
+
+class Form(IntEnum):
+    """Forms of exploitation (UNODC GLOTIP 2022 reports these as the three main forms). Agents
+    hold a form as its index (``victim.form``, ``network.form``)."""
+
+    SEXUAL = 0
+    LABOUR = 1
+    CRIMINAL = 2
+
+
+FORMS = tuple(f.name.lower() for f in Form)
+"""The forms' names, as scenario files, result columns and the dashboard write them."""
+
+
+class Channel(StrEnum):
+    """Channels through which an exploited victim is identified (ODD 6.5); each has its own
+    outcome ``identified_<channel>``."""
+
+    POLICE = "police"
+    NGO = "ngo"
+    INSPECTION = "inspection"
+    SELF = "self"
+
+
+CHANNELS = tuple(c.value for c in Channel)
 
 ROLES = ("origin", "transit", "destination")
 
@@ -37,24 +62,6 @@ class Lever:
     scope: str = "jurisdiction"  # "jurisdiction" or "pair"
     kind: str = "float"  # "float", "int" or "forms"
     scales: bool = False  # a capacity that `scale` multiplies with the population
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """An uncertain behavioural parameter, varied in sensitivity analysis."""
-
-    name: str
-    label: str
-    unit: str
-    default: float
-    low: float
-    high: float
-    description: str
-    source: str = "assumption"
-    bounds: tuple[float, float] = (0.0, 1.0)
-    """Values a scenario may set (validation). ``low``-``high`` is the plausible range that
-    sensitivity analysis samples; ``bounds`` are the hard limits outside which the model's
-    formulas stop making sense."""
 
 
 @dataclass(frozen=True)
@@ -171,98 +178,6 @@ LEVERS: dict[str, Lever] = {
 
 JURISDICTION_LEVERS = tuple(n for n, v in LEVERS.items() if v.scope == _J)
 PAIR_LEVERS = tuple(n for n, v in LEVERS.items() if v.scope == _P)
-
-PARAMETERS: dict[str, Parameter] = {
-    p.name: p
-    for p in [
-        Parameter("recruitment_efficiency", "Recruitment efficiency", "recruits per recruiter-week",
-                  0.5, 0.2, 1.0,
-                  "Victims a recruiter brings in per week with a fully vulnerable population and "
-                  "wholly unmet demand.",
-                  bounds=(0.0, 10.0)),
-        Parameter("self_referral_hazard", "Self-referral hazard", "per victim-week", 0.00012,
-                  0.00004, 0.0004,
-                  "Weekly chance an exploited victim comes forward on their own (hotline, "
-                  "embassy, walk-in) before awareness and trust raise it."),
-        Parameter("police_encounter_rate", "Police encounter rate",
-                  "per visible victim-week at 10 officers per 100,000", 0.0001, 0.00003, 0.0003,
-                  "Weekly chance that routine police work encounters a fully visible victim "
-                  "where there are 10 anti-trafficking officers per 100,000 at-risk people."),
-        Parameter("ngo_contact_rate", "NGO contact rate",
-                  "per victim-week at 10 outreach workers per 100,000", 0.00015, 0.00005, 0.0005,
-                  "Weekly chance that NGO outreach reaches a victim who accepts referral, at "
-                  "full trust, with 10 outreach workers per 100,000 at-risk people."),
-        Parameter("inspection_rate", "Inspection contact rate",
-                  "per visible victim-week at 10 inspectors per 100,000", 0.00007, 0.00002,
-                  0.0002,
-                  "Weekly chance that labour inspections reach a fully visible victim at a work "
-                  "site, with 10 inspectors per 100,000 at-risk people."),
-        Parameter("border_encounter", "Border check encounter",
-                  "per crossing at 10 inspectors per 100,000", 0.006, 0.002, 0.02,
-                  "Chance a victim crossing into a jurisdiction is checked by a border officer, "
-                  "scaled by that jurisdiction's inspectors per 100,000."),
-        Parameter("misidentification", "Misidentification by untrained officers", "probability",
-                  0.5, 0.2, 0.8,
-                  "Chance that an untrained officer who encounters but does not recognise a "
-                  "victim treats them as an offender, with no non-punishment provision."),
-        Parameter("release_hazard", "Release by network", "per victim-week", 0.0055, 0.002, 0.012,
-                  "Weekly chance that a network lets a victim go (debt 'paid', no longer "
-                  "useful)."),
-        Parameter("escape_hazard", "Self-rescue", "per victim-week", 0.003, 0.001, 0.008,
-                  "Weekly chance that a victim escapes without contact with authorities."),
-        Parameter("retrafficking_hazard", "Re-trafficking hazard (unsupported)", "per person-year",
-                  0.12, 0.04, 0.3,
-                  "Yearly chance a person released, returned or misidentified without support is "
-                  "trafficked again; support and reintegration lower it.",
-                  bounds=(0.0, 5.0)),
-        Parameter("testimony_base", "Testimony propensity", "probability at full trust", 0.7,
-                  0.3, 0.95, "Chance a fully trusting, protected, supported victim testifies."),
-        Parameter("intimidation", "Network intimidation", "0-1", 0.5, 0.1, 0.9,
-                  "How strongly network threats suppress testimony without witness protection."),
-        Parameter("risk_update_rate", "Risk-perception update rate", "weight per month", 0.15,
-                  0.03, 0.5,
-                  "How fast traffickers' perceived certainty of punishment follows what they "
-                  "observe (exponential smoothing weight per monthly review).",
-                  source="Anwar & Loughran 2011 show offenders update risk perceptions from "
-                         "experience; rate is an assumption"),
-        Parameter("discount_rate", "Discounting of future prison years", "per year (hyperbolic)",
-                  0.6, 0.1, 2.0,
-                  "Hyperbolic discount rate k: a sentence of S years weighs ln(1+kS)/k.",
-                  source="Nagin & Pogarsky 2004; Loughran et al. 2012 find steep discounting "
-                         "among offenders; value is an assumption",
-                  bounds=(0.001, 10.0)),
-        Parameter("deterrence_weight", "Deterrence weight", "per discounted prison-year", 8.0,
-                  1.0, 30.0,
-                  "How strongly one expected, discounted prison-year per year of activity "
-                  "weighs against profit in traffickers' choices.",
-                  bounds=(0.0, 200.0)),
-        Parameter("replacement_delay_weeks", "Replacement delay", "weeks (mean)", 8.0, 2.0, 26.0,
-                  "Mean time for a network to replace an arrested member from the criminal "
-                  "labour pool.",
-                  bounds=(1.0, 520.0)),
-        Parameter("leader_split_probability", "Split after leader loss", "probability", 0.35,
-                  0.1, 0.7,
-                  "Chance a network that loses its leader splits into two rather than "
-                  "collapsing or carrying on under a new leader."),
-        Parameter("security_gain", "Security after a hit", "per arrest", 0.12, 0.03, 0.3,
-                  "How much a network's security posture rises for each member arrested."),
-        Parameter("network_entry_rate", "Network entry", "new networks per month at full "
-                  "unmet demand", 0.8, 0.2, 2.0,
-                  "How readily new networks enter a destination market with unmet demand.",
-                  bounds=(0.0, 50.0)),
-        Parameter("desistance_hazard", "Desistance", "per trafficker-year", 0.06, 0.02, 0.2,
-                  "Yearly chance an active trafficker leaves crime at zero perceived risk.",
-                  bounds=(0.0, 5.0)),
-        Parameter("proactive_case_rate", "Proactive case opening",
-                  "cases per week per 100 officers at full capability", 0.06, 0.02, 0.2,
-                  "How many proactive cases an agency opens per week per 100 officers when "
-                  "undercover, digital and financial capabilities sum to one.",
-                  bounds=(0.0, 10.0)),
-        Parameter("case_evidence_rate", "Evidence accumulation", "per investigative week",
-                  0.012, 0.005, 0.03,
-                  "Evidence a case gathers per week from routine investigation alone."),
-    ]
-}
 
 _OUT = [
     # disruption

@@ -54,9 +54,9 @@ PARTS = ("runs", "jurisdictions", "weekly", "failed")
 ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
 DEFAULT_MODEL = "simulation.experiment:run_spec"
 # The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
-MODEL_MODULES = ("agents", "calendar.py", "costs.py", "experiment.py", "model.py",
-                 "network_dynamics.py", "outcomes.py", "pathway.py", "registry.py", "runner.py",
-                 "scenario.py", "scenario_schema.py")
+MODEL_MODULES = ("agents", "caches.py", "draws.py", "events.py", "experiment.py", "model.py",
+                 "outcomes.py", "parameters.py", "pools.py", "processes", "registry.py",
+                 "runner.py", "scenario.py", "scenario_schema.py")
 
 
 class StoreError(UserError):

@@ -18,6 +18,7 @@ from simulation.agents import Trafficker, TraffickingNetwork, Victim
 from simulation.agents import trafficker as tr
 from simulation.agents import victim as vs
 from simulation.model import TraffickingModel
+from simulation.processes import justice, network_response
 from simulation.registry import OUTCOME_NAMES, WEEKLY_COLUMNS
 
 from conftest import BASELINE, small
@@ -164,7 +165,7 @@ def test_split_network_shares_members_and_victims_between_two_networks():
     members = {id(m) for ms in big.members.values() for m in ms}
     victims = set(map(id, big.victims))
     before = len(model.networks)
-    model.split_network(big)
+    network_response.split_network(model, big)
     other = model.networks[-1]
     assert len(model.networks) == before + 1 and other is not big
     after = [{id(m) for ms in n.members.values() for m in ms} for n in (big, other)]
@@ -182,7 +183,7 @@ def test_arresting_a_leader_raises_security_and_keeps_the_network_led_or_ends_it
         leader = network.members["leader"][0]
         count = len(model.networks)
         case = type("Case", (), {"testimonies": 0, "cross_border": False})()
-        model.agencies[leader.home].arrest(leader, 1.0, case)
+        justice.arrest(model, model.agencies[leader.home], leader, 1.0, case)
         assert leader.status in (tr.ON_TRIAL, tr.RELEASED, tr.DESISTED)
         if not network.alive:
             outcomes["collapsed"] += 1

@@ -142,12 +142,12 @@ def test_docs_lever_tables_are_current():
 
 def test_levers_into_rewrites_only_the_generated_section(capsys, tmp_path):
     page = tmp_path / "page.md"
-    page.write_text(f"before\n{DOC_START}\nold\n{DOC_END}\nafter\n", encoding="utf-8")
+    page.write_text(f"before\n{DOC_START}\nstale-table\n{DOC_END}\nafter\n", encoding="utf-8")
     assert run(capsys, "levers", "--into", str(page))[0] == 0
     text = page.read_text(encoding="utf-8")
     assert text.startswith(f"before\n{DOC_START}\n### Levers") and text.endswith(
         f"{DOC_END}\nafter\n")
-    assert "old" not in text
+    assert "stale-table" not in text
     page.write_text("no markers", encoding="utf-8")
     code, _, err = run(capsys, "levers", "--into", str(page))
     assert code == 1 and "no generated section" in err

@@ -12,7 +12,6 @@ RELEASED = "released"  # at liberty, not working for a network: the criminal lab
 DESISTED = "desisted"  # left crime; gone from the model
 
 STATUSES = (ACTIVE, ARRESTED, ON_TRIAL, IMPRISONED, RELEASED, DESISTED)
-IN_CUSTODY = (ARRESTED, ON_TRIAL, IMPRISONED)
 
 LEADER, RECRUITER, TRANSPORTER, EXPLOITER = "leader", "recruiter", "transporter", "exploiter"
 ROLES = (LEADER, RECRUITER, TRANSPORTER, EXPLOITER)

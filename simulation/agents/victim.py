@@ -1,6 +1,6 @@
 """Victims: people recruited into trafficking, and their pathway out of it.
 
-A person becomes an agent when recruited (the at-risk population is a number, MODEL.md). Every
+A person becomes an agent when recruited (the at-risk population is a number, ODD 2). Every
 victim is in exactly one status; every transition is recorded with its week in ``history``.
 """
 
@@ -23,9 +23,6 @@ STATUSES = (RECRUITED, IN_TRANSIT, EXPLOITED, IDENTIFIED, SUPPORTED, REINTEGRATE
             SELF_RESCUED, RELEASED, MISIDENTIFIED)
 AFTER_EXPLOITATION = (REINTEGRATED, RETURNED, SELF_RESCUED, RELEASED, MISIDENTIFIED)
 
-SEXES = ("female", "male")
-AGE_GROUPS = ("adult", "child")
-
 
 class Victim(mesa.Agent):
     """A trafficked person.
@@ -45,7 +42,7 @@ class Victim(mesa.Agent):
     exploited_since: int | None = None
     identified_by: str | None = None
     testified = False
-    slot = -1  # place in the exploited pool (calendar.Pool), -1 when not exploited
+    slot = -1  # place in the exploited pool (pools.Pool), -1 when not exploited
 
     def __init__(self, model, origin: int, form: int, sex: str, age_group: str,
                  vulnerability: float, network) -> None:
@@ -68,7 +65,3 @@ class Victim(mesa.Agent):
         counts[status] += 1
         self.status = status
         self.history.append(model.stamp(status))
-
-    @property
-    def weeks_exploited_so_far(self) -> int:
-        return 0 if self.exploited_since is None else self.model.week - self.exploited_since

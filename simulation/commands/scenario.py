@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from simulation.errors import UserError
-from simulation.registry import FORMS, LEVERS, PARAMETERS
+from simulation.registry import FORMS, GROUPS, LEVERS, PARAMETERS
 from simulation.scenario import ScenarioError, dump_toml, load_scenario, validate_file
 from simulation.scenario_schema import fmt_number, json_schema
 
@@ -113,9 +113,11 @@ def _rows() -> list[dict[str, str]]:
                      "unit cost": f"{fmt_number(lever.unit_cost)} CU {lever.cost_basis}",
                      "description": lever.description, "source": lever.source})
     for p in PARAMETERS.values():
-        rows.append({"name": p.name, "scope": "parameter", "unit": p.unit,
+        whole = " (whole)" if p.integer else ""
+        rows.append({"name": p.name, "scope": "parameter", "group": p.group, "unit": p.unit,
                      "default": fmt_number(p.default),
-                     "range": f"{fmt_number(p.low)} to {fmt_number(p.high)}",
+                     "range": f"{fmt_number(p.low)} to {fmt_number(p.high)}{whole}",
+                     "bounds": f"{fmt_number(p.bounds[0])} to {fmt_number(p.bounds[1])}",
                      "unit cost": "", "description": p.description, "source": p.source})
     return rows
 
@@ -125,8 +127,9 @@ def _json() -> str:
                "unit": v.unit, "default": v.default, "low": v.low, "high": v.high,
                "unit_cost": v.unit_cost, "cost_basis": v.cost_basis, "scales": v.scales,
                "description": v.description, "source": v.source} for v in LEVERS.values()]
-    params = [{"name": p.name, "label": p.label, "unit": p.unit, "default": p.default,
-               "low": p.low, "high": p.high, "description": p.description, "source": p.source}
+    params = [{"name": p.name, "group": p.group, "label": p.label, "unit": p.unit,
+               "default": p.default, "low": p.low, "high": p.high, "bounds": list(p.bounds),
+               "integer": p.integer, "description": p.description, "source": p.source}
               for p in PARAMETERS.values()]
     return json.dumps({"levers": levers, "parameters": params}, indent=2)
 
@@ -142,20 +145,27 @@ def _markdown() -> str:
 
     rows = _rows()
     lever_rows = [r for r in rows if r["scope"] != "parameter"]
-    param_rows = [r for r in rows if r["scope"] == "parameter"]
-    return "\n".join(
-        ["### Levers", "",
-         "Scope `jurisdiction`: set in `[levers]` or `[jurisdictions.NAME]`; scope `pair`: set "
-         "in `[cooperation]` or `[cooperation.pairs.\"a:b\"]`. Capacities in people (officers, "
-         "shelter places, outreach workers, inspectors) are at scale 1.", ""]
-        + table(lever_rows, COLUMNS)
-        + ["", "### Parameters", "", "Set in `[parameters]`; the range is the one sensitivity "
-           "analysis explores and validation enforces.", ""]
-        + table(param_rows, tuple(c for c in COLUMNS if c not in ("scope", "unit cost"))))
+    param_columns = ("name", "unit", "default", "range", "bounds", "description", "source")
+    lines = (["### Levers", "",
+              "Scope `jurisdiction`: set in `[levers]` or `[jurisdictions.NAME]`; scope `pair`: "
+              "set in `[cooperation]` or `[cooperation.pairs.\"a:b\"]`. Capacities in people "
+              "(officers, shelter places, outreach workers, inspectors) are at scale 1.", ""]
+             + table(lever_rows, COLUMNS)
+             + ["", "### Parameters", "",
+                "Set in `[parameters]`. The range is the plausible one that sensitivity analysis "
+                "and calibration sample; validation enforces only the wider hard bounds. An "
+                "experiment varies one group with `inputs = [\"GROUP.*\"]` or all with "
+                "`inputs = \"parameters\"`. Whole-number parameters are rounded when a run "
+                "starts."])
+    for group, title in GROUPS.items():
+        group_rows = [r for r in rows if r.get("group") == group]
+        lines += ["", f"#### `{group}.*`: {title}", ""] + table(group_rows, param_columns)
+    return "\n".join(lines)
 
 
 def _table() -> str:
-    rows = _rows()
+    rows = [{**r, "scope": f"{r['group']}.*"} if r["scope"] == "parameter" else r
+            for r in _rows()]
     first = ("name", "scope", "default", "range", "unit")
     widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in first}
     def line(row: dict[str, str]) -> str:
@@ -165,7 +175,8 @@ def _table() -> str:
     for row in rows:
         out += [line(row), indent + row["description"]]
         cost = f"unit cost {row['unit cost']}; " if row["unit cost"] else ""
-        out.append(f"{indent}{cost}source: {row['source']}")
+        bounds = f"hard bounds {row['bounds']}; " if "bounds" in row else ""
+        out.append(f"{indent}{cost}{bounds}source: {row['source']}")
     return "\n".join(out)
 
 

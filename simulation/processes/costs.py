@@ -1,4 +1,4 @@
-"""What a scenario's levers cost, week by week, from the unit costs in the registry (which a
+"""Costs (ODD 6.13): what a scenario's levers cost, week by week, from the unit costs in the registry (which a
 scenario's ``[costs]`` table may override).
 
 Bases (see ``registry.LEVERS[...].cost_basis``): capacities (officers, shelter places, outreach
@@ -24,7 +24,7 @@ def weekly_cost(model) -> np.ndarray:
     costs = model.costs
     fixed, pairs = model.lever_costs or _lever_costs(model)
     model.lever_costs = fixed, pairs
-    enrolled = np.array(model._tally[ENROLMENTS])
+    enrolled = np.array(model.weekly_tally[ENROLMENTS])
     out = ((np.array(fixed) + model.prisoners * costs["sentence_years"]) / 52
            + enrolled * costs["reintegration"]).tolist()
     for a, b, share in pairs:
@@ -36,8 +36,8 @@ def weekly_cost(model) -> np.ndarray:
 def _lever_costs(model) -> tuple[list[float], list[tuple[int, int, float]]]:
     """The yearly cost of each jurisdiction's levers but prison, and each pair's weekly share.
 
-    Levers change only when a policy moves them, so the model keeps this until then
-    (``model.lever_costs = None`` asks for a recount)."""
+    Levers change only when a policy moves them, so the model keeps this until then: a cache
+    that ``policy.apply_policies`` alone invalidates (``model.lever_costs = None``)."""
     costs = model.costs
     scale = model.scale
     fixed = []

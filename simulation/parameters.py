@@ -1,0 +1,564 @@
+"""Every coefficient that shapes the model's behaviour or a lever's effect, one line each.
+
+A parameter has a name (used in scenario files' ``[parameters]``, in experiment ``inputs`` and in
+result columns), a label, a unit, a default, the plausible range that sensitivity analysis and
+calibration sample (``low`` to ``high``), hard bounds outside which the formulas stop making
+sense (what scenario validation enforces), and a source or the word *assumption*.
+
+Parameters are grouped by the process that uses them (docs/ODD.md section 6); the sizes of the
+policy levers' effects form their own group, ``lever_effects``, because baseline data cannot
+identify them: they are what a policy comparison rests on. An experiment varies one group with
+``inputs = ["lever_effects.*"]``, or every parameter with ``inputs = "parameters"``.
+
+Only structural constants (weeks in a year or a month) and unit conversions (densities per
+100,000 people, demand per 1,000) stay literal in the mechanism code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GROUPS = {
+    "setup": "Initial region (ODD 5)",
+    "recruitment": "Recruitment (ODD 6.2)",
+    "movement": "Movement and border checks (ODD 6.3)",
+    "exploitation": "Exploitation (ODD 6.4)",
+    "identification": "Identification and other exits (ODD 6.5)",
+    "support": "Support, trust and testimony (ODD 6.6)",
+    "investigation": "Investigation (ODD 6.7)",
+    "cross_border": "Cross-border work (ODD 6.8)",
+    "justice": "Prosecution and sentencing (ODD 6.9)",
+    "networks": "Network response (ODD 6.10)",
+    "deterrence": "Deterrence, entry and desistance (ODD 6.11)",
+    "recovery": "Recovery and re-trafficking (ODD 6.12)",
+    "lever_effects": "Sizes of the policy levers' effects",
+}
+"""Parameter groups, in the order of the weekly schedule, with the ODD section of each."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """An uncertain coefficient, varied in sensitivity analysis and calibration."""
+
+    name: str
+    label: str
+    unit: str
+    default: float
+    low: float
+    high: float
+    description: str
+    source: str = "assumption"
+    bounds: tuple[float, float] = (0.0, 1.0)
+    """Values a scenario may set (validation). ``low``-``high`` is the plausible range that
+    sensitivity analysis samples; ``bounds`` are the hard limits outside which the model's
+    formulas stop making sense."""
+    group: str = ""
+    integer: bool = False
+    """A count or a whole number of weeks: sampled values are rounded to the nearest integer
+    when a run starts."""
+
+    @property
+    def qualified(self) -> str:
+        """``group.name``, as experiment files may write it."""
+        return f"{self.group}.{self.name}"
+
+
+_TABLE: list[Parameter] = []
+
+
+def _group(group: str, *params: Parameter) -> None:
+    for p in params:
+        _TABLE.append(Parameter(**{**p.__dict__, "group": group}))
+
+
+P = Parameter
+_UNIT = (0.0, 1.0)
+_FORMS_NOTE = "Sources of the form profiles: UNODC GLOTIP 2022 (profile of detected victims)."
+
+_group(
+    "setup",
+    P("initial_fill", "Initial market fill", "share of demand", 0.55, 0.3, 0.8,
+      "Share of each market's demand already in exploitation when a run starts (the burn-in "
+      "lets the region settle from there)."),
+    P("initial_network_victims", "Initial network size", "victims (lognormal mean)", 40.0, 20.0,
+      80.0, "Mean number of victims a network holds at the start (lognormal).",
+      bounds=(5.0, 1000.0)),
+    P("initial_network_spread", "Initial network size spread", "sd of log", 0.6, 0.3, 1.0,
+      "Spread of the initial networks' sizes (standard deviation of the log).",
+      bounds=(0.0, 3.0)),
+    P("initial_network_min", "Smallest initial network", "victims", 5, 2, 10,
+      "Fewest victims an initial network holds.", bounds=(1.0, 100.0), integer=True),
+    P("initial_spell_weeks", "Initial spell age", "weeks (geometric mean)", 100.0, 50.0, 200.0,
+      "Mean time the initial victims have already been exploited.", bounds=(1.0, 1000.0)),
+    P("initial_female_share", "Female share of initial victims", "share", 0.6, 0.4, 0.8,
+      "Share of women and girls among the victims placed at the start (all adults; they do "
+      "not follow the recruits' profiles, ODD 5)."),
+    P("domestic_weight", "Domestic recruitment weight", "relative weight", 3.0, 1.0, 6.0,
+      "How much more a network founded in a market recruits at home than its vulnerable "
+      "population alone suggests (recruiting at home is easier than abroad).",
+      bounds=(0.0, 100.0)),
+    P("victims_per_recruiter_at_founding", "Victims per recruiter at founding", "victims", 15.0,
+      8.0, 30.0, "A founded network gets max(1, round(victims / this)) recruiters (see ODD 5 "
+      "on the small-network case).", bounds=(1.0, 1000.0)),
+    P("victims_per_exploiter_at_founding", "Victims per exploiter at founding", "victims", 8.0,
+      4.0, 10.0, "A founded network gets max(minimum, ceil(victims / this)) exploiters.",
+      bounds=(1.0, 100.0)),
+    P("min_exploiters_at_founding", "Fewest exploiters at founding", "people", 2, 1, 4,
+      "Fewest exploiters a founded network starts with.", bounds=(1.0, 20.0), integer=True),
+    P("second_transporter_victims", "Victims that call for a second transporter", "victims", 30,
+      15, 60, "A founded cross-border network gets two transporters above this many victims, "
+      "else one.", bounds=(0.0, 10000.0), integer=True),
+    P("leader_at_destination", "Leader based at destination", "probability", 0.5, 0.2, 0.8,
+      "Chance that a newly placed leader works where the victims are exploited rather than "
+      "where they are recruited."),
+)
+
+_group(
+    "recruitment",
+    P("recruitment_efficiency", "Recruitment efficiency", "recruits per recruiter-week",
+      0.5, 0.2, 1.0,
+      "Victims a recruiter brings in per week with a fully vulnerable population and "
+      "wholly unmet demand.",
+      bounds=(0.0, 10.0)),
+    P("victims_per_exploiter", "Victims per exploiter", "victims", 10, 5, 20,
+      "How many victims one exploiter can control: a network recruits only below this "
+      "capacity and hires an exploiter when it reaches it.", bounds=(1.0, 200.0), integer=True),
+    P("security_recruitment_cost", "Recruitment lost to security", "share at full security",
+      0.5, 0.2, 0.8, "Share of recruitment a network forgoes at full security posture "
+      "(security costs)."),
+    P("female_share_sexual", "Female share, sexual exploitation", "share", 0.92, 0.8, 0.97,
+      "Share of women and girls among people recruited for sexual exploitation. "
+      + _FORMS_NOTE, source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+    P("female_share_labour", "Female share, forced labour", "share", 0.35, 0.2, 0.5,
+      "Share of women and girls among people recruited for forced labour. " + _FORMS_NOTE,
+      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+    P("female_share_criminal", "Female share, forced criminality", "share", 0.45, 0.3, 0.6,
+      "Share of women and girls among people recruited for forced criminality. " + _FORMS_NOTE,
+      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+    P("child_share_sexual", "Child share, sexual exploitation", "share", 0.25, 0.1, 0.4,
+      "Share of children among people recruited for sexual exploitation. " + _FORMS_NOTE,
+      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+    P("child_share_labour", "Child share, forced labour", "share", 0.2, 0.1, 0.35,
+      "Share of children among people recruited for forced labour. " + _FORMS_NOTE,
+      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+    P("child_share_criminal", "Child share, forced criminality", "share", 0.4, 0.2, 0.6,
+      "Share of children among people recruited for forced criminality. " + _FORMS_NOTE,
+      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+    P("vulnerability_spread", "Spread of individual vulnerability", "half-width, relative",
+      0.5, 0.2, 0.8, "A recruit's vulnerability is the origin's times U(1 - s, 1 + s), capped "
+      "at 1."),
+)
+
+_group(
+    "movement",
+    P("leg_weeks", "Weeks per leg of a journey", "weeks (geometric mean)", 2.0, 1.2, 4.0,
+      "Mean weeks between crossings on an international route.", bounds=(1.0, 52.0)),
+    P("border_encounter", "Border check encounter",
+      "per crossing at 10 inspectors per 100,000", 0.006, 0.002, 0.02,
+      "Chance a victim crossing into a jurisdiction is checked by a border officer, "
+      "scaled by that jurisdiction's inspectors per 100,000."),
+    P("border_check_cap", "Most crossings checked", "probability", 0.9, 0.5, 0.99,
+      "Ceiling on the chance that a crossing is checked, however many inspectors."),
+)
+
+_group(
+    "exploitation",
+    P("release_hazard", "Release by network", "per victim-week", 0.0055, 0.002, 0.012,
+      "Weekly chance that a network lets a victim go (debt 'paid', no longer useful)."),
+    P("escape_hazard", "Self-rescue", "per victim-week", 0.003, 0.001, 0.008,
+      "Weekly chance that a victim escapes without contact with authorities."),
+    P("revenue_sexual", "Revenue, sexual exploitation", "x price level per victim-week", 1.6,
+      1.0, 3.0, "Weekly revenue per victim of sexual exploitation, relative to the "
+      "jurisdiction's price level.", bounds=(0.0, 100.0),
+      source="assumption after ILO 2014 'Profits and Poverty' (forced sexual exploitation "
+             "yields several times the profit per victim of forced labour)"),
+    P("revenue_labour", "Revenue, forced labour", "x price level per victim-week", 0.6, 0.3,
+      1.0, "Weekly revenue per victim of forced labour, relative to the price level.",
+      bounds=(0.0, 100.0), source="assumption after ILO 2014 'Profits and Poverty'"),
+    P("revenue_criminal", "Revenue, forced criminality", "x price level per victim-week", 1.0,
+      0.5, 1.5, "Weekly revenue per victim of forced criminality, relative to the price level.",
+      bounds=(0.0, 100.0)),
+)
+
+_VIS = "Visibility of {form} exploitation to {channel}, relative to the most visible form."
+_VIS_SOURCE = "assumption, following the channel mix UNODC GLOTIP 2022 reports"
+_group(
+    "identification",
+    P("police_encounter_rate", "Police encounter rate",
+      "per visible victim-week at 10 officers per 100,000", 0.0001, 0.00003, 0.0003,
+      "Weekly chance that routine police work encounters a fully visible victim "
+      "where there are 10 anti-trafficking officers per 100,000 at-risk people."),
+    P("ngo_contact_rate", "NGO contact rate",
+      "per victim-week at 10 outreach workers per 100,000", 0.00015, 0.00005, 0.0005,
+      "Weekly chance that NGO outreach reaches a victim who accepts referral, at "
+      "full trust, with 10 outreach workers per 100,000 at-risk people."),
+    P("inspection_rate", "Inspection contact rate",
+      "per visible victim-week at 10 inspectors per 100,000", 0.00007, 0.00002, 0.0002,
+      "Weekly chance that labour inspections reach a fully visible victim at a work "
+      "site, with 10 inspectors per 100,000 at-risk people."),
+    P("self_referral_hazard", "Self-referral hazard", "per victim-week", 0.00012,
+      0.00004, 0.0004,
+      "Weekly chance an exploited victim comes forward on their own (hotline, "
+      "embassy, walk-in) before awareness and trust raise it."),
+    P("self_referral_trust_offset", "Self-referral without trust", "x hazard", 0.5, 0.2, 1.0,
+      "Self-referral scales with (this + trust): the share of it that does not depend on "
+      "trust in the authorities.", bounds=(0.0, 10.0)),
+    P("misidentification", "Misidentification by untrained officers", "probability",
+      0.5, 0.2, 0.8,
+      "Chance that an untrained officer who encounters but does not recognise a "
+      "victim treats them as an offender, with no non-punishment provision."),
+    P("recognition_untrained", "Recognition by untrained officers", "probability", 0.25, 0.1,
+      0.4, "Chance that an officer without training recognises a victim they encounter."),
+    P("trust_base", "Trust without victim-centred levers", "0-1", 0.15, 0.05, 0.3,
+      "Victims' trust in the authorities and NGOs with every trust lever at zero."),
+    P("visibility_police_labour", "Police visibility, forced labour", "relative", 0.35, 0.15,
+      0.6, _VIS.format(form="labour", channel="police"), source=_VIS_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_police_criminal", "Police visibility, forced criminality", "relative", 0.5,
+      0.25, 0.8, _VIS.format(form="criminal", channel="police"), source=_VIS_SOURCE,
+      bounds=(0.0, 5.0)),
+    P("visibility_ngo_labour", "NGO visibility, forced labour", "relative", 0.6, 0.3, 0.9,
+      _VIS.format(form="labour", channel="NGO outreach"), source=_VIS_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_ngo_criminal", "NGO visibility, forced criminality", "relative", 0.4, 0.2,
+      0.7, _VIS.format(form="criminal", channel="NGO outreach"), source=_VIS_SOURCE,
+      bounds=(0.0, 5.0)),
+    P("visibility_inspection_sexual", "Inspection visibility, sexual exploitation", "relative",
+      0.15, 0.05, 0.3, _VIS.format(form="sexual", channel="labour inspections"),
+      source=_VIS_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_inspection_criminal", "Inspection visibility, forced criminality",
+      "relative", 0.2, 0.05, 0.4, _VIS.format(form="criminal", channel="labour inspections"),
+      source=_VIS_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_self_labour", "Self-referral, forced labour", "relative", 1.0, 0.6, 1.4,
+      _VIS.format(form="labour", channel="self-referral"), source=_VIS_SOURCE,
+      bounds=(0.0, 5.0)),
+    P("visibility_self_criminal", "Self-referral, forced criminality", "relative", 0.7, 0.4,
+      1.0, _VIS.format(form="criminal", channel="self-referral"), source=_VIS_SOURCE,
+      bounds=(0.0, 5.0)),
+    P("security_visibility", "Visibility lost to security", "share at full security", 0.6,
+      0.3, 0.9, "Share of a victim's visibility to every channel that a network at full "
+      "security posture hides."),
+    P("police_case_probability", "Case from a police identification", "probability", 0.3, 0.1,
+      0.6, "Chance that a victim identified by the police leads to a case against the "
+      "network."),
+)
+
+_group(
+    "support",
+    P("max_wait_weeks", "Longest wait for a shelter place", "weeks", 4, 2, 8,
+      "An identified victim waits this long for a place, then leaves unsupported.",
+      bounds=(1.0, 104.0), integer=True),
+    P("shelter_weeks", "Shelter stay", "weeks (geometric mean)", 16.0, 8.0, 26.0,
+      "Mean shelter stay.", bounds=(1.0, 520.0),
+      source="assumption; many programmes offer 3-6 months"),
+    P("programme_weeks", "Reintegration programme", "weeks (geometric mean)", 26.0, 12.0, 52.0,
+      "Mean length of a reintegration programme after the shelter.", bounds=(1.0, 520.0)),
+    P("testimony_base", "Testimony propensity", "probability at full trust", 0.7,
+      0.3, 0.95, "Chance a fully trusting, protected, supported victim testifies."),
+    P("intimidation", "Network intimidation", "0-1", 0.5, 0.1, 0.9,
+      "How strongly network threats suppress testimony without witness protection."),
+    P("unsupported_testimony", "Testimony without a shelter place", "relative", 0.35, 0.1,
+      0.7, "Testimony propensity of a victim who never got a place, relative to one who did."),
+)
+
+_group(
+    "investigation",
+    P("proactive_case_rate", "Proactive case opening",
+      "cases per week per 100 officers at full capability", 0.06, 0.02, 0.2,
+      "How many proactive cases an agency opens per week per 100 officers when "
+      "undercover, digital and financial capabilities sum to one.",
+      bounds=(0.0, 10.0)),
+    P("case_evidence_rate", "Evidence accumulation", "per investigative week",
+      0.012, 0.005, 0.03,
+      "Evidence a case gathers per week from routine investigation alone."),
+    P("case_min_weeks", "Shortest investigation", "weeks", 8, 4, 16,
+      "Weeks a case gathers evidence before the geometric tail starts.",
+      bounds=(1.0, 520.0), integer=True),
+    P("case_extra_weeks", "Investigation tail", "weeks (geometric mean)", 16.0, 8.0, 32.0,
+      "Mean extra weeks a case runs beyond the shortest investigation.", bounds=(1.0, 520.0)),
+    P("testimony_evidence", "Evidence per testimony", "0-1 evidence", 0.2, 0.1, 0.4,
+      "Evidence a victim's testimony adds to a case."),
+    P("ngo_report_evidence", "Evidence per NGO report", "0-1 evidence", 0.15, 0.05, 0.3,
+      "Evidence an NGO report adds to a case."),
+    P("police_finding_evidence", "Evidence per police identification", "0-1 evidence", 0.1,
+      0.05, 0.2, "Evidence a police identification of a victim adds to a case."),
+    P("corruption_case_loss", "Cases lost to corruption", "share at full corruption", 0.6,
+      0.3, 0.9, "Share of cases that corruption sinks (tip-off, bribe) at full effective "
+      "corruption."),
+    P("reach_leader", "Reach to leaders", "probability", 0.05, 0.01, 0.15,
+      "Chance a case identifies a leader, before techniques and testimony."),
+    P("reach_transporter", "Reach to transporters", "probability", 0.1, 0.05, 0.2,
+      "Chance a case identifies a transporter, before techniques and testimony."),
+    P("reach_recruiter", "Reach to recruiters", "probability", 0.15, 0.05, 0.3,
+      "Chance a case identifies a recruiter, before techniques and testimony."),
+    P("reach_exploiter", "Reach to exploiters", "probability", 0.35, 0.2, 0.5,
+      "Chance a case identifies an exploiter (they are where the victims are)."),
+    P("reach_testimony", "Reach added by testimony", "probability", 0.2, 0.1, 0.35,
+      "What a case with at least one testimony adds to its chance of identifying each "
+      "recruiter, transporter and exploiter."),
+    P("reach_testimony_leader", "Testimony's reach to leaders", "x reach added", 0.5, 0.2, 1.0,
+      "Share of the testimony's added reach that extends to leaders (victims seldom know "
+      "them).", bounds=(0.0, 5.0)),
+    P("reach_cap", "Highest reach", "probability", 0.9, 0.7, 0.99,
+      "Ceiling on the chance that a case identifies any one member."),
+)
+
+_group(
+    "cross_border",
+    P("mla_floor", "Cross-border success without legal assistance", "relative", 0.3, 0.1, 0.5,
+      "Share of the arrest chance abroad that remains with mutual legal assistance at zero."),
+    P("extradition_floor", "Surrender without extradition", "relative", 0.1, 0.0, 0.3,
+      "Share of the arrest chance abroad that remains with extradition at zero (a suspect "
+      "arrested and tried abroad, or surrendered informally)."),
+    P("cross_border_min_weeks", "Shortest cross-border delay", "weeks", 4, 2, 8,
+      "Weeks a cross-border arrest takes at best.", bounds=(1.0, 104.0), integer=True),
+    P("cross_border_delay_weeks", "Cross-border delay without legal assistance", "weeks",
+      40.0, 20.0, 80.0, "Weeks added to a cross-border arrest when mutual legal assistance "
+      "is at zero.", bounds=(0.0, 520.0)),
+)
+
+_group(
+    "justice",
+    P("charge_base", "Charging before evidence", "probability", 0.4, 0.2, 0.6,
+      "Chance an arrested trafficker is charged, before evidence and specialisation."),
+    P("charge_evidence", "Charging from evidence", "per unit of evidence", 0.5, 0.3, 0.7,
+      "What full evidence adds to the chance of a charge."),
+    P("charge_cap", "Highest chance of a charge", "probability", 0.95, 0.8, 0.99,
+      "Ceiling on the chance that an arrest leads to a charge."),
+    P("trial_weeks", "Charge to verdict", "weeks (geometric mean)", 40.0, 20.0, 80.0,
+      "Mean weeks from charge to verdict without specialised prosecution.",
+      bounds=(1.0, 520.0),
+      source="UNODC GLOTIP country profiles: trials often take a year or more"),
+    P("conviction_base", "Conviction before evidence", "probability", 0.2, 0.05, 0.35,
+      "Chance of conviction with no evidence, testimony or specialisation."),
+    P("conviction_evidence", "Conviction from evidence", "per unit of evidence", 0.45, 0.25,
+      0.65, "What full evidence adds to the chance of conviction."),
+    P("conviction_testimony", "Conviction from testimony", "probability", 0.15, 0.05, 0.3,
+      "What a victim's testimony adds to the chance of conviction."),
+    P("conviction_corruption", "Convictions lost to corruption", "per unit of corruption", 0.4,
+      0.2, 0.6, "What full effective corruption takes from the chance of conviction."),
+    P("conviction_floor", "Lowest chance of conviction", "probability", 0.02, 0.0, 0.1,
+      "Floor on the chance of conviction where the law covers the form."),
+    P("conviction_cap", "Highest chance of conviction", "probability", 0.95, 0.8, 0.99,
+      "Ceiling on the chance of conviction."),
+    P("sentence_spread", "Sentence spread", "sd of log", 0.5, 0.2, 0.8,
+      "Spread of sentences around the lever's mean (lognormal).", bounds=(0.0, 3.0)),
+    P("reoffend", "Return to crime after custody", "probability", 0.5, 0.3, 0.7,
+      "Share of released, acquitted or uncharged traffickers who return to the criminal "
+      "labour pool (the others desist).",
+      source="assumption, in the range of reconviction rates for released prisoners (e.g. "
+             "Durose et al. 2014, BJS: most released prisoners are rearrested within five "
+             "years)"),
+    P("forfeiture_floor", "Forfeiture without financial investigation", "relative", 0.3, 0.1,
+      0.5, "Share of the forfeitable assets found with financial investigation at zero."),
+    P("forfeiture_leader_share", "Assets forfeited per leader", "share of network assets", 0.6,
+      0.3, 0.9, "Share of the network's assets attributed to a convicted leader."),
+    P("forfeiture_member_share", "Assets forfeited per other member",
+      "share of network assets", 0.15, 0.05, 0.3,
+      "Share of the network's assets attributed to another convicted member."),
+)
+
+_group(
+    "networks",
+    P("replacement_delay_weeks", "Replacement delay", "weeks (mean)", 8.0, 2.0, 26.0,
+      "Mean time for a network to replace an arrested member from the criminal "
+      "labour pool.",
+      bounds=(1.0, 520.0)),
+    P("leader_split_probability", "Split after leader loss", "probability", 0.35,
+      0.1, 0.7,
+      "Chance a network that loses its leader splits into two rather than "
+      "collapsing or carrying on under a new leader."),
+    P("collapse_probability", "Collapse after leader loss", "probability", 0.3, 0.1, 0.5,
+      "Chance a network that loses its leader and does not split collapses (see ODD 6.10 "
+      "for how it combines with the split today)."),
+    P("split_min_size", "Smallest network that splits", "members", 6, 4, 12,
+      "A network needs at least this many members left to split after losing its leader.",
+      bounds=(2.0, 1000.0), integer=True),
+    P("security_gain", "Security after a hit", "per arrest", 0.12, 0.03, 0.3,
+      "How much a network's security posture rises for each member arrested."),
+    P("security_decay", "Security kept each month", "monthly factor", 0.93, 0.85, 0.98,
+      "Networks relax when left alone: their security is multiplied by this each month."),
+    P("hit_memory", "Memory of losses kept each month", "monthly factor", 0.8, 0.6, 0.95,
+      "Monthly decay of a network's memory of its own losses."),
+    P("asset_retention", "Revenue kept as assets", "share", 0.25, 0.1, 0.5,
+      "Share of revenue a network keeps as seizable assets."),
+    P("hire_pull_threshold", "Market pull to hire", "share of demand unmet", 0.2, 0.05, 0.5,
+      "A network at capacity hires an exploiter if its market's unmet demand exceeds this."),
+    P("dissolution_hazard", "Dissolution", "per network-year", 0.08, 0.03, 0.2,
+      "Yearly hazard that a network ends from business failure or conflict (not counted as "
+      "dismantled).", bounds=(0.0, 5.0)),
+    P("relocation_review", "Networks reconsidering each month", "share", 0.25, 0.1, 0.5,
+      "Share of networks that reconsider where they exploit each month."),
+    P("switching_cost", "Cost of relocating", "share of current value", 0.3, 0.1, 0.6,
+      "A network moves only if the new market's value beats staying by this share.",
+      bounds=(0.0, 10.0)),
+)
+
+_group(
+    "deterrence",
+    P("risk_update_rate", "Risk-perception update rate", "weight per month", 0.15,
+      0.03, 0.5,
+      "How fast traffickers' perceived certainty of punishment follows what they "
+      "observe (exponential smoothing weight per monthly review).",
+      source="Anwar & Loughran 2011 show offenders update risk perceptions from "
+             "experience; rate is an assumption"),
+    P("discount_rate", "Discounting of future prison years", "per year (hyperbolic)",
+      0.6, 0.1, 2.0,
+      "Hyperbolic discount rate k: a sentence of S years weighs ln(1+kS)/k.",
+      source="Nagin & Pogarsky 2004; Loughran et al. 2012 find steep discounting "
+             "among offenders; value is an assumption",
+      bounds=(0.001, 10.0)),
+    P("deterrence_weight", "Deterrence weight", "per discounted prison-year", 8.0,
+      1.0, 30.0,
+      "How strongly one expected, discounted prison-year per year of activity "
+      "weighs against profit in traffickers' choices.",
+      bounds=(0.0, 200.0)),
+    P("network_entry_rate", "Network entry", "new networks per month at full "
+      "unmet demand", 0.8, 0.2, 2.0,
+      "How readily new networks enter a destination market with unmet demand.",
+      bounds=(0.0, 50.0)),
+    P("desistance_hazard", "Desistance", "per trafficker-year", 0.06, 0.02, 0.2,
+      "Yearly chance an active trafficker leaves crime at zero perceived risk.",
+      bounds=(0.0, 5.0)),
+    P("prior_certainty", "Perceived certainty at the start", "per year", 0.01, 0.002, 0.05,
+      "Perceived yearly chance of conviction before anything has been seen."),
+    P("arrest_signal", "Weight of an arrest in perceived certainty", "x a conviction", 0.3,
+      0.1, 0.6, "How much an arrest seen among peers counts, relative to a conviction."),
+    P("hit_certainty", "Certainty per remembered loss", "per year", 0.02, 0.005, 0.05,
+      "Perceived yearly certainty a network adds for each of its own losses it remembers."),
+)
+
+_group(
+    "recovery",
+    P("retrafficking_hazard", "Re-trafficking hazard (unsupported)", "per person-year",
+      0.12, 0.04, 0.3,
+      "Yearly chance a person released, returned or misidentified without support is "
+      "trafficked again; support and reintegration lower it.",
+      bounds=(0.0, 5.0)),
+    P("risk_fade_years", "Fading of re-trafficking risk", "years (time constant)", 1.0, 0.5,
+      3.0, "The re-trafficking hazard fades after exit with this time constant.",
+      bounds=(0.01, 50.0)),
+    P("retrafficking_risk_misidentified", "Re-trafficking risk after misidentification",
+      "relative to an unsupported exit", 1.5, 1.0, 2.5,
+      "Re-trafficking risk of a person treated as an offender, relative to one released, "
+      "self-rescued or returned without support.", bounds=(0.0, 10.0),
+      source="assumption after IOM 2010 'The causes and consequences of re-trafficking'"),
+    P("retrafficking_risk_supported", "Re-trafficking risk after support",
+      "relative to an unsupported exit", 0.6, 0.3, 0.9,
+      "Re-trafficking risk of a person returned after a shelter stay.", bounds=(0.0, 10.0),
+      source="assumption after IOM 2010 'The causes and consequences of re-trafficking'"),
+    P("retrafficking_risk_reintegrated", "Re-trafficking risk after reintegration",
+      "relative to an unsupported exit", 0.25, 0.1, 0.5,
+      "Re-trafficking risk of a person who completed a reintegration programme.",
+      bounds=(0.0, 10.0),
+      source="assumption after IOM 2010 'The causes and consequences of re-trafficking'"),
+)
+
+_EFFECT = "Size of a lever's effect; baseline data cannot identify it. "
+_group(
+    "lever_effects",
+    P("recognition_trained", "Recognition by trained officers", "probability", 0.85, 0.6,
+      0.95, _EFFECT + "Chance that a trained officer recognises a victim they encounter "
+      "(training moves recognition from the untrained value to this)."),
+    P("non_punishment_effect", "Misidentification prevented by non-punishment", "share", 0.7,
+      0.4, 0.9, _EFFECT + "Share of misidentifications a fully implemented non-punishment "
+      "provision prevents.",
+      source="assumption after OSCE 2013 policy recommendations on non-punishment"),
+    P("trust_victim_centred", "Trust from victim-centred practice", "0-1 trust", 0.35, 0.15,
+      0.5, _EFFECT + "Trust added by fully victim-centred practice."),
+    P("trust_witness_protection", "Trust from witness protection", "0-1 trust", 0.2, 0.05,
+      0.35, _EFFECT + "Trust added by full witness protection."),
+    P("trust_partnership", "Trust from NGO-police partnership", "0-1 trust", 0.2, 0.05, 0.35,
+      _EFFECT + "Trust added by a full NGO-police partnership."),
+    P("trust_non_punishment", "Trust from non-punishment", "0-1 trust", 0.1, 0.0, 0.25,
+      _EFFECT + "Trust added by a fully implemented non-punishment provision."),
+    P("anti_corruption_effect", "Corruption removed by anti-corruption", "share", 0.7, 0.4,
+      0.9, _EFFECT + "Share of corruption that full anti-corruption effort removes."),
+    P("awareness_recruitment", "Recruitment prevented by awareness", "share", 0.6, 0.2, 0.8,
+      _EFFECT + "Share of recruitment that full awareness coverage prevents in an origin."),
+    P("awareness_self_referral", "Self-referral from awareness", "x hazard", 2.0, 0.5, 4.0,
+      _EFFECT + "Full awareness coverage multiplies self-referral by (1 + this).",
+      bounds=(0.0, 20.0)),
+    P("awareness_retrafficking", "Re-trafficking prevented by awareness", "share", 0.5, 0.2,
+      0.8, _EFFECT + "Share of the re-trafficking hazard that full awareness in the "
+      "person's origin prevents."),
+    P("evidence_digital", "Evidence from digital forensics", "x routine evidence", 1.0, 0.5,
+      1.5, _EFFECT + "Full digital forensics capability adds this to the rate at which a case "
+      "gathers evidence, relative to routine work.", bounds=(0.0, 10.0)),
+    P("evidence_financial", "Evidence from financial investigation", "x routine evidence", 0.6,
+      0.3, 1.0, _EFFECT + "What full financial investigation adds to the evidence rate.",
+      bounds=(0.0, 10.0)),
+    P("evidence_undercover", "Evidence from undercover work", "x routine evidence", 0.8, 0.4,
+      1.2, _EFFECT + "What full undercover capability adds to the evidence rate of a "
+      "proactive case.", bounds=(0.0, 10.0)),
+    P("reach_leader_digital", "Leaders reached by digital forensics", "probability", 0.3, 0.1,
+      0.5, _EFFECT + "What full digital capability adds to a case's reach to leaders."),
+    P("reach_leader_financial", "Leaders reached by financial investigation", "probability",
+      0.5, 0.2, 0.7, _EFFECT + "What full financial capability adds to the reach to leaders."),
+    P("reach_transporter_digital", "Transporters reached by digital forensics", "probability",
+      0.4, 0.15, 0.6, _EFFECT + "What full digital capability adds to the reach to "
+      "transporters."),
+    P("reach_recruiter_digital", "Recruiters reached by digital forensics", "probability", 0.2,
+      0.05, 0.4, _EFFECT + "What full digital capability adds to the reach to recruiters."),
+    P("mla_effect", "Cross-border success from legal assistance", "relative", 0.7, 0.4, 0.9,
+      _EFFECT + "What full mutual legal assistance adds to the share of the arrest chance "
+      "that survives a cross-border request."),
+    P("extradition_effect", "Surrender from extradition", "relative", 0.9, 0.6, 1.0,
+      _EFFECT + "What full extradition adds to the share of the arrest chance that survives "
+      "a cross-border request."),
+    P("joint_investigation_effect", "Cooperation raised by joint teams", "share of the gap",
+      0.5, 0.2, 0.8, _EFFECT + "Full joint investigation teams close this share of the gap "
+      "between each cooperation lever and 1.",
+      source="assumption; Eurojust JIT evaluations describe faster evidence exchange, not "
+             "its size"),
+    P("joint_delay_effect", "Delay cut by joint teams", "share", 0.5, 0.2, 0.8,
+      _EFFECT + "Share of the cross-border delay that full joint investigation teams remove."),
+    P("charge_specialised", "Charges from specialised prosecution", "probability", 0.1, 0.0,
+      0.25, _EFFECT + "What full specialised prosecution adds to the chance of a charge."),
+    P("trial_specialised", "Trial time cut by specialised prosecution", "share", 0.3, 0.1, 0.5,
+      _EFFECT + "Share of the time from charge to verdict that full specialisation removes."),
+    P("conviction_specialised", "Convictions from specialised prosecution", "probability",
+      0.2, 0.05, 0.35, _EFFECT + "What full specialised prosecution adds to the chance of "
+      "conviction."),
+    P("forfeiture_financial", "Assets found by financial investigation", "relative", 0.7, 0.4,
+      0.9, _EFFECT + "What full financial investigation adds to the share of forfeitable "
+      "assets found."),
+)
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
+"""Every parameter by name, in the order of :data:`GROUPS`."""
+
+INTEGER_PARAMETERS = tuple(n for n, p in PARAMETERS.items() if p.integer)
+
+
+def in_group(group: str) -> list[str]:
+    """The names of the parameters in ``group`` (one of :data:`GROUPS`)."""
+    return [n for n, p in PARAMETERS.items() if p.group == group]
+
+
+def resolve_parameter_names(names: list[str]) -> list[str]:
+    """Expand ``"group.*"`` to the group's parameters and ``"group.name"`` to ``"name"``;
+    other names pass through unchanged (the caller checks them). Raises ``KeyError`` naming an
+    unknown group."""
+    out: list[str] = []
+    for name in names:
+        if name.endswith(".*"):
+            group = name[:-2]
+            if group not in GROUPS:
+                raise KeyError(f"unknown parameter group {group!r} (groups: "
+                               f"{', '.join(GROUPS)})")
+            out += [n for n in in_group(group) if n not in out]
+            continue
+        head, _, tail = name.partition(".")
+        if tail and head in GROUPS and tail in PARAMETERS and PARAMETERS[tail].group == head:
+            name = tail
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def run_values(values: dict[str, float]) -> dict[str, float]:
+    """Parameter values as a run uses them: integer parameters rounded to whole numbers."""
+    out = dict(values)
+    for name in INTEGER_PARAMETERS:
+        if name in out:
+            out[name] = int(round(out[name]))
+    return out

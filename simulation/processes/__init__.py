@@ -1,0 +1,26 @@
+"""The model's processes, one module per ODD submodel (docs/ODD.md section 6).
+
+Agents hold state and answer small questions; the functions here act on them. Each takes the
+model first and uses only the part of it documented on :class:`~simulation.model.TraffickingModel`
+(its parameters, agents, pools, calendars, counters and caches). ``TraffickingModel.step()``
+calls them in the weekly order of ODD section 3:
+
+=====================  ==============================================================
+module                 ODD submodel
+=====================  ==============================================================
+``policy``             6.1 policy schedule
+``region``             5 initialisation; where networks work and who founds them
+``recruitment``        6.2 recruitment
+``movement``           6.3 movement and border checks
+``exploitation``       6.4 exploitation (and the weekly draw of exits from it)
+``identification``     6.5 identification, misidentification and other exits
+``support``            6.6 support, trust and testimony
+``investigation``      6.7 investigation
+``cross_border``       6.8 cross-border work
+``justice``            6.9 prosecution and sentencing
+``network_response``   6.10 network response
+``deterrence``         6.11 deterrence, entry and desistance
+``recovery``           6.12 recovery and re-trafficking
+``costs``              6.13 costs
+=====================  ==============================================================
+"""

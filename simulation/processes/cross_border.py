@@ -1,0 +1,50 @@
+"""Cross-border work (ODD 6.8): information sharing to learn where a suspect is, mutual legal
+assistance for the evidence, extradition for the arrest; joint investigation teams raise the
+speed and odds of each step. Without cooperation nothing happens.
+
+Requests are made when a case is decided (step 7); the arrest abroad is an
+``events.Extradition`` fired with the justice events (step 9).
+"""
+
+from __future__ import annotations
+
+from simulation import events
+from simulation.scenario import pair_key
+
+
+def levers_between(model, a: int, b: int) -> dict[str, float]:
+    """The pair's levers as they act: joint investigation teams close part of the gap between
+    each lever and 1."""
+    levers = model.cooperation[pair_key(model.jurisdictions[a].name, model.jurisdictions[b].name)]
+    joint = levers["joint_investigations"]
+    effect = model.params["joint_investigation_effect"]
+    return {k: v + (1 - v) * effect * joint for k, v in levers.items()}
+
+
+def joint_teams(model, a: int, b: int) -> float:
+    """The pair's ``joint_investigations`` lever as set."""
+    key = pair_key(model.jurisdictions[a].name, model.jurisdictions[b].name)
+    return model.cooperation[key]["joint_investigations"]
+
+
+def request_abroad(model, agency, member, evidence: float, case) -> None:
+    """Seek a member who works in another jurisdiction: located with chance info sharing, then
+    arrested and surrendered with chance evidence x (floor + effect x MLA) x (floor + effect x
+    extradition), after a delay that legal assistance and joint teams shorten."""
+    p = model.params
+    home = member.home
+    coop = levers_between(model, agency.j, home)
+    if model.jurisdictions[home].scaled("officers") <= 0:
+        return  # nobody to make the arrest there
+    if model.rng.random() >= coop["info_sharing"]:
+        return
+    mla = coop["mutual_legal_assistance"]
+    chance = (evidence * (p["mla_floor"] + p["mla_effect"] * mla)
+              * (p["extradition_floor"] + p["extradition_effect"] * coop["extradition"]))
+    if model.rng.random() >= chance:
+        return
+    delay = p["cross_border_min_weeks"] + round(
+        p["cross_border_delay_weeks"] * (1 - mla)
+        * (1 - p["joint_delay_effect"] * joint_teams(model, agency.j, home)))
+    model.justice_calendar.schedule(model.week + delay,
+                                    events.Extradition(agency, member, evidence, case))

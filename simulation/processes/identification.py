@@ -1,0 +1,165 @@
+"""Identification, misidentification and other exits from exploitation (ODD 6.5).
+
+Who sees an exploited victim, and what follows: four channels identify (police, NGO outreach,
+inspections, self-referral); untrained police may treat a victim as an offender
+(misidentification); networks release victims and victims escape. The weekly draw of who exits
+is in :mod:`exploitation`; the hazards it draws from are :func:`exit_hazards`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from simulation.agents.victim import EXPLOITED, IDENTIFIED, MISIDENTIFIED, RELEASED, SELF_RESCUED
+from simulation.registry import WEEKLY_INDEX, Channel
+from simulation.processes import investigation, recovery
+
+
+class ExitRoute(IntEnum):
+    """Ways out of exploitation, in the order their hazards are drawn."""
+
+    POLICE = 0  # identified by police
+    MISIDENTIFIED = 1  # encountered by untrained police and treated as an offender
+    NGO = 2
+    INSPECTION = 3
+    SELF_REFERRAL = 4
+    RELEASE = 5  # let go by the network
+    ESCAPE = 6  # self-rescue
+
+
+VISIBLE_ROUTES = tuple(r for r in ExitRoute if r < ExitRoute.RELEASE)
+"""Routes whose hazard a network's security lowers (rows of ``exit_hazards``)."""
+CHANNEL_OF = {ExitRoute.POLICE: Channel.POLICE, ExitRoute.NGO: Channel.NGO,
+              ExitRoute.INSPECTION: Channel.INSPECTION, ExitRoute.SELF_REFERRAL: Channel.SELF}
+"""The identifying routes and their channels."""
+
+IDENTIFIED_COL = WEEKLY_INDEX["victims_identified"]
+MISIDENTIFIED_COL = WEEKLY_INDEX["victims_misidentified"]
+SPELL_WEEKS, SPELLS_ENDED = WEEKLY_INDEX["victim_spell_weeks_ended"], WEEKLY_INDEX["spells_ended"]
+CHANNEL_COL = {c: WEEKLY_INDEX[f"identified_{c.value}"] for c in Channel}
+
+
+# -- the hazards ---------------------------------------------------------------------------------
+
+def recognition(p, levers) -> float:
+    """Chance an officer recognises a victim they encounter: training moves it from the
+    untrained to the trained value."""
+    untrained = p["recognition_untrained"]
+    return untrained + (p["recognition_trained"] - untrained) * levers["training"]
+
+
+def misidentification(p, levers) -> float:
+    """Chance an encounter ends with the victim treated as an offender: only untrained officers
+    who do not recognise the victim do it, and the non-punishment provision prevents part."""
+    training = levers["training"]
+    return ((1 - training) * (1 - p["recognition_untrained"]) * p["misidentification"]
+            * (1 - p["non_punishment_effect"] * levers["non_punishment"]))
+
+
+def visibility(p) -> dict[ExitRoute, np.ndarray]:
+    """Visibility of each form (sexual, labour, criminal) to each channel, relative to the
+    form most visible to it (1 by definition)."""
+    police = np.array([1.0, p["visibility_police_labour"], p["visibility_police_criminal"]])
+    return {
+        ExitRoute.POLICE: police,
+        ExitRoute.MISIDENTIFIED: police,
+        ExitRoute.NGO: np.array([1.0, p["visibility_ngo_labour"], p["visibility_ngo_criminal"]]),
+        ExitRoute.INSPECTION: np.array([p["visibility_inspection_sexual"], 1.0,
+                                        p["visibility_inspection_criminal"]]),
+        ExitRoute.SELF_REFERRAL: np.array([1.0, p["visibility_self_labour"],
+                                           p["visibility_self_criminal"]]),
+    }
+
+
+def exit_hazards(p, jur) -> np.ndarray:
+    """Weekly hazards of each identifying route (rows, :data:`VISIBLE_ROUTES` order) for a
+    victim of each form (columns) in ``jur``, at full network visibility. Densities are per
+    100,000 at-risk people, divided by 10 so that each rate parameter is the hazard at 10 per
+    100,000."""
+    lv = jur.levers
+    vis = visibility(p)
+    police = p["police_encounter_rate"] * jur.per_100k("officers") / 10 * vis[ExitRoute.POLICE]
+    inspections = jur.per_100k("labour_inspections") / 10
+    rows = {
+        ExitRoute.POLICE: police * jur.recognition,
+        ExitRoute.MISIDENTIFIED: police * jur.misidentification,
+        ExitRoute.NGO: (p["ngo_contact_rate"] * jur.per_100k("ngo_outreach") / 10 * jur.trust
+                        * vis[ExitRoute.NGO]),
+        ExitRoute.INSPECTION: (p["inspection_rate"] * inspections * vis[ExitRoute.INSPECTION]
+                               * (1 - jur.corruption_effective)),
+        ExitRoute.SELF_REFERRAL: (p["self_referral_hazard"]
+                                  * (1 + p["awareness_self_referral"] * lv["awareness"])
+                                  * (p["self_referral_trust_offset"] + jur.trust)
+                                  * vis[ExitRoute.SELF_REFERRAL]),
+    }
+    return np.vstack([rows[route] for route in VISIBLE_ROUTES])
+
+
+# -- what follows an exit ------------------------------------------------------------------------
+
+def exit_exploitation(model, victim, j: int, way: int) -> None:
+    """A victim leaves exploitation in ``j`` by ``way`` (an :class:`ExitRoute`)."""
+    if way == ExitRoute.MISIDENTIFIED:
+        misidentify(model, victim, j)
+    elif way < ExitRoute.RELEASE:
+        identify(model, victim, j, CHANNEL_OF[way])
+    else:
+        end_spell(model, victim, RELEASED if way == ExitRoute.RELEASE else SELF_RESCUED)
+
+
+def leave_network(model, victim) -> None:
+    """End control by the network and, if exploited, the exploitation spell."""
+    if victim.status == EXPLOITED:
+        location = victim.location
+        model.exploited[location][victim.form].remove(victim)
+        tally = model.weekly_tally
+        tally[SPELL_WEEKS][location] += model.week - victim.exploited_since
+        tally[SPELLS_ENDED][location] += 1
+    if victim.network is not None:
+        victim.network.victims.discard(victim)
+
+
+def identify(model, victim, j: int, channel: Channel) -> None:
+    """An identified victim leaves the network and asks the NGO of ``j`` for a place; a
+    police identification may open a case (``police_case_probability``), an NGO one does
+    through the NGO-police partnership."""
+    leave_network(model, victim)
+    victim.location = j
+    victim.identified_by = channel
+    victim.set_status(IDENTIFIED)
+    tally = model.weekly_tally
+    tally[IDENTIFIED_COL][j] += 1
+    tally[CHANNEL_COL[channel]][j] += 1
+    model.ngos[j].refer(victim)
+    network = victim.network
+    if network is None or not network.alive:
+        return
+    agency = model.agencies[j]
+    if (channel == Channel.POLICE
+            and model.random.random() < model.params["police_case_probability"]):
+        investigation.open_case(model, agency, network, police_finding=True)
+    elif (channel == Channel.NGO
+          and model.random.random() < model.jurisdictions[j].levers["ngo_police_partnership"]):
+        investigation.open_case(model, agency, network, ngo_report=True)
+
+
+def misidentify(model, victim, j: int) -> None:
+    """Treated as an offender: no support, no testimony, returned home if foreign."""
+    leave_network(model, victim)
+    model.weekly_tally[MISIDENTIFIED_COL][j] += 1
+    victim.location = victim.origin
+    victim.set_status(MISIDENTIFIED)
+    recovery.schedule_retrafficking(model, victim, MISIDENTIFIED)
+
+
+def end_spell(model, victim, status: str) -> None:
+    """Released by the network or self-rescued."""
+    leave_network(model, victim)
+    model.tally(f"victims_{status}", victim.location)
+    victim.set_status(status)
+    recovery.schedule_retrafficking(model, victim, status)
+
+
+assert [*VISIBLE_ROUTES, ExitRoute.RELEASE, ExitRoute.ESCAPE] == list(ExitRoute)

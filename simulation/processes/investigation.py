@@ -1,0 +1,147 @@
+"""Investigation (ODD 6.7): cases opened reactively (testimony, NGO report, police
+identification) and proactively, evidence gathered over the investigation, and the decision that
+leads to arrests here and requests abroad.
+
+Implements ``TraffickingModel.step`` step 7: proactive cases, then the cases whose
+investigation ends this week (``events.CaseDecision``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from itertools import accumulate
+
+from simulation import events
+from simulation.agents.enforcement import Case
+from simulation.agents.trafficker import LEADER, RECRUITER, TRANSPORTER
+from simulation.processes import cross_border, justice
+
+
+def effective_corruption(p, corruption: float, levers) -> float:
+    """Corruption as it acts on cases and inspections, after anti-corruption effort."""
+    return corruption * (1 - p["anti_corruption_effect"] * levers["anti_corruption"])
+
+
+def proactive_rate(p, jur) -> float:
+    """Proactive cases an agency opens per week: per 100 officers, times the sum of its
+    undercover, digital and financial capabilities."""
+    lv = jur.levers
+    capability = lv["undercover"] + lv["digital_forensics"] + lv["financial_investigation"]
+    return p["proactive_case_rate"] * jur.scaled("officers") / 100 * capability
+
+
+def investigate(model) -> None:
+    for agency in model.agencies:
+        open_proactive_cases(model, agency)
+    model.cases_calendar.fire_due(model.week, model)
+
+
+def survey_networks(model) -> None:
+    """The agencies' picture of which networks work where, renewed monthly (after the
+    monthly review) and when the region is built: proactive cases pick their targets from it,
+    so a network ended since the last survey can still be the target of a case that then
+    finds nothing."""
+    known: dict[int, list] = {}
+    for network in model.networks:
+        for place in network.places:
+            known.setdefault(place, []).append(network)
+    model.networks_known_in = known
+
+
+def open_case(model, agency, network, *, proactive=False, testimony=False, ngo_report=False,
+              police_finding=False) -> Case | None:
+    """Open a case against ``network`` or add to the one already open (no officers, no case).
+    A case gathers evidence for ``case_min_weeks`` plus a geometric tail (mean
+    ``case_extra_weeks``)."""
+    if agency.jurisdiction.scaled("officers") <= 0:
+        return None
+    case = agency.open_cases.get(network.unique_id)
+    if case is None:
+        p = model.params
+        case = Case(agency, network, model.week, proactive)
+        agency.open_cases[network.unique_id] = case
+        weeks = p["case_min_weeks"] + int(model.rng.geometric(1 / p["case_extra_weeks"]))
+        model.cases_calendar.schedule(model.week + weeks, events.CaseDecision(case))
+    case.proactive |= proactive
+    case.testimonies += testimony
+    case.ngo_reports += ngo_report
+    case.police_findings += police_finding
+    return case
+
+
+def open_proactive_cases(model, agency) -> None:
+    """Undercover, digital and financial work opens Poisson(``proactive_rate``) cases a week,
+    against networks working in the jurisdiction chosen with weight visibility x size."""
+    n = model.rng.poisson(agency.jurisdiction.proactive_rate)
+    targets = model.networks_known_in.get(agency.j, [])
+    if not n or not targets:
+        return
+    # Opening a case changes no network's visibility or size, so the weights hold all week.
+    # One cumulative sum and a binary search per case (a linear scan per case made this
+    # quadratic in the region's size).
+    security_visibility = model.params["security_visibility"]
+    cum = list(accumulate([t.visibility(security_visibility) * t.size for t in targets]))
+    total, last = cum[-1], len(targets) - 1
+    for _ in range(n):
+        i = bisect_left(cum, model.rng.random() * total)
+        open_case(model, agency, targets[min(i, last)], proactive=True)
+
+
+def evidence(model, case: Case) -> float:
+    """Evidence, 0-1: routine weekly gathering sped up by techniques, plus each testimony, NGO
+    report and police finding."""
+    p = model.params
+    lv = case.agency.jurisdiction.levers
+    weeks = model.week - case.opened
+    techniques = (1 + p["evidence_digital"] * lv["digital_forensics"]
+                  + lv["financial_investigation"] * p["evidence_financial"]
+                  + (p["evidence_undercover"] * lv["undercover"] if case.proactive else 0.0))
+    e = (p["case_evidence_rate"] * weeks * techniques
+         + p["testimony_evidence"] * case.testimonies
+         + p["ngo_report_evidence"] * case.ngo_reports
+         + p["police_finding_evidence"] * case.police_findings)
+    return min(1.0, e)
+
+
+def reach(model, case: Case, role: str) -> float:
+    """Chance the case identifies a member in ``role``: testimony helps below the leader;
+    digital and financial work reach higher in the network."""
+    p = model.params
+    lv = case.agency.jurisdiction.levers
+    told = p["reach_testimony"] if case.testimonies else 0.0
+    if role == LEADER:
+        r = (p["reach_leader"] + told * p["reach_testimony_leader"]
+             + p["reach_leader_digital"] * lv["digital_forensics"]
+             + p["reach_leader_financial"] * lv["financial_investigation"])
+    elif role == TRANSPORTER:
+        r = p["reach_transporter"] + told + p["reach_transporter_digital"] * lv["digital_forensics"]
+    elif role == RECRUITER:
+        r = p["reach_recruiter"] + told + p["reach_recruiter_digital"] * lv["digital_forensics"]
+    else:  # exploiters are where the victims are
+        r = p["reach_exploiter"] + told
+    return min(p["reach_cap"], r)
+
+
+def decide(model, case: Case) -> None:
+    """At the end of its investigation a case may be lost to corruption; otherwise each member
+    it reaches is arrested here (with probability = evidence) or sought abroad (ODD 6.8)."""
+    rng = model.rng
+    agency = case.agency
+    agency.open_cases.pop(case.network.unique_id, None)
+    network = case.network
+    if not network.alive:
+        return
+    jur = agency.jurisdiction
+    if rng.random() < model.params["corruption_case_loss"] * jur.corruption_effective:
+        return  # tipped off or bought off
+    e = evidence(model, case)
+    for role, members in network.members.items():
+        r = reach(model, case, role)
+        for member in list(members):
+            if rng.random() >= r:
+                continue
+            if member.home == agency.j:
+                if rng.random() < e:
+                    justice.arrest(model, agency, member, e, case)
+            else:
+                cross_border.request_abroad(model, agency, member, e, case)

@@ -1,0 +1,116 @@
+"""Prosecution and sentencing (ODD 6.9): arrest, charge, trial, sentence, forfeiture, and
+release from custody.
+
+Implements ``TraffickingModel.step`` step 9 together with the other justice events
+(``events.Trial``, ``events.Extradition``, ``events.PrisonRelease``, ``events.Replacement``).
+"""
+
+from __future__ import annotations
+
+import math
+
+from simulation import events
+from simulation.agents.trafficker import (ACTIVE, ARRESTED, DESISTED, IMPRISONED, LEADER,
+                                          ON_TRIAL, RELEASED)
+from simulation.processes import deterrence, network_response
+
+
+def administer_justice(model) -> None:
+    """Trials, extraditions, prison releases and replacements due this week."""
+    model.justice_calendar.fire_due(model.week, model)
+
+
+def arrest(model, agency, member, evidence: float, case, cross_border: bool = False) -> None:
+    """Arrest ``member`` on ``case``: they leave their network (ODD 6.10) and are charged with
+    chance ``min(cap, base + evidence x E + specialisation x S)``, else released."""
+    if member.status != ACTIVE or member.network is None:
+        return
+    j = agency.j
+    network = member.network
+    member.evidence = evidence
+    member.testimony = case.testimonies > 0
+    member.case_jurisdiction = j
+    member.cross_border = cross_border
+    member.set_status(ARRESTED, "arrested")
+    model.tally("arrests", j)
+    if cross_border and not case.cross_border:
+        case.cross_border = True
+        model.tally("cross_border_cases", j)
+    member.network = None
+    network_response.lose_member(model, network, member, arrested=True)
+    deterrence.observe_arrest(model, member.home)
+    p = model.params
+    specialised = agency.jurisdiction.levers["specialised_prosecution"]
+    if model.rng.random() < min(p["charge_cap"], p["charge_base"] + p["charge_evidence"] * evidence
+                                + p["charge_specialised"] * specialised):
+        member.set_status(ON_TRIAL, "charged")
+        model.tally("prosecutions", j)
+        mean = p["trial_weeks"] * (1 - p["trial_specialised"] * specialised)
+        model.justice_calendar.schedule(model.week + int(model.rng.geometric(1 / mean)),
+                                        events.Trial(agency, member, network))
+    else:
+        release(model, member, "released without charge")
+
+
+def conviction_probability(model, agency, member, form: int) -> float:
+    """0 where the prosecuting jurisdiction's law does not cover the form; else base +
+    evidence + testimony + specialisation - corruption, clipped to [floor, cap]."""
+    p = model.params
+    jur = agency.jurisdiction
+    if not jur.covers(form):
+        return 0.0  # the law does not cover this form: no trafficking conviction
+    lv = jur.levers
+    chance = (p["conviction_base"] + p["conviction_evidence"] * member.evidence
+              + p["conviction_testimony"] * member.testimony
+              + p["conviction_specialised"] * lv["specialised_prosecution"]
+              - p["conviction_corruption"] * jur.corruption_effective)
+    return min(p["conviction_cap"], max(p["conviction_floor"], chance))
+
+
+def trial(model, agency, member, network) -> None:
+    """The verdict: acquittal and release, or a lognormal sentence around the lever's mean,
+    the network's assets partly forfeited, and release when the sentence is served."""
+    rng = model.rng
+    p = model.params
+    if rng.random() >= conviction_probability(model, agency, member, network.form):
+        release(model, member, "acquitted")
+        return
+    j = agency.j
+    lv = agency.jurisdiction.levers
+    mean_years = lv["sentence_years"]
+    years = 0.0
+    if mean_years > 0:
+        spread = p["sentence_spread"]
+        mu = math.log(mean_years) - spread ** 2 / 2
+        years = float(rng.lognormal(mu, spread))
+    member.set_status(IMPRISONED, f"convicted, {years:.1f} years")
+    model.tally("convictions", j)
+    if member.cross_border:
+        model.tally("cross_border_convictions", j)
+    model.tally("sentence_years_imposed", j, years)
+    deterrence.observe_conviction(model, member.home, years)
+    seized = forfeiture(model, agency, network, member)
+    network.assets -= seized
+    model.tally("assets_seized", j, seized)
+    model.justice_calendar.schedule(model.week + max(1, round(52 * years)),
+                                    events.PrisonRelease(member))
+
+
+def forfeiture(model, agency, network, member) -> float:
+    """Assets confiscated on a conviction: the member's share of the network's assets, times
+    the forfeiture lever, times how much of it financial investigation finds."""
+    p = model.params
+    lv = agency.jurisdiction.levers
+    share = p["forfeiture_leader_share"] if member.role == LEADER else p["forfeiture_member_share"]
+    found = p["forfeiture_floor"] + p["forfeiture_financial"] * lv["financial_investigation"]
+    return network.assets * lv["asset_forfeiture"] * found * share
+
+
+def release(model, trafficker, why: str) -> None:
+    """Out of custody: some return to the criminal labour pool (``reoffend``), the others
+    desist."""
+    if model.rng.random() < model.params["reoffend"]:
+        trafficker.set_status(RELEASED, why)
+        model.labour_pool[trafficker.home].append(trafficker)
+    else:
+        trafficker.set_status(DESISTED, why)

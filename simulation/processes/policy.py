@@ -1,0 +1,56 @@
+"""Policy schedule (ODD 6.1): timed policies set lever values, ramping if asked, until their end.
+
+Implements ``TraffickingModel.step`` step 1.
+"""
+
+from __future__ import annotations
+
+from simulation.registry import PAIR_LEVERS
+from simulation.scenario import pair_key
+
+
+def apply_policies(model) -> None:
+    """Set every lever to its base value or to the value of the latest policy in force, and
+    refresh what depends on the levers that changed."""
+    if not model.spec.policies:
+        return
+    targets: dict[tuple, object] = {}
+    for policy in model.spec.policies:
+        if model.week < policy.start_week:
+            continue
+        if policy.end_week is not None and model.week >= policy.end_week:
+            continue
+        for place in _places(model, policy):
+            targets[(place, policy.lever)] = policy
+    for place in [j.name for j in model.jurisdictions] + list(model.cooperation):
+        levers = model.cooperation.get(place) if ":" in place else None
+        jur = None if levers is not None else model.jurisdictions[model.index_of[place]]
+        base = model.cooperation_base[place] if jur is None else jur.base_levers
+        current = levers if jur is None else jur.levers
+        changed = False
+        for lever in base:
+            policy = targets.get((place, lever))
+            value = base[lever] if policy is None else _ramped(model, policy, base[lever])
+            if current[lever] != value:
+                current[lever] = value
+                changed = True
+        if changed:
+            model.lever_costs = None  # the one place that invalidates costs' cache
+            if jur is not None:
+                jur.refresh()
+
+
+def _places(model, policy) -> list[str]:
+    if policy.where == "*":
+        return list(model.cooperation) if policy.lever in PAIR_LEVERS else [
+            j.name for j in model.jurisdictions]
+    if ":" in policy.where:
+        return [pair_key(*policy.where.split(":"))]
+    return [policy.where]
+
+
+def _ramped(model, policy, base):
+    done = model.week - policy.start_week + 1
+    if policy.ramp_weeks and done < policy.ramp_weeks and not isinstance(base, list):
+        return base + (policy.value - base) * done / policy.ramp_weeks
+    return policy.value

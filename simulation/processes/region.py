@@ -1,0 +1,129 @@
+"""The initial region and the founding of networks (ODD 5; founding also serves entry, 6.11).
+
+Each market (jurisdiction x form with demand) starts part-filled with networks whose victims
+are already exploited, so the burn-in starts from a plausible state.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+
+from simulation.agents.network import TraffickingNetwork
+from simulation.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
+from simulation.agents.victim import EXPLOITED, Victim
+from simulation.registry import Form
+from simulation.processes import recruitment
+
+ROLE_RANK = {"origin": 0, "transit": 1, "destination": 2}
+
+
+def route(model, origin: int, destination: int) -> list[int]:
+    """Origin -> transit -> destination; international routes pass the region's transit."""
+    if origin == destination:
+        return [origin]
+    transit = model.transit_index
+    if transit is None or transit in (origin, destination):
+        return [origin, destination]
+    return [origin, transit, destination]
+
+
+def origin_weights(model, destination: int) -> list[float]:
+    """People are recruited where many are vulnerable; nobody is moved to a poorer place, and
+    recruiting at home is easier (``domestic_weight``)."""
+    dest = model.jurisdictions[destination]
+    domestic = model.params["domestic_weight"]
+    weights = []
+    for jur in model.jurisdictions:
+        w = jur.population * jur.vulnerability
+        if jur.index == destination:
+            w *= domestic
+        elif ROLE_RANK[jur.role] >= ROLE_RANK[dest.role]:
+            w = 0.0
+        weights.append(w)
+    return weights
+
+
+def choose_origin(model, destination: int) -> int:
+    cdf = model.markets.origin_cdf(destination, lambda d: origin_weights(model, d))
+    return bisect_right(cdf, model.rng.random())  # rng.choice(n, p=weights / sum)
+
+
+def workplace(model, network, role: str) -> int:
+    """Where a member in ``role`` works: recruiters at the origin, transporters in transit,
+    exploiters at the destination, a leader at either."""
+    if role == RECRUITER:
+        return network.origin
+    if role == TRANSPORTER:
+        return network.route[1] if len(network.route) > 2 else network.origin
+    if role == EXPLOITER:
+        return network.destination
+    at_destination = model.rng.random() < model.params["leader_at_destination"]
+    return network.destination if at_destination else network.origin
+
+
+def new_network(model, form: int, origin: int, destination: int) -> TraffickingNetwork:
+    """An empty network (members and victims are added by the caller)."""
+    network = TraffickingNetwork(model, form, origin, destination,
+                                 route(model, origin, destination))
+    model.network_index.changed()
+    return network
+
+
+def found_network(model, form: int, destination: int, n_victims: int = 0) -> TraffickingNetwork:
+    """A new network with a leader, recruiters, transporters (if it crosses borders) and
+    enough exploiters for the victims it starts with (ODD 5)."""
+    p = model.params
+    origin = choose_origin(model, destination)
+    network = TraffickingNetwork(model, form, origin, destination,
+                                 route(model, origin, destination))
+    # (ODD 5 notes the small-network case of this rule: a known bug, kept until it is fixed)
+    roles = [LEADER] + [RECRUITER] * max(
+        1, round(n_victims / p["victims_per_recruiter_at_founding"]) or 2)
+    if len(network.route) > 1:
+        roles += [TRANSPORTER] * (1 + (n_victims > p["second_transporter_victims"]))
+    roles += [EXPLOITER] * max(p["min_exploiters_at_founding"],
+                               math.ceil(n_victims / p["victims_per_exploiter_at_founding"]))
+    for role in roles:
+        network.add_member(Trafficker(model, role, workplace(model, network, role)))
+    model.network_index.changed()
+    return network
+
+
+def seed_region(model) -> None:
+    """Start each market part-filled (``initial_fill``), with exploitation spells of realistic
+    ages."""
+    rng = model.rng
+    p = model.params
+    fill = p["initial_fill"]
+    spread = p["initial_network_spread"]
+    mu = math.log(p["initial_network_victims"]) - spread ** 2 / 2  # lognormal with that mean
+    smallest = p["initial_network_min"]
+    spell = 1 / p["initial_spell_weeks"]
+    for jur in model.jurisdictions:
+        for f in Form:
+            target = fill * jur.demand[f]
+            placed = 0
+            while placed < target:
+                n = int(max(smallest, rng.lognormal(mu, spread)))
+                n = min(n, int(math.ceil(target - placed)))
+                network = found_network(model, int(f), jur.index, n)
+                for _ in range(n):
+                    victim = place_initial_victim(model, network)
+                    victim.exploited_since = model.week - int(rng.geometric(spell))
+                placed += n
+    for network in model.networks:
+        recruitment.update_rate(model, network)
+
+
+def place_initial_victim(model, network) -> Victim:
+    """A victim already in exploitation when the run starts (their history starts then)."""
+    origin = model.jurisdictions[network.origin]
+    female = model.rng.random() < model.params["initial_female_share"]
+    victim = Victim(model, network.origin, network.form, "female" if female else "male",
+                    "adult", origin.vulnerability, network)
+    victim.location = network.destination
+    victim.set_status(EXPLOITED)
+    network.victims.add(victim)
+    model.exploited[network.destination][network.form].add(victim)
+    return victim

@@ -1,0 +1,84 @@
+"""Support, trust and testimony (ODD 6.6): shelter places, the decision to testify, and
+reintegration programmes.
+
+Implements ``TraffickingModel.step`` step 6: due shelter exits and programme ends
+(``events.ShelterExit``, ``events.ProgrammeEnd``), then each NGO admits from its queue.
+"""
+
+from __future__ import annotations
+
+from simulation import events
+from simulation.agents.victim import REINTEGRATED, RETURNED, SUPPORTED
+from simulation.processes import investigation, recovery
+
+
+def trust(p, levers) -> float:
+    """Victims' trust in the authorities and NGOs of a jurisdiction, 0-1: a base plus what
+    victim-centred practice, witness protection, partnership and non-punishment add."""
+    return min(1.0, p["trust_base"] + p["trust_victim_centred"] * levers["victim_centred"]
+               + p["trust_witness_protection"] * levers["witness_protection"]
+               + p["trust_partnership"] * levers["ngo_police_partnership"]
+               + p["trust_non_punishment"] * levers["non_punishment"])
+
+
+def testimony_propensity(p, jur) -> float:
+    """Chance a supported victim testifies: trust against intimidation, which witness
+    protection lifts."""
+    return (p["testimony_base"] * jur.trust
+            * (1 - p["intimidation"] * (1 - jur.levers["witness_protection"])))
+
+
+def support(model) -> None:
+    model.support_calendar.fire_due(model.week, model)
+    for ngo in model.ngos:
+        admit(model, ngo)
+
+
+def admit(model, ngo) -> None:
+    """Fill free places in order of arrival; those who waited ``max_wait_weeks`` leave
+    unsupported."""
+    p = model.params
+    capacity = ngo.jurisdiction.shelter_capacity
+    while ngo.waiting and ngo.in_shelter < capacity:
+        victim, _ = ngo.waiting.popleft()
+        ngo.in_shelter += 1
+        victim.set_status(SUPPORTED)
+        model.tally("victims_supported", ngo.j)
+        decide_testimony(model, ngo, victim, supported=True)
+        stay = int(model.rng.geometric(1 / p["shelter_weeks"]))
+        model.support_calendar.schedule(model.week + stay, events.ShelterExit(ngo, victim))
+    max_wait = p["max_wait_weeks"]
+    while ngo.waiting and model.week - ngo.waiting[0][1] >= max_wait:
+        victim, _ = ngo.waiting.popleft()
+        model.tally("unmet_shelter_demand", ngo.j)
+        decide_testimony(model, ngo, victim, supported=False)
+        recovery.leave_pathway(model, victim, RETURNED, supported=False)
+
+
+def decide_testimony(model, ngo, victim, supported: bool) -> None:
+    """Decided once, on admission or on leaving the queue; a testimony adds to (or opens) the
+    case against the network where the victim was identified."""
+    chance = ngo.jurisdiction.testimony_propensity * (
+        1.0 if supported else model.params["unsupported_testimony"])
+    if model.rng.random() < chance:
+        victim.testified = True
+        model.tally("victims_testifying", ngo.j)
+        network = victim.network
+        if network is not None and network.alive:
+            investigation.open_case(model, model.agencies[ngo.j], network, testimony=True)
+
+
+def shelter_exit(model, ngo, victim) -> None:
+    """After the stay: a reintegration programme for those the lever covers, else return."""
+    ngo.in_shelter -= 1
+    if model.rng.random() < ngo.jurisdiction.levers["reintegration"]:
+        model.tally("reintegration_enrolments", ngo.j)
+        weeks = int(model.rng.geometric(1 / model.params["programme_weeks"]))
+        model.support_calendar.schedule(model.week + weeks, events.ProgrammeEnd(ngo, victim))
+    else:
+        recovery.leave_pathway(model, victim, RETURNED, supported=True)
+
+
+def programme_end(model, ngo, victim) -> None:
+    model.tally("victims_reintegrated", ngo.j)
+    recovery.leave_pathway(model, victim, REINTEGRATED, supported=True)
