@@ -7,7 +7,7 @@ Common tasks are one line::
     result.outcomes["victims_identified"]
 """
 
-__version__ = "0.1.0"
+from simulation._version import __version__  # noqa: E402,F401
 
 from simulation.model import BASELINE, SCENARIOS, TraffickingModel  # noqa: E402
 from simulation.outcomes import RunResult  # noqa: E402

@@ -14,7 +14,7 @@ import os
 import pkgutil
 import sys
 
-from simulation import __version__
+from simulation._version import __version__
 from simulation import commands
 from simulation.errors import UserError
 

@@ -52,7 +52,6 @@ from simulation.errors import UserError
 from simulation.parameters import GROUPS, resolve_parameter_names
 from simulation.registry import LEVERS, PARAMETERS, Lever
 
-METHODS = ("grid", "lhs", "sobol", "morris")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -425,4 +424,4 @@ def _explain(exc: ValidationError) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-__all__ = ["Experiment", "ExperimentError", "RunSpec", "load_experiment", "run_spec", "METHODS"]
+__all__ = ["Experiment", "ExperimentError", "RunSpec", "load_experiment", "run_spec"]

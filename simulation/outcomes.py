@@ -1,4 +1,4 @@
-"""Outcomes: from a run's weekly series to the named outcomes of MODEL.md, and the run result.
+"""Outcomes: from a run's weekly series to the named outcomes of docs/ODD.md section 6.14, and the run result.
 
 Flows are summed over the policy period, stocks averaged over it, and ratios built from those
 sums (so a ratio is never an average of weekly ratios).

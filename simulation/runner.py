@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from simulation import __version__
+from simulation._version import __version__
 from simulation.model import BASELINE, TraffickingModel, cycle_collection_paused
 from simulation.outcomes import RunResult, summarise, timeseries_frame
 from simulation.scenario import Scenario, load_scenario, with_overrides

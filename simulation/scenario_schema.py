@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, PARAMETERS, ROLES
 
 MAX_WEEKS = 5200  # 100 years: far beyond any sensible run, small enough to catch typos
-MIN_JURISDICTIONS, MAX_JURISDICTIONS = 3, 50  # MODEL.md: "3 to about 20"
+MIN_JURISDICTIONS, MAX_JURISDICTIONS = 3, 50  # ODD 2: several jurisdictions, typically 3 to about 20
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 PAIR_SEPARATOR = ":"
 

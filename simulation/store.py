@@ -246,7 +246,7 @@ class Results:
 
 
 def load_results(path: str | Path) -> Results:
-    """Read a results directory written by :func:`~simulation.batch.run_experiment`."""
+    """Read a results directory written by :func:`~simulation.executors.run_experiment`."""
     path = Path(path)
     if not (path / "manifest.json").exists():
         raise StoreError(f"{path}: not a tipsim results store (no manifest.json)")
@@ -406,7 +406,7 @@ def _short(value: Any) -> str:
 
 
 def _software() -> dict[str, Any]:
-    from simulation import __version__
+    from simulation._version import __version__
 
     return {"tipsim_version": __version__, "model_code": model_code_hash(), **_git()}
 

@@ -1,4 +1,4 @@
-"""The baseline sits inside MODEL.md's calibration targets (steady state, after burn-in).
+"""The baseline sits inside calibration targets of docs/ODD.md section 7 (steady state, after burn-in).
 
 Five full-scale seeds; each target is checked on the mean and on every seed. docs/ODD.md has the
 same table over 20 seeds (tools/calibration_table.py).

@@ -1,4 +1,4 @@
-"""Each mechanism of MODEL.md moves the way it should when its lever moves.
+"""Each mechanism of the ODD (docs/ODD.md section 6) moves the way it should when its lever moves.
 
 Every test runs the small region (30% scale, three policy years) under two lever settings with
 the same seeds and checks the direction of the change.

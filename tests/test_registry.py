@@ -1,4 +1,5 @@
-"""The registry is the one vocabulary: it holds every name MODEL.md asks for, consistently."""
+"""The registry is the one vocabulary: it holds every lever and outcome name the ODD uses (docs/ODD.md
+sections 2 and 6), consistently."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from simulation.registry import (JURISDICTION_LEVERS, LEVERS, OUTCOME_NAMES, PAI
 
 from conftest import BASELINE
 
-# Names copied from MODEL.md ("Levers and parameters", "Outcomes").
+# The names the project was specified with (the ODD, section 6, uses them).
 MODEL_MD_JURISDICTION_LEVERS = """officers training undercover digital_forensics
 financial_investigation sentence_years asset_forfeiture criminalisation non_punishment
 victim_centred witness_protection shelter_places reintegration ngo_outreach

@@ -1,4 +1,4 @@
-"""Print the ODD's calibration table: each MODEL.md target beside the baseline's measured value
+"""Print the ODD's calibration table: each target of ODD section 7 beside the baseline's measured value
 (mean and range over many seeds).
 
     .venv/bin/python tools/calibration_table.py [N_SEEDS]

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulation import __version__
+from simulation._version import __version__
 from simulation.registry import LEVERS
 from simulation.scenario import Scenario, load_scenario, to_document, with_overrides
 

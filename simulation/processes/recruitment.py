@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from simulation.agents.trafficker import EXPLOITER, RECRUITER
+from simulation.agents.trafficker import RECRUITER
 from simulation.agents.victim import Victim
 from simulation.registry import FORMS, WEEKLY_INDEX
 from simulation import events
@@ -34,7 +34,7 @@ def update_rate(model, network) -> None:
     Networks reassess it monthly (``network_response.review``), after recruiting, and when
     they are founded, split or fill a role; in between the last rate holds."""
     p = model.params
-    if len(network.victims) >= p["victims_per_exploiter"] * len(network.members[EXPLOITER]):
+    if len(network.victims) >= network.capacity(p["victims_per_exploiter"]):
         network.recruit_base = 0.0
         return
     origin = model.jurisdictions[network.origin]
@@ -56,7 +56,7 @@ def recruit(model) -> None:
     for i in np.flatnonzero(counts).tolist():
         network = networks[i]
         # recruits beyond what the network's exploiters can control are not taken
-        room = per_exploiter * len(network.members[EXPLOITER]) - len(network.victims)
+        room = network.capacity(per_exploiter) - len(network.victims)
         n = min(int(counts[i]), room)
         if n > 0:
             new_victims(model, network, n)
