@@ -235,6 +235,10 @@ def test_explorer_redraws_the_charts_when_a_slider_moves(browser, explorer):
         page.page.wait_for_selector(".tipsim-busy", timeout=15_000)  # the busy state shows
         page.page.wait_for_selector('[data-scenario="your_change"]', timeout=60_000)
         page.page.wait_for_selector(".tipsim-idle", timeout=60_000)
+        # plotly may finish redrawing just after the idle mark: wait for it (fails if it never
+        # redraws), rather than reading the charts at once
+        page.page.wait_for_function("before => (" + CHARTS + ")() !== before", arg=before,
+                                    timeout=30_000)
         assert page.page.evaluate(CHARTS) != before
         assert "Your change" in page.page.evaluate(CHARTS)
         page.page.set_viewport_size({"width": 1400, "height": 3400})
