@@ -36,9 +36,9 @@ print(json.dumps({{"ours": ours["median"]["person_weeks_per_cpu_s"],
 
 
 def measure(tree: Path, seeds: list[int]) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(tree))
+    env = dict(os.environ, PYTHONPATH=str(tree))  # and run in the tree: -c puts its cwd first
     code = PROBE.format(bench=str(HERE), seeds=seeds)
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tree,
                          capture_output=True, text=True).stdout
     found = json.loads(out.strip().splitlines()[-1])
     assert found["code"].startswith(str(tree)), found["code"]

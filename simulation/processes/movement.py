@@ -2,7 +2,8 @@
 is an encounter with border officers, whose training decides whether they see a victim.
 
 Implements ``TraffickingModel.step`` step 3. The journey is a chain of scheduled events
-(``events.Departure``, ``events.Crossing``, ``events.Arrival``).
+(``events.Departure``, ``events.Crossing``, ``events.Arrival``). At each step, a recruit whose
+network has ended meanwhile is let go instead (``journey_ends``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def journey_ends(model, victim) -> None:
 
 
 def depart(model, victim) -> None:
+    if victim.network is None or not victim.network.alive:
+        journey_ends(model, victim)
+        return
     victim.set_status(IN_TRANSIT)
     if len(victim.network.route) == 1:
         model.move_calendar.schedule(model.week + 1,
@@ -51,6 +55,9 @@ def cross_border(model, victim, leg: int) -> None:
     """A crossing: checked with the entered jurisdiction's ``border_check``; a checked victim
     is recognised (identified, channel inspection) or misidentified as its officers' training
     decides, or passes."""
+    if victim.network is None or not victim.network.alive:
+        journey_ends(model, victim)
+        return
     route = victim.network.route
     j = route[min(leg, len(route) - 1)]
     victim.location = j
@@ -73,6 +80,9 @@ def cross_border(model, victim, leg: int) -> None:
 def arrive(model, victim) -> None:
     """The victim reaches the destination and is exploited from this week."""
     network = victim.network
+    if network is None or not network.alive:
+        journey_ends(model, victim)
+        return
     victim.location = network.destination
     victim.set_status(EXPLOITED)
     victim.exploited_since = model.week

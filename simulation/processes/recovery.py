@@ -22,11 +22,6 @@ RELATIVE_RISK = {MISIDENTIFIED: "retrafficking_risk_misidentified",
 self-rescued, returned without support) has relative risk 1."""
 
 
-def relative_risk(p, how: str) -> float:
-    name = RELATIVE_RISK.get(how)
-    return 1.0 if name is None else p[name]
-
-
 def leave_pathway(model, victim, status: str, supported: bool) -> None:
     """Leave support: reintegrated, or returned with or without support."""
     victim.set_status(status)
@@ -45,7 +40,8 @@ def schedule_retrafficking(model, victim, how: str) -> None:
     p = model.params
     awareness = model.jurisdictions[victim.origin].levers["awareness"]
     fade = p["risk_fade_years"]
-    h = (p["retrafficking_hazard"] * relative_risk(p, how)
+    risk = RELATIVE_RISK.get(how)
+    h = (p["retrafficking_hazard"] * (1.0 if risk is None else p[risk])
          * (1 - p["awareness_retrafficking"] * awareness))
     total = h * fade
     e = -math.log(1.0 - model.random.random())  # a standard exponential
