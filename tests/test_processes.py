@@ -318,27 +318,33 @@ def test_stale_journey_and_retrafficking_events_are_dropped():
     victim.status = vs.EXPLOITED
 
 
-def test_calendar_fires_in_order_and_skips_stale_events():
+def test_calendar_fires_in_order_once_and_stale_events_do_nothing():
     fired = []
 
     class Probe:
-        def __init__(self, name, stale):
-            self.name, self._stale = name, stale
-
-        def stale(self):
-            return self._stale
+        def __init__(self, name):
+            self.name = name
 
         def fire(self, model):
             fired.append(self.name)
 
     calendar = events.Calendar()
-    for name, stale in (("a", False), ("b", True), ("c", False)):
-        calendar.schedule(3, Probe(name, stale))
-    calendar.schedule(4, Probe("d", False))
+    for name in "abc":
+        calendar.schedule(3, Probe(name))
+    calendar.schedule(4, Probe("d"))
     calendar.fire_due(3, None)
-    assert fired == ["a", "c"]
+    assert fired == ["a", "b", "c"]
     calendar.fire_due(3, None)
-    assert fired == ["a", "c"]  # fired once
+    assert fired == ["a", "b", "c"]  # fired once
+    model = TraffickingModel(small({"run.scale": 0.1}), rng=6)
+    victim = next(v for pools in model.exploited for pool in pools for v in pool.items)
+    victim.status = vs.RECRUITED
+    model.move_calendar.schedule(model.week, events.Departure(victim, victim.times_trafficked - 1))
+    model.move_calendar.fire_due(model.week, model)
+    assert victim.status == vs.RECRUITED  # the stale departure did nothing
+    model.move_calendar.schedule(model.week, events.Departure(victim, victim.times_trafficked))
+    model.move_calendar.fire_due(model.week, model)
+    assert victim.status == vs.IN_TRANSIT
 
 
 def test_network_index_agrees_with_the_agents():
