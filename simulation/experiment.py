@@ -306,11 +306,8 @@ class Experiment(BaseModel):
     def run_seed(self, scenario_name: str, point: int, replication: int) -> int:
         """The run's seed: a child of the master seed keyed by what the run is (never by when or
         where it runs). A 63-bit integer, so it fits a signed 64-bit column."""
-        key = (point, replication)
-        if not self.common_random_numbers:
-            key = (_name_key(scenario_name),) + key
-        state = np.random.SeedSequence(self.seed, spawn_key=key).generate_state(1, np.uint64)
-        return int(state[0] >> np.uint64(1))
+        return derive_seed(self.seed, self.common_random_numbers, scenario_name, point,
+                           replication)
 
     def run_id(self, scenario_name: str, point: int, replication: int) -> str:
         rep = f"r{replication:0{max(3, len(str(self.replications - 1)))}d}"
@@ -384,6 +381,17 @@ def _apply(inputs: dict[str, float], overrides: dict[str, Any], scenario):
             lever = LEVERS.get(name)
             named[name] = int(round(value)) if lever is not None and lever.kind == "int" else value
     return with_overrides(scenario, overrides, **named)
+
+
+def derive_seed(master: int, common_random_numbers: bool, scenario_name: str, point: int,
+                replication: int) -> int:
+    """A run's seed from the master seed (see :meth:`Experiment.run_seed`); the store checks
+    every part's seed with it."""
+    key = (point, replication)
+    if not common_random_numbers:
+        key = (_name_key(scenario_name),) + key
+    state = np.random.SeedSequence(master, spawn_key=key).generate_state(1, np.uint64)
+    return int(state[0] >> np.uint64(1))
 
 
 def _name_key(name: str) -> int:
