@@ -319,23 +319,24 @@ def _batch_in_child(exp: str, out: str, restart: bool, delay: float) -> None:
 
 
 def assert_refused_or_consistent(out: Path, experiments: dict[str, Experiment]) -> None:
-    """Either the store is refused as it stands, or every part agrees with its manifest: the
-    manifest's experiment, each run's seed and inputs, and no damaged part."""
+    """Either the store is refused as it stands, or every part agrees with its manifest: it is
+    the manifest's experiment's run, with that run's seed and inputs (read with pyarrow alone)."""
     if not (out / "manifest.json").exists():
         if any((out / "runs").glob("*.parquet")):
             with pytest.raises(UserError, match="no manifest.json"):
                 batch(next(iter(experiments.values())).source, out)
         return
-    store = ResultStore(out)
-    assert store.damaged() == []
-    manifest = store.manifest
+    manifest = json.loads((out / "manifest.json").read_text())
     exp = experiments[manifest["experiment_hash"]]
     specs = {spec.run_id: spec for spec in exp.runs()}
-    runs = load_results(out).runs
-    for row in runs.to_dict(orient="records"):
-        spec = specs[row["run_id"]]
-        assert row["seed"] == spec.seed
-        assert {k: row[k] for k in spec.inputs} == spec.inputs
+    for part in ("runs", "jurisdictions"):
+        for file in (out / part).glob("*.parquet"):
+            rows = pq.read_table(file).to_pylist()
+            spec = specs[file.stem]
+            assert {r["run_id"] for r in rows} == {spec.run_id}
+            for row in rows if part == "runs" else []:
+                assert row["seed"] == spec.seed, (file, row["seed"], spec.seed)
+                assert {k: row[k] for k in spec.inputs} == spec.inputs
 
 
 def test_any_sequence_of_start_kill_restart_leaves_a_store_refused_or_consistent(tmp_path):
@@ -346,8 +347,8 @@ def test_any_sequence_of_start_kill_restart_leaves_a_store_refused_or_consistent
 
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([__name__, "simulation.executors", "simulation.store"])
-    paths = [experiment(tmp_path, replications=2, seed=1, name="a.toml", values="0.2, 0.4"),
-             experiment(tmp_path, replications=2, seed=2, name="b.toml", values="0.3, 0.5")]
+    paths = [experiment(tmp_path, replications=3, seed=1, name="a.toml", values="0.2, 0.4"),
+             experiment(tmp_path, replications=3, seed=2, name="b.toml", values="0.3, 0.5")]
     experiments = {e.hash: e for e in map(Experiment.load, paths)}
     action = st.one_of(st.tuples(st.sampled_from(["start", "restart"]), st.sampled_from([0, 1])),
                        st.just(("kill", 0)))
@@ -355,7 +356,7 @@ def test_any_sequence_of_start_kill_restart_leaves_a_store_refused_or_consistent
     examples = iter(range(1000))
     seen = []
 
-    @settings(max_examples=12, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=20, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(st.lists(step, min_size=1, max_size=5))
     def scenario(steps):
@@ -367,7 +368,7 @@ def test_any_sequence_of_start_kill_restart_leaves_a_store_refused_or_consistent
                     live[-1].kill()
             else:
                 proc = ctx.Process(target=_batch_in_child,
-                                   args=(str(paths[which]), str(out), kind == "restart", 0.02))
+                                   args=(str(paths[which]), str(out), kind == "restart", 0.03))
                 proc.start()
                 live.append(proc)
             time.sleep(pause)
