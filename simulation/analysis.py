@@ -16,8 +16,10 @@ of a design point are averaged first.
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +56,7 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
 
     ``results`` is a :class:`~simulation.store.Results` or a results directory. ``paired=None``
     pairs runs when the batch used common random numbers."""
+    _check_bootstrap(confidence, n_resamples)
     results = _results(results)
     runs = results.runs
     if runs.empty:
@@ -92,6 +95,19 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
             rows.append(_cost_effectiveness(scenario, base, this, paired, confidence,
                                             n_resamples, seed))
     return pd.DataFrame(rows)
+
+
+def _check_bootstrap(confidence: Any, n_resamples: Any) -> None:
+    """A confidence level outside (0, 1) blanks every interval and so flips verdicts without an
+    error; refuse it, and a number of resamples that is not a whole number of at least 1."""
+    if (isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating))
+            or not math.isfinite(confidence) or not 0 < confidence < 1):
+        raise UserError(f"--confidence {confidence!r}: allowed: a number between 0 and 1 "
+                        "(exclusive), e.g. 0.95")
+    if (isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer))
+            or n_resamples < 1):
+        raise UserError(f"--resamples {n_resamples!r}: allowed: a whole number of at least 1, "
+                        "e.g. 2000")
 
 
 def _mean_ci(y: np.ndarray, confidence: float, n_resamples: int, seed: int):

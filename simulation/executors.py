@@ -282,6 +282,8 @@ class BatchSummary:
     skipped: int
     seconds: float
     interrupted: bool = False
+    redone: list[str] = field(default_factory=list)  # damaged parts whose runs were redone
+    previous_writer: dict | None = None  # a batch killed while writing, whose lock was taken
 
     @property
     def runs_per_minute(self) -> float:
@@ -311,10 +313,15 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
     exp = Experiment.load(experiment)
     run_fn = run_fn or run_spec
     model = f"{run_fn.__module__}:{run_fn.__qualname__}"
-    store = ResultStore.open(out, exp, model=model, restart=restart,
-                             allow_code_change=allow_code_change)
     if isinstance(executor, str):
         executor = make_executor(executor, workers, scheduler)
+    with ResultStore.open(out, exp, model=model, restart=restart,
+                          allow_code_change=allow_code_change) as store:
+        return _run_into(store, exp, run_fn, executor, scheduler, retry_failed, progress)
+
+
+def _run_into(store, exp, run_fn, executor, scheduler, retry_failed, progress) -> BatchSummary:
+    """The batch proper, with the store's lock held."""
     done = store.completed_ids()
     skip = done if retry_failed else done | store.failed_ids()
     todo = sum(1 for spec in exp.runs() if spec.run_id not in skip)
@@ -322,15 +329,27 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
         executor.workers = max(1, min(executor.workers, todo))
         executor.max_in_flight = min(executor.max_in_flight, 2 * executor.workers)
     pending = (spec for spec in exp.runs() if spec.run_id not in skip)
+    notes = {}
+    if store.redone:
+        notes["redone_damaged"] = [str(d) for d in store.redone]
+    if store.previous_writer:
+        notes["took_over_lock_of"] = store.previous_writer
     store.start_session(executor=executor.name, workers=getattr(executor, "workers", None),
-                        scheduler=scheduler, to_run=todo)
+                        scheduler=scheduler, to_run=todo, **notes)
     bar = _progress(exp, len(done), todo, progress)
     ran = failed = 0
     start = time.perf_counter()
     interrupted = False
     try:
         for record in executor.run(run_fn, pending):
-            store.write(record)
+            try:
+                store.write(record)
+            except OSError as exc:
+                raise StoreWriteError(
+                    f"{store.path}: cannot save run {record.spec.run_id} "
+                    f"({exc.strerror or exc}); {len(store.completed_ids())} of {exp.n_runs} "
+                    "runs are saved; free some space (or fix the folder) and run the same "
+                    "command to resume") from None
             ran += 1
             failed += not record.ok
             if bar is not None:
@@ -343,11 +362,20 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
         seconds = time.perf_counter() - start
         if bar is not None:
             bar.close()
-        store.finish_session(ran=ran, failed=failed, seconds=round(seconds, 3),
-                             interrupted=interrupted)
+        try:
+            store.finish_session(ran=ran, failed=failed, seconds=round(seconds, 3),
+                                 interrupted=interrupted)
+        except OSError:
+            pass  # a full disk: the session stays open in the manifest; the runs are saved
     return BatchSummary(path=str(store.path), total=exp.n_runs,
                         completed=len(store.completed_ids()), failed=len(store.failed_ids()),
-                        ran=ran, skipped=exp.n_runs - todo, seconds=seconds)
+                        ran=ran, skipped=exp.n_runs - todo, seconds=seconds,
+                        redone=[str(d) for d in store.redone],
+                        previous_writer=store.previous_writer)
+
+
+class StoreWriteError(UserError):
+    """A run's result could not be written (a full disk, say); the runs before it are saved."""
 
 
 def _progress(exp, done: int, todo: int, enabled: bool):

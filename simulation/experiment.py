@@ -46,13 +46,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from simulation.errors import UserError
+from simulation.files import InputFileError, read_limited
 from simulation.parameters import GROUPS, resolve_parameter_names
 from simulation.registry import LEVERS, PARAMETERS, Lever
 
+MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+# An experiment's name is the folder results/NAME: it may not be "..", ".", hidden or an option
+_EXPERIMENT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 
 
 class ExperimentError(UserError, ValueError):
@@ -119,11 +124,11 @@ class Experiment(BaseModel):
     """A batch of runs: scenarios x design points x replications."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=_NAME.pattern)
+    name: str
     description: str = ""
     scenarios: list[str] = Field(min_length=1)
     replications: int = Field(default=1, ge=1)
-    seed: int = Field(default=0, ge=0)
+    seed: int = 0
     record: Literal["summary", "weekly"] = "summary"
     common_random_numbers: bool = True
     run: RunSettings = Field(default_factory=RunSettings)
@@ -132,6 +137,24 @@ class Experiment(BaseModel):
 
     _source: str | None = PrivateAttr(default=None)
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _folder_name(cls, value: Any) -> str:
+        if not isinstance(value, str) or not _EXPERIMENT_NAME.match(value):
+            raise ValueError(f"got {value!r}; allowed: up to 100 letters, digits, _ . - "
+                             "starting with a letter, digit or _ (it names the folder "
+                             "results/NAME)")
+        return value
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _one_seed_rule(cls, value: Any) -> int:
+        from simulation.seeds import seed_problem
+
+        if problem := seed_problem(value):
+            raise ValueError(problem)
+        return int(value)
 
     @model_validator(mode="after")
     def _check_inputs(self) -> Experiment:
@@ -156,13 +179,7 @@ class Experiment(BaseModel):
         else:
             path = Path(source)
             where = str(path)
-            try:
-                with open(path, "rb") as fh:
-                    doc = tomllib.load(fh)
-            except FileNotFoundError:
-                raise ExperimentError(f"{path}: no such experiment file") from None
-            except tomllib.TOMLDecodeError as exc:
-                raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
+            doc = _read_toml(path)
             base_dir = path.parent
         try:
             exp = cls.model_validate(doc)
@@ -323,11 +340,8 @@ class Experiment(BaseModel):
     def run_seed(self, scenario_name: str, point: int, replication: int) -> int:
         """The run's seed: a child of the master seed keyed by what the run is (never by when or
         where it runs). A 63-bit integer, so it fits a signed 64-bit column."""
-        key = (point, replication)
-        if not self.common_random_numbers:
-            key = (_name_key(scenario_name),) + key
-        state = np.random.SeedSequence(self.seed, spawn_key=key).generate_state(1, np.uint64)
-        return int(state[0] >> np.uint64(1))
+        return derive_seed(self.seed, self.common_random_numbers, scenario_name, point,
+                           replication)
 
     def run_id(self, scenario_name: str, point: int, replication: int) -> str:
         rep = f"r{replication:0{max(3, len(str(self.replications - 1)))}d}"
@@ -401,6 +415,42 @@ def _apply(inputs: dict[str, float], overrides: dict[str, Any], scenario):
             lever = LEVERS.get(name)
             named[name] = int(round(value)) if lever is not None and lever.kind == "int" else value
     return with_overrides(scenario, overrides, **named)
+
+
+def derive_seed(master: int, common_random_numbers: bool, scenario_name: str, point: int,
+                replication: int) -> int:
+    """A run's seed from the master seed (see :meth:`Experiment.run_seed`); the store checks
+    every part's seed with it."""
+    key = (point, replication)
+    if not common_random_numbers:
+        key = (_name_key(scenario_name),) + key
+    state = np.random.SeedSequence(master, spawn_key=key).generate_state(1, np.uint64)
+    return int(state[0] >> np.uint64(1))
+
+
+def _read_toml(path: Path) -> dict:
+    """An experiment file's document: at most ``MAX_FILE_BYTES`` of UTF-8 TOML text from a
+    regular file, or one :class:`ExperimentError` naming the file."""
+    try:
+        data = read_limited(path, MAX_FILE_BYTES, "an experiment file (.toml)")
+    except InputFileError as exc:
+        raise ExperimentError(str(exc)) from None
+    except FileNotFoundError:
+        raise ExperimentError(f"{path}: no such experiment file") from None
+    if b"\x00" in data:
+        raise ExperimentError(f"{path}: is a binary file; allowed: an experiment file (TOML text)")
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ExperimentError(f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                              f"offset {exc.start}); allowed: an experiment file (TOML text in "
+                              "UTF-8)") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ExperimentError(f"{path}: nested too deeply to be an experiment file") from None
 
 
 def _name_key(name: str) -> int:

@@ -17,6 +17,7 @@ from simulation._version import __version__
 from simulation.model import BASELINE, TraffickingModel, cycle_collection_paused
 from simulation.outcomes import RunResult, summarise, timeseries_frame
 from simulation.scenario import Scenario, load_scenario, with_overrides
+from simulation.seeds import check_seed
 
 
 def run(scenario: Scenario | str | Path | dict | None = None, seed: int | None = None, *,
@@ -25,13 +26,14 @@ def run(scenario: Scenario | str | Path | dict | None = None, seed: int | None =
 
     Args:
         scenario: a Scenario, a scenario file path or a document; defaults to the baseline.
-        seed: random seed; defaults to the scenario's ``run.seed``.
+        seed: random seed, a whole number from 0 to 2^63 - 1 (:mod:`simulation.seeds`);
+            defaults to the scenario's ``run.seed``.
         weeks: policy-period weeks, overriding the scenario.
 
     Same scenario and seed give identical results in any process.
     """
     spec = load_scenario(BASELINE if scenario is None else scenario)
-    seed = spec.seed if seed is None else int(seed)
+    seed = spec.seed if seed is None else check_seed(seed)
     with cycle_collection_paused():
         model = TraffickingModel(spec, rng=seed, weeks=weeks).run()
         result = result_of(model)
@@ -75,6 +77,7 @@ def evaluate(scenario: Scenario | str | Path | dict | None = None, seed: int = 0
     in every jurisdiction); ``overrides`` takes dotted paths
     (``{"jurisdictions.destination_a.training": 0.8}``).
     """
+    check_seed(seed)  # before the scenario is read: the mistake is named, not a model's failure
     spec = load_scenario(BASELINE if scenario is None else scenario)
     if overrides or levers:
         spec = with_overrides(spec, overrides, **levers)

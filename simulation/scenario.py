@@ -34,6 +34,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from simulation.errors import UserError
+from simulation.files import InputFileError, read_limited
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, PARAMETERS
 from simulation.scenario_schema import did_you_mean, dotted, problems_from, show_value
 from simulation.scenario_schema import validate_document
@@ -170,12 +171,11 @@ def _read_toml(path: Path, shown: str) -> dict:
         return ScenarioError(Problem(shown, message=message))
 
     try:
-        if path.is_dir():
-            raise fail("is a directory; allowed: a scenario file (.toml)")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise fail(f"is {path.stat().st_size:,} bytes; allowed: a scenario file of at most "
-                       f"{MAX_FILE_BYTES:,} bytes")
-        data = path.read_bytes()
+        # at most MAX_FILE_BYTES are read, whatever size the file claims (/dev/zero claims 0),
+        # and only from a regular file (a FIFO would wait forever)
+        data = read_limited(path, MAX_FILE_BYTES, "a scenario file (.toml)")
+    except InputFileError as exc:
+        raise fail(exc.reason) from None
     except FileNotFoundError:
         raise fail("no such file") from None
     except (OSError, ValueError) as exc:
@@ -238,6 +238,9 @@ def _inherit(doc: dict, folder: Path, shown: str, chain: tuple[tuple[Path, str],
         resolved, exists = target.resolve(), target.is_file()
         siblings = [] if exists or not target.parent.is_dir() else [
             p.name for p in target.parent.glob("*.toml")]
+    except RuntimeError:  # Path.resolve on a loop of symbolic links (OSError from Python 3.13)
+        raise ScenarioError(Problem(shown, "extends", f"got {show_value(parent)}: a loop of "
+                                    f"symbolic links; allowed: {allowed}")) from None
     except OSError as exc:
         raise ScenarioError(Problem(shown, "extends", f"got {show_value(parent)}: cannot be read "
                                     f"({exc.strerror}); allowed: {allowed}")) from None
@@ -285,7 +288,12 @@ def read_document(path: str | Path) -> dict:
 def _load_file(path: Path) -> tuple[dict, dict[tuple, str]]:
     shown = str(path)
     doc = _read_toml(path, shown)
-    return _inherit(doc, path.parent, shown, ((path.resolve(), shown),))
+    try:
+        resolved = path.resolve()
+    except (RuntimeError, OSError):  # a symbolic link loop (read above already refuses it)
+        raise ScenarioError(Problem(shown, message="a loop of symbolic links; allowed: a "
+                                    "scenario file (.toml)")) from None
+    return _inherit(doc, path.parent, shown, ((resolved, shown),))
 
 
 # --- validation and defaults --------------------------------------------------------------------
@@ -419,6 +427,10 @@ def with_overrides(scenario: Scenario | str | Path | dict, overrides: dict[str, 
     """
     base = load_scenario(scenario)
     shown = base.source or DICT_SOURCE
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ScenarioError(Problem(shown, "overrides", f"got a {type(overrides).__name__}; "
+                                    "allowed: a dict of dotted paths to values, e.g. "
+                                    '{"jurisdictions.destination_a.training": 0.8}'))
     doc = copy.deepcopy(base.document) if base.document else to_document(base)
     for name, value in levers.items():
         if name in PARAMETERS:

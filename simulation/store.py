@@ -18,7 +18,15 @@ temporary files are ignored and swept on the next open. A run counts as finished
 ``runs/`` file exists, and that file is written last; resuming runs exactly the runs without one.
 Failed runs are retried when a batch resumes (a lost worker or a full disk is often transient;
 a deterministic error just fails again), and a later success supersedes the failure, whose
-record stays as history. One batch at a time may write to a store.
+record stays as history.
+
+One batch at a time writes to a store: it holds the store's lock (``writer.lock``,
+:mod:`simulation.store_lock`) from opening to the end, and a second writer is refused. Every part
+is checked when a batch resumes and when results are read (:mod:`simulation.store_parts`): a part
+that is truncated, has a flipped bit, or holds another run or seed is damaged; resuming deletes
+the damaged run's parts and runs it again, reading names the damaged parts in one line, and
+``tipsim check`` lists them. ``restart`` deletes only what tipsim wrote (the manifest and files
+with its part names) in a folder it recognises as a store.
 
 A store also remembers the model code that made its runs (a hash of the modules that decide a
 run's numbers, in the manifest and in every session). Resuming with other model code is refused,
@@ -32,7 +40,6 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
@@ -43,14 +50,14 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from simulation import store_lock
 from simulation.errors import UserError
 from simulation.files import atomic_write
-
-FORMAT = "tipsim-results/1"
-PARTS = ("runs", "jurisdictions", "weekly", "failed")
+from simulation.store_parts import (FORMAT, PARTS, RUN_PART, TEMPORARY, Damage, check_parts,
+                                    describe, foreign_files, own_files, parts_in, read_manifest,
+                                    recognise)
 ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
 DEFAULT_MODEL = "simulation.experiment:run_spec"
 # The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
@@ -67,49 +74,108 @@ class StaleStoreError(StoreError):
     """A store that holds runs of another experiment, or of other model code."""
 
 
+class DamagedStoreError(StoreError):
+    """A store with damaged parts (``damaged`` lists them)."""
+
+    def __init__(self, message: str, damaged: list[Damage]):
+        super().__init__(message)
+        self.damaged = damaged
+
+
 class ResultStore:
-    """One experiment's results on disk. Open it with :meth:`open`."""
+    """One experiment's results on disk. Open it with :meth:`open`, which takes the store's
+    writer's lock; :meth:`close` (or leaving a ``with`` block) lets it go."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._lock: store_lock.StoreLock | None = None
+        #: damaged parts found when the store was opened; their runs were deleted, to be redone
+        self.redone: list[Damage] = []
 
     # -- opening ------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path, experiment, *, model: str = DEFAULT_MODEL,
              restart: bool = False, allow_code_change: bool = False) -> ResultStore:
-        """Create the store for ``experiment``, or reopen it to resume.
+        """Create the store for ``experiment``, or reopen it to resume, holding its lock.
 
-        A store that holds a different experiment (or the same one run with a different model
-        function) is refused with what changed, unless ``restart`` discards its results. So is
-        one whose finished runs came from other model code, unless ``restart``, or
-        ``allow_code_change`` to add this code's runs to them."""
+        A folder that is not a tipsim store is refused, even with ``restart``. A store that holds
+        a different experiment (or the same one run with a different model function) is refused
+        with what changed, unless ``restart`` discards its results. So is one whose finished runs
+        came from other model code, unless ``restart``, or ``allow_code_change`` to add this
+        code's runs to them. Another batch writing the store is refused, naming its process."""
         store = cls(path)
-        manifest = store.path / "manifest.json"
         if store.path.exists() and not store.path.is_dir():
-            raise StoreError(f"{store.path}: exists and is not a directory")
-        if store.path.exists() and not manifest.exists() and any(store.path.iterdir()):
-            raise StoreError(f"{store.path}: not a tipsim results store (no manifest.json) and "
-                             "not empty; choose a new --out directory")
-        if manifest.exists():
-            old = store.manifest
+            raise StoreError(f"{store.path}: exists and is not a directory; choose another --out")
+        if store.path.is_dir():
+            store._refuse_a_foreign_folder()  # before writing anything, even a lock file
+        try:
+            store.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{store.path}: cannot create the results directory "
+                             f"({exc.strerror})") from None
+        store._lock = store_lock.acquire(store.path)
+        try:
+            store._prepare(experiment, model, restart, allow_code_change)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @property
+    def previous_writer(self) -> dict[str, Any] | None:
+        """The batch that held the lock and died without letting it go (None if none did)."""
+        return self._lock.previous if self._lock is not None else None
+
+    def close(self) -> None:
+        """Let the writer's lock go (the store stays as it is)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _refuse_a_foreign_folder(self):
+        found = recognise(self.path)
+        if not found.store:
+            raise StoreError(f"{self.path}: not a tipsim results store ({found.why}); choose "
+                             "another --out (tipsim deletes nothing in a folder it did not "
+                             "write)")
+        return found
+
+    def _prepare(self, experiment, model: str, restart: bool, allow_code_change: bool) -> None:
+        found = self._refuse_a_foreign_folder()  # again: it may have changed before the lock
+        old = found.manifest
+        if old is None and self._has_parts() and not restart:
+            raise StoreError(f"{self.path}: {found.why}, so its runs cannot be matched to an "
+                             "experiment; rerun with --restart to discard them, or choose "
+                             "another --out")
+        if old is not None:
             changes = _changes(old, experiment, model)
             if changes and not restart:
                 raise StaleStoreError(
-                    f"{store.path}: holds results of a different experiment ({'; '.join(changes)})"
-                    "; rerun with --restart to discard them, or choose another --out")
+                    f"{self.path}: holds results of a different experiment "
+                    f"({'; '.join(changes)}); rerun with --restart to discard them, or choose "
+                    "another --out")
             if not restart and not allow_code_change and model == DEFAULT_MODEL:
-                store._check_model_code(old)
-            if restart:
-                store._clear()
-        if not manifest.exists():
-            store.path.mkdir(parents=True, exist_ok=True)
-            store._write_manifest(_new_manifest(experiment, model))
+                self._check_model_code(old)
+        if restart or old is None:
+            self._clear()
+            self._write_manifest(_new_manifest(experiment, model))
         for part in PARTS:
-            (store.path / part).mkdir(exist_ok=True)
-            for tmp in (store.path / part).glob(".*.tmp"):
+            (self.path / part).mkdir(exist_ok=True)
+        for tmp in own_files(self.path):
+            if TEMPORARY.match(tmp.name):
                 tmp.unlink(missing_ok=True)  # debris of a killed writer
-        return store
+        if not restart and old is not None:
+            self.redone = self._remove_damaged()
+
+    def _has_parts(self) -> bool:
+        return any(parts_in(self.path / part) for part in PARTS)
 
     def _check_model_code(self, manifest: dict[str, Any]) -> None:
         """Refuse to resume when the finished runs came from other model code."""
@@ -131,25 +197,44 @@ class ResultStore:
             "each session's code)")
 
     def _clear(self) -> None:
-        for part in PARTS:
-            shutil.rmtree(self.path / part, ignore_errors=True)
+        """Delete what tipsim wrote (parts, temporary files, the manifest), nothing else."""
+        for file in own_files(self.path):
+            file.unlink(missing_ok=True)
         (self.path / "manifest.json").unlink(missing_ok=True)
+
+    def damaged(self) -> list[Damage]:
+        """Every damaged part in the store (see :mod:`simulation.store_parts`)."""
+        manifest = self.manifest
+        return [d for part in PARTS for d in check_parts(self.path, part, manifest)[1]]
+
+    def _remove_damaged(self) -> list[Damage]:
+        """Delete the parts of every run with a damaged part, its ``runs/`` part first (so the
+        run counts as unfinished at every moment after), so that resuming runs it again."""
+        damaged = self.damaged()
+        for run_id in dict.fromkeys(d.run_id for d in damaged if d.file.parent.name != "failed"):
+            for part in ("runs", "jurisdictions", "weekly"):
+                (self.path / part / f"{run_id}.parquet").unlink(missing_ok=True)
+        for d in damaged:
+            d.file.unlink(missing_ok=True)  # a damaged failure record: the history is lost
+        return damaged
 
     # -- state --------------------------------------------------------------------------------
 
     @property
     def manifest(self) -> dict[str, Any]:
         try:
-            return json.loads((self.path / "manifest.json").read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise StoreError(f"{self.path}/manifest.json: cannot read it ({exc})") from None
+            return read_manifest(self.path)
+        except (OSError, ValueError, UserError) as exc:
+            why = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+            raise StoreError(f"{self.path}/manifest.json: cannot read it ({why})") from None
 
     def completed_ids(self) -> set[str]:
-        return {p.stem for p in _parts(self.path / "runs")}
+        return {m["run_id"] for p in parts_in(self.path / "runs")
+                if (m := RUN_PART.match(p.name))}
 
     def failed_ids(self) -> set[str]:
         """Runs whose last attempt failed (a later success supersedes a failure)."""
-        failed = {p.name.rsplit(".", 2)[0] for p in _parts(self.path / "failed")}
+        failed = {p.name.rsplit(".", 2)[0] for p in parts_in(self.path / "failed")}
         return failed - self.completed_ids()
 
     # -- writing ------------------------------------------------------------------------------
@@ -242,19 +327,27 @@ class Results:
     def _read(self, part: str, extra_keys: list[str]) -> pd.DataFrame:
         done = set(self.runs["run_id"])
         files = [p for p in _parts(self.path / part) if p.stem in done]
-        return _sorted(_read_parts(files), self._order, extra_keys)
+        return _sorted(_read_parts(self.path, part, self.manifest, files), self._order,
+                       extra_keys)
 
 
 def load_results(path: str | Path) -> Results:
-    """Read a results directory written by :func:`~simulation.executors.run_experiment`."""
+    """Read a results directory written by :func:`~simulation.executors.run_experiment`.
+
+    Raises :class:`DamagedStoreError` naming the damaged parts, if any."""
     path = Path(path)
-    if not (path / "manifest.json").exists():
-        raise StoreError(f"{path}: not a tipsim results store (no manifest.json)")
-    store = ResultStore(path)
-    manifest = store.manifest
+    if not path.is_dir():
+        raise StoreError(f"{path}: no such results directory")
+    found = recognise(path)
+    if found.manifest is None:
+        raise StoreError(f"{path}: not a tipsim results store ({found.why})")
+    manifest = found.manifest
     order = {s["name"]: i for i, s in enumerate(manifest.get("scenarios", []))}
-    runs = _sorted(_read_parts(_parts(path / "runs")), order, [])
-    failed = _read_parts(_parts(path / "failed"))
+    checked = {part: check_parts(path, part, manifest) for part in ("runs", "failed")}
+    if any(damaged for _, damaged in checked.values()):
+        _refuse_damaged(path, ResultStore(path).damaged())  # name every one, weekly included
+    runs = _sorted(_frame(checked["runs"][0]), order, [])
+    failed = _frame(checked["failed"][0])
     if len(failed):
         failed = failed[~failed["run_id"].isin(set(runs["run_id"]))]
         failed = failed.sort_values("attempt").drop_duplicates("run_id", keep="last")
@@ -263,20 +356,28 @@ def load_results(path: str | Path) -> Results:
 
 
 def _parts(directory: Path) -> list[Path]:
-    """Finished part files (temporary files start with a dot and end in .tmp)."""
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.iterdir()
-                  if p.suffix == ".parquet" and not p.name.startswith("."))
+    return parts_in(directory)
 
 
-def _read_parts(files: list[Path]) -> pd.DataFrame:
-    if not files:
+def _read_parts(path: Path, part: str, manifest: dict[str, Any],
+                files: list[Path] | None = None) -> pd.DataFrame:
+    """One folder's parts as one table, or :class:`DamagedStoreError` naming the damaged."""
+    tables, damaged = check_parts(path, part, manifest, files)
+    if damaged:
+        _refuse_damaged(path, ResultStore(path).damaged())
+    return _frame(tables)
+
+
+def _refuse_damaged(path: Path, damaged: list[Damage]):
+    raise DamagedStoreError(f"{path}: {describe(damaged)}; rerun the batch to redo those runs "
+                            f"(tipsim check {path} lists every damaged part)", damaged)
+
+
+def _frame(tables: list[pa.Table]) -> pd.DataFrame:
+    if not tables:
         return pd.DataFrame(columns=list(ID_COLUMNS))
-    schema = pa.unify_schemas([pq.read_schema(files[0]), pq.read_schema(files[-1])]
-                              ).remove_metadata()
-    table = ds.dataset([str(f) for f in files], format="parquet", schema=schema).to_table()
-    return table.to_pandas()
+    tables = [t.replace_schema_metadata(None) for t in tables]
+    return pa.concat_tables(tables, promote_options="permissive").to_pandas()
 
 
 def _sorted(df: pd.DataFrame, order: dict[str, int], extra: list[str]) -> pd.DataFrame:
@@ -292,7 +393,8 @@ def _sorted(df: pd.DataFrame, order: dict[str, int], extra: list[str]) -> pd.Dat
 
 
 def _write(table: pa.Table, target: Path) -> None:
-    atomic_write(target, lambda tmp: pq.write_table(table, tmp))
+    # page checksums: a flipped bit in a part's data is an error when read, not a wrong number
+    atomic_write(target, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
 
 
 def _schema(row: dict[str, Any]) -> pa.Schema:

@@ -1,15 +1,18 @@
-"""``tipsim batch``, ``tipsim compare`` and ``tipsim sensitivity``: experiments from the shell.
+"""``tipsim batch``, ``check``, ``compare`` and ``sensitivity``: experiments from the shell.
 
 Exit status of ``batch``: 0 when every run finished, 3 when some runs failed (their errors are in
-the store; rerun the same command to retry them), 1 for a user error, 130 when interrupted
-(rerun the same command to resume).
+the store; rerun the same command to retry them), 1 for a user error (a full disk included), 130
+when interrupted by Ctrl-C, SIGTERM or SIGHUP (rerun the same command to resume). ``tipsim
+check`` lists the damaged parts of a store (exit 1 when there are some).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 
@@ -39,6 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="on resume, do not retry runs that failed before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=batch)
+
+    p = sub.add_parser("check", help="list the damaged parts of a results store",
+                       description="Read every part of a results store and list those that are "
+                                   "damaged (unreadable, truncated, a flipped bit, the wrong run "
+                                   "or seed). Exit 0 when none is, 1 when some are; rerunning "
+                                   "the batch redoes them.")
+    p.add_argument("results", help="results directory written by tipsim batch")
+    p.set_defaults(handler=check)
 
     p = sub.add_parser("compare", help="compare scenarios in a results store with the baseline",
                        description="Mean of each outcome with a 95%% bootstrap confidence "
@@ -73,14 +84,24 @@ def batch(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("results") / exp.name)
     executor = make_executor(args.executor, args.workers, args.scheduler)
     try:
-        summary = run_experiment(exp, out, executor=executor, restart=args.restart,
-                                 retry_failed=args.retry_failed, progress=not args.quiet,
-                                 allow_code_change=args.allow_code_change)
-    except KeyboardInterrupt:
+        with signals_interrupt():
+            summary = run_experiment(exp, out, executor=executor, restart=args.restart,
+                                     retry_failed=args.retry_failed, progress=not args.quiet,
+                                     allow_code_change=args.allow_code_change)
+    except KeyboardInterrupt as exc:
         store = ResultStore(out)
-        print(f"tipsim: interrupted; {len(store.completed_ids())} of {exp.n_runs} runs are "
+        why = f" by {exc.args[0]}" if exc.args else ""
+        print(f"tipsim: interrupted{why}; {len(store.completed_ids())} of {exp.n_runs} runs are "
               f"saved in {out}; run the same command to resume", file=sys.stderr)
         return 130
+    if summary.previous_writer:
+        from simulation.store_lock import describe
+
+        print(f"note: took over the lock of a batch that ended without releasing it "
+              f"({describe(summary.previous_writer)})", file=sys.stderr)
+    if summary.redone:
+        print(f"note: redid {len(summary.redone)} damaged part(s): "
+              + "; ".join(summary.redone[:5]), file=sys.stderr)
     rate = f", {summary.runs_per_minute:.1f} runs/min" if summary.ran else ""
     print(f"{exp.name}: {summary.total} runs: {summary.completed} completed, {summary.failed} "
           f"failed (ran {summary.ran} in {_duration(summary.seconds)}{rate}) -> {out}")
@@ -95,6 +116,46 @@ def batch(args: argparse.Namespace) -> int:
         print("  rerun the same command to retry the failed runs")
         return EXIT_FAILED_RUNS
     return 0
+
+
+@contextlib.contextmanager
+def signals_interrupt():
+    """SIGTERM and SIGHUP (a closed terminal, a job scheduler's stop) end a batch as Ctrl-C
+    does: the session is closed in the manifest and the saved runs are counted."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def check(args: argparse.Namespace) -> int:
+    """List the damaged parts of a store: 0 when there are none, 1 when there are."""
+    from simulation.store import ResultStore, StoreError
+    from simulation.store_parts import recognise
+
+    path = Path(args.results)
+    if not path.is_dir():
+        raise StoreError(f"{path}: no such results directory")
+    found = recognise(path)
+    if found.manifest is None:
+        advice = "; tipsim batch --restart can discard it" if found.store and found.why else ""
+        raise StoreError(f"{path}: not a usable tipsim results store ({found.why}){advice}")
+    store = ResultStore(path)
+    damaged = store.damaged()
+    manifest = found.manifest
+    print(f"{path}: {manifest.get('experiment_name')}: {len(store.completed_ids())} of "
+          f"{manifest.get('runs_total')} runs finished, {len(store.failed_ids())} failed, "
+          f"{len(damaged)} damaged part{'s' * (len(damaged) != 1)}")
+    for d in damaged:
+        print(f"  damaged: {d}")
+    if damaged:
+        print("  rerun the batch command (without --restart) to redo these runs")
+    return 1 if damaged else 0
 
 
 def compare(args: argparse.Namespace) -> int:

@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("results", help="results directory written by tipsim batch")
     p.add_argument("-o", "--out", help="HTML file to write (default: RESULTS/dashboard.html)")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the -o file even if it is not a tipsim report")
     p.set_defaults(handler=dashboard)
 
     p = sub.add_parser("explore", help="open the live what-if explorer in the browser",
@@ -48,9 +50,36 @@ def dashboard(args: argparse.Namespace) -> int:
 
     if not Path(args.results).is_dir():
         raise UserError(f"{args.results}: no such results directory")
-    path = build_report(args.results, args.out, baseline=args.baseline)
+    target = Path(args.out) if args.out else Path(args.results) / "dashboard.html"
+    check_report_target(target, args.force)
+    try:
+        path = build_report(args.results, target, baseline=args.baseline)
+    except OSError as exc:
+        raise UserError(f"-o {target}: cannot write the report there ({exc.strerror or exc})"
+                        ) from None
     print(f"Wrote {path} (open it in any browser; it needs no network)")
     return 0
+
+
+def check_report_target(target: Path, force: bool = False) -> None:
+    """Refuse to write the report over a folder, or over a file that is not a tipsim report
+    (unless ``force``)."""
+    if target.is_dir():
+        raise UserError(f"-o {target}: is a folder; allowed: the report's file name, e.g. "
+                        f"{target / 'dashboard.html'}")
+    if target.exists() and not force and not is_tipsim_report(target):
+        raise UserError(f"-o {target}: exists and is not a tipsim report; allowed: a new file "
+                        "or an earlier report (--force overwrites it)")
+
+
+def is_tipsim_report(path: Path) -> bool:
+    """Whether ``path`` is an HTML report tipsim wrote (its generator tag, near the top)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return b'<meta name="generator" content="tipsim ' in head
 
 
 def explore(args: argparse.Namespace) -> int:

@@ -25,13 +25,29 @@ def register(sub) -> None:
                        description="Run one scenario with one seed. Prints a summary; --json prints "
                                    "one JSON object; --out writes the weekly series and summary.")
     p.add_argument("scenario", help="scenario file (TOML)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    p.add_argument("--seed", type=seed_argument, default=None,
+                   help="random seed, 0 to 2^63 - 1 (default: the scenario's)")
     p.add_argument("--weeks", type=int, default=None, help="policy-period weeks (default: the "
                                                            "scenario's run.weeks)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--out", type=Path, default=None,
                    help="directory for timeseries.parquet, timeseries.csv and summary.json")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite those files in --out even if tipsim did not write them")
     p.set_defaults(handler=handle)
+
+
+def seed_argument(text: str) -> int:
+    """``--seed``: the one rule for seeds (:mod:`simulation.seeds`)."""
+    from simulation.seeds import ALLOWED, MAX_SEED
+
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; allowed: {ALLOWED}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"got {text}; allowed: {ALLOWED}")
+    return value
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -41,6 +57,8 @@ def handle(args: argparse.Namespace) -> int:
         raise UserError(f"{args.scenario}: no such scenario file")
     if args.weeks is not None and not 1 <= args.weeks <= 5200:
         raise UserError(f"--weeks: got {args.weeks}; allowed 1 to 5200")
+    if args.out is not None:
+        check_out(args.out, args.force)  # before the run, not after minutes of it
     result = simulation.run(args.scenario, seed=args.seed, weeks=args.weeks)
     if args.out is not None:
         write_run(result, args.out)
@@ -79,10 +97,43 @@ def _fmt(v: float) -> str:
     return f"{v:.3f}"
 
 
+RUN_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json")
+
+
+def check_out(out: Path, force: bool = False) -> None:
+    """Refuse an ``--out`` that is a file, or a folder whose run files tipsim did not write
+    (a user's own ``summary.json`` is not overwritten unless ``force``)."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: is a file; allowed: a folder for {', '.join(RUN_FILES)}")
+    if not out.is_dir() or force:
+        return
+    present = [name for name in RUN_FILES if (out / name).exists()]
+    if present and not _is_run_summary(out / "summary.json"):
+        raise UserError(f"--out {out}: holds {', '.join(present)} that tipsim did not write; "
+                        "allowed: a new folder or one holding a tipsim run's files (--force "
+                        "overwrites them)")
+
+
+def _is_run_summary(path: Path) -> bool:
+    """Whether ``path`` is the summary.json of a tipsim run."""
+    try:
+        with open(path, "rb") as fh:
+            doc = json.loads(fh.read(50_000_000))
+    except (OSError, ValueError):
+        return False
+    return (isinstance(doc, dict) and set(doc) == {"outcomes", "jurisdictions", "provenance"}
+            and isinstance(doc["provenance"], dict) and "tipsim_version" in doc["provenance"])
+
+
 def write_run(result, out: Path) -> None:
     """Write the run's files atomically (each appears whole or not at all)."""
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
-    atomic_write(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
-    atomic_write(out / "summary.json",
-                 lambda p: p.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False)))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "timeseries.parquet",
+                     lambda p: result.timeseries.to_parquet(p, index=False))
+        atomic_write(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+        atomic_write(out / "summary.json", lambda p: p.write_text(
+            json.dumps(result.to_dict(), indent=2, allow_nan=False)))
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write the run's files there "
+                        f"({exc.strerror or exc}: {exc.filename or out})") from None

@@ -1,0 +1,45 @@
+"""One rule for seeds everywhere: a whole number from 0 to 2^63 - 1.
+
+Scenario files (``run.seed``), experiment files (``seed``), ``simulation.run``/``evaluate`` and
+``tipsim run --seed`` all apply it, so a seed that one of them takes is a seed all of them take.
+A float (even 1.0), a string ("1") or a bool (True) is refused rather than rounded or converted:
+``seed=1.5`` silently meaning seed 1 would make two different requests give one answer.
+The upper bound is what a signed 64-bit column in the results store holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simulation.errors import UserError
+
+MAX_SEED = 2**63 - 1
+ALLOWED = "a whole number from 0 to 9_223_372_036_854_775_807"  # as scenario files say it
+
+
+class SeedError(UserError, ValueError):
+    """A seed outside the rule."""
+
+
+def check_seed(value: Any, where: str = "seed") -> int:
+    """``value`` as a plain int if it is a seed, else :class:`SeedError` naming ``where``.
+
+    >>> check_seed(7)
+    7
+    >>> check_seed(1.5)
+    Traceback (most recent call last):
+    simulation.seeds.SeedError: seed: got 1.5; allowed: a whole number from 0 to 9_223_372_036_854_775_807
+    """
+    if problem := seed_problem(value):
+        raise SeedError(f"{where}: {problem}")
+    return int(value)
+
+
+def seed_problem(value: Any) -> str | None:
+    """What is wrong with ``value`` as a seed, or None."""
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+            or not 0 <= int(value) <= MAX_SEED):
+        return f"got {value!r}; allowed: {ALLOWED}"
+    return None

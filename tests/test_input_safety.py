@@ -1,0 +1,203 @@
+"""Inputs that used to give a traceback, a hang or a silently wrong answer give one clear line
+naming the file or option, the field and what is allowed (issue 16, items 5, 7-9, 11)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simulation
+from simulation.cli import main
+from simulation.errors import UserError
+from simulation.executors import run_experiment
+from simulation.experiment import Experiment, ExperimentError
+from simulation.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario
+
+from conftest import BASELINE
+
+ALLOWED_SEED = "allowed: a whole number from 0 to 9_223_372_036_854_775_807"
+TINY = {"extends": str(BASELINE), "run": {"weeks": 2, "burn_in_weeks": 1, "scale": 0.05}}
+
+
+def cli(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def toy_model(spec) -> dict:
+    return {"victims_identified": float(np.random.default_rng(spec.seed).normal(10.0)),
+            "victim_weeks_exploited": 500.0, "policy_cost": 1.0}
+
+
+def toy_store(folder: Path) -> Path:
+    exp = folder / "exp.toml"
+    exp.write_text(f'name = "toy"\nscenarios = ["{BASELINE}", '
+                   f'"{BASELINE.parent / "training.toml"}"]\nreplications = 3\n')
+    run_experiment(exp, folder / "store", workers=1, run_fn=toy_model, progress=False)
+    return folder / "store"
+
+
+# -- 5. experiment names ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "-rf", "a/b", "../up", ""])
+def test_experiment_name_cannot_escape_the_results_folder(tmp_path, name, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = {json.dumps(name)}\nscenarios = ["{BASELINE}"]\n')
+    with pytest.raises(ExperimentError, match=r"exp.toml: name: got .*; allowed: up to 100 "
+                                              r"letters, digits, _ \. - starting with"):
+        Experiment.load(exp)
+    assert main(["batch", str(exp), "--quiet"]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
+
+
+# -- 7. byte limits and regular files ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["scenario", "experiment"])
+def test_dev_zero_and_a_fifo_are_refused_at_once(tmp_path, kind):
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    load = load_scenario if kind == "scenario" else Experiment.load
+    for path, what in (("/dev/zero", "is a device"), (fifo, r"is a FIFO \(named pipe\)")):
+        errors = []
+        reader = threading.Thread(target=lambda: errors.append(_error(load, path)), daemon=True)
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), f"reading {path} hangs"
+        assert errors and f"{path}: " in errors[0] and "a regular file" in errors[0]
+
+
+def _error(load, path) -> str:
+    try:
+        load(path)
+    except UserError as exc:
+        return str(exc)
+    return "no error"
+
+
+@pytest.mark.parametrize("kind", ["scenario", "experiment"])
+def test_input_file_larger_than_the_limit_is_refused(tmp_path, kind):
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * MAX_FILE_BYTES + "\n")
+    load = load_scenario if kind == "scenario" else Experiment.load
+    with pytest.raises(UserError, match=r"big.toml: is larger than 1,000,000 bytes"):
+        load(big)
+
+
+# -- 8. compare --confidence and --resamples ------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, shown", [(["--confidence", "2"], "--confidence 2.0"),
+                                         (["--confidence", "nan"], "--confidence nan"),
+                                         (["--confidence", "0"], "--confidence 0.0"),
+                                         (["--confidence", "1"], "--confidence 1.0"),
+                                         (["--confidence", "inf"], "--confidence inf"),
+                                         (["--resamples", "0"], "--resamples 0"),
+                                         (["--resamples", "-5"], "--resamples -5")])
+def test_compare_refuses_a_confidence_outside_0_1_and_no_resamples(tmp_path, capsys, args,
+                                                                    shown):
+    store = toy_store(tmp_path)
+    code, out, err = cli(capsys, "compare", store, *args)
+    assert code == 1 and out == "" and err.count("\n") == 1 and shown in err
+    assert "allowed:" in err and "Traceback" not in err
+    assert cli(capsys, "compare", store, "--confidence", "0.9", "--resamples", "50")[0] == 0
+
+
+# -- 9. one rule for seeds ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1.5, 1.0, "1", True, -1, 2**63])
+def test_every_entry_point_refuses_a_seed_that_is_not_a_whole_number_in_range(seed, tmp_path):
+    for call in (lambda: simulation.evaluate(TINY, seed=seed),
+                 lambda: simulation.run(TINY, seed=seed),
+                 lambda: Experiment.load({"name": "x", "scenarios": [str(BASELINE)],
+                                          "seed": seed})):
+        with pytest.raises(UserError, match=rf"seed: got .*; {ALLOWED_SEED}$"):
+            call()
+    with pytest.raises(ScenarioError, match=rf"run.seed: got .*; {ALLOWED_SEED}$"):
+        load_scenario(TINY | {"run": TINY["run"] | {"seed": seed}})
+
+
+def test_the_largest_seed_is_taken_everywhere_and_one_above_it_nowhere(capsys):
+    top = 2**63 - 1
+    assert simulation.run(TINY, seed=top).provenance["seed"] == top
+    assert Experiment.load({"name": "x", "scenarios": [str(BASELINE)], "seed": top}).seed == top
+    assert load_scenario(TINY | {"run": TINY["run"] | {"seed": top}}).seed == top
+    assert main(["run", str(BASELINE), "--seed", str(top), "--weeks", "1", "--json"]) == 0
+    capsys.readouterr()
+    for bad in (str(top + 1), "-1", "1.5"):
+        with pytest.raises(SystemExit):
+            main(["run", str(BASELINE), "--seed", bad])
+        err = capsys.readouterr().err
+        assert f"--seed: got" in err and ALLOWED_SEED in err
+
+
+# -- 11. tracebacks that are now one line; files that are not overwritten ---------------------------
+
+
+def test_extends_through_a_loop_of_symbolic_links_is_one_line(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    os.symlink(tmp_path / "c.toml", tmp_path / "b.toml")
+    os.symlink(tmp_path / "b.toml", tmp_path / "c.toml")
+    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "validate",
+                           str(tmp_path / "a.toml")], capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr + proc.stdout
+    assert 'a.toml: extends: got "b.toml": a loop of symbolic links' in proc.stdout + proc.stderr
+
+
+def test_binary_experiment_file_is_one_line(tmp_path, capsys):
+    exp = tmp_path / "exp.toml"
+    exp.write_bytes(bytes(range(256)) * 4)
+    code, _, err = cli(capsys, "batch", exp)
+    assert code == 1 and err == f"tipsim: error: {exp}: is a binary file; allowed: an " \
+                                "experiment file (TOML text)\n"
+    exp.write_bytes(b'name = "caf\xe9"\n')
+    code, _, err = cli(capsys, "batch", exp)
+    assert code == 1 and "is not UTF-8 text (byte 0xe9 at offset 11)" in err
+
+
+def test_evaluate_with_overrides_that_are_not_a_dict_is_one_clear_error():
+    with pytest.raises(ScenarioError, match=r"overrides: got a list; allowed: a dict of dotted "
+                                            r"paths to values"):
+        simulation.evaluate(TINY, overrides=[("run.weeks", 3)])
+
+
+def test_run_out_refuses_a_file_and_a_users_summary_unless_forced(tmp_path, capsys):
+    args = ["run", BASELINE, "--weeks", "1", "--seed", "1", "--out"]
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    code, _, err = cli(capsys, *args, a_file)
+    assert code == 1 and err.count("\n") == 1 and "notes.txt: is a file" in err
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "summary.json").write_text('{"chapter": 1}')
+    code, _, err = cli(capsys, *args, folder)
+    assert code == 1 and err.count("\n") == 1 and "holds summary.json that tipsim did not " \
+                                                   "write" in err and "--force" in err
+    assert (folder / "summary.json").read_text() == '{"chapter": 1}'
+    assert cli(capsys, *args, folder, "--force")[0] == 0
+    assert json.loads((folder / "summary.json").read_text())["provenance"]["seed"] == 1
+    assert cli(capsys, *args, folder)[0] == 0  # tipsim's own files are simply replaced
+
+
+def test_dashboard_refuses_a_folder_and_a_users_file_unless_forced(tmp_path, capsys):
+    store = toy_store(tmp_path)
+    code, _, err = cli(capsys, "dashboard", store, "-o", tmp_path)
+    assert code == 1 and err.count("\n") == 1 and "is a folder" in err
+    page = tmp_path / "index.html"
+    page.write_text("<html>my page</html>")
+    code, _, err = cli(capsys, "dashboard", store, "-o", page)
+    assert code == 1 and "exists and is not a tipsim report" in err and "--force" in err
+    assert page.read_text() == "<html>my page</html>"
+    assert cli(capsys, "dashboard", store, "-o", page, "--force")[0] == 0
+    assert cli(capsys, "dashboard", store, "-o", page)[0] == 0  # its own report: replaced

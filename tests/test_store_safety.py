@@ -1,0 +1,383 @@
+"""Results are never mixed or lost: one writer per store, restart only on tipsim's own stores,
+damaged parts found and redone, a full disk and SIGTERM ending a batch cleanly (issue 16)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from simulation.cli import main
+from simulation.errors import UserError
+from simulation.executors import run_experiment
+from simulation.experiment import Experiment
+from simulation.store import ResultStore, load_results
+from simulation.store_lock import StoreLockedError
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+
+
+def toy_model(spec) -> dict:
+    """A stand-in for the model (TOY_DELAY seconds per run)."""
+    time.sleep(float(os.environ.get("TOY_DELAY", "0")))
+    rng = np.random.default_rng(spec.seed)
+    y = rng.normal(10.0, 1.0) + spec.inputs.get("training", 0.0)
+    return {"outcomes": {"victims_identified": y, "policy_cost": 5.0},
+            "jurisdictions": {"north": {"victims_identified": 0.25 * y},
+                              "south": {"victims_identified": 0.75 * y}}}
+
+
+def experiment(folder: Path, replications: int = 3, seed: int = 3, name: str = "exp.toml",
+               values: str = "") -> Path:
+    for scenario in ("baseline", "policy"):
+        path = folder / f"{scenario}.toml"
+        if not path.exists():
+            path.write_text(f'extends = "{BASELINE}"\nname = "{scenario}"\n')
+    lines = ['name = "toy"', 'scenarios = ["baseline.toml", "policy.toml"]',
+             f"replications = {replications}", f"seed = {seed}"]
+    if values:
+        lines += ["[design]", 'method = "grid"', f"inputs = {{training = [{values}]}}"]
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def batch(exp, out, **kw):
+    return run_experiment(exp, out, **({"workers": 1, "run_fn": toy_model, "progress": False}
+                                       | kw))
+
+
+def cli(capsys, *args) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+DRIVER = """import os, sys, time
+sys.path[:0] = {path!r}
+from {module} import toy_model
+from simulation.executors import run_experiment
+from simulation.experiment import Experiment
+from simulation.store import ResultStore
+from simulation.experiment import Experiment
+mode = sys.argv[1]
+if mode == "hold-and-die":
+    ResultStore.open(sys.argv[3], Experiment.load(sys.argv[2]), model="{module}:toy_model")
+    os.kill(os.getpid(), 9)
+try:
+    run_experiment(sys.argv[2], sys.argv[3], workers=1, run_fn=toy_model, progress=False,
+                   restart=mode == "restart")
+except Exception as exc:
+    print(type(exc).__name__ + ": " + str(exc), file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def driver(mode: str, exp: Path, out: Path, delay: float = 0.0, **kw) -> subprocess.Popen:
+    code = DRIVER.format(path=sys.path, module=toy_model.__module__)
+    return subprocess.Popen([sys.executable, "-c", code, mode, str(exp), str(out)],
+                            env=os.environ | {"TOY_DELAY": str(delay)}, text=True,
+                            stderr=subprocess.PIPE, **kw)
+
+
+# -- 1. one writer at a time ----------------------------------------------------------------------
+
+
+def test_second_writer_is_refused_naming_the_process_that_holds_the_store(tmp_path):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    with ResultStore.open(out, Experiment.load(exp), model=f"{toy_model.__module__}:toy_model"):
+        for restart in (False, True):
+            with pytest.raises(StoreLockedError, match=rf"another batch is writing this store "
+                                                       rf"\(process {os.getpid()} on "):
+                batch(exp, out, restart=restart)
+    assert batch(exp, out).completed == 6  # the lock went with the first writer
+
+
+def test_concurrent_batches_in_two_processes_never_mix_seeds(tmp_path):
+    a, b = experiment(tmp_path, seed=1, name="a.toml"), experiment(tmp_path, seed=2, name="b.toml")
+    out = tmp_path / "out"
+    first = driver("start", a, out, delay=0.2)
+    deadline = time.time() + 60
+    while not (out / "runs").is_dir() and time.time() < deadline:
+        time.sleep(0.02)
+    second = driver("restart", b, out)
+    assert second.wait(60) == 1
+    err = second.stderr.read()
+    assert err.count("\n") == 1 and f"process {first.pid} on" in err, err
+    assert first.wait(60) == 0
+    results = load_results(out)  # checks every part's seed against the manifest
+    assert results.manifest["seeds"]["master"] == 1 and len(results.runs) == 6
+
+
+def test_lock_left_by_a_killed_batch_is_taken_over(tmp_path):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    dead = driver("hold-and-die", exp, out)
+    assert dead.wait(60) == -signal.SIGKILL
+    assert json.loads((out / "writer.lock").read_text())["pid"] == dead.pid
+    summary = batch(exp, out)
+    assert summary.completed == 6 and summary.previous_writer["pid"] == dead.pid
+    assert load_results(out).manifest["sessions"][-1]["took_over_lock_of"]["pid"] == dead.pid
+    assert (out / "writer.lock").read_text() == ""  # a clean end leaves no holder behind
+
+
+# -- 2. restart deletes only what tipsim wrote ---------------------------------------------------
+
+
+def test_restart_never_touches_a_folder_that_is_not_a_store(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "manifest.json").write_text('{"title": "my thesis figures"}')
+    (mine / "chapter1.docx").write_text("years of work")
+    (mine / "runs").mkdir()
+    (mine / "runs" / "data.csv").write_text("1,2,3")
+    before = sorted(p.relative_to(mine) for p in mine.rglob("*"))
+    for restart in ([], ["--restart"]):
+        code, _, err = cli(capsys, "batch", exp, "--out", mine, "--quiet", *restart)
+        assert code == 1 and err.count("\n") == 1 and "not a tipsim results store" in err
+        assert "--restart" not in err
+    assert sorted(p.relative_to(mine) for p in mine.rglob("*")) == before
+    assert (mine / "chapter1.docx").read_text() == "years of work"
+
+
+def test_restart_deletes_tipsims_files_and_keeps_a_users_file_in_a_store(tmp_path):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    (out / "runs" / "README.txt").write_text("notes")
+    summary = batch(experiment(tmp_path, seed=9), out, restart=True)
+    assert summary.ran == 6 and (out / "runs" / "README.txt").read_text() == "notes"
+    assert load_results(out).manifest["seeds"]["master"] == 9
+
+
+def test_truncated_manifest_is_refused_without_restart_and_restarted_with_it(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    text = (out / "manifest.json").read_text()
+    (out / "manifest.json").write_text(text[: len(text) // 2])
+    code, _, err = cli(capsys, "batch", exp, "--out", out, "--quiet")
+    assert code == 1 and err.count("\n") == 1
+    assert "manifest.json is damaged" in err and "--restart" in err
+    assert batch(exp, out, restart=True).ran == 6
+    assert json.loads((out / "manifest.json").read_text())["format"] == "tipsim-results/1"
+
+
+# -- 3. damaged parts ----------------------------------------------------------------------------
+
+
+def flip_a_data_bit(file: Path, column: str) -> None:
+    """Flip one bit inside ``column``'s data page (not the footer)."""
+    meta = pq.read_metadata(file).row_group(0)
+    chunk = next(meta.column(i) for i in range(meta.num_columns)
+                 if meta.column(i).path_in_schema == column)
+    end = (chunk.dictionary_page_offset or chunk.data_page_offset) + chunk.total_compressed_size
+    data = bytearray(file.read_bytes())
+    data[end - 2] ^= 0x04
+    file.write_bytes(bytes(data))
+
+
+def damage(out: Path) -> set[str]:
+    """Truncate one part, flip a bit in another, put a third run's part under a wrong name."""
+    runs = out / "runs"
+    data = (runs / "baseline-r001.parquet").read_bytes()
+    (runs / "baseline-r001.parquet").write_bytes(data[: len(data) // 2])
+    flip_a_data_bit(out / "jurisdictions" / "policy-r000.parquet", "victims_identified")
+    (runs / "policy-r002.parquet").write_bytes((runs / "policy-r001.parquet").read_bytes())
+    return {"baseline-r001", "policy-r000", "policy-r002"}
+
+
+def test_check_lists_damaged_parts_and_resume_redoes_exactly_them(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    good, out = tmp_path / "good", tmp_path / "out"
+    batch(exp, good)
+    batch(exp, out)
+    broken = damage(out)
+    code, text, _ = cli(capsys, "check", out)
+    assert code == 1 and "3 damaged parts" in text
+    listed = [line for line in text.splitlines() if "damaged:" in line]
+    assert len(listed) == 3
+    assert any("runs/baseline-r001.parquet (unreadable" in line for line in listed)
+    assert any("jurisdictions/policy-r000.parquet (unreadable" in line for line in listed)
+    assert any("runs/policy-r002.parquet (run_id" in line for line in listed)
+    summary = batch(exp, out)
+    assert summary.ran == 3 and sorted(d.split(" ")[0] for d in summary.redone) == [
+        "jurisdictions/policy-r000.parquet", "runs/baseline-r001.parquet",
+        "runs/policy-r002.parquet"]
+    assert cli(capsys, "check", out)[0] == 0
+    a, b = load_results(good), load_results(out)
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.jurisdictions, b.jurisdictions)
+    assert sorted(broken) == sorted({d.split("/")[1].split(".")[0] for d in summary.redone})
+
+
+def test_compare_and_dashboard_name_damaged_parts_in_one_line(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    damage(out)
+    for command in (["compare", out], ["dashboard", out, "-o", tmp_path / "r.html"]):
+        code, _, err = cli(capsys, *command)
+        assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+        assert "3 damaged parts" in err and "runs/baseline-r001.parquet" in err
+        assert "jurisdictions/policy-r000.parquet" in err
+
+
+def test_part_with_another_stores_seed_is_damaged(tmp_path):
+    exp = experiment(tmp_path)
+    other, out = tmp_path / "other", tmp_path / "out"
+    batch(experiment(tmp_path, seed=8, name="other.toml"), other)
+    batch(exp, out)
+    (out / "runs" / "policy-r001.parquet").write_bytes(
+        (other / "runs" / "policy-r001.parquet").read_bytes())
+    with pytest.raises(UserError, match=r"runs/policy-r001.parquet \(seed \d+ is not this "):
+        load_results(out)
+
+
+# -- 4. a full disk, SIGTERM ---------------------------------------------------------------------
+
+
+def test_write_failing_half_way_leaves_no_partial_part_and_resume_is_exact(tmp_path, monkeypatch,
+                                                                          capsys):
+    exp = experiment(tmp_path)
+    good, out = tmp_path / "good", tmp_path / "out"
+    batch(exp, good)
+    real_write = pq.write_table
+    writes = []
+
+    def disk_fills(table, where, **kw):
+        writes.append(where)
+        if len(writes) == 6:  # the 3rd run's runs/ part: half the bytes land, then ENOSPC
+            real_write(table, where, **kw)
+            data = Path(where).read_bytes()
+            Path(where).write_bytes(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(table, where, **kw)
+
+    monkeypatch.setattr(pq, "write_table", disk_fills)
+    with pytest.raises(UserError) as info:
+        batch(exp, out)
+    message = str(info.value)
+    assert "\n" not in message and "No space left on device" in message
+    assert "2 of 6 runs are saved" in message and "run the same command to resume" in message
+    assert not list(out.rglob("*.tmp"))
+    assert sorted(p.stem for p in (out / "runs").glob("*.parquet")) == ["baseline-r000",
+                                                                      "policy-r000"]
+    monkeypatch.setattr(pq, "write_table", real_write)
+    assert batch(exp, out).ran == 4
+    pd.testing.assert_frame_equal(load_results(good).runs, load_results(out).runs)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_end_a_batch_like_ctrl_c(tmp_path, sig, monkeypatch):
+    exp = experiment(tmp_path, replications=40)
+    out = tmp_path / "out"
+    code = (f"import sys; sys.path[:0] = {sys.path!r}\n"
+            f"from {toy_model.__module__} import toy_model\n"
+            "import simulation.experiment as e; e.run_spec = toy_model\n"
+            "from simulation.cli import main; sys.exit(main(sys.argv[1:]))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, "batch", str(exp), "--out", str(out),
+                             "--workers", "1", "--quiet"], text=True, stderr=subprocess.PIPE,
+                            env=os.environ | {"TOY_DELAY": "0.05"})
+    deadline = time.time() + 60
+    while len(list((out / "runs").glob("*.parquet"))) < 3 and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(sig)
+    assert proc.wait(60) == 130
+    err = proc.stderr.read()
+    saved = len(list((out / "runs").glob("*.parquet")))
+    assert f"interrupted by {sig.name}; {saved} of 80 runs are saved" in err
+    assert "Traceback" not in err
+    session = json.loads((out / "manifest.json").read_text())["sessions"][-1]
+    assert session["interrupted"] is True and "finished" in session
+
+
+# -- any sequence of starts, kills and restarts -------------------------------------------------
+
+
+def _batch_in_child(exp: str, out: str, restart: bool, delay: float) -> None:
+    os.environ["TOY_DELAY"] = str(delay)
+    try:
+        batch(exp, out, restart=restart)
+    except UserError as exc:
+        sys.stderr.write(f"refused: {exc}\n")
+        os._exit(3)
+    os._exit(0)
+
+
+def assert_refused_or_consistent(out: Path, experiments: dict[str, Experiment]) -> None:
+    """Either the store is refused as it stands, or every part agrees with its manifest: it is
+    the manifest's experiment's run, with that run's seed and inputs (read with pyarrow alone)."""
+    if not (out / "manifest.json").exists():
+        if any((out / "runs").glob("*.parquet")):
+            with pytest.raises(UserError, match="no manifest.json"):
+                batch(next(iter(experiments.values())).source, out)
+        return
+    manifest = json.loads((out / "manifest.json").read_text())
+    exp = experiments[manifest["experiment_hash"]]
+    specs = {spec.run_id: spec for spec in exp.runs()}
+    for part in ("runs", "jurisdictions"):
+        for file in (out / part).glob("*.parquet"):
+            rows = pq.read_table(file).to_pylist()
+            spec = specs[file.stem]
+            assert {r["run_id"] for r in rows} == {spec.run_id}
+            for row in rows if part == "runs" else []:
+                assert row["seed"] == spec.seed, (file, row["seed"], spec.seed)
+                assert {k: row[k] for k in spec.inputs} == spec.inputs
+
+
+def test_any_sequence_of_start_kill_restart_leaves_a_store_refused_or_consistent(tmp_path):
+    import multiprocessing
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__, "simulation.executors", "simulation.store"])
+    paths = [experiment(tmp_path, replications=3, seed=1, name="a.toml", values="0.2, 0.4"),
+             experiment(tmp_path, replications=3, seed=2, name="b.toml", values="0.3, 0.5")]
+    experiments = {e.hash: e for e in map(Experiment.load, paths)}
+    action = st.one_of(st.tuples(st.sampled_from(["start", "restart"]), st.sampled_from([0, 1])),
+                       st.just(("kill", 0)))
+    step = st.tuples(action, st.sampled_from([0.0, 0.05, 0.2]))
+    examples = iter(range(1000))
+    seen = []
+
+    @settings(max_examples=20, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(step, min_size=1, max_size=5))
+    def scenario(steps):
+        out = tmp_path / f"store{next(examples)}"
+        live = []
+        for (kind, which), pause in steps:
+            if kind == "kill":
+                if live:
+                    live[-1].kill()
+            else:
+                proc = ctx.Process(target=_batch_in_child,
+                                   args=(str(paths[which]), str(out), kind == "restart", 0.03))
+                proc.start()
+                live.append(proc)
+            time.sleep(pause)
+        for proc in live:
+            proc.join(60)
+            assert proc.exitcode in (0, 3, -signal.SIGKILL), proc.exitcode  # done, refused, killed
+            seen.append(proc.exitcode)
+        if out.exists():
+            assert_refused_or_consistent(out, experiments)
+
+    scenario()
+    assert {0, 3, -signal.SIGKILL} <= set(seen), seen  # the sequences did race and kill
