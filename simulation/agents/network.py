@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import mesa
 
-from simulation.agents.trafficker import EXPLOITER, ROLES, Trafficker
+from simulation.agents.trafficker import ROLES, Trafficker
 from simulation.pools import OrderedSet
 
 
@@ -46,10 +46,6 @@ class TraffickingNetwork(mesa.Agent):
     def size(self) -> int:
         """Members in every role."""
         return sum(map(len, self.members.values()))
-
-    def capacity(self, victims_per_exploiter: int) -> int:
-        """How many victims its exploiters can control."""
-        return victims_per_exploiter * len(self.members[EXPLOITER])
 
     def visibility(self, security_visibility: float) -> float:
         """Its victims' visibility to identification, 1 at no security (ODD 6.5)."""

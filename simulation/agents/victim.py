@@ -55,13 +55,19 @@ class Victim(mesa.Agent):
         self.vulnerability = vulnerability
         self.network = network
         self.status = RECRUITED
-        model.victim_status_changed(self, None, RECRUITED)
+        model.victim_counts[RECRUITED] += 1  # model.victim_status_changed, inlined: hot
         self.history: list[tuple[int, str]] = [model.stamp(RECRUITED)]
 
     def set_status(self, status: str) -> None:
+        # Hot path (about 116,000 calls a scale-1 run): what model.victim_status_changed and
+        # model.stamp do, inlined.
         model = self.model
-        counts = model.victim_counts  # what model.victim_status_changed does, inlined: hot
+        counts = model.victim_counts
         counts[self.status] -= 1
         counts[status] += 1
         self.status = status
-        self.history.append(model.stamp(status))
+        stamps = model._stamps
+        entry = stamps.get(status)
+        if entry is None:
+            entry = stamps[status] = (model.week, status)
+        self.history.append(entry)

@@ -169,7 +169,7 @@ def review(network, model) -> None:
     n_victims = len(network.victims)
     network.assets += (4 * n_victims * exploitation.revenue_per_week(model, dest, network.form)
                        * p["asset_retention"])
-    if (n_victims >= network.capacity(p["victims_per_exploiter"])
+    if (n_victims >= p["victims_per_exploiter"] * len(network.members[EXPLOITER])  # capacity
             and exploitation.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)

@@ -34,7 +34,7 @@ def update_rate(model, network) -> None:
     Networks reassess it monthly (``network_response.review``), after recruiting, and when
     they are founded, split or fill a role; in between the last rate holds."""
     p = model.params
-    # network.capacity(), inlined: this runs ~70,000 times a run
+    # capacity: victims_per_exploiter x exploiters (ODD 6.2; also in recruit and the review)
     if len(network.victims) >= p["victims_per_exploiter"] * len(network.members[EXPLOITER]):
         network.recruit_base = 0.0
         return
@@ -57,7 +57,7 @@ def recruit(model) -> None:
     for i in np.flatnonzero(counts).tolist():
         network = networks[i]
         # recruits beyond what the network's exploiters can control are not taken
-        room = network.capacity(per_exploiter) - len(network.victims)
+        room = per_exploiter * len(network.members[EXPLOITER]) - len(network.victims)  # capacity
         n = min(int(counts[i]), room)
         if n > 0:
             new_victims(model, network, n)
