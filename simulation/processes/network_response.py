@@ -20,8 +20,9 @@ from simulation.processes import (deterrence, exploitation, identification, recr
 
 def lose_member(model, network, trafficker, arrested: bool) -> None:
     """A member was arrested or left. An arrest raises security and the memory of hits; an
-    arrested leader may split or end the network; otherwise a member is promoted. The lost
-    role is refilled after a delay."""
+    arrested leader may split or end the network; otherwise a member is promoted to lead (and
+    the promoted member's old role is refilled). Any other lost role is refilled after a
+    delay."""
     network.members[trafficker.role].remove(trafficker)
     p = model.params
     if arrested:
@@ -42,6 +43,7 @@ def lose_member(model, network, trafficker, arrested: bool) -> None:
                 end_network(model, network, dismantled=True)
                 return
         promote_leader(model, network)
+        return  # the promotion fills the leader's place; promote_leader refills the other
     schedule_replacement(model, network, trafficker.role)
 
 
