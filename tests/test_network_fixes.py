@@ -52,3 +52,31 @@ def test_a_promoted_leader_is_not_joined_by_a_second_one():
         assert network.alive and len(network.members[tr.LEADER]) == 1
     fire_all_justice_events(model)
     assert [len(n.members[tr.LEADER]) for n in networks if n.alive] == [1] * 10
+
+
+def test_a_small_network_that_loses_its_leader_collapses_with_the_collapse_probability():
+    model = TraffickingModel(small({"run.scale": 0.2}), rng=2)
+    p = model.params
+    between = (p["collapse_probability"] + p["leader_split_probability"]
+               + p["collapse_probability"]) / 2  # above the collapse chance, below split + it
+    network = min(model.networks, key=lambda n: n.size)
+    assert network.size < p["split_min_size"]
+    arrest_leader(model, network, u=between)
+    assert network.alive  # carries on under a promoted leader
+    other = sorted(model.networks, key=lambda n: n.size)[1]
+    arrest_leader(model, other, u=p["collapse_probability"] / 2)
+    assert not other.alive
+
+
+def test_a_large_network_splits_collapses_or_promotes_by_one_draw():
+    model = TraffickingModel(small({"run.scale": 0.2}), rng=3)
+    p = model.params
+    split, collapse = p["leader_split_probability"], p["collapse_probability"]
+    large = [n for n in sorted(model.networks, key=lambda n: -n.size)][:3]
+    count = len(model.networks)
+    arrest_leader(model, large[0], u=split / 2)
+    assert large[0].alive and len(model.networks) == count + 1  # split
+    arrest_leader(model, large[1], u=split + collapse / 2)
+    assert not large[1].alive  # collapsed
+    arrest_leader(model, large[2], u=(split + collapse + 1) / 2)
+    assert large[2].alive and len(large[2].members[tr.LEADER]) == 1  # promoted

@@ -33,12 +33,12 @@ def lose_member(model, network, trafficker, arrested: bool) -> None:
         return
     if trafficker.role == LEADER:
         if arrested:
+            # one draw: split (large networks only), collapse, or carry on under a new leader
             u = model.rng.random()
-            split = p["leader_split_probability"]
-            if network.size >= p["split_min_size"] and u < split:
+            can_split = network.size >= p["split_min_size"]
+            split = p["leader_split_probability"] if can_split else 0.0
+            if u < split:
                 split_network(model, network)
-            # (ODD 6.10 notes how this threshold adds to the split chance: a known bug, kept
-            # until it is fixed)
             elif u < split + p["collapse_probability"]:
                 end_network(model, network, dismantled=True)
                 return
