@@ -367,8 +367,8 @@ _group(
       "Chance a network that loses its leader splits into two rather than "
       "collapsing or carrying on under a new leader."),
     P("collapse_probability", "Collapse after leader loss", "probability", 0.3, 0.1, 0.5,
-      "Chance a network that loses its leader and does not split collapses (see ODD 6.10 "
-      "for how it combines with the split today)."),
+      "Chance a network that loses its leader to arrest collapses (the alternatives: a "
+      "large network splits, or a member is promoted)."),
     P("split_min_size", "Smallest network that splits", "members", 6, 4, 12,
       "A network needs at least this many members left to split after losing its leader.",
       bounds=(2.0, 1000.0), integer=True),
