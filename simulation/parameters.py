@@ -98,8 +98,7 @@ _group(
       "population alone suggests (recruiting at home is easier than abroad).",
       bounds=(0.0, 100.0)),
     P("victims_per_recruiter_at_founding", "Victims per recruiter at founding", "victims", 15.0,
-      8.0, 30.0, "A founded network gets max(1, round(victims / this)) recruiters (see ODD 5 "
-      "on the small-network case).", bounds=(1.0, 1000.0)),
+      8.0, 30.0, "A founded network gets max(1, round(victims / this)) recruiters.", bounds=(1.0, 1000.0)),
     P("victims_per_exploiter_at_founding", "Victims per exploiter at founding", "victims", 8.0,
       4.0, 10.0, "A founded network gets max(minimum, ceil(victims / this)) exploiters.",
       bounds=(1.0, 100.0)),

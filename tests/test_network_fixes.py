@@ -80,3 +80,11 @@ def test_a_large_network_splits_collapses_or_promotes_by_one_draw():
     assert not large[1].alive  # collapsed
     arrest_leader(model, large[2], u=(split + collapse + 1) / 2)
     assert large[2].alive and len(large[2].members[tr.LEADER]) == 1  # promoted
+
+
+@pytest.mark.parametrize("victims, recruiters", [(0, 1), (5, 1), (7, 1), (8, 1), (22, 1),
+                                                 (23, 2), (40, 3)])
+def test_founding_gives_one_recruiter_per_fifteen_victims_and_at_least_one(victims, recruiters):
+    model = TraffickingModel(small({"run.scale": 0.2}), rng=4)
+    network = region.found_network(model, 0, model.index_of["destination_a"], victims)
+    assert len(network.members[tr.RECRUITER]) == recruiters

@@ -77,9 +77,8 @@ def found_network(model, form: int, destination: int, n_victims: int = 0) -> Tra
     origin = choose_origin(model, destination)
     network = TraffickingNetwork(model, form, origin, destination,
                                  route(model, origin, destination))
-    # (ODD 5 notes the small-network case of this rule: a known bug, kept until it is fixed)
     roles = [LEADER] + [RECRUITER] * max(
-        1, round(n_victims / p["victims_per_recruiter_at_founding"]) or 2)
+        1, round(n_victims / p["victims_per_recruiter_at_founding"]))
     if len(network.route) > 1:
         roles += [TRANSPORTER] * (1 + (n_victims > p["second_transporter_victims"]))
     roles += [EXPLOITER] * max(p["min_exploiters_at_founding"],
