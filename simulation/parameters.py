@@ -90,9 +90,6 @@ _group(
       "Fewest victims an initial network holds.", bounds=(1.0, 100.0), integer=True),
     P("initial_spell_weeks", "Initial spell age", "weeks (geometric mean)", 100.0, 50.0, 200.0,
       "Mean time the initial victims have already been exploited.", bounds=(1.0, 1000.0)),
-    P("initial_female_share", "Female share of initial victims", "share", 0.6, 0.4, 0.8,
-      "Share of women and girls among the victims placed at the start (all adults; they do "
-      "not follow the recruits' profiles, ODD 5)."),
     P("domestic_weight", "Domestic recruitment weight", "relative weight", 3.0, 1.0, 6.0,
       "How much more a network founded in a market recruits at home than its vulnerable "
       "population alone suggests (recruiting at home is easier than abroad).",

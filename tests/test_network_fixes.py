@@ -88,3 +88,22 @@ def test_founding_gives_one_recruiter_per_fifteen_victims_and_at_least_one(victi
     model = TraffickingModel(small({"run.scale": 0.2}), rng=4)
     network = region.found_network(model, 0, model.index_of["destination_a"], victims)
     assert len(network.members[tr.RECRUITER]) == recruiters
+
+
+def test_victims_placed_at_the_start_follow_the_recruits_profiles():
+    model = TraffickingModel(small({"run.scale": 1.0}), rng=5)
+    from simulation.agents import Victim
+
+    placed = list(model.agents_by_type[Victim])
+    p = model.params
+    for form, name in enumerate(("sexual", "labour", "criminal")):
+        group = [v for v in placed if v.form == form]
+        female = np.mean([v.sex == "female" for v in group])
+        child = np.mean([v.age_group == "child" for v in group])
+        n = len(group)
+        for share, expected in ((female, p[f"female_share_{name}"]),
+                                (child, p[f"child_share_{name}"])):
+            assert share == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / n))
+    spread = {round(v.vulnerability / model.jurisdictions[v.origin].vulnerability, 6)
+              for v in placed if v.vulnerability < 1}
+    assert len(spread) > 100  # individual vulnerability varies, as for recruits

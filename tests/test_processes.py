@@ -62,7 +62,8 @@ def test_every_parameter_is_read_by_the_model(monkeypatch):
     # a region where every mechanism fires: cooperation, prosecution and shelters at work
     scenario = small({"run.scale": 0.3, "run.weeks": 104}, info_sharing=0.9,
                      mutual_legal_assistance=0.9, extradition=0.9, joint_investigations=0.5,
-                     specialised_prosecution=0.5, financial_investigation=0.5)
+                     specialised_prosecution=0.5, financial_investigation=0.9,
+                     digital_forensics=0.9)
     for seed in (1, 2):
         TraffickingModel(scenario, rng=seed).run()
     read = set().union(*(t.read for t in tables))

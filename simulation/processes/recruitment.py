@@ -64,24 +64,28 @@ def recruit(model) -> None:
         update_rate(model, network)
 
 
-def new_victims(model, network, n: int) -> list[Victim]:
-    """``n`` people recruited by ``network`` this week, leaving next week: sex and age drawn
-    from the form's profile, vulnerability the origin's times U(1 - s, 1 + s), capped at 1."""
+def profile(model, form: int, origin: int) -> tuple[str, str, float]:
+    """Sex, age group and vulnerability of a person recruited for ``form`` in ``origin``: sex
+    and age drawn from the form's profile, vulnerability the origin's times U(1 - s, 1 + s),
+    capped at 1 (s = ``vulnerability_spread``)."""
     p = model.params
+    uniform = model.random.random
+    spread = p["vulnerability_spread"]
+    return ("female" if uniform() < p[FEMALE_SHARE[form]] else "male",
+            "child" if uniform() < p[CHILD_SHARE[form]] else "adult",
+            min(1.0, model.jurisdictions[origin].vulnerability
+                * (1 - spread + 2 * spread * uniform())))
+
+
+def new_victims(model, network, n: int) -> list[Victim]:
+    """``n`` people recruited by ``network`` this week, leaving next week (:func:`profile`)."""
     f = network.form
     origin = network.origin
-    vulnerability = model.jurisdictions[origin].vulnerability
-    female, child = p[FEMALE_SHARE[f]], p[CHILD_SHARE[f]]
-    spread = p["vulnerability_spread"]
-    low, width = 1 - spread, 2 * spread
     victims = []
     add = network.victims.add
     departures = model.move_calendar.week(model.week + 1)
-    uniform = model.random.random
     for _ in range(n):
-        victim = Victim(model, origin, f, "female" if uniform() < female else "male",
-                        "child" if uniform() < child else "adult",
-                        min(1.0, vulnerability * (low + width * uniform())), network)
+        victim = Victim(model, origin, f, *profile(model, f, origin), network)
         add(victim)
         departures.append(events.Departure(victim, 1))
         victims.append(victim)

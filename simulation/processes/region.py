@@ -116,11 +116,10 @@ def seed_region(model) -> None:
 
 
 def place_initial_victim(model, network) -> Victim:
-    """A victim already in exploitation when the run starts (their history starts then)."""
-    origin = model.jurisdictions[network.origin]
-    female = model.rng.random() < model.params["initial_female_share"]
-    victim = Victim(model, network.origin, network.form, "female" if female else "male",
-                    "adult", origin.vulnerability, network)
+    """A victim already in exploitation when the run starts (their history starts then), with
+    the same profile as a recruit of the network's form and origin."""
+    victim = Victim(model, network.origin, network.form,
+                    *recruitment.profile(model, network.form, network.origin), network)
     victim.location = network.destination
     victim.set_status(EXPLOITED)
     network.victims.add(victim)
