@@ -107,3 +107,18 @@ def test_victims_placed_at_the_start_follow_the_recruits_profiles():
     spread = {round(v.vulnerability / model.jurisdictions[v.origin].vulnerability, 6)
               for v in placed if v.vulnerability < 1}
     assert len(spread) > 100  # individual vulnerability varies, as for recruits
+
+
+def test_a_domestic_network_that_relocates_stays_domestic():
+    model = TraffickingModel(small({"run.scale": 0.5}), rng=6)
+    moved = 0
+    for network in [n for n in model.networks if n.origin == n.destination]:
+        role = model.jurisdictions[network.destination].role
+        others = [j for j in model.markets.like(network.form, role) if j != network.destination]
+        if not others:
+            continue
+        network_response.relocate(model, network, others[0])
+        assert network.route == [others[0]] and network.origin == network.destination
+        assert {m.home for ms in network.members.values() for m in ms} == {others[0]}
+        moved += 1
+    assert moved > 5

@@ -130,12 +130,16 @@ def split_network(model, network) -> None:
 
 def relocate(model, network, destination: int) -> None:
     """Move exploitation, the exploiters and leader working there, and the exploited victims to
-    another jurisdiction."""
+    another jurisdiction. A domestic network (recruiting where it exploits) moves whole,
+    recruiters too, and stays domestic."""
     old = network.destination
+    domestic = network.origin == old
     network.destination = destination
+    if domestic:
+        network.origin = destination
     network.route = region.route(model, network.origin, destination)
     network.places = set(network.route)
-    for role in (EXPLOITER, LEADER):
+    for role in ROLES if domestic else (EXPLOITER, LEADER):
         for member in network.members[role]:
             if member.home == old:
                 move_trafficker(model, member, destination)
