@@ -36,7 +36,8 @@ from simulation.processes import (deterrence, exploitation, investigation, justi
                                   network_response, policy, recovery, recruitment, region,
                                   support)
 from simulation.processes.costs import weekly_cost
-from simulation.registry import FORMS, WEEKLY_COLUMNS, WEEKLY_INDEX
+from simulation.registry import (FORM_INDEX, FORM_WEEKLY, FORMS, GROUP_INDEX, GROUP_WEEKLY,
+                                 VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
 from simulation.scenario import Scenario, load_scenario
 
 _SOURCE_LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
@@ -47,6 +48,8 @@ in an installed wheel (the same files)."""
 BASELINE = SCENARIOS / "baseline.toml"
 COLUMNS = WEEKLY_COLUMNS
 COLUMN = WEEKLY_INDEX
+SEX_SLOT = {"female": VICTIM_GROUPS.index("female"), "male": VICTIM_GROUPS.index("male")}
+AGE_SLOT = {"adult": VICTIM_GROUPS.index("adult"), "child": VICTIM_GROUPS.index("child")}
 
 
 @contextmanager
@@ -89,6 +92,8 @@ class TraffickingModel(mesa.Model):
     - calendars of :mod:`simulation.events`: ``move_calendar``, ``support_calendar``,
       ``cases_calendar``, ``justice_calendar``, ``recovery_calendar``.
     - bookkeeping: ``tally(column, j, amount)`` and ``weekly_tally`` (this week's flows),
+      ``tally_form(column, form)`` and ``tally_victim(column, victim)`` (the same by form of
+      exploitation and by victims' sex and age group),
       ``stamp(event)`` (history entries), ``victim_counts``, ``trafficker_counts``,
       ``active_traffickers``, ``prisoners``.
     - caches (:mod:`simulation.caches`): ``network_index``, ``markets``, ``lever_costs``.
@@ -144,6 +149,11 @@ class TraffickingModel(mesa.Model):
         self.labour_pool: list[list] = [[] for _ in range(n)]
         self.weekly_tally = self._empty_tally()
         self.series = np.zeros((self.total_weeks, len(COLUMNS), n))
+        # region totals by form of exploitation and by victims' sex and age group
+        self.form_tally = self._empty_tally(FORM_WEEKLY, len(FORMS))
+        self.group_tally = self._empty_tally(GROUP_WEEKLY, len(VICTIM_GROUPS))
+        self.form_series = np.zeros((self.total_weeks, len(FORM_WEEKLY), len(FORMS)))
+        self.group_series = np.zeros((self.total_weeks, len(GROUP_WEEKLY), len(VICTIM_GROUPS)))
 
         self.lever_costs = None  # costs.weekly_cost's cache; policy.apply_policies clears it
         self.jurisdictions = [Jurisdiction(self, i, s) for i, s in enumerate(spec.jurisdictions)]
@@ -241,9 +251,23 @@ class TraffickingModel(mesa.Model):
         """Add to this week's flow ``column`` in jurisdiction ``j``."""
         self.weekly_tally[COLUMN[column]][j] += amount
 
-    def _empty_tally(self) -> list[list[float]]:
-        """This week's flows, column by jurisdiction (plain lists: a cell is added to often)."""
-        return [[0.0] * len(self.spec.jurisdictions) for _ in COLUMNS]
+    def tally_form(self, column: str, form: int, amount: float = 1.0) -> None:
+        """Add to this week's region-wide flow ``column`` for one form of exploitation."""
+        self.form_tally[FORM_INDEX[column]][form] += amount
+
+    def tally_victim(self, column: str, victim) -> None:
+        """Add one victim to this week's flow ``column`` by their form, sex and age group (the
+        jurisdiction's count is :meth:`tally`'s)."""
+        self.form_tally[FORM_INDEX[column]][victim.form] += 1
+        groups = self.group_tally[GROUP_INDEX[column]]
+        groups[SEX_SLOT[victim.sex]] += 1
+        groups[AGE_SLOT[victim.age_group]] += 1
+
+    def _empty_tally(self, columns=COLUMNS, width: int | None = None) -> list[list[float]]:
+        """This week's flows, column by jurisdiction (or by form, or group): plain lists, since
+        a cell is added to often."""
+        width = len(self.spec.jurisdictions) if width is None else width
+        return [[0.0] * width for _ in columns]
 
     def record_week(self) -> None:
         self.network_index.live()
@@ -260,3 +284,10 @@ class TraffickingModel(mesa.Model):
         self.series[self.steps - 1] = row
         self.region_week = row.sum(axis=1).tolist()
         self.weekly_tally = self._empty_tally()
+        by_form = np.array(self.form_tally)
+        by_form[FORM_INDEX["victims_in_exploitation"]] = [
+            sum(len(pools[f]) for pools in self.exploited) for f in range(len(FORMS))]
+        self.form_series[self.steps - 1] = by_form
+        self.group_series[self.steps - 1] = self.group_tally
+        self.form_tally = self._empty_tally(FORM_WEEKLY, len(FORMS))
+        self.group_tally = self._empty_tally(GROUP_WEEKLY, len(VICTIM_GROUPS))

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.registry import OUTCOME_NAMES, OUTCOMES, WEEKLY_COLUMNS, WEEKLY_INDEX
+from simulation.registry import (FORM_INDEX, FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_INDEX,
+                                 GROUP_OUTCOMES, GROUP_WEEKLY, OUTCOME_NAMES, OUTCOMES,
+                                 VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
 
 COLUMN = WEEKLY_INDEX
 _FLOWS = [n for n in OUTCOME_NAMES if OUTCOMES[n].kind == "flow"]
@@ -62,6 +64,43 @@ def summarise(series: np.ndarray, burn_in: int, lookback: int = 52) -> tuple[dic
     return region, per_j
 
 
+def summarise_forms(form_series: np.ndarray, burn_in: int) -> dict[str, dict[str, float]]:
+    """Outcomes for each form of exploitation from a ``(weeks, FORM_WEEKLY, forms)`` array:
+    flows summed and the stock averaged over the policy period, ratios from the sums."""
+    policy = form_series[burn_in:]
+    weeks = policy.shape[0]
+    sums = policy.sum(axis=0)
+    stock = policy.mean(axis=0) if weeks else np.zeros_like(sums)
+    out = {}
+    for f, form in enumerate(FORMS):
+        o = {n: float(sums[FORM_INDEX[n], f]) for n in FORM_WEEKLY}
+        o["victims_in_exploitation"] = float(stock[FORM_INDEX["victims_in_exploitation"], f])
+        years = weeks / 52
+        o["identification_rate"] = _ratio(o["victims_identified"] / years if years else 0,
+                                          o["victims_in_exploitation"])
+        o["conviction_ratio"] = _ratio(o["convictions"], o["prosecutions"])
+        o["convictions_per_identified_victim"] = _ratio(o["convictions"],
+                                                        o["victims_identified"])
+        out[form] = {n: o[n] for n in FORM_OUTCOMES}
+    return out
+
+
+def summarise_groups(group_series: np.ndarray, burn_in: int) -> dict[str, dict[str, float]]:
+    """Outcomes for each victim group (sex, age group) from a ``(weeks, GROUP_WEEKLY, groups)``
+    array: flows summed over the policy period, and how much more (or less) readily the group is
+    identified than trafficked."""
+    sums = group_series[burn_in:].sum(axis=0)
+    new, found = sums[GROUP_INDEX["new_victims"]], sums[GROUP_INDEX["victims_identified"]]
+    out = {}
+    for g, group in enumerate(VICTIM_GROUPS):
+        o = {n: float(sums[GROUP_INDEX[n], g]) for n in GROUP_WEEKLY}
+        pair = slice(0, 2) if g < 2 else slice(2, 4)  # sex, or age group
+        o["identified_share_of_trafficked"] = _ratio(_ratio(found[g], found[pair].sum()),
+                                                     _ratio(new[g], new[pair].sum()))
+        out[group] = {n: o[n] for n in GROUP_OUTCOMES}
+    return out
+
+
 def _shares(x: np.ndarray) -> np.ndarray:
     total = x.sum()
     return x / total if total > 0 else np.zeros_like(x)
@@ -74,6 +113,9 @@ class RunResult:
     Attributes:
         outcomes: region-level outcome name -> value (NaN where a ratio has no denominator).
         jurisdictions: jurisdiction name -> outcomes.
+        by_form: form ("sexual", "labour", "criminal") -> ``registry.FORM_OUTCOMES``.
+        by_group: victim group ("female", "male", "adult", "child") ->
+            ``registry.GROUP_OUTCOMES``.
         timeseries: one row per week and jurisdiction; ``week`` 0 is the first policy week,
             negative weeks are the burn-in.
         provenance: tipsim version, scenario name and hash, seed, weeks, burn-in, scale.
@@ -83,12 +125,16 @@ class RunResult:
     jurisdictions: dict[str, dict[str, float]]
     timeseries: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+    by_form: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_group: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (NaN becomes None)."""
         return {
             "outcomes": _clean(self.outcomes),
             "jurisdictions": {k: _clean(v) for k, v in self.jurisdictions.items()},
+            "by_form": {k: _clean(v) for k, v in self.by_form.items()},
+            "by_group": {k: _clean(v) for k, v in self.by_group.items()},
             "provenance": self.provenance,
         }
 

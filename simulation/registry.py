@@ -268,6 +268,29 @@ WEEKLY_COLUMNS = tuple(
 WEEKLY_INDEX = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
 """Position of each weekly column in a run's ``(weeks, columns, jurisdictions)`` series."""
 
+# -- breakdowns: by form of exploitation, and by victims' sex and age group ----------------------
+
+FORM_WEEKLY = ("new_victims", "victims_in_exploitation", "victim_weeks_exploited",
+               "victims_identified", "identified_police", "identified_ngo",
+               "identified_inspection", "identified_self", "victims_misidentified", "arrests",
+               "prosecutions", "convictions")
+"""Weekly columns kept for each form of exploitation (region totals)."""
+FORM_OUTCOMES = FORM_WEEKLY + ("identification_rate", "conviction_ratio",
+                               "convictions_per_identified_victim")
+"""Outcomes reported for each form (``RunResult.by_form[form][outcome]``)."""
+
+VICTIM_GROUPS = ("female", "male", "adult", "child")
+"""Groups of victims by sex and by age group (each victim is in one of each pair)."""
+GROUP_WEEKLY = ("new_victims", "victims_identified", "identified_police", "identified_ngo",
+                "identified_inspection", "identified_self", "victims_misidentified")
+"""Weekly columns kept for each victim group (region totals)."""
+GROUP_OUTCOMES = GROUP_WEEKLY + ("identified_share_of_trafficked",)
+"""Outcomes reported for each group (``RunResult.by_group[group][outcome]``):
+``identified_share_of_trafficked`` is the group's share among people identified divided by its
+share among people trafficked (above 1: the group is seen more readily than others)."""
+FORM_INDEX = {name: i for i, name in enumerate(FORM_WEEKLY)}
+GROUP_INDEX = {name: i for i, name in enumerate(GROUP_WEEKLY)}
+
 
 def label(name: str) -> str:
     """Human label for a lever, parameter or outcome name (falls back to the name)."""

@@ -17,7 +17,9 @@ from conftest import BASELINE
 def test_run_json_has_every_outcome(capsys):
     assert main(["run", str(BASELINE), "--seed", "2", "--weeks", "20", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"outcomes", "jurisdictions", "provenance"}
+    assert set(doc) == {"outcomes", "jurisdictions", "by_form", "by_group", "provenance"}
+    assert set(doc["by_form"]) == {"sexual", "labour", "criminal"}
+    assert set(doc["by_group"]) == {"female", "male", "adult", "child"}
     assert set(doc["outcomes"]) == set(OUTCOME_NAMES)
     assert all(set(o) == set(OUTCOME_NAMES) for o in doc["jurisdictions"].values())
     assert doc["provenance"]["seed"] == 2 and doc["provenance"]["weeks"] == 20

@@ -85,7 +85,10 @@ def test_reintegration_lowers_retrafficking_of_supported_victims():
     def share_retrafficked_after_support(reintegration: float) -> float:
         supported = retrafficked = 0
         for seed in (1, 2):
-            model = TraffickingModel(small(shelter_places=500, officers=600,
+            # a high base hazard, so that re-trafficking within three years is common enough
+            # to compare (the relative risks are what is tested)
+            model = TraffickingModel(small({"parameters.retrafficking_hazard": 1.0},
+                                           shelter_places=500, officers=600,
                                            reintegration=reintegration), rng=seed).run()
             for v in model.agents_by_type[Victim]:
                 statuses = [s for _, s in v.history]
@@ -162,8 +165,9 @@ def test_specialised_prosecution_raises_the_conviction_ratio():
 def test_anti_corruption_raises_convictions_where_corruption_is_high():
     overrides = {"jurisdictions.destination_a.corruption": 0.8,
                  "jurisdictions.destination_b.corruption": 0.8}
-    low = mean_outcome("convictions", (1, 2, 3), overrides, anti_corruption=0.0)
-    high = mean_outcome("convictions", (1, 2, 3), overrides, anti_corruption=1.0)
+    # more officers, so that convictions in the corrupt destinations are many enough to compare
+    low = mean_outcome("convictions", (1, 2, 3), overrides, anti_corruption=0.0, officers=300)
+    high = mean_outcome("convictions", (1, 2, 3), overrides, anti_corruption=1.0, officers=300)
     assert high > 1.3 * low
 
 

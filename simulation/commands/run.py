@@ -121,7 +121,7 @@ def _is_run_summary(path: Path) -> bool:
             doc = json.loads(fh.read(50_000_000))
     except (OSError, ValueError):
         return False
-    return (isinstance(doc, dict) and set(doc) == {"outcomes", "jurisdictions", "provenance"}
+    return (isinstance(doc, dict) and {"outcomes", "jurisdictions", "provenance"} <= set(doc)
             and isinstance(doc["provenance"], dict) and "tipsim_version" in doc["provenance"])
 
 

@@ -132,6 +132,8 @@ def identify(model, victim, j: int, channel: Channel) -> None:
     tally = model.weekly_tally
     tally[IDENTIFIED_COL][j] += 1
     tally[CHANNEL_COL[channel]][j] += 1
+    model.tally_victim("victims_identified", victim)
+    model.tally_victim(f"identified_{channel.value}", victim)
     model.ngos[j].refer(victim)
     network = victim.network
     if network is None or not network.alive:
@@ -149,6 +151,7 @@ def misidentify(model, victim, j: int) -> None:
     """Treated as an offender: no support, no testimony, returned home if foreign."""
     leave_network(model, victim)
     model.weekly_tally[MISIDENTIFIED_COL][j] += 1
+    model.tally_victim("victims_misidentified", victim)
     victim.location = victim.origin
     victim.set_status(MISIDENTIFIED)
     recovery.schedule_retrafficking(model, victim, MISIDENTIFIED)

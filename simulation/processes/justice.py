@@ -33,6 +33,7 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     member.cross_border = cross_border
     member.set_status(ARRESTED, "arrested")
     model.tally("arrests", j)
+    model.tally_form("arrests", network.form)
     if cross_border and not case.cross_border:
         case.cross_border = True
         model.tally("cross_border_cases", j)
@@ -45,6 +46,7 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
                                 + p["charge_specialised"] * specialised):
         member.set_status(ON_TRIAL, "charged")
         model.tally("prosecutions", j)
+        model.tally_form("prosecutions", network.form)
         mean = p["trial_weeks"] * (1 - p["trial_specialised"] * specialised)
         model.justice_calendar.schedule(model.week + int(model.rng.geometric(1 / mean)),
                                         events.Trial(agency, member, network))
@@ -85,6 +87,7 @@ def trial(model, agency, member, network) -> None:
         years = float(rng.lognormal(mu, spread))
     member.set_status(IMPRISONED, f"convicted, {years:.1f} years")
     model.tally("convictions", j)
+    model.tally_form("convictions", network.form)
     if member.cross_border:
         model.tally("cross_border_convictions", j)
     model.tally("sentence_years_imposed", j, years)

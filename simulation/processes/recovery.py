@@ -75,5 +75,6 @@ def retraffic(model, victim) -> None:
     tally = model.weekly_tally
     tally[NEW_VICTIMS][network.origin] += 1
     tally[RETRAFFICKED][network.origin] += 1
+    model.tally_victim("new_victims", victim)
     model.move_calendar.schedule(model.week + 1,
                                  events.Departure(victim, victim.times_trafficked))

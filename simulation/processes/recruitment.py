@@ -89,5 +89,6 @@ def new_victims(model, network, n: int) -> list[Victim]:
         add(victim)
         departures.append(events.Departure(victim, 1))
         victims.append(victim)
+        model.tally_victim("new_victims", victim)
     model.weekly_tally[NEW_VICTIMS][origin] += n
     return victims
