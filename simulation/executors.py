@@ -338,8 +338,13 @@ def _run_into(store, exp, run_fn, executor, scheduler, retry_failed, progress) -
         notes["redone_damaged"] = [str(d) for d in store.redone]
     if store.previous_writer:
         notes["took_over_lock_of"] = store.previous_writer
-    store.start_session(executor=executor.name, workers=getattr(executor, "workers", None),
-                        scheduler=scheduler, to_run=todo, **notes)
+    try:
+        store.start_session(executor=executor.name, workers=getattr(executor, "workers", None),
+                            scheduler=scheduler, to_run=todo, **notes)
+    except OSError as exc:
+        raise StoreWriteError(f"{store.path}: cannot record the session in manifest.json "
+                              f"({exc.strerror or exc}); {len(done)} of {exp.n_runs} runs are "
+                              "saved; free some space and run the same command") from None
     bar = _progress(exp, len(done), todo, progress)
     ran = failed = 0
     start = time.perf_counter()
