@@ -207,8 +207,9 @@ class DaskExecutor:
                 raise UserError(f"--scheduler {self.scheduler}: cannot reach a Dask scheduler "
                                 f"there ({exc})") from None
         else:
+            cores = os.cpu_count() or 1  # more single-threaded workers than cores: no faster
             cluster = distributed.LocalCluster(
-                n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
+                n_workers=min(self.workers or cores, cores), threads_per_worker=1,
                 processes=True, dashboard_address=None, silence_logs=logging.WARNING)
             client = distributed.Client(cluster)
         try:
