@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulation.errors import UserError
+from simulation.limits import useful_workers
 
 RunFunction = Callable[[Any], Any]
 
@@ -206,8 +207,9 @@ class DaskExecutor:
                 raise UserError(f"--scheduler {self.scheduler}: cannot reach a Dask scheduler "
                                 f"there ({exc})") from None
         else:
+            cores = os.cpu_count() or 1  # more single-threaded workers than cores: no faster
             cluster = distributed.LocalCluster(
-                n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
+                n_workers=min(self.workers or cores, cores), threads_per_worker=1,
                 processes=True, dashboard_address=None, silence_logs=logging.WARNING)
             client = distributed.Client(cluster)
         try:
@@ -295,14 +297,17 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
                    scheduler: str | None = None, restart: bool = False,
                    retry_failed: bool = True, progress: bool = True,
                    run_fn: RunFunction | None = None,
-                   allow_code_change: bool = False) -> BatchSummary:
+                   allow_code_change: bool = False, allow_large: bool = False) -> BatchSummary:
     """Run every run of ``experiment`` not yet in the store at ``out``, writing each as it ends.
 
     ``experiment`` is an :class:`~simulation.experiment.Experiment`, a path to its TOML file or a
     dict. Rerunning the same call after an interruption runs only the missing runs (and, with
     ``retry_failed``, the failed ones). ``run_fn`` replaces the model (a picklable top-level
     ``(RunSpec) -> dict``); by default the real model runs. A store whose finished runs came
-    from other model code is refused unless ``restart`` or ``allow_code_change``.
+    from other model code is refused unless ``restart`` or ``allow_code_change``; one of more
+    than a million runs, or whose runs would not fit in memory, unless ``allow_large``. Local
+    workers are capped at what is useful: the cores, the runs to do, the runs that fit in
+    memory at once.
 
     >>> summary = run_experiment("scenarios/experiments/policy_comparison.toml",
     ...                          "results/policy_comparison", workers=2)  # doctest: +SKIP
@@ -310,7 +315,7 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
     from simulation.experiment import Experiment, run_spec
     from simulation.store import ResultStore
 
-    exp = Experiment.load(experiment)
+    exp = Experiment.load(experiment, allow_large=allow_large)
     run_fn = run_fn or run_spec
     model = f"{run_fn.__module__}:{run_fn.__qualname__}"
     if isinstance(executor, str):
@@ -326,7 +331,7 @@ def _run_into(store, exp, run_fn, executor, scheduler, retry_failed, progress) -
     skip = done if retry_failed else done | store.failed_ids()
     todo = sum(1 for spec in exp.runs() if spec.run_id not in skip)
     if isinstance(executor, LocalExecutor):
-        executor.workers = max(1, min(executor.workers, todo))
+        executor.workers = useful_workers(executor.workers, todo, exp._run_bytes)
         executor.max_in_flight = min(executor.max_in_flight, 2 * executor.workers)
     pending = (spec for spec in exp.runs() if spec.run_id not in skip)
     notes = {}
@@ -334,8 +339,13 @@ def _run_into(store, exp, run_fn, executor, scheduler, retry_failed, progress) -
         notes["redone_damaged"] = [str(d) for d in store.redone]
     if store.previous_writer:
         notes["took_over_lock_of"] = store.previous_writer
-    store.start_session(executor=executor.name, workers=getattr(executor, "workers", None),
-                        scheduler=scheduler, to_run=todo, **notes)
+    try:
+        store.start_session(executor=executor.name, workers=getattr(executor, "workers", None),
+                            scheduler=scheduler, to_run=todo, **notes)
+    except OSError as exc:
+        raise StoreWriteError(f"{store.path}: cannot record the session in manifest.json "
+                              f"({exc.strerror or exc}); {len(done)} of {exp.n_runs} runs are "
+                              "saved; free some space and run the same command") from None
     bar = _progress(exp, len(done), todo, progress)
     ran = failed = 0
     start = time.perf_counter()

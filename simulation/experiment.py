@@ -49,6 +49,7 @@ import numpy as np
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
+from simulation import limits
 from simulation.errors import UserError
 from simulation.files import InputFileError, read_limited
 from simulation.parameters import GROUPS, resolve_parameter_names
@@ -137,6 +138,8 @@ class Experiment(BaseModel):
 
     _source: str | None = PrivateAttr(default=None)
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _allow_large: bool = PrivateAttr(default=False)
+    _run_bytes: float = PrivateAttr(default=0.0)  # the largest run's estimated peak memory
 
     @field_validator("name", mode="before")
     @classmethod
@@ -165,12 +168,14 @@ class Experiment(BaseModel):
     # -- loading ------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, source: str | Path | dict | Experiment, base_dir: str | Path | None = None
-             ) -> Experiment:
+    def load(cls, source: str | Path | dict | Experiment, base_dir: str | Path | None = None,
+             *, allow_large: bool = False) -> Experiment:
         """Read an experiment from a TOML file, a dict, or pass an Experiment through.
 
         Scenario paths are relative to the experiment file (to ``base_dir`` or the working
-        directory for a dict)."""
+        directory for a dict). An experiment of more than a million runs, or whose runs would
+        not fit in this machine's memory, is refused unless ``allow_large``
+        (:mod:`simulation.limits`)."""
         if isinstance(source, Experiment):
             return source
         where = "experiment"
@@ -187,6 +192,9 @@ class Experiment(BaseModel):
             raise ExperimentError(f"{where}: {_explain(exc)}") from None
         exp._source = None if isinstance(source, dict) else str(source)
         exp._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        exp._allow_large = allow_large
+        if not allow_large:
+            limits.check_runs(exp, where)  # before the design is built: it may not fit either
         exp._check_overrides()
         return exp
 
@@ -200,7 +208,12 @@ class Experiment(BaseModel):
         for scenario in self.scenario_objects:
             try:
                 for inputs in corners:
-                    _apply(inputs, overrides, scenario)
+                    resolved = _apply(inputs, overrides, scenario)
+                    self._run_bytes = max(self._run_bytes, limits.run_bytes(resolved))
+                    if not self._allow_large:
+                        limits.check_run(resolved, where=self._source or "experiment")
+            except limits.TooLargeError:
+                raise
             except UserError as exc:
                 raise ExperimentError(f"{self._source or 'experiment'}: overrides or design "
                                       f"inputs do not apply to scenario {scenario.name!r}: {exc}"

@@ -6,6 +6,7 @@
       manifest.json              provenance: experiment, scenario hashes, seeds, design,
                                  versions, git commit, platform, and one entry per session
                                  (start, end, counts)
+      writer.lock                held (fcntl) by the batch writing the store; names its process
       runs/RUN_ID.parquet        one row: the run's id, scenario, design point, replication, seed,
                                  inputs and region outcomes
       jurisdictions/RUN_ID.parquet   one row per jurisdiction: its outcomes
@@ -71,7 +72,8 @@ class StoreError(UserError):
 
 
 class StaleStoreError(StoreError):
-    """A store that holds runs of another experiment, or of other model code."""
+    """A store that holds runs of another experiment, or of other model code, or runs that its
+    damaged manifest no longer describes: tipsim's own, so ``restart`` may discard them."""
 
 
 class DamagedStoreError(StoreError):
@@ -117,6 +119,10 @@ class ResultStore:
         store._lock = store_lock.acquire(store.path)
         try:
             store._prepare(experiment, model, restart, allow_code_change)
+        except OSError as exc:  # a full disk or a read-only folder while writing the manifest
+            store.close()
+            raise StoreError(f"{store.path}: cannot prepare the store ({exc.strerror or exc}); "
+                             "nothing was run") from None
         except BaseException:
             store.close()
             raise
@@ -151,9 +157,9 @@ class ResultStore:
         found = self._refuse_a_foreign_folder()  # again: it may have changed before the lock
         old = found.manifest
         if old is None and self._has_parts() and not restart:
-            raise StoreError(f"{self.path}: {found.why}, so its runs cannot be matched to an "
-                             "experiment; rerun with --restart to discard them, or choose "
-                             "another --out")
+            raise StaleStoreError(f"{self.path}: {found.why}, so its runs cannot be matched to "
+                                  "an experiment; rerun with --restart to discard them, or "
+                                  "choose another --out")
         if old is not None:
             changes = _changes(old, experiment, model)
             if changes and not restart:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from simulation.errors import UserError
 from simulation.executors import run_experiment
 from simulation.experiment import Experiment, ExperimentError
 from simulation.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario
+from simulation.store import load_results
 
 from conftest import BASELINE
 
@@ -201,3 +204,113 @@ def test_dashboard_refuses_a_folder_and_a_users_file_unless_forced(tmp_path, cap
     assert page.read_text() == "<html>my page</html>"
     assert cli(capsys, "dashboard", store, "-o", page, "--force")[0] == 0
     assert cli(capsys, "dashboard", store, "-o", page)[0] == 0  # its own report: replaced
+
+
+# -- 6. requests that cannot fit are refused before work starts -----------------------------------
+
+
+def huge_demand(folder: Path) -> Path:
+    path = folder / "huge.toml"
+    path.write_text(f'extends = "{BASELINE}"\nname = "huge"\n[jurisdictions.destination_a]\n'
+                    "demand = { sexual = 1e7, labour = 1e7, criminal = 1e7 }\n")
+    return path
+
+
+def test_run_of_a_scenario_that_cannot_fit_in_memory_is_refused_at_once(tmp_path, capsys):
+    start = time.perf_counter()
+    code, _, err = cli(capsys, "run", huge_demand(tmp_path))
+    assert code == 1 and err.count("\n") == 1 and time.perf_counter() - start < 5
+    assert re.search(r"huge.toml: scenario 'huge' at scale 1 holds about 30,005,110 victims, "
+                     r"about [\d,.]+ GiB of memory per run \(estimated\); this machine has "
+                     r"[\d,.]+ GiB; allowed: a smaller demand or scale \(--allow-large runs it "
+                     r"anyway\)", err), err
+
+
+@pytest.mark.parametrize("extra, runs", [
+    ("replications = 1_000_000_000", "2,000,000,000 runs (2 scenarios x 1 design points x "
+                                     "1,000,000,000 replications)"),
+    ('[design]\nmethod = "lhs"\nsamples = 1_000_000_000\ninputs = ["training"]',
+     "2,000,000,000 runs (2 scenarios x 1,000,000,000 design points x 1 replications)"),
+    ('[design]\nmethod = "grid"\npoints = 1000\n'
+     'inputs = ["training", "intimidation", "recruitment_efficiency", "officers"]',
+     "2,000,000,000,000 runs (2 scenarios x 1,000,000,000,000 design points"),
+])
+def test_experiment_of_too_many_runs_is_refused_before_its_design_is_built(tmp_path, capsys,
+                                                                          extra, runs):
+    exp = tmp_path / "big.toml"
+    exp.write_text(f'name = "big"\nscenarios = ["{BASELINE}", '
+                   f'"{BASELINE.parent / "training.toml"}"]\n{extra}\n')
+    start = time.perf_counter()
+    code, _, err = cli(capsys, "batch", exp, "--out", tmp_path / "out")
+    assert code == 1 and err.count("\n") == 1 and time.perf_counter() - start < 5
+    assert f"big.toml: {runs}" in err and "allowed: at most 1,000,000 runs" in err
+    assert "--allow-large" in err and not (tmp_path / "out").exists()
+
+
+def test_experiment_whose_runs_cannot_fit_is_refused_and_allowed_with_the_flag(tmp_path):
+    huge_demand(tmp_path)
+    exp = tmp_path / "exp.toml"
+    exp.write_text('name = "big"\nscenarios = ["huge.toml"]\n')
+    with pytest.raises(UserError, match=r"exp.toml: scenario 'huge' at scale 1 holds about "
+                                        r"30,005,110 victims"):
+        Experiment.load(exp)
+    assert Experiment.load(exp, allow_large=True).n_runs == 1
+
+
+def test_workers_are_capped_at_the_cores_and_the_runs(tmp_path):
+    from simulation.executors import LocalExecutor
+
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "toy"\nscenarios = ["{BASELINE}"]\nreplications = 3\n')
+    executor = LocalExecutor(1000)
+    summary = run_experiment(exp, tmp_path / "out", executor=executor, run_fn=toy_model,
+                             progress=False)
+    assert summary.completed == 3 and executor.workers == min(os.cpu_count(), 3)
+    assert load_results(tmp_path / "out").manifest["sessions"][0]["workers"] == executor.workers
+
+
+# -- 10. the explorer checks its options before it starts a server ---------------------------------
+
+
+@pytest.fixture
+def no_server(monkeypatch):
+    """Record the server command instead of replacing this process with it."""
+    started = []
+    monkeypatch.setattr(os, "execve", lambda exe, argv, env: started.append(argv))
+    return started
+
+
+def test_explore_on_every_interface_warns_that_anyone_on_the_network_can_use_it(capsys,
+                                                                               no_server):
+    assert main(["explore", "--no-open", "--host", "0.0.0.0", "--port", "0"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: --host 0.0.0.0" in err and "anyone who can reach it on the network" in err
+    assert no_server and no_server[0][no_server[0].index("--host") + 1] == "0.0.0.0"
+    assert main(["explore", "--no-open", "--host", "127.0.0.1", "--port", "0"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--weeks", "1000000000"], "--weeks: got 1000000000; allowed: a whole number from 4 to 5200"),
+    (["--port", "70000"], "--port: got 70000; allowed: a whole number from 0 to 65535"),
+    (["--port", "-1"], "--port: got -1; allowed"),
+    (["--host", "no such host.invalid"], "--host no such host.invalid: not an address"),
+    (["--replications", "100000"], "--replications: got 100000"),
+])
+def test_explore_refuses_bad_options_before_starting_the_server(capsys, no_server, args,
+                                                                 message):
+    assert main(["explore", "--no-open", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and not no_server
+
+
+def test_explore_refuses_a_port_in_use(capsys, no_server):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["explore", "--no-open", "--host", "127.0.0.1", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"--port {port}: cannot listen there" in err and not no_server

@@ -29,8 +29,12 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 
 def toy_model(spec) -> dict:
-    """A stand-in for the model (TOY_DELAY seconds per run)."""
+    """A stand-in for the model (TOY_DELAY seconds per run; while the file TOY_GATE exists, it
+    waits, for up to a minute)."""
     time.sleep(float(os.environ.get("TOY_DELAY", "0")))
+    gate, deadline = os.environ.get("TOY_GATE"), time.time() + 60
+    while gate and os.path.exists(gate) and time.time() < deadline:
+        time.sleep(0.01)
     rng = np.random.default_rng(spec.seed)
     y = rng.normal(10.0, 1.0) + spec.inputs.get("training", 0.0)
     return {"outcomes": {"victims_identified": y, "policy_cost": 5.0},
@@ -84,11 +88,12 @@ except Exception as exc:
 """
 
 
-def driver(mode: str, exp: Path, out: Path, delay: float = 0.0, **kw) -> subprocess.Popen:
+def driver(mode: str, exp: Path, out: Path, delay: float = 0.0, gate: Path | None = None
+           ) -> subprocess.Popen:
     code = DRIVER.format(path=sys.path, module=toy_model.__module__)
-    return subprocess.Popen([sys.executable, "-c", code, mode, str(exp), str(out)],
-                            env=os.environ | {"TOY_DELAY": str(delay)}, text=True,
-                            stderr=subprocess.PIPE, **kw)
+    env = os.environ | {"TOY_DELAY": str(delay), "TOY_GATE": str(gate or "")}
+    return subprocess.Popen([sys.executable, "-c", code, mode, str(exp), str(out)], env=env,
+                            text=True, stderr=subprocess.PIPE)
 
 
 # -- 1. one writer at a time ----------------------------------------------------------------------
@@ -107,13 +112,15 @@ def test_second_writer_is_refused_naming_the_process_that_holds_the_store(tmp_pa
 
 def test_concurrent_batches_in_two_processes_never_mix_seeds(tmp_path):
     a, b = experiment(tmp_path, seed=1, name="a.toml"), experiment(tmp_path, seed=2, name="b.toml")
-    out = tmp_path / "out"
-    first = driver("start", a, out, delay=0.2)
+    out, gate = tmp_path / "out", tmp_path / "gate"
+    gate.touch()  # the first batch holds the store, waiting in its first run, until removed
+    first = driver("start", a, out, gate=gate)
     deadline = time.time() + 60
     while not (out / "runs").is_dir() and time.time() < deadline:
         time.sleep(0.02)
     second = driver("restart", b, out)
     assert second.wait(60) == 1
+    gate.unlink()
     err = second.stderr.read()
     assert err.count("\n") == 1 and f"process {first.pid} on" in err, err
     assert first.wait(60) == 0

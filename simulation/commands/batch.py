@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -38,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-code-change", action="store_true",
                    help="resume a store whose runs came from other model code, mixing the two "
                         "(each session's code stays recorded in manifest.json)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run an experiment estimated too big for this machine (more than a "
+                        "million runs, or runs that would not fit in memory) anyway")
     p.add_argument("--no-retry-failed", dest="retry_failed", action="store_false",
                    help="on resume, do not retry runs that failed before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -80,20 +84,25 @@ def batch(args: argparse.Namespace) -> int:
     from simulation.experiment import Experiment
     from simulation.store import ResultStore
 
-    exp = Experiment.load(args.experiment)
+    exp = Experiment.load(args.experiment, allow_large=args.allow_large)
     out = Path(args.out or Path("results") / exp.name)
     executor = make_executor(args.executor, args.workers, args.scheduler)
     try:
         with signals_interrupt():
             summary = run_experiment(exp, out, executor=executor, restart=args.restart,
                                      retry_failed=args.retry_failed, progress=not args.quiet,
-                                     allow_code_change=args.allow_code_change)
+                                     allow_code_change=args.allow_code_change,
+                                     allow_large=args.allow_large)
     except KeyboardInterrupt as exc:
         store = ResultStore(out)
         why = f" by {exc.args[0]}" if exc.args else ""
         print(f"tipsim: interrupted{why}; {len(store.completed_ids())} of {exp.n_runs} runs are "
               f"saved in {out}; run the same command to resume", file=sys.stderr)
         return 130
+    if args.workers and args.executor == "local" and executor.workers < args.workers:
+        print(f"note: ran {executor.workers} worker(s), not {args.workers}: more would not be "
+              f"faster ({os.cpu_count()} cores, {summary.total - summary.skipped} runs to do) "
+              "or would not fit in memory", file=sys.stderr)
     if summary.previous_writer:
         from simulation.store_lock import describe
 

@@ -4,12 +4,14 @@ what-if explorer in the browser)."""
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import socket
 import sys
 from pathlib import Path
 
 from simulation.errors import UserError
+from simulation.scenario_schema import MAX_WEEKS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -90,17 +92,26 @@ def explore(args: argparse.Namespace) -> int:
         if not scenario.is_file():
             raise UserError(f"{args.scenario}: no such scenario file")
         load_scenario(scenario)  # a mistake in it is one clean error now, not a broken page
-    for name, value, low in (("--replications", args.replications, 1), ("--weeks", args.weeks, 4),
-                             ("--burn-in", args.burn_in, 0)):
-        if value < low:
-            raise UserError(f"{name}: got {value}; allowed: {low} or more")
+    for name, value, low, high in (("--replications", args.replications, 1, 100),
+                                   ("--weeks", args.weeks, 4, MAX_WEEKS),
+                                   ("--burn-in", args.burn_in, 0, MAX_WEEKS // 2),
+                                   ("--port", args.port, 0, 65535),
+                                   ("--workers", args.workers or 1, 1, 64)):
+        if not low <= value <= high:
+            raise UserError(f"{name}: got {value}; allowed: a whole number from {low} to {high}")
     if not 0 < args.scale <= 10:
         raise UserError(f"--scale: got {args.scale}; allowed: above 0, at most 10")
+    _check_size(scenario or _default_scenario(), args)
     try:
         import solara  # noqa: F401
     except ImportError:
         raise UserError("the explorer needs Solara: pip install 'tipsim[explore]'") from None
-    port = args.port or _free_port(args.host)
+    port = _check_listen(args.host, args.port)
+    if not _is_loopback(args.host):
+        print(f"tipsim explore: warning: --host {args.host} serves the explorer beyond this "
+              "machine: anyone who can reach it on the network can use it and run simulations "
+              "here (it has no password); use --host localhost to keep it private",
+              file=sys.stderr, flush=True)
     env = dict(os.environ)
     env.update({
         "TIPSIM_EXPLORE_SCENARIO": str((scenario or _default_scenario()).resolve()),
@@ -126,7 +137,40 @@ def _default_scenario() -> Path:
     return Path(BASELINE)
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def _check_size(path: Path, args: argparse.Namespace) -> None:
+    """Refuse a scenario whose runs, at the explorer's scale and weeks, would not fit in memory
+    (each change runs ``--replications`` of them on the workers)."""
+    from simulation.limits import check_run
+    from simulation.scenario import with_overrides
+
+    spec = with_overrides(path, {"run.scale": args.scale, "run.weeks": args.weeks,
+                                 "run.burn_in_weeks": args.burn_in})
+    check_run(spec, where=str(path), workers=min(args.workers or 2, args.replications))
+
+
+def _check_listen(host: str, port: int) -> int:
+    """The port to serve on (a free one for 0), after checking that ``host`` names an address
+    of this machine and the port is free there: a clear error now, not a failure inside the
+    server."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UserError(f"--host {host}: not an address or a known host name ({exc}); "
+                        "allowed: localhost, 127.0.0.1, or an address of this machine") from None
+    try:
+        with socket.socket(family, kind, proto) as s:
+            s.bind(address)
+            return s.getsockname()[1]
+    except OSError as exc:
+        raise UserError(f"--host {host} --port {port}: cannot listen there ({exc.strerror}); "
+                        "allowed: an address of this machine and a free port (0: any free "
+                        "port)") from None
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return False
+    return all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)

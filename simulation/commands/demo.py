@@ -33,7 +33,7 @@ def register(sub) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from simulation.analysis import compare
-    from simulation.commands.batch import render
+    from simulation.commands.batch import render, signals_interrupt
     from simulation.dashboard import build_report
     from simulation.executors import run_experiment
     from simulation.store import StaleStoreError
@@ -41,14 +41,15 @@ def handle(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     print(f"Running {args.experiment.name} into {args.out} with {workers} worker(s); "
           "interrupt at any time and rerun to resume.")
-    try:
-        summary = run_experiment(args.experiment, args.out, workers=workers)
-    except StaleStoreError as exc:
-        # the demo's store is the demo's own: results of another experiment or model code
-        # there are out of date, so it starts over rather than stop a newcomer
-        print(f"{args.out} holds runs of another experiment or of other model code; the "
-              "demo's results are its own, so it starts over.")
-        summary = run_experiment(args.experiment, args.out, workers=workers, restart=True)
+    with signals_interrupt():  # SIGTERM and SIGHUP stop it as Ctrl-C does
+        try:
+            summary = run_experiment(args.experiment, args.out, workers=workers)
+        except StaleStoreError:
+            # the demo's store is the demo's own: results of another experiment or model code
+            # there are out of date, so it starts over rather than stop a newcomer
+            print(f"{args.out} holds runs of another experiment or of other model code; the "
+                  "demo's results are its own, so it starts over.")
+            summary = run_experiment(args.experiment, args.out, workers=workers, restart=True)
     print(f"{summary.completed} runs completed, {summary.failed} failed "
           f"(ran {summary.ran} now in {summary.seconds:.0f} s).")
     table = compare(args.out, outcomes=HEADLINE)

@@ -34,6 +34,8 @@ def register(sub) -> None:
                    help="directory for timeseries.parquet, timeseries.csv and summary.json")
     p.add_argument("--force", action="store_true",
                    help="overwrite those files in --out even if tipsim did not write them")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run a scenario estimated too big for this machine's memory anyway")
     p.set_defaults(handler=handle)
 
 
@@ -59,7 +61,12 @@ def handle(args: argparse.Namespace) -> int:
         raise UserError(f"--weeks: got {args.weeks}; allowed 1 to 5200")
     if args.out is not None:
         check_out(args.out, args.force)  # before the run, not after minutes of it
-    result = simulation.run(args.scenario, seed=args.seed, weeks=args.weeks)
+    scenario = simulation.load_scenario(args.scenario)
+    if not args.allow_large:
+        from simulation.limits import check_run
+
+        check_run(scenario, args.weeks, where=args.scenario)
+    result = simulation.run(scenario, seed=args.seed, weeks=args.weeks)
     if args.out is not None:
         write_run(result, args.out)
     if args.json:
