@@ -158,15 +158,16 @@ class Replacement:
 
 
 class Trial:
-    """A charged trafficker's verdict."""
+    """A charged trafficker's verdict (``waited``: weeks already postponed for lack of a
+    prosecutor)."""
 
-    __slots__ = ("agency", "member", "network")
+    __slots__ = ("agency", "member", "network", "waited")
 
-    def __init__(self, agency, member, network) -> None:
-        self.agency, self.member, self.network = agency, member, network
+    def __init__(self, agency, member, network, waited: int = 0) -> None:
+        self.agency, self.member, self.network, self.waited = agency, member, network, waited
 
     def fire(self, model) -> None:
-        justice.trial(model, self.agency, self.member, self.network)
+        justice.trial(model, self.agency, self.member, self.network, self.waited)
 
 
 class Extradition:

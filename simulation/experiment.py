@@ -53,7 +53,7 @@ from simulation import limits
 from simulation.errors import UserError
 from simulation.files import InputFileError, read_limited
 from simulation.parameters import GROUPS, resolve_parameter_names
-from simulation.registry import LEVERS, PARAMETERS, Lever
+from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -284,6 +284,9 @@ class Experiment(BaseModel):
                                  "'jurisdictions.destination_a.training')")
             if isinstance(known, Lever) and known.kind == "forms":
                 raise ValueError(f"{where}: {name!r} is a list of forms and cannot be swept")
+            if isinstance(known, Lever) and known.kind == "choice":
+                raise ValueError(f"{where}: {name!r} is a choice ({', '.join(CHOICES[name])}) "
+                                 "and cannot be swept; compare one scenario per choice")
             if rng.values is not None:
                 if d.method != "grid":
                     raise ValueError(f"{where}: 'values' only suits method 'grid'; give "

@@ -279,6 +279,8 @@ class TraffickingModel(mesa.Model):
         row[COLUMN["prisoners"]] = self.prisoners
         row[COLUMN["victims_waiting_shelter"]] = [len(n.waiting) for n in self.ngos]
         row[COLUMN["victims_in_shelter"]] = [n.in_shelter for n in self.ngos]
+        row[COLUMN["cases_waiting"]] = [len(a.waiting_cases) for a in self.agencies]
+        row[COLUMN["trials_waiting"]] = [a.trials_waiting for a in self.agencies]
         if self.week >= 0:
             row[COLUMN["policy_cost"]] = weekly_cost(self)
         self.series[self.steps - 1] = row

@@ -73,7 +73,7 @@ def _group(group: str, *params: Parameter) -> None:
 
 P = Parameter
 _UNIT = (0.0, 1.0)
-_FORMS_NOTE = "Sources of the form profiles: UNODC GLOTIP 2022 (profile of detected victims)."
+_ILO = "ILO, Walk Free and IOM 2022, Global Estimates of Modern Slavery"
 
 _group(
     "setup",
@@ -122,24 +122,30 @@ _group(
     P("security_recruitment_cost", "Recruitment lost to security", "share at full security",
       0.5, 0.2, 0.8, "Share of recruitment a network forgoes at full security posture "
       "(security costs)."),
-    P("female_share_sexual", "Female share, sexual exploitation", "share", 0.92, 0.8, 0.97,
-      "Share of women and girls among people recruited for sexual exploitation. "
-      + _FORMS_NOTE, source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+    P("female_share_sexual", "Female share, sexual exploitation", "share", 0.79, 0.7, 0.9,
+      "Share of women and girls among people trafficked for sexual exploitation.",
+      source=_ILO + ": almost four in five people in forced commercial sexual exploitation "
+             "are women or girls"),
     P("female_share_labour", "Female share, forced labour", "share", 0.35, 0.2, 0.5,
-      "Share of women and girls among people recruited for forced labour. " + _FORMS_NOTE,
-      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+      "Share of women and girls among people trafficked for forced labour.",
+      source="assumption: men and boys are the majority in forced labour exploitation outside "
+             "commercial sex (" + _ILO + ")"),
     P("female_share_criminal", "Female share, forced criminality", "share", 0.45, 0.3, 0.6,
-      "Share of women and girls among people recruited for forced criminality. " + _FORMS_NOTE,
-      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
-    P("child_share_sexual", "Child share, sexual exploitation", "share", 0.25, 0.1, 0.4,
-      "Share of children among people recruited for sexual exploitation. " + _FORMS_NOTE,
-      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
-    P("child_share_labour", "Child share, forced labour", "share", 0.2, 0.1, 0.35,
-      "Share of children among people recruited for forced labour. " + _FORMS_NOTE,
-      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+      "Share of women and girls among people trafficked for forced criminality.",
+      source="assumption (prevalence not estimated separately; UNODC GLOTIP 2022 reports the "
+             "detected profile)"),
+    P("child_share_sexual", "Child share, sexual exploitation", "share", 0.27, 0.2, 0.35,
+      "Share of children among people trafficked for sexual exploitation.",
+      source=_ILO + ": of 3.3 million children in forced labour more than half are in "
+             "commercial sexual exploitation (6.3 million people in all)"),
+    P("child_share_labour", "Child share, forced labour", "share", 0.08, 0.04, 0.12,
+      "Share of children among people trafficked for forced labour.",
+      source=_ILO + ": fewer than half of the 3.3 million children in forced labour, among "
+             "about 21 million people in other forced labour"),
     P("child_share_criminal", "Child share, forced criminality", "share", 0.4, 0.2, 0.6,
-      "Share of children among people recruited for forced criminality. " + _FORMS_NOTE,
-      source="assumption after UNODC GLOTIP 2022 (detected victims)"),
+      "Share of children among people trafficked for forced criminality.",
+      source="assumption (children are the majority of detected victims of forced "
+             "criminality in several regions, UNODC GLOTIP 2022)"),
     P("vulnerability_spread", "Spread of individual vulnerability", "half-width, relative",
       0.5, 0.2, 0.8, "A recruit's vulnerability is the origin's times U(1 - s, 1 + s), capped "
       "at 1."),
@@ -178,22 +184,24 @@ _group(
 
 _VIS = "Visibility of {form} exploitation to {channel}, relative to the most visible form."
 _VIS_SOURCE = "assumption, following the channel mix UNODC GLOTIP 2022 reports"
+_GROUP_SOURCE = ("assumption; the detected profile it produces is compared with UNODC GLOTIP 2022 "
+                 "in ODD 7 (an out-of-sample check)")
 _group(
     "identification",
     P("police_encounter_rate", "Police encounter rate",
-      "per visible victim-week at 10 officers per 100,000", 0.0001, 0.00003, 0.0003,
+      "per visible victim-week at 10 officers per 100,000", 0.00012, 0.00004, 0.0004,
       "Weekly chance that routine police work encounters a fully visible victim "
       "where there are 10 anti-trafficking officers per 100,000 at-risk people."),
     P("ngo_contact_rate", "NGO contact rate",
-      "per victim-week at 10 outreach workers per 100,000", 0.00015, 0.00005, 0.0005,
+      "per victim-week at 10 outreach workers per 100,000", 0.00025, 0.00008, 0.0008,
       "Weekly chance that NGO outreach reaches a victim who accepts referral, at "
       "full trust, with 10 outreach workers per 100,000 at-risk people."),
     P("inspection_rate", "Inspection contact rate",
       "per visible victim-week at 10 inspectors per 100,000", 0.00007, 0.00002, 0.0002,
       "Weekly chance that labour inspections reach a fully visible victim at a work "
       "site, with 10 inspectors per 100,000 at-risk people."),
-    P("self_referral_hazard", "Self-referral hazard", "per victim-week", 0.00012,
-      0.00004, 0.0004,
+    P("self_referral_hazard", "Self-referral hazard", "per victim-week", 0.00015,
+      0.00005, 0.0005,
       "Weekly chance an exploited victim comes forward on their own (hotline, "
       "embassy, walk-in) before awareness and trust raise it."),
     P("self_referral_trust_offset", "Self-referral without trust", "x hazard", 0.5, 0.2, 1.0,
@@ -229,6 +237,31 @@ _group(
     P("visibility_self_criminal", "Self-referral, forced criminality", "relative", 0.7, 0.4,
       1.0, _VIS.format(form="criminal", channel="self-referral"), source=_VIS_SOURCE,
       bounds=(0.0, 5.0)),
+    P("visibility_police_child", "Police visibility of children", "x adults", 1.2, 0.8, 1.6,
+      "How readily police recognise a child victim, relative to an adult (child-protection "
+      "duties).", source=_GROUP_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_police_male", "Police visibility of men and boys", "x women and girls", 0.8,
+      0.5, 1.0, "How readily police see a male victim, relative to a female one (men are "
+      "less often seen as victims).", source=_GROUP_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_ngo_child", "NGO visibility of children", "x adults", 0.8, 0.5, 1.2,
+      "How readily NGO outreach reaches a child victim, relative to an adult.",
+      source=_GROUP_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_ngo_male", "NGO visibility of men and boys", "x women and girls", 0.6, 0.3,
+      1.0, "How readily NGO outreach reaches a male victim (services are mostly for women).",
+      source=_GROUP_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_inspection_child", "Inspection visibility of children", "x adults", 0.5,
+      0.2, 0.9, "How readily inspections find a child victim (children are kept off sites and "
+      "payrolls), relative to an adult.", source=_GROUP_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_inspection_male", "Inspection visibility of men and boys",
+      "x women and girls", 1.2, 0.8, 1.6, "How readily inspections find a male victim "
+      "(inspected sectors employ more men; domestic work is rarely inspected).",
+      source=_GROUP_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_self_child", "Self-referral of children", "x adults", 0.4, 0.2, 0.7,
+      "How readily a child comes forward, relative to an adult.", source=_GROUP_SOURCE,
+      bounds=(0.0, 5.0)),
+    P("visibility_self_male", "Self-referral of men and boys", "x women and girls", 0.7, 0.4,
+      1.0, "How readily a male victim comes forward (stigma; few see themselves as victims).",
+      source=_GROUP_SOURCE, bounds=(0.0, 5.0)),
     P("security_visibility", "Visibility lost to security", "share at full security", 0.6,
       0.3, 0.9, "Share of a victim's visibility to every channel that a network at full "
       "security posture hides."),
@@ -253,6 +286,17 @@ _group(
       "How strongly network threats suppress testimony without witness protection."),
     P("unsupported_testimony", "Testimony without a shelter place", "relative", 0.35, 0.1,
       0.7, "Testimony propensity of a victim who never got a place, relative to one who did."),
+    P("labour_testimony", "Testimony of labour-trafficking victims", "relative", 0.7, 0.4, 0.95,
+      "Testimony propensity of a victim of forced labour, relative to other victims (debts, "
+      "dependence on the employer and doubts that the case will hold keep more of them "
+      "silent)."),
+    P("conditional_permit_value", "Worth of a conditional permit", "x an unconditional one",
+      0.4, 0.1, 0.7, "How much a residence permit conditional on cooperating with the "
+      "prosecution counts, in a victim's decision to come forward, against an unconditional "
+      "one."),
+    P("offender_fear", "Fear of being treated as an offender", "share of self-referral", 0.4,
+      0.2, 0.8, "Share of self-referral deterred when a victim who comes forward risks "
+      "detention or deportation in full (no permit, no non-punishment provision)."),
 )
 
 _group(
@@ -295,6 +339,16 @@ _group(
       "them).", bounds=(0.0, 5.0)),
     P("reach_cap", "Highest reach", "probability", 0.9, 0.7, 0.99,
       "Ceiling on the chance that a case identifies any one member."),
+    P("cases_per_officer", "Open investigations per officer", "cases", 0.05, 0.02, 0.15,
+      "How many trafficking investigations an agency can keep open per anti-trafficking "
+      "officer (an investigation takes a team; the rest of their time goes to the encounters "
+      "that identify victims). Leads beyond that wait.", bounds=(0.001, 10.0)),
+    P("case_wait_weeks", "Longest wait for an investigator", "weeks", 12, 4, 26,
+      "A lead that waits this long for capacity is dropped.", bounds=(1.0, 520.0),
+      integer=True),
+    P("labour_evidence", "Evidence in labour cases", "x routine evidence rate", 0.6, 0.3, 0.9,
+      "Routine evidence gathers more slowly against forced-labour networks (coercion hidden "
+      "in employment relations, paperwork that looks legal).", bounds=(0.0, 2.0)),
 )
 
 _group(
@@ -350,6 +404,18 @@ _group(
     P("forfeiture_member_share", "Assets forfeited per other member",
       "share of network assets", 0.15, 0.05, 0.3,
       "Share of the network's assets attributed to another convicted member."),
+    P("trials_per_prosecutor_year", "Trials per prosecutor", "trials per year", 6.0, 3.0, 12.0,
+      "Trafficking trials one prosecutor (with the court time they need) brings to verdict a "
+      "year; trials beyond the jurisdiction's capacity wait.", bounds=(0.1, 200.0)),
+    P("trial_wait_weeks", "Longest wait for a trial", "weeks", 52, 26, 104,
+      "A trial postponed this long for lack of capacity is dropped and the accused released.",
+      bounds=(1.0, 520.0), integer=True),
+    P("labour_lesser_charge", "Labour cases charged as lesser offences", "share", 0.3, 0.1,
+      0.5, "Share of charged forced-labour cases brought under a lesser offence (labour or "
+      "immigration law) because trafficking is hard to prove."),
+    P("lesser_sentence_share", "Sentence for a lesser offence", "x the trafficking sentence",
+      0.2, 0.05, 0.4, "Sentence on conviction for a lesser offence, relative to the "
+      "trafficking sentence lever."),
 )
 
 _group(
@@ -517,6 +583,21 @@ _group(
     P("forfeiture_financial", "Assets found by financial investigation", "relative", 0.7, 0.4,
       0.9, _EFFECT + "What full financial investigation adds to the share of forfeitable "
       "assets found."),
+    P("permit_self_referral", "Self-referral from a residence permit", "share", 0.3, 0.1, 1.0,
+      _EFFECT + "How much a secure residence permit raises victims' coming forward.",
+      bounds=(0.0, 10.0)),
+    P("compensation_self_referral", "Self-referral from compensation", "share", 0.2, 0.0, 0.5,
+      _EFFECT + "How much full compensation coverage raises victims' coming forward.",
+      bounds=(0.0, 10.0)),
+    P("permit_testimony_conditional", "Testimony from a conditional permit", "share", 0.3,
+      0.1, 0.6, _EFFECT + "How much a permit conditional on cooperation raises testimony "
+      "(cooperation is its price).", bounds=(0.0, 10.0)),
+    P("permit_testimony_unconditional", "Testimony from an unconditional permit", "share",
+      0.15, 0.0, 0.4, _EFFECT + "How much a secure, unconditional permit raises testimony "
+      "(safety and time to recover).", bounds=(0.0, 10.0)),
+    P("compensation_testimony", "Testimony from compensation", "share", 0.3, 0.1, 0.6,
+      _EFFECT + "How much full compensation coverage raises testimony (claims go through the "
+      "proceedings).", bounds=(0.0, 10.0)),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}

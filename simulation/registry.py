@@ -60,7 +60,7 @@ class Lever:
     description: str
     source: str = "assumption"
     scope: str = "jurisdiction"  # "jurisdiction" or "pair"
-    kind: str = "float"  # "float", "int" or "forms"
+    kind: str = "float"  # "float", "int", "forms" or "choice"
     scales: bool = False  # a capacity that `scale` multiplies with the population
 
 
@@ -150,6 +150,23 @@ LEVERS: dict[str, Lever] = {
               45_000, "per inspector per year",
               "Labour and border inspectors who can recognise victims at work sites and "
               "crossings.", scales=True, kind="int"),
+        Lever("prosecutors", "Trafficking prosecutors", "prosecutors (FTE) at scale 1", 2, 0,
+              5000, 120_000, "per prosecutor per year",
+              "Prosecutors (with the court time they need) available for trafficking trials; "
+              "each can bring trials_per_prosecutor_year to verdict a year.",
+              scales=True, kind="int"),
+        Lever("residence_permit", "Residence permits for victims", "none, conditional or "
+              "unconditional", "conditional", None, None, 10_000, "per permit granted",
+              "Reflection period and residence permit for identified foreign victims: none; "
+              "conditional on cooperating with the prosecution; or unconditional.",
+              kind="choice",
+              source="GRETA general reports: many states grant permits only to victims who "
+                     "cooperate; default follows that"),
+        Lever("compensation", "Compensation for victims", "0-1 coverage", 0.05, 0, 1, 15_000,
+              "per victim compensated (state fund or from confiscated assets)",
+              "Chance that a victim who testifies is awarded compensation.",
+              source="GRETA general reports: compensation from perpetrators is still rare; "
+                     "default is an assumption at that end"),
         Lever("specialised_prosecution", "Specialised prosecution", "0-1 coverage", 0.2, 0, 1,
               200_000, "per unit per year",
               "Prosecutors and judges specialised in trafficking cases: raise conviction odds."),
@@ -176,6 +193,9 @@ LEVERS: dict[str, Lever] = {
     ]
 }
 
+CHOICES = {"residence_permit": ("none", "conditional", "unconditional")}
+"""The values a ``choice`` lever takes."""
+
 JURISDICTION_LEVERS = tuple(n for n, v in LEVERS.items() if v.scope == _J)
 PAIR_LEVERS = tuple(n for n, v in LEVERS.items() if v.scope == _P)
 
@@ -194,6 +214,20 @@ _OUT = [
      "Trafficking networks operating (mean over the policy period).", False),
     ("networks_dismantled", "Networks dismantled", "networks", "disruption", "flow",
      "Networks that collapsed after losing members to enforcement.", True),
+    ("networks_dissolved", "Networks dissolved", "networks", "disruption", "flow",
+     "Networks that ended for other reasons: business failure, conflict, or every member "
+     "leaving crime.", None),
+    ("leaders_arrested", "Leaders arrested", "people", "disruption", "flow",
+     "Network leaders arrested (members lost at the top of a network).", True),
+    ("cases_dropped", "Investigations dropped", "cases", "disruption", "flow",
+     "Leads that waited too long for an investigator and were dropped (agencies at "
+     "capacity).", False),
+    ("trials_dropped", "Prosecutions dropped", "people", "disruption", "flow",
+     "Charged traffickers whose trial waited too long for a prosecutor and was dropped.",
+     False),
+    ("lesser_convictions", "Convictions for lesser offences", "people", "disruption", "flow",
+     "Labour-trafficking cases convicted under a lesser offence (labour or immigration law) "
+     "where trafficking was hard to prove; not counted in convictions.", None),
     ("traffickers_active", "Traffickers active", "people", "disruption", "stock",
      "Traffickers at liberty and working (mean over the policy period).", False),
     ("criminal_revenue", "Criminal revenue", "CU", "disruption", "flow",
@@ -264,7 +298,8 @@ WEEKLY_COLUMNS = tuple(
     n for n, o in OUTCOMES.items() if o.kind in ("flow", "stock")
 ) + ("victims_waiting_shelter", "victims_in_shelter", "prisoners", "victim_spell_weeks_ended",
      "spells_ended", "sentence_years_imposed", "reintegration_enrolments", "relocations",
-     "cross_border_convictions")
+     "cross_border_convictions", "cases_waiting", "trials_waiting", "permits_granted",
+     "compensation_awarded")
 WEEKLY_INDEX = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
 """Position of each weekly column in a run's ``(weeks, columns, jurisdictions)`` series."""
 

@@ -302,6 +302,8 @@ def _lever_value(name: str, value: Any) -> Any:
     kind = LEVERS[name].kind
     if kind == "forms":
         return [f for f in FORMS if f in value]  # the law covers a set; one order for all
+    if kind == "choice":
+        return str(value)
     return int(value) if kind == "int" else float(value)
 
 

@@ -21,7 +21,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic import create_model, field_validator
 from pydantic_core import PydanticCustomError
 
-from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, PARAMETERS, ROLES
+from simulation.registry import (CHOICES, FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS,
+                                 PARAMETERS, ROLES)
 
 MAX_WEEKS = 5200  # 100 years: far beyond any sensible run, small enough to catch typos
 MIN_JURISDICTIONS, MAX_JURISDICTIONS = 3, 50  # ODD 2: several jurisdictions, typically 3 to about 20
@@ -75,6 +76,10 @@ def lever_setting(name: str, *, required: bool = False) -> Setting:
     if lever.kind == "forms":
         annotation = Annotated[list[Literal[FORMS]], AfterValidator(_distinct)]
         return Setting(annotation, FORMS_ALLOWED, default, description, lever.label)
+    if lever.kind == "choice":
+        options = CHOICES[name]
+        return Setting(Literal[options], "one of " + ", ".join(f'"{o}"' for o in options),
+                       default, description, lever.label)
     return _number(lever.low, lever.high, integer=lever.kind == "int", default=default,
                    description=description, title=lever.label)
 

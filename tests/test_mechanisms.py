@@ -146,8 +146,9 @@ def test_financial_investigation_and_forfeiture_raise_assets_seized():
 
 
 def test_longer_sentence_lever_means_longer_sentences_imposed():
-    low, high = both("mean_sentence_years", dict(sentence_years=2.0),
-                     dict(sentence_years=15.0))
+    # the whole region: longer sentences deter, and a small region can see no conviction
+    low = mean_outcome("mean_sentence_years", (1, 2), {"run.scale": 1.0}, sentence_years=2.0)
+    high = mean_outcome("mean_sentence_years", (1, 2), {"run.scale": 1.0}, sentence_years=15.0)
     assert high > 4 * low
 
 

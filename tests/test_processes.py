@@ -175,7 +175,11 @@ def test_witness_protection_lifts_testimony_against_intimidation(model):
         high = support.testimony_propensity(model.params, d)
     finally:
         d.levers["witness_protection"] = saved
-    assert high == pytest.approx(model.params["testimony_base"] * d.trust)
+    p = model.params
+    gain = 1 + p["permit_testimony_conditional"] + p["compensation_testimony"] * d.levers[
+        "compensation"]  # the baseline's conditional permits and rare compensation
+    assert d.levers["residence_permit"] == "conditional"
+    assert high == pytest.approx(min(1.0, p["testimony_base"] * d.trust * gain))
     assert low < high
 
 

@@ -17,7 +17,7 @@ MODEL_MD_JURISDICTION_LEVERS = """officers training undercover digital_forensics
 financial_investigation sentence_years asset_forfeiture criminalisation non_punishment
 victim_centred witness_protection shelter_places reintegration ngo_outreach
 ngo_police_partnership awareness labour_inspections specialised_prosecution
-anti_corruption""".split()
+anti_corruption""".split() + ["prosecutors", "residence_permit", "compensation"]  # issue 12
 MODEL_MD_PAIR_LEVERS = "info_sharing mutual_legal_assistance extradition joint_investigations".split()
 MODEL_MD_OUTCOMES = """arrests prosecutions convictions conviction_ratio mean_sentence_years
 networks_active networks_dismantled traffickers_active criminal_revenue assets_seized
@@ -33,12 +33,15 @@ def test_every_model_md_name_is_in_the_registry():
     assert set(JURISDICTION_LEVERS) == set(MODEL_MD_JURISDICTION_LEVERS)
     assert set(PAIR_LEVERS) == set(MODEL_MD_PAIR_LEVERS)
     # two more flows split the victim pathway for the dashboard's Sankey (issue 6)
-    assert set(OUTCOME_NAMES) == set(MODEL_MD_OUTCOMES) | {"victims_self_rescued",
-                                                           "victims_released"}
+    # and the model-depth work (issue 12) reports disruption and capacity more finely
+    assert set(OUTCOME_NAMES) == set(MODEL_MD_OUTCOMES) | {
+        "victims_self_rescued", "victims_released", "networks_dissolved", "leaders_arrested",
+        "cases_dropped", "trials_dropped", "lesser_convictions"}
     assert not set(LEVERS) & set(PARAMETERS), "levers and parameters are kept apart"
 
 
-@pytest.mark.parametrize("name", [n for n, v in LEVERS.items() if v.kind != "forms"])
+@pytest.mark.parametrize("name", [n for n, v in LEVERS.items()
+                                  if v.kind not in ("forms", "choice")])
 def test_lever_defaults_inside_their_range(name):
     lever = LEVERS[name]
     assert lever.low <= lever.default <= lever.high
@@ -61,3 +64,11 @@ def test_labels_are_human():
     assert label("victims_identified") == "Victims identified"
     assert label("training") == "Officers trained in victim identification"
     assert label("not_a_name") == "Not a name"
+
+
+def test_choice_levers_default_to_one_of_their_choices():
+    from simulation.registry import CHOICES
+
+    for name, lever in LEVERS.items():
+        if lever.kind == "choice":
+            assert lever.default in CHOICES[name]

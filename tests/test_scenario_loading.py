@@ -19,7 +19,7 @@ SHIPPED = sorted(SCENARIOS.glob("*.toml"))
 POLICY_FILES = [p for p in SHIPPED if p.name != "baseline.toml"]
 LIBRARY = ["training", "cooperation", "penalties", "victim_centred", "ngo_partnership",
            "shelters_reintegration", "prevention", "financial_investigation",
-           "crackdown_destination_a", "combined"]
+           "crackdown_destination_a", "combined", "residence_permits", "compensation"]
 
 
 @pytest.fixture

@@ -26,14 +26,20 @@ class Case:
 class EnforcementAgency(mesa.Agent):
     """The police and prosecution of one jurisdiction.
 
-    Officers, training and techniques are the jurisdiction's levers; the agency holds the open
-    cases, one per target network.
+    Officers, prosecutors, training and techniques are the jurisdiction's levers; the agency
+    holds the open cases (one per target network), the leads waiting for an investigator and
+    its prosecutors' trial capacity.
     """
 
     def __init__(self, model, jurisdiction) -> None:
         super().__init__(model)
         self.jurisdiction = jurisdiction
         self.open_cases: dict[int, Case] = {}
+        # leads waiting for an investigator, oldest first: network id -> (week, network,
+        # proactive, testimonies, NGO reports, police findings)
+        self.waiting_cases: dict[int, tuple] = {}
+        self.trial_budget = 0.0  # trials its prosecutors can still hold this month
+        self.trials_waiting = 0
 
     @property
     def j(self) -> int:

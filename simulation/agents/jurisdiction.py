@@ -49,17 +49,20 @@ class Jurisdiction(mesa.Agent):
 
     def refresh(self) -> None:
         """Recompute what the processes derive from this jurisdiction's levers."""
-        from simulation.processes import (identification, investigation, movement, recruitment,
-                                          support)
+        from simulation.processes import (identification, investigation, justice, movement,
+                                          recruitment, support)
 
         p = self.model.params
         lv = self.levers
         self.corruption_effective = investigation.effective_corruption(p, self.corruption, lv)
         self.trust = support.trust(p, lv)
+        self.coming_forward = support.coming_forward(p, self)
+        self.case_capacity = investigation.case_capacity(p, self)
+        self.trial_capacity = justice.trial_capacity(p, self)
         self.recognition = identification.recognition(p, lv)
         self.misidentification = identification.misidentification(p, lv)
         self.hazards = identification.exit_hazards(p, self)
-        self.visible_hazards = [self.hazards[:, f].tolist() for f in range(len(FORMS))]
+        self.visible_hazards = identification.visible_hazards(p, self)  # [form][group]
         self.border_check = movement.border_check(p, self)
         self.shelter_capacity = int(round(self.scaled("shelter_places")))
         self.testimony_propensity = support.testimony_propensity(p, self)

@@ -29,6 +29,7 @@ class Trafficker(mesa.Agent):
     testimony = False
     case_jurisdiction: int | None = None
     cross_border = False
+    lesser = False  # charged with a lesser offence (ODD 6.9)
 
     def __init__(self, model, role: str, home: int) -> None:
         super().__init__(model)

@@ -52,6 +52,8 @@ class Victim(mesa.Agent):
         self.form = form
         self.sex = sex
         self.age_group = age_group
+        # which row of the jurisdictions' visible_hazards applies (ODD 6.5): sex x age group
+        self.group = 2 * (sex == "male") + (age_group == "child")
         self.vulnerability = vulnerability
         self.network = network
         self.status = RECRUITED

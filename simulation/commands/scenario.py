@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from simulation.errors import UserError
-from simulation.registry import FORMS, GROUPS, LEVERS, PARAMETERS
+from simulation.registry import CHOICES, FORMS, GROUPS, LEVERS, PARAMETERS
 from simulation.scenario import ScenarioError, dump_toml, load_scenario, validate_file
 from simulation.scenario_schema import fmt_number, json_schema
 
@@ -103,6 +103,8 @@ def _rows() -> list[dict[str, str]]:
     for lever in LEVERS.values():
         if lever.kind == "forms":
             default, span = ", ".join(lever.default), "any subset of " + ", ".join(FORMS)
+        elif lever.kind == "choice":
+            default, span = lever.default, "one of " + ", ".join(CHOICES[lever.name])
         else:
             default, span = fmt_number(lever.default), (f"{fmt_number(lever.low)} to "
                                                         f"{fmt_number(lever.high)}")

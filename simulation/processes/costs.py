@@ -4,7 +4,8 @@ scenario's ``[costs]`` table may override).
 Bases (see ``registry.LEVERS[...].cost_basis``): capacities (officers, shelter places, outreach
 workers, inspectors) cost per unit per year; training per trained officer per year; sentences
 per prisoner-year actually served; reintegration per victim enrolled; capability and
-implementation levers (0-1) per unit per year, times the run's scale; pair levers per pair,
+implementation levers (0-1) per unit per year, times the run's scale; residence permits per
+permit granted and compensation per victim compensated; pair levers per pair,
 split equally between the two jurisdictions; criminalisation costs nothing to run.
 """
 
@@ -14,7 +15,8 @@ import numpy as np
 
 from simulation.registry import JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, WEEKLY_INDEX
 
-_SPECIAL = {"training", "sentence_years", "reintegration", "criminalisation"}
+_SPECIAL = {"training", "sentence_years", "reintegration", "criminalisation", "residence_permit",
+            "compensation"}
 _CAPACITIES = tuple(n for n in JURISDICTION_LEVERS if LEVERS[n].scales)
 _INTENSITIES = tuple(n for n in JURISDICTION_LEVERS if not LEVERS[n].scales and n not in _SPECIAL)
 
@@ -24,9 +26,12 @@ def weekly_cost(model) -> np.ndarray:
     costs = model.costs
     fixed, pairs = model.lever_costs or _lever_costs(model)
     model.lever_costs = fixed, pairs
-    enrolled = np.array(model.weekly_tally[ENROLMENTS])
+    tally = model.weekly_tally
+    per_person = (np.array(tally[ENROLMENTS]) * costs["reintegration"]
+                  + np.array(tally[PERMITS]) * costs["residence_permit"]
+                  + np.array(tally[COMPENSATED]) * costs["compensation"])
     out = ((np.array(fixed) + model.prisoners * costs["sentence_years"]) / 52
-           + enrolled * costs["reintegration"]).tolist()
+           + per_person).tolist()
     for a, b, share in pairs:
         out[a] += share
         out[b] += share
@@ -55,3 +60,5 @@ def _lever_costs(model) -> tuple[list[float], list[tuple[int, int, float]]]:
 
 
 ENROLMENTS = WEEKLY_INDEX["reintegration_enrolments"]
+PERMITS = WEEKLY_INDEX["permits_granted"]
+COMPENSATED = WEEKLY_INDEX["compensation_awarded"]

@@ -73,9 +73,38 @@ def visibility(p) -> dict[ExitRoute, np.ndarray]:
     }
 
 
+SEEN_GROUPS = (("female", "adult"), ("female", "child"), ("male", "adult"), ("male", "child"))
+"""The victim groups whose visibility differs, in the order of ``Victim.group``."""
+_CHANNEL_PARAMETER = {ExitRoute.POLICE: "police", ExitRoute.MISIDENTIFIED: "police",
+                      ExitRoute.NGO: "ngo", ExitRoute.INSPECTION: "inspection",
+                      ExitRoute.SELF_REFERRAL: "self"}
+
+
+def group_visibility(p) -> np.ndarray:
+    """Visibility of each victim group (columns, :data:`SEEN_GROUPS` order) to each
+    identifying route (rows), relative to adult women and girls: the male and child factors
+    of the route's channel multiply."""
+    rows = []
+    for route in VISIBLE_ROUTES:
+        channel = _CHANNEL_PARAMETER[route]
+        male, child = p[f"visibility_{channel}_male"], p[f"visibility_{channel}_child"]
+        rows.append([(male if sex == "male" else 1.0) * (child if age == "child" else 1.0)
+                     for sex, age in SEEN_GROUPS])
+    return np.array(rows)
+
+
+def visible_hazards(p, jur) -> list[list[list[float]]]:
+    """``[form][group]`` -> the weekly hazard of each identifying route at full network
+    visibility, for a victim of that form and group in ``jur``."""
+    hazards = exit_hazards(p, jur)
+    groups = group_visibility(p)
+    return [[(hazards[:, f] * groups[:, g]).tolist() for g in range(len(SEEN_GROUPS))]
+            for f in range(hazards.shape[1])]
+
+
 def exit_hazards(p, jur) -> np.ndarray:
-    """Weekly hazards of each identifying route (rows, :data:`VISIBLE_ROUTES` order) for a
-    victim of each form (columns) in ``jur``, at full network visibility. Densities are per
+    """Weekly hazards of each identifying route (rows, :data:`VISIBLE_ROUTES` order) for an
+    adult female victim of each form (columns) in ``jur``, at full network visibility. Densities are per
     100,000 at-risk people, divided by 10 so that each rate parameter is the hazard at 10 per
     100,000."""
     lv = jur.levers
@@ -92,7 +121,7 @@ def exit_hazards(p, jur) -> np.ndarray:
         ExitRoute.SELF_REFERRAL: (p["self_referral_hazard"]
                                   * (1 + p["awareness_self_referral"] * lv["awareness"])
                                   * (p["self_referral_trust_offset"] + jur.trust)
-                                  * vis[ExitRoute.SELF_REFERRAL]),
+                                  * jur.coming_forward * vis[ExitRoute.SELF_REFERRAL]),
     }
     return np.vstack([rows[route] for route in VISIBLE_ROUTES])
 
@@ -135,6 +164,8 @@ def identify(model, victim, j: int, channel: Channel) -> None:
     model.tally_victim("victims_identified", victim)
     model.tally_victim(f"identified_{channel.value}", victim)
     model.ngos[j].refer(victim)
+    if victim.origin != j and model.jurisdictions[j].levers["residence_permit"] == "unconditional":
+        model.tally("permits_granted", j)
     network = victim.network
     if network is None or not network.alive:
         return

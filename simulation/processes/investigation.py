@@ -14,6 +14,7 @@ from itertools import accumulate
 from simulation import events
 from simulation.agents.enforcement import Case
 from simulation.agents.trafficker import LEADER, RECRUITER, TRANSPORTER
+from simulation.registry import Form
 from simulation.processes import cross_border, justice
 
 
@@ -30,10 +31,36 @@ def proactive_rate(p, jur) -> float:
     return p["proactive_case_rate"] * jur.scaled("officers") / 100 * capability
 
 
+def case_capacity(p, jur) -> float:
+    """How many investigations an agency can keep open: ``cases_per_officer`` x officers."""
+    return p["cases_per_officer"] * jur.scaled("officers")
+
+
 def investigate(model) -> None:
     for agency in model.agencies:
         open_proactive_cases(model, agency)
     model.cases_calendar.fire_due(model.week, model)
+    for agency in model.agencies:
+        open_waiting_cases(model, agency)
+
+
+def open_waiting_cases(model, agency) -> None:
+    """Leads that waited ``case_wait_weeks`` are dropped; the others are opened, oldest
+    first, as far as capacity allows."""
+    waiting = agency.waiting_cases
+    if not waiting:
+        return
+    limit = model.params["case_wait_weeks"]
+    for key in [k for k, lead in waiting.items() if model.week - lead[0] >= limit]:
+        del waiting[key]
+        model.tally("cases_dropped", agency.j)
+    capacity = agency.jurisdiction.case_capacity
+    while waiting and len(agency.open_cases) < capacity:
+        _, (since, network, proactive, testimonies, ngo_reports, findings) = next(
+            iter(waiting.items()))
+        del waiting[network.unique_id]
+        if network.alive:
+            _start_case(model, agency, network, proactive, testimonies, ngo_reports, findings)
 
 
 def survey_networks(model) -> None:
@@ -51,21 +78,38 @@ def survey_networks(model) -> None:
 def open_case(model, agency, network, *, proactive=False, testimony=False, ngo_report=False,
               police_finding=False) -> Case | None:
     """Open a case against ``network`` or add to the one already open (no officers, no case).
-    A case gathers evidence for ``case_min_weeks`` plus a geometric tail (mean
-    ``case_extra_weeks``)."""
+    An agency at capacity (:func:`case_capacity`) puts the lead on its waiting list instead,
+    where later leads on the same network add to it."""
     if agency.jurisdiction.scaled("officers") <= 0:
         return None
-    case = agency.open_cases.get(network.unique_id)
+    key = network.unique_id
+    case = agency.open_cases.get(key)
     if case is None:
-        p = model.params
-        case = Case(agency, network, model.week, proactive)
-        agency.open_cases[network.unique_id] = case
-        weeks = p["case_min_weeks"] + int(model.rng.geometric(1 / p["case_extra_weeks"]))
-        model.cases_calendar.schedule(model.week + weeks, events.CaseDecision(case))
+        waiting = agency.waiting_cases.get(key)
+        if waiting is None and len(agency.open_cases) < agency.jurisdiction.case_capacity:
+            return _start_case(model, agency, network, proactive, int(testimony),
+                               int(ngo_report), int(police_finding))
+        since, _, was_proactive, testimonies, reports, findings = waiting or (
+            model.week, network, False, 0, 0, 0)
+        agency.waiting_cases[key] = (since, network, was_proactive or proactive,
+                                     testimonies + testimony, reports + ngo_report,
+                                     findings + police_finding)
+        return None
     case.proactive |= proactive
     case.testimonies += testimony
     case.ngo_reports += ngo_report
     case.police_findings += police_finding
+    return case
+
+
+def _start_case(model, agency, network, proactive, testimonies, ngo_reports, findings) -> Case:
+    """A case gathers evidence for ``case_min_weeks`` plus a geometric tail (mean
+    ``case_extra_weeks``), then is decided."""
+    p = model.params
+    case = Case(agency, network, model.week, proactive, testimonies, ngo_reports, findings)
+    agency.open_cases[network.unique_id] = case
+    weeks = p["case_min_weeks"] + int(model.rng.geometric(1 / p["case_extra_weeks"]))
+    model.cases_calendar.schedule(model.week + weeks, events.CaseDecision(case))
     return case
 
 
@@ -93,6 +137,8 @@ def evidence(model, case: Case) -> float:
     p = model.params
     lv = case.agency.jurisdiction.levers
     weeks = model.week - case.opened
+    if case.network.form == Form.LABOUR:
+        weeks *= p["labour_evidence"]  # coercion hidden in employment relations
     techniques = (1 + p["evidence_digital"] * lv["digital_forensics"]
                   + lv["financial_investigation"] * p["evidence_financial"]
                   + (p["evidence_undercover"] * lv["undercover"] if case.proactive else 0.0))

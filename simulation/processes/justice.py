@@ -1,5 +1,5 @@
-"""Prosecution and sentencing (ODD 6.9): arrest, charge, trial, sentence, forfeiture, and
-release from custody.
+"""Prosecution and sentencing (ODD 6.9): arrest, charge, trial (as far as prosecutors can
+take them), sentence, forfeiture, and release from custody.
 
 Implements ``TraffickingModel.step`` step 9 together with the other justice events
 (``events.Trial``, ``events.Extradition``, ``events.PrisonRelease``, ``events.Replacement``).
@@ -13,16 +13,28 @@ from simulation import events
 from simulation.agents.trafficker import (ACTIVE, ARRESTED, DESISTED, IMPRISONED, LEADER,
                                           ON_TRIAL, RELEASED)
 from simulation.processes import deterrence, network_response
+from simulation.registry import Form
+
+
+def trial_capacity(p, jur) -> float:
+    """Trials a jurisdiction's prosecutors can bring to verdict a week."""
+    return jur.scaled("prosecutors") * p["trials_per_prosecutor_year"] / 52
 
 
 def administer_justice(model) -> None:
-    """Trials, extraditions, prison releases and replacements due this week."""
+    """Trials, extraditions, prison releases and replacements due this week. Prosecutors'
+    capacity accrues weekly and keeps for a quarter at most (idle court time is not stored),
+    but always allows the next trial once accrued."""
+    for agency in model.agencies:
+        weekly = agency.jurisdiction.trial_capacity
+        agency.trial_budget = min(agency.trial_budget + weekly, max(1.0, 13 * weekly))
     model.justice_calendar.fire_due(model.week, model)
 
 
 def arrest(model, agency, member, evidence: float, case, cross_border: bool = False) -> None:
     """Arrest ``member`` on ``case``: they leave their network (ODD 6.10) and are charged with
-    chance ``min(cap, base + evidence x E + specialisation x S)``, else released."""
+    chance ``min(cap, base + evidence x E + specialisation x S)``, else released. A charged
+    forced-labour case goes to court as a lesser offence with chance ``labour_lesser_charge``."""
     if member.status != ACTIVE or member.network is None:
         return
     j = agency.j
@@ -34,6 +46,8 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     member.set_status(ARRESTED, "arrested")
     model.tally("arrests", j)
     model.tally_form("arrests", network.form)
+    if member.role == LEADER:
+        model.tally("leaders_arrested", j)
     if cross_border and not case.cross_border:
         case.cross_border = True
         model.tally("cross_border_cases", j)
@@ -44,9 +58,13 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     specialised = agency.jurisdiction.levers["specialised_prosecution"]
     if model.rng.random() < min(p["charge_cap"], p["charge_base"] + p["charge_evidence"] * evidence
                                 + p["charge_specialised"] * specialised):
-        member.set_status(ON_TRIAL, "charged")
-        model.tally("prosecutions", j)
-        model.tally_form("prosecutions", network.form)
+        if network.form == Form.LABOUR and model.rng.random() < p["labour_lesser_charge"]:
+            member.lesser = True  # trafficking is hard to prove: labour or immigration law
+            member.set_status(ON_TRIAL, "charged with a lesser offence")
+        else:
+            member.set_status(ON_TRIAL, "charged")
+            model.tally("prosecutions", j)
+            model.tally_form("prosecutions", network.form)
         mean = p["trial_weeks"] * (1 - p["trial_specialised"] * specialised)
         model.justice_calendar.schedule(model.week + int(model.rng.geometric(1 / mean)),
                                         events.Trial(agency, member, network))
@@ -55,11 +73,12 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
 
 
 def conviction_probability(model, agency, member, form: int) -> float:
-    """0 where the prosecuting jurisdiction's law does not cover the form; else base +
-    evidence + testimony + specialisation - corruption, clipped to [floor, cap]."""
+    """0 where the prosecuting jurisdiction's law does not cover the form (a lesser offence
+    needs no trafficking law); else base + evidence + testimony + specialisation - corruption,
+    clipped to [floor, cap]."""
     p = model.params
     jur = agency.jurisdiction
-    if not jur.covers(form):
+    if not member.lesser and not jur.covers(form):
         return 0.0  # the law does not cover this form: no trafficking conviction
     lv = jur.levers
     chance = (p["conviction_base"] + p["conviction_evidence"] * member.evidence
@@ -69,28 +88,48 @@ def conviction_probability(model, agency, member, form: int) -> float:
     return min(p["conviction_cap"], max(p["conviction_floor"], chance))
 
 
-def trial(model, agency, member, network) -> None:
-    """The verdict: acquittal and release, or a lognormal sentence around the lever's mean,
-    the network's assets partly forfeited, and release when the sentence is served."""
+def trial(model, agency, member, network, waited: int = 0) -> None:
+    """The verdict, if a prosecutor is free; otherwise the trial waits a week, and a trial
+    that has waited ``trial_wait_weeks`` is dropped and the accused released. A verdict is an
+    acquittal and release, or a lognormal sentence around the lever's mean (shorter for a
+    lesser offence, which counts apart), the network's assets partly forfeited, and release
+    when the sentence is served."""
     rng = model.rng
     p = model.params
+    j = agency.j
+    if agency.trial_budget < 1:
+        if waited == 0:
+            agency.trials_waiting += 1
+        if waited + 1 >= p["trial_wait_weeks"]:
+            agency.trials_waiting -= 1
+            model.tally("trials_dropped", j)
+            release(model, member, "case dropped")
+        else:
+            model.justice_calendar.schedule(model.week + 1,
+                                            events.Trial(agency, member, network, waited + 1))
+        return
+    agency.trial_budget -= 1
+    if waited:
+        agency.trials_waiting -= 1
     if rng.random() >= conviction_probability(model, agency, member, network.form):
         release(model, member, "acquitted")
         return
-    j = agency.j
     lv = agency.jurisdiction.levers
-    mean_years = lv["sentence_years"]
+    mean_years = lv["sentence_years"] * (p["lesser_sentence_share"] if member.lesser else 1.0)
     years = 0.0
     if mean_years > 0:
         spread = p["sentence_spread"]
         mu = math.log(mean_years) - spread ** 2 / 2
         years = float(rng.lognormal(mu, spread))
     member.set_status(IMPRISONED, f"convicted, {years:.1f} years")
-    model.tally("convictions", j)
-    model.tally_form("convictions", network.form)
-    if member.cross_border:
-        model.tally("cross_border_convictions", j)
-    model.tally("sentence_years_imposed", j, years)
+    if member.lesser:
+        model.tally("lesser_convictions", j)
+    else:
+        model.tally("convictions", j)
+        model.tally_form("convictions", network.form)
+        if member.cross_border:
+            model.tally("cross_border_convictions", j)
+        model.tally("sentence_years_imposed", j, years)
     deterrence.observe_conviction(model, member.home, years)
     seized = forfeiture(model, agency, network, member)
     network.assets -= seized

@@ -99,8 +99,8 @@ def end_network(model, network, dismantled: bool) -> None:
         network.members[role] = []
     for victim in list(network.victims):
         identification.end_spell(model, victim, RELEASED)
-    if dismantled:
-        model.tally("networks_dismantled", network.destination)
+    model.tally("networks_dismantled" if dismantled else "networks_dissolved",
+                network.destination)
     network.remove()
     model.network_index.changed()
 

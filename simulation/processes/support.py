@@ -10,6 +10,7 @@ from __future__ import annotations
 from simulation import events
 from simulation.agents.victim import REINTEGRATED, RETURNED, SUPPORTED
 from simulation.processes import investigation, recovery
+from simulation.registry import Form
 
 
 def trust(p, levers) -> float:
@@ -21,11 +22,37 @@ def trust(p, levers) -> float:
                + p["trust_non_punishment"] * levers["non_punishment"])
 
 
+def permit_value(p, levers) -> float:
+    """What the residence-permit regime is worth to a foreign victim deciding whether to come
+    forward: 0 without permits, 1 for an unconditional one, ``conditional_permit_value`` for
+    one that depends on cooperating with the prosecution."""
+    regime = levers["residence_permit"]
+    return {"none": 0.0, "conditional": p["conditional_permit_value"],
+            "unconditional": 1.0}[regime]
+
+
+def coming_forward(p, jur) -> float:
+    """How much victims' expectations scale self-referral: a permit and compensation draw them
+    out; the risk of detention or deportation (what neither a permit nor the non-punishment
+    provision removes) holds them back."""
+    lv = jur.levers
+    permit = permit_value(p, lv)
+    offender_risk = (1 - p["non_punishment_effect"] * lv["non_punishment"]) * (1 - permit)
+    return ((1 + p["permit_self_referral"] * permit
+             + p["compensation_self_referral"] * lv["compensation"])
+            * (1 - p["offender_fear"] * offender_risk))
+
+
 def testimony_propensity(p, jur) -> float:
     """Chance a supported victim testifies: trust against intimidation, which witness
-    protection lifts."""
-    return (p["testimony_base"] * jur.trust
-            * (1 - p["intimidation"] * (1 - jur.levers["witness_protection"])))
+    protection lifts, raised by what testifying brings (a permit conditional on it, the
+    security of an unconditional one, a claim to compensation); at most 1."""
+    lv = jur.levers
+    gain = {"none": 0.0, "conditional": p["permit_testimony_conditional"],
+            "unconditional": p["permit_testimony_unconditional"]}[lv["residence_permit"]]
+    return min(1.0, p["testimony_base"] * jur.trust
+               * (1 - p["intimidation"] * (1 - lv["witness_protection"]))
+               * (1 + gain + p["compensation_testimony"] * lv["compensation"]))
 
 
 def support(model) -> None:
@@ -58,11 +85,18 @@ def admit(model, ngo) -> None:
 def decide_testimony(model, ngo, victim, supported: bool) -> None:
     """Decided once, on admission or on leaving the queue; a testimony adds to (or opens) the
     case against the network where the victim was identified."""
-    chance = ngo.jurisdiction.testimony_propensity * (
-        1.0 if supported else model.params["unsupported_testimony"])
+    p = model.params
+    jur = ngo.jurisdiction
+    chance = jur.testimony_propensity * (1.0 if supported else p["unsupported_testimony"])
+    if victim.form == Form.LABOUR:
+        chance *= p["labour_testimony"]
     if model.rng.random() < chance:
         victim.testified = True
         model.tally("victims_testifying", ngo.j)
+        if victim.origin != ngo.j and jur.levers["residence_permit"] == "conditional":
+            model.tally("permits_granted", ngo.j)  # the permit that cooperation earns
+        if model.random.random() < jur.levers["compensation"]:
+            model.tally("compensation_awarded", ngo.j)
         network = victim.network
         if network is not None and network.alive:
             investigation.open_case(model, model.agencies[ngo.j], network, testimony=True)
