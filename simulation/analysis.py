@@ -26,7 +26,8 @@ import pandas as pd
 from scipy import stats
 
 from simulation.errors import UserError
-from simulation.registry import OUTCOMES, label
+from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS,
+                                 label)
 
 KEY_OUTCOMES = (
     "new_victims", "victims_in_exploitation", "victim_weeks_exploited", "mean_weeks_exploited",
@@ -42,7 +43,8 @@ COST_EFFECTIVENESS = "cost_per_victim_year_averted"
 
 
 def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: float = 0.95,
-            n_resamples: int = 2000, seed: int = 0, paired: bool | None = None) -> pd.DataFrame:
+            n_resamples: int = 2000, seed: int = 0, paired: bool | None = None,
+            form: str | None = None, group: str | None = None) -> pd.DataFrame:
     """A tidy table: one row per scenario and outcome.
 
     Columns: ``scenario, outcome, label, n, mean, ci_low, ci_high, difference, difference_low,
@@ -55,7 +57,9 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
     clearly positive (otherwise the ratio has no meaning and is left empty).
 
     ``results`` is a :class:`~simulation.store.Results` or a results directory. ``paired=None``
-    pairs runs when the batch used common random numbers."""
+    pairs runs when the batch used common random numbers. ``form`` (sexual, labour, criminal) or
+    ``group`` (female, male, adult, child) compares that part of the victims only, on the
+    outcomes reported for it (``registry.FORM_OUTCOMES``, ``GROUP_OUTCOMES``)."""
     _check_bootstrap(confidence, n_resamples)
     results = _results(results)
     runs = results.runs
@@ -65,7 +69,24 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
     if baseline not in scenarios:
         raise UserError(f"--baseline {baseline!r}: no such scenario in {results.path} "
                         f"(scenarios: {', '.join(scenarios)})")
-    outcomes = _outcomes(results, outcomes)
+    if form is not None and group is not None:
+        raise UserError("--form and --group: give one of them, not both")
+    available = None
+    for option, key, names, table in (("--form", "form", FORMS, "forms"),
+                                      ("--group", "group", VICTIM_GROUPS, "groups")):
+        value = form if key == "form" else group
+        if value is None:
+            continue
+        if value not in names:
+            raise UserError(f"{option} {value!r}: allowed: {', '.join(names)}")
+        part = getattr(results, table)
+        if part.empty or key not in part:
+            raise UserError(f"{results.path}: has no results by {key} (written before they "
+                            "existed); rerun the batch with --restart")
+        runs = part[part[key] == value].drop(columns=[key])
+        available = [c for c in (FORM_OUTCOMES if key == "form" else GROUP_OUTCOMES)
+                     if c in runs]
+    outcomes = _outcomes(results, outcomes, available)
     if paired is None:
         paired = bool(results.manifest.get("seeds", {}).get("common_random_numbers", False))
     keys = ["point", "replication"]
@@ -290,10 +311,13 @@ def _results(results):
     return load_results(results) if isinstance(results, (str, Path)) else results
 
 
-def _outcomes(results, outcomes) -> list[str]:
-    available = results.outcomes
+def _outcomes(results, outcomes, available: list[str] | None = None) -> list[str]:
+    """The outcomes to report: the key ones by default (for a form or group, all it has)."""
+    breakdown = available is not None
+    available = results.outcomes if available is None else available
     if outcomes is None:
-        chosen = [o for o in KEY_OUTCOMES if o in available] or available
+        chosen = available if breakdown else ([o for o in KEY_OUTCOMES if o in available]
+                                              or available)
     elif outcomes == "all":
         chosen = available
     else:

@@ -46,6 +46,8 @@ class RunRecord:
     ok: bool
     outcomes: dict[str, float] = field(default_factory=dict)
     jurisdictions: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_form: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_group: dict[str, dict[str, float]] = field(default_factory=dict)
     weekly: Any = None  # pandas.DataFrame or None
     error: str | None = None
     traceback: str | None = None
@@ -56,8 +58,9 @@ class RunRecord:
 def execute(run_fn: RunFunction, spec: Any) -> RunRecord:
     """Run one spec, catching its error: the worker-side wrapper every executor submits.
 
-    ``run_fn`` returns either ``{"outcomes": {...}, "jurisdictions": {...}, "weekly": df}`` or a
-    flat mapping of outcome name to number (an outside model that has nothing else)."""
+    ``run_fn`` returns either ``{"outcomes": {...}, "jurisdictions": {...}, "by_form": {...},
+    "by_group": {...}, "weekly": df}`` (any but the outcomes may be missing) or a flat mapping
+    of outcome name to number (an outside model that has nothing else)."""
     start = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
@@ -67,6 +70,7 @@ def execute(run_fn: RunFunction, spec: Any) -> RunRecord:
         return RunRecord(spec=spec, ok=True,
                          outcomes={k: _number(v) for k, v in out["outcomes"].items()},
                          jurisdictions=out.get("jurisdictions") or {},
+                         by_form=out.get("by_form") or {}, by_group=out.get("by_group") or {},
                          weekly=out.get("weekly"), seconds=time.perf_counter() - start,
                          worker=worker)
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash of the batch

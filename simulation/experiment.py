@@ -413,7 +413,9 @@ def run_spec(spec: RunSpec) -> dict[str, Any]:
 
     result = run(_apply(spec.inputs, spec.overrides, spec.scenario), seed=spec.seed)
     out: dict[str, Any] = {"outcomes": dict(result.outcomes),
-                           "jurisdictions": {j: dict(v) for j, v in result.jurisdictions.items()}}
+                           "jurisdictions": {j: dict(v) for j, v in result.jurisdictions.items()},
+                           "by_form": {f: dict(v) for f, v in result.by_form.items()},
+                           "by_group": {g: dict(v) for g, v in result.by_group.items()}}
     if spec.record == "weekly":
         out["weekly"] = result.timeseries
     return out

@@ -10,6 +10,8 @@
       runs/RUN_ID.parquet        one row: the run's id, scenario, design point, replication, seed,
                                  inputs and region outcomes
       jurisdictions/RUN_ID.parquet   one row per jurisdiction: its outcomes
+      forms/RUN_ID.parquet       one row per form of exploitation: its outcomes
+      groups/RUN_ID.parquet      one row per victim group (female, male, adult, child)
       weekly/RUN_ID.parquet      one row per week and jurisdiction (when record = "weekly")
       failed/RUN_ID.N.parquet    the N-th failed attempt of a run: its error and traceback
 
@@ -261,11 +263,14 @@ class ResultStore:
         if record.weekly is not None and len(record.weekly):
             _write(_weekly_table(ids, record.weekly),
                    self.path / "weekly" / f"{spec.run_id}.parquet")
-        if record.jurisdictions:
-            rows = [ids | {"jurisdiction": j} | {k: float(v) for k, v in out.items()}
-                    for j, out in record.jurisdictions.items()]
-            _write(pa.Table.from_pylist(rows, schema=_schema(rows[0])),
-                   self.path / "jurisdictions" / f"{spec.run_id}.parquet")
+        for part, key, table in (("jurisdictions", "jurisdiction", record.jurisdictions),
+                                 ("forms", "form", record.by_form),
+                                 ("groups", "group", record.by_group)):
+            if table:
+                rows = [ids | {key: name} | {k: float(v) for k, v in out.items()}
+                        for name, out in table.items()]
+                _write(pa.Table.from_pylist(rows, schema=_schema(rows[0])),
+                       self.path / part / f"{spec.run_id}.parquet")
         row = ids | {"seed": spec.seed} | spec.inputs | record.outcomes
         meta = {"seconds": f"{record.seconds:.4f}", "worker": record.worker, "finished_at": _now()}
         table = pa.Table.from_pylist([row], schema=_schema(row).with_metadata(meta))
@@ -325,6 +330,17 @@ class Results:
     @cached_property
     def jurisdictions(self) -> pd.DataFrame:
         return self._read("jurisdictions", ["jurisdiction"])
+
+    @cached_property
+    def forms(self) -> pd.DataFrame:
+        """One row per run and form of exploitation (``registry.FORM_OUTCOMES``); empty for
+        stores written before results by form existed."""
+        return self._read("forms", ["form"])
+
+    @cached_property
+    def groups(self) -> pd.DataFrame:
+        """One row per run and victim group (sex, age group; ``registry.GROUP_OUTCOMES``)."""
+        return self._read("groups", ["group"])
 
     @cached_property
     def weekly(self) -> pd.DataFrame:

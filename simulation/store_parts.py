@@ -30,7 +30,7 @@ from simulation.files import read_limited
 from simulation.store_lock import LOCK_NAME
 
 FORMAT = "tipsim-results/1"
-PARTS = ("runs", "jurisdictions", "weekly", "failed")
+PARTS = ("runs", "jurisdictions", "forms", "groups", "weekly", "failed")
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 64 * 2**20
 _RUN_ID = r"[A-Za-z0-9_.-]+-(?:p\d+-)?r\d+"
@@ -47,6 +47,10 @@ _REQUIRED: dict[str, dict[str, tuple]] = {
              "seed": _INT},
     "jurisdictions": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
                       "jurisdiction": _TEXT},
+    "forms": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
+              "form": _TEXT},
+    "groups": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
+               "group": _TEXT},
     "weekly": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
                "week": _INT, "jurisdiction": _TEXT},
     "failed": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,

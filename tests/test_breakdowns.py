@@ -60,3 +60,54 @@ def test_json_output_carries_the_breakdowns(result):
     assert value == result.by_form["labour"]["victims_identified"]
     assert all(v is None or not (isinstance(v, float) and math.isnan(v))
                for v in data["by_form"]["criminal"].values())
+
+
+EXPERIMENT = """
+name = "by_form"
+scenarios = ["{base}", "{training}"]
+replications = 3
+seed = 5
+[run]
+scale = 0.2
+burn_in_weeks = 26
+weeks = 104
+"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    from simulation.executors import run_experiment
+
+    folder = tmp_path_factory.mktemp("by_form")
+    spec = folder / "by_form.toml"
+    spec.write_text(EXPERIMENT.format(base=simulation.BASELINE,
+                                      training=simulation.SCENARIOS / "training.toml"))
+    run_experiment(spec, folder / "results", workers=1, progress=False)
+    return folder / "results"
+
+
+def test_batch_stores_keep_results_by_form_and_group(store):
+    results = simulation.load_results(store)
+    forms, groups = results.forms, results.groups
+    assert len(forms) == 6 * 3 and set(forms["form"]) == set(FORMS)
+    assert len(groups) == 6 * 4 and set(groups["group"]) == set(VICTIM_GROUPS)
+    runs = results.runs.set_index("run_id")
+    totals = forms.groupby("run_id")["victims_identified"].sum()
+    assert (totals == runs.loc[totals.index, "victims_identified"]).all()
+
+
+def test_compare_reports_one_form_or_group(store, capsys):
+    from simulation.cli import main
+
+    table = simulation.compare(store, form="labour", outcomes=["victims_identified",
+                                                               "identified_inspection"])
+    assert set(table["outcome"]) == {"victims_identified", "identified_inspection"}
+    forms = simulation.load_results(store).forms
+    labour = forms[(forms.form == "labour") & (forms.scenario == "baseline")]
+    row = table[(table.scenario == "baseline") & (table.outcome == "victims_identified")]
+    assert row["mean"].iloc[0] == pytest.approx(labour["victims_identified"].mean())
+    assert main(["compare", str(store), "--group", "child", "--format", "csv"]) == 0
+    assert "identified_share_of_trafficked" in capsys.readouterr().out
+    assert main(["compare", str(store), "--form", "domestic"]) == 1
+    err = capsys.readouterr().err
+    assert "--form 'domestic': allowed: sexual, labour, criminal" in err

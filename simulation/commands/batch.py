@@ -66,6 +66,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "(default: the key outcomes)")
     p.add_argument("--confidence", type=float, default=0.95)
     p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    p.add_argument("--form", help="compare one form of exploitation only: sexual, labour or "
+                                  "criminal")
+    p.add_argument("--group", help="compare one group of victims only: female, male, adult or "
+                                   "child")
     p.set_defaults(handler=compare)
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices from a sweep's results",
@@ -172,7 +176,8 @@ def compare(args: argparse.Namespace) -> int:
 
     table = compare_scenarios(args.results, baseline=args.baseline,
                               outcomes=_outcome_list(args.outcomes),
-                              confidence=args.confidence, n_resamples=args.resamples)
+                              confidence=args.confidence, n_resamples=args.resamples,
+                              form=args.form, group=args.group)
     print(render(table, args.format))
     return 0
 
