@@ -259,3 +259,20 @@ def test_explore_command_refuses_a_bad_scenario(tmp_path, capsys):
     assert "no such scenario file" in capsys.readouterr().err
 
 
+
+
+def test_forms_chart_shows_each_policy_form_by_form(tiny_results):
+    from simulation.dashboard.data import prepare
+
+    data = prepare(tiny_results, n_resamples=200)
+    figure = dict(all_figures(data))["forms"]
+    names = {t.name for t in figure.data}
+    assert names == {"sexual", "labour", "criminal"}
+    # one trace per form and outcome; the second chart is victims identified
+    labour = [t for t in figure.data if t.name == "labour"][1]
+    assert len(labour.y) == len(data.policies)  # one bar per policy
+    rows = data.by_form[(data.by_form.form == "labour")
+                        & (data.by_form.outcome == "victims_identified")].set_index("scenario")
+    policy = data.policies[-1]
+    expected = 100 * rows.loc[policy, "difference"] / rows.loc[data.baseline, "mean"]
+    assert list(labour.x)[0] == pytest.approx(expected)  # the last policy is drawn first

@@ -94,7 +94,8 @@ def test_report_opens_from_disk_with_every_chart_and_no_errors(browser, report):
             "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => "
             "[g.id, g.data.length, g.querySelectorAll('path, rect').length])")
         assert [c[0] for c in charts] == ["figure-timeseries", "figure-jurisdictions",
-                                          "figure-pathway", "figure-disruption"]
+                                          "figure-pathway", "figure-disruption",
+                                          "figure-forms"]
         assert all(traces > 0 and shapes > 10 for _, traces, shapes in charts), charts
         assert page.errors == [] and page.requests == []
         page.page.screenshot(path=str(report.with_suffix(".png")), full_page=True)
@@ -226,7 +227,7 @@ def test_explorer_redraws_the_charts_when_a_slider_moves(browser, explorer):
     try:
         page.page.goto(url)
         page.page.wait_for_function(
-            "() => document.querySelectorAll('.js-plotly-plot').length === 4"
+            "() => document.querySelectorAll('.js-plotly-plot').length === 5"
             " && document.querySelector('.tipsim-idle')", timeout=90_000)
         before = page.page.evaluate(CHARTS)
         assert page.page.locator('[data-scenario="your_change"]').count() == 0

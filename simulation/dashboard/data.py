@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.analysis import compare
+from simulation.registry import FORMS
 
 JURISDICTION_OUTCOMES = ("victim_weeks_exploited", "victims_identified")
 """Per-jurisdiction outcomes compared with the baseline: where victims are exploited and where
@@ -38,6 +39,8 @@ class DashboardData:
     comparison: pd.DataFrame  # compare(results, baseline): the cards' numbers
     extra: pd.DataFrame  # compare() rows of EXTRA_OUTCOMES
     by_jurisdiction: pd.DataFrame  # compare() per jurisdiction, with a 'jurisdiction' column
+    by_form: pd.DataFrame = field(default_factory=pd.DataFrame)  # compare() per form, 'form'
+    # column; empty for stores written before results by form existed
     descriptions: dict[str, str] = field(default_factory=dict)
     policy_starts: dict[str, int] = field(default_factory=dict)  # scenario -> first policy week
     policy_weeks: int | None = None
@@ -88,6 +91,7 @@ def _prepare(results, kwargs: dict) -> DashboardData:
     return DashboardData(
         results=results, baseline=baseline, scenarios=scenarios, comparison=comparison,
         extra=extra, by_jurisdiction=_by_jurisdiction(results, **kwargs),
+        by_form=_by_form(results, **kwargs),
         descriptions={n: s.description for n, s in sources.items() if s is not None}
         | _manifest_descriptions(results),
         policy_starts={n: min(p.start_week for p in s.policies)
@@ -108,6 +112,19 @@ def _by_jurisdiction(results, **kwargs) -> pd.DataFrame:
                                   .reset_index(drop=True))
         part = compare(one, outcomes=outcomes, **kwargs)
         parts.append(part[part["outcome"].isin(outcomes)].assign(jurisdiction=name))
+    return pd.concat(parts, ignore_index=True)
+
+
+FORM_CHART_OUTCOMES = ("victim_weeks_exploited", "victims_identified", "convictions")
+"""What the forms chart compares, form by form."""
+
+
+def _by_form(results, **kwargs) -> pd.DataFrame:
+    forms = getattr(results, "forms", None)
+    if forms is None or forms.empty or "form" not in forms:
+        return pd.DataFrame(columns=["form", "scenario", "outcome"])
+    parts = [compare(results, outcomes=list(FORM_CHART_OUTCOMES), form=f, **kwargs).assign(form=f)
+             for f in FORMS if f in set(forms["form"])]
     return pd.concat(parts, ignore_index=True)
 
 

@@ -372,6 +372,57 @@ def disruption_figure(data) -> go.Figure:
                    margin=dict(l=150, r=20, t=80, b=40))
 
 
+FORM_COLOURS = {"sexual": "#b2182b", "labour": "#2166ac", "criminal": "#5aae61"}
+
+
+def forms_figure(data) -> go.Figure:
+    """Each policy's change from the baseline, form by form (sexual, labour, criminal side by
+    side), in percent, with its 95% interval: a policy that works for one form of exploitation
+    and not another shows here. Faded bars: not distinguishable from no change."""
+    table = data.by_form
+    if table.empty or not data.policies:
+        return _note("These results have no outcomes by form of exploitation (stores written "
+                     "before results by form existed), or no policy to compare.")
+    from simulation.dashboard.data import FORM_CHART_OUTCOMES
+
+    outcomes = [o for o in FORM_CHART_OUTCOMES if o in set(table["outcome"])]
+    fig = make_subplots(rows=1, cols=len(outcomes), shared_yaxes=True, horizontal_spacing=0.03,
+                        subplot_titles=[outcome_label(o) for o in outcomes])
+    order = list(reversed(data.policies))
+    labels = [text(display_name(n)) for n in order]
+    for k, outcome in enumerate(outcomes):
+        for form, colour in FORM_COLOURS.items():
+            rows = table[(table["outcome"] == outcome) & (table["form"] == form)]
+            if rows.empty:
+                continue
+            rows = rows.set_index("scenario")
+            base = float(rows.loc[data.baseline, "mean"]) if data.baseline in rows.index else 0
+            pct = [100 * rows.loc[n, "difference"] / base if base and n in rows.index
+                   else np.nan for n in order]
+            low = [100 * rows.loc[n, "difference_low"] / base if base and n in rows.index
+                   else np.nan for n in order]
+            high = [100 * rows.loc[n, "difference_high"] / base if base and n in rows.index
+                    else np.nan for n in order]
+            clear = [bool(rows.loc[n, "excludes_zero"]) if n in rows.index else False
+                     for n in order]
+            pct_arr = np.array(pct, float)
+            fig.add_trace(go.Bar(
+                x=pct_arr, y=labels, orientation="h", name=form, legendgroup=form,
+                showlegend=k == 0, marker=dict(color=colour,
+                                               opacity=[1.0 if c else 0.35 for c in clear]),
+                error_x=dict(type="data", symmetric=False, color="#444", thickness=1,
+                             array=np.nan_to_num(np.array(high, float) - pct_arr),
+                             arrayminus=np.nan_to_num(pct_arr - np.array(low, float))),
+                customdata=[f"{text(display_name(n))}, {form}: {fmt_number(p, True)}% "
+                            f"({fmt_number(lo, True)}% to {fmt_number(hi, True)}%)"
+                            for n, p, lo, hi in zip(order, pct, low, high)],
+                hovertemplate="%{customdata}<extra></extra>"), row=1, col=k + 1)
+        fig.add_vline(x=0, row=1, col=k + 1, line=dict(color="#000", width=1))
+        fig.update_xaxes(ticksuffix="%", row=1, col=k + 1)
+    return _layout(fig, max(320, 160 + 45 * len(order)), barmode="group", bargap=0.2,
+                   margin=dict(l=150, r=20, t=80, b=40))
+
+
 def _bar_hover(name: str, row: dict, baseline: str) -> str:
     head = (f"{text(display_name(name))}: {fmt_number(row['mean'])} (95% interval "
             f"{fmt_number(row['ci_low'])} to {fmt_number(row['ci_high'])})")
@@ -388,6 +439,7 @@ FIGURES = (
     ("jurisdictions", "Where victims are exploited and identified", jurisdiction_figure),
     ("pathway", "The victim pathway", pathway_figure),
     ("disruption", "Disruption of trafficking networks", disruption_figure),
+    ("forms", "Forms of exploitation side by side", forms_figure),
 )
 """Every chart of the dashboard: (key, title, builder), in the order shown."""
 

@@ -46,6 +46,10 @@ CAPTIONS = {
                   "baseline. Faded bars: the difference from the baseline is not "
                   "distinguishable from no change (paired intervals, which can be narrower "
                   "than the overlap of these bars suggests).",
+    "forms": "Each policy's change from the baseline for each form of exploitation, in "
+             "percent of the baseline's level for that form, with its 95% interval. Labour "
+             "and sexual exploitation side by side: a policy can help one and not the "
+             "other. Faded bars: not distinguishable from no change.",
 }
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,

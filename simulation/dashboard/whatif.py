@@ -215,16 +215,18 @@ def compare_runs(base: Scenario, scenario: Scenario | None, settings: Settings,
 def as_results(runs: dict[str, tuple[Scenario, list]], settings: Settings,
                starts: dict[str, int] | None = None):
     """Runs held in memory as a :class:`~simulation.store.Results`, with the tables a results
-    store has (runs, jurisdictions, weekly) and a manifest that says where they came from."""
+    store has (runs, jurisdictions, forms, groups, weekly) and a manifest that says where they came from."""
     from simulation.store import Results
 
-    rows, places, weekly = [], [], []
+    rows, places, forms, groups, weekly = [], [], [], [], []
     for name, (_, results) in runs.items():
         for rep, (seed, result) in enumerate(zip(settings.seeds, results)):
             ids = {"run_id": f"{name}-r{rep:03d}", "scenario": name, "point": 0,
                    "replication": rep}
             rows.append(ids | {"seed": seed} | result.outcomes)
             places += [ids | {"jurisdiction": j} | out for j, out in result.jurisdictions.items()]
+            forms += [ids | {"form": f} | out for f, out in result.by_form.items()]
+            groups += [ids | {"group": g} | out for g, out in result.by_group.items()]
             series = result.timeseries.assign(jurisdiction=lambda d: d["jurisdiction"].astype(str))
             weekly.append(pd.concat([pd.DataFrame([ids] * len(series)), series], axis=1))
     manifest = {
@@ -242,5 +244,7 @@ def as_results(runs: dict[str, tuple[Scenario, list]], settings: Settings,
     out = Results(path=Path("what-if"), manifest=manifest, runs=pd.DataFrame(rows),
                   failed=pd.DataFrame(), _order={n: i for i, n in enumerate(runs)})
     out.jurisdictions = pd.DataFrame(places)  # shadows the lazy reader: nothing on disk
+    out.forms = pd.DataFrame(forms)
+    out.groups = pd.DataFrame(groups)
     out.weekly = pd.concat(weekly, ignore_index=True)
     return out
