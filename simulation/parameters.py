@@ -307,7 +307,7 @@ _group(
       "undercover, digital and financial capabilities sum to one.",
       bounds=(0.0, 10.0)),
     P("case_evidence_rate", "Evidence accumulation", "per investigative week",
-      0.012, 0.005, 0.03,
+      0.015, 0.005, 0.03,
       "Evidence a case gathers per week from routine investigation alone."),
     P("case_min_weeks", "Shortest investigation", "weeks", 8, 4, 16,
       "Weeks a case gathers evidence before the geometric tail starts.",

@@ -1,7 +1,7 @@
 """The baseline sits inside calibration targets of docs/ODD.md section 7 (steady state, after burn-in).
 
 Five full-scale seeds; each target is checked on the mean and on every seed. docs/ODD.md has the
-same table over 20 seeds (tools/calibration_table.py).
+same table over 12 seeds (tools/calibration_table.py).
 """
 
 from __future__ import annotations

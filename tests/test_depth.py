@@ -64,18 +64,18 @@ def test_no_prosecutors_means_no_convictions_and_trials_dropped():
 
 
 def test_more_officers_give_diminishing_returns_in_convictions():
-    """Past some size, more officers add fewer convictions per officer: prosecution capacity,
-    not the police, becomes the bottleneck, and trials are dropped."""
-    scale = {"run.scale": 1.0, "run.weeks": 260}
-    c1, c4, c8 = (mean_outcome("convictions", (1, 2),
-                               scale | {"jurisdictions.destination_a.officers": n})
-                  for n in (150, 600, 1200))
+    """Past some size, more officers add fewer convictions per officer where they work:
+    prosecution capacity, not the police, becomes the bottleneck, and trials are dropped."""
+    def destination_a(officers: int, outcome: str) -> float:
+        scenario = small({"run.scale": 1.0, "run.weeks": 260,
+                          "jurisdictions.destination_a.officers": officers})
+        return float(np.mean([simulation.run(scenario, seed=s).jurisdictions["destination_a"]
+                              [outcome] for s in (1, 2)]))
+
+    c1, c4, c16 = (destination_a(n, "convictions") for n in (150, 600, 2400))
     assert c4 > c1
-    assert (c8 - c4) / 600 < 0.5 * (c4 - c1) / 450
-    dropped = [mean_outcome("trials_dropped", (1, 2),
-                            scale | {"jurisdictions.destination_a.officers": n})
-               for n in (150, 1200)]
-    assert dropped[0] < 1 < dropped[1]
+    assert (c16 - c4) / 1800 < 0.5 * (c4 - c1) / 450
+    assert destination_a(150, "trials_dropped") < 1 < destination_a(2400, "trials_dropped")
 
 
 # -- labour cases --------------------------------------------------------------------------------

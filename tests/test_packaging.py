@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from simulation import SCENARIOS
+from simulation.experiment import Experiment
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix()
                  for p in (ROOT / "scenarios").rglob("*.toml"))
@@ -64,5 +67,7 @@ def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
     module, baseline, scenarios, new_victims = json.loads(out.stdout)
     assert module.startswith(str(site)) and baseline.startswith(str(site))
     assert baseline.endswith("simulation/library/baseline.toml")
-    assert scenarios[0] == "baseline" and len(scenarios) == 11
+    shipped = Experiment.load(SCENARIOS / "experiments" / "policy_comparison.toml")
+    assert scenarios == [s.name for s in shipped.scenario_objects]  # every one, from the wheel
+    assert scenarios[0] == "baseline" and len(scenarios) > 10
     assert new_victims > 0
