@@ -85,7 +85,8 @@ class TraffickingModel(mesa.Model):
       first policy week); ``rng`` (numpy) and ``random`` (Python), both seeded from ``rng=``.
     - agents: ``jurisdictions``, ``ngos``, ``agencies`` (one each per jurisdiction, by index),
       ``networks`` (the live ones); ``cooperation`` (pair levers by ``"a:b"``), ``index_of``.
-    - state: ``exploited[j][form]`` (the pools of exploited victims), ``labour_pool[j]``
+    - state: ``exploited[j][form]`` (the pools of exploited victims), ``contacts`` and ``spells``
+      (the lists' records and the true exploitation spells), ``labour_pool[j]``
       (released traffickers), the perceptions of :mod:`~simulation.processes.deterrence`
       (``certainty``, ``perceived_sentence``, ``severity``), ``networks_known_in`` (the
       agencies' monthly picture, :func:`~simulation.processes.investigation.survey_networks`).
@@ -164,6 +165,10 @@ class TraffickingModel(mesa.Model):
         self.cooperation_base = {k: dict(v) for k, v in spec.cooperation.items()}
         self.cooperation = {k: dict(v) for k, v in spec.cooperation.items()}
         self.exploited = [[Pool() for _ in FORMS] for _ in range(n)]
+        # the lists' records and the true exploitation spells (identification.record,
+        # exploitation.open_spell_record), for multiple systems estimation (simulation.mse)
+        self.contacts: list[tuple] = []
+        self.spells: list[list] = []
         self.network_index = NetworkIndex(self)
         self.markets = MarketIndex(self)
         deterrence.start_perceptions(self)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.registry import (FORM_INDEX, FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_INDEX,
-                                 GROUP_OUTCOMES, GROUP_WEEKLY, OUTCOME_NAMES, OUTCOMES,
+                                 GROUP_OUTCOMES, GROUP_WEEKLY, LISTS, OUTCOME_NAMES, OUTCOMES,
                                  VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
 
 COLUMN = WEEKLY_INDEX
@@ -116,6 +116,11 @@ class RunResult:
         by_form: form ("sexual", "labour", "criminal") -> ``registry.FORM_OUTCOMES``.
         by_group: victim group ("female", "male", "adult", "child") ->
             ``registry.GROUP_OUTCOMES``.
+        contacts: one row per contact on record: ``person, list, week, jurisdiction, form,
+            sex, age_group, identified`` (ODD 6.5; weeks since the policy period started).
+        exploited: one row per exploitation spell, the truth for estimation: ``person, start,
+            end`` (end exclusive; open spells end at the last week run), ``jurisdiction, form,
+            sex, age_group``.
         timeseries: one row per week and jurisdiction; ``week`` 0 is the first policy week,
             negative weeks are the burn-in.
         provenance: tipsim version, scenario name and hash, seed, weeks, burn-in, scale.
@@ -127,6 +132,8 @@ class RunResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     by_form: dict[str, dict[str, float]] = field(default_factory=dict)
     by_group: dict[str, dict[str, float]] = field(default_factory=dict)
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    exploited: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (NaN becomes None)."""
@@ -146,6 +153,38 @@ class RunResult:
         return (f"<RunResult {self.provenance.get('scenario_name')!r} seed="
                 f"{self.provenance.get('seed')}: {o['new_victims']:.0f} trafficked, "
                 f"{o['victims_identified']:.0f} identified, {o['convictions']:.0f} convictions>")
+
+
+_SEX = np.array(["female", "female", "male", "male"])
+_AGE = np.array(["adult", "child", "adult", "child"])
+
+
+def contacts_frame(contacts: list[tuple], burn_in: int, names: list[str]) -> pd.DataFrame:
+    """The model's contact records as a table (see :class:`RunResult`)."""
+    columns = ["person", "list", "week", "jurisdiction", "form", "sex", "age_group",
+               "identified"]
+    if not contacts:
+        return pd.DataFrame(columns=columns)
+    person, lst, week, j, form, group, identified = (np.array(c) for c in zip(*contacts))
+    return pd.DataFrame({
+        "person": person.astype(np.int64), "list": np.array(LISTS)[lst],
+        "week": week.astype(np.int64), "jurisdiction": np.array(names)[j],
+        "form": np.array(FORMS)[form], "sex": _SEX[group], "age_group": _AGE[group],
+        "identified": identified.astype(bool)})
+
+
+def spells_frame(spells: list[list], now: int, names: list[str]) -> pd.DataFrame:
+    """The model's exploitation spells as a table; spells still open end at ``now``."""
+    columns = ["person", "start", "end", "jurisdiction", "form", "sex", "age_group"]
+    if not spells:
+        return pd.DataFrame(columns=columns)
+    person, start, end, j, form, group = zip(*spells)
+    group = np.array(group)
+    return pd.DataFrame({
+        "person": np.array(person, np.int64), "start": np.array(start, np.int64),
+        "end": np.array([now if e is None else e for e in end], np.int64),
+        "jurisdiction": np.array(names)[list(j)], "form": np.array(FORMS)[list(form)],
+        "sex": _SEX[group], "age_group": _AGE[group]})
 
 
 def _clean(d: dict[str, float]) -> dict[str, float | None]:

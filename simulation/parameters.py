@@ -24,6 +24,7 @@ GROUPS = {
     "movement": "Movement and border checks (ODD 6.3)",
     "exploitation": "Exploitation (ODD 6.4)",
     "identification": "Identification and other exits (ODD 6.5)",
+    "records": "Contacts on record: the lists that estimate hidden victims (ODD 6.5)",
     "support": "Support, trust and testimony (ODD 6.6)",
     "investigation": "Investigation (ODD 6.7)",
     "cross_border": "Cross-border work (ODD 6.8)",
@@ -270,6 +271,24 @@ _group(
       "network."),
 )
 
+_CONTACT = ("For every victim this channel identifies, how many others it records on its list "
+            "without their leaving exploitation, at the same visibility: ")
+_group(
+    "records",
+    P("contacts_police", "Police records of suspected victims", "x police identifications",
+      0.5, 0.1, 2.0, _CONTACT + "a suspected victim noted in a police record, not identified.",
+      bounds=(0.0, 50.0)),
+    P("contacts_ngo", "NGO outreach contacts", "x NGO identifications", 3.0, 1.0, 6.0,
+      _CONTACT + "outreach meets many more victims than it brings out of exploitation.",
+      bounds=(0.0, 50.0)),
+    P("contacts_inspection", "Suspected victims in inspection records",
+      "x inspection identifications", 1.0, 0.3, 3.0,
+      _CONTACT + "an inspection that notes indicators of trafficking.", bounds=(0.0, 50.0)),
+    P("contacts_hotline", "Hotline calls", "x self-referrals", 1.0, 0.3, 3.0,
+      _CONTACT + "a call or message to a hotline that does not lead out of exploitation.",
+      bounds=(0.0, 50.0)),
+)
+
 _group(
     "support",
     P("max_wait_weeks", "Longest wait for a shelter place", "weeks", 4, 2, 8,
@@ -307,7 +326,7 @@ _group(
       "undercover, digital and financial capabilities sum to one.",
       bounds=(0.0, 10.0)),
     P("case_evidence_rate", "Evidence accumulation", "per investigative week",
-      0.015, 0.005, 0.03,
+      0.017, 0.005, 0.03,
       "Evidence a case gathers per week from routine investigation alone."),
     P("case_min_weeks", "Shortest investigation", "weeks", 8, 4, 16,
       "Weeks a case gathers evidence before the geometric tail starts.",

@@ -42,6 +42,11 @@ class Channel(StrEnum):
 
 CHANNELS = tuple(c.value for c in Channel)
 
+LISTS = ("police", "ngo", "inspection", "hotline")
+"""The lists on which victims are recorded (ODD 6.5), one per channel: self-referrals come in
+through hotlines. Multiple systems estimation works on their overlaps (``simulation.mse``)."""
+LIST_OF_CHANNEL = {Channel.POLICE: 0, Channel.NGO: 1, Channel.INSPECTION: 2, Channel.SELF: 3}
+
 ROLES = ("origin", "transit", "destination")
 
 

@@ -63,6 +63,7 @@ class Jurisdiction(mesa.Agent):
         self.misidentification = identification.misidentification(p, lv)
         self.hazards = identification.exit_hazards(p, self)
         self.visible_hazards = identification.visible_hazards(p, self)  # [form][group]
+        self.contact_hazards = identification.contact_hazards(p, self.visible_hazards)
         self.border_check = movement.border_check(p, self)
         self.shelter_capacity = int(round(self.scaled("shelter_places")))
         self.testimony_propensity = support.testimony_propensity(p, self)

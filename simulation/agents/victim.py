@@ -43,6 +43,7 @@ class Victim(mesa.Agent):
     identified_by: str | None = None
     testified = False
     slot = -1  # place in the exploited pool (pools.Pool), -1 when not exploited
+    spell = None  # the record of the current exploitation spell (exploitation.open_spell_record)
 
     def __init__(self, model, origin: int, form: int, sex: str, age_group: str,
                  vulnerability: float, network) -> None:

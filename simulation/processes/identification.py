@@ -8,13 +8,14 @@ is in :mod:`exploitation`; the hazards it draws from are :func:`exit_hazards`.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 
 import numpy as np
 
 from simulation.agents.victim import EXPLOITED, IDENTIFIED, MISIDENTIFIED, RELEASED, SELF_RESCUED
-from simulation.registry import WEEKLY_INDEX, Channel
-from simulation.processes import investigation, recovery
+from simulation.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
+from simulation.processes import exploitation, investigation, recovery
 
 
 class ExitRoute(IntEnum):
@@ -143,6 +144,7 @@ def leave_network(model, victim) -> None:
     if victim.status == EXPLOITED:
         location = victim.location
         model.exploited[location][victim.form].remove(victim)
+        exploitation.close_spell_record(model, victim)
         tally = model.weekly_tally
         tally[SPELL_WEEKS][location] += model.week - victim.exploited_since
         tally[SPELLS_ENDED][location] += 1
@@ -164,8 +166,14 @@ def identify(model, victim, j: int, channel: Channel) -> None:
     model.tally_victim("victims_identified", victim)
     model.tally_victim(f"identified_{channel.value}", victim)
     model.ngos[j].refer(victim)
-    if victim.origin != j and model.jurisdictions[j].levers["residence_permit"] == "unconditional":
+    jur = model.jurisdictions[j]
+    if victim.origin != j and jur.levers["residence_permit"] == "unconditional":
         model.tally("permits_granted", j)
+    record(model, victim, LIST_OF_CHANNEL[channel], j, identified=True)
+    if model.random.random() < jur.levers["ngo_police_partnership"]:
+        # a formal referral puts the victim on the partner's list too: lists become dependent
+        record(model, victim, LIST_OF_CHANNEL[Channel.POLICE if channel == Channel.NGO
+                                               else Channel.NGO], j, identified=False)
     network = victim.network
     if network is None or not network.alive:
         return
@@ -176,6 +184,58 @@ def identify(model, victim, j: int, channel: Channel) -> None:
     elif (channel == Channel.NGO
           and model.random.random() < model.jurisdictions[j].levers["ngo_police_partnership"]):
         investigation.open_case(model, agency, network, ngo_report=True)
+
+
+def record(model, victim, list_index: int, j: int, identified: bool) -> None:
+    """Put a victim on a list (``registry.LISTS``): who, which list, when, where, what form,
+    which group, and whether the contact ended their exploitation."""
+    model.contacts.append((victim.unique_id, list_index, model.week, j, victim.form,
+                           victim.group, identified))
+
+
+LIST_ROUTES = (ExitRoute.POLICE, ExitRoute.NGO, ExitRoute.INSPECTION, ExitRoute.SELF_REFERRAL)
+"""The identifying route whose hazard each list's contacts follow, in ``registry.LISTS`` order."""
+CONTACT_PARAMETERS = ("contacts_police", "contacts_ngo", "contacts_inspection",
+                      "contacts_hotline")
+
+
+def contact_hazards(p, visible) -> list[list[list[float]]]:
+    """``[form][list]`` -> per group, the weekly hazard that a victim of that form and group is
+    recorded on the list without leaving exploitation (at full visibility): the channel's
+    identification hazard times its ``contacts_<list>`` multiplier."""
+    return [[[by_group[g][route] * p[name] for g in range(len(SEEN_GROUPS))]
+             for route, name in zip(LIST_ROUTES, CONTACT_PARAMETERS)]
+            for by_group in visible]
+
+
+def record_contacts(model) -> None:
+    """This week's contacts that do not end exploitation (an outreach contact, an inspection
+    that notes a suspected victim, a hotline call, a police note): one binomial draw over every
+    pool and list at the highest chance any victim faces, then thinning by each victim's own
+    group and visibility (as for exits, ODD 3)."""
+    pools, lists, chances = [], [], []
+    for j, jur in enumerate(model.jurisdictions):
+        for f, pool in enumerate(model.exploited[j]):
+            if pool.items:
+                for l, by_group in enumerate(jur.contact_hazards[f]):
+                    pools.append((j, f))
+                    lists.append(l)
+                    chances.append(-math.expm1(-max(by_group)))
+    if not pools:
+        return
+    sizes = [len(model.exploited[j][f].items) for j, f in pools]
+    drawn = model.rng.binomial(sizes, chances)
+    uniform = model.random.random
+    security_visibility = model.params["security_visibility"]
+    for i in np.flatnonzero(drawn).tolist():
+        j, f = pools[i]
+        items = model.exploited[j][f].items
+        by_group = model.jurisdictions[j].contact_hazards[f][lists[i]]
+        q_max = chances[i]
+        for victim in [items[x] for x in model.random.sample(range(len(items)), int(drawn[i]))]:
+            vis = 1 - security_visibility * victim.network.security
+            if uniform() * q_max < -math.expm1(-by_group[victim.group] * vis):
+                record(model, victim, lists[i], j, identified=False)
 
 
 def misidentify(model, victim, j: int) -> None:

@@ -12,7 +12,7 @@ from simulation import events
 from simulation.agents.victim import EXPLOITED, IN_TRANSIT, RELEASED
 from simulation.draws import geometric
 from simulation.registry import Channel
-from simulation.processes import identification
+from simulation.processes import exploitation, identification
 
 
 def border_check(p, jur) -> float:
@@ -87,3 +87,4 @@ def arrive(model, victim) -> None:
     victim.set_status(EXPLOITED)
     victim.exploited_since = model.week
     model.exploited[network.destination][victim.form].add(victim)
+    exploitation.open_spell_record(model, victim, network.destination, model.week)

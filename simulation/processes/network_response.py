@@ -148,6 +148,8 @@ def relocate(model, network, destination: int) -> None:
             model.exploited[old][victim.form].remove(victim)
             model.exploited[destination][victim.form].add(victim)
             victim.location = destination
+            exploitation.close_spell_record(model, victim)  # a new spell, somewhere else
+            exploitation.open_spell_record(model, victim, destination, model.week)
     model.tally("relocations", old)
     model.network_index.changed()
 

@@ -13,7 +13,7 @@ from simulation.agents.network import TraffickingNetwork
 from simulation.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
 from simulation.agents.victim import EXPLOITED, Victim
 from simulation.registry import Form
-from simulation.processes import recruitment
+from simulation.processes import exploitation, recruitment
 
 ROLE_RANK = {"origin": 0, "transit": 1, "destination": 2}
 
@@ -110,6 +110,8 @@ def seed_region(model) -> None:
                 for _ in range(n):
                     victim = place_initial_victim(model, network)
                     victim.exploited_since = model.week - int(rng.geometric(spell))
+                    exploitation.open_spell_record(model, victim, jur.index,
+                                                   victim.exploited_since)
                 placed += n
     for network in model.networks:
         recruitment.update_rate(model, network)
