@@ -34,7 +34,7 @@ KEY_OUTCOMES = (
     "victims_identified", "identification_rate", "victims_misidentified", "victims_supported",
     "victims_reintegrated", "victims_retrafficked", "arrests", "prosecutions", "convictions",
     "conviction_ratio", "networks_dismantled", "criminal_revenue", "displacement_index",
-    "policy_cost",
+    "identified_online", "cross_border_refused", "trials_dropped", "policy_cost",
 )
 """Outcomes :func:`compare` reports unless told otherwise (``outcomes="all"`` gives every one)."""
 

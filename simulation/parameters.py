@@ -25,6 +25,7 @@ GROUPS = {
     "exploitation": "Exploitation (ODD 6.4)",
     "identification": "Identification and other exits (ODD 6.5)",
     "records": "Contacts on record: the lists that estimate hidden victims (ODD 6.5)",
+    "online": "Online recruitment and its monitoring (ODD 6.2, 6.5, 6.7)",
     "support": "Support, trust and testimony (ODD 6.6)",
     "investigation": "Investigation (ODD 6.7)",
     "cross_border": "Cross-border work (ODD 6.8)",
@@ -150,6 +151,30 @@ _group(
     P("vulnerability_spread", "Spread of individual vulnerability", "half-width, relative",
       0.5, 0.2, 0.8, "A recruit's vulnerability is the origin's times U(1 - s, 1 + s), capped "
       "at 1."),
+)
+
+_ONLINE_SOURCE = ("assumption; UNODC GLOTIP 2020 (chapter on traffickers' use of the internet) "
+                  "reports a growing share of cases with online recruitment, most for sexual "
+                  "exploitation")
+_group(
+    "online",
+    P("online_share_sexual", "Online recruitment, sexual exploitation", "share", 0.4, 0.2, 0.7,
+      "Share of recruitment for sexual exploitation done online (advertisements, social "
+      "media), before any monitoring.", source=_ONLINE_SOURCE),
+    P("online_share_labour", "Online recruitment, forced labour", "share", 0.2, 0.05, 0.4,
+      "Share of recruitment for forced labour done online (fake job offers).",
+      source=_ONLINE_SOURCE),
+    P("online_share_criminal", "Online recruitment, forced criminality", "share", 0.15, 0.05,
+      0.4, "Share of recruitment for forced criminality done online.", source=_ONLINE_SOURCE),
+    P("platform_gap", "Monitoring lost without platforms", "share", 0.5, 0.2, 0.8,
+      "Share of online monitoring's effect lost where platforms do not cooperate (they hold "
+      "the accounts, messages and payments)."),
+    P("online_deterrence", "Online recruitment given up under monitoring", "share", 0.6, 0.3,
+      0.9, "Share of its online recruitment a network moves offline at full effective "
+      "monitoring where it recruits."),
+    P("online_adjustment", "Speed of the shift offline", "per month", 0.1, 0.03, 0.3,
+      "Share of the gap between its online share and the one the risk warrants that a "
+      "network closes each month."),
 )
 
 _group(
@@ -602,6 +627,16 @@ _group(
     P("forfeiture_financial", "Assets found by financial investigation", "relative", 0.7, 0.4,
       0.9, _EFFECT + "What full financial investigation adds to the share of forfeitable "
       "assets found."),
+    P("online_identification_rate", "Identification by online monitoring",
+      "per victim-week at full effective monitoring", 0.0005, 0.0001, 0.002,
+      _EFFECT + "Weekly chance that monitoring finds a victim recruited online, exploited "
+      "where it runs at full capability with full platform cooperation.", bounds=(0.0, 0.1)),
+    P("online_evidence", "Evidence from online traces", "0-1 evidence", 0.2, 0.05, 0.4,
+      _EFFECT + "Evidence full effective monitoring adds to a case against a network that "
+      "recruits wholly online."),
+    P("online_reach_recruiter", "Recruiters reached through online traces", "probability",
+      0.2, 0.05, 0.4, _EFFECT + "What full effective monitoring adds to a case's reach to "
+      "recruiters of a network that recruits wholly online."),
     P("permit_self_referral", "Self-referral from a residence permit", "share", 0.3, 0.1, 1.0,
       _EFFECT + "How much a secure residence permit raises victims' coming forward.",
       bounds=(0.0, 10.0)),

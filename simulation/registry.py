@@ -172,6 +172,16 @@ LEVERS: dict[str, Lever] = {
               "Chance that a victim who testifies is awarded compensation.",
               source="GRETA general reports: compensation from perpetrators is still rare; "
                      "default is an assumption at that end"),
+        Lever("online_monitoring", "Online monitoring", "0-1 capability", 0.1, 0, 1, 250_000,
+              "per unit of capability per year",
+              "Screening of online advertisements and recruitment (automated tools and "
+              "analysts): finds victims recruited online and evidence against recruiters.",
+              source="UNODC GLOTIP 2020, chapter on traffickers' use of the internet, "
+                     "describes the practice; size of effect is an assumption"),
+        Lever("platform_cooperation", "Platform cooperation", "0-1 strength", 0.2, 0, 1, 50_000,
+              "per unit per year",
+              "Cooperation of online platforms with law enforcement (data requests answered, "
+              "notice and takedown): online monitoring needs it to reach its full effect."),
         Lever("specialised_prosecution", "Specialised prosecution", "0-1 coverage", 0.2, 0, 1,
               200_000, "per unit per year",
               "Prosecutors and judges specialised in trafficking cases: raise conviction odds."),
@@ -195,6 +205,14 @@ LEVERS: dict[str, Lever] = {
               "step.", scope=_P,
               source="Eurojust JIT evaluations describe faster evidence exchange; size "
                      "of effect is an assumption"),
+        Lever("harmonisation", "Harmonisation instrument", "0-1 per pair", 0.0, 0, 1, 20_000,
+              "per pair per unit per year",
+              "An instrument that drops the dual-criminality check between the pair for "
+              "trafficking, in the spirit of the European Arrest Warrant (1: always; between 0 "
+              "and 1: for that share of requests).", scope=_P,
+              source="Council Framework Decision 2002/584/JHA (European Arrest Warrant), art. "
+                     "2(2): no dual-criminality check for listed offences, trafficking among "
+                     "them"),
     ]
 }
 
@@ -224,6 +242,9 @@ _OUT = [
      "leaving crime.", None),
     ("leaders_arrested", "Leaders arrested", "people", "disruption", "flow",
      "Network leaders arrested (members lost at the top of a network).", True),
+    ("cross_border_refused", "Requests refused: dual criminality", "requests", "disruption",
+     "flow", "Requests to another jurisdiction refused because its law does not cover the "
+     "case's form of exploitation (and no harmonisation instrument waives the check).", False),
     ("cases_dropped", "Investigations dropped", "cases", "disruption", "flow",
      "Leads that waited too long for an investigator and were dropped (agencies at "
      "capacity).", False),
@@ -262,6 +283,8 @@ _OUT = [
      "Victims identified at border or labour inspections.", True),
     ("identified_self", "Self-referred", "people", "victims", "flow",
      "Victims who came forward themselves (hotlines, embassies, walk-ins).", True),
+    ("identified_online", "Identified through online monitoring", "people", "victims", "flow",
+     "Police identifications owed to online monitoring (part of identified_police).", True),
     ("victims_misidentified", "Victims treated as offenders", "people", "victims", "flow",
      "Victims detained, prosecuted or deported as offenders.", False),
     ("victims_supported", "Victims supported", "people", "victims", "flow",
@@ -312,8 +335,9 @@ WEEKLY_INDEX = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
 
 FORM_WEEKLY = ("new_victims", "victims_in_exploitation", "victim_weeks_exploited",
                "victims_identified", "identified_police", "identified_ngo",
-               "identified_inspection", "identified_self", "victims_misidentified", "arrests",
-               "prosecutions", "convictions")
+               "identified_inspection", "identified_self", "identified_online",
+               "victims_misidentified", "arrests", "prosecutions", "convictions",
+               "cross_border_refused")
 """Weekly columns kept for each form of exploitation (region totals)."""
 FORM_OUTCOMES = FORM_WEEKLY + ("identification_rate", "conviction_ratio",
                                "convictions_per_identified_victim")

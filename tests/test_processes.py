@@ -193,11 +193,14 @@ def test_evidence_grows_with_weeks_and_testimony_and_is_capped(model):
     lv = agency.jurisdiction.levers
     techniques = (1 + p["evidence_digital"] * lv["digital_forensics"]
                   + p["evidence_financial"] * lv["financial_investigation"])
+    online_traces = (p["online_evidence"] * agency.jurisdiction.online_monitoring
+                     * network.online_share)
+    weeks = 10 * (p["labour_evidence"] if network.form == 1 else 1)
     assert investigation.evidence(model, case) == pytest.approx(
-        p["case_evidence_rate"] * 10 * techniques)
+        p["case_evidence_rate"] * weeks * techniques + online_traces)
     case.testimonies = 1
     assert investigation.evidence(model, case) == pytest.approx(
-        p["case_evidence_rate"] * 10 * techniques + p["testimony_evidence"])
+        p["case_evidence_rate"] * weeks * techniques + online_traces + p["testimony_evidence"])
     case.testimonies = 50
     assert investigation.evidence(model, case) == 1.0
 

@@ -17,8 +17,10 @@ MODEL_MD_JURISDICTION_LEVERS = """officers training undercover digital_forensics
 financial_investigation sentence_years asset_forfeiture criminalisation non_punishment
 victim_centred witness_protection shelter_places reintegration ngo_outreach
 ngo_police_partnership awareness labour_inspections specialised_prosecution
-anti_corruption""".split() + ["prosecutors", "residence_permit", "compensation"]  # issue 12
-MODEL_MD_PAIR_LEVERS = "info_sharing mutual_legal_assistance extradition joint_investigations".split()
+anti_corruption""".split() + ["prosecutors", "residence_permit", "compensation",  # issue 12
+                               "online_monitoring", "platform_cooperation"]  # issue 18
+MODEL_MD_PAIR_LEVERS = ("info_sharing mutual_legal_assistance extradition joint_investigations"
+                        .split() + ["harmonisation"])  # issue 18
 MODEL_MD_OUTCOMES = """arrests prosecutions convictions conviction_ratio mean_sentence_years
 networks_active networks_dismantled traffickers_active criminal_revenue assets_seized
 cross_border_cases displacement_index new_victims victims_in_exploitation
@@ -36,7 +38,8 @@ def test_every_model_md_name_is_in_the_registry():
     # and the model-depth work (issue 12) reports disruption and capacity more finely
     assert set(OUTCOME_NAMES) == set(MODEL_MD_OUTCOMES) | {
         "victims_self_rescued", "victims_released", "networks_dissolved", "leaders_arrested",
-        "cases_dropped", "trials_dropped", "lesser_convictions"}
+        "cases_dropped", "trials_dropped", "lesser_convictions",
+        "cross_border_refused", "identified_online"}  # and laws and technology (issue 18)
     assert not set(LEVERS) & set(PARAMETERS), "levers and parameters are kept apart"
 
 

@@ -19,7 +19,8 @@ SHIPPED = sorted(SCENARIOS.glob("*.toml"))
 POLICY_FILES = [p for p in SHIPPED if p.name != "baseline.toml"]
 LIBRARY = ["training", "cooperation", "penalties", "victim_centred", "ngo_partnership",
            "shelters_reintegration", "prevention", "financial_investigation",
-           "crackdown_destination_a", "combined", "residence_permits", "compensation"]
+           "crackdown_destination_a", "combined", "residence_permits", "compensation",
+           "harmonisation", "online_monitoring"]
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_pair_policy_named_in_either_order_is_the_same(folder):
 def test_criminalisation_is_a_set_of_forms(folder):
     path = write(folder, "c.toml", 'extends = "baseline.toml"\n[levers]\n'
                                    'criminalisation = ["labour", "sexual"]\n')
-    assert jurisdiction(load_scenario(path), "transit").levers["criminalisation"] == [
+    assert jurisdiction(load_scenario(path), "destination_a").levers["criminalisation"] == [
         "sexual", "labour"]
 
 

@@ -50,12 +50,13 @@ class Jurisdiction(mesa.Agent):
     def refresh(self) -> None:
         """Recompute what the processes derive from this jurisdiction's levers."""
         from simulation.processes import (identification, investigation, justice, movement,
-                                          recruitment, support)
+                                          online, recruitment, support)
 
         p = self.model.params
         lv = self.levers
         self.corruption_effective = investigation.effective_corruption(p, self.corruption, lv)
         self.trust = support.trust(p, lv)
+        self.online_monitoring = online.effective_monitoring(p, lv, self.scaled("officers"))
         self.coming_forward = support.coming_forward(p, self)
         self.case_capacity = investigation.case_capacity(p, self)
         self.trial_capacity = justice.trial_capacity(p, self)

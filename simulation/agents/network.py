@@ -41,6 +41,7 @@ class TraffickingNetwork(mesa.Agent):
         self.alive = True
         self.founded = model.week
         self.recruit_base = 0.0
+        self.online_share = 0.0  # of its recruitment done online (processes.online)
 
     @property
     def size(self) -> int:

@@ -44,6 +44,7 @@ class Victim(mesa.Agent):
     testified = False
     slot = -1  # place in the exploited pool (pools.Pool), -1 when not exploited
     spell = None  # the record of the current exploitation spell (exploitation.open_spell_record)
+    online = False  # recruited online (processes.online): monitoring can find them
 
     def __init__(self, model, origin: int, form: int, sex: str, age_group: str,
                  vulnerability: float, network) -> None:

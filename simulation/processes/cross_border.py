@@ -18,7 +18,8 @@ def levers_between(model, a: int, b: int) -> dict[str, float]:
     levers = model.cooperation[pair_key(model.jurisdictions[a].name, model.jurisdictions[b].name)]
     joint = levers["joint_investigations"]
     effect = model.params["joint_investigation_effect"]
-    return {k: v + (1 - v) * effect * joint for k, v in levers.items()}
+    return {k: v if k == "harmonisation" else v + (1 - v) * effect * joint
+            for k, v in levers.items()}
 
 
 def joint_teams(model, a: int, b: int) -> float:
@@ -28,8 +29,9 @@ def joint_teams(model, a: int, b: int) -> float:
 
 
 def request_abroad(model, agency, member, evidence: float, case) -> None:
-    """Seek a member who works in another jurisdiction: located with chance info sharing, then
-    arrested and surrendered with chance evidence x (floor + effect x MLA) x (floor + effect x
+    """Seek a member who works in another jurisdiction: located with chance info sharing; refused
+    if that jurisdiction's law does not cover the case's form (dual criminality) unless a
+    harmonisation instrument waives the check; then arrested and surrendered with chance evidence x (floor + effect x MLA) x (floor + effect x
     extradition), after a delay that legal assistance and joint teams shorten."""
     p = model.params
     home = member.home
@@ -37,6 +39,14 @@ def request_abroad(model, agency, member, evidence: float, case) -> None:
     if model.jurisdictions[home].scaled("officers") <= 0:
         return  # nobody to make the arrest there
     if model.rng.random() >= coop["info_sharing"]:
+        return
+    form = case.network.form
+    if (not model.jurisdictions[home].covers(form)
+            and model.random.random() >= coop["harmonisation"]):
+        # dual criminality: the requested jurisdiction's law does not cover this form, and no
+        # harmonisation instrument waives the check
+        model.tally("cross_border_refused", agency.j)
+        model.tally_form("cross_border_refused", form)
         return
     mla = coop["mutual_legal_assistance"]
     chance = (evidence * (p["mla_floor"] + p["mla_effect"] * mla)

@@ -96,11 +96,21 @@ def group_visibility(p) -> np.ndarray:
 
 def visible_hazards(p, jur) -> list[list[list[float]]]:
     """``[form][group]`` -> the weekly hazard of each identifying route at full network
-    visibility, for a victim of that form and group in ``jur``."""
+    visibility, for a victim of that form and group in ``jur``; groups 4-7 are groups 0-3
+    recruited online, whom online monitoring can also find (a police identification)."""
     hazards = exit_hazards(p, jur)
     groups = group_visibility(p)
-    return [[(hazards[:, f] * groups[:, g]).tolist() for g in range(len(SEEN_GROUPS))]
-            for f in range(hazards.shape[1])]
+    offline = [[(hazards[:, f] * groups[:, g]).tolist() for g in range(len(SEEN_GROUPS))]
+               for f in range(hazards.shape[1])]
+    extra = online_hazard(p, jur)
+    return [by_group + [[h + extra if r == ExitRoute.POLICE else h for r, h in enumerate(row)]
+                        for row in by_group] for by_group in offline]
+
+
+def online_hazard(p, jur) -> float:
+    """Weekly chance that online monitoring in ``jur`` finds a victim recruited online, at full
+    network visibility."""
+    return p["online_identification_rate"] * jur.online_monitoring
 
 
 def exit_hazards(p, jur) -> np.ndarray:
@@ -130,7 +140,16 @@ def exit_hazards(p, jur) -> np.ndarray:
 # -- what follows an exit ------------------------------------------------------------------------
 
 def exit_exploitation(model, victim, j: int, way: int) -> None:
-    """A victim leaves exploitation in ``j`` by ``way`` (an :class:`ExitRoute`)."""
+    """A victim leaves exploitation in ``j`` by ``way`` (an :class:`ExitRoute`). A police
+    identification of a victim recruited online is owed to online monitoring with the share of
+    the police hazard that monitoring adds (counted in ``identified_online``)."""
+    if way == ExitRoute.POLICE and victim.online:
+        jur = model.jurisdictions[j]
+        extra = online_hazard(model.params, jur)
+        total = jur.visible_hazards[victim.form][victim.group + 4][ExitRoute.POLICE]
+        if extra > 0 and model.random.random() * total < extra:
+            model.tally("identified_online", j)
+            model.tally_form("identified_online", victim.form)
     if way == ExitRoute.MISIDENTIFIED:
         misidentify(model, victim, j)
     elif way < ExitRoute.RELEASE:

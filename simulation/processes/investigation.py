@@ -142,7 +142,8 @@ def evidence(model, case: Case) -> float:
     techniques = (1 + p["evidence_digital"] * lv["digital_forensics"]
                   + lv["financial_investigation"] * p["evidence_financial"]
                   + (p["evidence_undercover"] * lv["undercover"] if case.proactive else 0.0))
-    e = (p["case_evidence_rate"] * weeks * techniques
+    online = case.agency.jurisdiction.online_monitoring * case.network.online_share
+    e = (p["case_evidence_rate"] * weeks * techniques + p["online_evidence"] * online
          + p["testimony_evidence"] * case.testimonies
          + p["ngo_report_evidence"] * case.ngo_reports
          + p["police_finding_evidence"] * case.police_findings)
@@ -162,7 +163,9 @@ def reach(model, case: Case, role: str) -> float:
     elif role == TRANSPORTER:
         r = p["reach_transporter"] + told + p["reach_transporter_digital"] * lv["digital_forensics"]
     elif role == RECRUITER:
-        r = p["reach_recruiter"] + told + p["reach_recruiter_digital"] * lv["digital_forensics"]
+        online = case.agency.jurisdiction.online_monitoring * case.network.online_share
+        r = (p["reach_recruiter"] + told + p["reach_recruiter_digital"] * lv["digital_forensics"]
+             + p["online_reach_recruiter"] * online)
     else:  # exploiters are where the victims are
         r = p["reach_exploiter"] + told
     return min(p["reach_cap"], r)

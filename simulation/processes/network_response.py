@@ -12,8 +12,8 @@ import math
 from simulation import events
 from simulation.agents.trafficker import ACTIVE, DESISTED, EXPLOITER, LEADER, ROLES, Trafficker
 from simulation.agents.victim import EXPLOITED, RELEASED
-from simulation.processes import (deterrence, exploitation, identification, recruitment,
-                                  region)
+from simulation.processes import (deterrence, exploitation, identification, online,
+                                  recruitment, region)
 
 
 # -- losses and replacement ----------------------------------------------------------------------
@@ -123,6 +123,7 @@ def split_network(model, network) -> None:
         other.victims.add(victim)
         victim.network = other
     other.security = network.security
+    other.online_share = network.online_share
     promote_leader(model, other)
     recruitment.update_rate(model, other)
     model.network_index.changed()
@@ -186,6 +187,7 @@ def review(network, model) -> None:
         return
     if uniform() < p["relocation_review"]:
         reconsider_destination(model, network)
+    online.adjust(model, network)
     recruitment.update_rate(model, network)
 
 

@@ -11,6 +11,7 @@ import math
 from bisect import bisect_right
 
 from simulation import events
+from simulation.processes import online
 from simulation.agents.victim import MISIDENTIFIED, RECRUITED, RETURNED
 from simulation.registry import WEEKLY_INDEX
 
@@ -66,6 +67,7 @@ def retraffic(model, victim) -> None:
     network = candidates[bisect_right(cdf, model.random.random())]
     victim.times_trafficked += 1
     victim.network = network
+    victim.online = online.recruited_online(model, network)
     victim.form = network.form
     victim.location = network.origin
     victim.identified_by = None

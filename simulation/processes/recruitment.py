@@ -15,7 +15,7 @@ from simulation.agents.trafficker import EXPLOITER, RECRUITER
 from simulation.agents.victim import Victim
 from simulation.registry import FORMS, WEEKLY_INDEX
 from simulation import events
-from simulation.processes import deterrence, exploitation
+from simulation.processes import deterrence, exploitation, online
 
 FEMALE_SHARE = tuple(f"female_share_{f}" for f in FORMS)
 CHILD_SHARE = tuple(f"child_share_{f}" for f in FORMS)
@@ -86,6 +86,7 @@ def new_victims(model, network, n: int) -> list[Victim]:
     departures = model.move_calendar.week(model.week + 1)
     for _ in range(n):
         victim = Victim(model, origin, f, *profile(model, f, origin), network)
+        victim.online = online.recruited_online(model, network)
         add(victim)
         departures.append(events.Departure(victim, 1))
         victims.append(victim)

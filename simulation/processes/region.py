@@ -13,7 +13,7 @@ from simulation.agents.network import TraffickingNetwork
 from simulation.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
 from simulation.agents.victim import EXPLOITED, Victim
 from simulation.registry import Form
-from simulation.processes import exploitation, recruitment
+from simulation.processes import exploitation, online, recruitment
 
 ROLE_RANK = {"origin": 0, "transit": 1, "destination": 2}
 
@@ -66,6 +66,7 @@ def new_network(model, form: int, origin: int, destination: int) -> TraffickingN
     """An empty network (members and victims are added by the caller)."""
     network = TraffickingNetwork(model, form, origin, destination,
                                  route(model, origin, destination))
+    network.online_share = online.start_share(model, form)
     model.network_index.changed()
     return network
 
@@ -77,6 +78,7 @@ def found_network(model, form: int, destination: int, n_victims: int = 0) -> Tra
     origin = choose_origin(model, destination)
     network = TraffickingNetwork(model, form, origin, destination,
                                  route(model, origin, destination))
+    network.online_share = online.start_share(model, form)
     roles = [LEADER] + [RECRUITER] * max(
         1, round(n_victims / p["victims_per_recruiter_at_founding"]))
     if len(network.route) > 1:
@@ -122,6 +124,7 @@ def place_initial_victim(model, network) -> Victim:
     the same profile as a recruit of the network's form and origin."""
     victim = Victim(model, network.origin, network.form,
                     *recruitment.profile(model, network.form, network.origin), network)
+    victim.online = online.recruited_online(model, network)
     victim.location = network.destination
     victim.set_status(EXPLOITED)
     network.victims.add(victim)

@@ -1,0 +1,42 @@
+"""Online recruitment and its monitoring (ODD 6.2, 6.5, 6.7).
+
+Networks recruit a share of their victims online, leaving traces that monitoring can find:
+victims recruited online are identified more readily where monitoring runs (6.5), and cases
+against networks that recruit online gather more evidence and reach their recruiters (6.7).
+Monitoring needs the platforms' cooperation to reach its full effect. Networks respond by
+moving recruitment offline where monitoring makes online work risky (monthly, in their review).
+"""
+
+from __future__ import annotations
+
+from simulation.registry import FORMS
+
+ONLINE_SHARE = tuple(f"online_share_{f}" for f in FORMS)
+
+
+def effective_monitoring(p, levers, officers: float = 1.0) -> float:
+    """Online monitoring as it acts, 0-1: the capability, less what platforms that do not
+    cooperate keep out of reach; nothing where there are no officers to act on what it finds."""
+    if officers <= 0:
+        return 0.0
+    return levers["online_monitoring"] * (
+        1 - p["platform_gap"] * (1 - levers["platform_cooperation"]))
+
+
+def start_share(model, form: int) -> float:
+    """The share of its recruitment a new network does online: the form's, before any risk."""
+    return model.params[ONLINE_SHARE[form]]
+
+
+def recruited_online(model, network) -> bool:
+    """Whether one recruit of ``network`` was recruited online."""
+    return model.random.random() < network.online_share
+
+
+def adjust(model, network) -> None:
+    """Monthly: move part of the way towards the online share the risk where the network
+    recruits warrants: the form's share, less ``online_deterrence`` x effective monitoring."""
+    p = model.params
+    risk = model.jurisdictions[network.origin].online_monitoring
+    target = start_share(model, network.form) * (1 - p["online_deterrence"] * risk)
+    network.online_share += p["online_adjustment"] * (target - network.online_share)
