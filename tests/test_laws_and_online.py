@@ -91,3 +91,14 @@ def test_monitoring_finds_victims_and_networks_move_recruitment_offline():
     high = mean_outcome("identified_online", (1, 2), online_monitoring=1.0,
                         platform_cooperation=1.0)
     assert low == 0 and high > 5
+
+
+def test_platform_cooperation_raises_what_monitoring_finds():
+    # the whole region; networks also move further offline when monitoring bites, which
+    # tempers the gain
+    whole = {"run.scale": 1.0}
+    low = mean_outcome("identified_online", (1, 2), whole, online_monitoring=1.0,
+                       platform_cooperation=0.0)
+    high = mean_outcome("identified_online", (1, 2), whole, online_monitoring=1.0,
+                        platform_cooperation=1.0)
+    assert high > 1.2 * low > 0
