@@ -87,6 +87,7 @@ class Jurisdiction:
     price_level: float  # revenue per victim-week, CU
     corruption: float  # 0-1 share of cases at risk of being lost to corruption
     levers: dict[str, Any]
+    online_reach: float = 1.0  # online recruitment here, relative to each form's share
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,8 @@ def resolve(doc: dict, source: str | None = None,
                      vulnerability=float(j.vulnerability),
                      demand={f: float(getattr(j.demand, f)) for f in FORMS},
                      price_level=float(j.price_level), corruption=float(j.corruption),
-                     levers=region | _set_levers(j, JURISDICTION_LEVERS))
+                     levers=region | _set_levers(j, JURISDICTION_LEVERS),
+                     online_reach=float(j.online_reach))
         for name, j in m.jurisdictions.items())
     names = [j.name for j in jurisdictions]
     pair_defaults = {n: LEVERS[n].default for n in PAIR_LEVERS} | _set_levers(
@@ -510,7 +512,8 @@ def to_document(scenario: Scenario) -> dict[str, Any]:
         "jurisdictions": {
             j.name: {"role": j.role, "population": j.population,
                      "vulnerability": j.vulnerability, "demand": dict(j.demand),
-                     "price_level": j.price_level, "corruption": j.corruption} | dict(j.levers)
+                     "price_level": j.price_level, "corruption": j.corruption,
+                     "online_reach": j.online_reach} | dict(j.levers)
             for j in scenario.jurisdictions},
         "cooperation": {"pairs": {k: dict(v) for k, v in scenario.cooperation.items()}},
         "costs": dict(scenario.costs),

@@ -239,6 +239,10 @@ JURISDICTION_ATTRIBUTES: dict[str, Setting] = {
                            description="Revenue per victim-week, in CU."),
     "corruption": _number(0, 1, default=0.2,
                           description="Share of cases at risk of being lost to corruption."),
+    "online_reach": _number(0, 10, default=1.0,
+                            description="How much of recruitment here happens online, relative "
+                                        "to each form's share (online_share_<form>): above 1 "
+                                        "where more people are reached online."),
 }
 
 Jurisdiction = _table(

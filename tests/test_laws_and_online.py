@@ -85,7 +85,8 @@ def test_online_traces_add_evidence_and_reach_recruiters():
 def test_monitoring_finds_victims_and_networks_move_recruitment_offline():
     scenario = small({"run.scale": 0.5}, online_monitoring=1.0, platform_cooperation=1.0)
     watched = TraffickingModel(scenario, rng=4).run()
-    shares = [n.online_share / online.start_share(watched, n.form) for n in watched.networks]
+    shares = [n.online_share / online.start_share(watched, n.form, n.origin)
+              for n in watched.networks]
     assert np.mean(shares) < 0.6  # most online recruitment has moved offline
     low = mean_outcome("identified_online", (1, 2), online_monitoring=0.0)
     high = mean_outcome("identified_online", (1, 2), online_monitoring=1.0,
@@ -102,3 +103,14 @@ def test_platform_cooperation_raises_what_monitoring_finds():
     high = mean_outcome("identified_online", (1, 2), whole, online_monitoring=1.0,
                         platform_cooperation=1.0)
     assert high > 1.2 * low > 0
+
+
+def test_an_origin_reached_more_online_gives_its_networks_more_online_recruitment():
+    scenario = small({"run.scale": 0.3, "jurisdictions.origin_a.online_reach": 2.0})
+    model = TraffickingModel(scenario, rng=5)
+    p = model.params
+    a, b = model.index_of["origin_a"], model.index_of["origin_b"]
+    share = {j: [n.online_share / p[online.ONLINE_SHARE[n.form]] for n in model.networks
+                 if n.origin == j] for j in (a, b)}
+    assert share[a] and share[b]
+    assert min(share[a]) > 1.5 and max(share[b]) == pytest.approx(1.0)

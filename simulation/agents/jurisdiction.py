@@ -31,6 +31,7 @@ class Jurisdiction(mesa.Agent):
         self.demand_of = self.demand.tolist()  # the same, as plain floats for per-network use
         self.price_level = spec.price_level
         self.corruption = spec.corruption
+        self.online_reach = spec.online_reach
         self.base_levers = dict(spec.levers)
         self.levers = dict(spec.levers)
         self.refresh()

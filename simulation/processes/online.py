@@ -23,9 +23,10 @@ def effective_monitoring(p, levers, officers: float = 1.0) -> float:
         1 - p["platform_gap"] * (1 - levers["platform_cooperation"]))
 
 
-def start_share(model, form: int) -> float:
-    """The share of its recruitment a new network does online: the form's, before any risk."""
-    return model.params[ONLINE_SHARE[form]]
+def start_share(model, form: int, origin: int) -> float:
+    """The share of its recruitment a new network does online before any risk: the form's,
+    times how far people in the origin are reached online (its ``online_reach``), at most 1."""
+    return min(1.0, model.params[ONLINE_SHARE[form]] * model.jurisdictions[origin].online_reach)
 
 
 def recruited_online(model, network) -> bool:
@@ -38,5 +39,6 @@ def adjust(model, network) -> None:
     recruits warrants: the form's share, less ``online_deterrence`` x effective monitoring."""
     p = model.params
     risk = model.jurisdictions[network.origin].online_monitoring
-    target = start_share(model, network.form) * (1 - p["online_deterrence"] * risk)
+    target = (start_share(model, network.form, network.origin)
+              * (1 - p["online_deterrence"] * risk))
     network.online_share += p["online_adjustment"] * (target - network.online_share)

@@ -66,7 +66,7 @@ def new_network(model, form: int, origin: int, destination: int) -> TraffickingN
     """An empty network (members and victims are added by the caller)."""
     network = TraffickingNetwork(model, form, origin, destination,
                                  route(model, origin, destination))
-    network.online_share = online.start_share(model, form)
+    network.online_share = online.start_share(model, form, origin)
     model.network_index.changed()
     return network
 
@@ -78,7 +78,7 @@ def found_network(model, form: int, destination: int, n_victims: int = 0) -> Tra
     origin = choose_origin(model, destination)
     network = TraffickingNetwork(model, form, origin, destination,
                                  route(model, origin, destination))
-    network.online_share = online.start_share(model, form)
+    network.online_share = online.start_share(model, form, origin)
     roles = [LEADER] + [RECRUITER] * max(
         1, round(n_victims / p["victims_per_recruiter_at_founding"]))
     if len(network.route) > 1:
