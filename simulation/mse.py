@@ -5,8 +5,9 @@ victims are on several lists, most on none. MSE counts how many people are on ea
 lists (the *capture histories*), fits a log-linear Poisson model to those counts, and extends it
 to the one pattern nobody can count: on no list at all (Fienberg 1972; Bishop, Fienberg &
 Holland 1975, ch. 6; for trafficking: Silverman 2014, Home Office; Bales, Hesketh & Silverman
-2015, JRSS A 178:709; van der Heijden, Cruyff et al. 2015 for the Netherlands, and UNODC's
-method for SDG indicator 16.2.2). In a simulation the true number is known, so
+2015, Significance 12(3):16; Silverman 2020, JRSS A 183:691; van Dijk & van der Heijden 2016
+and Cruyff, van Dijk & van der Heijden 2017 for the Netherlands and UNODC's method for SDG
+indicator 16.2.2). In a simulation the true number is known, so
 :func:`estimate_vs_truth` says how wrong the estimate is.
 
 The steps, one function each:
@@ -205,9 +206,8 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     that most lowers the criterion while one does. Models are skipped when an included pair
     never overlaps (no person on both lists: its interaction would be minus infinity) or a
     parameter runs off to infinity, the existence conditions of Chan, Silverman & Vincent
-    (2021, JASA 116:1297) and the rule of Bales et al. (2015) and their SparseMSE package. Of the
-    rest, the model with the lowest AIC (default) or BIC is chosen (Silverman 2014 used BIC;
-    Bales et al. 2015 compare both).
+    (2021, JASA 116:1297), as in their SparseMSE package. Of the rest, the model with the lowest
+    AIC (default) or BIC is chosen (Silverman 2020 discusses both for modern-slavery data).
 
     **Interval.** Two 95% intervals, both on the log scale of the unobserved count (its
     sampling distribution is skewed: it cannot be negative and its upper tail is long):
@@ -215,9 +215,9 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     - ``interval="averaged"`` (default): the model-averaged tail-area interval (MATA; Turek &
       Fletcher 2012, Comput. Stat. Data Anal. 56:2809) over every admissible model, weighted
       by the criterion (Akaike weights; Buckland, Burnham & Augustin 1997, Biometrics 53:603).
-      It carries the uncertainty of the model choice, which the usual interval ignores (Bales
-      et al. 2015, section 5, bootstrap the choice for the same reason; a bootstrap that refits
-      64 models per resample is too slow for every year, scope and run of a batch).
+      It carries the uncertainty of the model choice, which the chosen model's interval
+      ignores; a bootstrap that repeats the choice would too, but refits 64 models per
+      resample, too slow for every year, scope and run of a batch.
     - ``interval="profile"``: the profile-likelihood interval of the chosen model (Cormack
       1992, Biometrics 48:567; Rivest & Lévesque 2001, Rcapture; SparseMSE): the intercept,
       the log of the unobserved count, is held at each value and the rest refitted; the bounds
@@ -493,5 +493,25 @@ def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = N
     return out
 
 
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """A batch's :func:`estimate_vs_truth` rows summarised per scenario (when the table has a
+    ``scenario`` column) and year: ``runs`` (with an estimate), mean ``estimate`` and
+    ``truth``, ``bias`` (mean relative error), ``rmse`` (root mean squared relative error) and
+    ``coverage`` (the share of runs whose interval holds the truth; about 0.95 when MSE's
+    assumptions hold)."""
+    keys = [k for k in ("scenario", "year", "scope") if k in table.columns]
+    done = table[table["estimate"].notna() & table["truth"].notna()].copy()
+    if done.empty:
+        return pd.DataFrame(columns=[*keys, "runs", "estimate", "truth", "bias", "rmse",
+                                     "coverage"])
+    done["squared"] = done["relative_error"].astype(float) ** 2
+    done["covers"] = done["covers"].astype(float)
+    out = done.groupby(keys, sort=False).agg(
+        runs=("estimate", "size"), estimate=("estimate", "mean"), truth=("truth", "mean"),
+        bias=("relative_error", "mean"), rmse=("squared", "mean"), coverage=("covers", "mean"))
+    out["rmse"] = np.sqrt(out["rmse"])
+    return out.reset_index()
+
+
 __all__ = ["LISTS", "Estimate", "EstimationError", "capture_histories", "estimate",
-           "estimate_vs_truth", "policy_years", "scope_name", "true_count"]
+           "estimate_vs_truth", "policy_years", "scope_name", "summarise", "true_count"]
