@@ -464,7 +464,9 @@ def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = N
     _scope_columns(jurisdiction, form, group)  # unknown form or group: one error, at once
     scope = scope_name(jurisdiction, form, group)
     if "run_id" in contacts.columns:
-        runs = [(r, c, None if exploited is None else exploited[exploited["run_id"] == r])
+        spells = {} if exploited is None else dict(tuple(exploited.groupby("run_id", sort=False)))
+        empty = None if exploited is None else exploited.iloc[:0]
+        runs = [(r, c, None if exploited is None else spells.get(r, empty))
                 for r, c in contacts.groupby("run_id", sort=False)]
     else:
         runs = [("", contacts, exploited)]

@@ -154,3 +154,29 @@ def test_estimate_vs_truth_reports_each_run_and_year_with_its_error():
     assert table["covers"].sum() >= 3 and (table["problem"] == "").all()
     lonely = mse.estimate_vs_truth(contacts.assign(list="police"), exploited, years=0)
     assert lonely["estimate"].isna().all() and lonely["problem"].str.contains("one list").all()
+
+
+def test_victims_harder_to_see_make_mse_undercount_and_stratifying_helps():
+    rng = np.random.default_rng(11)
+    rows, spells = [], []
+    for person in range(4000):
+        hidden = person % 2 == 1  # half the victims are four times harder to see
+        scale = 0.25 if hidden else 1.0
+        spells.append((person, 0, 52, "male" if hidden else "female"))
+        for name, p in zip(mse.LISTS, (0.4, 0.35, 0.3, 0.25)):
+            if rng.random() < p * scale:
+                rows.append((person, name, 10, "male" if hidden else "female"))
+    contacts = pd.DataFrame(rows, columns=["person", "list", "week", "sex"])
+    exploited = pd.DataFrame(spells, columns=["person", "start", "end", "sex"])
+    region = mse.estimate_vs_truth(contacts, exploited, 0).iloc[0]
+    strata = [mse.estimate_vs_truth(contacts, exploited, 0, group=g).iloc[0]
+              for g in ("female", "male")]
+    assert region["relative_error"] < -0.1
+    stratified = sum(s["estimate"] for s in strata) / 4000 - 1
+    assert abs(stratified) < abs(region["relative_error"]) / 2
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    assert doctest.testmod(mse).failed == 0
