@@ -132,8 +132,7 @@ class Experiment(BaseModel):
     seed: int = 0
     # what a run keeps beyond its outcomes: "weekly" rows, "contacts" (every victim's contacts
     # with each list and their exploitation spells, for simulation.mse), or both as a list
-    record: Literal["summary", "weekly", "contacts"] | list[Literal["weekly", "contacts"]] = (
-        "summary")
+    record: str | list[str] = "summary"
     common_random_numbers: bool = True
     run: RunSettings = Field(default_factory=RunSettings)
     overrides: dict[str, Any] = Field(default_factory=dict)
@@ -152,6 +151,18 @@ class Experiment(BaseModel):
                              "starting with a letter, digit or _ (it names the folder "
                              "results/NAME)")
         return value
+
+    @field_validator("record", mode="before")
+    @classmethod
+    def _known_records(cls, value: Any) -> str | list[str]:
+        allowed = ('allowed: "summary", "weekly", "contacts", or a list of "weekly" and '
+                   '"contacts"')
+        if isinstance(value, str) and value in ("summary", "weekly", "contacts"):
+            return value
+        if (isinstance(value, list) and value
+                and all(isinstance(v, str) and v in ("weekly", "contacts") for v in value)):
+            return list(dict.fromkeys(value))
+        raise ValueError(f"got {value!r}; {allowed}")
 
     @field_validator("seed", mode="before")
     @classmethod

@@ -222,7 +222,7 @@ class ResultStore:
         run counts as unfinished at every moment after), so that resuming runs it again."""
         damaged = self.damaged()
         for run_id in dict.fromkeys(d.run_id for d in damaged if d.file.parent.name != "failed"):
-            for part in PARTS[:-1]:  # every part of the run but its failure history
+            for part in (p for p in PARTS if p != "failed"):  # not its failure history
                 (self.path / part / f"{run_id}.parquet").unlink(missing_ok=True)
         for d in damaged:
             d.file.unlink(missing_ok=True)  # a damaged failure record: the history is lost

@@ -138,3 +138,17 @@ def test_a_store_without_contacts_gets_one_clear_message(tmp_path, capsys):
     assert main(["estimate", str(tmp_path / "store")]) == 1
     assert 'has no contacts; run the experiment with record = "contacts"' in \
         capsys.readouterr().err
+
+
+@pytest.mark.parametrize("record, ok", [("contacts", True), (["weekly", "contacts"], True),
+                                        ("hourly", False), (["weekly", "summary"], False),
+                                        ([], False)])
+def test_record_takes_contacts_alone_or_beside_weekly(record, ok):
+    from simulation.experiment import Experiment
+
+    doc = {"name": "lists", "scenarios": [str(BASELINE)], "record": record}
+    if ok:
+        assert Experiment.model_validate(doc).record == record
+    else:
+        with pytest.raises(ValueError, match='allowed: "summary", "weekly", "contacts"'):
+            Experiment.model_validate(doc)
