@@ -25,7 +25,7 @@ def register(sub) -> None:
                                         "(multiple systems estimation) and compare with the truth",
                        description="Multiple systems estimation on the simulated lists (police, "
                                    "NGO, inspection, hotline): log-linear models chosen by AIC or "
-                                   "BIC, a 95%% interval, and the true number exploited in each "
+                                   "BIC, a 95% interval, and the true number exploited in each "
                                    "policy year. See docs/estimation.md.")
     p.add_argument("results", type=Path,
                    help="a run's --out folder (contacts.parquet) or a results store")
