@@ -49,6 +49,8 @@ class RunRecord:
     by_form: dict[str, dict[str, float]] = field(default_factory=dict)
     by_group: dict[str, dict[str, float]] = field(default_factory=dict)
     weekly: Any = None  # pandas.DataFrame or None
+    contacts: Any = None  # pandas.DataFrame or None: victims' contacts with each list
+    exploited: Any = None  # pandas.DataFrame or None: exploitation spells (the truth for MSE)
     error: str | None = None
     traceback: str | None = None
     seconds: float = 0.0
@@ -59,7 +61,7 @@ def execute(run_fn: RunFunction, spec: Any) -> RunRecord:
     """Run one spec, catching its error: the worker-side wrapper every executor submits.
 
     ``run_fn`` returns either ``{"outcomes": {...}, "jurisdictions": {...}, "by_form": {...},
-    "by_group": {...}, "weekly": df}`` (any but the outcomes may be missing) or a flat mapping
+    "by_group": {...}, "weekly": df, "contacts": df, "exploited": df}`` (any but the outcomes may be missing) or a flat mapping
     of outcome name to number (an outside model that has nothing else)."""
     start = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -71,7 +73,8 @@ def execute(run_fn: RunFunction, spec: Any) -> RunRecord:
                          outcomes={k: _number(v) for k, v in out["outcomes"].items()},
                          jurisdictions=out.get("jurisdictions") or {},
                          by_form=out.get("by_form") or {}, by_group=out.get("by_group") or {},
-                         weekly=out.get("weekly"), seconds=time.perf_counter() - start,
+                         weekly=out.get("weekly"), contacts=out.get("contacts"),
+                         exploited=out.get("exploited"), seconds=time.perf_counter() - start,
                          worker=worker)
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash of the batch
         return _failed(spec, exc, traceback.format_exc(), time.perf_counter() - start, worker)

@@ -117,7 +117,7 @@ class RunSpec:
     seed: int
     inputs: dict[str, float]
     overrides: dict[str, Any]
-    record: str
+    record: str | list[str]  # "summary", "weekly", "contacts" or a list of the last two
     scenario: Any = field(repr=False)  # simulation.scenario.Scenario
 
 
@@ -130,7 +130,9 @@ class Experiment(BaseModel):
     scenarios: list[str] = Field(min_length=1)
     replications: int = Field(default=1, ge=1)
     seed: int = 0
-    record: Literal["summary", "weekly"] = "summary"
+    # what a run keeps beyond its outcomes: "weekly" rows, "contacts" (every victim's contacts
+    # with each list and their exploitation spells, for simulation.mse), or both as a list
+    record: str | list[str] = "summary"
     common_random_numbers: bool = True
     run: RunSettings = Field(default_factory=RunSettings)
     overrides: dict[str, Any] = Field(default_factory=dict)
@@ -149,6 +151,18 @@ class Experiment(BaseModel):
                              "starting with a letter, digit or _ (it names the folder "
                              "results/NAME)")
         return value
+
+    @field_validator("record", mode="before")
+    @classmethod
+    def _known_records(cls, value: Any) -> str | list[str]:
+        allowed = ('allowed: "summary", "weekly", "contacts", or a list of "weekly" and '
+                   '"contacts"')
+        if isinstance(value, str) and value in ("summary", "weekly", "contacts"):
+            return value
+        if (isinstance(value, list) and value
+                and all(isinstance(v, str) and v in ("weekly", "contacts") for v in value)):
+            return list(dict.fromkeys(value))
+        raise ValueError(f"got {value!r}; {allowed}")
 
     @field_validator("seed", mode="before")
     @classmethod
@@ -416,9 +430,18 @@ def run_spec(spec: RunSpec) -> dict[str, Any]:
                            "jurisdictions": {j: dict(v) for j, v in result.jurisdictions.items()},
                            "by_form": {f: dict(v) for f, v in result.by_form.items()},
                            "by_group": {g: dict(v) for g, v in result.by_group.items()}}
-    if spec.record == "weekly":
+    kept = recorded(spec.record)
+    if "weekly" in kept:
         out["weekly"] = result.timeseries
+    if "contacts" in kept:  # the model's lists and truth, where it records them
+        out["contacts"] = getattr(result, "contacts", None)
+        out["exploited"] = getattr(result, "exploited", None)
     return out
+
+
+def recorded(record: str | list[str]) -> set[str]:
+    """What an experiment's ``record`` keeps: a set of ``weekly`` and ``contacts``."""
+    return {record} - {"summary"} if isinstance(record, str) else set(record)
 
 
 def _apply(inputs: dict[str, float], overrides: dict[str, Any], scenario):

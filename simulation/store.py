@@ -13,6 +13,8 @@
       forms/RUN_ID.parquet       one row per form of exploitation: its outcomes
       groups/RUN_ID.parquet      one row per victim group (female, male, adult, child)
       weekly/RUN_ID.parquet      one row per week and jurisdiction (when record = "weekly")
+      contacts/RUN_ID.parquet    one row per victim's contact with a list (record = "contacts")
+      exploited/RUN_ID.parquet   one row per exploitation spell (record = "contacts")
       failed/RUN_ID.N.parquet    the N-th failed attempt of a run: its error and traceback
 
 Every file is written to a hidden temporary name, flushed to disk and renamed into place
@@ -220,7 +222,7 @@ class ResultStore:
         run counts as unfinished at every moment after), so that resuming runs it again."""
         damaged = self.damaged()
         for run_id in dict.fromkeys(d.run_id for d in damaged if d.file.parent.name != "failed"):
-            for part in ("runs", "jurisdictions", "weekly"):
+            for part in (p for p in PARTS if p != "failed"):  # not its failure history
                 (self.path / part / f"{run_id}.parquet").unlink(missing_ok=True)
         for d in damaged:
             d.file.unlink(missing_ok=True)  # a damaged failure record: the history is lost
@@ -263,6 +265,10 @@ class ResultStore:
         if record.weekly is not None and len(record.weekly):
             _write(_weekly_table(ids, record.weekly),
                    self.path / "weekly" / f"{spec.run_id}.parquet")
+        for part in ("contacts", "exploited"):
+            people = getattr(record, part, None)
+            if people is not None and len(people):
+                _write(_people_table(ids, people), self.path / part / f"{spec.run_id}.parquet")
         for part, key, table in (("jurisdictions", "jurisdiction", record.jurisdictions),
                                  ("forms", "form", record.by_form),
                                  ("groups", "group", record.by_group)):
@@ -345,6 +351,17 @@ class Results:
     @cached_property
     def weekly(self) -> pd.DataFrame:
         return self._read("weekly", ["week", "jurisdiction"])
+
+    @cached_property
+    def contacts(self) -> pd.DataFrame:
+        """One row per run and contact of a victim with a list (``person``, ``list``, ``week``,
+        ...; :mod:`simulation.mse`); empty unless the experiment recorded ``contacts``."""
+        return self._read("contacts", ["person", "week"])
+
+    @cached_property
+    def exploited(self) -> pd.DataFrame:
+        """One row per run and exploitation spell (``person``, ``start``, ``end``, ...)."""
+        return self._read("exploited", ["person", "start"])
 
     def _read(self, part: str, extra_keys: list[str]) -> pd.DataFrame:
         done = set(self.runs["run_id"])
@@ -433,6 +450,26 @@ def _schema(row: dict[str, Any]) -> pa.Schema:
 
 
 INTEGER_COLUMNS = ("point", "replication", "seed", "attempt", "week")
+
+
+def _people_table(ids: dict[str, Any], people: pd.DataFrame) -> pa.Table:
+    """A run's contacts or spells with its ids in front, each column keeping its kind (whole
+    numbers int64, flags bool, the rest strings), so every run's part has the same schema."""
+    n = len(people)
+    columns = {name: pa.repeat(pa.scalar(value, pa.int64() if name in INTEGER_COLUMNS
+                                         else pa.string()), n)
+               for name, value in ids.items()}
+    for name in people.columns:
+        col = people[name]
+        if pd.api.types.is_bool_dtype(col):
+            columns[name] = pa.array(col.to_numpy(dtype=bool))
+        elif pd.api.types.is_integer_dtype(col):
+            columns[name] = pa.array(col.to_numpy(dtype="int64"))
+        elif pd.api.types.is_float_dtype(col):
+            columns[name] = pa.array(col.to_numpy(dtype="float64"))
+        else:
+            columns[name] = pa.array(col.astype(str).to_numpy(dtype=object), pa.string())
+    return pa.table(columns)
 
 
 def _weekly_table(ids: dict[str, Any], weekly: pd.DataFrame) -> pa.Table:

@@ -30,7 +30,7 @@ from simulation.files import read_limited
 from simulation.store_lock import LOCK_NAME
 
 FORMAT = "tipsim-results/1"
-PARTS = ("runs", "jurisdictions", "forms", "groups", "weekly", "failed")
+PARTS = ("runs", "jurisdictions", "forms", "groups", "weekly", "contacts", "exploited", "failed")
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 64 * 2**20
 _RUN_ID = r"[A-Za-z0-9_.-]+-(?:p\d+-)?r\d+"
@@ -53,6 +53,10 @@ _REQUIRED: dict[str, dict[str, tuple]] = {
                "group": _TEXT},
     "weekly": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
                "week": _INT, "jurisdiction": _TEXT},
+    "contacts": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
+                 "person": _INT, "list": _TEXT, "week": _INT},
+    "exploited": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
+                  "person": _INT, "start": _INT, "end": _INT},
     "failed": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
                "seed": _INT, "error": _TEXT, "attempt": _INT},
 }

@@ -31,7 +31,8 @@ def register(sub) -> None:
                                                            "scenario's run.weeks)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--out", type=Path, default=None,
-                   help="directory for timeseries.parquet, timeseries.csv and summary.json")
+                   help="directory for timeseries.parquet, timeseries.csv and summary.json "
+                        "(and contacts.parquet, exploited.parquet for tipsim estimate)")
     p.add_argument("--force", action="store_true",
                    help="overwrite those files in --out even if tipsim did not write them")
     p.add_argument("--allow-large", action="store_true",
@@ -74,7 +75,9 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print(format_summary(result))
         if args.out is not None:
-            print(f"\nWrote {args.out}/timeseries.parquet, timeseries.csv and summary.json")
+            lists = [f for f in PEOPLE_FILES if (args.out / f).exists()]
+            print(f"\nWrote {args.out}/timeseries.parquet, timeseries.csv, summary.json"
+                  + "".join(f", {f}" for f in lists))
     return 0
 
 
@@ -104,7 +107,10 @@ def _fmt(v: float) -> str:
     return f"{v:.3f}"
 
 
-RUN_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json")
+# the victims' contacts with each list and their exploitation spells, when the model records
+# them (what tipsim estimate reads: simulation.mse)
+PEOPLE_FILES = ("contacts.parquet", "exploited.parquet")
+RUN_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", *PEOPLE_FILES)
 
 
 def check_out(out: Path, force: bool = False) -> None:
@@ -139,6 +145,12 @@ def write_run(result, out: Path) -> None:
         atomic_write(out / "timeseries.parquet",
                      lambda p: result.timeseries.to_parquet(p, index=False))
         atomic_write(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+        for name in PEOPLE_FILES:
+            table = getattr(result, name.removesuffix(".parquet"), None)
+            if table is not None:
+                atomic_write(out / name, lambda p, t=table: t.to_parquet(p, index=False))
+            else:  # a run without them must not leave an older run's beside its summary
+                (out / name).unlink(missing_ok=True)
         atomic_write(out / "summary.json", lambda p: p.write_text(
             json.dumps(result.to_dict(), indent=2, allow_nan=False)))
     except OSError as exc:

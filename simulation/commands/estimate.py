@@ -1,0 +1,123 @@
+"""``tipsim estimate``: multiple systems estimation of the number of victims, beside the truth.
+
+Reads a run's folder (``tipsim run --out DIR`` writes ``contacts.parquet`` and
+``exploited.parquet`` there when the model records them) or a batch's results store (when the
+experiment has ``record = "contacts"``), and prints, per run and policy year, the MSE estimate
+with its 95% interval, the true number exploited, the relative error and whether the interval
+holds the truth (:mod:`simulation.mse`). For a batch with several runs, ``--summary`` prints
+the bias, error and coverage per scenario and year instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from simulation.errors import UserError
+
+FORMATS = ("table", "csv", "json")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("estimate", help="estimate the hidden number of victims from the lists "
+                                        "(multiple systems estimation) and compare with the truth",
+                       description="Multiple systems estimation on the simulated lists (police, "
+                                   "NGO, inspection, hotline): log-linear models chosen by AIC or "
+                                   "BIC, a 95% interval, and the true number exploited in each "
+                                   "policy year. See docs/estimation.md.")
+    p.add_argument("results", type=Path,
+                   help="a run's --out folder (contacts.parquet) or a results store")
+    p.add_argument("--year", type=int, default=None,
+                   help="policy year, from 0 (default: every year with a contact)")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--jurisdiction", help="the lists kept in one jurisdiction")
+    scope.add_argument("--form", choices=("sexual", "labour", "criminal"),
+                       help="victims of one form of exploitation")
+    scope.add_argument("--group", choices=("female", "male", "adult", "child"),
+                       help="one group of victims")
+    p.add_argument("--criterion", choices=("aic", "bic"), default="aic",
+                   help="information criterion for the model choice (default: aic)")
+    p.add_argument("--interval", choices=("averaged", "profile"), default="averaged",
+                   help="model-averaged interval (default) or the chosen model's profile "
+                        "likelihood interval")
+    p.add_argument("--summary", action="store_true",
+                   help="for a batch: bias, error and coverage per scenario and year")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    import simulation.mse as mse
+    from simulation.commands.batch import render
+
+    if args.year is not None and not 0 <= args.year <= 100:
+        raise UserError(f"--year: got {args.year}; allowed: a policy year from 0 to 100")
+    contacts, exploited, scenarios = read_lists(args.results)
+    table = mse.estimate_vs_truth(contacts, exploited, years=args.year,
+                                  criterion=args.criterion, interval=args.interval,
+                                  jurisdiction=args.jurisdiction, form=args.form,
+                                  group=args.group)
+    if table.empty:
+        raise UserError(f"{args.results}: no contacts on record in the policy period")
+    if table["estimate"].isna().all():
+        raise UserError(table["problem"].iloc[0])
+    if scenarios is not None:
+        table.insert(1, "scenario", table["run_id"].map(scenarios))
+    if args.summary:
+        table = mse.summarise(table)
+    elif "run_id" in table and (table["run_id"] == "").all():
+        table = table.drop(columns="run_id")
+    print(render(_readable(table) if args.format == "table" else table, args.format))
+    return 0
+
+
+def read_lists(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | None]:
+    """Contacts, spells (None when absent) and, for a store, each run's scenario."""
+    if not path.is_dir():
+        raise UserError(f"{path}: no such folder; allowed: a run's --out folder or a results "
+                        "store")
+    if (path / "manifest.json").exists():
+        from simulation.store import StoreError, load_results
+
+        try:
+            results = load_results(path)
+            contacts, exploited = results.contacts, results.exploited
+        except StoreError as exc:
+            raise UserError(str(exc)) from None
+        if contacts.empty or "person" not in contacts.columns:
+            raise UserError(f"{path}: this store has no contacts; run the experiment with "
+                            'record = "contacts" (or ["weekly", "contacts"])')
+        scenarios = dict(zip(results.runs["run_id"], results.runs["scenario"]))
+        return contacts, (exploited if len(exploited) else None), scenarios
+    file = path / "contacts.parquet"
+    if not file.is_file():
+        raise UserError(f"{path}: no contacts.parquet; write one with tipsim run SCENARIO --out "
+                        f"{path} (from a model that records contacts), or give a results store")
+    spells = path / "exploited.parquet"
+    try:
+        contacts = pd.read_parquet(file)
+        exploited = pd.read_parquet(spells) if spells.is_file() else None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a broken file
+        raise UserError(f"{path}: cannot read its Parquet files ({exc})") from None
+    missing = {"person", "list", "week"} - set(contacts.columns)
+    if missing:
+        raise UserError(f"{file}: no column {', '.join(sorted(missing))}; not a tipsim contacts "
+                        "table")
+    return contacts, exploited, None
+
+
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    """Whole numbers of persons and relative errors as percentages, for reading."""
+    out = table.copy()
+    for column in ("estimate", "low", "high", "truth"):
+        if column in out:
+            out[column] = [f"{v:,.0f}" if pd.notna(v) else "" for v in out[column]]
+    for column in ("relative_error", "bias", "rmse", "coverage"):
+        if column in out:
+            sign = "+" if column in ("relative_error", "bias") else ""
+            out[column] = [f"{100 * v:{sign}.1f}%" if pd.notna(v) else "" for v in out[column]]
+    if "covers" in out:
+        out["covers"] = [("yes" if v else "no") if pd.notna(v) else "" for v in out["covers"]]
+    return out
