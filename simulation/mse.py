@@ -378,7 +378,7 @@ def _profile_interval(design: np.ndarray, y: np.ndarray, fit) -> tuple[float, fl
         else:
             lo, hi = sorted((inside, edge))
             bounds.append(brentq(drop, lo, hi, xtol=1e-6))
-    return float(math.exp(bounds[0])), float(math.exp(bounds[1]))
+    return _exp(bounds[0]), _exp(bounds[1])
 
 
 def _averaged_interval(fits) -> tuple[float, float]:
@@ -401,8 +401,14 @@ def _averaged_interval(fits) -> tuple[float, float]:
     def below(theta, p):
         return float(np.sum(weights * norm.cdf((theta - centres) / spreads))) - p
 
-    return (float(math.exp(brentq(below, a, b, args=(0.025,)))),
-            float(math.exp(brentq(below, a, b, args=(0.975,)))))
+    return (_exp(brentq(below, a, b, args=(0.025,))),
+            _exp(brentq(below, a, b, args=(0.975,))))
+
+
+def _exp(x: float) -> float:
+    """exp, but infinite (no bound) where a weakly identified model's log-scale bound is beyond
+    what a float holds."""
+    return math.inf if x > 700 else float(math.exp(x))
 
 
 def _poisson_llf(y, log_mu):

@@ -71,3 +71,25 @@ def test_contact_tables_have_the_documented_columns(result):
                                               "form", "sex", "age_group"]
     assert isinstance(result.exploited, pd.DataFrame) and np.issubdtype(
         result.exploited["start"].dtype, np.integer)
+
+
+def test_a_model_runs_lists_go_through_run_out_and_tipsim_estimate(tmp_path, capsys):
+    import json
+
+    from simulation.cli import main
+
+    scenario = small({"run.scale": 1.0, "run.weeks": 156})
+    out = tmp_path / "run"
+    result = simulation.run(scenario, seed=4)
+    import simulation.mse as mse
+
+    table = mse.estimate_vs_truth(result.contacts, result.exploited)
+    assert len(table) == 3 and (table["truth"] > table["observed"]).all()
+    assert table["estimate"].notna().any()
+    assert main(["run", str(simulation.BASELINE), "--seed", "4", "--weeks", "156",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert (out / "contacts.parquet").is_file() and (out / "exploited.parquet").is_file()
+    assert main(["estimate", str(out), "--year", "1", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and rows[0]["truth"] > rows[0]["observed"] > 0

@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=check)
 
     p = sub.add_parser("compare", help="compare scenarios in a results store with the baseline",
-                       description="Mean of each outcome with a 95%% bootstrap confidence "
+                       description="Mean of each outcome with a 95% bootstrap confidence "
                                    "interval, difference from the baseline, relative change, "
                                    "and cost per victim-year of exploitation averted.")
     p.add_argument("results", help="results directory written by tipsim batch")
