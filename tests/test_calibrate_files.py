@@ -45,7 +45,7 @@ fit = {fit}
 @pytest.mark.parametrize("table, field, words", [
     ('outcome = "victims_identifed"', "targets.t.outcome", "did you mean 'victims_identified'"),
     ('ratio = ["convictions", "prosecution"]', "targets.t.ratio", "unknown outcome"),
-    ('share = ["identified_self", "identified_self"]', "targets.t.share", "both"),
+    ('share = ["identified_self", "identified_self"]', "targets.t", "both"),
     ('outcome = "arrests"\nform = "organ"', "targets.t.form", "allowed: sexual, labour"),
     ('outcome = "arrests"\ngroup = "elderly"', "targets.t.group", "female, male, adult, child"),
 ])
@@ -176,7 +176,7 @@ def test_the_command_prints_one_line_and_exits_1(tmp_path, capsys):
     assert err.startswith("tipsim: error: ") and "no_such_parameter" in err and "\n" not in err
 
 
-@pytest.mark.parametrize("name", ["baseline.toml", "baseline_quick_check.toml"])
+@pytest.mark.parametrize("name", ["baseline.toml", "netherlands.toml"])
 def test_shipped_calibration_files_load(name):
     path = ROOT / "scenarios" / "calibration" / name
     if not path.exists():
@@ -184,3 +184,15 @@ def test_shipped_calibration_files_load(name):
     for quick in (False, True):
         cal = load_calibration(path, quick=quick)
         assert cal.targets.fitted and cal.priors
+
+
+def test_a_place_share_of_the_region_total_reads_its_denominator_in_the_region():
+    sexual = Target(name="sexual_share", form="sexual", share_of_region=True,
+                    share=("victims_identified", "victims_identified"), band=[0.3, 0.5],
+                    source="UNODC GLOTIP 2022")
+    result = SimpleNamespace(outcomes={"victims_identified": 40.0}, jurisdictions={},
+                             by_form={"sexual": {"victims_identified": 16.0}})
+    assert sexual.simulated(result, 1, 1) == 0.4
+    with pytest.raises(ValueError, match="share_of_region"):
+        Target(name="x", share=("victims_identified", "victims_identified"), band=[0.3, 0.5],
+               source="s")

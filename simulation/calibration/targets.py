@@ -22,7 +22,10 @@ What the model reports is made comparable with what was published:
   and by the run's scale, a stock (victims in exploitation) by the scale. Ratios stay as they
   are.
 - ``ratio = [a, b]`` is outcome a divided by outcome b over the policy period; ``share`` is a
-  ratio whose part is inside its whole, so its band must lie within 0 to 1.
+  ratio whose part is inside its whole, so its band must lie within 0 to 1. With
+  ``share_of_region = true`` the numerator is read in the target's place and the denominator in
+  the region: ``share = ["victims_identified", "victims_identified"]`` with ``form = "sexual"``
+  is the share of all identified victims who were sexually exploited.
 - Where: the region (default), a ``jurisdiction`` of the scenario, a ``form`` of exploitation
   (``result.by_form``) or a victim ``group`` (``result.by_group``).
 - Uncertainty: a ``band`` (low, high) is read as a 95% interval, so its standard deviation is a
@@ -71,6 +74,7 @@ class Target(BaseModel):
     jurisdiction: str | None = None
     form: str | None = None
     group: str | None = None
+    share_of_region: bool = False
     band: tuple[float, float] | None = None
     mean: float | None = None
     sd: float | None = Field(default=None, gt=0)
@@ -91,8 +95,6 @@ class Target(BaseModel):
         if value is not None:
             for name in value:
                 _check_outcome(name)
-            if value[0] == value[1]:
-                raise ValueError(f"numerator and denominator are both {value[0]!r}")
         return value
 
     @field_validator("form")
@@ -122,6 +124,14 @@ class Target(BaseModel):
         if len(places) > 1:
             raise ValueError(f"give at most one of jurisdiction, form or group (got "
                              f"{', '.join(places)})")
+        pair = self.ratio or self.share
+        if self.share_of_region and (pair is None or not places):
+            raise ValueError("share_of_region: needs a ratio or share and a jurisdiction, form "
+                             "or group (its numerator is read there, its denominator in the "
+                             "region)")
+        if pair is not None and pair[0] == pair[1] and not self.share_of_region:
+            raise ValueError(f"numerator and denominator are both {pair[0]!r} (for a place's "
+                             "share of the region's total, add share_of_region = true)")
         if self.band is not None:
             if self.mean is not None or self.sd is not None:
                 raise ValueError("give either band or mean and sd, not both")
@@ -173,6 +183,8 @@ class Target(BaseModel):
             what = self.outcome + (" per year" if OUTCOMES[self.outcome].kind == "flow" else "")
         else:
             num, den = self.ratio or self.share
+            if self.share_of_region:
+                return f"{num} ({self.where}) / {den} (region)"
             what = f"{num} / {den}"
         return f"{what} ({self.where})"
 
@@ -187,7 +199,9 @@ class Target(BaseModel):
             if kind == "flow":
                 return value / years / scale
             return value / scale if kind == "stock" else value
-        num, den = (float(table[n]) for n in (self.ratio or self.share))
+        num_name, den_name = self.ratio or self.share
+        num = float(table[num_name])
+        den = float((result.outcomes if self.share_of_region else table)[den_name])
         return num / den if den > 0 else math.nan
 
     def _table(self, result: Any) -> dict[str, float]:
