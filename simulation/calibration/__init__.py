@@ -24,7 +24,7 @@ from simulation.calibration.targets import Target, TargetError, load_targets
 
 def __getattr__(name: str):
     # pyabc (an optional extra) and plotly load only when a calibration runs or is drawn
-    if name in ("calibrate", "load_ensemble"):
+    if name in ("calibrate", "ensemble_overrides", "load_ensemble"):
         from simulation.calibration import abc
 
         return getattr(abc, name)
@@ -36,4 +36,5 @@ def __getattr__(name: str):
 
 
 __all__ = ["Calibration", "CalibrationError", "Target", "TargetError", "build_report",
-           "calibrate", "load_calibration", "load_ensemble", "load_targets"]
+           "calibrate", "ensemble_overrides", "load_calibration", "load_ensemble",
+           "load_targets"]
