@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-import pandas as pd
-
 import warnings
 from types import SimpleNamespace
 
-import numpy as np
+import pandas as pd
 from SALib.analyze import morris
 
 from simulation.calibration import load_targets

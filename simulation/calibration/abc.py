@@ -240,7 +240,7 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
 
     model = CalibrationModel(cal.scenario, cal.targets, cal.years, cal.scenario.scale,
                              cal.priors)
-    _check_run(cal, model, say)
+    _check_run(cal, say)
     np.random.seed(task_seed(cal.seed, -2, 0))  # pyabc's own draws in this process
     random.seed(task_seed(cal.seed, -2, 1))
 
@@ -304,7 +304,7 @@ def perturbation(priors: dict[str, tuple[float, float]]):
                                        for name in priors})
 
 
-def _check_run(cal: Calibration, model: CalibrationModel, say: Callable) -> None:
+def _check_run(cal: Calibration, say: Callable) -> None:
     """One run at the scenario's own values before anything else: a target the model cannot
     compute (outcomes by form before the model reports them) is one error now, not a failure in
     every worker."""
