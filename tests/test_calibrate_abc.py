@@ -146,3 +146,60 @@ def test_a_folder_holding_another_calibration_is_not_resumed(tmp_path):
     with pytest.raises(abc_module.CalibrationRunError, match="holds another calibration.*"
                                                              "--restart"):
         calibrate(other, out, workers=1)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_ensemble(tiny, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path, first = tiny
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        calibrate(path, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "ensemble.parquet"), first)
+
+
+@pytest.mark.slow
+def test_the_command_writes_ensemble_manifest_and_report(tmp_path, planted_targets, capsys):
+    from simulation.cli import main
+
+    path = write_calibration(tmp_path, planted_targets, population=12, generations=3, weeks=52)
+    path.write_text(path.read_text() + "[quick]\npopulation = 6\ngenerations = 2\n")
+    out = tmp_path / "out"
+    assert main(["calibrate", str(path), "--quick", "--workers", "1", "--out", str(out),
+                 "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "6 parameter sets after 2 generation(s)" in printed and "report:" in printed
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["quick"] and manifest["ensemble_size"] == 6
+    assert {"targets_hash", "scenario_hash", "model_code_hash", "method", "budget",
+            "wall_seconds", "fixed_parameters"} <= set(manifest)
+    assert len(manifest["fixed_parameters"]) == len(simulation.parameters.PARAMETERS) - 2
+    assert (out / "report.html").stat().st_size > 100_000
+
+
+@pytest.mark.slow
+def test_pyabc_own_sampler_runs_too(tmp_path, planted_targets):
+    path = write_calibration(tmp_path, planted_targets, population=6, generations=2, weeks=52)
+    calibrate(path, tmp_path / "out", workers=2, sampler="pyabc")
+    ensemble, manifest = load_ensemble(tmp_path / "out")
+    assert len(ensemble) == 6 and manifest["method"]["sampler"] == "pyabc"
+
+
+@pytest.mark.slow
+def test_a_generation_over_its_run_cap_ends_the_calibration_with_the_previous_one(
+        tiny, tmp_path):
+    path, _ = tiny
+    runs = [g["runs"] for g in json.loads(
+        (path.parent / "a" / "manifest.json").read_text())["generations"]]
+    assert runs[2] > max(runs[:2]) + 1  # the tiny calibration's generations grow dearer
+    capped = path.read_text().replace("[budget]", "[budget]\nmin_acceptance_rate = "
+                                      f"{12 / (max(runs[:2]) + 1)!r}")
+    (tmp_path / "targets.toml").write_text((path.parent / "targets.toml").read_text())
+    (tmp_path / "cal.toml").write_text(capped)
+    calibrate(tmp_path / "cal.toml", tmp_path / "out", workers=1)
+    ensemble, manifest = load_ensemble(tmp_path / "out")
+    assert len(ensemble) == 12 and [g["runs"] for g in manifest["generations"]] == runs[:2]
+    (tmp_path / "cal.toml").write_text(path.read_text().replace(
+        "[budget]", "[budget]\nmin_acceptance_rate = 0.99"))
+    with pytest.raises(abc_module.CalibrationRunError, match="no generation finished"):
+        calibrate(tmp_path / "cal.toml", tmp_path / "none", workers=1, restart=True)

@@ -352,6 +352,11 @@ def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
     from simulation._version import __version__
     from simulation.store import model_code_hash
 
+    if history.max_t < 0:
+        raise CalibrationRunError(
+            f"{cal.source}: no generation finished: the first needed more than population / "
+            f"min_acceptance_rate = {cal.budget.population / cal.budget.min_acceptance_rate:.0f}"
+            " runs; lower budget.min_acceptance_rate")
     population = history.get_population()
     rows = []
     for i, particle in enumerate(population.particles):

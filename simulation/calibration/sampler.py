@@ -4,9 +4,10 @@ pyabc's parallel samplers keep whichever particles finish first, and reseed each
 the operating system, so two runs with the same seed give different ensembles. This one is
 pyabc's ``MappingSampler`` with two changes: each task gets its seed from
 :func:`~simulation.calibration.abc.task_seed` (the calibration's seed, the generation, the task's
-index), and results are gathered in task order. Any ordered map works: this process, a
-``ProcessPoolExecutor`` or a Dask client. The cost is that a generation waits for its slowest
-task (pyabc's documentation of MappingSampler says the same).
+index), results are gathered in task order, and pyabc's cap on a generation's runs
+(``population / min_acceptance_rate``) is counted in that order too. Any ordered map works: this
+process, a ``ProcessPoolExecutor`` or a Dask client. The cost is that a generation waits for its
+slowest task (pyabc's documentation of MappingSampler says the same).
 """
 
 from __future__ import annotations
@@ -55,5 +56,11 @@ class OrderedSampler(MappingSampler):
             evaluations += count
             if self.progress is not None:
                 self.progress(t, done, n, evaluations)
+            if evaluations > max_eval and done < n:
+                # pyabc's max_eval (population / min_acceptance_rate), counted in task order
+                # so that where a generation stops does not depend on timing: the generation is
+                # abandoned and pyabc stops with the previous population as the result
+                sample.ok = False
+                break
         self.nr_evaluations_ = evaluations
         return sample
