@@ -100,6 +100,9 @@ def test_counts_are_per_year_at_scale_one_and_ratios_as_they_are():
     assert flow.simulated(result, years=3, scale=0.2) == pytest.approx(50)
     assert stock.simulated(result, years=3, scale=0.2) == pytest.approx(250)
     assert ratio.simulated(result, 3, 0.2) == 0.5 and rate.simulated(result, 3, 0.2) == 0.02
+    per_year = Target(name="p", ratio=("victims_identified", "victims_in_exploitation"),
+                      mean=0.2, sd=0.05, source="s")
+    assert per_year.simulated(result, years=3, scale=0.2) == pytest.approx(30 / 3 / 50)
     nowhere = Target(name="j", ratio=("convictions", "prosecutions"), jurisdiction="a",
                      mean=0.5, sd=0.1, source="s")
     assert math.isnan(nowhere.simulated(result, 3, 0.2))

@@ -21,7 +21,8 @@ What the model reports is made comparable with what was published:
   year and at scale 1: a flow (people identified, convictions) is divided by the policy years
   and by the run's scale, a stock (victims in exploitation) by the scale. Ratios stay as they
   are.
-- ``ratio = [a, b]`` is outcome a divided by outcome b over the policy period; ``share`` is a
+- ``ratio = [a, b]`` is outcome a divided by outcome b, each in those units (so a flow over a
+  stock is per year: victims identified a year per victim in exploitation); ``share`` is a
   ratio whose part is inside its whole, so its band must lie within 0 to 1. With
   ``share_of_region = true`` the numerator is read in the target's place and the denominator in
   the region: ``share = ["victims_identified", "victims_identified"]`` with ``form = "sexual"``
@@ -194,14 +195,11 @@ class Target(BaseModel):
         Raises :class:`TargetError` when the result has no outcomes by form or group."""
         table = self._table(result)
         if self.outcome:
-            value = float(table[self.outcome])
-            kind = OUTCOMES[self.outcome].kind
-            if kind == "flow":
-                return value / years / scale
-            return value / scale if kind == "stock" else value
+            return _per_year(self.outcome, table, years, scale)
         num_name, den_name = self.ratio or self.share
-        num = float(table[num_name])
-        den = float((result.outcomes if self.share_of_region else table)[den_name])
+        num = _per_year(num_name, table, years, scale)
+        den = _per_year(den_name, result.outcomes if self.share_of_region else table, years,
+                        scale)
         return num / den if den > 0 else math.nan
 
     def _table(self, result: Any) -> dict[str, float]:
@@ -217,6 +215,16 @@ class Target(BaseModel):
                     "allowed here: targets for the region or a jurisdiction")
             return tables[key]
         return result.outcomes
+
+
+def _per_year(name: str, table: dict[str, float], years: float, scale: float) -> float:
+    """An outcome in the units targets use: a flow per year at scale 1, a stock at scale 1, a
+    ratio as it is."""
+    value = float(table[name])
+    kind = OUTCOMES[name].kind
+    if kind == "flow":
+        return value / years / scale
+    return value / scale if kind == "stock" else value
 
 
 def _check_outcome(name: str) -> None:
