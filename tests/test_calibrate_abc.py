@@ -199,6 +199,8 @@ def test_a_generation_over_its_run_cap_ends_the_calibration_with_the_previous_on
     calibrate(tmp_path / "cal.toml", tmp_path / "out", workers=1)
     ensemble, manifest = load_ensemble(tmp_path / "out")
     assert len(ensemble) == 12 and [g["runs"] for g in manifest["generations"]] == runs[:2]
+    calibrate(tmp_path / "cal.toml", tmp_path / "out", workers=1)  # finished: nothing to redo
+    assert len(json.loads((tmp_path / "out" / "manifest.json").read_text())["sessions"]) == 1
     (tmp_path / "cal.toml").write_text(path.read_text().replace(
         "[budget]", "[budget]\nmin_acceptance_rate = 0.99"))
     with pytest.raises(abc_module.CalibrationRunError, match="no generation finished"):

@@ -272,8 +272,8 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
             _write_json(out / "state.json", identity | {"sessions": []})
             done = 0
         remaining = (budget.generations - done) if budget.generations else np.inf
-        finished = done > 0 and budget.min_epsilon is not None and \
-            abc.history.get_all_populations()["epsilon"].iloc[-1] <= budget.min_epsilon
+        # a calibration that ran to the end of this budget (any stopping rule) is not run again
+        finished = (_read_json(out / "state.json") or {}).get("finished") == budget.model_dump()
         if remaining > 0 and not finished:
             try:
                 abc.run(minimum_epsilon=budget.min_epsilon or 0.0,
@@ -281,9 +281,14 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
                         min_acceptance_rate=budget.min_acceptance_rate,
                         max_walltime=(timedelta(minutes=budget.max_minutes)
                                       if budget.max_minutes else None))
+                completed = budget.model_dump()
+            except BaseException:
+                completed = None
+                raise
             finally:
                 bar.close()
-                _record_session(out, time.perf_counter() - started, workers, scheduler)
+                _record_session(out, time.perf_counter() - started, workers, scheduler,
+                                completed)
         history = abc.history
     return write_ensemble(cal, history, out, sampler=sampler, workers=workers,
                           scheduler=scheduler, pyabc_version=pyabc.__version__)
@@ -297,7 +302,7 @@ def perturbation(priors: dict[str, tuple[float, float]]):
     18 x 18 covariance from too few particles; its thin directions made importance weights
     degenerate (an effective sample size of 2 to 4 in 40 particles). Independent kernels lose the
     posterior's correlations from the proposal (not from the ensemble, which is weighted
-    correctly either way) and keep the weights even."""
+    correctly either way) and keep the weights far less uneven."""
     import pyabc
 
     return pyabc.AggregatedTransition({name: pyabc.MultivariateNormalTransition(scaling=2)
@@ -319,8 +324,10 @@ def _check_run(cal: Calibration, say: Callable) -> None:
            if missing else ""))
 
 
-def _record_session(out: Path, seconds: float, workers: int, scheduler: str | None) -> None:
+def _record_session(out: Path, seconds: float, workers: int, scheduler: str | None,
+                    finished: dict | None) -> None:
     state = _read_json(out / "state.json") or {"sessions": []}
+    state["finished"] = finished
     state["sessions"].append({"seconds": round(seconds, 2), "workers": workers,
                               "scheduler": scheduler,
                               "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
