@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 		rm -rf $(VENV); echo "Creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV) || exit 1; \
 	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore,calibrate]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

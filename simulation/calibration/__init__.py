@@ -1,0 +1,40 @@
+"""Calibration: fitting the model's uncertain parameters to published figures by ABC-SMC.
+
+A *target file* (:mod:`simulation.calibration.targets`) lists what the model should reproduce:
+outcomes, ratios and shares of outcomes for the region, a jurisdiction, a form of exploitation
+or a victim group, each with an observed value, its uncertainty and its source. A *calibration
+file* (:mod:`simulation.calibration.config`) names the scenario, the target file, the
+parameters to fit with their priors, the budget and the seed. :func:`calibrate` runs pyabc's
+ABC-SMC (:mod:`simulation.calibration.abc`) and writes an ensemble of weighted parameter sets
+with a manifest; :func:`build_report` draws the calibration report::
+
+    from simulation.calibration import calibrate, build_report
+    out = calibrate("scenarios/calibration/baseline.toml", "results/calibration", quick=True)
+    build_report(out)
+
+The command line is ``tipsim calibrate CALIBRATION.toml --out DIR [--quick]``. docs/
+calibration.md describes the workflow, the files and what the same seed guarantees.
+"""
+
+from __future__ import annotations
+
+from simulation.calibration.config import Calibration, CalibrationError, load_calibration
+from simulation.calibration.targets import Target, TargetError, load_targets
+
+
+def __getattr__(name: str):
+    # pyabc (an optional extra) and plotly load only when a calibration runs or is drawn
+    if name in ("calibrate", "ensemble_overrides", "load_ensemble"):
+        from simulation.calibration import abc
+
+        return getattr(abc, name)
+    if name == "build_report":
+        from simulation.calibration.report import build_report
+
+        return build_report
+    raise AttributeError(f"module 'simulation.calibration' has no attribute {name!r}")
+
+
+__all__ = ["Calibration", "CalibrationError", "Target", "TargetError", "build_report",
+           "calibrate", "ensemble_overrides", "load_calibration", "load_ensemble",
+           "load_targets"]

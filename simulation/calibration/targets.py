@@ -1,0 +1,334 @@
+"""Calibration targets: what the model should reproduce, how sure we are, and who said so.
+
+A target file (TOML) has one table per target under ``[targets]``::
+
+    [targets.conviction_ratio]
+    ratio = ["convictions", "prosecutions"]     # or outcome = "...", or share = [part, whole]
+    band = [0.35, 0.80]                          # or mean = 0.55 and sd = 0.1
+    source = "UNODC GLOTIP 2022, fig. 60"
+
+    [targets.identified_per_year_destination_a]
+    outcome = "victims_identified"
+    jurisdiction = "destination_a"               # or form = "sexual", group = "child"
+    mean = 190
+    sd = 40
+    source = "..."
+    held_out = true                              # an out-of-sample check, not fitted
+
+What the model reports is made comparable with what was published:
+
+- ``outcome`` names any outcome of the registry (``tipsim levers`` lists them). Counts are per
+  year and at scale 1: a flow (people identified, convictions) is divided by the policy years
+  and by the run's scale, a stock (victims in exploitation) by the scale. Ratios stay as they
+  are.
+- ``ratio = [a, b]`` is outcome a divided by outcome b, each in those units (so a flow over a
+  stock is per year: victims identified a year per victim in exploitation); ``share`` is a
+  ratio whose part is inside its whole, so its band must lie within 0 to 1. With
+  ``share_of_region = true`` the numerator is read in the target's place and the denominator in
+  the region: ``share = ["victims_identified", "victims_identified"]`` with ``form = "sexual"``
+  is the share of all identified victims who were sexually exploited.
+- Where: the region (default), a ``jurisdiction`` of the scenario, a ``form`` of exploitation
+  (``result.by_form``) or a victim ``group`` (``result.by_group``).
+- Uncertainty: a ``band`` (low, high) is read as a 95% interval, so its standard deviation is a
+  quarter of its width; or ``mean`` and ``sd`` directly. The distance of a simulated value from
+  a target is ``(simulated - mean) / sd``.
+
+A ratio without a denominator in a run (no prosecutions at all) is infinitely far from its
+target, so that parameter set is never accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simulation.errors import UserError
+from simulation.files import InputFileError, read_limited
+from simulation.registry import FORMS, OUTCOMES
+from simulation.scenario_schema import did_you_mean
+
+MAX_FILE_BYTES = 1_000_000
+VICTIM_GROUPS = ("female", "male", "adult", "child")
+"""Victim groups a target may name (``RunResult.by_group``; UNODC GLOTIP's breakdown)."""
+
+
+class TargetError(UserError, ValueError):
+    """A mistake in a target file: the message names the file and the field."""
+
+
+class Target(BaseModel):
+    """One published pattern with its uncertainty and source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = ""
+    label: str = ""
+    outcome: str | None = None
+    ratio: tuple[str, str] | None = None
+    share: tuple[str, str] | None = None
+    jurisdiction: str | None = None
+    form: str | None = None
+    group: str | None = None
+    share_of_region: bool = False
+    band: tuple[float, float] | None = None
+    mean: float | None = None
+    sd: float | None = Field(default=None, gt=0)
+    source: str = Field(min_length=1)
+    note: str = ""
+    held_out: bool = False
+
+    @field_validator("outcome")
+    @classmethod
+    def _known_outcome(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_outcome(value)
+        return value
+
+    @field_validator("ratio", "share")
+    @classmethod
+    def _known_outcomes(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
+        if value is not None:
+            for name in value:
+                _check_outcome(name)
+        return value
+
+    @field_validator("form")
+    @classmethod
+    def _known_form(cls, value: str | None) -> str | None:
+        if value is not None and value not in FORMS:
+            raise ValueError(f"unknown form {value!r}{did_you_mean(value, FORMS)}; allowed: "
+                             + ", ".join(FORMS))
+        return value
+
+    @field_validator("group")
+    @classmethod
+    def _known_group(cls, value: str | None) -> str | None:
+        if value is not None and value not in VICTIM_GROUPS:
+            raise ValueError(f"unknown victim group {value!r}"
+                             f"{did_you_mean(value, VICTIM_GROUPS)}; allowed: "
+                             + ", ".join(VICTIM_GROUPS))
+        return value
+
+    @model_validator(mode="after")
+    def _one_quantity_one_place_one_uncertainty(self) -> Target:
+        kinds = [k for k in ("outcome", "ratio", "share") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of outcome, ratio or share"
+                             + (f" (got {', '.join(kinds)})" if kinds else ""))
+        places = [k for k in ("jurisdiction", "form", "group") if getattr(self, k) is not None]
+        if len(places) > 1:
+            raise ValueError(f"give at most one of jurisdiction, form or group (got "
+                             f"{', '.join(places)})")
+        pair = self.ratio or self.share
+        if self.share_of_region and (pair is None or not places):
+            raise ValueError("share_of_region: needs a ratio or share and a jurisdiction, form "
+                             "or group (its numerator is read there, its denominator in the "
+                             "region)")
+        if pair is not None and pair[0] == pair[1] and not self.share_of_region:
+            raise ValueError(f"numerator and denominator are both {pair[0]!r} (for a place's "
+                             "share of the region's total, add share_of_region = true)")
+        if self.band is not None:
+            if self.mean is not None or self.sd is not None:
+                raise ValueError("give either band or mean and sd, not both")
+            low, high = self.band
+            if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+                raise ValueError(f"band: empty or reversed band [{low}, {high}]; allowed: "
+                                 "[low, high] with low < high")
+            if self.share is not None and not (0 <= low and high <= 1):
+                raise ValueError(f"band: a share lies between 0 and 1 (got [{low}, {high}])")
+        elif self.mean is None or self.sd is None:
+            raise ValueError("needs its uncertainty: band = [low, high], or mean and sd")
+        elif not math.isfinite(self.mean) or not math.isfinite(self.sd):
+            raise ValueError("mean and sd must be finite numbers")
+        elif self.share is not None and not 0 <= self.mean <= 1:
+            raise ValueError(f"mean: a share lies between 0 and 1 (got {self.mean})")
+        return self
+
+    # -- what is compared ---------------------------------------------------------------------
+
+    @property
+    def observed(self) -> float:
+        """The central observed value: the band's midpoint or the mean."""
+        return (self.band[0] + self.band[1]) / 2 if self.band else float(self.mean)
+
+    @property
+    def scale(self) -> float:
+        """The observed standard deviation (a band is a 95% interval: width / 4)."""
+        return (self.band[1] - self.band[0]) / 4 if self.band else float(self.sd)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The observed band, or mean +- 2 sd."""
+        return self.band or (self.mean - 2 * self.sd, self.mean + 2 * self.sd)
+
+    @property
+    def where(self) -> str:
+        if self.jurisdiction:
+            return f"jurisdiction {self.jurisdiction}"
+        if self.form:
+            return f"form {self.form}"
+        if self.group:
+            return f"group {self.group}"
+        return "region"
+
+    @property
+    def description(self) -> str:
+        """What is measured, in words (for the report)."""
+        if self.outcome:
+            what = self.outcome + (" per year" if OUTCOMES[self.outcome].kind == "flow" else "")
+        else:
+            num, den = self.ratio or self.share
+            if self.share_of_region:
+                return f"{num} ({self.where}) / {den} (region)"
+            what = f"{num} / {den}"
+        return f"{what} ({self.where})"
+
+    def simulated(self, result: Any, years: float, scale: float) -> float:
+        """The value a run gives for this target (NaN when a ratio has no denominator).
+
+        Raises :class:`TargetError` when the result has no outcomes by form or group."""
+        table = self._table(result)
+        if self.outcome:
+            return _per_year(self.outcome, table, years, scale)
+        num_name, den_name = self.ratio or self.share
+        num = _per_year(num_name, table, years, scale)
+        den = _per_year(den_name, result.outcomes if self.share_of_region else table, years,
+                        scale)
+        return num / den if den > 0 else math.nan
+
+    def _table(self, result: Any) -> dict[str, float]:
+        if self.jurisdiction:
+            return result.jurisdictions[self.jurisdiction]
+        if self.form or self.group:
+            attribute, key = ("by_form", self.form) if self.form else ("by_group", self.group)
+            tables = getattr(result, attribute, None)
+            if tables is None:
+                raise TargetError(
+                    f"target {self.name!r}: {self.where}: this version of the model reports no "
+                    f"outcomes by {attribute.removeprefix('by_')} (RunResult.{attribute}); "
+                    "allowed here: targets for the region or a jurisdiction")
+            return tables[key]
+        return result.outcomes
+
+
+def _per_year(name: str, table: dict[str, float], years: float, scale: float) -> float:
+    """An outcome in the units targets use: a flow per year at scale 1, a stock at scale 1, a
+    ratio as it is."""
+    value = float(table[name])
+    kind = OUTCOMES[name].kind
+    if kind == "flow":
+        return value / years / scale
+    return value / scale if kind == "stock" else value
+
+
+def _check_outcome(name: str) -> None:
+    if name not in OUTCOMES:
+        raise ValueError(f"unknown outcome {name!r}{did_you_mean(name, list(OUTCOMES))} "
+                         "(`tipsim levers` lists the outcomes)")
+
+
+@dataclass(frozen=True)
+class TargetSet:
+    """The targets of one file, fitted and held out."""
+
+    targets: tuple[Target, ...]
+    source: str
+    title: str = ""
+
+    @property
+    def fitted(self) -> tuple[Target, ...]:
+        return tuple(t for t in self.targets if not t.held_out)
+
+    @property
+    def held_out(self) -> tuple[Target, ...]:
+        return tuple(t for t in self.targets if t.held_out)
+
+    @property
+    def hash(self) -> str:
+        """What the calibration depends on: every target's quantity, place, value and
+        uncertainty (sources and notes are documentation and do not count)."""
+        spec = [t.model_dump(exclude={"label", "source", "note"}) for t in self.targets]
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+
+    def check_places(self, jurisdictions: tuple[str, ...]) -> None:
+        """Every jurisdiction a target names must be one of the scenario's."""
+        for t in self.targets:
+            if t.jurisdiction is not None and t.jurisdiction not in jurisdictions:
+                raise TargetError(
+                    f"{self.source}: targets.{t.name}.jurisdiction: unknown jurisdiction "
+                    f"{t.jurisdiction!r}{did_you_mean(t.jurisdiction, jurisdictions)}; "
+                    f"the scenario has: {', '.join(jurisdictions)}")
+
+    def simulated(self, result: Any, years: float, scale: float) -> dict[str, float]:
+        return {t.name: t.simulated(result, years, scale) for t in self.targets}
+
+
+class _TargetFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = ""
+    description: str = ""
+    targets: dict[str, dict[str, Any]] = Field(min_length=1)
+
+
+def load_targets(path: str | Path) -> TargetSet:
+    """Read a target file; one :class:`TargetError` names the file and the field of the first
+    mistake."""
+    path = Path(path)
+    doc = read_toml(path, "a target file (.toml)", TargetError)
+    try:
+        top = _TargetFile.model_validate(doc)
+    except ValidationError as exc:
+        raise TargetError(f"{path}: {explain(exc)}") from None
+    targets = []
+    for name, table in top.targets.items():
+        if not isinstance(table, dict):
+            raise TargetError(f"{path}: targets.{name}: expected a table [targets.{name}]")
+        try:
+            targets.append(Target.model_validate({**table, "name": name}))
+        except ValidationError as exc:
+            raise TargetError(f"{path}: {explain(exc, prefix=f'targets.{name}')}") from None
+    if not any(not t.held_out for t in targets):
+        raise TargetError(f"{path}: targets: every target is held_out; at least one must be "
+                          "fitted")
+    return TargetSet(tuple(targets), source=str(path), title=top.title)
+
+
+def read_toml(path: Path, what: str, error: type[UserError]) -> dict:
+    """A TOML document from a regular UTF-8 file of at most ``MAX_FILE_BYTES``, or one
+    ``error`` naming the file."""
+    try:
+        data = read_limited(path, MAX_FILE_BYTES, what)
+    except InputFileError as exc:
+        raise error(str(exc)) from None
+    except FileNotFoundError:
+        raise error(f"{path}: no such file; expected {what}") from None
+    if b"\x00" in data:
+        raise error(f"{path}: is a binary file; allowed: {what}")
+    try:
+        return tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError:
+        raise error(f"{path}: is not UTF-8 text; allowed: {what}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise error(f"{path}: nested too deeply; allowed: {what}") from None
+
+
+def explain(exc: ValidationError, prefix: str = "") -> str:
+    """Pydantic's first error as 'field.path: message' (one mistake, named where it is)."""
+    err = exc.errors()[0]
+    loc = ".".join([prefix] * bool(prefix) + [str(p) for p in err["loc"]])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    elif err["type"] == "missing":
+        msg = "missing (required)"
+    return f"{loc}: {msg}" if loc else msg
+
+

@@ -1,0 +1,73 @@
+"""``tipsim calibrate``: fit parameters to published figures by ABC-SMC (docs/calibration.md).
+
+Exit status: 0 when the ensemble is written, 1 for a user error, 130 when interrupted (rerun
+the same command to resume from the last finished generation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="fit parameters to published figures (ABC-SMC, pyabc)",
+                       description="Fit the parameters a calibration file names to its target "
+                                   "file by ABC-SMC (pyabc), write a weighted ensemble of "
+                                   "parameter sets (ensemble.parquet, manifest.json) and its "
+                                   "report (report.html). Rerun the same command to resume an "
+                                   "interrupted calibration.")
+    p.add_argument("calibration", help="calibration file (TOML), e.g. "
+                                       "scenarios/calibration/baseline.toml")
+    p.add_argument("--out", help="output folder (default: results/calibration/<name>)")
+    p.add_argument("--quick", action="store_true",
+                   help="the file's [quick] budget and run length (tests and demos)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", help="Dask scheduler address: run on that cluster")
+    p.add_argument("--sampler", choices=("ordered", "pyabc"), default="ordered",
+                   help="ordered (default): the same seed gives the same ensemble; pyabc: "
+                        "pyabc's own dynamic samplers, faster on a large cluster, not "
+                        "reproducible")
+    p.add_argument("--restart", action="store_true",
+                   help="discard what --out holds and start over")
+    p.add_argument("--no-report", dest="report", action="store_false",
+                   help="do not write report.html")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(handler=calibrate)
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    from simulation.calibration import load_calibration
+    from simulation.calibration.abc import calibrate as run_calibration, load_ensemble
+    from simulation.commands.batch import _duration, signals_interrupt
+
+    if args.workers is not None and args.workers < 1:
+        from simulation.errors import UserError
+
+        raise UserError(f"--workers: got {args.workers}; allowed: 1 or more")
+    cal = load_calibration(args.calibration, quick=args.quick)
+    out = Path(args.out or Path("results") / "calibration" / (cal.name + "_quick" * args.quick))
+    note = (lambda line: print(line, file=sys.stderr)) if not args.quiet else None
+    try:
+        with signals_interrupt():
+            run_calibration(cal, out, workers=args.workers, scheduler=args.scheduler,
+                            sampler=args.sampler, restart=args.restart, progress=not args.quiet,
+                            log=note)
+    except KeyboardInterrupt as exc:
+        why = f" by {exc.args[0]}" if exc.args else ""
+        print(f"tipsim: interrupted{why}; finished generations are kept in {out}/history.db; "
+              "run the same command to resume", file=sys.stderr)
+        return 130
+    ensemble, manifest = load_ensemble(out)
+    last = manifest["generations"][-1] if manifest["generations"] else {}
+    print(f"{cal.name}: {len(ensemble)} parameter sets after {len(manifest['generations'])} "
+          f"generation(s), tolerance {last.get('epsilon', float('nan')):.3g}, acceptance "
+          f"{last.get('acceptance') or 0:.1%}; {manifest['runs']} runs in "
+          f"{_duration(manifest['wall_seconds'])} ({manifest['runs_per_minute']} runs/min) "
+          f"-> {out}")
+    if args.report:
+        from simulation.calibration.report import build_report
+
+        print(f"report: {build_report(out)}")
+    return 0

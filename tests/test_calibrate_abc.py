@@ -1,0 +1,207 @@
+"""tipsim calibrate end to end: a planted truth is recovered, the same seed gives the same
+ensemble on any number of workers, and an interrupted calibration resumes to the same ensemble.
+
+Small populations, two policy years or less at 20% scale: the whole module takes about a
+minute on the 2-core development machine.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulation
+from simulation.calibration import build_report, calibrate, load_ensemble
+from simulation.calibration import abc as abc_module
+from simulation.calibration.report import weighted_quantiles
+
+from conftest import BASELINE
+
+TRUTH = {"self_referral_hazard": 1.5e-4, "ngo_contact_rate": 2.5e-4}
+RUN = {"run.scale": 0.2, "run.weeks": 104, "run.burn_in_weeks": 52}
+SHARES = {"self_share": "identified_self", "ngo_share": "identified_ngo"}
+
+
+def write_calibration(folder: Path, targets: str, *, population: int, generations: int,
+                      seed: int = 7, weeks: int = 104, fit=tuple(TRUTH)) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "targets.toml").write_text(targets)
+    path = folder / "cal.toml"
+    path.write_text(f"""
+name = "planted"
+scenario = "{BASELINE}"
+targets = "targets.toml"
+seed = {seed}
+fit = {json.dumps(list(fit))}
+[run]
+scale = 0.2
+weeks = {weeks}
+burn_in_weeks = 52
+[budget]
+population = {population}
+generations = {generations}
+""")
+    return path
+
+
+@pytest.fixture(scope="module")
+def planted_targets() -> str:
+    """Targets simulated at the planted values: each target's mean over eight seeds, with the
+    spread of a single run as its sd (the calibration compares one run with each target)."""
+    scenario = simulation.with_overrides(BASELINE, RUN | {f"parameters.{k}": v
+                                                          for k, v in TRUTH.items()})
+    runs = [simulation.run(scenario, seed=100 + s).outcomes for s in range(8)]
+    values = {name: [o[col] / o["victims_identified"] for o in runs]
+              for name, col in SHARES.items()}
+    values["identification_rate"] = [o["identification_rate"] for o in runs]
+    text = ""
+    for name, v in values.items():
+        quantity = (f'share = ["{SHARES[name]}", "victims_identified"]' if name in SHARES
+                    else 'outcome = "identification_rate"')
+        text += (f"[targets.{name}]\n{quantity}\nmean = {float(np.mean(v))!r}\n"
+                 f"sd = {max(float(np.std(v, ddof=1)), 1e-3)!r}\nsource = \"planted truth\"\n\n")
+    text += ('[targets.police_share]\nshare = ["identified_police", "victims_identified"]\n'
+             'band = [0.1, 0.5]\nsource = "out-of-sample check"\nheld_out = true\n')
+    return text
+
+
+@pytest.mark.slow
+def test_planted_truth_is_inside_the_central_90_percent_and_narrower_than_the_prior(
+        tmp_path, planted_targets):
+    path = write_calibration(tmp_path, planted_targets, population=40, generations=4)
+    calibrate(path, tmp_path / "out", workers=1)
+    ensemble, manifest = load_ensemble(tmp_path / "out")
+    assert len(ensemble) == 40 and ensemble["weight"].sum() == pytest.approx(1)
+    for name, truth in TRUTH.items():
+        prior = manifest["priors"][name]
+        low, high = weighted_quantiles(ensemble[name].to_numpy(), ensemble["weight"].to_numpy(),
+                                       [0.05, 0.95])
+        assert low <= truth <= high, (name, low, truth, high)
+        assert high - low < 0.9 * (prior["high"] - prior["low"]), (name, low, high, prior)
+    # the held-out target is simulated for every member too (the out-of-sample check)
+    assert ensemble["sim.police_share"].notna().all()
+    report = build_report(tmp_path / "out").read_text()
+    assert "Out-of-sample checks" in report and "police_share" in report
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, planted_targets):
+    """A tiny calibration, run once without interruption on one worker."""
+    folder = tmp_path_factory.mktemp("tiny")
+    path = write_calibration(folder, planted_targets, population=12, generations=3, weeks=52)
+    calibrate(path, folder / "a", workers=1)
+    return path, pd.read_parquet(folder / "a" / "ensemble.parquet")
+
+
+@pytest.mark.slow
+def test_same_seed_gives_the_same_ensemble_on_two_workers(tiny, tmp_path):
+    path, first = tiny
+    calibrate(path, tmp_path / "b", workers=2)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "b" / "ensemble.parquet"), first)
+
+
+@pytest.mark.slow
+def test_another_seed_gives_another_ensemble(tiny, tmp_path, planted_targets):
+    _, first = tiny
+    path = write_calibration(tmp_path, planted_targets, population=12, generations=3, weeks=52,
+                             seed=8)
+    calibrate(path, tmp_path / "c", workers=1)
+    assert not pd.read_parquet(tmp_path / "c" / "ensemble.parquet").equals(first)
+
+
+@pytest.mark.slow
+def test_an_interrupted_calibration_resumes_to_the_same_ensemble(tiny, tmp_path, monkeypatch):
+    path, first = tiny
+    out = tmp_path / "interrupted"
+    real = abc_module._Progress.__call__
+
+    def interrupt_in_generation_2(self, t, done, n, evaluations):
+        if t == 2 and done == 5:
+            raise KeyboardInterrupt
+        return real(self, t, done, n, evaluations)
+
+    monkeypatch.setattr(abc_module._Progress, "__call__", interrupt_in_generation_2)
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(path, out, workers=1)
+    assert not (out / "ensemble.parquet").exists() and (out / "history.db").exists()
+    monkeypatch.setattr(abc_module._Progress, "__call__", real)
+    calibrate(path, out, workers=1)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "ensemble.parquet"), first)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["sessions"]) == 2 and len(manifest["generations"]) == 3
+
+
+def test_a_folder_holding_another_calibration_is_not_resumed(tmp_path):
+    other = write_calibration(tmp_path, "[targets.t]\noutcome = \"identification_rate\"\n"
+                              "band = [0.003, 0.03]\nsource = \"s\"\n", population=12,
+                              generations=3, weeks=52)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "history.db").write_bytes(b"")
+    (out / "state.json").write_text(json.dumps({"calibration_hash": "x"}))
+    with pytest.raises(abc_module.CalibrationRunError, match="holds another calibration.*"
+                                                             "--restart"):
+        calibrate(other, out, workers=1)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_ensemble(tiny, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path, first = tiny
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        calibrate(path, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "ensemble.parquet"), first)
+
+
+@pytest.mark.slow
+def test_the_command_writes_ensemble_manifest_and_report(tmp_path, planted_targets, capsys):
+    from simulation.cli import main
+
+    path = write_calibration(tmp_path, planted_targets, population=12, generations=3, weeks=52)
+    path.write_text(path.read_text() + "[quick]\npopulation = 6\ngenerations = 2\n")
+    out = tmp_path / "out"
+    assert main(["calibrate", str(path), "--quick", "--workers", "1", "--out", str(out),
+                 "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "6 parameter sets after 2 generation(s)" in printed and "report:" in printed
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["quick"] and manifest["ensemble_size"] == 6
+    assert {"targets_hash", "scenario_hash", "model_code_hash", "method", "budget",
+            "wall_seconds", "fixed_parameters"} <= set(manifest)
+    assert len(manifest["fixed_parameters"]) == len(simulation.parameters.PARAMETERS) - 2
+    assert (out / "report.html").stat().st_size > 100_000
+
+
+@pytest.mark.slow
+def test_pyabc_own_sampler_runs_too(tmp_path, planted_targets):
+    path = write_calibration(tmp_path, planted_targets, population=6, generations=2, weeks=52)
+    calibrate(path, tmp_path / "out", workers=2, sampler="pyabc")
+    ensemble, manifest = load_ensemble(tmp_path / "out")
+    assert len(ensemble) == 6 and manifest["method"]["sampler"] == "pyabc"
+
+
+@pytest.mark.slow
+def test_a_generation_over_its_run_cap_ends_the_calibration_with_the_previous_one(
+        tiny, tmp_path):
+    path, _ = tiny
+    runs = [g["runs"] for g in json.loads(
+        (path.parent / "a" / "manifest.json").read_text())["generations"]]
+    assert runs[2] > max(runs[:2]) + 1  # the tiny calibration's generations grow dearer
+    capped = path.read_text().replace("[budget]", "[budget]\nmin_acceptance_rate = "
+                                      f"{12 / (max(runs[:2]) + 1)!r}")
+    (tmp_path / "targets.toml").write_text((path.parent / "targets.toml").read_text())
+    (tmp_path / "cal.toml").write_text(capped)
+    calibrate(tmp_path / "cal.toml", tmp_path / "out", workers=1)
+    ensemble, manifest = load_ensemble(tmp_path / "out")
+    assert len(ensemble) == 12 and [g["runs"] for g in manifest["generations"]] == runs[:2]
+    calibrate(tmp_path / "cal.toml", tmp_path / "out", workers=1)  # finished: nothing to redo
+    assert len(json.loads((tmp_path / "out" / "manifest.json").read_text())["sessions"]) == 1
+    (tmp_path / "cal.toml").write_text(path.read_text().replace(
+        "[budget]", "[budget]\nmin_acceptance_rate = 0.99"))
+    with pytest.raises(abc_module.CalibrationRunError, match="no generation finished"):
+        calibrate(tmp_path / "cal.toml", tmp_path / "none", workers=1, restart=True)

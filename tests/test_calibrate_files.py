@@ -1,0 +1,201 @@
+"""Target and calibration files: what they accept, and one clear error for each mistake."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from simulation.calibration import CalibrationError, TargetError, load_calibration, load_targets
+from simulation.calibration.targets import Target
+from simulation.cli import main
+
+from conftest import BASELINE, ROOT
+
+GOOD_TARGET = """
+[targets.conviction_ratio]
+ratio = ["convictions", "prosecutions"]
+band = [0.35, 0.80]
+source = "UNODC GLOTIP 2022"
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def calibration_file(tmp_path: Path, body: str = "", *, fit='["conviction_base"]',
+                     budget="population = 10\ngenerations = 2", targets=GOOD_TARGET) -> Path:
+    write(tmp_path, "targets.toml", targets)
+    return write(tmp_path, "cal.toml", f"""
+name = "test"
+scenario = "{BASELINE}"
+targets = "targets.toml"
+fit = {fit}
+{body}
+[budget]
+{budget}
+""")
+
+
+@pytest.mark.parametrize("table, field, words", [
+    ('outcome = "victims_identifed"', "targets.t.outcome", "did you mean 'victims_identified'"),
+    ('ratio = ["convictions", "prosecution"]', "targets.t.ratio", "unknown outcome"),
+    ('share = ["identified_self", "identified_self"]', "targets.t", "both"),
+    ('outcome = "arrests"\nform = "organ"', "targets.t.form", "allowed: sexual, labour"),
+    ('outcome = "arrests"\ngroup = "elderly"', "targets.t.group", "female, male, adult, child"),
+])
+def test_unknown_names_are_one_error_naming_file_and_field(tmp_path, table, field, words):
+    path = write(tmp_path, "t.toml", f'[targets.t]\n{table}\nband = [0.1, 0.2]\nsource = "s"\n')
+    with pytest.raises(TargetError) as err:
+        load_targets(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and field in message and words in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("uncertainty, words", [
+    ("band = [0.5, 0.5]", "empty or reversed band"),
+    ("band = [0.8, 0.3]", "empty or reversed band"),
+    ("band = [0.3, 1.2]", "a share lies between 0 and 1"),
+    ("mean = 0.4", "needs its uncertainty"),
+    ("mean = 0.4\nsd = 0", "greater than 0"),
+    ("mean = 0.4\nsd = 0.1\nband = [0.3, 0.5]", "either band or mean and sd"),
+])
+def test_bad_uncertainty_is_refused(tmp_path, uncertainty, words):
+    path = write(tmp_path, "t.toml", '[targets.s]\nshare = ["identified_self", '
+                 f'"victims_identified"]\n{uncertainty}\nsource = "s"\n')
+    with pytest.raises(TargetError, match=words):
+        load_targets(path)
+
+
+def test_a_target_needs_a_source_and_one_quantity(tmp_path):
+    path = write(tmp_path, "t.toml", '[targets.t]\noutcome = "arrests"\nband = [1, 2]\n')
+    with pytest.raises(TargetError, match=r"targets\.t\.source: missing"):
+        load_targets(path)
+    path = write(tmp_path, "u.toml", '[targets.t]\nband = [1, 2]\nsource = "s"\n')
+    with pytest.raises(TargetError, match="exactly one of outcome, ratio or share"):
+        load_targets(path)
+
+
+def test_only_held_out_targets_leave_nothing_to_fit(tmp_path):
+    path = write(tmp_path, "t.toml", GOOD_TARGET + "held_out = true\n")
+    with pytest.raises(TargetError, match="at least one must be fitted"):
+        load_targets(path)
+
+
+def test_counts_are_per_year_at_scale_one_and_ratios_as_they_are():
+    result = SimpleNamespace(outcomes={"victims_identified": 30.0, "victims_in_exploitation": 50.0,
+                                       "convictions": 3.0, "prosecutions": 6.0,
+                                       "identification_rate": 0.02},
+                             jurisdictions={"a": {"convictions": 1.0, "prosecutions": 0.0}})
+    flow = Target(name="f", outcome="victims_identified", mean=100, sd=10, source="s")
+    stock = Target(name="s", outcome="victims_in_exploitation", mean=100, sd=10, source="s")
+    ratio = Target(name="r", ratio=("convictions", "prosecutions"), mean=0.5, sd=0.1, source="s")
+    rate = Target(name="i", outcome="identification_rate", mean=0.02, sd=0.01, source="s")
+    assert flow.simulated(result, years=3, scale=0.2) == pytest.approx(50)
+    assert stock.simulated(result, years=3, scale=0.2) == pytest.approx(250)
+    assert ratio.simulated(result, 3, 0.2) == 0.5 and rate.simulated(result, 3, 0.2) == 0.02
+    per_year = Target(name="p", ratio=("victims_identified", "victims_in_exploitation"),
+                      mean=0.2, sd=0.05, source="s")
+    assert per_year.simulated(result, years=3, scale=0.2) == pytest.approx(30 / 3 / 50)
+    nowhere = Target(name="j", ratio=("convictions", "prosecutions"), jurisdiction="a",
+                     mean=0.5, sd=0.1, source="s")
+    assert math.isnan(nowhere.simulated(result, 3, 0.2))
+
+
+def test_form_and_group_targets_read_by_form_and_by_group_once_the_model_has_them():
+    share = Target(name="sexual_convictions", form="sexual",
+                   ratio=("convictions", "prosecutions"), band=[0.3, 0.7], source="s")
+    child = Target(name="children", group="child", outcome="victims_identified",
+                   mean=10, sd=2, source="s")
+    result = SimpleNamespace(
+        outcomes={}, jurisdictions={},
+        by_form={"sexual": {"convictions": 2.0, "prosecutions": 4.0}},
+        by_group={"child": {"victims_identified": 6.0}})
+    assert share.simulated(result, 1, 1) == 0.5
+    assert child.simulated(result, years=2, scale=0.5) == 6.0
+    older = SimpleNamespace(outcomes={}, jurisdictions={})
+    with pytest.raises(TargetError, match=r"'sexual_convictions'.*no outcomes by form "
+                                          r"\(RunResult\.by_form\)"):
+        share.simulated(older, 1, 1)
+
+
+def test_a_good_calibration_file_records_priors_and_fixed_parameters(tmp_path):
+    cal = load_calibration(calibration_file(
+        tmp_path, '[priors.conviction_base]\nlow = 0.1\nhigh = 0.3\n[run]\nscale = 0.2\n',
+        fit='["conviction_base", "self_referral_hazard"]'))
+    assert cal.priors["conviction_base"] == (0.1, 0.3)
+    assert cal.priors["self_referral_hazard"] == (4e-05, 0.0004)  # registry range
+    assert "conviction_base" not in cal.fixed and cal.fixed["trial_weeks"] == 40.0
+    assert cal.scenario.scale == 0.2 and cal.hash
+
+
+@pytest.mark.parametrize("body, fit, budget, words", [
+    ("", '["convictio_base"]', "population = 10\ngenerations = 2",
+     "fit: unknown parameter 'convictio_base' (did you mean 'conviction_base'?)"),
+    ("", '["justice.nothing"]', "population = 10\ngenerations = 2",
+     "no parameter 'nothing' in group 'justice'"),
+    ("", '["nogroup.*"]', "population = 10\ngenerations = 2", "unknown parameter group"),
+    ("[priors.conviction_base]\nlow = -0.1\nhigh = 0.3", '["conviction_base"]',
+     "population = 10\ngenerations = 2",
+     "priors.conviction_base: prior [-0.1, 0.3] leaves the hard bounds"),
+    ("[priors.conviction_base]\nlow = 0.3\nhigh = 0.3", '["conviction_base"]',
+     "population = 10\ngenerations = 2", "priors.conviction_base: empty prior"),
+    ("[priors.trial_weeks]\nlow = 1\nhigh = 3", '["conviction_base"]',
+     "population = 10\ngenerations = 2", "priors.trial_weeks: not a fitted parameter"),
+    ("", '["conviction_base"]', "population = 0\ngenerations = 2",
+     "budget.population: Input should be greater than or equal to 1"),
+    ("", '["conviction_base"]', "population = 10\ngenerations = 0",
+     "budget.generations: Input should be greater than or equal to 1"),
+    ("", '["conviction_base"]', "population = 10", "otherwise the calibration never stops"),
+    ("seed = -1", '["conviction_base"]', "population = 10\ngenerations = 2", "seed: got -1"),
+    ("colour = 1", '["conviction_base"]', "population = 10\ngenerations = 2",
+     "colour: unknown field"),
+])
+def test_bad_calibration_files_get_one_error_naming_the_field(tmp_path, body, fit, budget,
+                                                             words):
+    path = calibration_file(tmp_path, body, fit=fit, budget=budget)
+    with pytest.raises(CalibrationError) as err:
+        load_calibration(path)
+    assert str(err.value).startswith(str(path)) and words in str(err.value)
+
+
+def test_a_target_in_a_jurisdiction_the_scenario_lacks_is_refused(tmp_path):
+    targets = GOOD_TARGET + 'jurisdiction = "atlantis"\n'
+    with pytest.raises(TargetError, match=r"targets\.conviction_ratio\.jurisdiction: unknown "
+                                          r"jurisdiction 'atlantis'.*destination_a"):
+        load_calibration(calibration_file(tmp_path, targets=targets))
+
+
+def test_the_command_prints_one_line_and_exits_1(tmp_path, capsys):
+    path = calibration_file(tmp_path, fit='["no_such_parameter"]')
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tipsim: error: ") and "no_such_parameter" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("name", ["baseline.toml", "netherlands.toml"])
+def test_shipped_calibration_files_load(name):
+    path = ROOT / "scenarios" / "calibration" / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing")
+    for quick in (False, True):
+        cal = load_calibration(path, quick=quick)
+        assert cal.targets.fitted and cal.priors
+
+
+def test_a_place_share_of_the_region_total_reads_its_denominator_in_the_region():
+    sexual = Target(name="sexual_share", form="sexual", share_of_region=True,
+                    share=("victims_identified", "victims_identified"), band=[0.3, 0.5],
+                    source="UNODC GLOTIP 2022")
+    result = SimpleNamespace(outcomes={"victims_identified": 40.0}, jurisdictions={},
+                             by_form={"sexual": {"victims_identified": 16.0}})
+    assert sexual.simulated(result, 1, 1) == 0.4
+    with pytest.raises(ValueError, match="share_of_region"):
+        Target(name="x", share=("victims_identified", "victims_identified"), band=[0.3, 0.5],
+               source="s")
