@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from simulation.parameters import PARAMETERS
+
 from simulation.calibration import CalibrationError, TargetError, load_calibration, load_targets
 from simulation.calibration.targets import Target
 from simulation.cli import main
@@ -130,7 +132,8 @@ def test_a_good_calibration_file_records_priors_and_fixed_parameters(tmp_path):
         tmp_path, '[priors.conviction_base]\nlow = 0.1\nhigh = 0.3\n[run]\nscale = 0.2\n',
         fit='["conviction_base", "self_referral_hazard"]'))
     assert cal.priors["conviction_base"] == (0.1, 0.3)
-    assert cal.priors["self_referral_hazard"] == (4e-05, 0.0004)  # registry range
+    spec = PARAMETERS["self_referral_hazard"]
+    assert cal.priors["self_referral_hazard"] == (spec.low, spec.high)  # registry range
     assert "conviction_base" not in cal.fixed and cal.fixed["trial_weeks"] == 40.0
     assert cal.scenario.scale == 0.2 and cal.hash
 
