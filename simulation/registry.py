@@ -321,6 +321,10 @@ OUTCOMES: dict[str, Outcome] = {
 
 OUTCOME_NAMES = tuple(OUTCOMES)
 
+SHARE_OUTCOMES = ("conviction_ratio", "displacement_index", "convictions_per_identified_victim")
+"""Outcomes that are shares (a fraction of a whole, normally from 0 to 1): tables for reading
+show them as percentages and their differences in percentage points."""
+
 # Weekly time-series columns: the flows and stocks that the summary is built from.
 WEEKLY_COLUMNS = tuple(
     n for n, o in OUTCOMES.items() if o.kind in ("flow", "stock")
