@@ -215,6 +215,7 @@ LEVERS: dict[str, Lever] = {
                      "them"),
     ]
 }
+"""Every policy lever by name: label, unit, default, range, unit cost and scope."""
 
 CHOICES = {"residence_permit": ("none", "conditional", "unconditional")}
 """The values a ``choice`` lever takes."""
@@ -318,6 +319,7 @@ OUTCOMES: dict[str, Outcome] = {
     name: Outcome(name, label, unit, family, kind, desc, better)
     for name, label, unit, family, kind, desc, better in _OUT
 }
+"""Every outcome by name: label, unit, family, kind and which direction is better."""
 
 OUTCOME_NAMES = tuple(OUTCOMES)
 

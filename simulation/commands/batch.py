@@ -63,7 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "and cost per victim-year of exploitation averted.")
     p.add_argument("results", help="results directory written by tipsim batch")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table or markdown to read (rounded), csv or json for other programs "
+                        "(full precision)")
     p.add_argument("--outcomes", help="comma-separated outcome names, or 'all' "
                                       "(default: the key outcomes)")
     p.add_argument("--confidence", type=float, default=0.95)
@@ -81,7 +83,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outcomes", help="comma-separated outcome names, or 'all' "
                                       "(default: the key outcomes)")
     p.add_argument("--scenario", help="only this scenario (default: each in turn)")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table or markdown to read (rounded), csv or json for other programs "
+                        "(full precision)")
     p.set_defaults(handler=sensitivity)
 
 
