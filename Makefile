@@ -8,12 +8,13 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.tipsim-installed
 DEMO_OUT ?= results/demo
 
-.PHONY: demo test bench venv browser clean help
+.PHONY: demo test bench docs venv browser clean help
 
 help:
 	@echo "make demo   - set up and run the shipped policy comparison, then build its dashboard"
 	@echo "make test   - set up and run all tests"
 	@echo "make bench  - run the benchmark suite (benchmarks/results.json)"
+	@echo "make docs   - build the documentation site (docs/_build/html/index.html)"
 
 $(STAMP): pyproject.toml
 	@PY=$$(tools/find_python.sh) || exit 1; \
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 		rm -rf $(VENV); echo "Creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV) || exit 1; \
 	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore,calibrate]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore,calibrate,docs]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -40,5 +41,10 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# Offline: the notebooks are shown as committed (the tests execute them), nothing is fetched.
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -b html -W --keep-going -q docs docs/_build/html
+	@echo "Documentation: docs/_build/html/index.html"
+
 clean:
-	rm -rf $(VENV) results/demo
+	rm -rf $(VENV) results/demo docs/_build docs/_generated

@@ -215,6 +215,7 @@ LEVERS: dict[str, Lever] = {
                      "them"),
     ]
 }
+"""Every policy lever by name: label, unit, default, range, unit cost and scope."""
 
 CHOICES = {"residence_permit": ("none", "conditional", "unconditional")}
 """The values a ``choice`` lever takes."""
@@ -318,8 +319,13 @@ OUTCOMES: dict[str, Outcome] = {
     name: Outcome(name, label, unit, family, kind, desc, better)
     for name, label, unit, family, kind, desc, better in _OUT
 }
+"""Every outcome by name: label, unit, family, kind and which direction is better."""
 
 OUTCOME_NAMES = tuple(OUTCOMES)
+
+SHARE_OUTCOMES = ("conviction_ratio", "displacement_index", "convictions_per_identified_victim")
+"""Outcomes that are shares (a fraction of a whole, normally from 0 to 1): tables for reading
+show them as percentages and their differences in percentage points."""
 
 # Weekly time-series columns: the flows and stocks that the summary is built from.
 WEEKLY_COLUMNS = tuple(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -99,6 +100,45 @@ def test_compare_formats_are_parseable_with_the_expected_columns(capsys, toy_sto
     code, out, _ = cli(capsys, "compare", toy_store, "--outcomes", "victims_identified")
     lines = out.strip().splitlines()
     assert lines[0].split() == COMPARE_COLUMNS and len(lines) == 1 + 2 + 1
+
+
+def large_model(spec) -> dict:
+    """Outcomes of a realistic size, and a share, to read in a table."""
+    rng = np.random.default_rng(spec.seed)
+    lift = 1.0 if spec.scenario_name == "training" else 0.0
+    return {"victim_weeks_exploited": 703_612.4 - 36_000 * lift + 500 * rng.normal(),
+            "conviction_ratio": 0.42 + 0.03 * lift + 0.002 * rng.normal(),
+            "policy_cost": 2.5e6 + 1.2e6 * lift}
+
+
+def test_compare_table_shows_numbers_a_person_reads_and_csv_keeps_full_precision(capsys,
+                                                                                  tmp_path):
+    out = tmp_path / "large"
+    run_experiment(comparison(tmp_path, replications=5), out, workers=1, run_fn=large_model,
+                   progress=False)
+    code, text, _ = cli(capsys, "compare", out)
+    assert code == 0 and not re.search(r"\de[-+]?\d", text)  # no 7.036e+05
+    rows = {tuple(line.split()[:2]): re.split(r"\s{2,}", line)
+            for line in text.splitlines()[1:]}
+    columns = re.split(r"\s{2,}", text.splitlines()[0])
+    weeks = dict(zip(columns, rows[("training", "victim_weeks_exploited")]))
+    # the estimate and its interval to as many figures as tell them apart
+    assert re.fullmatch(r"66\d,\d00", weeks["mean"]) and weeks["ci_low"] != weeks["ci_high"]
+    assert weeks["difference"] == "-36,000" and weeks["relative_change"] == "-5.1%"
+    ratio = dict(zip(columns, rows[("training", "conviction_ratio")]))
+    assert ratio["mean"] == "45.0%" and ratio["difference"] == "+3.0 pp"  # a share
+    cost = dict(zip(columns, rows[("training", "policy_cost")]))
+    assert cost["mean"] == "3.7M" and cost["difference"] == "+1.2M"
+
+    code, csv_text, _ = cli(capsys, "compare", out, "--format", "csv")
+    table = pd.read_csv(io.StringIO(csv_text))
+    exact = load_results(out).runs.groupby("scenario")["victim_weeks_exploited"].mean()
+    mean = table[(table.scenario == "training") & (table.outcome == "victim_weeks_exploited")]
+    assert mean["mean"].item() == pytest.approx(exact["training"], rel=1e-12)
+    code, json_text, _ = cli(capsys, "compare", out, "--format", "json")
+    record = [r for r in json.loads(json_text)
+              if r["scenario"] == "training" and r["outcome"] == "conviction_ratio"][0]
+    assert 0.4 < record["mean"] < 0.5 and record["mean"] != round(record["mean"], 4)
 
 
 def test_cli_errors_are_one_clean_line(capsys, toy_store, tmp_path):
@@ -270,3 +310,12 @@ def test_demo_starts_over_when_its_store_is_from_other_model_code(capsys, tmp_pa
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["model_code"] == model_code_hash() and manifest["status"]["completed"] == 4
     assert (out / "dashboard.html").stat().st_size > 0
+
+
+def test_readable_numbers_docstring_examples_hold():
+    import doctest
+
+    import simulation.commands.batch as batch
+    import simulation.display as display
+
+    assert doctest.testmod(batch).failed == 0 and doctest.testmod(display).failed == 0

@@ -17,7 +17,8 @@ from simulation.dashboard import build_report, prepare, render_report
 from simulation.dashboard import whatif
 from simulation.dashboard.data import DashboardData
 from simulation.dashboard.figures import FIGURES, all_figures, pathway_flows, pathway_values
-from simulation.dashboard.headline import HEADLINE, card_lines, fmt_number, fmt_percent, sentence
+from simulation.dashboard.headline import HEADLINE, card_lines, sentence
+from simulation.display import fmt_number, fmt_percent
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_NAME = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'

@@ -48,6 +48,15 @@ def test_wheel_holds_every_shipped_scenario_and_experiment(wheel):
     assert not missing
 
 
+def test_wheel_holds_every_package_of_the_source(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packages = sorted(p.parent.relative_to(ROOT).as_posix()
+                      for p in (ROOT / "simulation").rglob("__init__.py")
+                      if "__pycache__" not in p.parts)
+    assert "simulation/processes" in packages
+    assert [p for p in packages if f"{p}/__init__.py" not in names] == []
+
+
 def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target",

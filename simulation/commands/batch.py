@@ -13,10 +13,12 @@ import contextlib
 import json
 import math
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 EXIT_FAILED_RUNS = 3
@@ -61,7 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "and cost per victim-year of exploitation averted.")
     p.add_argument("results", help="results directory written by tipsim batch")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table or markdown to read (rounded), csv or json for other programs "
+                        "(full precision)")
     p.add_argument("--outcomes", help="comma-separated outcome names, or 'all' "
                                       "(default: the key outcomes)")
     p.add_argument("--confidence", type=float, default=0.95)
@@ -79,7 +83,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outcomes", help="comma-separated outcome names, or 'all' "
                                       "(default: the key outcomes)")
     p.add_argument("--scenario", help="only this scenario (default: each in turn)")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table or markdown to read (rounded), csv or json for other programs "
+                        "(full precision)")
     p.set_defaults(handler=sensitivity)
 
 
@@ -192,36 +198,104 @@ def sensitivity(args: argparse.Namespace) -> int:
 
 
 def render(table: pd.DataFrame, fmt: str) -> str:
-    """A table as text: ``table`` (aligned, for reading), ``csv``, ``markdown`` or ``json``
-    (a list of records; missing numbers are null)."""
+    """A table as text: ``table`` (aligned) and ``markdown`` are for reading, with numbers as
+    :func:`readable` shows them; ``csv`` and ``json`` (a list of records; missing numbers are
+    null) keep every number at full precision, for other programs."""
     if fmt == "csv":
         return table.to_csv(index=False).rstrip("\n")
     if fmt == "json":
         return json.dumps([{k: _json_value(v) for k, v in row.items()}
                            for row in table.to_dict(orient="records")], indent=1)
-    cells = [[_cell(v) for v in row] for row in table.itertuples(index=False)]
+    shown = readable(table)
+    cells = [list(row) for row in shown.itertuples(index=False)]
     header = [str(c) for c in table.columns]
     if fmt == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in cells]
         return "\n".join(lines)
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
-    numeric = [pd.api.types.is_numeric_dtype(table[c]) and table[c].dtype != bool
-               for c in table.columns]
+    right = [_is_number_column(table[c], shown[c]) for c in table.columns]
+
     def line(values):
-        return "  ".join(v.rjust(w) if num else v.ljust(w)
-                         for v, w, num in zip(values, widths, numeric)).rstrip()
+        return "  ".join(v.rjust(w) if r else v.ljust(w)
+                         for v, w, r in zip(values, widths, right)).rstrip()
     return "\n".join([line(header)] + [line(r) for r in cells])
 
 
-def _cell(value) -> str:
-    if isinstance(value, bool):
+INTERVAL = ("mean", "ci_low", "ci_high")
+"""Columns of ``compare`` that are an estimate and its confidence interval."""
+DIFFERENCES = ("difference", "difference_low", "difference_high")
+"""Columns of ``compare`` that are differences from the baseline, shown with their sign."""
+RELATIVE = ("relative_change",)
+"""Columns that are fractions of the baseline's level, shown as signed percentages."""
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text a person reads easily: numbers to three significant figures with
+    thousands separators (M and bn for millions and billions), differences signed, relative
+    changes as percentages, outcomes that are shares (``registry.SHARE_OUTCOMES``) as
+    percentages with their differences in percentage points, whole numbers as they are, yes or
+    no for flags and blank for a missing number. Minus signs are ASCII so terminals and pipes
+    show them anywhere.
+
+    >>> shown = readable(pd.DataFrame({"outcome": ["victims_identified", "conviction_ratio"],
+    ...                                "mean": [703612.4, 0.4213], "difference": [-1234.5, 0.031],
+    ...                                "relative_change": [-0.0525, 0.08]}))
+    >>> shown.iloc[0].tolist()
+    ['victims_identified', '704,000', '-1,230', '-5.2%']
+    >>> shown.iloc[1].tolist()
+    ['conviction_ratio', '42%', '+3.1 pp', '+8.0%']
+    """
+    from simulation.registry import SHARE_OUTCOMES
+
+    share = (table["outcome"].isin(SHARE_OUTCOMES) if "outcome" in table
+             else pd.Series(False, index=table.index))
+    shown = pd.DataFrame({column: [_cell(value, column, is_share) for value, is_share
+                                   in zip(table[column], share)]
+                          for column in table.columns}, index=table.index)
+    # an estimate and its interval are rounded alike, with as many figures as it takes (up to
+    # six) to tell the three apart
+    for columns in (INTERVAL, DIFFERENCES):
+        if not set(columns) <= set(table.columns):
+            continue
+        for i, (value, low, high), is_share in zip(table.index, table[list(columns)].values,
+                                                   share):
+            for figures in range(3, 7):
+                cells = [_cell(v, columns[0], is_share, figures) for v in (value, low, high)]
+                if len(set(cells)) == 3 or not high - low > 1e-9 * abs(value):
+                    break
+            shown.loc[i, list(columns)] = cells
+    return shown
+
+
+def _cell(value, column: str = "", share: bool = False, figures: int = 3) -> str:
+    from simulation.display import fmt_number, fmt_percent, fmt_points
+
+    if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         if math.isnan(value):
             return ""
-        return f"{value:.4g}"
+        if column in RELATIVE:
+            return fmt_percent(value, minus="-")
+        signed = column in DIFFERENCES
+        if share:  # percentages; more decimals when more figures are needed
+            decimals = None if figures == 3 else figures - 3
+            return (fmt_points(value, minus="-", decimals=decimals) if signed else
+                    fmt_percent(value, signed=False, minus="-", decimals=decimals))
+        return fmt_number(value, signed, minus="-", figures=figures)
     return str(value)
+
+
+NUMBER = re.compile(r"[-+]?[\d.,]+(%| pp|M|bn|e[-+]\d+)?")
+
+
+def _is_number_column(column: pd.Series, shown: pd.Series) -> bool:
+    """Right-align numbers: a numeric column, or one whose every filled cell reads as one."""
+    if pd.api.types.is_numeric_dtype(column) and column.dtype != bool:
+        return True
+    filled = [c for c in shown if c]
+    return bool(filled) and all(NUMBER.fullmatch(c) for c in filled)
 
 
 def _json_value(value):

@@ -18,7 +18,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from simulation.analysis import WEEKS_PER_YEAR
-from simulation.dashboard.headline import display_name, fmt_number, fmt_percent, outcome_label
+from simulation.dashboard.headline import display_name, outcome_label
+from simulation.display import fmt_number, fmt_percent
 from simulation.registry import OUTCOMES
 
 BASELINE_COLOUR = "#000000"

@@ -12,9 +12,8 @@ import math
 from dataclasses import dataclass
 
 from simulation.analysis import COST_EFFECTIVENESS, WEEKS_PER_YEAR
+from simulation.display import fmt_number, fmt_percent
 from simulation.registry import OUTCOMES
-
-MINUS = "\u2212"
 
 # (outcome, label on the card, unit shown, divisor from the outcome's unit to the shown one)
 HEADLINE = (
@@ -42,42 +41,6 @@ class CardLine:
     relative: float  # relative change, NaN when there is none
     verdict: str  # "better", "worse", "higher", "lower", "unclear" or "" (no interval)
     raw: dict  # the compare() row this line was made from
-
-
-def fmt_number(x: float, signed: bool = False) -> str:
-    """Three significant figures with thousands separators, M and bn for large numbers;
-    a true minus sign; '+' in front of positive numbers when ``signed``."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    sign = MINUS if x < 0 else ("+" if signed and x > 0 else "")
-    a = abs(x)
-    if a >= 1e9:
-        body = f"{a / 1e9:.3g}bn"
-    elif a >= 1e6:
-        body = f"{a / 1e6:.3g}M"
-    elif a >= 100:
-        body = f"{float(f'{a:.3g}'):,.0f}"
-    elif a == 0:
-        return "0"
-    else:
-        body = f"{a:.3g}"
-        if "e" in body:
-            body = f"{a:.2e}"
-    return sign + body
-
-
-def fmt_percent(x: float, signed: bool = True, scale: float | None = None) -> str:
-    """A share as a percentage: one decimal below 10%, none above (judged on ``scale``, when
-    given, so an estimate and its interval are shown alike)."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    p = 100 * x
-    size = abs(p) if scale is None else 100 * abs(scale)
-    body = f"{abs(p):.1f}" if size < 10 else f"{abs(p):.0f}"
-    if body in ("0.0", "0"):
-        return "0%"
-    sign = MINUS if p < 0 else ("+" if signed else "")
-    return f"{sign}{body}%"
 
 
 ACRONYMS = {"ngo": "NGO", "ngos": "NGOs", "jit": "JIT", "jits": "JITs"}

@@ -25,8 +25,8 @@ from simulation._version import __version__
 from simulation.files import atomic_write
 from simulation.dashboard.data import DashboardData, prepare
 from simulation.dashboard.figures import FIGURES, all_figures
-from simulation.dashboard.headline import (card_lines, fmt_number, fmt_percent,
-                                           interval_text, sentence, verdict_text)
+from simulation.dashboard.headline import card_lines, interval_text, sentence, verdict_text
+from simulation.display import fmt_number, fmt_percent
 
 CAPTIONS = {
     "timeseries": "Median over replications (line) and the 10th to 90th percentile of runs "
