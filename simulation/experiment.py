@@ -38,7 +38,6 @@ import hashlib
 import itertools
 import json
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -51,7 +50,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from simulation import limits
 from simulation.errors import UserError
-from simulation.files import InputFileError, read_limited
+from simulation.files import read_toml
 from simulation.parameters import GROUPS, resolve_parameter_names
 from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
 
@@ -167,11 +166,9 @@ class Experiment(BaseModel):
     @field_validator("seed", mode="before")
     @classmethod
     def _one_seed_rule(cls, value: Any) -> int:
-        from simulation.seeds import seed_problem
+        from simulation.seeds import validated_seed
 
-        if problem := seed_problem(value):
-            raise ValueError(problem)
-        return int(value)
+        return validated_seed(value)
 
     @model_validator(mode="after")
     def _check_inputs(self) -> Experiment:
@@ -470,28 +467,8 @@ def derive_seed(master: int, common_random_numbers: bool, scenario_name: str, po
 
 
 def _read_toml(path: Path) -> dict:
-    """An experiment file's document: at most ``MAX_FILE_BYTES`` of UTF-8 TOML text from a
-    regular file, or one :class:`ExperimentError` naming the file."""
-    try:
-        data = read_limited(path, MAX_FILE_BYTES, "an experiment file (.toml)")
-    except InputFileError as exc:
-        raise ExperimentError(str(exc)) from None
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such experiment file") from None
-    if b"\x00" in data:
-        raise ExperimentError(f"{path}: is a binary file; allowed: an experiment file (TOML text)")
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise ExperimentError(f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
-                              f"offset {exc.start}); allowed: an experiment file (TOML text in "
-                              "UTF-8)") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ExperimentError(f"{path}: nested too deeply to be an experiment file") from None
+    """An experiment file's document, or one :class:`ExperimentError` naming the file."""
+    return read_toml(path, "an experiment file", ExperimentError, MAX_FILE_BYTES)
 
 
 def _name_key(name: str) -> int:

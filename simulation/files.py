@@ -77,3 +77,31 @@ def read_limited(path: str | os.PathLike, limit: int, what: str) -> bytes:
         raise InputFileError(path, f"cannot be read ({exc.strerror}); allowed: {what}") from None
     finally:
         os.close(fd)
+
+
+def read_toml(path: str | os.PathLike, what: str, error: type[Exception],
+              limit: int = 1_000_000) -> dict:
+    """The TOML document in the regular UTF-8 file at ``path`` (at most ``limit`` bytes), or one
+    ``error`` naming the file and what is allowed. ``what`` is the kind of file with its
+    article, as messages say it ("an experiment file")."""
+    import tomllib
+
+    try:
+        data = read_limited(path, limit, f"{what} (.toml)")
+    except InputFileError as exc:
+        raise error(str(exc)) from None
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what.split(' ', 1)[1]}") from None
+    if b"\x00" in data:
+        raise error(f"{path}: is a binary file; allowed: {what} (TOML text)")
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                    f"{exc.start}); allowed: {what} (TOML text in UTF-8)") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise error(f"{path}: nested too deeply to be {what}") from None

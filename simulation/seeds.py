@@ -37,6 +37,14 @@ def check_seed(value: Any, where: str = "seed") -> int:
     return int(value)
 
 
+def validated_seed(value: Any) -> int:
+    """For a file's ``seed`` field (a pydantic validator): ``value`` as a plain int, or a
+    ``ValueError`` saying what is allowed (the validator names the field)."""
+    if problem := seed_problem(value):
+        raise ValueError(problem)
+    return int(value)
+
+
 def seed_problem(value: Any) -> str | None:
     """What is wrong with ``value`` as a seed, or None."""
     if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))

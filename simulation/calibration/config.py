@@ -46,7 +46,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from simulation.calibration.targets import TargetError, TargetSet, explain, load_targets, read_toml
+from simulation.calibration.targets import MAX_FILE_BYTES, TargetError, TargetSet, explain, load_targets
+from simulation.files import read_toml
 from simulation.errors import UserError
 from simulation.parameters import GROUPS, PARAMETERS, resolve_parameter_names
 from simulation.scenario_schema import did_you_mean
@@ -115,11 +116,9 @@ class _File(BaseModel):
     @field_validator("seed", mode="before")
     @classmethod
     def _one_seed_rule(cls, value: Any) -> int:
-        from simulation.seeds import seed_problem
+        from simulation.seeds import validated_seed
 
-        if problem := seed_problem(value):
-            raise ValueError(problem)
-        return int(value)
+        return validated_seed(value)
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,7 @@ def load_calibration(path: str | Path, *, quick: bool = False) -> Calibration:
     from simulation.scenario import load_scenario, with_overrides
 
     path = Path(path)
-    doc = read_toml(path, "a calibration file (.toml)", CalibrationError)
+    doc = read_toml(path, "a calibration file", CalibrationError, MAX_FILE_BYTES)
     try:
         spec = _File.model_validate(doc)
     except ValidationError as exc:

@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +49,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulation.errors import UserError
-from simulation.files import InputFileError, read_limited
+from simulation.files import read_toml
 from simulation.registry import FORMS, OUTCOMES
 from simulation.scenario_schema import did_you_mean
 
@@ -280,7 +279,7 @@ def load_targets(path: str | Path) -> TargetSet:
     """Read a target file; one :class:`TargetError` names the file and the field of the first
     mistake."""
     path = Path(path)
-    doc = read_toml(path, "a target file (.toml)", TargetError)
+    doc = read_toml(path, "a target file", TargetError, MAX_FILE_BYTES)
     try:
         top = _TargetFile.model_validate(doc)
     except ValidationError as exc:
@@ -297,27 +296,6 @@ def load_targets(path: str | Path) -> TargetSet:
         raise TargetError(f"{path}: targets: every target is held_out; at least one must be "
                           "fitted")
     return TargetSet(tuple(targets), source=str(path), title=top.title)
-
-
-def read_toml(path: Path, what: str, error: type[UserError]) -> dict:
-    """A TOML document from a regular UTF-8 file of at most ``MAX_FILE_BYTES``, or one
-    ``error`` naming the file."""
-    try:
-        data = read_limited(path, MAX_FILE_BYTES, what)
-    except InputFileError as exc:
-        raise error(str(exc)) from None
-    except FileNotFoundError:
-        raise error(f"{path}: no such file; expected {what}") from None
-    if b"\x00" in data:
-        raise error(f"{path}: is a binary file; allowed: {what}")
-    try:
-        return tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))
-    except UnicodeDecodeError:
-        raise error(f"{path}: is not UTF-8 text; allowed: {what}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise error(f"{path}: nested too deeply; allowed: {what}") from None
 
 
 def explain(exc: ValidationError, prefix: str = "") -> str:
