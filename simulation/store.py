@@ -452,13 +452,17 @@ def _schema(row: dict[str, Any]) -> pa.Schema:
 INTEGER_COLUMNS = ("point", "replication", "seed", "attempt", "week")
 
 
+def _id_columns(ids: dict[str, Any], n: int, text: pa.DataType) -> dict[str, pa.Array]:
+    """A run's ids repeated on each of its ``n`` rows (``INTEGER_COLUMNS`` int64, the rest
+    ``text``)."""
+    return {name: pa.repeat(pa.scalar(value, pa.int64() if name in INTEGER_COLUMNS else text), n)
+            for name, value in ids.items()}
+
+
 def _people_table(ids: dict[str, Any], people: pd.DataFrame) -> pa.Table:
     """A run's contacts or spells with its ids in front, each column keeping its kind (whole
     numbers int64, flags bool, the rest strings), so every run's part has the same schema."""
-    n = len(people)
-    columns = {name: pa.repeat(pa.scalar(value, pa.int64() if name in INTEGER_COLUMNS
-                                         else pa.string()), n)
-               for name, value in ids.items()}
+    columns = _id_columns(ids, len(people), pa.string())
     for name in people.columns:
         col = people[name]
         if pd.api.types.is_bool_dtype(col):
@@ -480,10 +484,7 @@ def _weekly_table(ids: dict[str, Any], weekly: pd.DataFrame) -> pa.Table:
     from numpy: converting with pandas (``astype`` per column, then ``from_pandas``) made a
     run's write cost 22-33 ms of CPU, against 15-22 ms now, in the one process that writes for
     every worker."""
-    n = len(weekly)
-    columns = {name: pa.repeat(pa.scalar(value, pa.int64() if name in INTEGER_COLUMNS
-                                         else pa.large_string()), n)
-               for name, value in ids.items()}
+    columns = _id_columns(ids, len(weekly), pa.large_string())
     for name in weekly.columns:
         col = weekly[name]
         if pd.api.types.is_numeric_dtype(col):
