@@ -18,8 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dashboard", help="write a self-contained HTML report of a batch",
                        description="Write one HTML file (charts included, no network needed) "
                                    "comparing every scenario of a results directory with the "
-                                   "baseline: headline changes with 95%% intervals, time "
-                                   "series, jurisdictions, victim pathway, disruption, methods.")
+                                   "baseline: headline changes with 95% intervals, time "
+                                   "series, jurisdictions, victim pathway, disruption, forms of "
+                                   "exploitation side by side, methods.")
     p.add_argument("results", help="results directory written by tipsim batch")
     p.add_argument("-o", "--out", help="HTML file to write (default: RESULTS/dashboard.html)")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")
