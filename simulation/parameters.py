@@ -451,6 +451,10 @@ _group(
     P("trials_per_prosecutor_year", "Trials per prosecutor", "trials per year", 6.0, 3.0, 12.0,
       "Trafficking trials one prosecutor (with the court time they need) brings to verdict a "
       "year; trials beyond the jurisdiction's capacity wait.", bounds=(0.1, 200.0)),
+    P("trial_capacity_weeks", "Weeks of unused trial capacity kept", "weeks", 13, 4, 26,
+      "Prosecutors' unused capacity carries over for at most this many weeks (idle court time "
+      "is not stored for ever); at least one trial's worth always carries.",
+      bounds=(1.0, 104.0), integer=True),
     P("trial_wait_weeks", "Longest wait for a trial", "weeks", 52, 26, 104,
       "A trial postponed this long for lack of capacity is dropped and the accused released.",
       bounds=(1.0, 520.0), integer=True),

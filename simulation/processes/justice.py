@@ -23,11 +23,12 @@ def trial_capacity(p, jur) -> float:
 
 def administer_justice(model) -> None:
     """Trials, extraditions, prison releases and replacements due this week. Prosecutors'
-    capacity accrues weekly and keeps for a quarter at most (idle court time is not stored),
-    but always allows the next trial once accrued."""
+    capacity accrues weekly and keeps for ``trial_capacity_weeks`` at most (idle court time is
+    not stored), but always allows the next trial once accrued."""
+    carry = model.params["trial_capacity_weeks"]
     for agency in model.agencies:
         weekly = agency.jurisdiction.trial_capacity
-        agency.trial_budget = min(agency.trial_budget + weekly, max(1.0, 13 * weekly))
+        agency.trial_budget = min(agency.trial_budget + weekly, max(1.0, carry * weekly))
     model.justice_calendar.fire_due(model.week, model)
 
 
