@@ -69,24 +69,23 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
     if baseline not in scenarios:
         raise UserError(f"--baseline {baseline!r}: no such scenario in {results.path} "
                         f"(scenarios: {', '.join(scenarios)})")
-    if form is not None and group is not None:
-        raise UserError("--form and --group: give one of them, not both")
-    available = None
-    for option, key, names, table in (("--form", "form", FORMS, "forms"),
-                                      ("--group", "group", VICTIM_GROUPS, "groups")):
-        value = form if key == "form" else group
-        if value is None:
-            continue
-        if value not in names:
-            raise UserError(f"{option} {value!r}: allowed: {', '.join(names)}")
-        part = getattr(results, table)
-        if part.empty or key not in part:
-            raise UserError(f"{results.path}: has no results by {key} (written before they "
-                            "existed); rerun the batch with --restart")
-        runs = part[part[key] == value].drop(columns=[key])
-        available = [c for c in (FORM_OUTCOMES if key == "form" else GROUP_OUTCOMES)
-                     if c in runs]
+    runs, available = part_runs(results, form, group)
     outcomes = _outcomes(results, outcomes, available)
+    if results.manifest.get("uncertainty"):
+        # parameters drawn per replication: intervals of randomness and parameters together
+        from simulation.conclusions import comparison_rows
+
+        rows = comparison_rows(results, runs, scenarios, baseline, outcomes, confidence)
+        if {"policy_cost", "victim_weeks_exploited"} <= set(runs):
+            base = runs[runs["scenario"] == baseline].set_index(["point", "replication"])
+            for scenario in scenarios:
+                if scenario == baseline:
+                    continue
+                this = runs[runs["scenario"] == scenario].set_index(["point", "replication"])
+                at = max(i for i, r in enumerate(rows) if r["scenario"] == scenario) + 1
+                rows.insert(at, _cost_effectiveness(scenario, base, this, True, confidence,
+                                                    n_resamples, seed, by_draw=True))
+        return pd.DataFrame(rows)
     if paired is None:
         paired = bool(results.manifest.get("seeds", {}).get("common_random_numbers", False))
     keys = ["point", "replication"]
@@ -116,6 +115,33 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
             rows.append(_cost_effectiveness(scenario, base, this, paired, confidence,
                                             n_resamples, seed))
     return pd.DataFrame(rows)
+
+
+def part_runs(results, form: str | None = None, group: str | None = None):
+    """The runs to compare: the region's, or one form's or one victim group's (with the
+    outcomes reported for it; None for the region)."""
+    runs = results.runs
+    if form is not None and group is not None:
+        raise UserError("--form and --group: give one of them, not both")
+    available = None
+    for option, key, names, table in (("--form", "form", FORMS, "forms"),
+                                      ("--group", "group", VICTIM_GROUPS, "groups")):
+        value = form if key == "form" else group
+        if value is None:
+            continue
+        if value not in names:
+            raise UserError(f"{option} {value!r}: allowed: {', '.join(names)}")
+        part = getattr(results, table)
+        if part.empty or key not in part:
+            raise UserError(f"{results.path}: has no results by {key} (written before they "
+                            "existed); rerun the batch with --restart")
+        runs = part[part[key] == value].drop(columns=[key])
+        given = [c for c in results.inputs if c in results.runs and c not in runs]
+        if given:  # what each run was given (a parameter draw) lives on its region row
+            runs = runs.merge(results.runs[["run_id"] + given], on="run_id", how="left")
+        available = [c for c in (FORM_OUTCOMES if key == "form" else GROUP_OUTCOMES)
+                     if c in runs]
+    return runs, available
 
 
 def _check_bootstrap(confidence: Any, n_resamples: Any) -> None:
@@ -160,13 +186,36 @@ def _difference(base: pd.Series, this: pd.Series, paired: bool, confidence: floa
 
 
 def _cost_effectiveness(scenario: str, base: pd.DataFrame, this: pd.DataFrame, paired: bool,
-                        confidence: float, n_resamples: int, seed: int) -> dict:
+                        confidence: float, n_resamples: int, seed: int,
+                        by_draw: bool = False) -> dict:
     """Extra cost per victim-year of exploitation averted, with a bootstrap interval.
 
-    Resampling indices (not values) keeps each run's cost and victim-weeks together."""
+    Resampling indices (not values) keeps each run's cost and victim-weeks together. With
+    ``by_draw`` (a batch over parameter draws) the interval is the central ``confidence`` range
+    of the draws' own ratios (each draw's mean over its paired runs), given only when every
+    draw averts exploitation; the acceptability curve of :mod:`simulation.conclusions` says the
+    rest."""
     cols = ["policy_cost", "victim_weeks_exploited"]
     b = base[cols].dropna()
     t = this[cols].dropna()
+    if by_draw:
+        d = (t - b).dropna()
+        row = {"scenario": scenario, "outcome": COST_EFFECTIVENESS,
+               "label": "Cost per victim-year of exploitation averted", "n": len(d),
+               "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "difference": np.nan,
+               "difference_low": np.nan, "difference_high": np.nan, "relative_change": np.nan,
+               "excludes_zero": False, "paired": True, "verdict": ""}
+        averted_all = -d["victim_weeks_exploited"].mean() / WEEKS_PER_YEAR
+        if len(d) and averted_all > 0:
+            row["mean"] = float(d["policy_cost"].mean() / averted_all)
+        per_draw = d.groupby(level="point").mean()
+        averted = -per_draw["victim_weeks_exploited"] / WEEKS_PER_YEAR
+        if len(per_draw) >= 2 and (averted > 0).all():
+            ratios = per_draw["policy_cost"] / averted
+            tail = (1 - confidence) / 2
+            row["ci_low"], row["ci_high"] = (float(v) for v in np.quantile(ratios,
+                                                                          [tail, 1 - tail]))
+        return row
     if paired:
         joined = b.merge(t, left_index=True, right_index=True, suffixes=("_b", "_t"))
         if len(joined) >= 2:

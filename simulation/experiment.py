@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
@@ -53,6 +54,7 @@ from simulation.errors import UserError
 from simulation.files import read_toml
 from simulation.parameters import GROUPS, resolve_parameter_names
 from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
+from simulation.uncertainty import Uncertainty
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -118,6 +120,8 @@ class RunSpec:
     overrides: dict[str, Any]
     record: str | list[str]  # "summary", "weekly", "contacts" or a list of the last two
     scenario: Any = field(repr=False)  # simulation.scenario.Scenario
+    # recorded with the run but not applied to it (the ensemble member of a parameter draw)
+    recorded: dict[str, float] = field(default_factory=dict)
 
 
 class Experiment(BaseModel):
@@ -136,6 +140,7 @@ class Experiment(BaseModel):
     run: RunSettings = Field(default_factory=RunSettings)
     overrides: dict[str, Any] = Field(default_factory=dict)
     design: Design | None = None
+    uncertainty: Uncertainty | None = None
 
     _source: str | None = PrivateAttr(default=None)
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
@@ -174,6 +179,16 @@ class Experiment(BaseModel):
     def _check_inputs(self) -> Experiment:
         if self.design is not None:
             self.input_ranges  # noqa: B018 - validates names and ranges early
+        if self.uncertainty is not None:
+            if self.design is not None:
+                raise ValueError("uncertainty: an experiment draws parameters under "
+                                 "[uncertainty] or sweeps them under [design], not both; "
+                                 "allowed: one of the two tables")
+            if self.replications < 2:
+                raise ValueError("replications: under [uncertainty] each parameter draw needs "
+                                 "at least 2 replications (runs with their own seeds) to tell "
+                                 f"the model's randomness from the parameters' (got "
+                                 f"{self.replications}); allowed: 2 or more")
         return self
 
     # -- loading ------------------------------------------------------------------------------
@@ -204,6 +219,8 @@ class Experiment(BaseModel):
         exp._source = None if isinstance(source, dict) else str(source)
         exp._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
         exp._allow_large = allow_large
+        if exp.uncertainty is not None:
+            exp.uncertainty.bind(exp._base_dir, where)  # the ensemble is read and checked here
         if not allow_large:
             limits.check_runs(exp, where)  # before the design is built: it may not fit either
         exp._check_overrides()
@@ -216,6 +233,9 @@ class Experiment(BaseModel):
         ranges = self.input_ranges.items()
         corners = [{n: min(r.get("values", [r.get("low")])) for n, r in ranges},
                    {n: max(r.get("values", [r.get("high")])) for n, r in ranges}]
+        if self.uncertainty is not None:  # the draws' lowest and highest values
+            corners = [{k: v for k, v in self.draws.agg(how).items()
+                        if k.startswith("parameters.")} for how in ("min", "max")]
         for scenario in self.scenario_objects:
             try:
                 for inputs in corners:
@@ -356,8 +376,18 @@ class Experiment(BaseModel):
 
     # -- runs ---------------------------------------------------------------------------------
 
+    @cached_property
+    def draws(self) -> pd.DataFrame | None:
+        """Under [uncertainty], one row per parameter draw (see :mod:`simulation.uncertainty`);
+        otherwise None."""
+        if self.uncertainty is None:
+            return None
+        return self.uncertainty.draw_table(self.seed)
+
     @property
     def n_points(self) -> int:
+        if self.uncertainty is not None:
+            return self.uncertainty.draws
         return len(self.design_matrix)
 
     @property
@@ -372,15 +402,35 @@ class Experiment(BaseModel):
 
     def run_id(self, scenario_name: str, point: int, replication: int) -> str:
         rep = f"r{replication:0{max(3, len(str(self.replications - 1)))}d}"
+        if self.uncertainty is not None:
+            return f"{scenario_name}-d{point:0{max(3, len(str(self.n_points - 1)))}d}-{rep}"
         if self.design is None:
             return f"{scenario_name}-{rep}"
         return f"{scenario_name}-p{point:0{max(4, len(str(self.n_points - 1)))}d}-{rep}"
 
     def runs(self) -> Iterator[RunSpec]:
         """Every run, lazily. Replication-major, so an interrupted batch still holds a balanced
-        comparison (all scenarios at replications 0..k)."""
+        comparison (all scenarios at replications 0..k). Under [uncertainty], draw-major: an
+        interrupted batch holds whole draws (every replication of draws 0..k), which is what
+        separating randomness from parameters needs."""
         overrides = dict(self.overrides)
         overrides |= {f"run.{k}": v for k, v in self.run.model_dump(exclude_none=True).items()}
+        if self.uncertainty is not None:
+            from simulation.uncertainty import MEMBER_COLUMN
+
+            for point, draw in enumerate(self.draws.to_dict(orient="records")):
+                member = draw.pop(MEMBER_COLUMN, None)
+                recorded = {} if member is None else {MEMBER_COLUMN: int(member)}
+                inputs = {k: float(v) for k, v in draw.items()}
+                for rep in range(self.replications):
+                    for scenario in self.scenario_objects:
+                        yield RunSpec(
+                            run_id=self.run_id(scenario.name, point, rep),
+                            scenario_name=scenario.name, point=point, replication=rep,
+                            seed=self.run_seed(scenario.name, point, rep), inputs=inputs,
+                            overrides=overrides, record=self.record, scenario=scenario,
+                            recorded=recorded)
+            return
         names = self.input_names
         matrix = self.design_matrix
         for rep in range(self.replications):
@@ -403,6 +453,8 @@ class Experiment(BaseModel):
         if self.design is not None:
             spec["design"] = self.design.model_dump(exclude={"inputs"})
             spec["design"]["inputs"] = self.input_ranges
+        if self.uncertainty is not None:
+            spec["uncertainty"] = self.uncertainty.fingerprint()
         return spec
 
     @property

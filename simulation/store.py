@@ -68,7 +68,7 @@ DEFAULT_MODEL = "simulation.experiment:run_spec"
 # The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
 MODEL_MODULES = ("agents", "caches.py", "draws.py", "events.py", "experiment.py", "model.py",
                  "outcomes.py", "parameters.py", "pools.py", "processes", "registry.py",
-                 "runner.py", "scenario.py", "scenario_schema.py")
+                 "runner.py", "scenario.py", "scenario_schema.py", "uncertainty.py")
 
 
 class StoreError(UserError):
@@ -256,7 +256,7 @@ class ResultStore:
                "replication": spec.replication}
         if not record.ok:
             attempt = 1 + sum(1 for _ in (self.path / "failed").glob(f"{spec.run_id}.*.parquet"))
-            row = ids | {"seed": spec.seed} | spec.inputs | {
+            row = ids | {"seed": spec.seed} | spec.inputs | spec.recorded | {
                 "error": record.error, "traceback": record.traceback or "",
                 "worker": record.worker, "attempt": attempt, "failed_at": _now()}
             _write(pa.Table.from_pylist([row], schema=_schema(row)),
@@ -277,7 +277,7 @@ class ResultStore:
                         for name, out in table.items()]
                 _write(pa.Table.from_pylist(rows, schema=_schema(rows[0])),
                        self.path / part / f"{spec.run_id}.parquet")
-        row = ids | {"seed": spec.seed} | spec.inputs | record.outcomes
+        row = ids | {"seed": spec.seed} | spec.inputs | spec.recorded | record.outcomes
         meta = {"seconds": f"{record.seconds:.4f}", "worker": record.worker, "finished_at": _now()}
         table = pa.Table.from_pylist([row], schema=_schema(row).with_metadata(meta))
         _write(table, self.path / "runs" / f"{spec.run_id}.parquet")  # last: marks it finished
@@ -326,7 +326,10 @@ class Results:
 
     @property
     def inputs(self) -> list[str]:
-        return list(self.manifest.get("design", {}).get("inputs", []))
+        """The columns that say what a run was given: a design's inputs, or under
+        [uncertainty] the parameter draw (``parameters.NAME``) and ``ensemble_member``."""
+        return (list(self.manifest.get("design", {}).get("inputs", []))
+                + list((self.manifest.get("uncertainty") or {}).get("columns", [])))
 
     @property
     def outcomes(self) -> list[str]:
@@ -525,6 +528,8 @@ def _new_manifest(experiment, model: str) -> dict[str, Any]:
                    "ranges": experiment.input_ranges,
                    "points": experiment.n_points,
                    "settings": design.model_dump(exclude={"inputs"}) if design else {}},
+        "uncertainty": (experiment.uncertainty.describe(experiment.seed)
+                        if experiment.uncertainty is not None else None),
         "replications": experiment.replications,
         "record": experiment.record,
         "runs_total": experiment.n_runs,

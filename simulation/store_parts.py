@@ -177,7 +177,7 @@ def read_part(file: Path, part: str, manifest: dict[str, Any]) -> tuple[pa.Table
         return None, f"run_id {_shown(ids['run_id'])} does not match its file name"
     (run_id,), (scenario,), (point,), (replication,) = ids.values()
     rest = run_id[len(scenario) + 1:] if run_id.startswith(f"{scenario}-") else ""
-    parsed = re.fullmatch(r"(?:p(\d+)-)?r(\d+)", rest)
+    parsed = re.fullmatch(r"(?:[pd](\d+)-)?r(\d+)", rest)  # d: a parameter draw
     if parsed is None or (int(parsed[1] or 0), int(parsed[2])) != (point, replication):
         return None, (f"scenario {scenario!r}, point {point}, replication {replication} do not "
                       f"match run id {run_id!r}")

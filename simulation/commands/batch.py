@@ -180,12 +180,33 @@ def check(args: argparse.Namespace) -> int:
 def compare(args: argparse.Namespace) -> int:
     from simulation.analysis import compare as compare_scenarios
 
-    table = compare_scenarios(args.results, baseline=args.baseline,
-                              outcomes=_outcome_list(args.outcomes),
+    from simulation.store import load_results
+
+    results = load_results(args.results)
+    outcomes = _outcome_list(args.outcomes)
+    table = compare_scenarios(results, baseline=args.baseline, outcomes=outcomes,
                               confidence=args.confidence, n_resamples=args.resamples,
                               form=args.form, group=args.group)
+    if args.format == "json" and results.manifest.get("uncertainty"):
+        # a batch over parameter draws: the table and everything said about its conclusions
+        from simulation.conclusions import conclusions
+
+        said = conclusions(results, baseline=args.baseline, outcomes=outcomes,
+                           confidence=args.confidence, form=args.form, group=args.group)
+        print(json.dumps({"comparison": json.loads(render(table, "json")),
+                          "uncertainty": json_ready(said)}, indent=1))
+        return 0
     print(render(table, args.format))
     return 0
+
+
+def json_ready(value):
+    """Nested dicts and lists with plain numbers; NaN and infinity as null."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return _json_value(value)
 
 
 def sensitivity(args: argparse.Namespace) -> int:
@@ -226,8 +247,12 @@ INTERVAL = ("mean", "ci_low", "ci_high")
 """Columns of ``compare`` that are an estimate and its confidence interval."""
 DIFFERENCES = ("difference", "difference_low", "difference_high")
 """Columns of ``compare`` that are differences from the baseline, shown with their sign."""
+RANDOMNESS = ("difference", "randomness_low", "randomness_high")
+"""Under parameter uncertainty: the difference and its interval of randomness alone."""
 RELATIVE = ("relative_change",)
 """Columns that are fractions of the baseline's level, shown as signed percentages."""
+PROPORTIONS = ("parameter_share", "probability_better")
+"""Columns that are proportions, shown as unsigned percentages."""
 
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:
@@ -255,7 +280,7 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
                           for column in table.columns}, index=table.index)
     # an estimate and its interval are rounded alike, with as many figures as it takes (up to
     # six) to tell the three apart
-    for columns in (INTERVAL, DIFFERENCES):
+    for columns in (INTERVAL, DIFFERENCES, RANDOMNESS):
         if not set(columns) <= set(table.columns):
             continue
         for i, (value, low, high), is_share in zip(table.index, table[list(columns)].values,
@@ -264,7 +289,8 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
                 cells = [_cell(v, columns[0], is_share, figures) for v in (value, low, high)]
                 if len(set(cells)) == 3 or not high - low > 1e-9 * abs(value):
                     break
-            shown.loc[i, list(columns)] = cells
+            shown.loc[i, [c for c in columns if c != "difference" or columns is DIFFERENCES]
+                      ] = cells if columns is not RANDOMNESS else cells[1:]
     return shown
 
 
@@ -278,7 +304,9 @@ def _cell(value, column: str = "", share: bool = False, figures: int = 3) -> str
             return ""
         if column in RELATIVE:
             return fmt_percent(value, minus="-")
-        signed = column in DIFFERENCES
+        if column in PROPORTIONS:
+            return fmt_percent(value, signed=False, minus="-")
+        signed = column in DIFFERENCES + RANDOMNESS
         if share:  # percentages; more decimals when more figures are needed
             decimals = None if figures == 3 else figures - 3
             return (fmt_points(value, minus="-", decimals=decimals) if signed else
