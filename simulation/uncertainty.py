@@ -75,7 +75,10 @@ class Uncertainty(BaseModel):
         except KeyError as exc:
             raise UncertaintyError(f"{where}: uncertainty.sample: {exc.args[0]}") from None
         if self.ensemble is not None:
-            self.members  # noqa: B018 - reads and checks the ensemble
+            try:
+                self.members  # noqa: B018 - reads and checks the ensemble
+            except UncertaintyError as exc:
+                raise UncertaintyError(f"{where}: {exc}") from None
             both = sorted(set(self.fitted) & set(self.sampled_ranges))
             if both:
                 raise UncertaintyError(

@@ -10,6 +10,7 @@ import pytest
 
 from simulation.executors import LocalExecutor, run_experiment
 from simulation.experiment import Experiment, ExperimentError
+from simulation.parameters import resolve_parameter_names
 from simulation.registry import PARAMETERS
 from simulation.store import load_results
 
@@ -137,7 +138,14 @@ def test_shipped_experiments_load(name):
     if name == "policy_comparison":
         shipped = {p.stem for p in (ROOT / "scenarios").glob("*.toml")}
         assert {s.name for s in exp.scenario_objects} == shipped
-        assert exp.replications >= 10
+        # every conclusion carries the parameters' uncertainty: the calibrated ensemble and the
+        # lever-effect ranges, with at least two seeds per draw to tell randomness apart
+        assert exp.uncertainty is not None and exp.uncertainty.draws >= 20
+        assert exp.replications >= 2
+        assert exp.uncertainty.ensemble_path.resolve() == (
+            ROOT / "scenarios" / "calibration" / "baseline_ensemble")
+        assert set(exp.uncertainty.sampled_ranges) == set(resolve_parameter_names(
+            ["lever_effects.*"]))
 
 
 class BoundedPool(LocalExecutor):

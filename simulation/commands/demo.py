@@ -53,9 +53,16 @@ def handle(args: argparse.Namespace) -> int:
     print(f"{summary.completed} runs completed, {summary.failed} failed "
           f"(ran {summary.ran} now in {summary.seconds:.0f} s).")
     table = compare(args.out, outcomes=HEADLINE)
-    shown = table.loc[table["scenario"] != "baseline",
-                      ["scenario", "label", "mean", "difference", "difference_low",
-                       "difference_high", "relative_change", "verdict"]]
+    columns = ["scenario", "label", "mean", "difference", "difference_low", "difference_high",
+               "relative_change", "verdict"]
+    if "probability_better" in table:  # a batch over parameter draws (the shipped one)
+        columns[4:4] = ["randomness_low", "randomness_high"]
+        columns += ["probability_better"]
+        print("Each change has two intervals: the model's randomness alone (randomness_low, "
+              "_high) and randomness plus what is not known about the parameters "
+              "(difference_low, _high); probability_better is the share of parameter draws in "
+              "which the policy does better than the baseline.")
+    shown = table.loc[table["scenario"] != "baseline", columns]
     print(render(shown, "table"))
     report = build_report(args.out, args.out / "dashboard.html")
     print(f"\nDashboard: {Path(report).resolve()} (open it in any browser; no network needed)")
