@@ -297,6 +297,10 @@ def depends_sentence(table: pd.DataFrame, parameter_share: float, fitted: set[st
     """The card's sentence: what the size of an effect depends on, in plain words."""
     if not math.isfinite(parameter_share):
         return ""
+    if parameter_share == 0:
+        return ("The draws differ no more than the model's randomness makes them, so none of "
+                "this effect's uncertainty can be put down to the parameters at this number of "
+                "runs; more replications would narrow it.")
     if parameter_share < 0.25:
         return (f"Most of the uncertainty in this effect is the model's randomness "
                 f"({100 * (1 - parameter_share):.0f}% of its variance); more replications "

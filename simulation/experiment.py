@@ -24,6 +24,16 @@ the scenario document) with a design: ``grid``, ``lhs`` (scipy.stats.qmc), ``sob
     # inputs = ["lever_effects.*"]   one group of parameters (simulation.parameters.GROUPS)
     # or [design.inputs.training] low = 0.1, high = 0.9   (grid: values = [...] or points = n)
 
+Under parameter uncertainty an ``[uncertainty]`` table draws each replication's parameters from
+a calibrated ensemble and from registry ranges instead (:mod:`simulation.uncertainty`); the
+draw plays the part of the design point::
+
+    replications = 2                 # runs per draw
+    [uncertainty]
+    ensemble = "../calibration/baseline_ensemble"
+    sample = ["lever_effects.*"]
+    draws = 20
+
 Seeds: run ``(point, replication)`` gets ``SeedSequence(seed).spawn(...)[point].spawn(...)
 [replication]``. With ``common_random_numbers = true`` (the default) every scenario's
 replication *r* uses that same seed, so scenarios share their burn-in and their chance events as

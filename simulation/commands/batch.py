@@ -60,7 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compare", help="compare scenarios in a results store with the baseline",
                        description="Mean of each outcome with a 95% bootstrap confidence "
                                    "interval, difference from the baseline, relative change, "
-                                   "and cost per victim-year of exploitation averted.")
+                                   "and cost per victim-year of exploitation averted. For a "
+                                   "batch over parameter draws ([uncertainty]): two intervals "
+                                   "per effect (randomness alone; randomness and parameters), "
+                                   "the parameters' share, the probability of being better and "
+                                   "what the effect depends on; --format json adds rank and "
+                                   "pairwise probabilities and acceptability curves.")
     p.add_argument("results", help="results directory written by tipsim batch")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")
     p.add_argument("--format", choices=FORMATS, default="table",
