@@ -19,7 +19,8 @@ its source:
 
 In a batch run under parameter uncertainty each baseline run uses one parameter set drawn from
 the calibrated ensemble, so the baseline runs are what the ensemble simulates; in an ordinary
-batch they are the scenario's default parameters. The output says which (``parameters``).
+batch they are the scenario's default parameters. The output says which (``parameters``): it
+reads only the manifest's ``uncertainty`` entry, and its ``ensemble`` inside.
 
 A target's value in a run is computed as the calibration computes it
 (:meth:`simulation.calibration.targets.Target.simulated`): flows per year of the policy period
@@ -574,7 +575,9 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
     - ``provenance``: ``results`` (the store), ``experiment``, ``baseline``, ``baseline_runs``
       (how many finished runs the numbers rest on), ``parameters`` ("ensemble" when the batch
       drew each run's parameters from a calibrated ensemble, its manifest's
-      ``uncertainty.ensemble`` then given as ``ensemble``, else "defaults"), ``weeks`` and
+      ``uncertainty.ensemble`` then given as ``ensemble``; "sampled" when the manifest records
+      other parameter draws under ``uncertainty``; else "defaults": the scenario's own
+      parameters), ``weeks`` and
       ``scale`` (of the baseline runs, None when not recorded or not the same for all),
       ``files`` (the file of each section), ``tipsim_version``, ``model_code``, ``git_commit``.
     - ``targets``, ``held_out``, ``out_of_sample``: one dict per target: ``name``,
@@ -645,7 +648,8 @@ def _provenance(results, baseline: str, runs: list[_Run], files: dict[str, Path]
         "experiment": manifest.get("experiment_name"),
         "baseline": baseline,
         "baseline_runs": len(runs),
-        "parameters": "ensemble" if ensemble is not None else "defaults",
+        "parameters": ("ensemble" if ensemble is not None else "sampled" if uncertainty
+                       else "defaults"),
         "ensemble": ensemble,
         "weeks": same([r.weeks for r in runs]),
         "scale": same([r.scale for r in runs]),

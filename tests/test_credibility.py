@@ -448,7 +448,7 @@ def test_a_run_s_values_are_what_the_calibration_computes_from_the_run(small_bat
                 target.name
 
 
-def test_parameters_say_ensemble_when_the_batch_drew_from_one(small_batch):
+def test_parameters_say_where_the_baseline_s_parameters_came_from(small_batch):
     from simulation.store import load_results
 
     results = load_results(small_batch)
@@ -456,6 +456,12 @@ def test_parameters_say_ensemble_when_the_batch_drew_from_one(small_batch):
                                 | {"uncertainty": {"ensemble": "baseline_ensemble"}})
     prov = credibility(drawn)["provenance"]
     assert prov["parameters"] == "ensemble" and prov["ensemble"] == "baseline_ensemble"
+    ranges = dataclasses.replace(results, manifest=results.manifest
+                                 | {"uncertainty": {"draws": 4, "sampled": {"x": [0, 1]}}})
+    prov = credibility(ranges)["provenance"]
+    assert prov["parameters"] == "sampled" and prov["ensemble"] is None
+    plain = dataclasses.replace(results, manifest=results.manifest | {"uncertainty": None})
+    assert credibility(plain)["provenance"]["parameters"] == "defaults"
 
 
 def test_computing_the_page_does_not_import_pyabc(small_batch):
