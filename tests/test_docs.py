@@ -53,6 +53,7 @@ def test_api_reference_documents_the_public_modules(site):
     for target in ("simulation.run", "simulation.model.TraffickingModel",
                    "simulation.analysis.compare", "simulation.mse.estimate",
                    "simulation.store.load_results", "simulation.executors.run_experiment",
-                   "simulation.registry.LEVERS", "simulation.events.Calendar"):
+                   "simulation.registry.LEVERS", "simulation.events.Calendar",
+                   "simulation.credibility.credibility"):
         assert f'id="{target}"' in text, target
     assert re.search(r'id="simulation\.processes\.\w+\.\w+"', text)

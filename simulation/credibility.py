@@ -1,0 +1,662 @@
+"""The data behind the dashboard's model-credibility page, computed from a finished batch.
+
+The page answers "why should I believe this model?" with three kinds of evidence, each beside
+its source:
+
+- **Calibration targets** (``scenarios/calibration/baseline_targets.toml``): every fitted target
+  and every held-out one, with its published value and band beside what the batch's baseline
+  runs simulate (median and 5th-95th percentile over runs) and whether the median lies inside
+  the band.
+- **Out-of-sample checks** (``scenarios/calibration/forms_and_groups_targets.toml``): the shares
+  of identified victims by form of exploitation and victim group that UNODC publishes. No
+  parameter was fitted to them, and the model is known to miss some (docs/ODD.md section 7):
+  they are reported inside or not, as they come out.
+- **Stylised facts** (``scenarios/calibration/stylised_facts.toml``): qualitative patterns from
+  the literature, each with a rule checked on the batch (:func:`load_facts` describes the
+  file). A rule compares two quantities of the baseline (``compare``), or a policy scenario's
+  effect with the baseline (``effect``). A fact the batch cannot check (the scenario it needs is
+  not in the batch, the store has no results by form) is *not assessed*, with the reason.
+
+In a batch run under parameter uncertainty each baseline run uses one parameter set drawn from
+the calibrated ensemble, so the baseline runs are what the ensemble simulates; in an ordinary
+batch they are the scenario's default parameters. The output says which (``parameters``): it
+reads only the manifest's ``uncertainty`` entry, and its ``ensemble`` inside.
+
+A target's value in a run is computed as the calibration computes it
+(:meth:`simulation.calibration.targets.Target.simulated`): flows per year of the policy period
+and at scale 1, stocks at scale 1, ratios as they are. The policy period and scale are the
+run's: a design input ``run.weeks`` or ``run.scale``, else the experiment's ``[run]`` table,
+else its ``overrides``, else the scenario file's own ``[run]`` table (read when the file is
+still there unchanged). A target whose units need a setting the store does not record is not
+assessed; ratios of two flows or two stocks never need one.
+
+Example::
+
+    from simulation.credibility import credibility
+    page = credibility("results/policy_comparison")
+    page["summary"]        # {"targets": {"inside": 8, "assessed": 8, "total": 8}, ...}
+    page["stylised_facts"][0]["reproduced"]
+
+Everything returned is plain JSON (floats, strings, lists, dicts, ``None`` for a missing value),
+so ``json.dumps(page)`` works as it is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from simulation.errors import UserError
+from simulation.files import read_toml
+from simulation.registry import OUTCOMES
+
+SECTIONS = ("targets", "held_out", "out_of_sample", "stylised_facts")
+"""The sections of :func:`credibility`'s output, in the order the page shows them."""
+
+CHECKS = ("compare", "effect")
+"""The kinds of stylised-fact rule: ``compare`` two quantities of the baseline, or the
+``effect`` of a policy scenario against the baseline."""
+RELATIONS = ("less", "greater")
+DIRECTIONS = ("increase", "decrease")
+QUANTITY_FIELDS = ("outcome", "ratio", "jurisdiction", "form", "group", "share_of_region")
+"""What a quantity of a stylised fact may say: the quantity fields of a calibration target."""
+FACT_FIELDS = {"compare": ("left", "relation", "right"),
+               "effect": ("scenario", "quantity", "direction")}
+COMMON_FIELDS = ("statement", "source", "note", "check")
+MAX_FILE_BYTES = 1_000_000
+CONFIDENCE = 0.95
+N_RESAMPLES = 2000
+
+
+class FactsError(UserError, ValueError):
+    """A mistake in a stylised-facts file: the message names the file, the field and what is
+    allowed."""
+
+
+def _library() -> Path:
+    from simulation.model import SCENARIOS
+
+    return SCENARIOS / "calibration"
+
+
+def shipped_files() -> dict[str, Path]:
+    """The files the credibility page reads by default: the baseline's targets (fitted and
+    held out), the out-of-sample checks and the stylised facts."""
+    folder = _library()
+    return {"targets": folder / "baseline_targets.toml",
+            "out_of_sample": folder / "forms_and_groups_targets.toml",
+            "stylised_facts": folder / "stylised_facts.toml"}
+
+
+# -- stylised facts: the file ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One stylised fact: a pattern in words, who reported it, and a rule to check it.
+
+    ``left``, ``right`` and ``quantity`` are quantities (a
+    :class:`~simulation.calibration.targets.Target` used for its quantity only) or, for
+    ``left`` and ``right``, plain numbers."""
+
+    name: str
+    statement: str
+    source: str
+    check: str
+    note: str = ""
+    left: Any = None
+    relation: str | None = None
+    right: Any = None
+    scenario: str | None = None
+    quantity: Any = None
+    direction: str | None = None
+
+    def rule(self, baseline: str = "baseline") -> str:
+        """The rule in words."""
+        if self.check == "compare":
+            word = "below" if self.relation == "less" else "above"
+            return (f"{_words(self.left)} is {word} {_words(self.right)} in the {baseline} "
+                    "runs (medians over runs)")
+        word = "raises" if self.direction == "increase" else "lowers"
+        return (f"{self.scenario} {word} {_words(self.quantity)} against {baseline} (the mean "
+                f"paired difference's {CONFIDENCE:.0%} interval lies "
+                f"{'above' if self.direction == 'increase' else 'below'} zero)")
+
+
+def load_facts(path: str | Path) -> tuple[Fact, ...]:
+    """Read a stylised-facts file; one :class:`FactsError` names the file and the field of the
+    first mistake, and what is allowed there.
+
+    The file has an optional ``title`` and one table per fact under ``[facts]``::
+
+        [facts.self_referral_ahead_of_police]
+        statement = "More identified victims come forward on their own than police find."
+        source = "UNODC GLOTIP 2022: 41% self-initiated, 28% by law enforcement"
+        note = "..."                            # optional
+        check = "compare"                       # medians over the baseline runs
+        left = {outcome = "identified_self"}    # a quantity, or a number
+        relation = "greater"                    # or "less"
+        right = {outcome = "identified_police"}
+
+        [facts.crackdown_displaces_exploitation]
+        ...
+        check = "effect"                        # a policy scenario against the baseline
+        scenario = "crackdown_destination_a"
+        quantity = {outcome = "victim_weeks_exploited", jurisdiction = "destination_b"}
+        direction = "increase"                  # or "decrease"
+
+    A quantity is written as a calibration target's quantity (docs/calibration.md):
+    ``outcome = "name"`` or ``ratio = [a, b]``, with at most one of ``jurisdiction``, ``form``
+    or ``group``, and ``share_of_region = true`` to read a ratio's numerator there and its
+    denominator in the region. Flows are per year and at scale 1, as for targets."""
+    path = Path(path)
+    doc = read_toml(path, "a stylised-facts file", FactsError, MAX_FILE_BYTES)
+    for key in doc:
+        if key not in ("title", "description", "facts"):
+            raise FactsError(f"{path}: {key}: unknown field; allowed: title, description, facts")
+    facts = doc.get("facts")
+    if not isinstance(facts, dict) or not facts:
+        raise FactsError(f"{path}: facts: missing or empty; allowed: one table per fact, "
+                         "[facts.NAME] with statement, source, check and its rule")
+    return tuple(_fact(path, name, table) for name, table in facts.items())
+
+
+def _fact(path: Path, name: str, table: Any) -> Fact:
+    where = f"facts.{name}"
+
+    def fail(field: str, message: str) -> FactsError:
+        return FactsError(f"{path}: {where}.{field}: {message}")
+
+    if not isinstance(table, dict):
+        raise FactsError(f"{path}: {where}: expected a table [{where}] with statement, source, "
+                         "check and its rule")
+    check = table.get("check")
+    if check not in CHECKS:
+        got = "missing (required)" if check is None else f"got {check!r}"
+        raise fail("check", f"{got}; allowed: {', '.join(CHECKS)}")
+    allowed = COMMON_FIELDS + FACT_FIELDS[check]
+    for key in table:
+        if key not in allowed:
+            raise fail(key, f"unknown field for check = {check!r}; allowed: "
+                            f"{', '.join(allowed)}")
+    for key in ("statement", "source") + FACT_FIELDS[check]:
+        if key not in table:
+            raise fail(key, "missing (required)")
+    for key in ("statement", "source", "note"):
+        value = table.get(key, "")
+        if not isinstance(value, str) or (key != "note" and not value.strip()):
+            raise fail(key, f"got {value!r}; allowed: text"
+                            + (" (not empty)" if key != "note" else ""))
+    fields: dict[str, Any] = {"name": name, "statement": table["statement"].strip(),
+                              "source": table["source"].strip(), "check": check,
+                              "note": table.get("note", "").strip()}
+    if check == "compare":
+        if table["relation"] not in RELATIONS:
+            raise fail("relation", f"got {table['relation']!r}; allowed: {', '.join(RELATIONS)}")
+        left = _side(path, f"{where}.left", table["left"], numbers=True)
+        right = _side(path, f"{where}.right", table["right"], numbers=True)
+        if isinstance(left, float) and isinstance(right, float):
+            raise fail("left", "both sides are numbers; allowed: at least one side a quantity "
+                               "(a table with outcome or ratio)")
+        fields |= {"left": left, "relation": table["relation"], "right": right}
+    else:
+        scenario = table["scenario"]
+        if not isinstance(scenario, str) or not scenario.strip():
+            raise fail("scenario", f"got {scenario!r}; allowed: the name of a scenario")
+        if table["direction"] not in DIRECTIONS:
+            raise fail("direction", f"got {table['direction']!r}; allowed: "
+                                    f"{', '.join(DIRECTIONS)}")
+        fields |= {"scenario": scenario.strip(), "direction": table["direction"],
+                   "quantity": _side(path, f"{where}.quantity", table["quantity"],
+                                     numbers=False)}
+    return Fact(**fields)
+
+
+def _side(path: Path, where: str, value: Any, numbers: bool):
+    """A quantity (a Target used for its quantity only) or, where allowed, a number."""
+    from simulation.calibration.targets import Target, explain
+
+    allowed = ("a table with outcome or ratio (and at most one of jurisdiction, form, group; "
+               "share_of_region)" + (", or a number" if numbers else ""))
+    if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise FactsError(f"{path}: {where}: got {value}; allowed: {allowed}")
+        return float(value)
+    if not isinstance(value, dict):
+        raise FactsError(f"{path}: {where}: got {value!r}; allowed: {allowed}")
+    for key in value:
+        if key not in QUANTITY_FIELDS:
+            raise FactsError(f"{path}: {where}.{key}: unknown field; allowed: "
+                             f"{', '.join(QUANTITY_FIELDS)}")
+    try:  # a Target's quantity rules, messages and arithmetic; its uncertainty is a placeholder
+        return Target.model_validate({**value, "name": where, "mean": 0.0, "sd": 1.0,
+                                      "source": "stylised fact"})
+    except ValidationError as exc:
+        raise FactsError(f"{path}: {explain(exc, prefix=where)}") from None
+
+
+def _words(side: Any) -> str:
+    return f"{side:g}" if isinstance(side, float) else side.description
+
+
+# -- the batch: one object per run, as Target.simulated reads it -------------------------------
+
+
+@dataclass
+class _Run:
+    """One finished run as a target reads it (``outcomes``, ``jurisdictions``, ``by_form``,
+    ``by_group``), with its pairing key and its policy weeks and scale (None: not recorded)."""
+
+    key: tuple[int, int]
+    outcomes: dict[str, float]
+    jurisdictions: dict[str, dict[str, float]]
+    by_form: dict[str, dict[str, float]] | None
+    by_group: dict[str, dict[str, float]] | None
+    weeks: float | None
+    scale: float | None
+
+
+class _Batch:
+    """A store's finished runs, grouped by scenario, built on first use."""
+
+    def __init__(self, results):
+        self.results = results
+        self._runs: dict[str, list[_Run]] = {}
+        self._parts: dict[str, dict[str, dict] | None] = {}
+        self._settings = _RunSettings(results)
+
+    @property
+    def scenarios(self) -> list[str]:
+        present = set(self.results.runs["scenario"]) if len(self.results.runs) else set()
+        return [s for s in self.results.scenarios if s in present]
+
+    def runs(self, scenario: str) -> list[_Run]:
+        if scenario not in self._runs:
+            self._runs[scenario] = self._build(scenario)
+        return self._runs[scenario]
+
+    def _part(self, table: str, key: str) -> dict[str, dict] | None:
+        """run_id -> {name: outcomes} for one part (None: the store has no such part)."""
+        if table not in self._parts:
+            frame = getattr(self.results, table)
+            if frame.empty or key not in frame:
+                self._parts[table] = None
+            else:
+                from simulation.store import ID_COLUMNS
+
+                cols = [c for c in frame.columns if c not in ID_COLUMNS and c != key]
+                out: dict[str, dict] = {}
+                for run_id, name, values in zip(frame["run_id"], frame[key],
+                                                frame[cols].to_dict("records")):
+                    out.setdefault(run_id, {})[name] = values
+                self._parts[table] = out
+        return self._parts[table]
+
+    def _build(self, scenario: str) -> list[_Run]:
+        from simulation.store import ID_COLUMNS
+
+        runs = self.results.runs
+        rows = runs[runs["scenario"] == scenario]
+        jurisdictions = self._part("jurisdictions", "jurisdiction") or {}
+        forms = self._part("forms", "form")
+        groups = self._part("groups", "group")
+        out = []
+        for row in rows.to_dict("records"):
+            run_id = row["run_id"]
+            weeks, scale = self._settings.of(row)
+            out.append(_Run(
+                key=(int(row["point"]), int(row["replication"])),
+                outcomes={k: v for k, v in row.items() if k not in ID_COLUMNS},
+                jurisdictions=jurisdictions.get(run_id, {}),
+                by_form=None if forms is None else forms.get(run_id, {}),
+                by_group=None if groups is None else groups.get(run_id, {}),
+                weeks=weeks, scale=scale))
+        return out
+
+
+class _RunSettings:
+    """Each run's policy weeks and scale, from what the store recorded (module docstring)."""
+
+    def __init__(self, results):
+        experiment = results.manifest.get("experiment") or {}
+        self.run = experiment.get("run") or {}
+        self.overrides = _flat(experiment.get("overrides") or {})
+        self.scenario_runs = _scenario_run_tables(results)
+
+    def of(self, row: dict[str, Any]) -> tuple[float | None, float | None]:
+        found = []
+        for key in ("weeks", "scale"):
+            value = row.get(f"run.{key}")  # a design input: each run its own
+            if value is None or _missing(value):
+                value = self.run.get(key)
+            if value is None:
+                value = self.overrides.get(f"run.{key}")
+            if value is None:
+                value = self.scenario_runs.get(row["scenario"], {}).get(key)
+            found.append(None if value is None or _missing(value) else float(value))
+        return found[0], found[1]
+
+
+def _flat(doc: dict, prefix: str = "") -> dict[str, Any]:
+    """Dotted paths of a nested dict (experiment overrides may be written either way)."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out |= _flat(value, name + ".")
+        else:
+            out[name] = value
+    return out
+
+
+def _scenario_run_tables(results) -> dict[str, dict[str, float]]:
+    """Each scenario's own weeks and scale, when its file is still there unchanged."""
+    from simulation.scenario import load_scenario
+
+    out = {}
+    for entry in results.manifest.get("scenarios", []):
+        source = entry.get("source")
+        if not source or not Path(source).is_file():
+            continue
+        try:
+            scenario = load_scenario(source)
+        except UserError:
+            continue
+        if scenario.hash == entry.get("hash"):
+            out[entry.get("name")] = {"weeks": scenario.weeks, "scale": scenario.scale}
+    return out
+
+
+def _missing(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+# -- one quantity over runs ----------------------------------------------------------------------
+
+
+def _units(target) -> tuple[bool, bool]:
+    """Whether a quantity's value depends on the policy years and on the scale: a flow is
+    divided by both, a stock by the scale; in a ratio the two sides' units cancel or not."""
+    def dims(name: str) -> tuple[int, int]:
+        kind = OUTCOMES[name].kind
+        return (1 if kind == "flow" else 0, 1 if kind in ("flow", "stock") else 0)
+
+    if target.outcome:
+        years, scale = dims(target.outcome)
+    else:
+        num, den = target.ratio or target.share
+        (ny, ns), (dy, ds) = dims(num), dims(den)
+        years, scale = ny - dy, ns - ds
+    return years != 0, scale != 0
+
+
+def _value(target, run: _Run) -> tuple[float, str | None]:
+    """A quantity's value in one run, or NaN and why it has none."""
+    needs_years, needs_scale = _units(target)
+    if needs_years and run.weeks is None:
+        return math.nan, ("the store does not record the policy period (no [run] weeks in the "
+                          "experiment, and the scenario file is gone or changed)")
+    if needs_scale and run.scale is None:
+        return math.nan, ("the store does not record the run scale (no [run] scale in the "
+                          "experiment, and the scenario file is gone or changed)")
+    for place, table, what in ((target.jurisdiction, run.jurisdictions, "jurisdiction"),
+                               (target.form, run.by_form, "form"),
+                               (target.group, run.by_group, "group")):
+        if place is None:
+            continue
+        if table is None:
+            return math.nan, (f"the store has no results by {what} (written before they "
+                              "existed); rerun the batch with --restart")
+        if place not in table:
+            return math.nan, f"the batch has no results for {what} {place!r}"
+    years = run.weeks / 52 if run.weeks is not None else 1.0  # unused when not needed
+    scale = run.scale if run.scale is not None else 1.0
+    try:
+        value = target.simulated(run, years, scale)
+    except KeyError as exc:
+        where = "" if target.where == "region" else f" for {target.where}"
+        return math.nan, f"the batch does not report the outcome {exc.args[0]!r}{where}"
+    if not math.isfinite(value):
+        return math.nan, "undefined in the runs (a ratio whose denominator is zero)"
+    return float(value), None
+
+
+def _values(target, runs: list[_Run]) -> tuple[np.ndarray, str | None]:
+    """The quantity in every run (NaN where it has none) and, if no run has it, why."""
+    values, reasons = [], []
+    for run in runs:
+        value, reason = _value(target, run)
+        values.append(value)
+        if reason:
+            reasons.append(reason)
+    array = np.asarray(values, dtype=float)
+    if not np.isfinite(array).any():
+        return array, reasons[0] if reasons else "no runs"
+    return array, None
+
+
+def _spread(values: np.ndarray) -> dict[str, Any]:
+    """Median and 5th and 95th percentiles (numpy's linear interpolation) of the finite values,
+    with how many runs had a value and how many did not."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return {"median": None, "p5": None, "p95": None, "runs": 0, "missing": len(values)}
+    p5, median, p95 = np.percentile(finite, [5, 50, 95])
+    return {"median": float(median), "p5": float(p5), "p95": float(p95), "runs": len(finite),
+            "missing": len(values) - len(finite)}
+
+
+# -- the sections --------------------------------------------------------------------------------
+
+
+def _target_rows(targets, runs: list[_Run]) -> list[dict[str, Any]]:
+    rows = []
+    for t in targets:
+        values, reason = _values(t, runs)
+        spread = _spread(values)
+        low, high = t.interval
+        median = spread["median"]
+        rows.append({
+            "name": t.name, "description": t.description, "where": t.where,
+            "observed": float(t.observed), "interval": [float(low), float(high)],
+            "sd": float(t.scale), "source": t.source, "note": t.note,
+            **spread,
+            "inside": None if median is None else bool(low <= median <= high),
+            "reason": reason})
+    return rows
+
+
+def _fact_row(fact: Fact, batch: _Batch, baseline: str, paired: bool) -> dict[str, Any]:
+    row = {"name": fact.name, "statement": fact.statement, "source": fact.source,
+           "note": fact.note, "check": fact.check, "rule": fact.rule(baseline),
+           "values": {}, "reproduced": None, "reason": None}
+    if fact.check == "compare":
+        return row | _compare(fact, batch.runs(baseline))
+    if fact.scenario not in batch.scenarios:
+        return row | {"reason": f"scenario {fact.scenario!r} is not in the batch (it has: "
+                                f"{', '.join(batch.scenarios)})"}
+    return row | _effect(fact, batch.runs(baseline), batch.runs(fact.scenario), paired)
+
+
+def _compare(fact: Fact, runs: list[_Run]) -> dict[str, Any]:
+    sides = []
+    for side in (fact.left, fact.right):
+        if isinstance(side, float):
+            sides.append(np.full(len(runs), side))
+            continue
+        values, reason = _values(side, runs)
+        if reason:
+            return {"reason": f"{_words(side)}: {reason}"}
+        sides.append(values)
+    left, right = sides
+    holds = np.less if fact.relation == "less" else np.greater
+    both = np.isfinite(left) & np.isfinite(right)
+    lmed, rmed = (float(np.median(side[np.isfinite(side)])) for side in (left, right))
+    reproduced = bool(holds(lmed, rmed))
+    values = {"left": lmed, "right": rmed, "runs": int(both.sum()),
+              "holds_in": float(holds(left[both], right[both]).mean()) if both.any() else None}
+    reason = None if reproduced else (f"the median of {_words(fact.left)} ({lmed:.4g}) is not "
+                                      f"{'below' if fact.relation == 'less' else 'above'} "
+                                      f"{_words(fact.right)} ({rmed:.4g})")
+    return {"values": values, "reproduced": reproduced, "reason": reason}
+
+
+def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool) -> dict[str, Any]:
+    from simulation.analysis import _difference  # the same interval as compare() reports
+
+    series = []
+    for group in (base_runs, runs):
+        values, reason = _values(fact.quantity, group)
+        if reason:
+            return {"reason": f"{_words(fact.quantity)}: {reason}"}
+        series.append(pd.Series(values, index=pd.MultiIndex.from_tuples(
+            [r.key for r in group], names=["point", "replication"])).dropna())
+    base, this = series
+    if len(base) < 2 or len(this) < 2:
+        return {"reason": "needs at least two runs of each scenario with a value for an interval"}
+    diff, low, high = _difference(base, this, paired, CONFIDENCE, N_RESAMPLES, 0)
+    pairs = len(base.index.intersection(this.index)) if paired else 0
+    values = {"baseline": float(base.median()), "scenario": float(this.median()),
+              "difference": _num(diff), "difference_low": _num(low),
+              "difference_high": _num(high), "paired": bool(paired and pairs >= 2),
+              "runs": pairs if paired and pairs >= 2 else min(len(base), len(this))}
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return {"values": values, "reason": "no interval could be computed"}
+    up = fact.direction == "increase"
+    reproduced = bool(low > 0) if up else bool(high < 0)
+    reason = None
+    if not reproduced:
+        if (high < 0) if up else (low > 0):
+            reason = (f"the opposite: the difference's {CONFIDENCE:.0%} interval "
+                      f"[{low:.4g}, {high:.4g}] lies {'below' if up else 'above'} zero")
+        else:
+            reason = (f"not distinguishable from no change: the difference's {CONFIDENCE:.0%} "
+                      f"interval [{low:.4g}, {high:.4g}] includes zero")
+    return {"values": values, "reproduced": reproduced, "reason": reason}
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _count(rows: list[dict], flag: str, good: str) -> dict[str, int]:
+    return {good: sum(1 for r in rows if r[flag] is True),
+            "assessed": sum(1 for r in rows if r[flag] is not None), "total": len(rows)}
+
+
+def _shown(path: Path) -> str:
+    """A shipped file relative to the folder above the scenario library, others as given."""
+    root = _library().parent.parent
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+# -- the whole page --------------------------------------------------------------------------
+
+
+def credibility(results, baseline: str = "baseline", *, targets: str | Path | None = None,
+                out_of_sample: str | Path | None = None,
+                facts: str | Path | None = None) -> dict[str, Any]:
+    """Everything the model-credibility page shows, computed from a batch's finished runs.
+
+    ``results`` is a :class:`~simulation.store.Results` or a results directory; ``baseline``
+    the scenario whose runs are compared with the targets. ``targets``, ``out_of_sample`` and
+    ``facts`` replace the shipped files (:func:`shipped_files`). The answer is a dict:
+
+    - ``provenance``: ``results`` (the store), ``experiment``, ``baseline``, ``baseline_runs``
+      (how many finished runs the numbers rest on), ``parameters`` ("ensemble" when the batch
+      drew each run's parameters from a calibrated ensemble, its manifest's
+      ``uncertainty.ensemble`` then given as ``ensemble``; "sampled" when the manifest records
+      other parameter draws under ``uncertainty``; else "defaults": the scenario's own
+      parameters), ``weeks`` and
+      ``scale`` (of the baseline runs, None when not recorded or not the same for all),
+      ``files`` (the file of each section), ``tipsim_version``, ``model_code``, ``git_commit``.
+    - ``targets``, ``held_out``, ``out_of_sample``: one dict per target: ``name``,
+      ``description``, ``where``, ``observed`` (the band's midpoint or the mean), ``interval``
+      ([low, high]: the band, or mean +- 2 sd), ``sd``, ``source``, ``note``; over the baseline
+      runs ``median``, ``p5``, ``p95``, ``runs`` (runs with a value) and ``missing`` (runs
+      without one: a ratio with no denominator); ``inside`` (the median within the interval;
+      None when no run has a value) and ``reason`` (why not, else None).
+    - ``stylised_facts``: one dict per fact: ``name``, ``statement``, ``source``, ``note``,
+      ``check``, ``rule`` (in words), ``values``, ``reproduced`` (True, False, or None: not
+      assessed) and ``reason`` (why not reproduced or not assessed; None when reproduced).
+      ``values`` of a ``compare``: ``left`` and ``right`` (medians over runs, or the number
+      given), ``runs``, ``holds_in`` (the share of runs in which the relation holds). Of an
+      ``effect``: ``baseline`` and ``scenario`` (medians), ``difference`` (the mean difference,
+      paired by design point and replication under common random numbers), its 95% bootstrap
+      interval ``difference_low`` and ``difference_high`` (as ``tipsim compare``), ``paired``
+      and ``runs`` (pairs, or the smaller scenario's runs). An effect is reproduced when the
+      interval lies on the stated side of zero.
+    - ``summary``: counts per section: ``{"inside", "assessed", "total"}`` for the three target
+      sections, ``{"reproduced", "assessed", "total"}`` for the facts.
+
+    Raises :class:`~simulation.errors.UserError` when the baseline has no finished run in the
+    batch, or when a file is malformed (naming the file and field)."""
+    from simulation.calibration.targets import load_targets
+    from simulation.store import load_results
+
+    if isinstance(results, (str, Path)):
+        results = load_results(results)
+    files = shipped_files()
+    files |= {k: Path(v) for k, v in (("targets", targets), ("out_of_sample", out_of_sample),
+                                      ("stylised_facts", facts)) if v is not None}
+    fitted_and_held = load_targets(files["targets"])
+    checks = load_targets(files["out_of_sample"])
+    fact_list = load_facts(files["stylised_facts"])
+
+    batch = _Batch(results)
+    if baseline not in batch.scenarios:
+        raise UserError(f"baseline {baseline!r}: no finished runs of it in {results.path} "
+                        f"(scenarios with runs: {', '.join(batch.scenarios) or 'none'})")
+    base_runs = batch.runs(baseline)
+    paired = bool(results.manifest.get("seeds", {}).get("common_random_numbers", False))
+
+    sections = {
+        "targets": _target_rows(fitted_and_held.fitted, base_runs),
+        "held_out": _target_rows(fitted_and_held.held_out, base_runs),
+        "out_of_sample": _target_rows(checks.targets, base_runs),
+        "stylised_facts": [_fact_row(f, batch, baseline, paired) for f in fact_list],
+    }
+    summary = {name: _count(sections[name], "inside", "inside")
+               for name in ("targets", "held_out", "out_of_sample")}
+    summary["stylised_facts"] = _count(sections["stylised_facts"], "reproduced", "reproduced")
+    return {"provenance": _provenance(results, baseline, base_runs, files), **sections,
+            "summary": summary}
+
+
+def _provenance(results, baseline: str, runs: list[_Run], files: dict[str, Path]) -> dict:
+    manifest = results.manifest
+    uncertainty = manifest.get("uncertainty")
+    ensemble = uncertainty.get("ensemble") if isinstance(uncertainty, dict) else None
+    sessions = [s for s in manifest.get("sessions", []) if isinstance(s, dict)]
+    made = sessions[-1] if sessions else manifest
+
+    def same(values: list) -> float | None:
+        return values[0] if values and values[0] is not None and len(set(values)) == 1 else None
+
+    return {
+        "results": str(results.path),
+        "experiment": manifest.get("experiment_name"),
+        "baseline": baseline,
+        "baseline_runs": len(runs),
+        "parameters": ("ensemble" if ensemble is not None else "sampled" if uncertainty
+                       else "defaults"),
+        "ensemble": ensemble,
+        "weeks": same([r.weeks for r in runs]),
+        "scale": same([r.scale for r in runs]),
+        "files": {"targets": _shown(files["targets"]), "held_out": _shown(files["targets"]),
+                  "out_of_sample": _shown(files["out_of_sample"]),
+                  "stylised_facts": _shown(files["stylised_facts"])},
+        "tipsim_version": made.get("tipsim_version"),
+        "model_code": made.get("model_code"),
+        "git_commit": made.get("git_commit"),
+    }
