@@ -472,7 +472,8 @@ def _target_rows(targets, runs: list[_Run]) -> list[dict[str, Any]]:
     return rows
 
 
-def _fact_row(fact: Fact, batch: _Batch, baseline: str, paired: bool) -> dict[str, Any]:
+def _fact_row(fact: Fact, batch: _Batch, baseline: str, paired: bool,
+              draws: bool = False) -> dict[str, Any]:
     row = {"name": fact.name, "statement": fact.statement, "source": fact.source,
            "note": fact.note, "check": fact.check, "rule": fact.rule(baseline),
            "values": {}, "reproduced": None, "reason": None}
@@ -481,7 +482,7 @@ def _fact_row(fact: Fact, batch: _Batch, baseline: str, paired: bool) -> dict[st
     if fact.scenario not in batch.scenarios:
         return row | {"reason": f"scenario {fact.scenario!r} is not in the batch (it has: "
                                 f"{', '.join(batch.scenarios)})"}
-    return row | _effect(fact, batch.runs(baseline), batch.runs(fact.scenario), paired)
+    return row | _effect(fact, batch.runs(baseline), batch.runs(fact.scenario), paired, draws)
 
 
 def _compare(fact: Fact, runs: list[_Run]) -> dict[str, Any]:
@@ -507,7 +508,11 @@ def _compare(fact: Fact, runs: list[_Run]) -> dict[str, Any]:
     return {"values": values, "reproduced": reproduced, "reason": reason}
 
 
-def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool) -> dict[str, Any]:
+def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
+            draws: bool = False) -> dict[str, Any]:
+    """A policy's paired effect with the interval ``tipsim compare`` reports: over parameter
+    draws (``draws``), the interval of randomness and parameters
+    (:func:`simulation.conclusions.decompose`); otherwise the bootstrap interval."""
     from simulation.analysis import _difference  # the same interval as compare() reports
 
     series = []
@@ -520,7 +525,13 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool) -
     base, this = series
     if len(base) < 2 or len(this) < 2:
         return {"reason": "needs at least two runs of each scenario with a value for an interval"}
-    diff, low, high = _difference(base, this, paired, CONFIDENCE, N_RESAMPLES, 0)
+    if draws and paired:
+        from simulation.conclusions import decompose
+
+        parts = decompose((this - base).dropna(), CONFIDENCE)
+        diff, low, high = parts["mean"], parts["combined_low"], parts["combined_high"]
+    else:
+        diff, low, high = _difference(base, this, paired, CONFIDENCE, N_RESAMPLES, 0)
     pairs = len(base.index.intersection(this.index)) if paired else 0
     values = {"baseline": float(base.median()), "scenario": float(this.median()),
               "difference": _num(diff), "difference_low": _num(low),
@@ -624,7 +635,9 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
         "targets": _target_rows(fitted_and_held.fitted, base_runs),
         "held_out": _target_rows(fitted_and_held.held_out, base_runs),
         "out_of_sample": _target_rows(checks.targets, base_runs),
-        "stylised_facts": [_fact_row(f, batch, baseline, paired) for f in fact_list],
+        "stylised_facts": [_fact_row(f, batch, baseline, paired,
+                                     bool(results.manifest.get("uncertainty")))
+                           for f in fact_list],
     }
     summary = {name: _count(sections[name], "inside", "inside")
                for name in ("targets", "held_out", "out_of_sample")}

@@ -202,3 +202,12 @@ def test_a_place_share_of_the_region_total_reads_its_denominator_in_the_region()
     with pytest.raises(ValueError, match="share_of_region"):
         Target(name="x", share=("victims_identified", "victims_identified"), band=[0.3, 0.5],
                source="s")
+
+
+def test_a_group_target_on_an_outcome_not_reported_by_group_is_refused(tmp_path):
+    path = write(tmp_path, "t.toml", '[targets.c]\nshare = ["victims_in_exploitation", '
+                 '"victims_in_exploitation"]\ngroup = "child"\nshare_of_region = true\n'
+                 'band = [0.1, 0.2]\nsource = "s"\n')
+    with pytest.raises(TargetError, match="'victims_in_exploitation' is not reported by victim "
+                                          "group; allowed there: new_victims"):
+        load_targets(path)

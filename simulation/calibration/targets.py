@@ -50,12 +50,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from simulation.errors import UserError
 from simulation.files import read_toml
-from simulation.registry import FORMS, OUTCOMES
+from simulation.registry import FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS
 from simulation.scenario_schema import did_you_mean
 
 MAX_FILE_BYTES = 1_000_000
-VICTIM_GROUPS = ("female", "male", "adult", "child")
-"""Victim groups a target may name (``RunResult.by_group``; UNODC GLOTIP's breakdown)."""
 
 
 class TargetError(UserError, ValueError):
@@ -125,6 +123,15 @@ class Target(BaseModel):
             raise ValueError(f"give at most one of jurisdiction, form or group (got "
                              f"{', '.join(places)})")
         pair = self.ratio or self.share
+        if self.form or self.group:  # only some outcomes are reported by form and by group
+            reported = FORM_OUTCOMES if self.form else GROUP_OUTCOMES
+            read_there = ([self.outcome] if self.outcome else
+                          [pair[0]] if self.share_of_region else list(pair))
+            missing = [n for n in read_there if n not in reported]
+            if missing:
+                raise ValueError(f"{missing[0]!r} is not reported by "
+                                 f"{'form' if self.form else 'victim group'}; allowed there: "
+                                 + ", ".join(reported))
         if self.share_of_region and (pair is None or not places):
             raise ValueError("share_of_region: needs a ratio or share and a jurisdiction, form "
                              "or group (its numerator is read there, its denominator in the "
