@@ -333,3 +333,19 @@ def test_compare_on_planted_results_gives_the_exact_probability_of_being_better(
     beats = {(b["scenario"], b["other"]): b["probability"]
              for b in said["beats"]["victim_weeks_exploited"]}
     assert beats[("a", "b")] == 1.0 and beats[("b", "baseline")] == 0.125
+
+
+def test_rank_correlations_equal_scipys_spearmanr():
+    from scipy import stats
+
+    from simulation.conclusions import _spearman
+
+    rng = np.random.default_rng(4)
+    x = pd.DataFrame(rng.normal(size=(25, 4)), columns=list("abcd"))
+    x["d"] = np.round(x["d"])  # ties
+    y = pd.Series(x["a"] * 2 + rng.normal(size=25))
+    rho, p = _spearman(x, y)
+    for i, column in enumerate(x.columns):
+        expected = stats.spearmanr(x[column], y)
+        assert rho[i] == pytest.approx(expected.statistic, abs=1e-12)
+        assert p[i] == pytest.approx(expected.pvalue, rel=1e-9)
