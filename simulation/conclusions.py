@@ -37,8 +37,8 @@ share of the effect's spread that the parameter explains alone when the effect i
 it (Saltelli et al. 2008, *Global Sensitivity Analysis: The Primer*, section 1.2.5; Helton and
 Davis 2003, *Reliability Engineering and System Safety* 81). A parameter counts as deciding the
 effect when its correlation is distinguishable from zero after Holm's correction over all the
-parameters varied (statsmodels), so chance correlations among many parameters and few draws do
-not make a sentence.
+parameters varied, so chance correlations among many parameters and few draws do not make a
+sentence.
 """
 
 from __future__ import annotations
@@ -209,8 +209,6 @@ def depends_on(effects: pd.Series, draws: pd.DataFrame, confidence: float = 0.95
     Columns ``parameter, index`` (squared Spearman correlation), ``rho, p_value, p_adjusted``
     (Holm over the parameters) and ``clear`` (adjusted p below 1 − confidence), the largest
     index first. Parameters that do not vary over the draws are left out."""
-    from statsmodels.stats.multitest import multipletests
-
     columns = ["parameter", "index", "rho", "p_value", "p_adjusted", "clear"]
     y = pd.Series(effects, dtype=float)
     x = draws.reindex(y.index)
@@ -228,11 +226,25 @@ def depends_on(effects: pd.Series, draws: pd.DataFrame, confidence: float = 0.95
     finite = table["p_value"].notna()
     table["p_adjusted"] = np.nan
     if finite.any():
-        table.loc[finite, "p_adjusted"] = multipletests(table.loc[finite, "p_value"],
-                                                        method="holm")[1]
+        table.loc[finite, "p_adjusted"] = holm(table.loc[finite, "p_value"])
     table["clear"] = table["p_adjusted"] < (1 - confidence)
     table = table.sort_values("index", ascending=False, kind="stable").reset_index(drop=True)
     return table[columns]
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment of p-values (Holm 1979, *Scandinavian Journal of
+    Statistics* 6(2)): the k-th smallest of m times (m - k + 1), made non-decreasing, at most 1.
+
+    The same numbers as statsmodels' ``multipletests(method="holm")``, which calls
+    ``gc.collect()`` on every call: about 0.13 s each in a process holding a batch, so five of
+    the seven seconds ``compare`` took on a 72-run batch."""
+    p = np.asarray(p_values, dtype=float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
+    return adjusted
 
 
 def parameter_phrase(name: str, fitted: bool) -> str:
@@ -472,5 +484,5 @@ def _acceptability(wide, baseline, policies, complete, thresholds) -> dict[str, 
 
 
 __all__ = ["acceptability", "conclusions", "decompose", "depends_on", "depends_sentence",
-           "is_uncertainty_batch", "probability_beats", "probability_better",
+           "holm", "is_uncertainty_batch", "probability_beats", "probability_better",
            "rank_probabilities"]
