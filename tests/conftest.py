@@ -1,7 +1,9 @@
-"""Shared fixtures: a small, fast version of the baseline region for mechanism tests."""
+"""Shared fixtures: a small, fast version of the baseline region for mechanism tests, tiny
+batches for the dashboard (an ordinary one and one over parameter draws) and the browser."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -62,3 +64,60 @@ def tiny_results_dir(base: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_results(tmp_path_factory) -> Path:
     return tiny_results_dir(tmp_path_factory.getbasetemp())
+
+
+UNCERTAINTY_EXPERIMENT = f"""
+name = "dashboard_uncertainty"
+description = "Dashboard tests: the baseline and two policies over parameter draws, tiny"
+scenarios = ["{ROOT / 'scenarios' / 'baseline.toml'}", "{ROOT / 'scenarios' / 'prevention.toml'}",
+             "{ROOT / 'scenarios' / 'training.toml'}"]
+replications = 2
+seed = 7
+record = "weekly"
+[run]
+scale = 0.1
+burn_in_weeks = 26
+weeks = 52
+[uncertainty]
+ensemble = "{ROOT / 'scenarios' / 'calibration' / 'baseline_ensemble'}"
+sample = ["lever_effects.*"]
+draws = 12
+"""
+UNCERTAINTY_DRAWS, UNCERTAINTY_REPLICATIONS = 12, 2
+
+
+@pytest.fixture(scope="session")
+def uncertainty_results(tmp_path_factory) -> Path:
+    """Three scenarios, 12 parameter draws (the shipped ensemble and every lever effect) of 2
+    runs each: 72 runs of a tenth of the region for a year, about 10 s on 2 workers."""
+    from simulation.executors import run_experiment
+
+    base = tmp_path_factory.getbasetemp()
+    spec = base / "dashboard_uncertainty.toml"
+    spec.write_text(UNCERTAINTY_EXPERIMENT)
+    out = base / "dashboard_uncertainty"
+    summary = run_experiment(spec, out, workers=2, progress=False)
+    assert summary.completed == 3 * UNCERTAINTY_DRAWS * UNCERTAINTY_REPLICATIONS, summary
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, through Playwright; a missing piece is a failure with the
+    command that fixes it, never a skip (``make test`` installs both)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is not installed: run `make test`, or "
+                    "pip install -e '.[dev]' (the browser tests never skip)")
+    if not CHROMIUM.exists():
+        subprocess.run([str(ROOT / "tools" / "ensure_chromium.sh")], check=False, timeout=900)
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing and tools/ensure_chromium.sh could not install it: "
+                    "run `make browser` (apt-get install chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

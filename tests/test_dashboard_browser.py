@@ -2,7 +2,8 @@
 
 The report is opened from file:// with every network request refused; the explorer is started
 as ``tipsim explore`` on a free local port. Missing Playwright or Chromium is a failure with
-the command that fixes it, never a skip (``make test`` installs both).
+the command that fixes it, never a skip (``make test`` installs both): the ``browser`` fixture
+is in conftest.py, the page helpers in browser_support.py.
 """
 
 from __future__ import annotations
@@ -18,64 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from browser_support import Page
+from browser_support import open_report as _open_report
 from test_dashboard import HOSTILE_DESCRIPTION, HOSTILE_NAME, hostile
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 DIVISOR = {"victim_weeks_exploited": 52.0}  # the card shows victim-years
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is not installed: run `make test`, or "
-                    "pip install -e '.[dev]' (the browser tests never skip)")
-    if not CHROMIUM.exists():
-        subprocess.run([str(ROOT / "tools" / "ensure_chromium.sh")], check=False, timeout=900)
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing and tools/ensure_chromium.sh could not install it: "
-                    "run `make browser` (apt-get install chromium)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Page:
-    """A page that records console errors, uncaught exceptions and network requests."""
-
-    def __init__(self, browser, offline: bool):
-        self.page = browser.new_page(viewport={"width": 1366, "height": 900})
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-        if offline:
-            def route(r):
-                if not r.request.url.startswith(("file:", "data:", "blob:", "about:")):
-                    self.requests.append(r.request.url)
-                    return r.abort()
-                return r.continue_()
-            self.page.route("**/*", route)
-
-    def close(self):
-        self.page.close()
-
-
-def _open_report(browser, path: Path) -> Page:
-    page = Page(browser, offline=True)
-    page.page.goto(path.as_uri())
-    page.page.wait_for_function(
-        "() => { const g = document.querySelectorAll('.js-plotly-plot');"
-        " return g.length >= 4 && Array.from(g).every(d => d.querySelector('.main-svg')); }",
-        timeout=60_000)
-    return page
 
 
 @pytest.fixture(scope="module")

@@ -28,8 +28,9 @@ def site(tmp_path_factory) -> Path:
 
 
 def test_site_builds_without_warnings_with_every_page(site):
-    for page in ("index", "getting-started", "ODD", "scenarios", "results", "estimation",
-                 "api", "citing", "changelog", "_generated/cli", "_generated/notebooks/index"):
+    for page in ("index", "getting-started", "dashboard", "ODD", "scenarios", "results",
+                 "estimation", "api", "citing", "changelog", "_generated/cli",
+                 "_generated/notebooks/index"):
         assert (site / f"{page}.html").is_file(), page
     notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks and all((site / "_generated" / "notebooks" / f"{n}.html").is_file()
@@ -54,6 +55,7 @@ def test_api_reference_documents_the_public_modules(site):
                    "simulation.analysis.compare", "simulation.mse.estimate",
                    "simulation.store.load_results", "simulation.executors.run_experiment",
                    "simulation.registry.LEVERS", "simulation.events.Calendar",
-                   "simulation.credibility.credibility"):
+                   "simulation.credibility.credibility",
+                   "simulation.conclusions.conclusions", "simulation.dashboard.report.Section"):
         assert f'id="{target}"' in text, target
     assert re.search(r'id="simulation\.processes\.\w+\.\w+"', text)

@@ -20,7 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "comparing every scenario of a results directory with the "
                                    "baseline: headline changes with 95% intervals, time "
                                    "series, jurisdictions, victim pathway, disruption, forms of "
-                                   "exploitation side by side, methods.")
+                                   "exploitation side by side, methods. For a batch over "
+                                   "parameter draws (an [uncertainty] table in the experiment) "
+                                   "each card also gives the interval of randomness only beside "
+                                   "the one of randomness and parameters, the parameters' share "
+                                   "of the variance, the chance the policy beats the baseline "
+                                   "and what its effect depends on, and two charts come first: "
+                                   "the chance of each rank and of each policy beating another, "
+                                   "and cost-effectiveness acceptability curves.")
     p.add_argument("results", help="results directory written by tipsim batch")
     p.add_argument("-o", "--out", help="HTML file to write (default: RESULTS/dashboard.html)")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")

@@ -6,10 +6,13 @@
   scenario with changed levers and shows the same charts against the baseline.
 
 Both draw with :mod:`simulation.dashboard.figures`, from numbers prepared by
-:func:`prepare` (which calls :func:`simulation.analysis.compare`, like ``tipsim compare``).
+:func:`prepare` (which calls :func:`simulation.analysis.compare`, like ``tipsim compare``, and
+for a batch over parameter draws :func:`simulation.conclusions.conclusions`, like
+``tipsim compare --format json``). The report's parts below the cards are
+:class:`~simulation.dashboard.report.Section` objects, so a new one is one more in the list.
 """
 
 from simulation.dashboard.data import DashboardData, prepare
-from simulation.dashboard.report import build_report, render_report
+from simulation.dashboard.report import Section, build_report, render_report
 
-__all__ = ["DashboardData", "build_report", "prepare", "render_report"]
+__all__ = ["DashboardData", "Section", "build_report", "prepare", "render_report"]

@@ -4,6 +4,10 @@ Every number on a card comes from :func:`simulation.analysis.compare`, called ex
 ``tipsim compare`` calls it, so the report and the command line can never disagree. The
 per-jurisdiction view runs the same function on each jurisdiction's rows, so its intervals mean
 the same thing as the region's.
+
+A batch run over parameter draws (an experiment with an ``[uncertainty]`` table) also gets
+:func:`simulation.conclusions.conclusions`, called as ``tipsim compare --format json`` calls it:
+the probabilities, ranks and acceptability curves its cards and charts show.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ class DashboardData:
     policy_weeks: int | None = None
     confidence: float = 0.95
     n_resamples: int = 2000
+    uncertainty: dict[str, Any] | None = None  # conclusions(results, baseline) for a batch over
+    # parameter draws; None for an ordinary batch
 
     @property
     def policies(self) -> list[str]:
@@ -57,6 +63,15 @@ class DashboardData:
             hit = table[(table["scenario"] == scenario) & (table["outcome"] == outcome)]
             if len(hit):
                 return hit.iloc[0].to_dict()
+        return None
+
+    def effect(self, scenario: str, outcome: str) -> dict[str, Any] | None:
+        """One policy's effect on one outcome as :func:`~simulation.conclusions.conclusions`
+        states it (intervals, parameter share, probability of being better, what it depends
+        on); None for an ordinary batch, the baseline or an outcome it does not cover."""
+        for e in (self.uncertainty or {}).get("effects", []):
+            if e["scenario"] == scenario and e["outcome"] == outcome:
+                return e
         return None
 
     def mean(self, scenario: str, outcome: str) -> float:
@@ -98,7 +113,17 @@ def _prepare(results, kwargs: dict) -> DashboardData:
                        for n, s in sources.items() if s is not None and s.policies}
         | _manifest_starts(results),
         policy_weeks=_policy_weeks(results, sources),
-        confidence=kwargs["confidence"], n_resamples=kwargs["n_resamples"])
+        confidence=kwargs["confidence"], n_resamples=kwargs["n_resamples"],
+        uncertainty=_conclusions(results, baseline, kwargs["confidence"]))
+
+
+def _conclusions(results, baseline: str, confidence: float) -> dict[str, Any] | None:
+    """What ``tipsim compare --format json`` says about a batch over parameter draws."""
+    from simulation.conclusions import conclusions, is_uncertainty_batch
+
+    if not is_uncertainty_batch(results):
+        return None
+    return conclusions(results, baseline=baseline, confidence=confidence)
 
 
 def _by_jurisdiction(results, **kwargs) -> pd.DataFrame:
@@ -106,6 +131,10 @@ def _by_jurisdiction(results, **kwargs) -> pd.DataFrame:
     outcomes = [o for o in JURISDICTION_OUTCOMES if o in table.columns]
     if table.empty or not outcomes:
         return pd.DataFrame(columns=["jurisdiction", "scenario", "outcome"])
+    given = [c for c in results.inputs if c in results.runs and c not in table]
+    if given:  # a parameter draw is recorded on the region's row only: without it, a batch
+        # over draws would compare each jurisdiction with the model's randomness alone
+        table = table.merge(results.runs[["run_id"] + given], on="run_id", how="left")
     parts = []
     for name, rows in table.groupby("jurisdiction", sort=False, observed=True):
         one = dataclasses.replace(results, runs=rows.drop(columns="jurisdiction")

@@ -15,10 +15,11 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from simulation.analysis import WEEKS_PER_YEAR
-from simulation.dashboard.headline import display_name, outcome_label
+from simulation.dashboard.headline import display_name, fmt_chance, outcome_label
 from simulation.display import fmt_number, fmt_percent
 from simulation.registry import OUTCOMES
 
@@ -435,6 +436,144 @@ def _bar_hover(name: str, row: dict, baseline: str) -> str:
             f"{fmt_number(row['difference_high'], True)}){verdict}")
 
 
+# -- under parameter uncertainty ---------------------------------------------------------------
+
+RANK_OUTCOMES = ("victim_weeks_exploited", "new_victims", "victims_identified", "convictions",
+                 "networks_dismantled")
+"""The outcomes the rank chart's menu offers, the first shown when the page opens."""
+DIVERGING = [[0, "#E66101"], [0.25, "#FDB863"], [0.5, "#F7F7F7"], [0.75, "#B2ABD2"],
+             [1, "#5E3C99"]]
+
+
+def rank_outcomes(data) -> list[str]:
+    """The :data:`RANK_OUTCOMES` the batch's conclusions rank."""
+    ranks = (data.uncertainty or {}).get("ranks", {})
+    return [o for o in RANK_OUTCOMES if o in ranks]
+
+
+def ranks_figure(data) -> go.Figure:
+    """Which scenario is best, and how sure: for the outcome chosen in the menu, the chance of
+    each rank (stacked bars, rank 1 the best, baseline included) and the chance that the
+    scenario in the row beats the one in the column (heatmap), both over the parameter draws.
+
+    Every trace's ``meta`` names its outcome (and rank), so what is drawn can be checked
+    against :func:`simulation.conclusions.conclusions`."""
+    u = data.uncertainty or {}
+    outcomes = rank_outcomes(data)
+    if not outcomes:
+        return _note("No ranks: the batch has no parameter draws of the key outcomes.")
+    names = data.scenarios
+    labels = [text(display_name(n)) for n in names]
+    n = len(names)
+    colours = sample_colorscale("Blues", list(np.linspace(0.9, 0.25, n)) if n > 1 else [0.9])
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.55, 0.45],
+                        horizontal_spacing=0.04,
+                        subplot_titles=["Chance of each rank (1 = best)",
+                                        "Chance that the row beats the column"])
+    owners = []
+    for outcome in outcomes:
+        label = outcome_label(outcome)
+        ranks = {r["scenario"]: r["probabilities"] for r in u["ranks"][outcome]}
+        for k in range(n):
+            probs = [ranks[s][k] if s in ranks else math.nan for s in names]
+            rank = k + 1
+            name = f"Rank {rank}" + (" (best)" if rank == 1 else " (worst)" if rank == n else "")
+            fig.add_trace(go.Bar(
+                x=probs, y=labels, orientation="h", name=name, legendgroup=f"rank{rank}",
+                marker=dict(color=colours[k], line=dict(color="#fff", width=0.5)),
+                text=[fmt_chance(p) if p >= 0.08 else "" for p in probs],
+                textposition="inside", insidetextanchor="middle",
+                customdata=[f"{lab}: rank {rank} of {n} on {text(label)} in {fmt_chance(p)} "
+                            "of the draws" for lab, p in zip(labels, probs)],
+                hovertemplate="%{customdata}<extra></extra>",
+                meta={"outcome": outcome, "rank": rank}), row=1, col=1)
+            owners.append(outcome)
+        beats = {(b["scenario"], b["other"]): b["probability"]
+                 for b in u.get("beats", {}).get(outcome, [])}
+        z = [[None if a == b else beats.get((a, b), math.nan) for b in names] for a in names]
+        fig.add_trace(go.Heatmap(
+            z=z, x=labels, y=labels, zmin=0, zmax=1, colorscale=DIVERGING, xgap=2, ygap=2,
+            text=[["" if v is None else fmt_chance(v) for v in row] for row in z],
+            texttemplate="%{text}",
+            customdata=[[("" if a == b else f"{la} does better than {lb} on {text(label)} in "
+                          f"{fmt_chance(z[i][j])} of the draws")
+                         for j, (b, lb) in enumerate(zip(names, labels))]
+                        for i, (a, la) in enumerate(zip(names, labels))],
+            hovertemplate="%{customdata}<extra></extra>",
+            colorbar=dict(title=dict(text="chance row<br>beats column", side="top"),
+                          tickformat=".0%", len=0.9, thickness=14),
+            meta={"outcome": outcome, "kind": "beats"}), row=1, col=2)
+        owners.append(outcome)
+    buttons = [dict(label=_ranks_title(o), method="restyle",
+                    args=[{"visible": [owner == o for owner in owners]}]) for o in outcomes]
+    for trace, owner in zip(fig.data, owners):
+        trace.visible = owner == outcomes[0]
+    menu = dict(buttons=buttons, active=0, x=0, xanchor="left", y=1.14, yanchor="bottom",
+                direction="down", showactive=True)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", row=1, col=1)
+    fig.update_xaxes(side="bottom", row=1, col=2)
+    return _layout(fig, max(340, 200 + 52 * n), barmode="stack", updatemenus=[menu],
+                   legend=dict(orientation="h", y=-0.12, yanchor="top", traceorder="normal"),
+                   margin=dict(l=150, r=30, t=100, b=70))
+
+
+def _ranks_title(outcome: str) -> str:
+    """The menu's entry: the outcome and which way is better."""
+    word = "fewer" if OUTCOMES[outcome].higher_is_better is False else "more"
+    return f"{outcome_label(outcome)} ({word} is better)"
+
+
+def acceptability_figure(data) -> go.Figure:
+    """Cost-effectiveness acceptability curves: for each threshold (what one would pay to avert
+    a victim-year of exploitation), the chance over the parameter draws that the policy is
+    worth its extra cost. The threshold axis is logarithmic; a threshold of 0 (is the policy
+    cost-saving as well as effective?) is drawn one decade left of the smallest positive one,
+    past a dotted break, and labelled 0. Each point's real threshold is in its
+    ``customdata[0]``."""
+    acc = (data.uncertainty or {}).get("acceptability") or {}
+    thresholds = np.asarray(acc.get("thresholds", []), dtype=float)
+    curves = acc.get("curves", [])
+    positive = thresholds[thresholds > 0]
+    if not curves or len(positive) < 2:
+        return _note("No acceptability curves: these results have no policy costs, or no draw "
+                     "of any policy averts exploitation at a positive extra cost.")
+    smallest, largest = float(positive.min()), float(positive.max())
+    zero_at = smallest / 10
+    x = np.where(thresholds > 0, thresholds, zero_at)
+    style = styles(data)
+    fig = go.Figure()
+    for curve in curves:
+        name = curve["scenario"]
+        label = text(display_name(name))
+        share = curve.get("share_averting", math.nan)
+        probs = np.asarray(curve["probabilities"], dtype=float)
+        fig.add_trace(go.Scatter(
+            x=x, y=probs, mode="lines", line=dict(color=style[name]["color"],
+                                                  dash=style[name]["dash"], width=2.5),
+            name=f"{label} (averts exploitation in {fmt_chance(share)} of the draws)",
+            customdata=[[float(t), f"{label}: at {fmt_number(t)} CU per victim-year averted, "
+                         f"worth its cost in {fmt_chance(p)} of the draws"]
+                        for t, p in zip(thresholds, probs)],
+            hovertemplate="%{customdata[1]}<extra></extra>", meta={"scenario": name}))
+    decades = 10.0 ** np.arange(math.floor(math.log10(smallest)),
+                                math.ceil(math.log10(largest)) + 1)
+    ticks = [zero_at] * bool((thresholds == 0).any()) + list(decades)
+    fig.update_xaxes(type="log", tickvals=ticks,
+                     ticktext=[("0" if t == zero_at else fmt_number(t)) for t in ticks],
+                     title_text=f"What averting one victim-year of exploitation is worth "
+                                f"(CU, log scale)", showgrid=True)
+    if (thresholds == 0).any():
+        fig.add_vline(x=math.sqrt(zero_at * smallest), line=dict(color="#999", dash="dot",
+                                                                 width=1))
+    fig.add_hline(y=0.5, line=dict(color="#999", dash="dot", width=1))
+    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%",
+                     title_text="Chance the policy is worth its cost")
+    return _layout(fig, 460, hovermode="closest",
+                   legend=dict(orientation="h", y=-0.2, yanchor="top"),
+                   margin=dict(l=70, r=30, t=30, b=110))
+
+
 FIGURES = (
     ("timeseries", "Key outcomes over time", timeseries_figure),
     ("jurisdictions", "Where victims are exploited and identified", jurisdiction_figure),
@@ -444,6 +583,18 @@ FIGURES = (
 )
 """Every chart of the dashboard: (key, title, builder), in the order shown."""
 
+UNCERTAINTY_FIGURES = (
+    ("ranks", "Which policy is best, and how sure", ranks_figure),
+    ("acceptability", "Is it worth the cost? Acceptability curves", acceptability_figure),
+)
+"""The charts a batch over parameter draws adds, shown before the others."""
+
+
+def figures_for(data) -> tuple:
+    """The charts of ``data``'s report: :data:`FIGURES`, after :data:`UNCERTAINTY_FIGURES`
+    for a batch over parameter draws."""
+    return (UNCERTAINTY_FIGURES if data.uncertainty else ()) + FIGURES
+
 
 def all_figures(data) -> dict[str, go.Figure]:
-    return {key: build(data) for key, _, build in FIGURES}
+    return {key: build(data) for key, _, build in figures_for(data)}

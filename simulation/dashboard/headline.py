@@ -111,9 +111,12 @@ def sentence(data, scenario: str) -> str:
                 "no policy change.")
     effect, clear = _effect(data, scenario, name)
     cost = _cost(data, scenario)
+    chance = chance_sentence(data, scenario)
     if not cost:
-        return effect + "."
-    return effect + (f" at {cost}." if clear else f"; it comes at {cost}.")
+        text = effect + "."
+    else:
+        text = effect + (f" at {cost}." if clear else f"; it comes at {cost}.")
+    return f"{text} {chance}" if chance else text
 
 
 def _effect(data, scenario: str, name: str) -> tuple[str, bool]:
@@ -172,6 +175,31 @@ def _period(data) -> str:
     years = weeks / WEEKS_PER_YEAR
     span = f"{years:g}-year" if float(years).is_integer() else f"{weeks}-week"
     return f" over the {span} policy period"
+
+
+def fmt_chance(p: float) -> str:
+    """A probability over parameter draws as a whole percentage; '>99%' and '<1%' near the ends,
+    so only a certainty (every draw) reads 100% or 0%."""
+    if p is None or not math.isfinite(p):
+        return "n/a"
+    if 0 < p < 0.01:
+        return "<1%"
+    if 0.99 < p < 1:
+        return ">99%"
+    return f"{100 * p:.0f}%"
+
+
+def chance_sentence(data, scenario: str) -> str:
+    """Under parameter uncertainty: in what share of the draws the policy did better than the
+    baseline on victim-years of exploitation ('' for an ordinary batch)."""
+    from simulation.conclusions import HEADLINE_OUTCOME
+
+    effect = data.effect(scenario, HEADLINE_OUTCOME) if scenario != data.baseline else None
+    if effect is None or not math.isfinite(effect["probability_better"]):
+        return ""
+    return (f"Fewer victim-years of exploitation than the baseline in "
+            f"{fmt_chance(effect['probability_better'])} of the {effect['draws']} parameter "
+            "draws.")
 
 
 def outcome_label(name: str) -> str:

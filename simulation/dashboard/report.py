@@ -8,6 +8,18 @@ tag it sits in::
 
     from simulation.dashboard import build_report
     build_report("results/policy_comparison")   # -> results/policy_comparison/dashboard.html
+
+A batch run over parameter draws (an ``[uncertainty]`` table) gets more on the same page: each
+card gives both intervals (randomness only; randomness and parameters), the parameters' share
+of the variance, the chance the policy beats the baseline and what its effect on victim-years
+depends on, with a plain-words explanation above the cards, and two charts come first: the
+rank probabilities with the chance that one scenario beats another, and the
+cost-effectiveness acceptability curves.
+
+The page below the cards is a list of :class:`Section` objects (:func:`sections`). A new part,
+such as a model-credibility section, is one more ``Section`` in that list, or passed to
+:func:`render_report` and :func:`build_report` as ``extra_sections``; it goes before the
+methods.
 """
 
 from __future__ import annotations
@@ -16,6 +28,8 @@ import html
 import json
 import math
 import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.io as pio
@@ -24,8 +38,9 @@ from plotly.offline import get_plotlyjs
 from simulation._version import __version__
 from simulation.files import atomic_write
 from simulation.dashboard.data import DashboardData, prepare
-from simulation.dashboard.figures import FIGURES, all_figures
-from simulation.dashboard.headline import card_lines, interval_text, sentence, verdict_text
+from simulation.dashboard.figures import figures_for
+from simulation.dashboard.headline import (HEADLINE, CardLine, card_lines, fmt_chance,
+                                           interval_text, sentence, verdict_text)
 from simulation.display import fmt_number, fmt_percent
 
 CAPTIONS = {
@@ -50,38 +65,92 @@ CAPTIONS = {
              "percent of the baseline's level for that form, with its 95% interval. Labour "
              "and sexual exploitation side by side: a policy can help one and not the "
              "other. Faded bars: not distinguishable from no change.",
+    "ranks": "For the outcome chosen in the menu, over the parameter draws (each draw's mean "
+             "over its runs). Left: the chance that each scenario, the baseline included, "
+             "comes first (best), second and so on. Right: the chance that the scenario in the "
+             "row does better than the one in the column. A policy that comes first in most "
+             "draws is a choice that holds whatever the uncertain parameters are; one whose "
+             "rank changes from draw to draw is best only for some parameter values.",
+    "acceptability": "Cost-effectiveness acceptability curves. Along the bottom: what a "
+                     "decision-maker would pay to avert one victim-year of exploitation (log "
+                     "scale; the leftmost tick is 0, past the dotted break). Up the side: the "
+                     "chance, over the parameter draws, that the policy is worth its extra "
+                     "cost at that price, i.e. that the victim-years it averts, valued at that "
+                     "price, exceed what it costs. A curve that levels off below 100% belongs "
+                     "to a policy that does not avert exploitation in every draw (the legend "
+                     "says in how many); where a curve crosses 50% is about the median cost "
+                     "per victim-year averted.",
 }
+
+UNCERTAINTY_CAPTIONS = {
+    "timeseries": "Under parameter uncertainty the runs span every parameter draw, so the "
+                  "band includes what is not known about the parameters.",
+    "jurisdictions": "Here the intervals include the parameters' uncertainty as well as the "
+                     "model's randomness.",
+    "disruption": "Here the intervals include the parameters' uncertainty as well as the "
+                  "model's randomness.",
+    "forms": "Here the intervals include the parameters' uncertainty as well as the model's "
+             "randomness.",
+}
+"""What a chart's caption adds for a batch over parameter draws."""
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d"],
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
+@dataclass(frozen=True)
+class Section:
+    """One part of the page below the cards.
+
+    ``render(data)`` returns the whole ``<section id="KEY">`` element, or "" to leave it out
+    (for a batch that has nothing to show there). :func:`figure_section` makes the element for
+    a plotly chart. Every string from a user must be escaped (:func:`html.escape`)."""
+
+    key: str
+    render: Callable[[DashboardData], str]
+
+
+def sections(data: DashboardData) -> list[Section]:
+    """The page below the cards, in order: the charts
+    (:func:`~simulation.dashboard.figures.figures_for`: those of parameter uncertainty first),
+    then the methods. A new section goes here, before the methods, as one more
+    :class:`Section`."""
+    out = [Section(key, _chart(key, title, build)) for key, title, build in figures_for(data)]
+    return out + [Section("methods", _methods)]
+
+
+def _chart(key: str, title: str, build) -> Callable[[DashboardData], str]:
+    return lambda data: figure_section(key, title, build(data), _caption(data, key))
+
+
 def build_report(results, out: str | os.PathLike | None = None, *,
-                 baseline: str = "baseline") -> Path:
+                 baseline: str = "baseline", extra_sections: Sequence[Section] = ()) -> Path:
     """Write the report for ``results`` (a results directory or a
     :class:`~simulation.store.Results`) and return its path (default:
-    ``RESULTS/dashboard.html``)."""
+    ``RESULTS/dashboard.html``). ``extra_sections`` go before the methods."""
     data = prepare(results, baseline=baseline)
     target = Path(out) if out is not None else Path(data.results.path) / "dashboard.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    html = render_report(data)
+    html = render_report(data, extra_sections)
     return atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"))
 
 
-def render_report(data: DashboardData) -> str:
-    """The whole page as one string."""
+def render_report(data: DashboardData, extra_sections: Sequence[Section] = ()) -> str:
+    """The whole page as one string: header, cards, then :func:`sections` with
+    ``extra_sections`` before the methods."""
     m = data.results.manifest
     name = m.get("experiment_name") or Path(str(data.results.path)).name
-    figures = all_figures(data)
-    sections = "".join(_figure_section(key, title, figures[key]) for key, title, _ in FIGURES)
+    parts = sections(data)
+    parts[-1:-1] = list(extra_sections)
+    body = "".join(("\n" if s.key == "methods" else "") + s.render(data) for s in parts)
     runs = data.results.runs
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="tipsim {_e(__version__)}">
 <title>tipsim policy comparison: {_e(name)}</title>
-<style>{PAGE_CSS}{CARD_CSS}</style>
+<style>{PAGE_CSS}{CARD_CSS}{UNCERTAINTY_CSS if data.uncertainty else ""}</style>
 <script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
 <script>{get_plotlyjs()}</script>
 </head><body><main>
@@ -98,10 +167,10 @@ differences between policies, not as predictions for a real country.</p>
 <p class="explain">Each card shows a scenario's change against the baseline over the policy
 period, with its {_pct(data)} interval. Where the interval includes zero the card says the change
 is <em>not distinguishable from no change</em>. Costs are in CU, a generic currency unit.</p>
-<div class="cards">{"".join(card_html(data, s) for s in data.scenarios)}</div>
+{uncertainty_note(data)}<div class="cards{' uncertain' if data.uncertainty else ''}">{
+"".join(card_html(data, s) for s in data.scenarios)}</div>
 </section>
-{sections}
-{_methods(data)}
+{body}
 </main></body></html>
 """
 
@@ -119,14 +188,30 @@ def _attr(value) -> str:
     return "nan" if value is None or not math.isfinite(value) else repr(float(value))
 
 
+CARD_NUMBERS = ("mean", "ci_low", "ci_high", "difference", "difference_low", "difference_high",
+                "relative_change")
+"""The ``compare`` numbers every card line carries as data attributes."""
+UNCERTAINTY_NUMBERS = ("randomness_low", "randomness_high", "parameter_share",
+                       "probability_better")
+"""The ones a batch over parameter draws adds."""
+NO_CHANCE = ("policy_cost", "cost_per_victim_year_averted")
+"""Lines without a chance of being better: a dearer policy is not worse for victims, and the
+acceptability curves give the chance a policy is worth its cost."""
+PER = {outcome: per for outcome, _, _, per in HEADLINE}
+
+
 def card_html(data: DashboardData, scenario: str) -> str:
-    """One scenario's card: its sentence and headline numbers, every string escaped."""
+    """One scenario's card: its sentence and headline numbers, every string escaped. For a
+    batch over parameter draws each line also gives the interval of randomness alone, the
+    parameters' share of the variance and the chance of being better than the baseline, and the
+    card says what its effect on victim-years of exploitation depends on."""
     is_base = scenario == data.baseline
+    uncertain = data.uncertainty is not None
+    numbers = CARD_NUMBERS + (UNCERTAINTY_NUMBERS if uncertain else ())
     rows = []
     for line in card_lines(data, scenario):
-        raw = " ".join(f'data-{k.replace("_", "-")}="{_attr(line.raw[k])}"'
-                       for k in ("mean", "ci_low", "ci_high", "difference", "difference_low",
-                                 "difference_high", "relative_change"))
+        raw = " ".join(f'data-{k.replace("_", "-")}="{_attr(line.raw.get(k))}"'
+                       for k in numbers)
         signed = not is_base and line.outcome != "cost_per_victim_year_averted"
         value = fmt_number(line.value, signed)
         rel = ("" if not math.isfinite(line.relative) else
@@ -135,6 +220,11 @@ def card_html(data: DashboardData, scenario: str) -> str:
         if line.outcome == "policy_cost" and verdict in ("better", "worse"):
             verdict = "cost"  # dearer is not 'worse' for victims: shown without colour
         unit = line.unit if math.isfinite(line.value) else ""
+        extra = _uncertain_cells(line) if uncertain and not is_base else ""
+        said = verdict_text(line)
+        if uncertain and line.outcome == "cost_per_victim_year_averted" and said:
+            said = ("not estimable: not every parameter draw averts exploitation (see the "
+                    "acceptability curves)")
         rows.append(
             f'<tr class="verdict-{_e(verdict or "none")}" data-outcome="{_e(line.outcome)}" '
             f'{raw}><th scope="row">{_e(line.label)}</th>'
@@ -142,8 +232,16 @@ def card_html(data: DashboardData, scenario: str) -> str:
             f'<span class="unit">{_e(unit)}</span> {rel}</td>'
             f'<td class="interval"><span class="range">'
             f'{_e(interval_text(line, signed))}</span>'
-            f'<span class="verdict">{_e(verdict_text(line))}</span></td></tr>')
+            f'<span class="verdict">{_e(said)}</span></td>{extra}</tr>')
     head = ("Level over the policy period" if is_base else "Change against the baseline")
+    interval_head = f"{_pct(data)} interval"
+    more_heads = ""
+    if uncertain:
+        interval_head += ", randomness and parameters"
+        if not is_base:
+            more_heads = ('<th scope="col">Randomness only</th>'
+                          '<th scope="col">Share of variance from parameters</th>'
+                          '<th scope="col">Chance better than baseline</th>')
     desc = data.descriptions.get(scenario, "")
     return f"""<article class="card{' baseline' if is_base else ''}" data-scenario="{_e(scenario)}">
 <h3><span class="scenario-name">{_e(scenario)}</span>{' <span class="tag">baseline</span>'
@@ -151,15 +249,146 @@ def card_html(data: DashboardData, scenario: str) -> str:
 <p class="description">{_e(desc)}</p>
 <p class="sentence">{_e(sentence(data, scenario))}</p>
 <table class="headline"><thead><tr><th scope="col">Outcome</th><th scope="col">{head}</th>
-<th scope="col">{_pct(data)} interval</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
-</article>"""
+<th scope="col">{interval_head}</th>{more_heads}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+{_depends_html(data, scenario) if uncertain and not is_base else ""}</article>"""
 
 
-def _figure_section(key: str, title: str, fig) -> str:
+def _uncertain_cells(line: CardLine) -> str:
+    """The cells a batch over parameter draws adds to a policy's card line: the interval of
+    randomness alone, the parameters' share of the variance and the chance of being better
+    than the baseline (none for costs, see :data:`NO_CHANCE`)."""
+    row, per = line.raw, PER.get(line.outcome, 1.0)
+    if line.outcome == "cost_per_victim_year_averted":
+        return '<td class="randomness"></td><td class="share"></td><td class="chance"></td>'
+    low, high = row.get("randomness_low", math.nan), row.get("randomness_high", math.nan)
+    text = (f"{fmt_number(low / per, True)} to {fmt_number(high / per, True)}"
+            if math.isfinite(low) and math.isfinite(high) else "no interval")
+    chance = ("" if line.outcome in NO_CHANCE else
+              f'<span class="probability">'
+              f'{_e(fmt_chance(row.get("probability_better", math.nan)))}</span>')
+    return (f'<td class="randomness"><span class="range-randomness">{_e(text)}</span></td>'
+            f'<td class="share"><span class="parameter-share">'
+            f'{_e(fmt_chance(row.get("parameter_share", math.nan)))}</span></td>'
+            f'<td class="chance">{chance}</td>')
+
+
+def _depends_html(data: DashboardData, scenario: str) -> str:
+    """What the policy's effect on victim-years of exploitation depends on: the sentence of
+    :func:`simulation.conclusions.depends_sentence`, and the parameters behind it."""
+    from simulation.conclusions import HEADLINE_OUTCOME
+
+    effect = data.effect(scenario, HEADLINE_OUTCOME)
+    if effect is None or not effect["sentence"]:
+        return ""
+    rows = "".join(
+        f'<tr data-parameter="{_e(d["parameter"])}"><td>{_e(d["label"])}</td>'
+        f'<td>{"calibrated" if d["fitted"] else "assumed range"}</td>'
+        f'<td>{_e(fmt_chance(d["index"]))}</td><td>{"yes" if d["clear"] else "no"}</td></tr>'
+        for d in effect["depends_on"])
+    table = ("" if not rows else
+             '<details><summary>The parameters most associated with it</summary>'
+             '<table class="depends"><thead><tr><th scope="col">Parameter</th>'
+             '<th scope="col">Evidence</th><th scope="col">Share of the spread it explains '
+             '(squared rank correlation)</th><th scope="col">Clear after Holm\'s '
+             f'correction</th></tr></thead><tbody>{rows}</tbody></table></details>')
+    return (f'<div class="depends-on" data-outcome="{_e(HEADLINE_OUTCOME)}"><p>'
+            f'<span class="lead">What the change in victim-years of exploitation depends '
+            f'on:</span> <span class="text">{_e(effect["sentence"])}</span></p>{table}</div>')
+
+
+def uncertainty_note(data: DashboardData) -> str:
+    """Above the cards of a batch over parameter draws: what the two intervals, the share and
+    the chance mean, how many draws and runs, and what was drawn ("" for an ordinary batch)."""
+    u = data.uncertainty
+    if not u:
+        return ""
+    pct = _pct(data)
+    draws, reps = u["draws"], u["replications"]
+    runs = draws * reps
+    drawn, listing = _drawn(u)
+    same = ("" if not u["fixed_parameters"] else
+            " <strong>In this batch every draw has the same parameter values</strong>, so the "
+            "two intervals are the same.")
+    return f"""<div class="uncertainty-note" data-draws="{draws}" data-replications="{reps}">
+<p><strong>Two intervals: what is not known about the parameters, and chance.</strong> Each
+scenario was run with {draws} parameter draws, {reps} runs each ({runs} runs per scenario); every
+scenario used the same draws, so the comparisons are paired. Runs of one draw differ only by
+chance; the draws differ by their parameters. The first interval on a card, <em>randomness and
+parameters</em>, is where the change may lie given both: it includes what is not known about the
+model's parameters, so it is the wider one, and it is the interval every verdict on the cards
+uses. The second, <em>randomness only</em>, is the {pct} interval the batch would give if the
+parameters were known: what an ordinary comparison reports. When the wider interval includes
+zero and the narrower one does not, the conclusion depends on parameter values the evidence does
+not pin down.{same}</p>
+<p><strong>Share of the variance from parameters</strong>: how much of the wider interval's width
+(as variance) comes from the parameters. Near 100%, more runs would not narrow it; better
+evidence on the parameters would. <strong>Chance better than baseline</strong>: the share of the
+{draws} draws in which the policy, averaged over its {reps} runs, did better than the baseline
+(ties count half). <strong>What it depends on</strong>: the parameters whose values go with the
+size of the change in victim-years of exploitation, named only when the link is clear after
+allowing for the many parameters tried.</p>
+<p><strong>What was drawn.</strong> {drawn}</p>
+{listing}</div>
+"""
+
+
+def _drawn(u: dict) -> tuple[str, str]:
+    """What was drawn: a sentence, and a ``<details>`` element listing every parameter drawn
+    (the ensemble's with their labels, the sampled ones with their ranges); both escaped."""
+    from simulation.registry import PARAMETERS
+
+    def name(p: str) -> str:
+        return PARAMETERS[p].label if p in PARAMETERS else p
+
+    parts, lists = [], []
+    ens = u.get("ensemble")
+    if ens:
+        ess = ens.get("effective_sample_size")
+        fitted = ens.get("parameters", [])
+        ess_text = (f"; effective sample size {fmt_number(float(ess))}"
+                    if isinstance(ess, (int, float)) and math.isfinite(ess) else "")
+        parts.append(
+            f"one of the {_e(ens.get('members', '?'))} parameter sets of the calibrated "
+            f"ensemble <code>{_e(ens.get('path', '?'))}</code> (fitted to published "
+            f"figures{ess_text}), which sets {len(fitted)} parameters")
+        lists.append(f"<li>From the ensemble: {_e('; '.join(name(p) for p in fitted))}.</li>")
+    sampled = u.get("sampled") or {}
+    if sampled:
+        groups = sorted({PARAMETERS[p].group for p in sampled if p in PARAMETERS})
+        parts.append(
+            f"{len(sampled)} parameters drawn evenly from their assumed ranges (a Latin "
+            f"hypercube over the draws), from the group{'s' * (len(groups) != 1)} "
+            f"<code>{_e(', '.join(f'{g}.*' for g in groups))}</code>")
+        lists.append("<li>From their ranges: " + _e("; ".join(
+            f"{name(p)} {_range(r)}" for p, r in sampled.items())) + ".</li>")
+    if not parts:
+        return "", ""
+    count = len((ens or {}).get("parameters", [])) + len(sampled)
+    text = ("Each draw takes " + " and ".join(parts) + "; every other parameter keeps its "
+            "value in the scenario.")
+    return text, (f'<details class="drawn"><summary>The {count} parameters drawn</summary>'
+                  f'<ul>{"".join(lists)}</ul></details>')
+
+
+def _range(r) -> str:
+    low, high = (r.get("low"), r.get("high")) if isinstance(r, dict) else r
+    return f"({fmt_number(low)} to {fmt_number(high)})"
+
+
+def figure_section(key: str, title: str, fig, caption: str = "") -> str:
+    """A chart as a ``<section>`` of the page: ``title`` and ``caption`` are escaped here; the
+    figure's own text must already be (see :func:`simulation.dashboard.figures.text`)."""
     div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"figure-{key}",
                       config=PLOTLY_CONFIG, default_width="100%")
-    return (f'<section id="{key}" class="figure"><h2>{_e(title)}</h2>'
-            f'<p class="caption">{_e(CAPTIONS.get(key, ""))}</p>{div}</section>\n')
+    return (f'<section id="{_e(key)}" class="figure"><h2>{_e(title)}</h2>'
+            f'<p class="caption">{_e(caption)}</p>{div}</section>\n')
+
+
+def _caption(data: DashboardData, key: str) -> str:
+    text = CAPTIONS.get(key, "")
+    if data.uncertainty and key in UNCERTAINTY_CAPTIONS:
+        text += " " + UNCERTAINTY_CAPTIONS[key]
+    return text
 
 
 def _methods(data: DashboardData) -> str:
@@ -180,8 +409,12 @@ def _methods(data: DashboardData) -> str:
         software += f", git commit {_e(commit)}{dirty}"
     python = (m.get("platform") or {}).get("python", "?")
     experiment_file = (m.get("experiment_file") or {}).get("path") or "not recorded"
+    u = data.uncertainty
+    runs_per = ("" if not u else f" per parameter draw, {u['draws']} draws, so "
+                f"{u['draws'] * u['replications']} runs")
     items = [
-        f"Replications: {_e(m.get('replications', '?'))} per scenario ({finished} finished)"
+        f"Replications: {_e(m.get('replications', '?'))}{runs_per} per scenario ({finished} "
+        "finished)"
         + (f"; <strong>{failed} runs failed</strong> and are left out" if failed else "") + ".",
         f"Seeds: master seed {_e(seeds.get('master', '?'))}; common random numbers {pairing}; "
         f"derivation: {_e(seeds.get('derivation', 'not recorded'))}.",
@@ -193,22 +426,17 @@ def _methods(data: DashboardData) -> str:
         "Scenarios: " + "; ".join(
             f"{_e(s.get('name'))} ({_e(s.get('source') or 'in memory')}, hash "
             f"{_e(s.get('hash', '?'))})" for s in m.get("scenarios", [])) + ".",
-        f"Statistics: means over replications with {_pct(data)} bootstrap intervals (BCa, "
-        f"{data.n_resamples} resamples, fixed seed), computed by the same function as "
-        "<code>tipsim compare</code>. Relative changes and their intervals divide by the "
-        "baseline mean, taken as known. Cost per victim-year averted is the extra policy cost "
-        "divided by the victim-years of exploitation averted, given only where exploitation is "
-        "clearly reduced.",
+        _statistics(data),
     ]
+    if u:
+        items.insert(2, f"Parameter draws: {_drawn(u)[0]} Draw derivation: "
+                        f"{_e((m.get('uncertainty') or {}).get('derivation', 'not recorded'))}.")
     text = (m.get("experiment_file") or {}).get("text")
     source = (f"<details><summary>Experiment file</summary><pre>{_e(text)}</pre></details>"
               if text else "")
     return f"""<section id="methods"><h2>Methods and caveats</h2>
 <ul>{"".join(f"<li>{i}</li>" for i in items)}</ul>
-<p><strong>What the intervals do and do not cover.</strong> They measure the model's own
-chance variation between runs. They do not cover uncertainty in the model's behavioural
-parameters or its structure; a sensitivity analysis (<code>tipsim sensitivity</code>) shows which
-assumptions a conclusion depends on.</p>
+{_coverage(data)}
 <p><strong>This model is a tool for comparing policies, not a forecast.</strong> The region,
 its populations and its costs are stylised; every assumption is listed in the model
 description (docs/ODD.md). A result worth acting on should hold across plausible parameter
@@ -216,6 +444,50 @@ values, not only at the defaults used here.</p>
 {source}
 <script type="application/json" id="provenance">{_json(m)}</script>
 </section>"""
+
+
+def _statistics(data: DashboardData) -> str:
+    if not data.uncertainty:
+        return (f"Statistics: means over replications with {_pct(data)} bootstrap intervals "
+                f"(BCa, {data.n_resamples} resamples, fixed seed), computed by the same function "
+                "as <code>tipsim compare</code>. Relative changes and their intervals divide by "
+                "the baseline mean, taken as known. Cost per victim-year averted is the extra "
+                "policy cost divided by the victim-years of exploitation averted, given only "
+                "where exploitation is clearly reduced.")
+    return (f"Statistics: computed by the same functions as <code>tipsim compare</code> (its "
+            "JSON output has every number). Each draw counts once: a mean is the mean of the "
+            "draws' means. A one-way random-effects analysis of variance over the draws "
+            "separates the variance within draws (the model's randomness) from the variance "
+            "between them (the parameters'; method of moments, floored at zero), as O'Hagan, "
+            "Stevenson and Madan (2007) recommend for probabilistic sensitivity analysis of "
+            f"simulations. The {_pct(data)} interval of randomness alone uses the within-draw "
+            "variance; the interval of randomness and parameters adds the between-draw variance "
+            "(times 1 + 1/draws), with Satterthwaite's degrees of freedom. Chances are shares "
+            "of the draws, each draw's effect being the mean of its paired runs, ties counting "
+            "half. What an effect depends on: the squared Spearman rank correlation between each "
+            "varied parameter and the draws' effects, named when distinguishable from zero after "
+            "Holm's correction over all the parameters varied. Relative changes divide by the "
+            "baseline mean, taken as known. Cost per victim-year averted is the extra policy cost "
+            "divided by the victim-years of exploitation averted; its interval is the central "
+            f"{_pct(data)} of the draws' own ratios, given only when every draw averts "
+            "exploitation; the acceptability curves (Fenwick, Claxton and Sculpher 2001) give "
+            "the rest.")
+
+
+def _coverage(data: DashboardData) -> str:
+    """What the intervals cover, in words."""
+    if not data.uncertainty:
+        return """\
+<p><strong>What the intervals do and do not cover.</strong> They measure the model's own
+chance variation between runs. They do not cover uncertainty in the model's behavioural
+parameters or its structure; a sensitivity analysis (<code>tipsim sensitivity</code>) shows which
+assumptions a conclusion depends on.</p>"""
+    return """\
+<p><strong>What the intervals do and do not cover.</strong> The wider interval on each
+card, and the intervals of every chart, cover the model's own chance variation between runs and
+what is not known about the parameters that were drawn (listed above), within the ranges and
+the calibrated ensemble used. They do not cover parameters left at their defaults, ranges that
+are themselves wrong, or uncertainty in the model's structure.</p>"""
 
 
 def _json(value) -> str:
@@ -273,4 +545,23 @@ tr.verdict-worse .number, tr.verdict-worse .verdict { color: #b34700; }
 tr.verdict-better .verdict::before { content: "\\2714 "; }
 tr.verdict-worse .verdict::before { content: "\\2716 "; }
 tr.verdict-unclear .verdict { color: #5a5a5a; font-style: italic; }
+"""
+
+UNCERTAINTY_CSS = """
+.cards.uncertain { grid-template-columns: 1fr; }
+table.headline td.randomness, table.headline td.share, table.headline td.chance {
+       white-space: nowrap; }
+table.headline .range-randomness, table.headline .parameter-share { color: #5a5a5a; }
+table.headline .probability { font-weight: 700; font-size: 14px; }
+.card .depends-on { margin-top: 8px; font-size: .93em; }
+.card .depends-on p { margin: 4px 0; }
+.card .depends-on .lead { font-weight: 600; }
+.card .depends-on summary { cursor: pointer; color: #5a5a5a; }
+table.depends { border-collapse: collapse; font-size: 12px; margin-top: 4px; }
+table.depends th, table.depends td { text-align: left; padding: 2px 6px 2px 0;
+       border-top: 1px solid #e4e4e4; vertical-align: top; }
+.uncertainty-note { background: #f3f7fb; border-left: 4px solid #0072B2; padding: 4px 12px;
+                    margin: 10px 0; font-size: .95em; }
+.uncertainty-note p { margin: 6px 0; } .uncertainty-note code { overflow-wrap: anywhere; }
+.uncertainty-note details { margin: 4px 0 8px; } .uncertainty-note summary { cursor: pointer; }
 """
