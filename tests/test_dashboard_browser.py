@@ -45,7 +45,7 @@ def test_report_opens_from_disk_with_every_chart_and_no_errors(browser, report):
             "[g.id, g.data.length, g.querySelectorAll('path, rect').length])")
         assert [c[0] for c in charts] == ["figure-timeseries", "figure-jurisdictions",
                                           "figure-pathway", "figure-disruption",
-                                          "figure-forms"]
+                                          "figure-forms", "figure-credibility"]
         assert all(traces > 0 and shapes > 10 for _, traces, shapes in charts), charts
         assert page.errors == [] and page.requests == []
         page.page.screenshot(path=str(report.with_suffix(".png")), full_page=True)

@@ -204,7 +204,8 @@ def test_uncertainty_page_escapes_names(uncertainty_results):
     html = render_report(prepare(hostile(uncertainty_results)))
     assert HOSTILE_NAME not in html and "<img src=x" not in html
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
-    assert html.count("<script") == 2 + len(FIGURES) + len(UNCERTAINTY_FIGURES) + 1
+    assert html.count("<script") == (2 + len(FIGURES) + len(UNCERTAINTY_FIGURES) + 1
+                                     + 1)  # the credibility chart
 
 
 # -- in the browser ----------------------------------------------------------------------------
@@ -221,7 +222,8 @@ def test_report_opens_offline_with_the_uncertainty_charts_and_no_errors(browser,
             "[g.id, g.data.length, g.querySelectorAll('path, rect').length])")
         assert [c[0] for c in charts] == ["figure-ranks", "figure-acceptability",
                                           "figure-timeseries", "figure-jurisdictions",
-                                          "figure-pathway", "figure-disruption", "figure-forms"]
+                                          "figure-pathway", "figure-disruption", "figure-forms",
+                                          "figure-credibility"]
         assert charts[0][1] == 5 * 4 and charts[1][1] == 2  # 5 outcomes x (3 ranks + heatmap)
         assert all(traces > 0 and shapes > 10 for _, traces, shapes in charts), charts
         curves = page.page.evaluate("() => document.querySelectorAll("
@@ -332,3 +334,81 @@ def _assert_shown(text: str, value: float) -> None:
     number = float(m[2].replace(",", "")) * {"M": 1e6, "bn": 1e9, None: 1}[m[3]]
     number = -number if m[1] == "\u2212" else number
     assert number == pytest.approx(value, rel=5e-3, abs=5e-4), (text, value)
+
+
+# -- the model-credibility section --------------------------------------------------------------
+
+
+def _credibility(uncertainty_results) -> dict:
+    from simulation.credibility import credibility
+
+    return json.loads(json.dumps(credibility(uncertainty_results)))
+
+
+def test_credibility_section_carries_every_check_and_fact(data, uncertainty_results):
+    from simulation.dashboard.credibility import credibility_figure, credibility_section
+
+    cred = _credibility(uncertainty_results)
+    html = credibility_section(data)
+    assert 'id="credibility"' in html and cred["provenance"]["parameters"] == "ensemble"
+    assert f"{cred['provenance']['baseline_runs']} baseline runs" in html
+    assert "drawing its parameters from the calibrated ensemble" in html
+    for part in ("targets", "held_out", "out_of_sample"):
+        for t in cred[part]:
+            row = re.search(rf'<tr class="check [^"]*" data-name="{t["name"]}"[^>]*>', html)
+            assert row, t["name"]
+            median = re.search(r'data-median="([^"]+)"', row.group(0)).group(1)
+            assert (median == "nan") if t["median"] is None else float(median) == t["median"]
+            verdict = re.search(r'data-inside="([^"]+)"', row.group(0)).group(1)
+            assert verdict == {True: "inside", False: "outside", None: "not assessed"}[
+                t["inside"]]
+    for fact in cred["stylised_facts"]:
+        assert f'data-name="{fact["name"]}"' in html
+    # the chart: one simulated point per assessed target, each on its band's scale
+    fig = credibility_figure(cred)
+    assessed = [t for part in ("targets", "held_out", "out_of_sample") for t in cred[part]
+                if t["median"] is not None]
+    points = [x for trace in fig.data[:-1] for x in trace.x]
+    assert len(points) == len(assessed)
+    t = assessed[0]
+    low, high = t["interval"]
+    assert fig.data[0].x[0] == pytest.approx((t["median"] - low) / (high - low))
+
+
+def test_credibility_section_is_left_out_when_the_batch_has_no_baseline_runs(data):
+    from dataclasses import replace
+
+    from simulation.dashboard.credibility import credibility_section
+
+    other = replace(data, baseline="no_such_scenario", credibility=None)
+    assert credibility_section(other) == ""
+
+
+@pytest.mark.browser
+def test_credibility_page_in_the_browser_shows_what_credibility_computes(browser, report,
+                                                                         uncertainty_results):
+    cred = _credibility(uncertainty_results)
+    page = open_report(browser, report, charts=CHARTS + 1)
+    try:
+        shown = page.page.evaluate(
+            "() => Array.from(document.querySelectorAll('#credibility tr.check')).map(r => "
+            "[r.dataset.name, r.dataset.inside, r.querySelector('.verdict').textContent])")
+        expected = [[t["name"], {True: "inside", False: "outside", None: "not assessed"}[
+            t["inside"]]] for part in ("targets", "held_out", "out_of_sample")
+            for t in cred[part]]
+        assert [s[:2] for s in shown] == expected
+        assert all(s[1] == s[2] for s in shown)
+        facts = page.page.evaluate(
+            "() => Array.from(document.querySelectorAll('#credibility tr.fact')).map(r => "
+            "r.dataset.reproduced)")
+        assert facts == [{True: "reproduced", False: "not reproduced", None: "not assessed"}[
+            f["reproduced"]] for f in cred["stylised_facts"]]
+        summary = page.page.locator("#credibility .summary").inner_text()
+        s = cred["summary"]
+        assert (f"{s['targets']['inside']} of {s['targets']['total']} calibration targets"
+                in summary)
+        assert page.page.evaluate("() => document.getElementById('figure-credibility')"
+                                  ".data.length") >= 2
+        assert page.errors == []
+    finally:
+        page.close()

@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "of the variance, the chance the policy beats the baseline "
                                    "and what its effect depends on, and two charts come first: "
                                    "the chance of each rank and of each policy beating another, "
-                                   "and cost-effectiveness acceptability curves.")
+                                   "and cost-effectiveness acceptability curves. A section on "
+                                   "the model's credibility sets the baseline runs beside every "
+                                   "calibration target, held-out and out-of-sample check and "
+                                   "stylised fact, each with its source.")
     p.add_argument("results", help="results directory written by tipsim batch")
     p.add_argument("-o", "--out", help="HTML file to write (default: RESULTS/dashboard.html)")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")

@@ -52,6 +52,8 @@ class DashboardData:
     n_resamples: int = 2000
     uncertainty: dict[str, Any] | None = None  # conclusions(results, baseline) for a batch over
     # parameter draws; None for an ordinary batch
+    credibility: dict[str, Any] | None = field(default=None, repr=False)  # filled on first use
+    # by simulation.dashboard.credibility ({} when it cannot be computed)
 
     @property
     def policies(self) -> list[str]:

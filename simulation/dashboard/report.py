@@ -39,6 +39,7 @@ from simulation._version import __version__
 from simulation.files import atomic_write
 from simulation.dashboard.data import DashboardData, prepare
 from simulation.dashboard.figures import figures_for
+from simulation.dashboard.credibility import CREDIBILITY_CSS
 from simulation.dashboard.headline import (HEADLINE, CardLine, card_lines, fmt_chance,
                                            interval_text, sentence, verdict_text)
 from simulation.display import fmt_number, fmt_percent
@@ -114,10 +115,12 @@ class Section:
 def sections(data: DashboardData) -> list[Section]:
     """The page below the cards, in order: the charts
     (:func:`~simulation.dashboard.figures.figures_for`: those of parameter uncertainty first),
-    then the methods. A new section goes here, before the methods, as one more
-    :class:`Section`."""
+    then how credible the model is (:mod:`simulation.dashboard.credibility`), then the methods.
+    A new section goes here, before the methods, as one more :class:`Section`."""
+    from simulation.dashboard.credibility import credibility_section
+
     out = [Section(key, _chart(key, title, build)) for key, title, build in figures_for(data)]
-    return out + [Section("methods", _methods)]
+    return out + [Section("credibility", credibility_section), Section("methods", _methods)]
 
 
 def _chart(key: str, title: str, build) -> Callable[[DashboardData], str]:
@@ -150,7 +153,7 @@ def render_report(data: DashboardData, extra_sections: Sequence[Section] = ()) -
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="tipsim {_e(__version__)}">
 <title>tipsim policy comparison: {_e(name)}</title>
-<style>{PAGE_CSS}{CARD_CSS}{UNCERTAINTY_CSS if data.uncertainty else ""}</style>
+<style>{PAGE_CSS}{CARD_CSS}{UNCERTAINTY_CSS if data.uncertainty else ""}{CREDIBILITY_CSS}</style>
 <script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
 <script>{get_plotlyjs()}</script>
 </head><body><main>
