@@ -4,7 +4,10 @@ Chromium once per test module."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,3 +45,18 @@ def open_report(browser, path: Path, charts: int = 4) -> Page:
         " return g.length >= n && Array.from(g).every(d => d.querySelector('.main-svg')); }",
         arg=charts, timeout=60_000)
     return page
+
+
+def dataset_key(key: str) -> str:
+    """data-difference-low is dataset.differenceLow."""
+    head, *rest = key.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def assert_shown(text: str, value: float) -> None:
+    """The shown text is ``value`` to three significant figures."""
+    m = re.fullmatch(r"([+\u2212]?)([\d,.]+)(M|bn)?", text.strip())
+    assert m, text
+    number = float(m[2].replace(",", "")) * {"M": 1e6, "bn": 1e9, None: 1}[m[3]]
+    number = -number if m[1] == "\u2212" else number
+    assert number == pytest.approx(value, rel=5e-3, abs=5e-4), (text, value)

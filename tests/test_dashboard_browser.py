@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import Page
+from browser_support import Page, assert_shown, dataset_key
 from browser_support import open_report as _open_report
 from test_dashboard import HOSTILE_DESCRIPTION, HOSTILE_NAME, hostile
 
@@ -73,7 +72,7 @@ def test_report_cards_show_the_numbers_tipsim_compare_gives(browser, report, tin
         row = expected[(line["scenario"], line["outcome"])]
         for key in ("mean", "ci_low", "ci_high", "difference", "difference_low",
                     "difference_high", "relative_change"):
-            shown, want = float(line["data"][_dataset_key(key)]), row[key]
+            shown, want = float(line["data"][dataset_key(key)]), row[key]
             assert (math.isnan(shown) and want is None) or shown == want, (line, key)
         per = DIVISOR.get(line["outcome"], 1.0)
         if line["scenario"] == "baseline":
@@ -85,25 +84,10 @@ def test_report_cards_show_the_numbers_tipsim_compare_gives(browser, report, tin
                 continue
         else:
             value, low, high = row["difference"], row["difference_low"], row["difference_high"]
-        _assert_shown(line["number"], value / per)
+        assert_shown(line["number"], value / per)
         shown_low, shown_high = line["range"].split(" to ")
-        _assert_shown(shown_low, low / per)
-        _assert_shown(shown_high, high / per)
-
-
-def _dataset_key(key: str) -> str:
-    """data-difference-low is dataset.differenceLow."""
-    head, *rest = key.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def _assert_shown(text: str, value: float) -> None:
-    """The shown text is ``value`` to three significant figures."""
-    m = re.fullmatch(r"([+\u2212]?)([\d,.]+)(M|bn)?", text.strip())
-    assert m, text
-    number = float(m[2].replace(",", "")) * {"M": 1e6, "bn": 1e9, None: 1}[m[3]]
-    number = -number if m[1] == "\u2212" else number
-    assert number == pytest.approx(value, rel=5e-3, abs=5e-4), (text, value)
+        assert_shown(shown_low, low / per)
+        assert_shown(shown_high, high / per)
 
 
 def test_html_in_scenario_names_and_descriptions_is_shown_as_text(browser, tiny_results,

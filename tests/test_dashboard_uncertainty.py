@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from browser_support import open_report
+from browser_support import assert_shown, dataset_key, open_report
 from conftest import UNCERTAINTY_DRAWS, UNCERTAINTY_REPLICATIONS
 from simulation.cli import main
 from simulation.conclusions import HEADLINE_OUTCOME
@@ -265,7 +265,7 @@ def test_cards_show_the_numbers_tipsim_compare_json_gives(browser, report, said)
     for line in lines:
         row = rows[(line["scenario"], line["outcome"])]
         for key in CARD_KEYS:  # the exact floats the JSON has, 'nan' where it has null
-            shown, want = float(line["data"][_dataset_key(key)]), row[key]
+            shown, want = float(line["data"][dataset_key(key)]), row[key]
             assert (math.isnan(shown) and want is None) or shown == want, (line, key)
         if line["scenario"] == "baseline" or line["outcome"] == "cost_per_victim_year_averted":
             assert line["chance"] is None
@@ -274,8 +274,8 @@ def test_cards_show_the_numbers_tipsim_compare_json_gives(browser, report, said)
         assert effect["probability_better"] == row["probability_better"]
         per = PER[line["outcome"]]
         low, high = line["randomness"].split(" to ")
-        _assert_shown(low, effect["randomness_low"] / per)
-        _assert_shown(high, effect["randomness_high"] / per)
+        assert_shown(low, effect["randomness_low"] / per)
+        assert_shown(high, effect["randomness_high"] / per)
         assert line["share"] == fmt_chance(effect["parameter_share"])
         if line["outcome"] == "policy_cost":  # a dearer policy is not 'worse': no chance shown
             assert line["chance"] is None
@@ -319,21 +319,6 @@ def _bar_texts(ranks: dict) -> list[str]:
     """The percentages the stacked bars print, rank by rank (none in slivers under 8%)."""
     n = len(ranks)
     return [fmt_chance(p[k]) for k in range(n) for p in ranks.values() if p[k] >= 0.08]
-
-
-def _dataset_key(key: str) -> str:
-    """data-difference-low is dataset.differenceLow."""
-    head, *rest = key.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def _assert_shown(text: str, value: float) -> None:
-    """The shown text is ``value`` to three significant figures."""
-    m = re.fullmatch(r"([+\u2212]?)([\d,.]+)(M|bn)?", text.strip())
-    assert m, text
-    number = float(m[2].replace(",", "")) * {"M": 1e6, "bn": 1e9, None: 1}[m[3]]
-    number = -number if m[1] == "\u2212" else number
-    assert number == pytest.approx(value, rel=5e-3, abs=5e-4), (text, value)
 
 
 # -- the model-credibility section --------------------------------------------------------------
