@@ -30,7 +30,7 @@ CELL_TIMEOUT = 600  # seconds for any one cell; generous for a loaded CI machine
 # reached through ``simulation`` itself.
 PUBLIC_MODULES = {"simulation", "simulation.agents", "simulation.registry",
                   "simulation.analysis", "simulation.experiment", "simulation.executors",
-                  "simulation.store", "simulation.mse"}
+                  "simulation.store", "simulation.mse", "simulation.conclusions"}
 
 _spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS / "build_notebooks.py")
 build_notebooks = importlib.util.module_from_spec(_spec)
