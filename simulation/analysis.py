@@ -105,7 +105,8 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
             if scenario != baseline:
                 diff, dlow, dhigh = _difference(base[outcome], this[outcome], paired,
                                                 confidence, n_resamples, seed)
-                base_mean = np.nanmean(base[outcome].to_numpy(float))
+                b = base[outcome].to_numpy(float)
+                base_mean = float(np.mean(b[np.isfinite(b)])) if np.isfinite(b).any() else 0.0
                 row |= {"difference": diff, "difference_low": dlow, "difference_high": dhigh,
                         "relative_change": diff / base_mean if base_mean else np.nan,
                         "excludes_zero": bool(dlow > 0 or dhigh < 0)}
