@@ -76,15 +76,6 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
         from simulation.conclusions import comparison_rows
 
         rows = comparison_rows(results, runs, scenarios, baseline, outcomes, confidence)
-        if {"policy_cost", "victim_weeks_exploited"} <= set(runs):
-            base = runs[runs["scenario"] == baseline].set_index(["point", "replication"])
-            for scenario in scenarios:
-                if scenario == baseline:
-                    continue
-                this = runs[runs["scenario"] == scenario].set_index(["point", "replication"])
-                at = max(i for i, r in enumerate(rows) if r["scenario"] == scenario) + 1
-                rows.insert(at, _cost_effectiveness(scenario, base, this, True, confidence,
-                                                    n_resamples, seed, by_draw=True))
         return pd.DataFrame(rows)
     if paired is None:
         paired = bool(results.manifest.get("seeds", {}).get("common_random_numbers", False))
@@ -136,10 +127,7 @@ def part_runs(results, form: str | None = None, group: str | None = None):
         if part.empty or key not in part:
             raise UserError(f"{results.path}: has no results by {key} (written before they "
                             "existed); rerun the batch with --restart")
-        runs = part[part[key] == value].drop(columns=[key])
-        given = [c for c in results.inputs if c in results.runs and c not in runs]
-        if given:  # what each run was given (a parameter draw) lives on its region row
-            runs = runs.merge(results.runs[["run_id"] + given], on="run_id", how="left")
+        runs = results.with_inputs(part[part[key] == value].drop(columns=[key]))
         available = [c for c in (FORM_OUTCOMES if key == "form" else GROUP_OUTCOMES)
                      if c in runs]
     return runs, available
@@ -186,37 +174,23 @@ def _difference(base: pd.Series, this: pd.Series, paired: bool, confidence: floa
     return diff, low, high
 
 
+def cost_row(scenario: str, n: int, paired: bool) -> dict:
+    """The ``cost_per_victim_year_averted`` row of :func:`compare`, its numbers still empty."""
+    return {"scenario": scenario, "outcome": COST_EFFECTIVENESS,
+            "label": "Cost per victim-year of exploitation averted", "n": n,
+            "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "difference": np.nan,
+            "difference_low": np.nan, "difference_high": np.nan, "relative_change": np.nan,
+            "excludes_zero": False, "paired": paired, "verdict": ""}
+
+
 def _cost_effectiveness(scenario: str, base: pd.DataFrame, this: pd.DataFrame, paired: bool,
-                        confidence: float, n_resamples: int, seed: int,
-                        by_draw: bool = False) -> dict:
+                        confidence: float, n_resamples: int, seed: int) -> dict:
     """Extra cost per victim-year of exploitation averted, with a bootstrap interval.
 
-    Resampling indices (not values) keeps each run's cost and victim-weeks together. With
-    ``by_draw`` (a batch over parameter draws) the interval is the central ``confidence`` range
-    of the draws' own ratios (each draw's mean over its paired runs), given only when every
-    draw averts exploitation; the acceptability curve of :mod:`simulation.conclusions` says the
-    rest."""
+    Resampling indices (not values) keeps each run's cost and victim-weeks together."""
     cols = ["policy_cost", "victim_weeks_exploited"]
     b = base[cols].dropna()
     t = this[cols].dropna()
-    if by_draw:
-        d = (t - b).dropna()
-        row = {"scenario": scenario, "outcome": COST_EFFECTIVENESS,
-               "label": "Cost per victim-year of exploitation averted", "n": len(d),
-               "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "difference": np.nan,
-               "difference_low": np.nan, "difference_high": np.nan, "relative_change": np.nan,
-               "excludes_zero": False, "paired": True, "verdict": ""}
-        averted_all = -d["victim_weeks_exploited"].mean() / WEEKS_PER_YEAR
-        if len(d) and averted_all > 0:
-            row["mean"] = float(d["policy_cost"].mean() / averted_all)
-        per_draw = d.groupby(level="point").mean()
-        averted = -per_draw["victim_weeks_exploited"] / WEEKS_PER_YEAR
-        if len(per_draw) >= 2 and (averted > 0).all():
-            ratios = per_draw["policy_cost"] / averted
-            tail = (1 - confidence) / 2
-            row["ci_low"], row["ci_high"] = (float(v) for v in np.quantile(ratios,
-                                                                          [tail, 1 - tail]))
-        return row
     if paired:
         joined = b.merge(t, left_index=True, right_index=True, suffixes=("_b", "_t"))
         if len(joined) >= 2:
@@ -233,11 +207,7 @@ def _cost_effectiveness(scenario: str, base: pd.DataFrame, this: pd.DataFrame, p
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(averted > 0, extra / averted, np.nan)
 
-    row = {"scenario": scenario, "outcome": COST_EFFECTIVENESS,
-           "label": "Cost per victim-year of exploitation averted", "n": len(t),
-           "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "difference": np.nan,
-           "difference_low": np.nan, "difference_high": np.nan, "relative_change": np.nan,
-           "excludes_zero": False, "paired": paired, "verdict": ""}
+    row = cost_row(scenario, len(t), paired)
     if len(b) == 0 or len(t) == 0:
         return row
     ib, it = np.arange(len(b)), np.arange(len(t))

@@ -63,6 +63,8 @@ from simulation.uncertainty import PREFIX
 
 WEEKS_PER_YEAR = 52.0
 KEYS = ["point", "replication"]
+COSTS = frozenset({"policy_cost", "victim_weeks_exploited"})
+"""What cost-effectiveness needs: the cost, and the victim-weeks it averts."""
 HEADLINE_OUTCOME = "victim_weeks_exploited"
 """The outcome whose "depends on" sentence a policy's card shows."""
 CLEAR_LEVEL = 0.01
@@ -70,6 +72,12 @@ CLEAR_LEVEL = 0.01
 batch makes a statement for every policy and outcome (about 300 in the shipped comparison), so
 the level is stricter than the usual 5%: a parameter without influence is named by chance in
 about one effect in a hundred."""
+MOSTLY_RANDOMNESS = 0.25
+"""Below this parameter share, the sentence says the effect's uncertainty is mostly randomness."""
+MOSTLY = 0.5
+"""A parameter whose squared rank correlation reaches this is what the effect "depends mostly
+on" (it explains at least half the spread); a smaller clear one is what it depends on "above
+all"."""
 MIN_DRAWS_FOR_INDICES = 10
 """Fewer draws than this give rank correlations too coarse to name what an effect depends on."""
 
@@ -255,7 +263,8 @@ def depends_on(effects: pd.Series, draws: pd.DataFrame, level: float = CLEAR_LEV
     x = draws.reindex(y.index)
     keep = y.notna().to_numpy()
     y, x = y[keep], x[keep]
-    varied = [c for c in x.columns if x[c].nunique() > 1]
+    values = x.to_numpy(float)
+    varied = list(x.columns[np.ptp(values, axis=0) > 0]) if len(values) else []
     if len(y) < MIN_DRAWS_FOR_INDICES or not varied or y.nunique() < 2:
         return pd.DataFrame(columns=columns)
     rho, p = _spearman(x[varied], y)
@@ -326,7 +335,7 @@ def depends_sentence(table: pd.DataFrame, parameter_share: float, fitted: set[st
         return ("The draws differ no more than the model's randomness makes them, so none of "
                 "this effect's uncertainty can be put down to the parameters at this number of "
                 "runs; more replications would narrow it.")
-    if parameter_share < 0.25:
+    if parameter_share < MOSTLY_RANDOMNESS:
         return (f"Most of the uncertainty in this effect is the model's randomness "
                 f"({100 * (1 - parameter_share):.0f}% of its variance); more replications "
                 "would narrow it.")
@@ -340,7 +349,7 @@ def depends_sentence(table: pd.DataFrame, parameter_share: float, fitted: set[st
                 f"in this effect, but with {n_draws} draws no single parameter stands out.")
     names = [p.removeprefix(PREFIX) for p in clear["parameter"][:2]]
     phrases = [parameter_phrase(n, n in fitted) for n in names]
-    first = ("This effect depends mostly on " if clear["index"].iloc[0] >= 0.5
+    first = ("This effect depends mostly on " if clear["index"].iloc[0] >= MOSTLY
              else "This effect depends above all on ")
     text = first + phrases[0]
     if len(phrases) > 1:
@@ -383,10 +392,13 @@ def conclusions(results, baseline: str = "baseline", outcomes=None, *,
     fitted = set((info.get("ensemble") or {}).get("parameters", []))
     wide, complete, draws, fixed = _setting(runs, scenarios)
 
+    base_means = {o: decompose(wide[baseline][o], confidence, fixed=fixed)["mean"]
+                  for o in outcomes}
     effects = []
     for policy in policies:
         for outcome in outcomes:
-            e = _effect(wide, policy, baseline, outcome, complete, draws, fixed, confidence)
+            e = _effect(wide, policy, baseline, outcome, complete, draws, fixed, confidence,
+                        base_means[outcome])
             effects.append({
                 "scenario": policy, "outcome": outcome, "label": label(outcome),
                 "difference": e["mean"], "relative_change": e["relative_change"],
@@ -432,16 +444,19 @@ def comparison_rows(results, runs: pd.DataFrame, scenarios: list[str], baseline:
     ``ci_low, ci_high`` and ``difference_low, difference_high`` are the intervals of randomness
     and parameters together (so every verdict takes the parameters into account);
     ``randomness_low, randomness_high`` the model's randomness alone; ``parameter_share``,
-    ``probability_better`` and ``depends_on`` (the sentence) as in :func:`conclusions`."""
+    ``probability_better`` and ``depends_on`` (the sentence) as in :func:`conclusions`. After
+    each policy's rows, its ``cost_per_victim_year_averted`` (:func:`_cost_row`)."""
     from simulation.analysis import _verdict
 
     info = results.manifest.get("uncertainty") or {}
     fitted = set((info.get("ensemble") or {}).get("parameters", []))
     wide, complete, draws, fixed = _setting(runs, scenarios)
+    levels = {(s, o): decompose(wide[s][o], confidence, fixed=fixed)
+              for s in scenarios for o in outcomes}
     rows = []
     for scenario in scenarios:
         for outcome in outcomes:
-            level = decompose(wide[scenario][outcome], confidence, fixed=fixed)
+            level = levels[scenario, outcome]
             row = {"scenario": scenario, "outcome": outcome, "label": label(outcome),
                    "n": level["runs"], "mean": level["mean"], "ci_low": level["combined_low"],
                    "ci_high": level["combined_high"], "difference": math.nan,
@@ -452,7 +467,7 @@ def comparison_rows(results, runs: pd.DataFrame, scenarios: list[str], baseline:
                    "depends_on": ""}
             if scenario != baseline:
                 e = _effect(wide, scenario, baseline, outcome, complete, draws, fixed,
-                            confidence)
+                            confidence, levels[baseline, outcome]["mean"])
                 low, high = e["combined_low"], e["combined_high"]
                 clear = bool(low > 0 or high < 0)
                 row |= {"difference": e["mean"], "difference_low": low,
@@ -465,17 +480,41 @@ def comparison_rows(results, runs: pd.DataFrame, scenarios: list[str], baseline:
                         "depends_on": depends_sentence(e["indices"], e["parameter_share"],
                                                        fitted, e["draws"])}
             rows.append(row)
+        if scenario != baseline and COSTS <= set(runs):
+            rows.append(_cost_row(scenario, wide[baseline], wide[scenario], confidence))
     return rows
 
 
-def _effect(wide, policy, baseline, outcome, complete, draws, fixed, confidence) -> dict:
+def _cost_row(scenario: str, base: pd.DataFrame, this: pd.DataFrame, confidence: float) -> dict:
+    """Extra cost per victim-year of exploitation averted over the draws: the ratio of the mean
+    extra cost to the mean victim-years averted, and the central ``confidence`` range of the
+    draws' own ratios (each draw's mean over its paired runs), given only when every draw
+    averts exploitation; the acceptability curve says the rest."""
+    from simulation.analysis import cost_row
+
+    d = (this[list(COSTS)] - base[list(COSTS)]).dropna()
+    row = cost_row(scenario, len(d), True)
+    averted_all = -d["victim_weeks_exploited"].mean() / WEEKS_PER_YEAR
+    if len(d) and averted_all > 0:
+        row["mean"] = float(d["policy_cost"].mean() / averted_all)
+    per_draw = d.groupby(level="point").mean()
+    averted = -per_draw["victim_weeks_exploited"] / WEEKS_PER_YEAR
+    if len(per_draw) >= 2 and (averted > 0).all():
+        tail = (1 - confidence) / 2
+        row["ci_low"], row["ci_high"] = (
+            float(v) for v in np.quantile(per_draw["policy_cost"] / averted, [tail, 1 - tail]))
+    return row
+
+
+def _effect(wide, policy, baseline, outcome, complete, draws, fixed, confidence,
+            base_mean: float) -> dict:
     """One policy's effect on one outcome: the two intervals (:func:`decompose`), the relative
-    change, the probability of being better and the indices of what it depends on."""
+    change against the baseline's mean ``base_mean``, the probability of being better and the
+    indices of what it depends on."""
     d = (wide[policy][outcome] - wide[baseline][outcome]).dropna()
     d = d[d.index.isin(complete)]
     parts = decompose(d, confidence, fixed=fixed)
     per_draw = d.groupby(level="point").mean()
-    base_mean = decompose(wide[baseline][outcome], confidence, fixed=fixed)["mean"]
     return parts | {
         "relative_change": parts["mean"] / base_mean if base_mean else math.nan,
         "probability_better": probability_better(per_draw, outcome),
@@ -509,12 +548,11 @@ def _draw_levels(wide, scenarios, outcome, complete) -> pd.DataFrame:
 
 
 def _acceptability(wide, baseline, policies, complete, thresholds) -> dict[str, Any]:
-    need = {"policy_cost", "victim_weeks_exploited"}
-    if not policies or not need <= set(wide[baseline].columns):
+    if not policies or not COSTS <= set(wide[baseline].columns):
         return {"thresholds": [], "curves": []}
     per_policy = {}
     for policy in policies:
-        diff = (wide[policy][list(need)] - wide[baseline][list(need)]).dropna()
+        diff = (wide[policy][list(COSTS)] - wide[baseline][list(COSTS)]).dropna()
         diff = diff[diff.index.isin(complete)].groupby(level="point").mean()
         extra = diff["policy_cost"]
         averted = -diff["victim_weeks_exploited"] / WEEKS_PER_YEAR

@@ -331,6 +331,16 @@ class Results:
         return (list(self.manifest.get("design", {}).get("inputs", []))
                 + list((self.manifest.get("uncertainty") or {}).get("columns", [])))
 
+    def with_inputs(self, part: pd.DataFrame) -> pd.DataFrame:
+        """A part's rows (jurisdictions, forms, groups) with what each run was given
+        (:attr:`inputs`), which the store keeps on the run's region row only: a comparison of
+        one jurisdiction or form then pairs and groups runs by their draw as the region's
+        does."""
+        given = [c for c in self.inputs if c in self.runs and c not in part]
+        if not given or part.empty:
+            return part
+        return part.merge(self.runs[["run_id"] + given], on="run_id", how="left")
+
     @property
     def outcomes(self) -> list[str]:
         skip = set(ID_COLUMNS) | set(self.inputs)

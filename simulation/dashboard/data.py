@@ -133,10 +133,9 @@ def _by_jurisdiction(results, **kwargs) -> pd.DataFrame:
     outcomes = [o for o in JURISDICTION_OUTCOMES if o in table.columns]
     if table.empty or not outcomes:
         return pd.DataFrame(columns=["jurisdiction", "scenario", "outcome"])
-    given = [c for c in results.inputs if c in results.runs and c not in table]
-    if given:  # a parameter draw is recorded on the region's row only: without it, a batch
-        # over draws would compare each jurisdiction with the model's randomness alone
-        table = table.merge(results.runs[["run_id"] + given], on="run_id", how="left")
+    # a parameter draw is on the region's row only: without it, a batch over draws would
+    # compare each jurisdiction with the model's randomness alone
+    table = results.with_inputs(table)
     parts = []
     for name, rows in table.groupby("jurisdiction", sort=False, observed=True):
         one = dataclasses.replace(results, runs=rows.drop(columns="jurisdiction")
