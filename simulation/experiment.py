@@ -64,7 +64,7 @@ from simulation.errors import UserError
 from simulation.files import read_toml
 from simulation.parameters import GROUPS, resolve_parameter_names
 from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
-from simulation.uncertainty import Uncertainty
+from simulation.uncertainty import MEMBER_COLUMN, PREFIX, Uncertainty
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -245,7 +245,7 @@ class Experiment(BaseModel):
                    {n: max(r.get("values", [r.get("high")])) for n, r in ranges}]
         if self.uncertainty is not None:  # the draws' lowest and highest values
             corners = [{k: v for k, v in self.draws.agg(how).items()
-                        if k.startswith("parameters.")} for how in ("min", "max")]
+                        if k.startswith(PREFIX)} for how in ("min", "max")]
         for scenario in self.scenario_objects:
             try:
                 for inputs in corners:
@@ -425,33 +425,29 @@ class Experiment(BaseModel):
         separating randomness from parameters needs."""
         overrides = dict(self.overrides)
         overrides |= {f"run.{k}": v for k, v in self.run.model_dump(exclude_none=True).items()}
-        if self.uncertainty is not None:
-            from simulation.uncertainty import MEMBER_COLUMN
+        for point, rep, inputs, recorded in self._cells():
+            for scenario in self.scenario_objects:
+                yield RunSpec(
+                    run_id=self.run_id(scenario.name, point, rep),
+                    scenario_name=scenario.name, point=point, replication=rep,
+                    seed=self.run_seed(scenario.name, point, rep), inputs=inputs,
+                    overrides=overrides, record=self.record, scenario=scenario,
+                    recorded=recorded)
 
+    def _cells(self) -> Iterator[tuple[int, int, dict[str, float], dict[str, float]]]:
+        """``(point, replication, inputs, recorded)`` in the order :meth:`runs` takes them."""
+        if self.uncertainty is not None:
             for point, draw in enumerate(self.draws.to_dict(orient="records")):
                 member = draw.pop(MEMBER_COLUMN, None)
                 recorded = {} if member is None else {MEMBER_COLUMN: int(member)}
                 inputs = {k: float(v) for k, v in draw.items()}
                 for rep in range(self.replications):
-                    for scenario in self.scenario_objects:
-                        yield RunSpec(
-                            run_id=self.run_id(scenario.name, point, rep),
-                            scenario_name=scenario.name, point=point, replication=rep,
-                            seed=self.run_seed(scenario.name, point, rep), inputs=inputs,
-                            overrides=overrides, record=self.record, scenario=scenario,
-                            recorded=recorded)
+                    yield point, rep, inputs, recorded
             return
         names = self.input_names
-        matrix = self.design_matrix
         for rep in range(self.replications):
-            for point, row in enumerate(matrix):
-                inputs = dict(zip(names, (float(x) for x in row)))
-                for scenario in self.scenario_objects:
-                    yield RunSpec(
-                        run_id=self.run_id(scenario.name, point, rep),
-                        scenario_name=scenario.name, point=point, replication=rep,
-                        seed=self.run_seed(scenario.name, point, rep), inputs=inputs,
-                        overrides=overrides, record=self.record, scenario=scenario)
+            for point, row in enumerate(self.design_matrix):
+                yield point, rep, dict(zip(names, (float(x) for x in row))), {}
 
     # -- identity -----------------------------------------------------------------------------
 

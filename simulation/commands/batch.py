@@ -198,7 +198,7 @@ def compare(args: argparse.Namespace) -> int:
 
         said = conclusions(results, baseline=args.baseline, outcomes=outcomes,
                            confidence=args.confidence, form=args.form, group=args.group)
-        print(json.dumps({"comparison": json.loads(render(table, "json")),
+        print(json.dumps({"comparison": json_ready(table.to_dict(orient="records")),
                           "uncertainty": json_ready(said)}, indent=1))
         return 0
     print(render(table, args.format))
@@ -254,6 +254,9 @@ DIFFERENCES = ("difference", "difference_low", "difference_high")
 """Columns of ``compare`` that are differences from the baseline, shown with their sign."""
 RANDOMNESS = ("difference", "randomness_low", "randomness_high")
 """Under parameter uncertainty: the difference and its interval of randomness alone."""
+ROUNDED_TOGETHER = ((INTERVAL, True), (DIFFERENCES, True), (RANDOMNESS, False))
+"""Estimate-and-interval columns rounded alike, and whether the group writes the estimate's own
+cell (the randomness interval shares ``difference`` with :data:`DIFFERENCES`, which writes it)."""
 RELATIVE = ("relative_change",)
 """Columns that are fractions of the baseline's level, shown as signed percentages."""
 PROPORTIONS = ("parameter_share", "probability_better")
@@ -285,17 +288,17 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
                           for column in table.columns}, index=table.index)
     # an estimate and its interval are rounded alike, with as many figures as it takes (up to
     # six) to tell the three apart
-    for columns in (INTERVAL, DIFFERENCES, RANDOMNESS):
+    for columns, owns_estimate in ROUNDED_TOGETHER:
         if not set(columns) <= set(table.columns):
             continue
+        written = slice(0 if owns_estimate else 1, 3)
         for i, (value, low, high), is_share in zip(table.index, table[list(columns)].values,
                                                    share):
             for figures in range(3, 7):
                 cells = [_cell(v, columns[0], is_share, figures) for v in (value, low, high)]
                 if len(set(cells)) == 3 or not high - low > 1e-9 * abs(value):
                     break
-            shown.loc[i, [c for c in columns if c != "difference" or columns is DIFFERENCES]
-                      ] = cells if columns is not RANDOMNESS else cells[1:]
+            shown.loc[i, list(columns[written])] = cells[written]
     return shown
 
 
