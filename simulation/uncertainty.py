@@ -39,8 +39,6 @@ from simulation.errors import UserError
 from simulation.parameters import resolve_parameter_names
 from simulation.registry import PARAMETERS
 
-ENSEMBLE_FILE = "ensemble.parquet"
-ENSEMBLE_MANIFEST = "manifest.json"
 MEMBER_COLUMN = "ensemble_member"
 PREFIX = "parameters."
 # The seed of the draws is the experiment's seed with this tag, so the draws never coincide with
@@ -113,10 +111,14 @@ class Uncertainty(BaseModel):
 
     @cached_property
     def _ensemble(self) -> tuple[pd.DataFrame, dict[str, Any], str]:
+        import io
         import json
 
+        # the names tipsim calibrate writes (its module loads without pyabc)
+        from simulation.calibration.abc import ENSEMBLE, MANIFEST
+
         folder = self.ensemble_path
-        table, manifest = folder / ENSEMBLE_FILE, folder / ENSEMBLE_MANIFEST
+        table, manifest = folder / ENSEMBLE, folder / MANIFEST
         where = f"uncertainty.ensemble {self.ensemble!r}"
         if not table.is_file() or not manifest.is_file():
             raise UncertaintyError(f"{where}: no calibrated ensemble there (looked for "
@@ -124,8 +126,8 @@ class Uncertainty(BaseModel):
                                    "tipsim calibrate, e.g. scenarios/calibration/"
                                    "baseline_ensemble")
         try:
-            data = table.read_bytes()
-            frame = pd.read_parquet(table)
+            data = table.read_bytes()  # read once: hashed and parsed
+            frame = pd.read_parquet(io.BytesIO(data))
             meta = json.loads(manifest.read_text())
         except (OSError, ValueError) as exc:
             raise UncertaintyError(f"{where}: cannot read the ensemble ({exc})") from None
