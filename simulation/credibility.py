@@ -327,7 +327,9 @@ class _RunSettings:
         experiment = results.manifest.get("experiment") or {}
         self.run = experiment.get("run") or {}
         self.overrides = _flat(experiment.get("overrides") or {})
-        self.scenario_runs = _scenario_run_tables(results)
+        # each scenario's own weeks and scale, when its file is still there unchanged
+        self.scenario_runs = {name: {"weeks": s.weeks, "scale": s.scale}
+                              for name, s in results.scenarios_as_run().items() if s is not None}
 
     def of(self, row: dict[str, Any]) -> tuple[float | None, float | None]:
         found = []
@@ -352,24 +354,6 @@ def _flat(doc: dict, prefix: str = "") -> dict[str, Any]:
             out |= _flat(value, name + ".")
         else:
             out[name] = value
-    return out
-
-
-def _scenario_run_tables(results) -> dict[str, dict[str, float]]:
-    """Each scenario's own weeks and scale, when its file is still there unchanged."""
-    from simulation.scenario import load_scenario
-
-    out = {}
-    for entry in results.manifest.get("scenarios", []):
-        source = entry.get("source")
-        if not source or not Path(source).is_file():
-            continue
-        try:
-            scenario = load_scenario(source)
-        except UserError:
-            continue
-        if scenario.hash == entry.get("hash"):
-            out[entry.get("name")] = {"weeks": scenario.weeks, "scale": scenario.scale}
     return out
 
 

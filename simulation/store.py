@@ -331,6 +331,25 @@ class Results:
         return (list(self.manifest.get("design", {}).get("inputs", []))
                 + list((self.manifest.get("uncertainty") or {}).get("columns", [])))
 
+    def scenarios_as_run(self) -> dict[str, Any]:
+        """Each scenario as it was run (a :class:`~simulation.scenario.Scenario`), when its file
+        is still there unchanged (the manifest's hash); None when it has moved or changed
+        since."""
+        from simulation.scenario import load_scenario
+
+        out = {}
+        for entry in self.manifest.get("scenarios", []):
+            source, scenario = entry.get("source"), None
+            if source and Path(source).is_file():
+                try:
+                    loaded = load_scenario(source)
+                except UserError:
+                    loaded = None
+                if loaded is not None and loaded.hash == entry.get("hash"):
+                    scenario = loaded
+            out[entry.get("name")] = scenario
+        return out
+
     def with_inputs(self, part: pd.DataFrame) -> pd.DataFrame:
         """A part's rows (jurisdictions, forms, groups) with what each run was given
         (:attr:`inputs`), which the store keeps on the run's region row only: a comparison of

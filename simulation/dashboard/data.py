@@ -104,7 +104,7 @@ def _prepare(results, kwargs: dict) -> DashboardData:
     extra_names = [o for o in EXTRA_OUTCOMES if o in results.outcomes]
     extra = compare(results, outcomes=extra_names, **kwargs) if extra_names else comparison[:0]
     extra = extra[extra["outcome"].isin(extra_names)].reset_index(drop=True)
-    sources = _scenarios(results)
+    sources = results.scenarios_as_run()
     return DashboardData(
         results=results, baseline=baseline, scenarios=scenarios, comparison=comparison,
         extra=extra, by_jurisdiction=_by_jurisdiction(results, **kwargs),
@@ -156,26 +156,6 @@ def _by_form(results, **kwargs) -> pd.DataFrame:
     parts = [compare(results, outcomes=list(FORM_CHART_OUTCOMES), form=f, **kwargs).assign(form=f)
              for f in FORMS if f in set(forms["form"])]
     return pd.concat(parts, ignore_index=True)
-
-
-def _scenarios(results) -> dict[str, Any]:
-    """Each scenario as it was run, when its file is still there unchanged (for its description
-    and policy start); None when it has moved or changed since."""
-    from simulation.errors import UserError
-    from simulation.scenario import load_scenario
-
-    out = {}
-    for entry in results.manifest.get("scenarios", []):
-        source, scenario = entry.get("source"), None
-        if source and Path(source).is_file():
-            try:
-                loaded = load_scenario(source)
-            except UserError:
-                loaded = None
-            if loaded is not None and loaded.hash == entry.get("hash"):
-                scenario = loaded
-        out[entry.get("name")] = scenario
-    return out
 
 
 def _manifest_descriptions(results) -> dict[str, str]:
