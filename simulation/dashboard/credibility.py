@@ -10,27 +10,19 @@ a glance which sit inside; tables give the exact numbers (as data attributes too
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
 import plotly.graph_objects as go
 
 from simulation.dashboard.figures import _layout, text
+from simulation.dashboard.report import PLOTLY_CONFIG, _attr, _e
 from simulation.display import fmt_number
 
 SECTIONS = (("targets", "Calibration targets (fitted)"),
             ("held_out", "Held-out checks (not fitted)"),
             ("out_of_sample", "Out-of-sample checks by form and by group (never fitted)"))
 COLOURS = {"targets": "#0072B2", "held_out": "#009E73", "out_of_sample": "#CC79A7"}
-
-
-def _e(value) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _attr(value) -> str:
-    return "nan" if value is None or not math.isfinite(value) else repr(float(value))
 
 
 def _num(value) -> str:
@@ -57,6 +49,12 @@ def credibility_data(data) -> dict[str, Any] | None:
     return value or None
 
 
+def _scaled(target: dict[str, Any], value: float) -> float:
+    """``value`` as a position in the target's published band: 0 its low end, 1 its high."""
+    low, high = target["interval"]
+    return (value - low) / (high - low)
+
+
 def credibility_figure(cred: dict[str, Any]) -> go.Figure:
     """Every target on one scale: its published band from 0 to 1, the published value (a
     diamond) and the runs' median with their 5th to 95th percentiles (a dot and a bar)."""
@@ -68,18 +66,13 @@ def credibility_figure(cred: dict[str, Any]) -> go.Figure:
         mine = [(i, t) for i, (k, t) in enumerate(rows) if k == key]
         if not mine:
             continue
-
-        def scaled(t, v):
-            low, high = t["interval"]
-            return (v - low) / (high - low)
-
         fig.add_trace(go.Scatter(
-            x=[scaled(t, t["median"]) for _, t in mine], y=[labels[i] for i, _ in mine],
+            x=[_scaled(t, t["median"]) for _, t in mine], y=[labels[i] for i, _ in mine],
             mode="markers", name=text(title.split(" (")[0]) + ": simulated median",
             marker=dict(color=COLOURS[key], size=10),
             error_x=dict(type="data", symmetric=False,
-                         array=[scaled(t, t["p95"]) - scaled(t, t["median"]) for _, t in mine],
-                         arrayminus=[scaled(t, t["median"]) - scaled(t, t["p5"])
+                         array=[_scaled(t, t["p95"]) - _scaled(t, t["median"]) for _, t in mine],
+                         arrayminus=[_scaled(t, t["median"]) - _scaled(t, t["p5"])
                                      for _, t in mine],
                          color=COLOURS[key], thickness=1.5),
             customdata=[[_num(t["median"]), _num(t["p5"]), _num(t["p95"]),
@@ -90,9 +83,7 @@ def credibility_figure(cred: dict[str, Any]) -> go.Figure:
                            "%{customdata[3]} to %{customdata[4]}: %{customdata[5]}"
                            "<extra></extra>")))
     fig.add_trace(go.Scatter(
-        x=[scaled_obs for scaled_obs in
-           ((t["observed"] - t["interval"][0]) / (t["interval"][1] - t["interval"][0])
-            for _, t in rows)],
+        x=[_scaled(t, t["observed"]) for _, t in rows],
         y=labels, mode="markers", name="published value",
         marker=dict(symbol="diamond-open", color="#222", size=9),
         hovertemplate="%{y}<br>published value<extra></extra>"))
@@ -155,8 +146,6 @@ def _facts_table(facts: list[dict]) -> str:
 
 def credibility_section(data) -> str:
     """The ``<section id="credibility">`` of the report ("" when it cannot be computed)."""
-    from simulation.dashboard.report import PLOTLY_CONFIG
-
     cred = credibility_data(data)
     if cred is None:
         return ""
@@ -179,7 +168,8 @@ def credibility_section(data) -> str:
                       div_id="figure-credibility", config=PLOTLY_CONFIG,
                       default_width="100%")
     tables = "".join(_target_table(key, title, cred[key]) for key, title in SECTIONS)
-    return f"""<section id="credibility" class="credibility-page"><h2>How credible is the model?</h2>
+    return f"""<section id="credibility" class="credibility-page">
+<h2>How credible is the model?</h2>
 <p class="explain">A comparison is only as good as the model's picture of the baseline. Here
 the batch's own {p["baseline_runs"]} baseline runs ({_e(where)}) are set beside the published
 figures the model was calibrated to, those it was not (held out, and by form and by group), and

@@ -39,7 +39,6 @@ from simulation._version import __version__
 from simulation.files import atomic_write
 from simulation.dashboard.data import DashboardData, prepare
 from simulation.dashboard.figures import figures_for
-from simulation.dashboard.credibility import CREDIBILITY_CSS
 from simulation.dashboard.headline import (HEADLINE, CardLine, card_lines, fmt_chance,
                                            interval_text, sentence, verdict_text)
 from simulation.display import fmt_number, fmt_percent
@@ -142,6 +141,8 @@ def build_report(results, out: str | os.PathLike | None = None, *,
 def render_report(data: DashboardData, extra_sections: Sequence[Section] = ()) -> str:
     """The whole page as one string: header, cards, then :func:`sections` with
     ``extra_sections`` before the methods."""
+    from simulation.dashboard.credibility import CREDIBILITY_CSS
+
     m = data.results.manifest
     name = m.get("experiment_name") or Path(str(data.results.path)).name
     parts = sections(data)
