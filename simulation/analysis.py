@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS,
                                  label)
@@ -38,7 +39,6 @@ KEY_OUTCOMES = (
 )
 """Outcomes :func:`compare` reports unless told otherwise (``outcomes="all"`` gives every one)."""
 
-WEEKS_PER_YEAR = 52.0
 COST_EFFECTIVENESS = "cost_per_victim_year_averted"
 
 

@@ -57,11 +57,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 from simulation.registry import OUTCOMES, PARAMETERS, label
 from simulation.uncertainty import PREFIX
 
-WEEKS_PER_YEAR = 52.0
 KEYS = ["point", "replication"]
 COSTS = frozenset({"policy_cost", "victim_weeks_exploited"})
 """What cost-effectiveness needs: the cost, and the victim-weeks it averts."""

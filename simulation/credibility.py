@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 from simulation.files import read_toml
 from simulation.registry import OUTCOMES
@@ -399,7 +400,7 @@ def _value(target, run: _Run) -> tuple[float, str | None]:
                               "existed); rerun the batch with --restart")
         if place not in table:
             return math.nan, f"the batch has no results for {what} {place!r}"
-    years = run.weeks / 52 if run.weeks is not None else 1.0  # unused when not needed
+    years = run.weeks / WEEKS_PER_YEAR if run.weeks is not None else 1.0  # unused when not needed
     scale = run.scale if run.scale is not None else 1.0
     try:
         value = target.simulated(run, years, scale)

@@ -29,6 +29,7 @@ from simulation.agents import NGO, EnforcementAgency, Jurisdiction, TraffickingN
 from simulation.agents import trafficker as tr
 from simulation.agents.victim import STATUSES
 from simulation.caches import MarketIndex, NetworkIndex
+from simulation.clock import is_monthly
 from simulation.events import Calendar
 from simulation.parameters import run_values
 from simulation.pools import Pool
@@ -189,7 +190,7 @@ class TraffickingModel(mesa.Model):
         if week != self.week:  # (the first step is the week the constructor seeded)
             self._stamps = {}  # history entries are shared within a week
         self.week = week
-        monthly = self.week % 4 == 0
+        monthly = is_monthly(self.week)
         for when, _, process in self.SCHEDULE:
             if when == "weekly" or monthly:
                 process(self)

@@ -46,10 +46,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 
 LISTS = ("police", "ngo", "inspection", "hotline")
-WEEKS_PER_YEAR = 52
 GROUPS = {"female": ("sex", "female"), "male": ("sex", "male"),
           "adult": ("age_group", "adult"), "child": ("age_group", "child")}
 CRITERIA = ("aic", "bic")

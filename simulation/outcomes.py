@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.registry import (FORM_INDEX, FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_INDEX,
                                  GROUP_OUTCOMES, GROUP_WEEKLY, LISTS, OUTCOME_NAMES, OUTCOMES,
                                  VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
@@ -27,7 +28,7 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else math.nan
 
 
-def summarise(series: np.ndarray, burn_in: int, lookback: int = 52) -> tuple[dict, list[dict]]:
+def summarise(series: np.ndarray, burn_in: int, lookback: int = WEEKS_PER_YEAR) -> tuple[dict, list[dict]]:
     """Region and per-jurisdiction outcomes from a ``(weeks, columns, jurisdictions)`` array.
 
     Returns ``(region, [per-jurisdiction, ...])``.
@@ -51,7 +52,7 @@ def summarise(series: np.ndarray, burn_in: int, lookback: int = 52) -> tuple[dic
                                             out["convictions"])
         out["mean_weeks_exploited"] = _ratio(total[COLUMN["victim_spell_weeks_ended"]],
                                              total[COLUMN["spells_ended"]])
-        years = weeks / 52
+        years = weeks / WEEKS_PER_YEAR
         out["identification_rate"] = _ratio(out["victims_identified"] / years if years else 0,
                                             out["victims_in_exploitation"])
         out["convictions_per_identified_victim"] = _ratio(out["convictions"],
@@ -75,7 +76,7 @@ def summarise_forms(form_series: np.ndarray, burn_in: int) -> dict[str, dict[str
     for f, form in enumerate(FORMS):
         o = {n: float(sums[FORM_INDEX[n], f]) for n in FORM_WEEKLY}
         o["victims_in_exploitation"] = float(stock[FORM_INDEX["victims_in_exploitation"], f])
-        years = weeks / 52
+        years = weeks / WEEKS_PER_YEAR
         o["identification_rate"] = _ratio(o["victims_identified"] / years if years else 0,
                                           o["victims_in_exploitation"])
         o["conviction_ratio"] = _ratio(o["convictions"], o["prosecutions"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.registry import JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, WEEKLY_INDEX
 
 _SPECIAL = {"training", "sentence_years", "reintegration", "criminalisation", "residence_permit",
@@ -30,7 +31,7 @@ def weekly_cost(model) -> np.ndarray:
     per_person = (np.array(tally[ENROLMENTS]) * costs["reintegration"]
                   + np.array(tally[PERMITS]) * costs["residence_permit"]
                   + np.array(tally[COMPENSATED]) * costs["compensation"])
-    out = ((np.array(fixed) + model.prisoners * costs["sentence_years"]) / 52
+    out = ((np.array(fixed) + model.prisoners * costs["sentence_years"]) / WEEKS_PER_YEAR
            + per_person).tolist()
     for a, b, share in pairs:
         out[a] += share
@@ -55,7 +56,7 @@ def _lever_costs(model) -> tuple[list[float], list[tuple[int, int, float]]]:
     pairs = []
     for key, levers in model.cooperation.items():
         a, b = (model.index_of[name] for name in key.split(":"))
-        pairs.append((a, b, scale * sum(levers[n] * costs[n] for n in PAIR_LEVERS) / 52 / 2))
+        pairs.append((a, b, scale * sum(levers[n] * costs[n] for n in PAIR_LEVERS) / WEEKS_PER_YEAR / 2))
     return fixed, pairs
 
 

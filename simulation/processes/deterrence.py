@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from simulation.agents.trafficker import ACTIVE, DESISTED, ROLES
+from simulation.clock import MONTHS_PER_YEAR
 from simulation.draws import sample_indices
 from simulation.registry import Form
 from simulation.processes import exploitation, network_response, recruitment, region
@@ -70,8 +71,8 @@ def update_perceptions(model) -> None:
     p = model.params
     rate = p["risk_update_rate"]
     active = np.maximum(model.active_traffickers, 1)
-    # 13 months of 4 weeks make the model's year: a monthly count x 13 is a yearly rate
-    signal = (model.seen_convictions + p["arrest_signal"] * model.seen_arrests) * 13 / active
+    # a monthly count x MONTHS_PER_YEAR is a yearly rate (simulation.clock)
+    signal = (model.seen_convictions + p["arrest_signal"] * model.seen_arrests) * MONTHS_PER_YEAR / active
     model.certainty += rate * (signal - model.certainty)
     seen = model.seen_convictions > 0
     mean_sentence = np.divide(model.seen_sentences, model.seen_convictions,

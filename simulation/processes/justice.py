@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from simulation import events
+from simulation.clock import WEEKS_PER_YEAR, weeks_from_years
 from simulation.agents.trafficker import (ACTIVE, ARRESTED, DESISTED, IMPRISONED, LEADER,
                                           ON_TRIAL, RELEASED)
 from simulation.processes import deterrence, network_response
@@ -18,7 +19,7 @@ from simulation.registry import Form
 
 def trial_capacity(p, jur) -> float:
     """Trials a jurisdiction's prosecutors can bring to verdict a week."""
-    return jur.scaled("prosecutors") * p["trials_per_prosecutor_year"] / 52
+    return jur.scaled("prosecutors") * p["trials_per_prosecutor_year"] / WEEKS_PER_YEAR
 
 
 def administer_justice(model) -> None:
@@ -135,7 +136,7 @@ def trial(model, agency, member, network, waited: int = 0) -> None:
     seized = forfeiture(model, agency, network, member)
     network.assets -= seized
     model.tally("assets_seized", j, seized)
-    model.justice_calendar.schedule(model.week + max(1, round(52 * years)),
+    model.justice_calendar.schedule(model.week + weeks_from_years(years),
                                     events.PrisonRelease(member))
 
 

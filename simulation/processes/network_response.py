@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from simulation import events
+from simulation.clock import WEEKS_PER_MONTH
 from simulation.agents.trafficker import ACTIVE, DESISTED, EXPLOITER, LEADER, ROLES, Trafficker
 from simulation.agents.victim import EXPLOITED, RELEASED
 from simulation.processes import (deterrence, exploitation, identification, online,
@@ -176,7 +177,7 @@ def review(network, model) -> None:
     network.hits *= p["hit_memory"]
     dest = model.jurisdictions[network.destination]
     n_victims = len(network.victims)
-    network.assets += (4 * n_victims * exploitation.revenue_per_week(model, dest, network.form)
+    network.assets += (WEEKS_PER_MONTH * n_victims * exploitation.revenue_per_week(model, dest, network.form)
                        * p["asset_retention"])
     if (n_victims >= p["victims_per_exploiter"] * len(network.members[EXPLOITER])  # capacity
             and exploitation.market_pull(model, network.destination, network.form)

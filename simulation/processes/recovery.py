@@ -11,6 +11,7 @@ import math
 from bisect import bisect_right
 
 from simulation import events
+from simulation.clock import weeks_from_years
 from simulation.processes import online
 from simulation.agents.victim import MISIDENTIFIED, RECRUITED, RETURNED
 from simulation.registry import WEEKLY_INDEX
@@ -49,7 +50,7 @@ def schedule_retrafficking(model, victim, how: str) -> None:
     if e >= total:
         return
     years = -fade * math.log(1 - e / total)
-    model.recovery_calendar.schedule(model.week + max(1, round(52 * years)),
+    model.recovery_calendar.schedule(model.week + weeks_from_years(years),
                                      events.Retrafficking(victim, victim.times_trafficked))
 
 
