@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from simulation.agents.trafficker import ACTIVE, DESISTED, ROLES
-from simulation.clock import MONTHS_PER_YEAR
+from simulation.clock import MONTHS_PER_YEAR, monthly_chance
 from simulation.draws import sample_indices
 from simulation.registry import Form
 from simulation.processes import exploitation, network_response, recruitment, region
@@ -104,7 +104,7 @@ def desistance(model) -> None:
     # capped exponent: past e^50 everyone leaves within the month anyway, and the cap keeps
     # extreme sensitivity-analysis corners free of overflow
     hazard = p["desistance_hazard"] * np.exp(np.minimum(p["deterrence_weight"] * sanction, 50))
-    leaving = model.rng.binomial(sizes, -np.expm1(-hazard / 12))
+    leaving = model.rng.binomial(sizes, monthly_chance(hazard))
     for i, r in zip(*np.nonzero(leaving)):
         network = networks[i]
         members = network.members[ROLES[r]]

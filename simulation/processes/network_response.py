@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from simulation import events
-from simulation.clock import WEEKS_PER_MONTH
+from simulation.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.agents.trafficker import ACTIVE, DESISTED, EXPLOITER, LEADER, ROLES, Trafficker
 from simulation.agents.victim import EXPLOITED, RELEASED
 from simulation.processes import (deterrence, exploitation, identification, online,
@@ -183,7 +183,7 @@ def review(network, model) -> None:
             and exploitation.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
-    if uniform() < -math.expm1(-p["dissolution_hazard"] / 12):
+    if uniform() < monthly_chance(p["dissolution_hazard"]):
         end_network(model, network, dismantled=False)
         return
     if uniform() < p["relocation_review"]:
