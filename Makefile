@@ -8,7 +8,12 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.tipsim-installed
 DEMO_OUT ?= results/demo
 
-.PHONY: demo test bench docs venv browser clean help
+# The model's own code, which make test lints (ruff) and type-checks (mypy).
+MODEL_CODE := simulation/model.py simulation/processes simulation/agents simulation/events.py \
+	simulation/caches.py simulation/pools.py simulation/streams.py simulation/clock.py \
+	simulation/outcomes.py
+
+.PHONY: demo test lint bench docs venv browser clean help
 
 help:
 	@echo "make demo   - set up and run the shipped policy comparison, then build its dashboard"
@@ -32,7 +37,11 @@ venv: $(STAMP)
 browser:
 	@tools/ensure_chromium.sh
 
-test: $(STAMP) browser
+lint: $(STAMP)
+	$(BIN)/python -m ruff check $(MODEL_CODE)
+	$(BIN)/python -m mypy $(MODEL_CODE)
+
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)

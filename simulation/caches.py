@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.agents.network import TraffickingNetwork
-from simulation.draws import cumulative
+from simulation.streams import cumulative
 from simulation.registry import Form
 
 N_FORMS = len(Form)
@@ -40,6 +40,7 @@ class NetworkIndex:
             self.market = np.array([n.destination * N_FORMS + n.form for n in self._live],
                                    dtype=int)
             self.origins = np.array([n.origin for n in self._live], dtype=int)
+            self.keys = np.array([n.key for n in self._live], dtype=np.uint64)
             self.active_by_destination = np.bincount([n.destination for n in self._live],
                                                      minlength=n_jur)
             self._stale = False

@@ -71,7 +71,7 @@ class VictimEvent:
 
     # What happens to the victim when the event is not stale: a function (model, victim) of
     # the process concerned, or a method (self, model, victim).
-    happen = None
+    happen: Any = None
 
 
 # -- the victim's journey (ODD 6.3) -------------------------------------------------------------

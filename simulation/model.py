@@ -40,6 +40,7 @@ from simulation.processes.costs import weekly_cost
 from simulation.registry import (FORM_INDEX, FORM_WEEKLY, FORMS, GROUP_INDEX, GROUP_WEEKLY,
                                  VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
 from simulation.scenario import Scenario, load_scenario
+from simulation.streams import Streams, stream_seed
 
 _SOURCE_LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 SCENARIOS = (_SOURCE_LIBRARY if (_SOURCE_LIBRARY / "baseline.toml").is_file()
@@ -83,7 +84,10 @@ class TraffickingModel(mesa.Model):
     What the processes use (their whole interface to the model):
 
     - ``params``: every parameter's value (:mod:`simulation.parameters`); ``week`` (0 is the
-      first policy week); ``rng`` (numpy) and ``random`` (Python), both seeded from ``rng=``.
+      first policy week); ``streams`` (:mod:`simulation.streams`), seeded from ``rng=``: every
+      random draw of every process, one stream per decision keyed by agent, so that a lever
+      that changes one process leaves the others' draws alone. Mesa's own ``rng`` and
+      ``random`` are seeded too, but no process draws from them.
     - agents: ``jurisdictions``, ``ngos``, ``agencies`` (one each per jurisdiction, by index),
       ``networks`` (the live ones); ``cooperation`` (pair levers by ``"a:b"``), ``index_of``.
     - state: ``exploited[j][form]`` (the pools of exploited victims), ``contacts`` and ``spells``
@@ -113,8 +117,7 @@ class TraffickingModel(mesa.Model):
          justice.administer_justice),
         ("monthly", "11 perceived risk", deterrence.update_perceptions),
         ("monthly", "11 desistance", deterrence.desistance),
-        ("monthly", "10 network review", lambda m: m.agents_by_type[TraffickingNetwork]
-         .shuffle_do(network_response.review, m)),
+        ("monthly", "10 network review", network_response.review_all),
         ("monthly", "11 entry of new networks", deterrence.enter_markets),
         ("monthly", "7 agencies' picture of the networks", investigation.survey_networks),
         ("weekly", "12 recovery and re-trafficking", recovery.recover),
@@ -128,6 +131,8 @@ class TraffickingModel(mesa.Model):
         super().__init__(rng=spec.seed if rng is None else rng)
         self.spec = spec
         self.seed = spec.seed if rng is None else rng
+        # every draw of the processes: one stream per decision, keyed by agent (ODD 4)
+        self.streams = Streams(stream_seed(self.seed, self.rng))
         self.params = run_values(spec.parameters)
         self.costs = dict(spec.costs)
         self.scale = spec.scale
@@ -162,7 +167,8 @@ class TraffickingModel(mesa.Model):
         self.ngos = [NGO(self, j) for j in self.jurisdictions]
         self.agencies = [EnforcementAgency(self, j) for j in self.jurisdictions]
         self.index_of = {j.name: j.index for j in self.jurisdictions}
-        self.transit_index = next((j.index for j in self.jurisdictions if j.role == "transit"), None)
+        self.transit_index = next((j.index for j in self.jurisdictions if j.role == "transit"),
+                                  None)
         self.cooperation_base = {k: dict(v) for k, v in spec.cooperation.items()}
         self.cooperation = {k: dict(v) for k, v in spec.cooperation.items()}
         self.exploited = [[Pool() for _ in FORMS] for _ in range(n)]

@@ -1,4 +1,5 @@
-"""Outcomes: from a run's weekly series to the named outcomes of docs/ODD.md section 6.14, and the run result.
+"""Outcomes: from a run's weekly series to the named outcomes of docs/ODD.md section 6.14, and
+the run result.
 
 Flows are summed over the policy period, stocks averaged over it, and ratios built from those
 sums (so a ratio is never an average of weekly ratios).
@@ -28,7 +29,8 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else math.nan
 
 
-def summarise(series: np.ndarray, burn_in: int, lookback: int = WEEKS_PER_YEAR) -> tuple[dict, list[dict]]:
+def summarise(series: np.ndarray, burn_in: int,
+              lookback: int = WEEKS_PER_YEAR) -> tuple[dict, list[dict]]:
     """Region and per-jurisdiction outcomes from a ``(weeks, columns, jurisdictions)`` array.
 
     Returns ``(region, [per-jurisdiction, ...])``.
@@ -179,8 +181,8 @@ def spells_frame(spells: list[list], now: int, names: list[str]) -> pd.DataFrame
     columns = ["person", "start", "end", "jurisdiction", "form", "sex", "age_group"]
     if not spells:
         return pd.DataFrame(columns=columns)
-    person, start, end, j, form, group = zip(*spells)
-    group = np.array(group)
+    person, start, end, j, form, groups = zip(*spells)
+    group = np.array(groups)
     return pd.DataFrame({
         "person": np.array(person, np.int64), "start": np.array(start, np.int64),
         "end": np.array([now if e is None else e for e in end], np.int64),

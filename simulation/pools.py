@@ -4,28 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 class Pool:
     """An unordered collection with O(1) add, remove and indexed draw.
 
     Each member remembers its slot (attribute ``slot``), so removal swaps the last member into
-    the hole. Used for the exploited victims of one jurisdiction and form, from which the
-    identification and exit draws pick their victims.
+    the hole. Used for the exploited victims of one jurisdiction and form, whose weekly draws
+    (:mod:`simulation.processes.exploitation`) are made for the whole pool at once: ``keys``
+    holds each member's random-stream key (its ``rkey``) in the same order as ``items``.
     """
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "_keys")
 
     def __init__(self) -> None:
         self.items: list[Any] = []
+        self._keys = np.zeros(16, dtype=np.uint64)
+
+    @property
+    def keys(self) -> np.ndarray:
+        """The members' stream keys, in the order of ``items`` (a view: read, never keep)."""
+        return self._keys[: len(self.items)]
 
     def add(self, item: Any) -> None:
-        item.slot = len(self.items)
+        n = len(self.items)
+        if n == len(self._keys):
+            self._keys = np.concatenate([self._keys, np.zeros(n, dtype=np.uint64)])
+        self._keys[n] = item.rkey
+        item.slot = n
         self.items.append(item)
 
     def remove(self, item: Any) -> None:
         last = self.items.pop()
         if last is not item:
             self.items[item.slot] = last
+            self._keys[item.slot] = self._keys[len(self.items)]
             last.slot = item.slot
         item.slot = -1
 

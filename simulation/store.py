@@ -66,9 +66,10 @@ from simulation.store_parts import (FORMAT, PARTS, RUN_PART, TEMPORARY, Damage, 
 ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
 DEFAULT_MODEL = "simulation.experiment:run_spec"
 # The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
-MODEL_MODULES = ("agents", "caches.py", "draws.py", "events.py", "experiment.py", "model.py",
+MODEL_MODULES = ("agents", "caches.py", "clock.py", "events.py", "experiment.py", "model.py",
                  "outcomes.py", "parameters.py", "pools.py", "processes", "registry.py",
-                 "runner.py", "scenario.py", "scenario_schema.py", "uncertainty.py")
+                 "runner.py", "scenario.py", "scenario_schema.py", "streams.py",
+                 "uncertainty.py")
 
 
 class StoreError(UserError):

@@ -13,17 +13,17 @@ from simulation.processes import network_response, region
 from conftest import small
 
 
-class FixedUniform:
-    """The model's numpy generator, except that ``random()`` with no arguments returns ``u``."""
+class FixedDecision:
+    """The model's streams, except that decision ``name`` always draws ``u``."""
 
-    def __init__(self, rng, u: float) -> None:
-        self._rng, self._u = rng, u
+    def __init__(self, streams, name: str, u: float) -> None:
+        self._streams, self._name, self._u = streams, name, u
 
-    def random(self, *args, **kwargs):
-        return self._u if not args and not kwargs else self._rng.random(*args, **kwargs)
+    def uniform(self, name, *parts):
+        return self._u if name == self._name else self._streams.uniform(name, *parts)
 
     def __getattr__(self, name):
-        return getattr(self._rng, name)
+        return getattr(self._streams, name)
 
 
 def arrest_leader(model, network, u: float) -> None:
@@ -31,11 +31,11 @@ def arrest_leader(model, network, u: float) -> None:
     leader = network.members[tr.LEADER][0]
     leader.set_status(tr.ARRESTED, "arrested")
     leader.network = None
-    real, model.rng = model.rng, FixedUniform(model.rng, u)
+    real, model.streams = model.streams, FixedDecision(model.streams, "leader loss", u)
     try:
         network_response.lose_member(model, network, leader, arrested=True)
     finally:
-        model.rng = real
+        model.streams = real
 
 
 def fire_all_justice_events(model) -> None:
@@ -86,7 +86,8 @@ def test_a_large_network_splits_collapses_or_promotes_by_one_draw():
                                                  (23, 2), (40, 3)])
 def test_founding_gives_one_recruiter_per_fifteen_victims_and_at_least_one(victims, recruiters):
     model = TraffickingModel(small({"run.scale": 0.2}), rng=4)
-    network = region.found_network(model, 0, model.index_of["destination_a"], victims)
+    network = region.found_network(model, 0, model.index_of["destination_a"], key=99,
+                                   n_victims=victims)
     assert len(network.members[tr.RECRUITER]) == recruiters
 
 

@@ -288,7 +288,8 @@ def test_retrafficking_chance_matches_the_fading_hazard():
         1 - p["awareness_retrafficking"] * awareness)
     expected = 1 - math.exp(-h * p["risk_fade_years"])
     n = 20000
-    for _ in range(n):
+    for i in range(n):  # as many people, each with their own stream key (the same person's
+        victim.rkey = i  # episode always gets the same draw: common random numbers)
         recovery.schedule_retrafficking(model, victim, vs.MISIDENTIFIED)
     scheduled = sum(len(v) for v in model.recovery_calendar._weeks.values())
     assert scheduled / n == pytest.approx(expected, abs=4 * math.sqrt(expected / n))
@@ -381,7 +382,7 @@ def test_victims_recruited_take_their_forms_profile():
     network = next(n for n in model.networks if n.form == 0)
     from simulation.processes import recruitment
 
-    recruits = recruitment.new_victims(model, network, 4000)
+    recruits = recruitment.new_victims(model, [(network, 4000)])
     female = np.mean([v.sex == "female" for v in recruits])
     p = model.params["female_share_sexual"]
     assert female == pytest.approx(p, abs=4 * math.sqrt(p * (1 - p) / 4000))

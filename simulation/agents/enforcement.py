@@ -5,6 +5,7 @@ they do (investigate, arrest, prosecute) is in :mod:`simulation.processes`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import mesa
 
@@ -14,13 +15,14 @@ class Case:
     """An investigation by one agency into one network."""
 
     agency: "EnforcementAgency"
-    network: object
+    network: Any  # the TraffickingNetwork investigated
     opened: int
     proactive: bool
     testimonies: int = 0
     ngo_reports: int = 0
     police_findings: int = 0
     cross_border: bool = False
+    key: int = 0  # random-stream key: the network, agency and week it was opened
 
 
 class EnforcementAgency(mesa.Agent):

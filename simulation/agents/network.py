@@ -9,6 +9,7 @@ import mesa
 
 from simulation.agents.trafficker import ROLES, Trafficker
 from simulation.pools import OrderedSet
+from simulation.streams import chain
 
 
 class TraffickingNetwork(mesa.Agent):
@@ -24,10 +25,15 @@ class TraffickingNetwork(mesa.Agent):
         hits: memory of its own losses, decaying monthly (ODD 6.11).
         recruit_base: its weekly recruitment rate before market pull, as last assessed
             (ODD 6.2: networks reassess it monthly and when they recruit or fill a role).
+        key: its random-stream key (:mod:`simulation.streams`).
     """
 
-    def __init__(self, model, form: int, origin: int, destination: int, route: list[int]) -> None:
+    def __init__(self, model, form: int, origin: int, destination: int, route: list[int],
+                 key: int) -> None:
         super().__init__(model)
+        self.key = key  # random-stream key (simulation.streams): how and when it was founded
+        self.hires = 0  # positions filled so far: the rank that keys the next hire
+        self.losses = 0  # members lost so far: the rank that keys the next replacement delay
         self.form = form
         self.origin = origin
         self.destination = destination
@@ -51,6 +57,12 @@ class TraffickingNetwork(mesa.Agent):
     def visibility(self, security_visibility: float) -> float:
         """Its victims' visibility to identification, 1 at no security (ODD 6.5)."""
         return 1 - security_visibility * self.security
+
+    def next_hire(self) -> int:
+        """The key of the next position this network fills (a newcomer hired to it takes it
+        as their own key)."""
+        self.hires += 1
+        return chain(self.key, self.hires)
 
     def add_member(self, trafficker: Trafficker) -> None:
         trafficker.network = self

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 
 ACTIVE = "active"
@@ -31,11 +33,12 @@ class Trafficker(mesa.Agent):
     cross_border = False
     lesser = False  # charged with a lesser offence (ODD 6.9)
 
-    def __init__(self, model, role: str, home: int) -> None:
+    def __init__(self, model, role: str, home: int, key: int) -> None:
         super().__init__(model)
+        self.key = key  # random-stream key: the network and rank of their first hiring
         self.role = role
         self.home = home
-        self.network = None
+        self.network: Any = None  # the TraffickingNetwork they work for, if any
         self.status = ACTIVE
         model.trafficker_status_changed(self, None, ACTIVE)
         self.record: list[tuple[int, str]] = []

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import mesa
 
+from simulation.streams import chain
+
 RECRUITED = "recruited"
 IN_TRANSIT = "in_transit"
 EXPLOITED = "exploited"
@@ -32,6 +34,9 @@ class Victim(mesa.Agent):
         location: index of the jurisdiction they are in now.
         form: index into ``registry.FORMS`` (sexual, labour, criminal).
         network: the network that controls them while recruited, in transit or exploited.
+        key: their random-stream key (:mod:`simulation.streams`), fixed by who recruited them
+            and when; ``rkey`` is that of the current episode (``times_trafficked``), which
+            keys every draw about it.
         history: ``[(week, status), ...]`` for every transition.
         times_trafficked: 1 at first recruitment, +1 at each re-trafficking.
         identified_by: channel of the last identification ("police", "ngo", ...), if any.
@@ -47,8 +52,10 @@ class Victim(mesa.Agent):
     online = False  # recruited online (processes.online): monitoring can find them
 
     def __init__(self, model, origin: int, form: int, sex: str, age_group: str,
-                 vulnerability: float, network) -> None:
+                 vulnerability: float, network, key: int, rkey: int | None = None) -> None:
         super().__init__(model)
+        self.key = key
+        self.rkey = chain(key, 1) if rkey is None else rkey  # the first episode's
         self.origin = origin
         self.location = origin
         self.form = form

@@ -1,4 +1,5 @@
-"""Costs (ODD 6.13): what a scenario's levers cost, week by week, from the unit costs in the registry (which a
+"""Costs (ODD 6.13): what a scenario's levers cost, week by week, from the unit costs in the
+registry (which a
 scenario's ``[costs]`` table may override).
 
 Bases (see ``registry.LEVERS[...].cost_basis``): capacities (officers, shelter places, outreach
@@ -56,7 +57,8 @@ def _lever_costs(model) -> tuple[list[float], list[tuple[int, int, float]]]:
     pairs = []
     for key, levers in model.cooperation.items():
         a, b = (model.index_of[name] for name in key.split(":"))
-        pairs.append((a, b, scale * sum(levers[n] * costs[n] for n in PAIR_LEVERS) / WEEKS_PER_YEAR / 2))
+        yearly = scale * sum(levers[n] * costs[n] for n in PAIR_LEVERS)
+        pairs.append((a, b, yearly / WEEKS_PER_YEAR / 2))
     return fixed, pairs
 
 

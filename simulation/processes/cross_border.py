@@ -31,18 +31,20 @@ def joint_teams(model, a: int, b: int) -> float:
 def request_abroad(model, agency, member, evidence: float, case) -> None:
     """Seek a member who works in another jurisdiction: located with chance info sharing; refused
     if that jurisdiction's law does not cover the case's form (dual criminality) unless a
-    harmonisation instrument waives the check; then arrested and surrendered with chance evidence x (floor + effect x MLA) x (floor + effect x
+    harmonisation instrument waives the check; then arrested and surrendered with chance
+    evidence x (floor + effect x MLA) x (floor + effect x
     extradition), after a delay that legal assistance and joint teams shorten."""
     p = model.params
     home = member.home
     coop = levers_between(model, agency.j, home)
     if model.jurisdictions[home].scaled("officers") <= 0:
         return  # nobody to make the arrest there
-    if model.rng.random() >= coop["info_sharing"]:
+    uniform = model.streams.uniform
+    if uniform("info sharing", case.key, member.key) >= coop["info_sharing"]:
         return
     form = case.network.form
     if (not model.jurisdictions[home].covers(form)
-            and model.random.random() >= coop["harmonisation"]):
+            and uniform("dual criminality", case.key, member.key) >= coop["harmonisation"]):
         # dual criminality: the requested jurisdiction's law does not cover this form, and no
         # harmonisation instrument waives the check
         model.tally("cross_border_refused", agency.j)
@@ -51,7 +53,7 @@ def request_abroad(model, agency, member, evidence: float, case) -> None:
     mla = coop["mutual_legal_assistance"]
     chance = (evidence * (p["mla_floor"] + p["mla_effect"] * mla)
               * (p["extradition_floor"] + p["extradition_effect"] * coop["extradition"]))
-    if model.rng.random() >= chance:
+    if uniform("extradition", case.key, member.key) >= chance:
         return
     delay = p["cross_border_min_weeks"] + round(
         p["cross_border_delay_weeks"] * (1 - mla)

@@ -15,7 +15,7 @@ import numpy as np
 
 from simulation.agents.trafficker import ACTIVE, DESISTED, ROLES
 from simulation.clock import MONTHS_PER_YEAR, monthly_chance
-from simulation.draws import sample_indices
+from simulation.streams import chain
 from simulation.registry import Form
 from simulation.processes import exploitation, network_response, recruitment, region
 
@@ -72,7 +72,8 @@ def update_perceptions(model) -> None:
     rate = p["risk_update_rate"]
     active = np.maximum(model.active_traffickers, 1)
     # a monthly count x MONTHS_PER_YEAR is a yearly rate (simulation.clock)
-    signal = (model.seen_convictions + p["arrest_signal"] * model.seen_arrests) * MONTHS_PER_YEAR / active
+    signal = ((model.seen_convictions + p["arrest_signal"] * model.seen_arrests)
+              * MONTHS_PER_YEAR / active)
     model.certainty += rate * (signal - model.certainty)
     seen = model.seen_convictions > 0
     mean_sentence = np.divide(model.seen_sentences, model.seen_convictions,
@@ -88,8 +89,9 @@ def update_perceptions(model) -> None:
 
 def desistance(model) -> None:
     """Monthly: members leave crime at ``desistance_hazard`` x exp(w x expected sanction where
-    they work). One vectorised binomial draw over all networks and roles (members of a role
-    share a workplace), then work only for those who leave."""
+    they work). Every member gets a keyed uniform number for the month (one vectorised draw
+    over all networks and roles; members of a role share a workplace, so a role's members share
+    one chance), then work only for those who leave."""
     networks = model.networks
     if not networks:
         return
@@ -104,17 +106,21 @@ def desistance(model) -> None:
     # capped exponent: past e^50 everyone leaves within the month anyway, and the cap keeps
     # extreme sensitivity-analysis corners free of overflow
     hazard = p["desistance_hazard"] * np.exp(np.minimum(p["deterrence_weight"] * sanction, 50))
-    leaving = model.rng.binomial(sizes, monthly_chance(hazard))
-    for i, r in zip(*np.nonzero(leaving)):
-        network = networks[i]
-        members = network.members[ROLES[r]]
-        k = min(int(leaving[i, r]), len(members))
-        for member in [members[x] for x in sample_indices(model.rng, len(members), k)]:
-            if not network.alive:
-                break
-            if member.network is network and member.status == ACTIVE:
-                member.set_status(DESISTED, "desisted")
-                network_response.lose_member(model, network, member, arrested=False)
+    chance = monthly_chance(hazard).ravel()
+    members = [m for roster in rosters for m in roster]
+    if not members:
+        return
+    u = model.streams.uniforms("desistance", (model.week,),
+                               np.fromiter((m.key for m in members), np.uint64, len(members)))
+    leaving = np.flatnonzero(u < np.repeat(chance, sizes.ravel())).tolist()
+    owners = np.repeat(np.arange(len(networks)), sizes.sum(axis=1))
+    for x in leaving:
+        network, member = networks[owners[x]], members[x]
+        if not network.alive:
+            continue
+        if member.network is network and member.status == ACTIVE:
+            member.set_status(DESISTED, "desisted")
+            network_response.lose_member(model, network, member, arrested=False)
 
 
 def enter_markets(model) -> None:
@@ -130,6 +136,9 @@ def enter_markets(model) -> None:
             rate = (p["network_entry_rate"] * demand / 1000 * pull[jur.index * N_FORMS + f]
                     * math.exp(-p["deterrence_weight"] * model.certainty[jur.index]
                                * model.severity[jur.index]))
-            for _ in range(model.rng.poisson(rate)):
-                network = region.found_network(model, f, jur.index)
+            week = model.week
+            market = jur.index * N_FORMS + f
+            for rank in range(model.streams.poisson(rate, "entry", week, market)):
+                key = chain(model.streams.decision("entered network"), week, market, rank)
+                network = region.found_network(model, f, jur.index, key)
                 recruitment.update_rate(model, network)

@@ -115,7 +115,8 @@ def online_hazard(p, jur) -> float:
 
 def exit_hazards(p, jur) -> np.ndarray:
     """Weekly hazards of each identifying route (rows, :data:`VISIBLE_ROUTES` order) for an
-    adult female victim of each form (columns) in ``jur``, at full network visibility. Densities are per
+    adult female victim of each form (columns) in ``jur``, at full network visibility. Densities
+    are per
     100,000 at-risk people, divided by 10 so that each rate parameter is the hazard at 10 per
     100,000."""
     lv = jur.levers
@@ -147,13 +148,13 @@ def exit_exploitation(model, victim, j: int, way: int) -> None:
         jur = model.jurisdictions[j]
         extra = online_hazard(model.params, jur)
         total = jur.visible_hazards[victim.form][victim.group + 4][ExitRoute.POLICE]
-        if extra > 0 and model.random.random() * total < extra:
+        if extra > 0 and model.streams.uniform("online credit", victim.rkey) * total < extra:
             model.tally("identified_online", j)
             model.tally_form("identified_online", victim.form)
     if way == ExitRoute.MISIDENTIFIED:
         misidentify(model, victim, j)
     elif way < ExitRoute.RELEASE:
-        identify(model, victim, j, CHANNEL_OF[way])
+        identify(model, victim, j, CHANNEL_OF[ExitRoute(way)])
     else:
         end_spell(model, victim, RELEASED if way == ExitRoute.RELEASE else SELF_RESCUED)
 
@@ -189,7 +190,8 @@ def identify(model, victim, j: int, channel: Channel) -> None:
     if victim.origin != j and jur.levers["residence_permit"] == "unconditional":
         model.tally("permits_granted", j)
     record(model, victim, LIST_OF_CHANNEL[channel], j, identified=True)
-    if model.random.random() < jur.levers["ngo_police_partnership"]:
+    uniform = model.streams.uniform
+    if uniform("partner record", victim.rkey) < jur.levers["ngo_police_partnership"]:
         # a formal referral puts the victim on the partner's list too: lists become dependent
         record(model, victim, LIST_OF_CHANNEL[Channel.POLICE if channel == Channel.NGO
                                                else Channel.NGO], j, identified=False)
@@ -198,10 +200,10 @@ def identify(model, victim, j: int, channel: Channel) -> None:
         return
     agency = model.agencies[j]
     if (channel == Channel.POLICE
-            and model.random.random() < model.params["police_case_probability"]):
+            and uniform("police case", victim.rkey) < model.params["police_case_probability"]):
         investigation.open_case(model, agency, network, police_finding=True)
     elif (channel == Channel.NGO
-          and model.random.random() < model.jurisdictions[j].levers["ngo_police_partnership"]):
+          and uniform("ngo report", victim.rkey) < jur.levers["ngo_police_partnership"]):
         investigation.open_case(model, agency, network, ngo_report=True)
 
 
@@ -227,34 +229,32 @@ def contact_hazards(p, visible) -> list[list[list[float]]]:
             for by_group in visible]
 
 
-def record_contacts(model) -> None:
+def contact_candidates(jur, form: int, items: list, u: np.ndarray) -> list[tuple]:
+    """The exploited victims ``items`` of one pool (``jur``, ``form``) who may be recorded on a
+    list this week without leaving exploitation: ``u[list, i]`` is victim ``i``'s keyed
+    uniform number for that list and week; those below the highest chance any victim faces on
+    the list are candidates ``(jurisdiction, list, victim, u)``, checked by
+    :func:`record_contacts` against their own chance once the week's exits are done."""
+    lists = jur.contact_hazards[form]
+    q_max = np.array([-math.expm1(-max(by_group)) for by_group in lists])
+    rows, cols = np.nonzero(u < q_max[:, None])
+    return [(jur.index, lst, items[i], x) for lst, i, x in
+            zip(rows.tolist(), cols.tolist(), u[rows, cols].tolist())]
+
+
+def record_contacts(model, candidates: list[tuple]) -> None:
     """This week's contacts that do not end exploitation (an outreach contact, an inspection
-    that notes a suspected victim, a hotline call, a police note): one binomial draw over every
-    pool and list at the highest chance any victim faces, then thinning by each victim's own
-    group and visibility (as for exits, ODD 3)."""
-    pools, lists, chances = [], [], []
-    for j, jur in enumerate(model.jurisdictions):
-        for f, pool in enumerate(model.exploited[j]):
-            if pool.items:
-                for l, by_group in enumerate(jur.contact_hazards[f]):
-                    pools.append((j, f))
-                    lists.append(l)
-                    chances.append(-math.expm1(-max(by_group)))
-    if not pools:
-        return
-    sizes = [len(model.exploited[j][f].items) for j, f in pools]
-    drawn = model.rng.binomial(sizes, chances)
-    uniform = model.random.random
+    that notes a suspected victim, a hotline call, a police note): each candidate of
+    :func:`contact_candidates` still exploited is recorded when its number is also below its
+    own chance, by its group and its network's visibility (thinning, as for exits, ODD 3)."""
     security_visibility = model.params["security_visibility"]
-    for i in np.flatnonzero(drawn).tolist():
-        j, f = pools[i]
-        items = model.exploited[j][f].items
-        by_group = model.jurisdictions[j].contact_hazards[f][lists[i]]
-        q_max = chances[i]
-        for victim in [items[x] for x in model.random.sample(range(len(items)), int(drawn[i]))]:
-            vis = 1 - security_visibility * victim.network.security
-            if uniform() * q_max < -math.expm1(-by_group[victim.group] * vis):
-                record(model, victim, lists[i], j, identified=False)
+    for j, lst, victim, u in candidates:
+        if victim.slot < 0:
+            continue  # left exploitation this week
+        vis = 1 - security_visibility * victim.network.security
+        by_group = model.jurisdictions[j].contact_hazards[victim.form][lst]
+        if u < -math.expm1(-by_group[victim.group] * vis):
+            record(model, victim, lst, j, identified=False)
 
 
 def misidentify(model, victim, j: int) -> None:

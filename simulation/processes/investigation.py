@@ -16,6 +16,7 @@ from simulation.agents.enforcement import Case
 from simulation.agents.trafficker import LEADER, RECRUITER, TRANSPORTER
 from simulation.registry import Form
 from simulation.processes import cross_border, justice
+from simulation.streams import chain
 
 
 def effective_corruption(p, corruption: float, levers) -> float:
@@ -108,7 +109,9 @@ def _start_case(model, agency, network, proactive, testimonies, ngo_reports, fin
     p = model.params
     case = Case(agency, network, model.week, proactive, testimonies, ngo_reports, findings)
     agency.open_cases[network.unique_id] = case
-    weeks = p["case_min_weeks"] + int(model.rng.geometric(1 / p["case_extra_weeks"]))
+    case.key = chain(network.key, agency.j, model.week)
+    weeks = p["case_min_weeks"] + model.streams.geometric(1 / p["case_extra_weeks"],
+                                                          "case weeks", case.key)
     model.cases_calendar.schedule(model.week + weeks, events.CaseDecision(case))
     return case
 
@@ -116,7 +119,8 @@ def _start_case(model, agency, network, proactive, testimonies, ngo_reports, fin
 def open_proactive_cases(model, agency) -> None:
     """Undercover, digital and financial work opens Poisson(``proactive_rate``) cases a week,
     against networks working in the jurisdiction chosen with weight visibility x size."""
-    n = model.rng.poisson(agency.jurisdiction.proactive_rate)
+    streams, week = model.streams, model.week
+    n = streams.poisson(agency.jurisdiction.proactive_rate, "proactive cases", week, agency.j)
     targets = model.networks_known_in.get(agency.j, [])
     if not n or not targets:
         return
@@ -126,8 +130,8 @@ def open_proactive_cases(model, agency) -> None:
     security_visibility = model.params["security_visibility"]
     cum = list(accumulate([t.visibility(security_visibility) * t.size for t in targets]))
     total, last = cum[-1], len(targets) - 1
-    for _ in range(n):
-        i = bisect_left(cum, model.rng.random() * total)
+    for rank in range(n):
+        i = bisect_left(cum, streams.uniform("proactive target", week, agency.j, rank) * total)
         open_case(model, agency, targets[min(i, last)], proactive=True)
 
 
@@ -174,23 +178,24 @@ def reach(model, case: Case, role: str) -> float:
 def decide(model, case: Case) -> None:
     """At the end of its investigation a case may be lost to corruption; otherwise each member
     it reaches is arrested here (with probability = evidence) or sought abroad (ODD 6.8)."""
-    rng = model.rng
+    uniform = model.streams.uniform
     agency = case.agency
     agency.open_cases.pop(case.network.unique_id, None)
     network = case.network
     if not network.alive:
         return
     jur = agency.jurisdiction
-    if rng.random() < model.params["corruption_case_loss"] * jur.corruption_effective:
+    lost = model.params["corruption_case_loss"] * jur.corruption_effective
+    if uniform("case lost", case.key) < lost:
         return  # tipped off or bought off
     e = evidence(model, case)
     for role, members in network.members.items():
         r = reach(model, case, role)
         for member in list(members):
-            if rng.random() >= r:
+            if uniform("reach", case.key, member.key) >= r:
                 continue
             if member.home == agency.j:
-                if rng.random() < e:
+                if uniform("arrest", case.key, member.key) < e:
                     justice.arrest(model, agency, member, e, case)
             else:
                 cross_border.request_abroad(model, agency, member, e, case)

@@ -58,9 +58,12 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     deterrence.observe_arrest(model, member.home)
     p = model.params
     specialised = agency.jurisdiction.levers["specialised_prosecution"]
-    if model.rng.random() < min(p["charge_cap"], p["charge_base"] + p["charge_evidence"] * evidence
-                                + p["charge_specialised"] * specialised):
-        if network.form == Form.LABOUR and model.rng.random() < p["labour_lesser_charge"]:
+    streams, week = model.streams, model.week
+    if streams.uniform("charge", week, member.key) < min(
+            p["charge_cap"], p["charge_base"] + p["charge_evidence"] * evidence
+            + p["charge_specialised"] * specialised):
+        if (network.form == Form.LABOUR
+                and streams.uniform("lesser charge", week, member.key) < p["labour_lesser_charge"]):
             member.lesser = True  # trafficking is hard to prove: labour or immigration law
             member.set_status(ON_TRIAL, "charged with a lesser offence")
         else:
@@ -68,7 +71,8 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
             model.tally("prosecutions", j)
             model.tally_form("prosecutions", network.form)
         mean = p["trial_weeks"] * (1 - p["trial_specialised"] * specialised)
-        model.justice_calendar.schedule(model.week + int(model.rng.geometric(1 / mean)),
+        model.justice_calendar.schedule(week + streams.geometric(1 / mean, "trial weeks", week,
+                                                                 member.key),
                                         events.Trial(agency, member, network))
     else:
         release(model, member, "released without charge")
@@ -96,7 +100,7 @@ def trial(model, agency, member, network, waited: int = 0) -> None:
     acquittal and release, or a lognormal sentence around the lever's mean (shorter for a
     lesser offence, which counts apart), the network's assets partly forfeited, and release
     when the sentence is served."""
-    rng = model.rng
+    streams, week = model.streams, model.week
     p = model.params
     j = agency.j
     if agency.trial_budget < 1:
@@ -113,7 +117,8 @@ def trial(model, agency, member, network, waited: int = 0) -> None:
     agency.trial_budget -= 1
     if waited:
         agency.trials_waiting -= 1
-    if rng.random() >= conviction_probability(model, agency, member, network.form):
+    if streams.uniform("verdict", week, member.key) >= conviction_probability(
+            model, agency, member, network.form):
         release(model, member, "acquitted")
         return
     lv = agency.jurisdiction.levers
@@ -122,7 +127,7 @@ def trial(model, agency, member, network, waited: int = 0) -> None:
     if mean_years > 0:
         spread = p["sentence_spread"]
         mu = math.log(mean_years) - spread ** 2 / 2
-        years = float(rng.lognormal(mu, spread))
+        years = streams.lognormal(mu, spread, "sentence", week, member.key)
     member.set_status(IMPRISONED, f"convicted, {years:.1f} years")
     if member.lesser:
         model.tally("lesser_convictions", j)
@@ -153,7 +158,7 @@ def forfeiture(model, agency, network, member) -> float:
 def release(model, trafficker, why: str) -> None:
     """Out of custody: some return to the criminal labour pool (``reoffend``), the others
     desist."""
-    if model.rng.random() < model.params["reoffend"]:
+    if model.streams.uniform("reoffend", model.week, trafficker.key) < model.params["reoffend"]:
         trafficker.set_status(RELEASED, why)
         model.labour_pool[trafficker.home].append(trafficker)
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from simulation import events
 from simulation.agents.victim import EXPLOITED, IN_TRANSIT, RELEASED
-from simulation.draws import geometric
+from simulation.streams import geometric
 from simulation.registry import Channel
 from simulation.processes import exploitation, identification
 
@@ -46,7 +46,8 @@ def depart(model, victim) -> None:
 
 def next_leg(model, victim, leg: int) -> None:
     """The next crossing, a geometric number of weeks away (mean ``leg_weeks``)."""
-    weeks = geometric(model.random.random(), 1 / model.params["leg_weeks"])
+    weeks = geometric(model.streams.uniform("leg weeks", leg, victim.rkey),
+                      1 / model.params["leg_weeks"])
     model.move_calendar.schedule(model.week + weeks,
                                  events.Crossing(victim, victim.times_trafficked, leg))
 
@@ -62,9 +63,9 @@ def cross_border(model, victim, leg: int) -> None:
     j = route[min(leg, len(route) - 1)]
     victim.location = j
     jur = model.jurisdictions[j]
-    uniform = model.random.random
-    if uniform() < jur.border_check:
-        u = uniform()
+    uniform = model.streams.uniform
+    if uniform("border check", leg, victim.rkey) < jur.border_check:
+        u = uniform("border recognition", leg, victim.rkey)
         if u < jur.recognition:
             identification.identify(model, victim, j, Channel.INSPECTION)
             return

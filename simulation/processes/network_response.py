@@ -11,6 +11,7 @@ import math
 
 from simulation import events
 from simulation.clock import WEEKS_PER_MONTH, monthly_chance
+from simulation.streams import chain
 from simulation.agents.trafficker import ACTIVE, DESISTED, EXPLOITER, LEADER, ROLES, Trafficker
 from simulation.agents.victim import EXPLOITED, RELEASED
 from simulation.processes import (deterrence, exploitation, identification, online,
@@ -35,7 +36,7 @@ def lose_member(model, network, trafficker, arrested: bool) -> None:
     if trafficker.role == LEADER:
         if arrested:
             # one draw: split (large networks only), collapse, or carry on under a new leader
-            u = model.rng.random()
+            u = model.streams.uniform("leader loss", model.week, network.key)
             can_split = network.size >= p["split_min_size"]
             split = p["leader_split_probability"] if can_split else 0.0
             if u < split:
@@ -63,7 +64,9 @@ def promote_leader(model, network) -> None:
 
 def schedule_replacement(model, network, role: str) -> None:
     """Refill ``role`` after a geometric delay with mean ``replacement_delay_weeks``."""
-    weeks = int(model.rng.geometric(1 / model.params["replacement_delay_weeks"]))
+    network.losses += 1
+    weeks = model.streams.geometric(1 / model.params["replacement_delay_weeks"],
+                                    "replacement delay", network.key, network.losses)
     model.justice_calendar.schedule(model.week + weeks, events.Replacement(network, role))
 
 
@@ -75,11 +78,12 @@ def replace(model, network, role: str) -> None:
 
 def fill_role(model, network, role: str) -> Trafficker:
     """Fill a role from the criminal labour pool where the role works, or with a newcomer."""
-    home = region.workplace(model, network, role)
+    hire = network.next_hire()
+    home = region.workplace(model, network, role, hire)
     pool = model.labour_pool[home]
     trafficker = pool.pop() if pool else None
     if trafficker is None:
-        trafficker = Trafficker(model, role, home)
+        trafficker = Trafficker(model, role, home, hire)
     else:
         trafficker.role = role
         trafficker.set_status(ACTIVE, "joined network")
@@ -109,11 +113,13 @@ def end_network(model, network, dismantled: bool) -> None:
 def split_network(model, network) -> None:
     """Losing its leader, a large network breaks in two: members and victims halved at
     random, each half under a leader."""
-    rng = model.rng
-    other = region.new_network(model, network.form, network.origin, network.destination)
+    uniform = model.streams.uniform
+    week = model.week
+    other = region.new_network(model, network.form, network.origin, network.destination,
+                               chain(model.streams.decision("split network"), network.key, week))
     for role in ROLES:
         members = network.members[role]
-        rng.shuffle(members)
+        members.sort(key=lambda m: uniform("split", week, m.key))  # a random order
         half = len(members) // 2
         for member in members[half:]:
             other.add_member(member)
@@ -165,28 +171,39 @@ def move_trafficker(model, trafficker, home: int) -> None:
 
 # -- the monthly review --------------------------------------------------------------------------
 
+def review_all(model) -> None:
+    """Monthly: every network's :func:`review`, in a random order (keyed by network and week,
+    so that one network more or fewer does not reorder the others)."""
+    week = model.week
+    uniform = model.streams.uniform
+    for network in sorted(model.networks, key=lambda n: uniform("review order", week, n.key)):
+        review(network, model)
+
+
 def review(network, model) -> None:
     """Monthly: relax security and memory of hits, bank revenue, hire an exploiter if at
     capacity in a market with room, maybe dissolve, maybe reconsider where to exploit, and
-    reassess recruitment. (Argument order for ``AgentSet.shuffle_do``.)"""
+    reassess recruitment."""
     if not network.alive:
         return
     p = model.params
-    uniform = model.random.random
+    uniform = model.streams.uniform
+    week = model.week
     network.security *= p["security_decay"]
     network.hits *= p["hit_memory"]
     dest = model.jurisdictions[network.destination]
     n_victims = len(network.victims)
-    network.assets += (WEEKS_PER_MONTH * n_victims * exploitation.revenue_per_week(model, dest, network.form)
+    network.assets += (WEEKS_PER_MONTH * n_victims
+                       * exploitation.revenue_per_week(model, dest, network.form)
                        * p["asset_retention"])
     if (n_victims >= p["victims_per_exploiter"] * len(network.members[EXPLOITER])  # capacity
             and exploitation.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
-    if uniform() < monthly_chance(p["dissolution_hazard"]):
+    if uniform("dissolution", week, network.key) < monthly_chance(p["dissolution_hazard"]):
         end_network(model, network, dismantled=False)
         return
-    if uniform() < p["relocation_review"]:
+    if uniform("relocation review", week, network.key) < p["relocation_review"]:
         reconsider_destination(model, network)
     online.adjust(model, network)
     recruitment.update_rate(model, network)

@@ -29,9 +29,10 @@ def start_share(model, form: int, origin: int) -> float:
     return min(1.0, model.params[ONLINE_SHARE[form]] * model.jurisdictions[origin].online_reach)
 
 
-def recruited_online(model, network) -> bool:
-    """Whether one recruit of ``network`` was recruited online."""
-    return model.random.random() < network.online_share
+def recruited_online(model, network, rkey: int) -> bool:
+    """Whether one recruit of ``network`` (``rkey``: the episode's stream key) was recruited
+    online."""
+    return model.streams.uniform("online", rkey) < network.online_share
 
 
 def adjust(model, network) -> None:

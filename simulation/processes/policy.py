@@ -23,10 +23,12 @@ def apply_policies(model) -> None:
         for place in _places(model, policy):
             targets[(place, policy.lever)] = policy
     for place in [j.name for j in model.jurisdictions] + list(model.cooperation):
-        levers = model.cooperation.get(place) if ":" in place else None
-        jur = None if levers is not None else model.jurisdictions[model.index_of[place]]
-        base = model.cooperation_base[place] if jur is None else jur.base_levers
-        current = levers if jur is None else jur.levers
+        if ":" in place:  # a pair's levers
+            jur = None
+            base, current = model.cooperation_base[place], model.cooperation[place]
+        else:
+            jur = model.jurisdictions[model.index_of[place]]
+            base, current = jur.base_levers, jur.levers
         changed = False
         for lever in base:
             policy = targets.get((place, lever))

@@ -15,6 +15,7 @@ from simulation.clock import weeks_from_years
 from simulation.processes import online
 from simulation.agents.victim import MISIDENTIFIED, RECRUITED, RETURNED
 from simulation.registry import WEEKLY_INDEX
+from simulation.streams import chain
 
 NEW_VICTIMS, RETRAFFICKED = WEEKLY_INDEX["new_victims"], WEEKLY_INDEX["victims_retrafficked"]
 RELATIVE_RISK = {MISIDENTIFIED: "retrafficking_risk_misidentified",
@@ -46,7 +47,7 @@ def schedule_retrafficking(model, victim, how: str) -> None:
     h = (p["retrafficking_hazard"] * (1.0 if risk is None else p[risk])
          * (1 - p["awareness_retrafficking"] * awareness))
     total = h * fade
-    e = -math.log(1.0 - model.random.random())  # a standard exponential
+    e = -math.log(1.0 - model.streams.uniform("retrafficking time", victim.rkey))  # Exp(1)
     if e >= total:
         return
     years = -fade * math.log(1 - e / total)
@@ -65,10 +66,12 @@ def retraffic(model, victim) -> None:
     candidates, cdf = model.network_index.recruiting_in(victim.origin)
     if not candidates:
         return
-    network = candidates[bisect_right(cdf, model.random.random())]
+    network = candidates[bisect_right(cdf, model.streams.uniform("retrafficking network",
+                                                                 victim.rkey))]
     victim.times_trafficked += 1
+    victim.rkey = chain(victim.key, victim.times_trafficked)
     victim.network = network
-    victim.online = online.recruited_online(model, network)
+    victim.online = online.recruited_online(model, network, victim.rkey)
     victim.form = network.form
     victim.location = network.origin
     victim.identified_by = None

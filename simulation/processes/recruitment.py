@@ -15,11 +15,13 @@ from simulation.agents.trafficker import EXPLOITER, RECRUITER
 from simulation.agents.victim import Victim
 from simulation.registry import FORMS, WEEKLY_INDEX
 from simulation import events
-from simulation.processes import deterrence, exploitation, online
+from simulation.processes import deterrence, exploitation
+from simulation.streams import chain, extend, name_id, poissons
 
 FEMALE_SHARE = tuple(f"female_share_{f}" for f in FORMS)
 CHILD_SHARE = tuple(f"child_share_{f}" for f in FORMS)
 NEW_VICTIMS = WEEKLY_INDEX["new_victims"]
+RECRUIT = name_id("recruit")
 
 
 def resistance(p, levers) -> float:
@@ -53,43 +55,76 @@ def recruit(model) -> None:
     if not networks:
         return
     per_exploiter = model.params["victims_per_exploiter"]
-    counts = model.rng.poisson(base * exploitation.market_pulls(model)[market])
+    u = model.streams.uniforms("recruits", (model.week,), model.network_index.keys)
+    counts = poissons(u, base * exploitation.market_pulls(model)[market])
+    taking = []
     for i in np.flatnonzero(counts).tolist():
         network = networks[i]
         # recruits beyond what the network's exploiters can control are not taken
         room = per_exploiter * len(network.members[EXPLOITER]) - len(network.victims)  # capacity
         n = min(int(counts[i]), room)
         if n > 0:
-            new_victims(model, network, n)
-        update_rate(model, network)
+            taking.append((network, n))
+        else:
+            update_rate(model, network)
+    if taking:
+        new_victims(model, taking)
+        for network, _ in taking:
+            update_rate(model, network)
 
 
-def profile(model, form: int, origin: int) -> tuple[str, str, float]:
-    """Sex, age group and vulnerability of a person recruited for ``form`` in ``origin``: sex
-    and age drawn from the form's profile, vulnerability the origin's times U(1 - s, 1 + s),
-    capped at 1 (s = ``vulnerability_spread``)."""
+def profile(model, form: int, origin: int, key: int) -> tuple[str, str, float]:
+    """Sex, age group and vulnerability of a person recruited for ``form`` in ``origin`` (their
+    stream key ``key``): sex and age drawn from the form's profile, vulnerability the origin's
+    times U(1 - s, 1 + s), capped at 1 (s = ``vulnerability_spread``)."""
     p = model.params
-    uniform = model.random.random
+    uniform = model.streams.uniform
     spread = p["vulnerability_spread"]
-    return ("female" if uniform() < p[FEMALE_SHARE[form]] else "male",
-            "child" if uniform() < p[CHILD_SHARE[form]] else "adult",
+    return ("female" if uniform("sex", key) < p[FEMALE_SHARE[form]] else "male",
+            "child" if uniform("age", key) < p[CHILD_SHARE[form]] else "adult",
             min(1.0, model.jurisdictions[origin].vulnerability
-                * (1 - spread + 2 * spread * uniform())))
+                * (1 - spread + 2 * spread * uniform("vulnerability", key))))
 
 
-def new_victims(model, network, n: int) -> list[Victim]:
-    """``n`` people recruited by ``network`` this week, leaving next week (:func:`profile`)."""
-    f = network.form
-    origin = network.origin
+def new_victims(model, taking: list[tuple]) -> list[Victim]:
+    """The people recruited this week, ``n`` by each ``(network, n)`` of ``taking``, leaving
+    next week. Their profiles (:func:`profile`) and whether they were recruited online are
+    drawn for all of them at once; the ``rank``-th recruit of a network in a week has the key
+    ``chain(network.key, RECRUIT, week, rank)``."""
+    p = model.params
+    streams = model.streams
+    week = model.week
+    sizes = np.array([n for _, n in taking])
+    week_keys = np.array([chain(network.key, RECRUIT, week) for network, _ in taking],
+                         dtype=np.uint64)
+    ranks = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    keys = extend(np.repeat(week_keys, sizes), ranks)
+    rkeys = extend(keys, 1)
+    sex, age, vulnerability = streams.table(
+        [streams.decision("sex"), streams.decision("age"), streams.decision("vulnerability")],
+        keys).tolist()
+    online_u = streams.table([streams.decision("online")], rkeys)[0].tolist()
+    keys, rkeys = keys.tolist(), rkeys.tolist()
+    spread = p["vulnerability_spread"]
+    departures = model.move_calendar.week(week + 1)
     victims = []
-    add = network.victims.add
-    departures = model.move_calendar.week(model.week + 1)
-    for _ in range(n):
-        victim = Victim(model, origin, f, *profile(model, f, origin), network)
-        victim.online = online.recruited_online(model, network)
-        add(victim)
-        departures.append(events.Departure(victim, 1))
-        victims.append(victim)
-        model.tally_victim("new_victims", victim)
-    model.weekly_tally[NEW_VICTIMS][origin] += n
+    x = 0
+    for network, n in taking:
+        f, origin = network.form, network.origin
+        female, child = p[FEMALE_SHARE[f]], p[CHILD_SHARE[f]]
+        base_vulnerability = model.jurisdictions[origin].vulnerability
+        add = network.victims.add
+        for _ in range(n):
+            victim = Victim(model, origin, f, "female" if sex[x] < female else "male",
+                            "child" if age[x] < child else "adult",
+                            min(1.0, base_vulnerability
+                                * (1 - spread + 2 * spread * vulnerability[x])),
+                            network, keys[x], rkeys[x])
+            victim.online = online_u[x] < network.online_share
+            x += 1
+            add(victim)
+            departures.append(events.Departure(victim, 1))
+            victims.append(victim)
+            model.tally_victim("new_victims", victim)
+        model.weekly_tally[NEW_VICTIMS][origin] += n
     return victims

@@ -14,6 +14,9 @@ from simulation.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORT
 from simulation.agents.victim import EXPLOITED, Victim
 from simulation.registry import Form
 from simulation.processes import exploitation, online, recruitment
+from simulation.streams import chain, name_id
+
+INITIAL_VICTIM = name_id("initial victim")
 
 ROLE_RANK = {"origin": 0, "transit": 1, "destination": 2}
 
@@ -44,40 +47,47 @@ def origin_weights(model, destination: int) -> list[float]:
     return weights
 
 
-def choose_origin(model, destination: int) -> int:
+def choose_origin(model, destination: int, key: int) -> int:
+    """Where a network founded with stream key ``key`` recruits, in proportion to
+    :func:`origin_weights`."""
     cdf = model.markets.origin_cdf(destination, lambda d: origin_weights(model, d))
-    return bisect_right(cdf, model.rng.random())  # rng.choice(n, p=weights / sum)
+    return bisect_right(cdf, model.streams.uniform("origin", key))
 
 
-def workplace(model, network, role: str) -> int:
+def workplace(model, network, role: str, hire: int) -> int:
     """Where a member in ``role`` works: recruiters at the origin, transporters in transit,
-    exploiters at the destination, a leader at either."""
+    exploiters at the destination, a leader at either (drawn for the position ``hire``, the
+    key of :meth:`~simulation.agents.network.TraffickingNetwork.next_hire`)."""
     if role == RECRUITER:
         return network.origin
     if role == TRANSPORTER:
         return network.route[1] if len(network.route) > 2 else network.origin
     if role == EXPLOITER:
         return network.destination
-    at_destination = model.rng.random() < model.params["leader_at_destination"]
+    at_destination = (model.streams.uniform("leader workplace", hire)
+                      < model.params["leader_at_destination"])
     return network.destination if at_destination else network.origin
 
 
-def new_network(model, form: int, origin: int, destination: int) -> TraffickingNetwork:
+def new_network(model, form: int, origin: int, destination: int,
+                key: int) -> TraffickingNetwork:
     """An empty network (members and victims are added by the caller)."""
     network = TraffickingNetwork(model, form, origin, destination,
-                                 route(model, origin, destination))
+                                 route(model, origin, destination), key)
     network.online_share = online.start_share(model, form, origin)
     model.network_index.changed()
     return network
 
 
-def found_network(model, form: int, destination: int, n_victims: int = 0) -> TraffickingNetwork:
+def found_network(model, form: int, destination: int, key: int,
+                  n_victims: int = 0) -> TraffickingNetwork:
     """A new network with a leader, recruiters, transporters (if it crosses borders) and
-    enough exploiters for the victims it starts with (ODD 5)."""
+    enough exploiters for the victims it starts with (ODD 5). ``key`` is its stream key
+    (:func:`simulation.streams.chain` of how and when it was founded)."""
     p = model.params
-    origin = choose_origin(model, destination)
+    origin = choose_origin(model, destination, key)
     network = TraffickingNetwork(model, form, origin, destination,
-                                 route(model, origin, destination))
+                                 route(model, origin, destination), key)
     network.online_share = online.start_share(model, form, origin)
     roles = [LEADER] + [RECRUITER] * max(
         1, round(n_victims / p["victims_per_recruiter_at_founding"]))
@@ -86,7 +96,8 @@ def found_network(model, form: int, destination: int, n_victims: int = 0) -> Tra
     roles += [EXPLOITER] * max(p["min_exploiters_at_founding"],
                                math.ceil(n_victims / p["victims_per_exploiter_at_founding"]))
     for role in roles:
-        network.add_member(Trafficker(model, role, workplace(model, network, role)))
+        hire = network.next_hire()
+        network.add_member(Trafficker(model, role, workplace(model, network, role, hire), hire))
     model.network_index.changed()
     return network
 
@@ -94,7 +105,7 @@ def found_network(model, form: int, destination: int, n_victims: int = 0) -> Tra
 def seed_region(model) -> None:
     """Start each market part-filled (``initial_fill``), with exploitation spells of realistic
     ages."""
-    rng = model.rng
+    streams = model.streams
     p = model.params
     fill = p["initial_fill"]
     spread = p["initial_network_spread"]
@@ -105,13 +116,18 @@ def seed_region(model) -> None:
         for f in Form:
             target = fill * jur.demand[f]
             placed = 0
+            rank = 0
             while placed < target:
-                n = int(max(smallest, rng.lognormal(mu, spread)))
+                rank += 1
+                n = int(max(smallest, streams.lognormal(mu, spread, "initial network size",
+                                                        jur.index, int(f), rank)))
                 n = min(n, int(math.ceil(target - placed)))
-                network = found_network(model, int(f), jur.index, n)
-                for _ in range(n):
-                    victim = place_initial_victim(model, network)
-                    victim.exploited_since = model.week - int(rng.geometric(spell))
+                key = chain(streams.decision("founded network"), jur.index, int(f), rank)
+                network = found_network(model, int(f), jur.index, key, n)
+                for i in range(n):
+                    victim = place_initial_victim(model, network, i)
+                    victim.exploited_since = model.week - streams.geometric(
+                        spell, "initial spell", victim.rkey)
                     exploitation.open_spell_record(model, victim, jur.index,
                                                    victim.exploited_since)
                 placed += n
@@ -119,12 +135,14 @@ def seed_region(model) -> None:
         recruitment.update_rate(model, network)
 
 
-def place_initial_victim(model, network) -> Victim:
+def place_initial_victim(model, network, rank: int) -> Victim:
     """A victim already in exploitation when the run starts (their history starts then), with
-    the same profile as a recruit of the network's form and origin."""
+    the same profile as a recruit of the network's form and origin; ``rank`` among the
+    network's initial victims keys their draws."""
+    key = chain(network.key, INITIAL_VICTIM, rank)
     victim = Victim(model, network.origin, network.form,
-                    *recruitment.profile(model, network.form, network.origin), network)
-    victim.online = online.recruited_online(model, network)
+                    *recruitment.profile(model, network.form, network.origin, key), network, key)
+    victim.online = online.recruited_online(model, network, victim.rkey)
     victim.location = network.destination
     victim.set_status(EXPLOITED)
     network.victims.add(victim)

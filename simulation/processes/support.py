@@ -72,7 +72,7 @@ def admit(model, ngo) -> None:
         victim.set_status(SUPPORTED)
         model.tally("victims_supported", ngo.j)
         decide_testimony(model, ngo, victim, supported=True)
-        stay = int(model.rng.geometric(1 / p["shelter_weeks"]))
+        stay = model.streams.geometric(1 / p["shelter_weeks"], "shelter stay", victim.rkey)
         model.support_calendar.schedule(model.week + stay, events.ShelterExit(ngo, victim))
     max_wait = p["max_wait_weeks"]
     while ngo.waiting and model.week - ngo.waiting[0][1] >= max_wait:
@@ -90,12 +90,13 @@ def decide_testimony(model, ngo, victim, supported: bool) -> None:
     chance = jur.testimony_propensity * (1.0 if supported else p["unsupported_testimony"])
     if victim.form == Form.LABOUR:
         chance *= p["labour_testimony"]
-    if model.rng.random() < chance:
+    uniform = model.streams.uniform
+    if uniform("testimony", victim.rkey) < chance:
         victim.testified = True
         model.tally("victims_testifying", ngo.j)
         if victim.origin != ngo.j and jur.levers["residence_permit"] == "conditional":
             model.tally("permits_granted", ngo.j)  # the permit that cooperation earns
-        if model.random.random() < jur.levers["compensation"]:
+        if uniform("compensation", victim.rkey) < jur.levers["compensation"]:
             model.tally("compensation_awarded", ngo.j)
         network = victim.network
         if network is not None and network.alive:
@@ -105,9 +106,11 @@ def decide_testimony(model, ngo, victim, supported: bool) -> None:
 def shelter_exit(model, ngo, victim) -> None:
     """After the stay: a reintegration programme for those the lever covers, else return."""
     ngo.in_shelter -= 1
-    if model.rng.random() < ngo.jurisdiction.levers["reintegration"]:
+    streams = model.streams
+    if streams.uniform("reintegration", victim.rkey) < ngo.jurisdiction.levers["reintegration"]:
         model.tally("reintegration_enrolments", ngo.j)
-        weeks = int(model.rng.geometric(1 / model.params["programme_weeks"]))
+        weeks = streams.geometric(1 / model.params["programme_weeks"], "programme weeks",
+                                  victim.rkey)
         model.support_calendar.schedule(model.week + weeks, events.ProgrammeEnd(ngo, victim))
     else:
         recovery.leave_pathway(model, victim, RETURNED, supported=True)

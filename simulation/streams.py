@@ -1,0 +1,247 @@
+"""Common random numbers: a random stream per decision, keyed by who decides and when (ODD 4,
+"Stochasticity").
+
+Every random number the model draws is a pure function of the run's seed, the name of the
+decision (``"exit"``, ``"border_check"``, ``"dissolution"``, ...) and the keys of what is being
+decided (a victim's key and the week, a network's key and the month, a case's key and a
+member's key). No decision consumes numbers from a stream that another shares, so a policy that
+changes one process leaves every other process's draws alone, and a victim's draw does not
+depend on how many others drew before it: two runs of different scenarios with the same seed
+differ only through what the policy changes (common random numbers; Klein, Abeysuriya, Stuart
+& Kerr 2024, arXiv:2409.02086, for the same idea in Starsim; Pearson, Klein & Buffalo 2026,
+arXiv:2603.11084, for counter-based generators keyed by event).
+
+**The generator** is counter-based: a number is the SplitMix64 finaliser (Steele, Lea & Flood
+2014, "Fast splittable pseudorandom number generators", OOPSLA; the mixing function of Java's
+``SplittableRandom`` and the seeding step of xoshiro) applied, in a chain, to the decision's key
+and each key part: ``x = mix((x ^ part) + 0x9E3779B97F4A7C15)`` for each part, then 53 bits
+of ``x`` make a uniform number in (0, 1). numpy's own counter-based generators (Philox) cannot
+draw one number per key for an array of keys in one call, which is what a decision over a pool
+of victims needs; this chain can, and the scalar and the array versions give the very same
+numbers (``tests/test_streams.py`` checks both, and the uniformity and independence of the
+numbers).
+
+**Agents' keys** are fixed by how an agent came to be, never by a global counter (Mesa's
+``unique_id`` counts every agent made, so one more arrest would shift every later victim's):
+a network founded when the region is seeded is keyed by its market and its rank there, one
+that enters by the week, market and rank, one split off by its parent and the week; a victim by
+the network that recruited them, the week and their rank among that week's recruits; a
+trafficker by their network and the rank of their hiring. See :func:`key`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from statistics import NormalDist
+
+import numpy as np
+
+MASK = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
+_M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_UNIT = 2.0 ** -53
+_U64 = np.uint64
+
+
+def mix(x: int) -> int:
+    """SplitMix64's finaliser: a bijection of 64-bit integers with full avalanche."""
+    x = ((x ^ (x >> 30)) * _M1) & MASK
+    x = ((x ^ (x >> 27)) * _M2) & MASK
+    return x ^ (x >> 31)
+
+
+def chain(x: int, *parts: int) -> int:
+    """``x`` extended by each part (negative ones too, as two's complement):
+    ``x = mix((x ^ part) + GAMMA)``."""
+    for part in parts:
+        x = mix(((x ^ (part & MASK)) + GAMMA) & MASK)
+    return x
+
+
+def key(*parts: int) -> int:
+    """A 64-bit key from integer parts: the chain from 0."""
+    return chain(0, *parts)
+
+
+def name_id(name: str) -> int:
+    """A decision's name as a 64-bit integer (the first 8 bytes of its BLAKE2b digest), the
+    same in every process and on every machine."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+def extend(keys: np.ndarray, parts) -> np.ndarray:
+    """:func:`chain` of each key by one part (an array of the same length, or one number):
+    ``mix((key ^ part) + GAMMA)`` over arrays."""
+    parts = np.asarray(parts).astype(np.int64).astype(_U64)
+    return _mix_array((np.asarray(keys, dtype=_U64) ^ parts) + _U64(GAMMA))
+
+
+def _mix_array(x: np.ndarray) -> np.ndarray:
+    """:func:`mix` over an array of uint64 (numpy's unsigned arithmetic wraps modulo 2**64)."""
+    x = (x ^ (x >> _U64(30))) * _U64(_M1)
+    x = (x ^ (x >> _U64(27))) * _U64(_M2)
+    return x ^ (x >> _U64(31))
+
+
+class Streams:
+    """The run's random streams: ``uniform(decision, *parts)`` for one number,
+    ``uniforms(decision, parts, keys)`` for one number per key of an array.
+
+    Args:
+        seed: the run's seed (any ``numpy.random.SeedSequence`` entropy: an int or a sequence
+            of ints).
+    """
+
+    def __init__(self, seed) -> None:
+        state = np.random.SeedSequence(seed).generate_state(2, np.uint64)
+        self.root = key(int(state[0]), int(state[1]))
+        self._decisions: dict[str, int] = {}
+        self._prefixes: dict[tuple, int] = {}
+
+    def decision(self, name: str) -> int:
+        """The key of a decision's stream in this run: ``chain(root, name_id(name))``."""
+        found = self._decisions.get(name)
+        if found is None:
+            found = self._decisions[name] = chain(self.root, name_id(name))
+        return found
+
+    def uniform(self, name: str, *parts: int) -> float:
+        """One uniform number in (0, 1) for decision ``name`` and key parts ``parts``.
+
+        Hot path (a few hundred thousand calls a run): the chain up to the last part is cached
+        when it is a decision alone or a decision and one small number (a week, a leg), so a
+        draw for an agent costs one step of the chain."""
+        n = len(parts)
+        if n == 1:
+            x = self._decisions.get(name)
+            if x is None:
+                x = self.decision(name)
+        elif n == 2 and -1048576 < parts[0] < 1048576:
+            prefix = (name, parts[0])
+            x = self._prefixes.get(prefix)
+            if x is None:
+                x = self._prefixes[prefix] = chain(self.decision(name), parts[0])
+        elif n == 0:
+            x = self.decision(name)
+            return ((x >> 11) + 0.5) * _UNIT
+        else:
+            x = chain(self.decision(name), *parts[:-1])
+        x = ((x ^ (parts[-1] & MASK)) + GAMMA) & MASK
+        x = ((x ^ (x >> 30)) * _M1) & MASK
+        x = ((x ^ (x >> 27)) * _M2) & MASK
+        x ^= x >> 31
+        return ((x >> 11) + 0.5) * _UNIT
+
+    def base(self, name: str, *parts: int) -> int:
+        """The chain of decision ``name`` through ``parts``: a draw for a key ``k`` is then one
+        more step (``uniform(name, *parts, k)``); :meth:`table` takes several at once."""
+        return chain(self.decision(name), *parts)
+
+    def uniforms(self, name: str, parts: tuple[int, ...], keys: np.ndarray) -> np.ndarray:
+        """One uniform number in (0, 1) per entry of ``keys`` (uint64): the same as
+        ``uniform(name, *parts, k)`` for each ``k``, in one vectorised pass."""
+        return self.table([self.base(name, *parts)], keys)[0]
+
+    @staticmethod
+    def table(bases: list[int], keys: np.ndarray) -> np.ndarray:
+        """Uniform numbers for several decisions (rows, by their :meth:`base`) and many keys
+        (columns) in one vectorised pass."""
+        k = np.asarray(keys, dtype=_U64)
+        b = np.array(bases, dtype=_U64)[:, None]
+        y = _mix_array((k[None, :] ^ b) + _U64(GAMMA))
+        return ((y >> _U64(11)).astype(np.float64) + 0.5) * _UNIT
+
+    # -- distributions by inversion of one uniform number ----------------------------------
+    def bernoulli(self, chance: float, name: str, *parts: int) -> bool:
+        """True with probability ``chance``."""
+        return self.uniform(name, *parts) < chance
+
+    def geometric(self, p: float, name: str, *parts: int) -> int:
+        """Trials up to the first success (1, 2, ...), each succeeding with chance ``p``."""
+        return geometric(self.uniform(name, *parts), p)
+
+    def poisson(self, lam: float, name: str, *parts: int) -> int:
+        """A Poisson number with mean ``lam``."""
+        return poisson(self.uniform(name, *parts), lam)
+
+    def lognormal(self, mu: float, sigma: float, name: str, *parts: int) -> float:
+        """``exp(mu + sigma * Z)`` for a standard normal ``Z``."""
+        return math.exp(mu + sigma * _NORMAL.inv_cdf(self.uniform(name, *parts)))
+
+
+def geometric(u: float, p: float) -> int:
+    """Trials up to the first success, each succeeding with chance ``p`` (1, 2, ...), from one
+    uniform number ``u`` in (0, 1) by inversion: P(X > k) = (1 - p) ** k."""
+    if p >= 1.0:
+        return 1
+    return 1 + int(math.log(1.0 - u) / math.log(1.0 - p))
+
+
+def poisson(u: float, lam: float) -> int:
+    """The Poisson(``lam``) quantile of ``u`` by sequential search of the CDF (means in the
+    model are small; past 30, scipy's quantile function)."""
+    if lam <= 0.0:
+        return 0
+    if lam > 30.0:
+        from scipy.stats import poisson as _poisson
+
+        return int(_poisson.ppf(u, lam))
+    term = math.exp(-lam)
+    cdf = term
+    k = 0
+    while u > cdf and term > 0.0:
+        k += 1
+        term *= lam / k
+        cdf += term
+    return k
+
+
+def poissons(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """:func:`poisson` over arrays: the same numbers, element by element, by the same
+    sequential search run for all elements at once."""
+    u = np.asarray(u, dtype=float)
+    lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
+    k = np.zeros(len(u), dtype=np.int64)
+    large = lam > 30.0
+    for i in np.flatnonzero(large).tolist():
+        k[i] = poisson(float(u[i]), float(lam[i]))
+    term = np.exp(-lam)
+    cdf = term.copy()
+    active = np.flatnonzero((u > cdf) & (lam > 0.0) & ~large)
+    n = 0
+    while active.size:
+        n += 1
+        term[active] *= lam[active] / n
+        cdf[active] += term[active]
+        k[active] = n
+        active = active[(u[active] > cdf[active]) & (term[active] > 0.0)]
+    return k
+
+
+def cumulative(weights) -> list[float]:
+    """Cumulative probabilities in proportion to ``weights``, computed as numpy's
+    ``Generator.choice(n, p=weights / weights.sum())`` does: ``bisect_right(cdf, u)`` for a
+    uniform ``u`` picks index ``i`` with chance ``weights[i] / sum(weights)`` at a tenth of that
+    call's cost."""
+    if len(weights) == 0:
+        return []
+    w = np.asarray(weights, dtype=float)
+    cdf = (w / w.sum()).cumsum()
+    cdf /= cdf[-1]
+    return cdf.tolist()
+
+
+_NORMAL = NormalDist()
+
+
+def stream_seed(seed, rng: np.random.Generator):
+    """The entropy for a run's :class:`Streams`: the seed itself when it is an integer or a
+    sequence of integers (the usual case, so a run's draws follow from its seed alone), else
+    (a numpy ``Generator`` or ``SeedSequence`` passed as ``rng=``) one number drawn from the
+    model's generator, which was seeded with it."""
+    if isinstance(seed, int | np.integer):
+        return int(seed)
+    if isinstance(seed, list | tuple) and all(isinstance(s, int | np.integer) for s in seed):
+        return [int(s) for s in seed]
+    return int(rng.integers(2**63))

@@ -1,0 +1,144 @@
+"""Common random numbers: the keyed streams of simulation.streams and how the model uses them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import simulation
+from simulation.agents.victim import Victim
+from simulation.model import BASELINE, TraffickingModel
+from simulation.pools import Pool
+from simulation.scenario import with_overrides
+from simulation.streams import (Streams, chain, extend, geometric, key, mix, poisson, poissons)
+
+
+def test_scalar_and_vector_draws_are_the_same_numbers():
+    s = Streams(7)
+    keys = np.array([0, 1, 2**63 + 5, 2**64 - 1, 123456789], dtype=np.uint64)
+    for parts in [(), (3,), (-5,), (2**40, 9), (1, 2, 3)]:
+        vector = s.uniforms("exit", parts, keys)
+        assert vector.tolist() == [s.uniform("exit", *parts, int(k)) for k in keys]
+    table = s.table([s.base("contact", 4, l) for l in range(3)], keys)
+    assert table.tolist() == [[s.uniform("contact", 4, l, int(k)) for k in keys]
+                              for l in range(3)]
+    ranks = np.array([1, -2, 3, 0, 7])
+    assert extend(keys, ranks).tolist() == [chain(int(k), int(r)) for k, r in zip(keys, ranks)]
+
+
+def test_a_draw_depends_only_on_the_seed_the_decision_and_the_keys():
+    a, b = Streams(1), Streams(1)
+    b.uniform("something else", 5)  # another decision drawing first changes nothing
+    assert a.uniform("exit", 10, 99) == b.uniform("exit", 10, 99)
+    assert a.uniform("exit", 10, 99) != Streams(2).uniform("exit", 10, 99)
+    assert a.uniform("exit", 10, 99) != a.uniform("exit route", 10, 99)
+    assert a.uniform("exit", 10, 99) != a.uniform("exit", 11, 99)
+    assert mix(0) == 0 and key(0) != 0  # the chain adds a constant, so no key part maps to 0
+
+
+def test_keyed_numbers_are_uniform_and_independent_across_keys_weeks_and_decisions():
+    s = Streams(20240730)
+    keys = np.arange(200_000, dtype=np.uint64)  # consecutive keys: the hardest case
+    u = s.uniforms("exit", (3,), keys)
+    assert 0 < u.min() and u.max() < 1
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    # chi-square over 1,000 bins
+    counts = np.bincount((u * 1000).astype(int), minlength=1000)
+    assert stats.chisquare(counts).pvalue > 1e-3
+    # no correlation between neighbouring keys, the next week, or another decision
+    for other in (np.roll(u, 1), s.uniforms("exit", (4,), keys),
+                  s.uniforms("exit route", (3,), keys)):
+        r = np.corrcoef(u, other)[0, 1]
+        assert abs(r) < 4 / np.sqrt(len(u))
+    # pairs fill the unit square evenly (10 x 10 cells)
+    v = s.uniforms("exit", (4,), keys)
+    cells = np.bincount((u * 10).astype(int) * 10 + (v * 10).astype(int), minlength=100)
+    assert stats.chisquare(cells).pvalue > 1e-3
+
+
+def test_inversions_give_the_distributions_they_name():
+    s = Streams(3)
+    u = s.uniforms("x", (), np.arange(100_000, dtype=np.uint64))
+    g = np.array([geometric(x, 0.2) for x in u[:20_000]])
+    assert g.min() == 1 and g.mean() == pytest.approx(5, rel=0.03)
+    lam = np.full(len(u), 2.5)
+    k = poissons(u, lam)
+    assert k.tolist()[:5000] == [poisson(float(x), 2.5) for x in u[:5000]]
+    assert k.mean() == pytest.approx(2.5, rel=0.02) and k.var() == pytest.approx(2.5, rel=0.05)
+    observed = np.bincount(k, minlength=12)[:12]
+    expected = stats.poisson.pmf(np.arange(12), 2.5) * len(k)
+    assert stats.chisquare(observed[:9], expected[:9] * observed[:9].sum() / expected[:9].sum()
+                           ).pvalue > 1e-3
+    big = poissons(u[:2000], np.full(2000, 60.0))
+    assert big.mean() == pytest.approx(60, rel=0.03)
+    x = np.log([s.lognormal(1.0, 0.5, "y", i) for i in range(20_000)])
+    assert stats.kstest(x, stats.norm(1.0, 0.5).cdf).pvalue > 1e-3
+
+
+def test_a_pool_keeps_its_members_keys_in_step_through_adds_and_removes():
+    class Item:
+        def __init__(self, k):
+            self.rkey = k
+            self.slot = -1
+
+    pool = Pool()
+    items = [Item(k) for k in range(100)]
+    rng = np.random.default_rng(0)
+    for item in items:
+        pool.add(item)
+    for i in rng.permutation(100)[:60].tolist():
+        pool.remove(items[i])
+        if i % 3 == 0:
+            pool.add(items[i])
+    assert pool.keys.tolist() == [it.rkey for it in pool.items]
+    assert all(pool.items[it.slot] is it for it in pool.items)
+
+
+def test_no_process_draws_from_mesas_shared_generators():
+    model = TraffickingModel(with_overrides(BASELINE, {"run.scale": 0.2, "run.weeks": 26,
+                                                       "run.burn_in_weeks": 26}), rng=5)
+    rng_state = model.rng.bit_generator.state
+    random_state = model.random.getstate()
+    model.run()
+    assert model.rng.bit_generator.state == rng_state
+    assert model.random.getstate() == random_state
+
+
+def test_a_victims_draws_do_not_depend_on_who_else_is_exploited():
+    """Common random numbers at their root: the exit numbers of the victims of a pool are the
+    same whether or not other victims are in it."""
+    model = TraffickingModel(with_overrides(BASELINE, {"run.scale": 0.2}), rng=9)
+    pool = max((p for pools in model.exploited for p in pools), key=len)
+    before = dict(zip([v.unique_id for v in pool.items],
+                      model.streams.uniforms("exit", (model.week,), pool.keys)))
+    for victim in list(pool.items)[::2]:
+        pool.remove(victim)
+    after = dict(zip([v.unique_id for v in pool.items],
+                     model.streams.uniforms("exit", (model.week,), pool.keys)))
+    assert after and all(before[v] == u for v, u in after.items())
+
+
+def test_the_same_scenario_and_seed_give_the_same_run_and_other_seeds_differ():
+    small = with_overrides(BASELINE, {"run.scale": 0.2, "run.weeks": 52})
+    a, b = simulation.run(small, seed=4), simulation.run(small, seed=4)
+    assert a.outcomes == b.outcomes
+    assert a.timeseries.equals(b.timeseries)
+    assert simulation.run(small, seed=5).outcomes != a.outcomes
+
+
+def test_a_policy_leaves_most_recruits_and_their_draws_as_they_were_at_baseline():
+    """Training changes identification only: with common random numbers nearly every person
+    recruited at baseline is recruited by the same network in the same week under training,
+    with the same profile (a shared stream would give a different person after the first
+    changed draw)."""
+    def recruits(path):
+        model = TraffickingModel(with_overrides(path, {"run.scale": 0.2, "run.weeks": 52}),
+                                 rng=2).run()
+        return {v.key: (v.sex, v.age_group, v.vulnerability, v.origin)
+                for v in model.agents_by_type[Victim]}
+
+    base, policy = recruits(BASELINE), recruits("scenarios/training.toml")
+    common = base.keys() & policy.keys()
+    assert len(common) > 0.9 * len(base)
+    assert all(base[k] == policy[k] for k in common)
