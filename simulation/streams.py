@@ -24,9 +24,10 @@ numbers).
 **Agents' keys** are fixed by how an agent came to be, never by a global counter (Mesa's
 ``unique_id`` counts every agent made, so one more arrest would shift every later victim's):
 a network founded when the region is seeded is keyed by its market and its rank there, one
-that enters by the week, market and rank, one split off by its parent and the week; a victim by
-the network that recruited them, the week and their rank among that week's recruits; a
-trafficker by their network and the rank of their hiring. See :func:`key`.
+that enters by the week, market and rank, one split off by its parent and the parent's count
+of losses; a victim by the network that recruited them, the week and their rank among that
+week's recruits; a trafficker by their network and the rank of their hiring. See
+:func:`chain`.
 """
 
 from __future__ import annotations

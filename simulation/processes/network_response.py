@@ -115,8 +115,11 @@ def split_network(model, network) -> None:
     random, each half under a leader."""
     uniform = model.streams.uniform
     week = model.week
+    # keyed by the parent and its count of losses, which differs between two splits of the
+    # same network even within a week
     other = region.new_network(model, network.form, network.origin, network.destination,
-                               chain(model.streams.decision("split network"), network.key, week))
+                               chain(model.streams.decision("split network"), network.key,
+                                     network.losses))
     for role in ROLES:
         members = network.members[role]
         members.sort(key=lambda m: uniform("split", week, m.key))  # a random order
