@@ -46,23 +46,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from simulation.errors import UserError
+from simulation import mse_checks
+from simulation.mse_tables import EstimationError, Histories, TableError, check_size, count_column, tidy
 
 LISTS = ("police", "ngo", "inspection", "hotline")
 WEEKS_PER_YEAR = 52
 GROUPS = {"female": ("sex", "female"), "male": ("sex", "male"),
           "adult": ("age_group", "adult"), "child": ("age_group", "child")}
 CRITERIA = ("aic", "bic")
-INTERVALS = ("averaged", "profile")
+INTERVALS = ("averaged", "profile", "bootstrap")
 CHI2_95 = 3.841458820694124  # chi-square(1) 0.95 quantile: the profile-likelihood cut-off
 # Models with a parameter beyond this size (on the log scale) have run off to infinity: the data
 # cannot fix that parameter (an empty margin, or a pair that never overlaps).
 _LARGE = 25.0
-
-
-class EstimationError(UserError):
-    """The lists cannot give an estimate (one list, no overlap, an empty scope): the message
-    says why."""
 
 
 # -- capture histories ---------------------------------------------------------------------------
@@ -70,16 +66,17 @@ class EstimationError(UserError):
 
 def capture_histories(contacts: pd.DataFrame, year: int | None = None, *,
                       jurisdiction: str | None = None, form: str | None = None,
-                      group: str | None = None, lists: tuple[str, ...] | None = None
-                      ) -> pd.DataFrame:
+                      group: str | None = None, lists: tuple[str, ...] | None = None,
+                      allow_large: bool = False) -> pd.DataFrame:
     """The number of distinct persons on each pattern of lists.
 
     ``year`` is a 0-based policy year (weeks ``52*year`` to ``52*year + 51``); ``None`` takes
     every policy week (week >= 0). ``lists`` defaults to the lists that saw anyone in that year
     and scope, in the order of :data:`LISTS` (a list that saw nobody would make its own effect
     minus infinity). Returns one row per observable pattern (2^k - 1 of them, empty ones with a
-    count of 0): a 0/1 column per list and ``count``, ordered as binary numbers with the first
-    list as the lowest bit.
+    count of 0): a 0/1 column per list and ``count`` (``count_`` if a list is itself called
+    ``count``), ordered as binary numbers with the first list as the lowest bit. More than
+    :data:`simulation.mse_tables.MAX_LISTS` lists are refused unless ``allow_large``.
 
     >>> contacts = pd.DataFrame({"person": [1, 1, 2, 3], "list": ["police", "ngo", "ngo", "ngo"],
     ...                          "week": [3, 9, 4, 60]})
@@ -87,12 +84,19 @@ def capture_histories(contacts: pd.DataFrame, year: int | None = None, *,
     {'police': [1, 0, 1], 'ngo': [0, 1, 1], 'count': [0, 1, 1]}
     """
     seen = _in_scope(contacts, year, jurisdiction, form, group)
+    unnamed = seen["list"].isna() | (seen["list"].astype(str).str.strip() == "")
+    if unnamed.any():
+        row = seen.index[unnamed.to_numpy()][0]
+        raise EstimationError(f"contacts: row {row} has no list name ({seen['list'][row]!r}); "
+                              "allowed: the name of the list that recorded the contact")
+    seen = seen.assign(list=seen["list"].astype(str))
     if lists is None:
         present = set(seen["list"].unique())
         lists = tuple(n for n in LISTS if n in present) + tuple(sorted(present - set(LISTS)))
     else:
         lists = tuple(lists)
         seen = seen[seen["list"].isin(lists)]
+    check_size(len(lists), "contacts", allow_large=allow_large)
     per_person = pd.crosstab(seen["person"], seen["list"]).reindex(columns=list(lists),
                                                                    fill_value=0)
     code = np.zeros(len(per_person), dtype=np.int64)
@@ -101,7 +105,7 @@ def capture_histories(contacts: pd.DataFrame, year: int | None = None, *,
     counts = np.bincount(code, minlength=2 ** len(lists))
     patterns = np.arange(1, 2 ** len(lists))
     out = pd.DataFrame({name: (patterns >> bit) & 1 for bit, name in enumerate(lists)})
-    out["count"] = counts[1:].astype(np.int64)
+    out[count_column(lists)] = counts[1:].astype(np.int64)
     return out
 
 
@@ -160,9 +164,12 @@ class Estimate:
     """One MSE estimate.
 
     ``total`` = ``observed`` + ``unobserved``; ``low``, ``high``: its 95% interval
-    (model-averaged or profile likelihood, ``interval``; ``high`` may be infinite when the data
-    cannot bound it); ``model``: the pairwise interactions of the chosen model (``"police:ngo"``), empty for independence; ``criterion``
-    and ``score``: how it was chosen; ``models``: every model fitted, with its score."""
+    (model-averaged, profile likelihood or bootstrap, ``interval``; ``high`` may be infinite when
+    the data cannot bound it); ``model``: the pairwise interactions of the chosen model
+    (``"police:ngo"``), empty for independence; ``criterion`` and ``score``: how it was chosen;
+    ``models``: every model fitted, with its score; ``excluded``: the models left out before
+    fitting and why (:mod:`simulation.mse_checks`), and the pairs of lists that never overlap;
+    ``notes``: lists dropped or merged on the way in."""
 
     lists: tuple[str, ...]
     observed: int
@@ -176,6 +183,9 @@ class Estimate:
     interval: str
     models: pd.DataFrame = field(repr=False)
     cells: pd.DataFrame = field(repr=False)
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["model", "reason"]), repr=False)
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"lists": "+".join(self.lists), "observed": self.observed,
@@ -187,12 +197,17 @@ class Estimate:
 def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "aic",
              interval: str = "averaged",
              jurisdiction: str | None = None, form: str | None = None,
-             group: str | None = None) -> Estimate:
+             group: str | None = None, count: str | None = None, lists: str | None = None,
+             resamples: int = 499, seed: int = 0, allow_large: bool = False) -> Estimate:
     """The MSE estimate of the number of people, seen and unseen, with its 95% interval.
 
-    ``data`` is either a capture-history table (:func:`capture_histories`: a 0/1 column per
-    list and ``count``) or a contacts table, from which the histories of ``year`` and the scope
-    are counted first.
+    ``data`` is either a contacts table (``person``, ``list``, ``week``, ...), from which the
+    histories of ``year`` and the scope are counted first, or an analyst's table of lists: a
+    capture-history table (a 0/1 column per list and a count column, named by ``count`` or one
+    of :data:`simulation.mse_tables.COUNT_NAMES`; patterns left out count 0) or one row per
+    person. Such a table is checked first (:func:`simulation.mse_tables.tidy`: one clear
+    :class:`EstimationError` for each kind of mistake) and ``lists="A,B,C+D"`` chooses and
+    merges its lists.
 
     **Models.** Log-linear Poisson models for the observed cells (Fienberg 1972): the log of the
     expected count of a pattern is an intercept, plus a main effect for each list the pattern
@@ -205,9 +220,12 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     for 3 lists, 64 for 4); for more lists, forward stepwise from independence, adding the pair
     that most lowers the criterion while one does. Models are skipped when an included pair
     never overlaps (no person on both lists: its interaction would be minus infinity) or a
-    parameter runs off to infinity, the existence conditions of Chan, Silverman & Vincent
-    (2021, JASA 116:1297), as in their SparseMSE package. Of the rest, the model with the lowest
-    AIC (default) or BIC is chosen (Silverman 2020 discusses both for modern-slavery data).
+    parameter runs off to infinity. Before any fit, each model's estimate is checked to exist
+    (a linear program) and to be identifiable (the rank of its design), the conditions of Chan,
+    Silverman & Vincent (2021, JASA 116:1297), as in their SparseMSE package
+    (:mod:`simulation.mse_checks`); the models that fail are listed in ``excluded`` with the
+    reason. Of the rest, the model with the lowest AIC (default) or BIC is chosen (Silverman
+    2020 discusses both for modern-slavery data).
 
     **Interval.** Two 95% intervals, both on the log scale of the unobserved count (its
     sampling distribution is skewed: it cannot be negative and its upper tail is long):
@@ -223,6 +241,10 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
       the log of the unobserved count, is held at each value and the rest refitted; the bounds
       are where twice the log-likelihood drop reaches 3.84. Standard practice, but conditional
       on the chosen model.
+    - ``interval="bootstrap"``: a parametric bootstrap that repeats the model choice
+      (Silverman 2020, JRSS A 183:691; :mod:`simulation.mse_bootstrap`): ``resamples`` sets of
+      counts drawn from the chosen model's fit, the whole choice and estimate repeated on each,
+      and the 2.5% and 97.5% percentiles of their totals (``seed`` fixes the draws).
 
     Measured on 200 synthetic populations of 1000 with four independent lists (capture
     probabilities 0.3, 0.25, 0.2, 0.15; ``tests/test_mse.py`` repeats it for three lists): the
@@ -240,49 +262,94 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
         raise EstimationError(f"unknown criterion {criterion!r}; allowed: aic, bic")
     if interval not in INTERVALS:
         raise EstimationError(f"unknown interval {interval!r}; allowed: {', '.join(INTERVALS)}")
-    if "count" in data.columns and "person" not in data.columns:
-        cells = data.reset_index(drop=True)
-    else:
-        cells = capture_histories(data, year, jurisdiction=jurisdiction, form=form, group=group)
-    lists = tuple(c for c in cells.columns if c != "count")
-    observed = int(cells["count"].sum())
     where = _where(year, jurisdiction, form, group)
-    if observed == 0:
-        raise EstimationError(f"{where}: no one is on any list")
-    if len(lists) < 2:
-        raise EstimationError(f"{where}: only one list ({', '.join(lists) or 'none'}) saw "
-                              "anyone; MSE needs at least two overlapping lists")
-    X = cells[list(lists)].to_numpy(dtype=float)
-    y = cells["count"].to_numpy(dtype=float)
-    on_two = X.sum(axis=1) >= 2
-    if y[on_two].sum() == 0:
-        raise EstimationError(f"{where}: no person is on more than one list "
-                              f"({', '.join(lists)}), so the lists do not overlap and the number "
-                              "unseen cannot be estimated")
-    pairs = [(i, j) for i, j in itertools.combinations(range(len(lists)), 2)
-             if y[(X[:, i] == 1) & (X[:, j] == 1)].sum() > 0]  # pairs that overlap at all
-    fits = _search(X, y, pairs, criterion)
-    if not fits:
+    notes: tuple[str, ...] = ()
+    if _is_contacts(data):
+        cells = capture_histories(data, year, jurisdiction=jurisdiction, form=form, group=group,
+                                  allow_large=allow_large)
+        names = tuple(cells.columns[:-1])
+        X = cells[list(names)].to_numpy(dtype=float)
+        y = cells[cells.columns[-1]].to_numpy(dtype=float)
+        if y.sum() == 0:
+            raise EstimationError(f"{where}: no one is on any list")
+        if len(names) < 2:
+            raise EstimationError(f"{where}: only one list ({', '.join(names) or 'none'}) saw "
+                                  "anyone; MSE needs at least two overlapping lists")
+        if y[X.sum(axis=1) >= 2].sum() == 0:
+            raise EstimationError(f"{where}: no person is on more than one list "
+                                  f"({', '.join(names)}), so the lists do not overlap and the "
+                                  "number unseen cannot be estimated")
+    else:
+        histories = tidy(data, count=count, lists=lists, allow_large=allow_large)
+        names, X, y, notes, cells = (histories.lists, histories.X, histories.y,
+                                     histories.notes, histories.cells)
+    fitted = fit_models(X, y, criterion)
+    observed = int(y.sum())
+    excluded = fitted.excluded(names)
+    if not fitted.fits:
         raise EstimationError(f"{where}: no log-linear model has a finite estimate for these "
-                              f"lists ({', '.join(lists)}; {observed} persons)")
-    best = min(fits, key=lambda f: f[1])
-    chosen, score, fit = best
-    design = _design(X, chosen)
+                              f"lists ({', '.join(names)}; {observed} persons)")
+    chosen, score, fit = fitted.best
     unobserved = float(math.exp(fit.params[0]))
     if interval == "profile":
-        low, high = _profile_interval(design, y, fit)
+        low, high = _profile_interval(_design(X, chosen), y, fit)
+    elif interval == "bootstrap":
+        from simulation.mse_bootstrap import bootstrap_interval
+
+        low, high = bootstrap_interval(X, y, chosen, fit, criterion, resamples=resamples,
+                                       seed=seed)
+        low, high = low - observed, high - observed
     else:
-        low, high = _averaged_interval(fits)
-    names = tuple(f"{lists[i]}:{lists[j]}" for i, j in chosen)
-    models = pd.DataFrame({"model": [" ".join(f"{lists[i]}:{lists[j]}" for i, j in m)
-                                     or "independence" for m, _, _ in fits],
+        low, high = _averaged_interval(fitted.fits)
+    model_names = tuple(f"{names[i]}:{names[j]}" for i, j in chosen)
+    fits = fitted.fits
+    models = pd.DataFrame({"model": [_model_name(names, m) for m, _, _ in fits],
                            criterion: [s for _, s, _ in fits],
                            "unobserved": [math.exp(f.params[0]) for _, _, f in fits]})
-    return Estimate(lists=lists, observed=observed, unobserved=unobserved,
+    return Estimate(lists=names, observed=observed, unobserved=unobserved,
                     total=observed + unobserved, low=observed + low, high=observed + high,
-                    model=names, criterion=criterion, score=float(score), interval=interval,
+                    model=model_names, criterion=criterion, score=float(score),
+                    interval=interval,
                     models=models.sort_values(criterion, kind="stable").reset_index(drop=True),
-                    cells=cells)
+                    cells=cells, excluded=excluded, notes=notes)
+
+
+def _is_contacts(data) -> bool:
+    return isinstance(data, pd.DataFrame) and {"person", "list"} <= set(map(str, data.columns))
+
+
+def _model_name(names, pairs) -> str:
+    return " ".join(f"{names[i]}:{names[j]}" for i, j in pairs) or "independence"
+
+
+@dataclass
+class Fitted:
+    """Every admissible model of a table, and the models left out with the reason."""
+
+    fits: list
+    left_out: list  # (pairs, reason)
+    never_overlap: list  # pairs of list indices no one is on together
+
+    @property
+    def best(self):
+        return min(self.fits, key=lambda f: f[1])
+
+    def excluded(self, names) -> pd.DataFrame:
+        rows = [(f"{names[i]}:{names[j]}", "the two lists never overlap: left out of every "
+                 "model") for i, j in self.never_overlap]
+        rows += [(_model_name(names, m), reason) for m, reason in self.left_out]
+        return pd.DataFrame(rows, columns=["model", "reason"])
+
+
+def fit_models(X: np.ndarray, y: np.ndarray, criterion: str = "aic") -> Fitted:
+    """The search of :func:`estimate` on 0/1 patterns ``X`` (one row per observable pattern)
+    with counts ``y``: every admissible model, each checked before it is fitted."""
+    all_pairs = list(itertools.combinations(range(X.shape[1]), 2))
+    pairs = [(i, j) for i, j in all_pairs
+             if y[(X[:, i] == 1) & (X[:, j] == 1)].sum() > 0]  # pairs that overlap at all
+    left_out: list = []
+    fits = _search(X, y, pairs, criterion, left_out)
+    return Fitted(fits, left_out, [p for p in all_pairs if p not in pairs])
 
 
 def _where(year, jurisdiction, form, group) -> str:
@@ -321,16 +388,24 @@ def _score(fit, n_params: int, n_persons: int, criterion: str) -> float:
     return -2.0 * fit.llf + penalty * n_params
 
 
-def _search(X, y, pairs, criterion):
+def _search(X, y, pairs, criterion, left_out: list | None = None):
     """Every admissible model as (pairs, score, fit): all subsets of ``pairs`` for up to 4
-    lists, forward stepwise beyond."""
+    lists, forward stepwise beyond. A model whose estimate does not exist or is not
+    identifiable is not fitted; nor is one whose fit runs off to infinity; each is appended to
+    ``left_out`` with the reason."""
+    left_out = [] if left_out is None else left_out
+
     def scored(subset):
         design = _design(X, subset)
-        if design.shape[1] > len(y):
+        verdict = mse_checks.check(design, y)
+        if verdict != mse_checks.EXISTS:
+            left_out.append((tuple(subset), verdict))
             return None
         fit = _fit(design, y)
-        return None if fit is None else (tuple(subset), _score(fit, design.shape[1],
-                                                               int(y.sum()), criterion), fit)
+        if fit is None:
+            left_out.append((tuple(subset), "the fit ran off to infinity"))
+            return None
+        return (tuple(subset), _score(fit, design.shape[1], int(y.sum()), criterion), fit)
 
     if X.shape[1] <= 4:
         candidates = (scored(s) for r in range(len(pairs) + 1)
@@ -521,5 +596,5 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-__all__ = ["LISTS", "Estimate", "EstimationError", "capture_histories", "estimate",
+__all__ = ["LISTS", "Estimate", "EstimationError", "capture_histories", "estimate", "fit_models",
            "estimate_vs_truth", "policy_years", "scope_name", "summarise", "true_count"]
