@@ -296,8 +296,9 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     elif interval == "bootstrap":
         from simulation.mse_bootstrap import bootstrap_interval
 
+        searched = [m for m, _, _ in fitted.fits] + [m for m, _ in fitted.left_out]
         low, high = bootstrap_interval(X, y, chosen, fit, criterion, resamples=resamples,
-                                       seed=seed)
+                                       seed=seed, searched=searched)
         low, high = low - observed, high - observed
     else:
         low, high = _averaged_interval(fitted.fits)
