@@ -54,6 +54,7 @@ WEEKS_PER_YEAR = 52
 GROUPS = {"female": ("sex", "female"), "male": ("sex", "male"),
           "adult": ("age_group", "adult"), "child": ("age_group", "child")}
 CRITERIA = ("aic", "bic")
+METHODS = ("loglinear", "dga")
 INTERVALS = ("averaged", "profile", "bootstrap")
 CHI2_95 = 3.841458820694124  # chi-square(1) 0.95 quantile: the profile-likelihood cut-off
 # Models with a parameter beyond this size (on the log scale) have run off to infinity: the data
@@ -198,7 +199,8 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
              interval: str = "averaged",
              jurisdiction: str | None = None, form: str | None = None,
              group: str | None = None, count: str | None = None, lists: str | None = None,
-             resamples: int = 499, seed: int = 0, allow_large: bool = False) -> Estimate:
+             resamples: int = 499, seed: int = 0, allow_large: bool = False,
+             method: str = "loglinear", delta: float | None = None) -> Estimate:
     """The MSE estimate of the number of people, seen and unseen, with its 95% interval.
 
     ``data`` is either a contacts table (``person``, ``list``, ``week``, ...), from which the
@@ -251,6 +253,11 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     profile interval covered the truth 165 times with AIC and 182 with BIC (spurious interactions
     chosen by chance make it too narrow); the averaged interval 197 (AIC) and 190 (BIC) times.
 
+    **Bayesian.** ``method="dga"`` replaces all of the above by Bayesian model averaging over
+    decomposable graphical models (Madigan & York 1997; the R package dga), with its prior
+    stated in :mod:`simulation.mse_bayes` (``delta``: its hyper-Dirichlet parameter): the
+    estimate is the posterior median and the interval the 95% credible interval.
+
     Raises :class:`EstimationError` when there are fewer than two lists, no overlap between
     any lists, or no model whose estimate exists.
 
@@ -262,6 +269,8 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
         raise EstimationError(f"unknown criterion {criterion!r}; allowed: aic, bic")
     if interval not in INTERVALS:
         raise EstimationError(f"unknown interval {interval!r}; allowed: {', '.join(INTERVALS)}")
+    if method not in METHODS:
+        raise EstimationError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
     where = _where(year, jurisdiction, form, group)
     notes: tuple[str, ...] = ()
     if _is_contacts(data):
@@ -283,6 +292,10 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
         histories = tidy(data, count=count, lists=lists, allow_large=allow_large)
         names, X, y, notes, cells = (histories.lists, histories.X, histories.y,
                                      histories.notes, histories.cells)
+    if method == "dga":
+        from simulation.mse_bayes import bayes_estimate
+
+        return bayes_estimate(names, X, y, cells, notes, delta=delta)
     fitted = fit_models(X, y, criterion)
     observed = int(y.sum())
     excluded = fitted.excluded(names)
