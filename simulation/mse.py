@@ -539,7 +539,7 @@ COLUMNS = ["run_id", "year", "scope", "lists", "observed", "estimate", "low", "h
 def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = None,
                       years: list[int] | int | None = None, *, criterion: str = "aic",
                       interval: str = "averaged", jurisdiction: str | None = None, form: str | None = None,
-                      group: str | None = None) -> pd.DataFrame:
+                      group: str | None = None, method: str = "loglinear") -> pd.DataFrame:
     """Estimate beside truth: one row per run and year.
 
     Columns: ``run_id`` (empty for a single run's tables; a batch's tables carry one), ``year``,
@@ -572,7 +572,7 @@ def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = N
             try:
                 est = estimate(c, year, criterion=criterion, interval=interval,
                                jurisdiction=jurisdiction,
-                               form=form, group=group)
+                               form=form, group=group, method=method)
                 row |= est.to_dict()
             except EstimationError as exc:
                 if "unknown" in str(exc):

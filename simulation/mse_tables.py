@@ -98,8 +98,10 @@ def read_table(path: str | Path, *, count: str | None = None, lists: str | None 
         if suffix in (".parquet", ".pq"):
             table = pd.read_parquet(path)
         elif suffix in (".csv", ".txt", ".tsv"):
-            table = pd.read_csv(path, dtype=str, keep_default_na=False,
-                                sep="\t" if suffix == ".tsv" else ",", skipinitialspace=True)
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, header=None,
+                              sep="\t" if suffix == ".tsv" else ",", skipinitialspace=True)
+            # the header read as a row, so that a repeated column name is not renamed a.1
+            table = raw.iloc[1:].set_axis([c.strip() for c in raw.iloc[0]], axis=1)
         else:
             raise TableError(f"{path}: unknown kind of file {suffix or '(no suffix)'!r}; "
                              "allowed: .csv, .tsv or .parquet")
@@ -337,7 +339,9 @@ def _as_number(value) -> float | None:
 
 def _show(value) -> str:
     text = _as_text(value)
-    return "an empty entry" if text == "" else repr(text if isinstance(value, str) else value)
+    if text == "":
+        return "an empty entry"
+    return repr(text) if isinstance(value, str) else text
 
 
 def _size(n: float) -> str:
