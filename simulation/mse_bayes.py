@@ -175,7 +175,8 @@ def posterior(X: np.ndarray, y: np.ndarray, *, delta: float | None = None,
     table = pd.DataFrame({"graph": [" ".join(f"{a}:{b}" for a, b in e) or "independence"
                                     for e, _, _ in graphs],
                           "probability": np.exp(logsumexp(log_post, axis=1))})
-    return Posterior(observed=observed, missing=missing, probability=probability / probability.sum(),
+    return Posterior(observed=observed, missing=missing,
+                     probability=probability / probability.sum(),
                      graphs=table.sort_values("probability", ascending=False,
                                               kind="stable").reset_index(drop=True),
                      delta=delta)

@@ -90,7 +90,7 @@ def resample_totals(X: np.ndarray, y: np.ndarray, chosen, fit, criterion: str = 
                     resamples: int = 499, seed: int = 0, searched=None) -> np.ndarray:
     """The estimated totals of ``resamples`` parametric bootstrap tables (NaN where no
     candidate model has an estimate)."""
-    from simulation.mse import _design
+    from simulation.mse_models import _design
 
     rng = np.random.default_rng(seed)
     mu = np.exp(_design(X, chosen) @ np.asarray(fit.params))

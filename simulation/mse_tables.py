@@ -351,5 +351,5 @@ def _size(n: float) -> str:
     return f"{n:,.0f} bytes"
 
 
-__all__ = ["COUNT_NAMES", "EstimationError", "Histories", "MAX_LISTS", "TableError", "check_size", "count_column",
-           "parse_lists", "read_table", "tidy"]
+__all__ = ["COUNT_NAMES", "EstimationError", "Histories", "MAX_LISTS", "TableError",
+           "check_size", "count_column", "parse_lists", "read_table", "tidy"]

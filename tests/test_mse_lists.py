@@ -12,10 +12,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import simulation.mse as mse
 from simulation.cli import main
-from simulation.mse_tables import MAX_LISTS, TableError, tidy
+from simulation.mse_tables import MAX_LISTS, TableError, read_table, tidy
 
 LP = pd.DataFrame({"a": [1, 0, 1], "b": [0, 1, 1], "count": [60, 40, 20]})  # 80 * 60 / 20 = 240
 
@@ -192,3 +194,35 @@ def test_too_many_lists_are_refused_before_anything_is_built(tmp_path, capsys):
 def test_tidy_orders_patterns_with_the_first_list_as_the_lowest_bit():
     h = tidy(pd.DataFrame({"x": [0, 1], "y": [1, 1], "n": [3, 4]}))
     assert h.cells.to_dict("list") == {"x": [1, 0, 1], "y": [0, 1, 1], "count": [0, 3, 4]}
+
+ENTRY = st.one_of(st.sampled_from(["0", "1", "1", "1.0", "", "2", "-1", "x", "0.5", "nan",
+                                   "1e3", " 1", "inf", "True"]),
+                  st.text(max_size=4))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(ENTRY, min_size=4, max_size=4), min_size=1, max_size=8),
+       header=st.sampled_from([["a", "b", "c", "count"], ["a", "b", "c", "d"],
+                               ["id", "a", "b", "c"], ["a", "b", "n", "freq"]]))
+def test_no_table_gives_a_traceback(tmp_path, rows, header):
+    """Whatever a CSV holds, the answer is an estimate or one line that names the file."""
+    import csv
+    import io
+
+    text = io.StringIO()
+    csv.writer(text).writerows([header, *rows])
+    path = tmp_path / "fuzz.csv"
+    path.write_text(text.getvalue())
+    try:
+        histories = read_table(path)
+    except mse.EstimationError as exc:
+        assert str(path) in str(exc) and "\n" not in str(exc)
+        return
+    assert set(np.unique(histories.X)) <= {0.0, 1.0} and (histories.y >= 0).all()
+    try:
+        est = mse.estimate(histories.cells)
+    except mse.EstimationError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert est.observed == int(histories.y.sum()) and est.total >= est.observed
