@@ -369,7 +369,9 @@ COLUMNS = ["run_id", "year", "scope", "lists", "observed", "estimate", "low", "h
 def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = None,
                       years: list[int] | int | None = None, *, criterion: str = "aic",
                       interval: str = "averaged", jurisdiction: str | None = None, form: str | None = None,
-                      group: str | None = None, method: str = "loglinear") -> pd.DataFrame:
+                      group: str | None = None, method: str = "loglinear",
+                      allow_large: bool = False, resamples: int = 499,
+                      seed: int = 0) -> pd.DataFrame:
     """Estimate beside truth: one row per run and year.
 
     Columns: ``run_id`` (empty for a single run's tables; a batch's tables carry one), ``year``,
@@ -378,7 +380,8 @@ def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = N
     ``exploited``), ``relative_error`` = (estimate - truth) / truth, ``covers`` (whether the
     interval holds the truth) and ``problem`` (why there is no estimate for that row, e.g. no
     overlap in that year; the other rows go on). ``years`` defaults to every policy year with
-    a contact.
+    a contact. ``criterion``, ``interval``, ``method``, ``resamples``, ``seed`` and
+    ``allow_large`` are those of :func:`estimate`.
 
     Relative error below 0 means MSE undercounts: typical when some victims are much harder to
     see than others (heterogeneity) or when lists are positively dependent beyond the pairs
@@ -402,7 +405,8 @@ def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = N
             try:
                 est = estimate(c, year, criterion=criterion, interval=interval,
                                jurisdiction=jurisdiction,
-                               form=form, group=group, method=method)
+                               form=form, group=group, method=method,
+                               allow_large=allow_large, resamples=resamples, seed=seed)
                 row |= est.to_dict()
             except EstimationError as exc:
                 if "unknown" in str(exc):

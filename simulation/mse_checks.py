@@ -27,8 +27,8 @@ EXISTS = "ok"
 NOT_FINITE = "estimate does not exist (linear-programming check)"
 NOT_IDENTIFIABLE = "not identifiable (design not of full rank)"
 BOTH = "estimate does not exist and not identifiable"
-# an LP optimum below this share of the mean observed count is taken as 0 (HiGHS's own
-# feasibility tolerance is 1e-7)
+# an LP optimum below this share of the mean observed count is taken as 0 (of the order of the
+# solver's feasibility tolerance)
 _TOLERANCE = 1e-7
 
 

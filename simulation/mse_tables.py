@@ -37,8 +37,8 @@ from simulation.errors import UserError
 COUNT_NAMES = ("count", "counts", "freq", "frequency", "n", "number", "cases", "total")
 ID_NAMES = ("id", "person", "person_id", "case", "case_id", "victim_id")
 # The most lists estimated without --allow-large. 12 lists make 4,095 patterns and models of up to
-# 79 parameters: a design of 2.6 MB and, with the stepwise search, up to 2,211 fits of it (about a
-# minute). Each further list doubles the patterns; 20 lists need 1.7 GB for one model's design.
+# 79 parameters: a design of 2.6 MB and, with the stepwise search, up to 2,211 fits of it. Each
+# further list doubles the patterns; 20 lists need 1.8 GB for one model's design.
 MAX_LISTS = 12
 MAX_FILE_BYTES = 200 * 2**20
 ADVICE = "--allow-large (allow_large=True) estimates it anyway"

@@ -60,8 +60,8 @@ estimates = pd.DataFrame(rows)
 estimates
 
 # %% [markdown]
-# The log-linear estimate, 11,313 with a profile interval of about 10,000 to 13,000, is the
-# Home Office's. The other intervals are wider: they carry the uncertainty of which pairs of
+# The log-linear estimate, 11,313 with a profile interval of about 10,000 to 13,000, matches
+# the Home Office's published "between 10 thousand and 13 thousand". The other intervals are wider: they carry the uncertainty of which pairs of
 # lists interact, which the profile interval ignores. The Bayesian estimate is higher still:
 # with few people on two lists, models that allow more dependence get weight and push the
 # estimate up. Which pairs were left out before fitting, and why:

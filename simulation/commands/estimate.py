@@ -82,7 +82,9 @@ def handle(args: argparse.Namespace) -> int:
     table = mse.estimate_vs_truth(contacts, exploited, years=args.year,
                                   criterion=args.criterion, interval=args.interval,
                                   jurisdiction=args.jurisdiction, form=args.form,
-                                  group=args.group, method=args.method)
+                                  group=args.group, method=args.method,
+                                  allow_large=args.allow_large, resamples=args.resamples,
+                                  seed=args.seed)
     if table.empty:
         raise UserError(f"{args.results}: no contacts on record in the policy period")
     if table["estimate"].isna().all():
