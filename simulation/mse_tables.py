@@ -99,6 +99,7 @@ def read_table(path: str | Path, *, count: str | None = None, lists: str | None 
             table = pd.read_parquet(path)
         elif suffix in (".csv", ".txt", ".tsv"):
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, header=None,
+                              encoding="utf-8-sig",
                               sep="\t" if suffix == ".tsv" else ",", skipinitialspace=True)
             # the header read as a row, so that a repeated column name is not renamed a.1
             table = raw.iloc[1:].set_axis([c.strip() for c in raw.iloc[0]], axis=1)
@@ -130,7 +131,10 @@ def tidy(table: pd.DataFrame, *, source: str = "table", count: str | None = None
     if not isinstance(table, pd.DataFrame):
         raise TableError(f"{source}: not a table; allowed: a pandas DataFrame with a 0/1 "
                          "column per list")
-    columns = [str(c) for c in table.columns]
+    columns = [str(c).strip() for c in table.columns]
+    if "" in columns:
+        raise TableError(f"{source}: column {columns.index('') + 1} has no name; allowed: a "
+                         "name for every column (each list's, and the counts')")
     if len(set(columns)) < len(columns):
         twice = sorted({c for c in columns if columns.count(c) > 1})
         raise TableError(f"{source}: column {twice[0]!r} appears more than once; allowed: one "
