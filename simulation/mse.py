@@ -31,6 +31,15 @@ Example::
     mse.true_count(result.exploited, year=2)
     mse.estimate_vs_truth(result.contacts, result.exploited, form="labour")
 
+Real lists, not the model's: :func:`estimate` also takes an analyst's table of lists, checked
+by :mod:`simulation.mse_tables`; each model's existence and identifiability are checked before
+it is fitted (:mod:`simulation.mse_checks`; the models themselves in
+:mod:`simulation.mse_models`); ``interval="bootstrap"`` repeats the model choice
+(:mod:`simulation.mse_bootstrap`); ``method="dga"`` is Bayesian model averaging
+(:mod:`simulation.mse_bayes`). Published lists to try are in :mod:`simulation.datasets`, and
+:mod:`simulation.mse_synthetic` draws lists with a known total; docs/estimation_own_lists.md
+says what each method assumes and how often its interval covers the truth.
+
 A scope narrows both lists and truth to one part of the region: ``jurisdiction=`` (the contacts
 recorded there, the people exploited there), ``form=`` (sexual, labour, criminal) or ``group=``
 (female, male, adult, child); they may be combined in Python.

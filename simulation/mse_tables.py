@@ -140,6 +140,10 @@ def tidy(table: pd.DataFrame, *, source: str = "table", count: str | None = None
         raise TableError(f"{source}: column {twice[0]!r} appears more than once; allowed: one "
                          "column per list")
     table = table.set_axis(columns, axis=1)
+    if {"person", "list"} <= set(columns):
+        raise TableError(f"{source}: this is a contacts table (person, list, ...), one row per "
+                         "contact; give the run's folder to tipsim estimate, or a table of lists "
+                         "(a 0/1 column per list)")
     if table.empty:
         raise TableError(f"{source}: the table has no rows; allowed: one row per pattern of "
                          "lists (with a count) or one row per person")

@@ -61,6 +61,7 @@ def refused(capsys, args) -> str:
     ("a,a,count\n1,0,60\n", "column 'a' appears more than once"),
     ("a,b,count\n", "the table has no rows"),
     ("a,,count\n1,0,60\n", "column 2 has no name"),
+    ("person,list,week\n1,police,3\n", "this is a contacts table"),
     ("a,b,count\n1,0,60\n0,1,40,7\n", "cannot read it as CSV"),
 ])
 def test_each_malformed_table_gets_one_clear_line(tmp_path, capsys, text, message):
