@@ -303,6 +303,9 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     if method == "dga":
         from simulation.mse_bayes import bayes_estimate
 
+        if interval != "averaged":
+            raise EstimationError(f"interval {interval!r} is for the log-linear models; "
+                                  "method dga gives its own 95% credible interval")
         return bayes_estimate(names, X, y, cells, notes, delta=delta)
     fitted = fit_models(X, y, criterion)
     observed = int(y.sum())

@@ -117,6 +117,10 @@ def test_lists_chooses_and_merges_lists_and_notes_what_it_did(tmp_path, capsys):
     assert "no list 'E' in" in refused(capsys, [path, "--lists", "A,E"])
     assert "list 'A' is used twice" in refused(capsys, [path, "--lists", "A,A+B"])
     assert "empty list name" in refused(capsys, [path, "--lists", "A,,B"])
+    err = refused(capsys, [path, "--interval", "bootstrap", "--resamples", "3"])
+    assert err.startswith(f"tipsim: error: {path}: resamples: got 3; allowed: 20 to")
+    err = refused(capsys, [path, "--method", "dga", "--interval", "profile"])
+    assert "method dga gives its own 95% credible interval" in err
 
 
 def test_a_list_that_saw_nobody_is_dropped_with_a_note():

@@ -118,9 +118,13 @@ def own_lists(args: argparse.Namespace) -> int:
                         "a batch's runs")
     histories = read_table(args.results, count=args.count, lists=args.lists,
                            allow_large=args.allow_large)
-    est = mse.estimate(histories.cells, criterion=args.criterion, interval=args.interval,
-                       method=args.method, resamples=args.resamples, seed=args.seed,
-                       count=mse.count_column(histories.lists), allow_large=args.allow_large)
+    try:
+        est = mse.estimate(histories.cells, criterion=args.criterion, interval=args.interval,
+                           method=args.method, resamples=args.resamples, seed=args.seed,
+                           count=mse.count_column(histories.lists),
+                           allow_large=args.allow_large)
+    except mse.EstimationError as exc:
+        raise UserError(f"{args.results}: {exc}") from None
     row = est.to_dict()
     notes = list(histories.notes)
     excluded = [f"{m}: {r}" for m, r in zip(est.excluded["model"], est.excluded["reason"])]
