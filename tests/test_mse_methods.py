@@ -156,3 +156,12 @@ def test_synthetic_lists_are_shaped_like_the_table_they_copy():
     hidden = synthetic_lists(2000, [0.3, 0.3], seed=2, hidden=(0.5, 0.1))
     assert referred["count"].iloc[2] > plain["count"].iloc[2]
     assert hidden["count"].sum() < plain["count"].sum()
+
+
+def test_the_examples_in_the_docstrings_hold():
+    import doctest
+
+    from simulation import mse_synthetic, mse_tables
+
+    for module in (mse_tables, mse_checks, mse_bayes, mse_synthetic, datasets):
+        assert doctest.testmod(module).failed == 0, module.__name__
