@@ -3,7 +3,8 @@
 Two shapes of table are accepted, as CSV or Parquet files or as pandas tables:
 
 - a **capture-history table**: one 0/1 column per list and a count column (its name given, or
-  one of :data:`COUNT_NAMES`, in any case), one row per pattern of lists; patterns left out have
+  one of :data:`COUNT_NAMES`, in any case, or ``count_`` as :func:`count_column` names it when
+  a list is called ``count``), one row per pattern of lists; patterns left out have
   a count of 0 (as the published tables of ``SparseMSE`` leave them out);
 - **one row per person**: one 0/1 column per list and no count column (a column named as in
   :data:`ID_NAMES` is taken as the person's identifier and must not repeat).
@@ -226,6 +227,9 @@ def _count_name(columns: list[str], count: str | None, source: str) -> str | Non
             raise TableError(f"{source}: no column {count!r} for the counts; the columns are "
                              f"{', '.join(columns)}")
         return count
+    underscored = [c for c in columns if re.fullmatch(r"count_+", c)]
+    if underscored:  # count_column's name for the counts when a list is called count
+        return max(underscored, key=len)
     found = [c for c in columns if c.lower() in COUNT_NAMES]
     if len(found) > 1:
         raise TableError(f"{source}: columns {', '.join(found)} could each be the counts; "

@@ -172,6 +172,7 @@ def test_a_list_named_count_is_kept(tmp_path, capsys):
     assert list(cells.columns) == ["police", "count", "count_"]
     assert cells["count_"].tolist() == [1, 2, 2]  # police only, count only, both
     assert mse.estimate(contacts, 0).lists == ("police", "count")
+    assert mse.estimate(cells).lists == ("police", "count")
     path = write(tmp_path, "count,b,frequency\n1,0,60\n0,1,40\n1,1,20\n")
     assert main(["estimate", str(path), "--count", "frequency", "--format", "json"]) == 0
     row = json.loads(capsys.readouterr().out)
