@@ -71,6 +71,12 @@ class Posterior:
         return self.quantile(0.975)
 
     @property
+    def tail(self) -> float:
+        """The posterior mass in the top tenth of the grid: above about 0.01, the upper end of
+        the posterior depends on where the grid stops."""
+        return float(self.probability[self.missing >= 0.9 * self.missing.max()].sum())
+
+    @property
     def mean(self) -> float:
         return float(self.observed + np.sum(self.missing * self.probability))
 
@@ -205,6 +211,11 @@ def bayes_estimate(lists, X: np.ndarray, y: np.ndarray, cells: pd.DataFrame, not
 
     post = posterior(X, y, delta=delta)
     graphs = named(post, lists)
+    notes = tuple(notes)
+    if post.tail > 0.01:
+        notes += (f"{100 * post.tail:.0f}% of the posterior is in the top tenth of its grid (up "
+                  f"to {post.observed + post.missing.max():,.0f}): its upper end depends on "
+                  "where the grid stops",)
     top = graphs["graph"].iloc[0]
     return Estimate(lists=tuple(lists), observed=post.observed,
                     unobserved=post.median - post.observed, total=post.median, low=post.low,
@@ -213,4 +224,4 @@ def bayes_estimate(lists, X: np.ndarray, y: np.ndarray, cells: pd.DataFrame, not
                     interval="credible",
                     models=graphs.rename(columns={"graph": "model",
                                                   "probability": "posterior"}),
-                    cells=cells, notes=tuple(notes))
+                    cells=cells, notes=notes)

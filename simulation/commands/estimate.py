@@ -126,7 +126,7 @@ def own_lists(args: argparse.Namespace) -> int:
     except mse.EstimationError as exc:
         raise UserError(f"{args.results}: {exc}") from None
     row = est.to_dict()
-    notes = list(histories.notes)
+    notes = list(histories.notes) + [n for n in est.notes if n not in histories.notes]
     excluded = [f"{m}: {r}" for m, r in zip(est.excluded["model"], est.excluded["reason"])]
     if args.format == "json":
         print(json.dumps(row | {"notes": notes, "excluded": excluded}, indent=2))
