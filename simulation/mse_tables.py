@@ -165,7 +165,11 @@ def tidy(table: pd.DataFrame, *, source: str = "table", count: str | None = None
                          "counted as on no list, that is the number MSE estimates; allowed: "
                          "patterns with at least one 1 (remove that row)")
     if count_name:
-        _no_repeats(indicators, list_names, source)
+        hint = ""
+        if set(np.unique(counts)) <= {0, 1}:
+            hint = (f"; if {count_name!r} is a list and not the counts, each row is a person: "
+                    "give the table without that name for a list")
+        _no_repeats(indicators, list_names, source, hint)
     names, merged, notes = _choose(list_names, indicators, lists, source)
     notes = list(notes)
     # a list that saw nobody would have an effect of minus infinity: drop it, and say so
@@ -281,7 +285,7 @@ def _counts(values: pd.Series, column: str, source: str) -> np.ndarray:
     return out
 
 
-def _no_repeats(indicators: np.ndarray, names: list[str], source: str) -> None:
+def _no_repeats(indicators: np.ndarray, names: list[str], source: str, hint: str = "") -> None:
     code = (indicators << np.arange(indicators.shape[1], dtype=np.int64)).sum(axis=1) \
         if indicators.shape[1] < 63 else [tuple(r) for r in indicators]
     first: dict = {}
@@ -290,7 +294,8 @@ def _no_repeats(indicators: np.ndarray, names: list[str], source: str) -> None:
         if c in first:
             on = [n for n, v in zip(names, indicators[row]) if v] or ["no list"]
             raise TableError(f"{source}: rows {first[c] + 1} and {row + 1} are the same pattern "
-                             f"({'+'.join(on)}); allowed: each pattern once (add their counts)")
+                             f"({'+'.join(on)}); allowed: each pattern once (add their counts)"
+                             f"{hint}")
         first[c] = row
 
 

@@ -60,6 +60,8 @@ def refused(capsys, args) -> str:
                                       "person"),
     ("a,a,count\n1,0,60\n", "column 'a' appears more than once"),
     ("a,b,count\n", "the table has no rows"),
+    ("a,b,n\n1,0,1\n1,0,0\n1,1,1\n", "if 'n' is a list and not the counts, each row is a "
+                                        "person"),
     ("a,,count\n1,0,60\n", "column 2 has no name"),
     ("person,list,week\n1,police,3\n", "this is a contacts table"),
     ("a,b,count\n1,0,60\n0,1,40,7\n", "cannot read it as CSV"),
