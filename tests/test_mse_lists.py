@@ -257,3 +257,17 @@ def test_a_run_folder_takes_the_new_methods_too(tmp_path, capsys):
     assert rows["averaged"]["high"] != rows["bootstrap"]["high"] != rows["dga"]["high"]
     for row in rows.values():
         assert row["low"] <= 600 <= row["high"] and abs(row["estimate"] - 600) < 120
+
+
+def test_the_output_says_which_models_were_left_out_and_why(tmp_path, capsys):
+    # SparseMSE's Artificial_3 (Chan, Silverman & Vincent 2021, Table 2): A:B's estimate does not
+    # exist; A:C and B:C never overlap
+    path = write(tmp_path, "A,B,C,n\n1,0,0,40\n0,1,0,30\n0,0,1,20\n1,1,0,6\n")
+    assert main(["estimate", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "models left out before fitting (3):" in out
+    assert "  A:B: estimate does not exist (linear-programming check)" in out
+    assert "  A:C: the two lists never overlap: left out of every model" in out
+    assert main(["estimate", str(path), "--format", "json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["model"] == "independence" and len(row["excluded"]) == 3
