@@ -30,7 +30,9 @@ def register(sub) -> None:
                        description="Multiple systems estimation on the simulated lists (police, "
                                    "NGO, inspection, hotline): log-linear models chosen by AIC or "
                                    "BIC, a 95% interval, and the true number exploited in each "
-                                   "policy year. See docs/estimation.md.")
+                                   "policy year; or on your own lists (a CSV or Parquet table), "
+                                   "with the models left out and why. See docs/estimation.md and "
+                                   "docs/estimation_own_lists.md.")
     p.add_argument("results", type=Path,
                    help="a CSV or Parquet table of your own lists, a run's --out folder "
                         "(contacts.parquet) or a results store")
