@@ -57,6 +57,13 @@ def test_wheel_holds_every_package_of_the_source(wheel):
     assert [p for p in packages if f"{p}/__init__.py" not in names] == []
 
 
+def test_wheel_holds_the_published_lists_and_their_sources(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = sorted(p.name for p in (ROOT / "simulation" / "datasets").glob("*.csv"))
+    assert "uk_2013_five_lists.csv" in shipped and "simulation/datasets/README.md" in names
+    assert [n for n in shipped if f"simulation/datasets/{n}" not in names] == []
+
+
 def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target",
