@@ -41,9 +41,8 @@ from simulation.model import TraffickingModel
 from simulation.processes import exploitation, identification
 
 from conftest import small
+from hazard_stats import STRICT, bernoulli_p_value, chance, chance_bins
 
-STRICT = 1e-3
-"""Significance level: a correct sampler fails one of these tests with chance about 1e-3."""
 WEEKS = 200
 BOOST = {  # identification about as fast as release and escape; online monitoring that matters
     "parameters.police_encounter_rate": 0.04,
@@ -138,24 +137,6 @@ def draws():
 
 # -- statistics -----------------------------------------------------------------------------------
 
-def chance(hazard: np.ndarray) -> np.ndarray:
-    """Weekly chance of a hazard (ODD 6: a hazard h is a weekly probability 1 - exp(-h))."""
-    return -np.expm1(-hazard)
-
-
-def bernoulli_p_value(counts: np.ndarray, chances: np.ndarray, cells: np.ndarray,
-                      n_cells: int, weeks: int) -> float:
-    """p-value that ``counts[i]`` successes of row i in ``weeks`` weekly trials with chance
-    ``chances[i]`` are independent Bernoulli draws, by the chi-square of the cells' totals
-    (each cell's variance is its sum of ``q (1 - q)``); cells are ``0..n_cells-1``."""
-    observed = np.bincount(cells, counts, n_cells)
-    expected = weeks * np.bincount(cells, chances, n_cells)
-    variance = weeks * np.bincount(cells, chances * (1 - chances), n_cells)
-    used = variance > 0
-    x2 = float(np.sum((observed - expected)[used] ** 2 / variance[used]))
-    return float(stats.chi2.sf(x2, used.sum()))
-
-
 def routes_p_value(exits: list[tuple[int, int]], probabilities: np.ndarray,
                    strata: np.ndarray) -> float:
     """p-value that each exit's route was drawn from its victim's ``probabilities`` row, by the
@@ -178,14 +159,6 @@ def routes_p_value(exits: list[tuple[int, int]], probabilities: np.ndarray,
 
 def exits_per_victim(pool: FixedPool, weekly_exits) -> np.ndarray:
     return np.bincount([i for week in weekly_exits for i, _ in week], minlength=len(pool.victims))
-
-
-def chance_bins(chances: np.ndarray, n: int = 10) -> np.ndarray:
-    """Ten cells of victims of about equal size, from the lowest exit chance to the highest."""
-    order = np.argsort(chances, kind="stable")
-    cells = np.empty(len(chances), int)
-    cells[order] = np.arange(len(chances)) * n // len(chances)
-    return cells
 
 
 # -- who leaves --------------------------------------------------------------------------------------
