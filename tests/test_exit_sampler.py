@@ -161,7 +161,7 @@ def exits_per_victim(pool: FixedPool, weekly_exits) -> np.ndarray:
     return np.bincount([i for week in weekly_exits for i, _ in week], minlength=len(pool.victims))
 
 
-# -- who leaves --------------------------------------------------------------------------------------
+# -- who leaves --------------------------------------------------------------------------------
 
 def test_each_victim_leaves_with_their_own_exit_chance(draws):
     """Exits by decile of the victims' exit chance 1 - exp(-total hazard) match it; a sampler
@@ -218,8 +218,8 @@ def contacts_per_cell(pool: FixedPool, weekly_contacts) -> np.ndarray:
     """Contacts of each victim on each list, as a (victims x lists) array."""
     counts = np.zeros(pool.contact_hazards.shape)
     for week in weekly_contacts:
-        for i, l in week:
-            counts[i, l] += 1
+        for i, on_list in week:
+            counts[i, on_list] += 1
     return counts
 
 
