@@ -471,7 +471,6 @@ def test_a_domestic_network_moves_whole_among_markets_of_its_kind(region):
 
 # -- desistance and dissolution (ODD 6.10-6.11) -------------------------------------------------
 
-TIME_BUG = "time bug: yearly hazard divided by 12 (issue 22)"
 DESISTANCE_MONTHS = 24
 
 
@@ -541,7 +540,6 @@ def test_desistance_rises_with_the_expected_sanction_as_exp_w_s(desistance_draws
     assert bernoulli_p_value(left, chance(fit(flat) * flat), cells, 10, months) < STRICT
 
 
-@pytest.mark.xfail(strict=True, reason=TIME_BUG)
 def test_desistance_monthly_chance_is_the_yearly_hazard_over_13_months(desistance_draws):
     hazards, left = desistance_draws
     months = DESISTANCE_MONTHS
@@ -551,13 +549,12 @@ def test_desistance_monthly_chance_is_the_yearly_hazard_over_13_months(desistanc
                              months) > STRICT
 
 
-@pytest.mark.xfail(strict=True, reason=TIME_BUG)
 def test_networks_dissolve_at_the_yearly_hazard_over_13_months():
     """Each monthly review ends a network with chance 1 - exp(-p[dissolution_hazard] / 13).
 
-    About 27,000 reviews at a yearly hazard of 5: on seeds 1-6 the present code (which divides
-    by 12) fails this at p < 1e-9 and the corrected code passes (p 0.09 to 0.88); the same for
-    desistance, p < 1e-16 and 0.34 to 0.81."""
+    About 27,000 reviews at a yearly hazard of 5: on seeds 1-6 the code before the time fix
+    (which divided by 12) failed this at p < 1e-9 and the corrected code passes (p 0.09 to 0.88);
+    the same for desistance, p < 1e-16 and 0.34 to 0.81."""
     model = TraffickingModel(small({"run.scale": 1.0, "parameters.dissolution_hazard": 5.0,
                                     "parameters.relocation_review": 0.0}), rng=11)
     reviews, dissolved = 0, 0
