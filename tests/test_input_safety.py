@@ -314,3 +314,48 @@ def test_explore_refuses_a_port_in_use(capsys, no_server):
         assert main(["explore", "--no-open", "--host", "127.0.0.1", "--port", str(port)]) == 1
     err = capsys.readouterr().err
     assert f"--port {port}: cannot listen there" in err and not no_server
+
+
+# -- issue 27: names, devices, IPv6 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [".hidden", "..", "x\n", "-rf"])
+def test_scenario_names_that_are_hidden_or_hold_a_newline_are_refused(tmp_path, name, capsys):
+    (tmp_path / "s.toml").write_text(f'extends = "{BASELINE}"\nname = {json.dumps(name)}\n')
+    exp = tmp_path / "exp.toml"
+    exp.write_text('name = "e"\nscenarios = ["s.toml"]\nreplications = 2\n')
+    code, _, err = cli(capsys, "batch", exp, "--out", tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1, err
+    assert "scenario name" in err and "allowed: up to 100 letters" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_experiment_name_with_a_final_newline_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "small\\n"\nscenarios = ["{BASELINE}"]\n')
+    with pytest.raises(ExperimentError, match=r"name: got 'small\\n'; allowed"):
+        Experiment.load(exp)
+    assert main(["batch", str(exp), "--quiet"]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
+
+
+def test_extends_naming_a_device_says_what_it_is(tmp_path):
+    os.symlink("/dev/zero", tmp_path / "zero.toml")
+    (tmp_path / "a.toml").write_text('extends = "zero.toml"\n')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "a.toml")
+    assert "is not a regular file" in str(info.value) and "no such file" not in str(info.value)
+
+
+def test_explorer_prints_an_ipv6_address_in_brackets(capsys, no_server):
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    assert main(["explore", "--no-open", "--host", "::1", "--port", "0"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"http://\[::1\]:\d+ ", out), out
