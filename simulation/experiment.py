@@ -96,7 +96,8 @@ class Design(BaseModel):
     inputs: Literal["parameters"] | list[str] | dict[str, InputRange | list[float]] = Field(
         min_length=1)
     samples: int | None = Field(default=None, ge=1)
-    levels: int = Field(default=4, ge=2)  # morris grid levels
+    # morris grid levels: SALib builds arrays that grow with the levels (4 to 10 are usual)
+    levels: int = Field(default=4, ge=2, le=100)
     second_order: bool = False  # sobol: also estimate second-order indices (costs N*D more runs)
     points: int = Field(default=3, ge=1)  # grid: points per input given only as a range
 

@@ -359,3 +359,107 @@ def test_explorer_prints_an_ipv6_address_in_brackets(capsys, no_server):
     assert main(["explore", "--no-open", "--host", "::1", "--port", "0"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"http://\[::1\]:\d+ ", out), out
+
+
+# -- issue 27: one resource estimate before work starts; the ensemble as an input file -------------
+
+ENSEMBLE = BASELINE.parent / "calibration" / "baseline_ensemble"
+
+
+def test_parameter_draws_count_in_the_runs_of_a_batch(tmp_path, capsys):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "e"\nscenarios = ["{BASELINE}"]\nreplications = 20\n'
+                   '[uncertainty]\nsample = ["lever_effects.*"]\ndraws = 100000\n')
+    code, _, err = cli(capsys, "batch", exp, "--out", tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1
+    assert "2,000,000 runs (1 scenarios x 100,000 parameter draws x 20 replications)" in err
+    assert "allowed: at most 1,000,000 runs" in err and "--allow-large" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_morris_levels_are_bounded(tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "e"\nscenarios = ["{BASELINE}"]\n[design]\nmethod = "morris"\n'
+                   'samples = 2\nlevels = 1000000000\ninputs = ["training"]\n')
+    with pytest.raises(ExperimentError, match=r"exp.toml: design.levels: .*less than or equal "
+                                              r"to 100"):
+        Experiment.load(exp)
+
+
+def ensemble_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "ensemble"
+    shutil.copytree(ENSEMBLE, folder)
+    return folder
+
+
+def uncertain_experiment(tmp_path: Path, ensemble: Path) -> Path:
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "e"\nscenarios = ["{BASELINE}"]\nreplications = 2\n'
+                   f'[uncertainty]\nensemble = "{ensemble}"\ndraws = 3\n')
+    return exp
+
+
+def test_an_ensemble_member_that_is_not_a_number_is_refused_up_front(tmp_path, capsys):
+    import pandas as pd
+
+    folder = ensemble_copy(tmp_path)
+    frame = pd.read_parquet(folder / "ensemble.parquet")
+    name = [c for c in frame.columns if c not in ("member", "weight")
+            and not c.startswith("sim.")][0]
+    frame.loc[3, name] = float("nan")
+    frame.to_parquet(folder / "ensemble.parquet", index=False)
+    code, _, err = cli(capsys, "batch", uncertain_experiment(tmp_path, folder), "--out",
+                       tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1
+    assert f"member 3 has {name} = nan; allowed: a finite number" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text", ['{"priors": ["a", "b"]}', '{"priors": {}}',
+                                  '{"priors": {"x": {"low": "0", "high": 1}}}',
+                                  '{"priors": ' + "[" * 50_000 + "]" * 50_000 + "}",
+                                  "not json"])
+def test_a_hand_edited_ensemble_manifest_is_one_line(tmp_path, capsys, text):
+    folder = ensemble_copy(tmp_path)
+    (folder / "manifest.json").write_text(text)
+    code, _, err = cli(capsys, "batch", uncertain_experiment(tmp_path, folder), "--out",
+                       tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert "manifest.json" in err and "allowed" in err
+
+
+def test_an_ensemble_file_larger_than_the_limit_is_refused_without_reading_it(tmp_path, capsys,
+                                                                             monkeypatch):
+    import simulation.uncertainty as uncertainty
+
+    folder = ensemble_copy(tmp_path)
+    size = (folder / "ensemble.parquet").stat().st_size
+    monkeypatch.setattr(uncertainty, "MAX_ENSEMBLE_BYTES", size - 1)
+    code, _, err = cli(capsys, "batch", uncertain_experiment(tmp_path, folder), "--out",
+                       tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1
+    assert f"is larger than {size - 1:,} bytes" in err
+
+
+@pytest.mark.parametrize("resamples", ["100000000000000000000", "1000000000"])
+def test_compare_refuses_resamples_that_would_not_fit_with_the_estimate(tmp_path, capsys,
+                                                                        resamples):
+    store = toy_store(tmp_path)
+    code, out, err = cli(capsys, "compare", store, "--resamples", resamples)
+    assert code == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert "--resamples" in err and "allowed: " in err
+    if resamples == "1000000000":  # 3 runs a scenario: 1e9 x 3 x 8 bytes x 4
+        assert "about 89.4 GiB of memory for the bootstrap of 3 runs" in err
+        assert "--allow-large" in err
+
+
+def test_compare_allow_large_lifts_the_memory_estimate(tmp_path, capsys, monkeypatch):
+    import simulation.limits as limits
+
+    store = toy_store(tmp_path)
+    monkeypatch.setattr(limits, "memory_bytes", lambda: 1000)  # a machine of 1000 bytes
+    code, _, err = cli(capsys, "compare", store, "--resamples", "50")
+    assert code == 1 and "at most 5 resamples" in err
+    assert cli(capsys, "compare", store, "--resamples", "50", "--allow-large")[0] == 0
