@@ -592,3 +592,23 @@ def test_a_full_disk_when_the_lock_is_written_is_one_line(tmp_path, monkeypatch)
         batch(exp, out)
     monkeypatch.setattr(os, "pwrite", real)
     assert batch(exp, out).completed == 6
+
+
+def test_sighup_to_the_whole_process_group_ends_a_batch_with_one_line(tmp_path):
+    exp = experiment(tmp_path, replications=40)
+    out = tmp_path / "out"
+    code = (f"import sys; sys.path[:0] = {sys.path!r}\n"
+            f"from {toy_model.__module__} import toy_model\n"
+            "import simulation.experiment as e; e.run_spec = toy_model\n"
+            "from simulation.cli import main; sys.exit(main(sys.argv[1:]))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, "batch", str(exp), "--out", str(out),
+                             "--workers", "2", "--quiet"], text=True, stderr=subprocess.PIPE,
+                            env=os.environ | {"TOY_DELAY": "0.1"}, start_new_session=True)
+    deadline = time.time() + 60
+    while len(list((out / "runs").glob("*.parquet"))) < 4 and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGHUP)  # a closed terminal: the batch, its workers, the tracker
+    assert proc.wait(60) == 130
+    err = proc.stderr.read()
+    assert "Traceback" not in err and "KeyError" not in err, err
+    assert err.count("\n") == 1 and "interrupted by SIGHUP" in err

@@ -183,6 +183,9 @@ def _mapper(workers: int, scheduler: str | None):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from simulation.executors import shielded_resource_tracker
+
+    shielded_resource_tracker()  # a SIGHUP to the group ends the calibration with one line
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
     def pool_map(fn, items: Iterable) -> Iterator:
