@@ -463,3 +463,67 @@ def test_compare_allow_large_lifts_the_memory_estimate(tmp_path, capsys, monkeyp
     code, _, err = cli(capsys, "compare", store, "--resamples", "50")
     assert code == 1 and "at most 5 resamples" in err
     assert cli(capsys, "compare", store, "--resamples", "50", "--allow-large")[0] == 0
+
+
+# -- issue 27: the corpus of bad inputs in tests/data/bad_inputs -----------------------------------
+
+BAD = Path(__file__).parent / "data" / "bad_inputs"
+
+
+def corpus(kind: str) -> list[Path]:
+    return sorted((BAD / kind).iterdir())
+
+
+@pytest.mark.parametrize("bad", corpus("store_manifest"), ids=lambda p: p.name)
+def test_every_bad_store_manifest_is_one_line_for_every_reader(tmp_path, capsys, bad):
+    import shutil
+
+    store = toy_store(tmp_path)
+    shutil.copy(bad, store / "manifest.json")
+    for command in (["check", store], ["compare", store],
+                    ["batch", tmp_path / "exp.toml", "--out", store, "--quiet"]):
+        code, _, err = cli(capsys, *command)
+        assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, (command, err)
+        assert "manifest.json" in err
+    with pytest.raises(UserError, match="manifest.json"):
+        load_results(store)
+
+
+@pytest.mark.parametrize("bad", corpus("ensemble_manifest"), ids=lambda p: p.name)
+def test_every_bad_ensemble_manifest_is_one_line(tmp_path, bad):
+    import shutil
+
+    from simulation.calibration.abc import CalibrationRunError, load_ensemble
+    from simulation.uncertainty import UncertaintyError
+
+    folder = ensemble_copy(tmp_path)
+    shutil.copy(bad, folder / "manifest.json")
+    with pytest.raises(UncertaintyError) as info:
+        Experiment.load(uncertain_experiment(tmp_path, folder))
+    assert "\n" not in str(info.value) and "manifest.json" in str(info.value)
+    with pytest.raises(CalibrationRunError) as info:
+        load_ensemble(folder)
+    assert "\n" not in str(info.value) and "manifest.json" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", corpus("calibration_state"), ids=lambda p: p.name)
+def test_every_bad_calibration_state_is_one_line(tmp_path, bad):
+    import shutil
+
+    from simulation.calibration.abc import CalibrationRunError, _read_state
+
+    shutil.copy(bad, tmp_path / "state.json")
+    with pytest.raises(CalibrationRunError) as info:
+        _read_state(tmp_path)
+    assert "\n" not in str(info.value) and "state.json" in str(info.value)
+    assert "--restart" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", corpus("toml"), ids=lambda p: p.name)
+def test_every_deep_toml_file_is_one_line_as_a_scenario_and_an_experiment(bad):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(bad)
+    assert "nested too deeply" in str(info.value) and "Traceback" not in str(info.value)
+    with pytest.raises(ExperimentError) as info:
+        Experiment.load(bad)
+    assert "\n" not in str(info.value) and "nested too deeply" in str(info.value)
