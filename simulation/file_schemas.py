@@ -6,8 +6,8 @@ They are validated with pydantic, the schema machinery of scenario and experimen
 :func:`simulation.files.read_json` has checked the file's size and nesting, so a file edited by
 hand (a list where a table was, a text where a number was, a document thousands of levels deep)
 is one line naming the file, the field and what is allowed, never a ``TypeError`` or a
-``RecursionError`` later. The models check the fields tipsim reads and keep the others
-(``extra="allow"``): a newer tipsim may write more.
+``RecursionError`` later. The models check the fields tipsim reads and pass over the others
+(a newer tipsim may write more); the reader keeps the document as it was read.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ MAX_STATE_BYTES = 16 * 2**20
 
 
 class _Lenient(BaseModel):
-    """Fields of the right kind (no conversion: "5" is not 5); other fields kept."""
+    """Fields of the right kind (no conversion: "5" is not 5); other fields passed over."""
 
-    model_config = ConfigDict(extra="allow", strict=True)
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
 class _ScenarioEntry(_Lenient):
