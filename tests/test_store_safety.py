@@ -612,3 +612,65 @@ def test_sighup_to_the_whole_process_group_ends_a_batch_with_one_line(tmp_path):
     err = proc.stderr.read()
     assert "Traceback" not in err and "KeyError" not in err, err
     assert err.count("\n") == 1 and "interrupted by SIGHUP" in err
+
+
+def test_any_hostile_edit_of_a_store_is_redone_and_no_file_of_the_user_is_lost(tmp_path,
+                                                                                capsys):
+    """Property: whatever a user does to a finished store (delete parts, write over them, link
+    them elsewhere, leave files of their own), resuming gives the uninterrupted store's results,
+    every file of the user's is still there byte for byte (where it was, or set aside in
+    damaged/), the files links point to are untouched, and ``check`` then finds nothing."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    exp = experiment(tmp_path)
+    good = tmp_path / "good"
+    batch(exp, good)
+    expected = load_results(good)
+    outside = tmp_path / "outside.parquet"
+    outside.write_bytes(b"a file elsewhere that no store may touch")
+    run_ids = sorted(p.stem for p in (good / "runs").glob("*.parquet"))
+    act = st.tuples(st.sampled_from(["delete", "replace", "link", "own_file", "own_tmp"]),
+                    st.sampled_from(["runs", "jurisdictions"]), st.sampled_from(run_ids))
+    examples = iter(range(1000))
+
+    @settings(max_examples=15, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(act, min_size=1, max_size=6))
+    def hostile(acts):
+        out = tmp_path / f"store{next(examples)}"
+        batch(exp, out)
+        kept, set_aside = {}, []
+        for i, (kind, part, run_id) in enumerate(acts):
+            file = out / part / f"{run_id}.parquet"
+            if kind == "delete":
+                file.unlink(missing_ok=True)
+            elif kind == "replace":
+                if file.is_symlink():
+                    file.unlink()
+                data = f"the user's bytes {i}".encode()
+                file.write_bytes(data)
+                set_aside.append(data)
+            elif kind == "link":
+                file.unlink(missing_ok=True)
+                os.symlink(outside, file)
+            else:
+                name = f"notes-{i}.parquet" if kind == "own_file" else f".draft{i}.tmp"
+                kept[out / part / name] = f"mine {i}".encode()
+                (out / part / name).write_bytes(kept[out / part / name])
+        for data in list(set_aside):  # a file written over and then deleted is the user's loss
+            if not any(p.read_bytes() == data for p in out.rglob("*.parquet")
+                       if p.is_file() and not p.is_symlink()):
+                set_aside.remove(data)
+        batch(exp, out)
+        resumed = load_results(out)
+        pd.testing.assert_frame_equal(expected.runs, resumed.runs)
+        pd.testing.assert_frame_equal(expected.jurisdictions, resumed.jurisdictions)
+        assert all(path.read_bytes() == data for path, data in kept.items())
+        aside = [p.read_bytes() for p in (out / "damaged").rglob("*")
+                 if p.is_file() and not p.is_symlink()]
+        assert all(data in aside for data in set_aside), (acts, aside)
+        assert outside.read_bytes() == b"a file elsewhere that no store may touch"
+        assert cli(capsys, "check", out)[0] == 0
+
+    hostile()
