@@ -101,6 +101,9 @@ class ResultStore:
         self._lock: store_lock.StoreLock | None = None
         #: damaged parts found when the store was opened; their runs were deleted, to be redone
         self.redone: list[Damage] = []
+        # whether writes are recorded in the ledger: not in a store from before the ledger,
+        # whose parts it would not list (it is managed by tipsim's names, as it was)
+        self._records = True
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -196,6 +199,7 @@ class ResultStore:
             if is_temporary("" if tmp.parent == self.path else tmp.parent.name, tmp.name):
                 tmp.unlink(missing_ok=True)  # debris of a killed writer
         if not restart and old is not None:
+            self._records = old.get("ledger") == LEDGER
             self.redone = self._remove_damaged()
 
     def ledger(self, manifest: dict[str, Any] | None = None) -> Ledger:
@@ -339,8 +343,9 @@ class ResultStore:
                     data = fh.read()
                     os.fsync(fh.fileno())
                 done[-1] = (tmp, target, checksum(data))
-            record(self.path, run_id, {f"{t.parent.name}/{t.name}": digest
-                                       for _, t, digest in done})
+            if self._records:
+                record(self.path, run_id, {f"{t.parent.name}/{t.name}": digest
+                                           for _, t, digest in done})
         except BaseException:
             for tmp, _, _ in done:
                 tmp.unlink(missing_ok=True)

@@ -674,3 +674,20 @@ def test_any_hostile_edit_of_a_store_is_redone_and_no_file_of_the_user_is_lost(t
         assert cli(capsys, "check", out)[0] == 0
 
     hostile()
+
+
+def test_a_store_from_before_the_ledger_resumes_as_it_did(tmp_path):
+    exp = experiment(tmp_path)
+    good, out = tmp_path / "good", tmp_path / "out"
+    batch(exp, good)
+    batch(exp, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    del manifest["ledger"]  # as written before the ledger existed
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    (out / "written.jsonl").unlink()
+    (out / "runs" / "policy-r001.parquet").unlink()
+    assert batch(exp, out).ran == 1 and not (out / "written.jsonl").exists()
+    assert batch(exp, out).ran == 0  # and again: its parts are still tipsim's
+    pd.testing.assert_frame_equal(load_results(good).runs, load_results(out).runs)
+    assert batch(exp, out, restart=True).ran == 6  # a restart makes a store with a ledger
+    assert (out / "written.jsonl").stat().st_size > 0
