@@ -447,7 +447,7 @@ def test_a_symlinked_part_folder_is_refused_and_the_files_it_points_to_kept(tmp_
     assert tree(elsewhere) == before
 
 
-def test_a_users_file_at_a_part_name_is_never_overwritten_or_deleted(tmp_path):
+def test_a_users_file_at_a_part_name_is_never_overwritten_or_deleted(tmp_path, capsys):
     exp = experiment(tmp_path)
     out = tmp_path / "out"
     batch(exp, out)
@@ -459,6 +459,8 @@ def test_a_users_file_at_a_part_name_is_never_overwritten_or_deleted(tmp_path):
     mine = out / "runs" / "policy-r002.parquet"
     pd.DataFrame({"x": [1.0]}).to_parquet(mine)  # not tipsim's: not in its ledger
     data = mine.read_bytes()
+    code, text, _ = cli(capsys, "check", out)
+    assert code == 0 and "not written by tipsim: runs/policy-r002.parquet" in text
     for restart in (False, True):
         with pytest.raises(UserError) as info:
             batch(exp, out, restart=restart)

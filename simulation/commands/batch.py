@@ -179,6 +179,10 @@ def check(args: argparse.Namespace) -> int:
           f"{len(damaged)} damaged part{'s' * (len(damaged) != 1)}")
     for d in damaged:
         print(f"  damaged: {d}")
+    from simulation.store_parts import unrecorded
+
+    for name in unrecorded(path, store.ledger(manifest)):  # kept and not read; in the way
+        print(f"  not written by tipsim: {name} (not read; move it out before resuming)")
     if damaged:
         print("  rerun the batch command (without --restart) to redo these runs")
     return 1 if damaged else 0
