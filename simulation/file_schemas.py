@@ -17,7 +17,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_SEED = 2**63 - 1
-MAX_MANIFEST_BYTES = 64 * 2**20  # a store's manifest: the experiment file, and one entry per session
+# a store's manifest: the experiment file, and one entry per session
+MAX_MANIFEST_BYTES = 64 * 2**20
 MAX_STATE_BYTES = 16 * 2**20
 
 

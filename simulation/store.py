@@ -7,6 +7,8 @@
                                  versions, git commit, platform, and one entry per session
                                  (start, end, counts)
       writer.lock                held (fcntl) by the batch writing the store; names its process
+      written.jsonl              the ledger: each part tipsim wrote, by name and SHA-256
+      damaged/PART/NAME          a file at a part's name not as tipsim wrote it, set aside
       runs/RUN_ID.parquet        one row: the run's id, scenario, design point, replication, seed,
                                  inputs and region outcomes
       jurisdictions/RUN_ID.parquet   one row per jurisdiction: its outcomes
@@ -22,8 +24,9 @@ Every file is written to a hidden temporary name, flushed to disk and renamed in
 temporary files are ignored and swept on the next open. Before a run's parts are renamed into
 place, their names and checksums are appended to the store's ledger (``written.jsonl``): what
 tipsim deletes is what the ledger names, and a part it names that is gone or changed is damage
-(:mod:`simulation.store_parts`). tipsim follows no symbolic link in a store. A run counts as finished when its
-``runs/`` file exists, and that file is written last; resuming runs exactly the runs without one.
+(:mod:`simulation.store_parts`). tipsim follows no symbolic link in a store. A run counts as
+finished when its ``runs/`` file exists, and that file is written last; resuming runs exactly
+the runs without one.
 Failed runs are retried when a batch resumes (a lost worker or a full disk is often transient;
 a deterministic error just fails again), and a later success supersedes the failure, whose
 record stays as history.

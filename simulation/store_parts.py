@@ -475,5 +475,5 @@ def _shown(values: Any) -> str:
 
 
 __all__ = ["FORMAT", "LEDGER", "PARTS", "Damage", "Ledger", "Recognition", "check_parts",
-           "describe", "discard", "foreign_files", "missing_parts", "own_files", "read_ledger", "read_part",
-           "recognise", "record", "unrecorded"]
+           "describe", "discard", "foreign_files", "missing_parts", "own_files", "read_ledger",
+           "read_part", "recognise", "record", "unrecorded"]

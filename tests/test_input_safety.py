@@ -316,7 +316,7 @@ def test_explore_refuses_a_port_in_use(capsys, no_server):
     assert f"--port {port}: cannot listen there" in err and not no_server
 
 
-# -- issue 27: names, devices, IPv6 ------------------------------------------------------------------
+# -- issue 27: names, devices, IPv6 -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", [".hidden", "..", "x\n", "-rf"])
