@@ -67,9 +67,11 @@ from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
 from simulation.uncertainty import MEMBER_COLUMN, PREFIX, Uncertainty
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-# An experiment's name is the folder results/NAME: it may not be "..", ".", hidden or an option
-_EXPERIMENT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+# A scenario's name starts its runs' ids and part files (runs/NAME-r000.parquet), and an
+# experiment's name is the folder results/NAME: neither may be "..", ".", hidden, an option or
+# hold a control character. Checked with fullmatch (``$`` would match before a final newline).
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+_EXPERIMENT_NAME = _NAME
 
 
 class ExperimentError(UserError, ValueError):
@@ -94,7 +96,8 @@ class Design(BaseModel):
     inputs: Literal["parameters"] | list[str] | dict[str, InputRange | list[float]] = Field(
         min_length=1)
     samples: int | None = Field(default=None, ge=1)
-    levels: int = Field(default=4, ge=2)  # morris grid levels
+    # morris grid levels: SALib builds arrays that grow with the levels (4 to 10 are usual)
+    levels: int = Field(default=4, ge=2, le=100)
     second_order: bool = False  # sobol: also estimate second-order indices (costs N*D more runs)
     points: int = Field(default=3, ge=1)  # grid: points per input given only as a range
 
@@ -160,7 +163,7 @@ class Experiment(BaseModel):
     @field_validator("name", mode="before")
     @classmethod
     def _folder_name(cls, value: Any) -> str:
-        if not isinstance(value, str) or not _EXPERIMENT_NAME.match(value):
+        if not isinstance(value, str) or not _EXPERIMENT_NAME.fullmatch(value):
             raise ValueError(f"got {value!r}; allowed: up to 100 letters, digits, _ . - "
                              "starting with a letter, digit or _ (it names the folder "
                              "results/NAME)")
@@ -278,9 +281,11 @@ class Experiment(BaseModel):
                 raise ExperimentError(f"{where}: scenarios: no scenario file {entry!r} "
                                       f"(looked for {path})")
             scenario = load_scenario(path)
-            if not _NAME.match(scenario.name):
+            if not _NAME.fullmatch(scenario.name):
                 raise ExperimentError(f"{where}: scenarios: {entry}: scenario name "
-                                      f"{scenario.name!r} may use only letters, digits, _ . -")
+                                      f"{scenario.name!r}; allowed: up to 100 letters, digits, "
+                                      "_ . - starting with a letter, digit or _ (it names the "
+                                      "runs' files)")
             if scenario.name in names:
                 raise ExperimentError(f"{where}: scenarios: {names[scenario.name]} and {entry} "
                                       f"are both named {scenario.name!r}; names must differ")

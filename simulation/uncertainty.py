@@ -40,6 +40,7 @@ from simulation.parameters import resolve_parameter_names
 from simulation.registry import PARAMETERS
 
 MEMBER_COLUMN = "ensemble_member"
+MAX_ENSEMBLE_BYTES = 256 * 2**20  # a calibration's ensemble: a few hundred members, a few KB each
 PREFIX = "parameters."
 # The seed of the draws is the experiment's seed with this tag, so the draws never coincide with
 # a run's seed stream (SeedSequence(seed, spawn_key=(point, replication))).
@@ -125,12 +126,22 @@ class Uncertainty(BaseModel):
                                    f"{table} and {manifest}); allowed: the output folder of "
                                    "tipsim calibrate, e.g. scenarios/calibration/"
                                    "baseline_ensemble")
+        from simulation.file_schemas import MAX_STATE_BYTES, EnsembleManifest
+        from simulation.files import read_json, read_limited
+
         try:
-            data = table.read_bytes()  # read once: hashed and parsed
+            # read once, at most MAX_ENSEMBLE_BYTES: hashed and parsed
+            data = read_limited(table, MAX_ENSEMBLE_BYTES, "a calibrated ensemble (.parquet)")
             frame = pd.read_parquet(io.BytesIO(data))
-            meta = json.loads(manifest.read_text())
+            meta = read_json(manifest, MAX_STATE_BYTES, "a calibration's manifest",
+                             EnsembleManifest)
+        except UserError as exc:
+            raise UncertaintyError(f"{where}: {exc}") from None
         except (OSError, ValueError) as exc:
-            raise UncertaintyError(f"{where}: cannot read the ensemble ({exc})") from None
+            raise UncertaintyError(f"{where}: cannot read the ensemble {table} "
+                                   f"({str(exc).splitlines()[0] if str(exc) else exc}); "
+                                   "allowed: the ensemble.parquet tipsim calibrate writes"
+                                   ) from None
         names = list(meta.get("priors", {}))
         unknown = [n for n in names if n not in PARAMETERS]
         missing = [n for n in names + ["weight"] if n not in frame]
@@ -140,9 +151,21 @@ class Uncertainty(BaseModel):
                 f"({'unknown parameters ' + ', '.join(unknown) if unknown else ''}"
                 f"{'missing columns ' + ', '.join(missing) if missing else ''}"
                 f"{'no fitted parameters in its manifest' if not names else ''})")
-        weights = frame["weight"].to_numpy(float)
+        try:
+            weights = frame["weight"].to_numpy(float)
+            values = frame[names].to_numpy(float)
+        except (TypeError, ValueError):
+            raise UncertaintyError(f"{where}: {table}: weight and {', '.join(names)} must be "
+                                   "numbers; allowed: the ensemble tipsim calibrate writes"
+                                   ) from None
         if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
             raise UncertaintyError(f"{where}: the members' weights are not a distribution")
+        for j, name in enumerate(names):  # every run drawn from a bad member would fail
+            bad = np.flatnonzero(~np.isfinite(values[:, j]))
+            if len(bad):
+                raise UncertaintyError(
+                    f"{where}: {table}: member {int(bad[0])} has {name} = {values[bad[0], j]}; "
+                    f"allowed: a finite number ({len(bad)} member(s) are not)")
         digest = hashlib.sha256(data).hexdigest()[:16]
         return frame[names].astype(float).reset_index(drop=True), meta | {
             "weights": (weights / weights.sum()).tolist()}, digest

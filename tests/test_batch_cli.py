@@ -319,3 +319,21 @@ def test_readable_numbers_docstring_examples_hold():
     import simulation.display as display
 
     assert doctest.testmod(batch).failed == 0 and doctest.testmod(display).failed == 0
+
+
+def test_demo_never_wipes_another_experiments_store_or_a_users_dashboard(capsys, tmp_path):
+    exp, out = comparison(tmp_path, replications=1, weeks=4), tmp_path / "out"
+    assert cli(capsys, "batch", exp, "--out", out, "--quiet")[0] == 0
+    runs = {p.name: p.read_bytes() for p in (out / "runs").glob("*.parquet")}
+    other = tmp_path / "other.toml"
+    other.write_text(exp.read_text().replace('name = "tiny"', 'name = "other"'))
+    code, _, err = cli(capsys, "demo", "--experiment", other, "--out", out, "--workers", "1")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "different experiment" in err and "tipsim demo with --restart" in err
+    assert {p.name: p.read_bytes() for p in (out / "runs").glob("*.parquet")} == runs
+
+    (out / "dashboard.html").write_text("<p>my own notes</p>")
+    code, _, err = cli(capsys, "demo", "--experiment", exp, "--out", out, "--workers", "1")
+    assert code == 1 and "dashboard.html: exists and is not a tipsim report" in err
+    assert (out / "dashboard.html").read_text() == "<p>my own notes</p>"
+    assert {p.name: p.read_bytes() for p in (out / "runs").glob("*.parquet")} == runs

@@ -75,6 +75,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "(default: the key outcomes)")
     p.add_argument("--confidence", type=float, default=0.95)
     p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    p.add_argument("--allow-large", action="store_true",
+                   help="bootstrap with more resamples than are estimated to fit in memory")
     p.add_argument("--form", help="compare one form of exploitation only: sexual, labour or "
                                   "criminal")
     p.add_argument("--group", help="compare one group of victims only: female, male, adult or "
@@ -177,6 +179,10 @@ def check(args: argparse.Namespace) -> int:
           f"{len(damaged)} damaged part{'s' * (len(damaged) != 1)}")
     for d in damaged:
         print(f"  damaged: {d}")
+    from simulation.store_parts import unrecorded
+
+    for name in unrecorded(path, store.ledger(manifest)):  # kept and not read; in the way
+        print(f"  not written by tipsim: {name} (not read; move it out before resuming)")
     if damaged:
         print("  rerun the batch command (without --restart) to redo these runs")
     return 1 if damaged else 0
@@ -188,6 +194,11 @@ def compare(args: argparse.Namespace) -> int:
     from simulation.store import load_results
 
     results = load_results(args.results)
+    if not args.allow_large and isinstance(args.resamples, int) and args.resamples >= 1:
+        from simulation.limits import check_resamples
+
+        per_scenario = results.runs["scenario"].value_counts()
+        check_resamples(args.resamples, int(per_scenario.max()) if len(per_scenario) else 1)
     outcomes = _outcome_list(args.outcomes)
     table = compare_scenarios(results, baseline=args.baseline, outcomes=outcomes,
                               confidence=args.confidence, n_resamples=args.resamples,

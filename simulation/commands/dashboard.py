@@ -137,7 +137,8 @@ def explore(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "solara", "run", "simulation.dashboard.explorer",
                "--host", args.host, "--port", str(port), "--production",
                "--no-check-version", "--open" if args.open else "--no-open"]
-    print(f"tipsim explore: http://{args.host}:{port}  (Ctrl-C to stop)", flush=True)
+    shown = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address (RFC 3986)
+    print(f"tipsim explore: http://{shown}:{port}  (Ctrl-C to stop)", flush=True)
     os.execve(sys.executable, command, env)  # the server replaces this process
     return 0  # not reached
 
