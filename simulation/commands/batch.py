@@ -17,9 +17,10 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas load where a command needs them (tipsim --help stays quick)
+    import pandas as pd
 
 EXIT_FAILED_RUNS = 3
 FORMATS = ("table", "csv", "markdown", "json")
@@ -271,6 +272,7 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     no for flags and blank for a missing number. Minus signs are ASCII so terminals and pipes
     show them anywhere.
 
+    >>> import pandas as pd
     >>> shown = readable(pd.DataFrame({"outcome": ["victims_identified", "conviction_ratio"],
     ...                                "mean": [703612.4, 0.4213], "difference": [-1234.5, 0.031],
     ...                                "relative_change": [-0.0525, 0.08]}))
@@ -279,6 +281,8 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     >>> shown.iloc[1].tolist()
     ['conviction_ratio', '42%', '+3.1 pp', '+8.0%']
     """
+    import pandas as pd
+
     from simulation.registry import SHARE_OUTCOMES
 
     share = (table["outcome"].isin(SHARE_OUTCOMES) if "outcome" in table
@@ -303,6 +307,8 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell(value, column: str = "", share: bool = False, figures: int = 3) -> str:
+    import numpy as np
+
     from simulation.display import fmt_number, fmt_percent, fmt_points
 
     if isinstance(value, (bool, np.bool_)):
@@ -328,6 +334,8 @@ NUMBER = re.compile(r"[-+]?[\d.,]+(%| pp|M|bn|e[-+]\d+)?")
 
 def _is_number_column(column: pd.Series, shown: pd.Series) -> bool:
     """Right-align numbers: a numeric column, or one whose every filled cell reads as one."""
+    import pandas as pd
+
     if pd.api.types.is_numeric_dtype(column) and column.dtype != bool:
         return True
     filled = [c for c in shown if c]

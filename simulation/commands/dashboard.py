@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from simulation.errors import UserError
-from simulation.scenario_schema import MAX_WEEKS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -96,6 +95,8 @@ def is_tipsim_report(path: Path) -> bool:
 
 
 def explore(args: argparse.Namespace) -> int:
+    from simulation.scenario_schema import MAX_WEEKS
+
     scenario = Path(args.scenario) if args.scenario else None
     if scenario is not None:
         from simulation.scenario import load_scenario

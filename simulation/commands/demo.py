@@ -11,9 +11,8 @@ import argparse
 import os
 from pathlib import Path
 
-from simulation.model import SCENARIOS
-
-EXPERIMENT = SCENARIOS / "experiments" / "policy_comparison.toml"
+EXPERIMENT = "experiments/policy_comparison.toml"
+"""The shipped policy comparison, in the scenario library (``simulation.SCENARIOS``)."""
 HEADLINE = ["victim_weeks_exploited", "new_victims", "victims_identified", "convictions",
             "policy_cost"]
 
@@ -26,7 +25,7 @@ def register(sub) -> None:
                    help="results directory (default results/demo)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: all cores)")
-    p.add_argument("--experiment", type=Path, default=EXPERIMENT,
+    p.add_argument("--experiment", type=Path, default=None,
                    help="experiment file (default: the shipped policy comparison)")
     p.set_defaults(handler=handle)
 
@@ -38,6 +37,9 @@ def handle(args: argparse.Namespace) -> int:
     from simulation.executors import run_experiment
     from simulation.store import StaleStoreError
 
+    from simulation.model import SCENARIOS
+
+    args.experiment = args.experiment or SCENARIOS / EXPERIMENT
     workers = args.workers or os.cpu_count() or 1
     print(f"Running {args.experiment.name} into {args.out} with {workers} worker(s); "
           "interrupt at any time and rerun to resume.")

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from simulation.errors import UserError
 from simulation.registry import CHOICES, FORMS, GROUPS, LEVERS, PARAMETERS
-from simulation.scenario import ScenarioError, dump_toml, load_scenario, validate_file
-from simulation.scenario_schema import fmt_number, json_schema
 
 
 def register(subparsers) -> None:
@@ -41,6 +39,8 @@ def register(subparsers) -> None:
 
 
 def validate(args) -> int:
+    from simulation.scenario import validate_file
+
     failed = False
     for path in args.files:
         problems = validate_file(path)
@@ -53,6 +53,8 @@ def validate(args) -> int:
 
 
 def show(args) -> int:
+    from simulation.scenario import ScenarioError, dump_toml, load_scenario
+
     try:
         scenario = load_scenario(args.file)
     except ScenarioError as exc:
@@ -63,6 +65,8 @@ def show(args) -> int:
 
 
 def schema(args) -> int:
+    from simulation.scenario_schema import json_schema
+
     print(json.dumps(json_schema(), indent=2))
     return 0
 
@@ -99,6 +103,8 @@ COLUMNS = ("name", "scope", "unit", "default", "range", "unit cost", "descriptio
 
 
 def _rows() -> list[dict[str, str]]:
+    from simulation.scenario_schema import fmt_number
+
     rows = []
     for lever in LEVERS.values():
         if lever.kind == "forms":
