@@ -41,7 +41,9 @@ from simulation.dashboard.data import DashboardData, prepare
 from simulation.dashboard.figures import figures_for
 from simulation.dashboard.headline import (HEADLINE, CardLine, card_lines, fmt_chance,
                                            interval_text, sentence, verdict_text)
+from simulation.analysis import COST_EFFECTIVENESS
 from simulation.display import fmt_number, fmt_percent
+from simulation.shown import cost_per_victim_year
 
 CAPTIONS = {
     "timeseries": "Median over replications (line) and the 10th to 90th percentile of runs "
@@ -216,26 +218,30 @@ def card_html(data: DashboardData, scenario: str) -> str:
     for line in card_lines(data, scenario):
         raw = " ".join(f'data-{k.replace("_", "-")}="{_attr(line.raw.get(k))}"'
                        for k in numbers)
-        signed = not is_base and line.outcome != "cost_per_victim_year_averted"
-        value = fmt_number(line.value, signed)
-        rel = ("" if not math.isfinite(line.relative) else
-               f'<span class="relative">{fmt_percent(line.relative)}</span>')
+        # every figure as tipsim compare prints it (DashboardData.shown): one source of numbers
+        cells = data.shown(scenario, line.outcome)
+        ratio = line.outcome == COST_EFFECTIVENESS
+        value, low, high = (("mean", "ci_low", "ci_high") if is_base or ratio else
+                            ("difference", "difference_low", "difference_high"))
+        shown_value = cells.get(value) or "n/a"
+        rel = ("" if not cells.get("relative_change") else
+               f'<span class="relative">{_e(cells["relative_change"])}</span>')
         verdict = line.verdict
         if line.outcome == "policy_cost" and verdict in ("better", "worse"):
             verdict = "cost"  # dearer is not 'worse' for victims: shown without colour
-        unit = line.unit if math.isfinite(line.value) else ""
-        extra = _uncertain_cells(line) if uncertain and not is_base else ""
+        unit = line.unit if cells.get(value) else ""
+        extra = _uncertain_cells(cells) if uncertain and not is_base else ""
         said = verdict_text(line)
-        if uncertain and line.outcome == "cost_per_victim_year_averted" and said:
-            said = ("not estimable: not every parameter draw averts exploitation (see the "
-                    "acceptability curves)")
+        if ratio:
+            said = cost_per_victim_year(line.raw)["why"]
+        interval = (f"{cells[low]} to {cells[high]}" if cells.get(low) and cells.get(high)
+                    else "no interval")
         rows.append(
             f'<tr class="verdict-{_e(verdict or "none")}" data-outcome="{_e(line.outcome)}" '
             f'{raw}><th scope="row">{_e(line.label)}</th>'
-            f'<td class="value"><span class="number">{_e(value)}</span> '
+            f'<td class="value"><span class="number">{_e(shown_value)}</span> '
             f'<span class="unit">{_e(unit)}</span> {rel}</td>'
-            f'<td class="interval"><span class="range">'
-            f'{_e(interval_text(line, signed))}</span>'
+            f'<td class="interval"><span class="range">{_e(interval)}</span>'
             f'<span class="verdict">{_e(said)}</span></td>{extra}</tr>')
     head = ("Level over the policy period" if is_base else "Change against the baseline")
     interval_head = f"{_pct(data)} interval"
@@ -257,22 +263,19 @@ def card_html(data: DashboardData, scenario: str) -> str:
 {_depends_html(data, scenario) if uncertain and not is_base else ""}</article>"""
 
 
-def _uncertain_cells(line: CardLine) -> str:
-    """The cells a batch over parameter draws adds to a policy's card line: the interval of
-    randomness alone, the parameters' share of the variance and the chance of being better
-    than the baseline (none for costs, see :data:`NO_CHANCE`)."""
-    row, per = line.raw, PER.get(line.outcome, 1.0)
-    if line.outcome == "cost_per_victim_year_averted":
-        return '<td class="randomness"></td><td class="share"></td><td class="chance"></td>'
-    low, high = row.get("randomness_low", math.nan), row.get("randomness_high", math.nan)
-    text = (f"{fmt_number(low / per, True)} to {fmt_number(high / per, True)}"
-            if math.isfinite(low) and math.isfinite(high) else "no interval")
-    chance = ("" if line.outcome in NO_CHANCE else
-              f'<span class="probability">'
-              f'{_e(fmt_chance(row.get("probability_better", math.nan)))}</span>')
-    return (f'<td class="randomness"><span class="range-randomness">{_e(text)}</span></td>'
-            f'<td class="share"><span class="parameter-share">'
-            f'{_e(fmt_chance(row.get("parameter_share", math.nan)))}</span></td>'
+def _uncertain_cells(cells: dict[str, str]) -> str:
+    """The cells a batch over parameter draws adds to a policy's card line, as tipsim compare
+    prints them: the interval of randomness alone, the parameters' share of the variance and
+    the chance of being better than the baseline (none for costs,
+    :data:`simulation.shown.NO_CHANCE`)."""
+    low, high = cells.get("randomness_low"), cells.get("randomness_high")
+    text = f"{low} to {high}" if low and high else ""
+    chance = ("" if not cells.get("probability_better") else
+              f'<span class="probability">{_e(cells["probability_better"])}</span>')
+    share = ("" if not cells.get("parameter_share") else
+             f'<span class="parameter-share">{_e(cells["parameter_share"])}</span>')
+    rand = "" if not text else f'<span class="range-randomness">{_e(text)}</span>'
+    return (f'<td class="randomness">{rand}</td><td class="share">{share}</td>'
             f'<td class="chance">{chance}</td>')
 
 
