@@ -114,14 +114,18 @@ class Section:
 
 
 def sections(data: DashboardData) -> list[Section]:
-    """The page below the cards, in order: the charts
+    """The page below its header, in order: the answer in brief
+    (:mod:`simulation.dashboard.answer`), the cards, the charts
     (:func:`~simulation.dashboard.figures.figures_for`: those of parameter uncertainty first),
     then how credible the model is (:mod:`simulation.dashboard.credibility`), then the methods.
     A new section goes here, before the methods, as one more :class:`Section`."""
     from simulation.dashboard.credibility import credibility_section
 
+    from simulation.dashboard.answer import answer_section
+
     out = [Section(key, _chart(key, title, build)) for key, title, build in figures_for(data)]
-    return out + [Section("credibility", credibility_section), Section("methods", _methods)]
+    return ([Section("answer", answer_section), Section("summary", _cards)] + out
+            + [Section("credibility", credibility_section), Section("methods", _methods)])
 
 
 def _chart(key: str, title: str, build) -> Callable[[DashboardData], str]:
@@ -141,8 +145,9 @@ def build_report(results, out: str | os.PathLike | None = None, *,
 
 
 def render_report(data: DashboardData, extra_sections: Sequence[Section] = ()) -> str:
-    """The whole page as one string: header, cards, then :func:`sections` with
-    ``extra_sections`` before the methods."""
+    """The whole page as one string: header, then :func:`sections` with ``extra_sections``
+    before the methods."""
+    from simulation.dashboard.answer import ANSWER_CSS
     from simulation.dashboard.credibility import CREDIBILITY_CSS
 
     m = data.results.manifest
@@ -151,34 +156,83 @@ def render_report(data: DashboardData, extra_sections: Sequence[Section] = ()) -
     parts[-1:-1] = list(extra_sections)
     body = "".join(("\n" if s.key == "methods" else "") + s.render(data) for s in parts)
     runs = data.results.runs
+    title, rest = title_of(m.get("description") or "", name)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="tipsim {_e(__version__)}">
-<title>tipsim policy comparison: {_e(name)}</title>
-<style>{PAGE_CSS}{CARD_CSS}{UNCERTAINTY_CSS if data.uncertainty else ""}{CREDIBILITY_CSS}</style>
+<title>{_e(title)}</title>
+<style>{PAGE_CSS}{CARD_CSS}{UNCERTAINTY_CSS if data.uncertainty else ""}{CREDIBILITY_CSS}{
+ANSWER_CSS}{PRINT_CSS}</style>
 <script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
 <script>{get_plotlyjs()}</script>
+<script>{PRINT_SCRIPT}</script>
 </head><body><main>
 <header>
-<h1>Policy comparison: <span class="experiment-name">{_e(name)}</span></h1>
-<p class="lede">{_e(m.get("description") or "")}</p>
+<h1>{_e(title)}</h1>
+<p class="lede">{_e(rest)}</p>
 <p class="caveat"><strong>A tool for comparing policies, not a forecast.</strong> Numbers are
 what the tipsim model gives for a stylised region under stated assumptions; read them as
 differences between policies, not as predictions for a real country.</p>
-<p class="meta">{len(runs)} runs of {len(data.scenarios)} scenarios &middot; tipsim
+<p class="meta">Experiment <span class="experiment-name">{_e(name)}</span> &middot; {len(runs)}
+runs of {len(data.scenarios)} scenarios &middot; tipsim
 {_e(m.get("tipsim_version", __version__))} &middot; results created {_e(m.get("created", "?"))}</p>
 </header>
-<section id="summary"><h2>What each policy does, at a glance</h2>
-<p class="explain">Each card shows a scenario's change against the baseline over the policy
-period, with its {_pct(data)} interval. Where the interval includes zero the card says the change
-is <em>not distinguishable from no change</em>. Costs are in CU, a generic currency unit.</p>
-{uncertainty_note(data)}<div class="cards{' uncertain' if data.uncertainty else ''}">{
-"".join(card_html(data, s) for s in data.scenarios)}</div>
-</section>
 {body}
 </main></body></html>
 """
+
+
+def title_of(description: str, name: str) -> tuple[str, str]:
+    """The page's title and the lede under it: the description's first sentence and the rest
+    ('Policy comparison: NAME' when there is no description)."""
+    text = " ".join(description.split())
+    if not text:
+        return f"Policy comparison: {name}", ""
+    for i, char in enumerate(text):
+        if char in ".?!" and (i + 1 == len(text) or text[i + 1] == " ") and i >= 12:
+            return text[:i + (char != ".")], text[i + 1:].strip()
+    return text, ""
+
+
+def _cards(data: DashboardData) -> str:
+    """Every scenario's card: what each policy does, at a glance."""
+    return f"""<section id="summary"><h2>What each policy does, at a glance</h2>
+<p class="explain">Each card shows a scenario's change against the baseline over the policy
+period, with its {_pct(data)} interval. Where the interval includes zero the card says the change
+is <em>not distinguishable from no change</em>. Costs are in CU, a generic currency unit;
+exploitation is counted in victim-years (one person exploited for one year).</p>
+{uncertainty_note(data)}<div class="cards{' uncertain' if data.uncertainty else ''}">{
+"".join(card_html(data, s) for s in data.scenarios)}</div>
+</section>
+"""
+
+
+def shareable(data: DashboardData, value):
+    """``value`` (a manifest, a path) with every absolute path made relative to the experiment
+    file's folder, so a report shared with others does not carry the folders of the machine
+    that made it."""
+    m = data.results.manifest
+    start = (m.get("experiment_file") or {}).get("path")
+    start = os.path.dirname(start) if start and os.path.isabs(start) else None
+
+    def rel(text: str) -> str:
+        if not os.path.isabs(text):
+            return text
+        if start is None:
+            return os.path.basename(text.rstrip("/\\")) or text
+        try:
+            return os.path.normpath(os.path.relpath(text, start))
+        except ValueError:  # another drive
+            return os.path.basename(text)
+
+    if isinstance(value, dict):
+        return {k: shareable(data, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shareable(data, v) for v in value]
+    if isinstance(value, (str, os.PathLike)) and os.path.isabs(str(value)):
+        return rel(str(value))
+    return value
 
 
 def _e(value) -> str:
@@ -312,7 +366,7 @@ def uncertainty_note(data: DashboardData) -> str:
     pct = _pct(data)
     draws, reps = u["draws"], u["replications"]
     runs = draws * reps
-    drawn, listing = _drawn(u)
+    drawn, listing = _drawn(shareable(data, u))
     same = ("" if not u["fixed_parameters"] else
             " <strong>In this batch every draw has the same parameter values</strong>, so the "
             "two intervals are the same.")
@@ -399,7 +453,7 @@ def _caption(data: DashboardData, key: str) -> str:
 
 
 def _methods(data: DashboardData) -> str:
-    m = data.results.manifest
+    m = shareable(data, data.results.manifest)
     runs = data.results.runs
     counts = runs.groupby("scenario", sort=False).size()
     seeds = m.get("seeds", {})
@@ -416,6 +470,7 @@ def _methods(data: DashboardData) -> str:
         software += f", git commit {_e(commit)}{dirty}"
     python = (m.get("platform") or {}).get("python", "?")
     experiment_file = (m.get("experiment_file") or {}).get("path") or "not recorded"
+    where = shareable(data, str(Path(data.results.path).resolve()))
     u = data.uncertainty
     runs_per = ("" if not u else f" per parameter draw, {u['draws']} draws, so "
                 f"{u['draws'] * u['replications']} runs")
@@ -429,19 +484,21 @@ def _methods(data: DashboardData) -> str:
         f"Software: {software}; Python {_e(python)}; report by tipsim {_e(__version__)}.",
         f"Experiment: {_e(m.get('experiment_name', '?'))} (hash "
         f"{_e(m.get('experiment_hash', '?'))}), file {_e(experiment_file)}, results created "
-        f"{_e(m.get('created', '?'))} in {_e(data.results.path)}.",
+        f"{_e(m.get('created', '?'))} in {_e(where)}.",
         "Scenarios: " + "; ".join(
             f"{_e(s.get('name'))} ({_e(s.get('source') or 'in memory')}, hash "
             f"{_e(s.get('hash', '?'))})" for s in m.get("scenarios", [])) + ".",
         _statistics(data),
     ]
     if u:
-        items.insert(2, f"Parameter draws: {_drawn(u)[0]} Draw derivation: "
+        items.insert(2, f"Parameter draws: {_drawn(shareable(data, u))[0]} Draw derivation: "
                         f"{_e((m.get('uncertainty') or {}).get('derivation', 'not recorded'))}.")
     text = (m.get("experiment_file") or {}).get("text")
     source = (f"<details><summary>Experiment file</summary><pre>{_e(text)}</pre></details>"
               if text else "")
-    return f"""<section id="methods"><h2>Methods and caveats</h2>
+    return f"""<section id="methods"><details class="methods"><summary><h2>Methods and caveats
+</h2></summary>
+<p class="explain">Paths are relative to the folder of the experiment file.</p>
 <ul>{"".join(f"<li>{i}</li>" for i in items)}</ul>
 {_coverage(data)}
 <p><strong>This model is a tool for comparing policies, not a forecast.</strong> The region,
@@ -450,7 +507,7 @@ description (docs/ODD.md). A result worth acting on should hold across plausible
 values, not only at the defaults used here.</p>
 {source}
 <script type="application/json" id="provenance">{_json(m)}</script>
-</section>"""
+</details></section>"""
 
 
 def _statistics(data: DashboardData) -> str:
@@ -516,11 +573,37 @@ h1 { font-size: 1.7em; margin: 0 0 6px; } h2 { font-size: 1.3em; margin: 36px 0 
 section.figure { break-inside: avoid; page-break-inside: avoid; }
 #methods li { margin-bottom: 4px; overflow-wrap: anywhere; }
 pre { background: #f4f4f4; padding: 8px; overflow-x: auto; font-size: .85em; }
+"""
+
+PRINT_CSS = """
 @media print {
-  body { background: #fff; font-size: 11pt; } main { max-width: none; padding: 0; }
-  .cards { grid-template-columns: 1fr 1fr; } .modebar, .updatemenu-container { display: none; }
-  section.figure { page-break-before: always; } details { display: none; }
+  @page { size: A4; margin: 14mm 12mm; }
+  body { background: #fff; font-size: 10pt; } main { max-width: none; padding: 0; }
+  .modebar-container, .modebar, .updatemenu-container { display: none !important; }
+  #answer { break-after: page; } .cards, .cards.uncertain { grid-template-columns: 1fr; }
+  .card, section.figure, table, .uncertainty-note { break-inside: avoid; }
+  h2, h3 { break-after: avoid; } .caveat { border-left-color: #999; }
+  details > summary { list-style: none; }
+  details > summary::-webkit-details-marker { display: none; }
 }
+"""
+
+PRINT_SCRIPT = """
+(function () {
+  // printed, the folded parts are open and the charts fit the page's width; back as they were
+  // after printing
+  var opened = [];
+  function charts() { return document.querySelectorAll('.js-plotly-plot'); }
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details:not([open])').forEach(function (d) {
+      d.open = true; opened.push(d); });
+    charts().forEach(function (g) { Plotly.relayout(g, {width: 700}); });
+  });
+  window.addEventListener('afterprint', function () {
+    opened.forEach(function (d) { d.open = false; }); opened = [];
+    charts().forEach(function (g) { Plotly.relayout(g, {width: null, autosize: true}); });
+  });
+})();
 """
 
 CARD_CSS = """

@@ -1,0 +1,188 @@
+"""The report a minister reads: the answer first, the same figures as ``tipsim compare``, no
+folders of the machine that made it.
+
+Batches: conftest's ``uncertainty_results`` (baseline, prevention and training over 12
+parameter draws, as the shipped comparison but tiny) and ``tiny_results`` (no draws).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from browser_support import open_report
+from simulation.cli import main
+from simulation.dashboard import prepare, render_report
+from simulation.dashboard.answer import best, chances_of_being_best
+from simulation.dashboard.report import title_of
+from simulation.display import MINUS, fmt_chance
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cli(capsys, *args) -> str:
+    capsys.readouterr()
+    assert main([str(a) for a in args]) == 0
+    return capsys.readouterr().out
+
+
+def markdown_cells(text: str) -> dict[tuple[str, str], dict[str, str]]:
+    """``tipsim compare --format markdown`` as {(scenario, outcome): {column: cell}}."""
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    cells = {}
+    for line in lines[2:]:
+        row = dict(zip(header, (c.strip() for c in line.strip().strip("|").split(" | "))))
+        cells[row["scenario"], row["outcome"]] = row
+    return cells
+
+
+SPAN = r'<span class="{}">([^<]*)</span>'
+
+
+def card_cells(page: str) -> list[dict[str, str]]:
+    """Every line of every card: its scenario, outcome and the text of each figure (true
+    minus signs made ASCII, as the command line prints them)."""
+    out = []
+    for card in re.finditer(r'<article class="card[^"]*" data-scenario="([^"]*)">(.*?)</article>',
+                            page, re.S):
+        for tr in re.finditer(r'<tr class="verdict-[^"]*" data-outcome="([^"]*)"(.*?)</tr>',
+                              card[2], re.S):
+            line = {"scenario": html.unescape(card[1]), "outcome": tr[1]}
+            for key, cls in (("number", "number"), ("relative", "relative"),
+                             ("range", "range"), ("randomness", "range-randomness"),
+                             ("share", "parameter-share"), ("chance", "probability")):
+                hit = re.search(SPAN.format(cls), tr[2])
+                line[key] = html.unescape(hit[1]).replace(MINUS, "-") if hit else ""
+            out.append(line)
+    return out
+
+
+def _expected(line: dict, row: dict) -> dict[str, str]:
+    """What the card line must show, from the command line's cells."""
+    ratio = line["outcome"] == "cost_per_victim_year_averted"
+    level = row["difference"] == "" or ratio
+    value, low, high = (("mean", "ci_low", "ci_high") if level else
+                        ("difference", "difference_low", "difference_high"))
+    want = {"number": row[value] or "n/a",
+            "range": f"{row[low]} to {row[high]}" if row[low] and row[high] else "no interval",
+            "relative": row.get("relative_change", "")}
+    if "randomness_low" in row and not level:
+        want |= {"randomness": (f"{row['randomness_low']} to {row['randomness_high']}"
+                                if row["randomness_low"] else ""),
+                 "share": row["parameter_share"], "chance": row["probability_better"]}
+    return want
+
+
+@pytest.mark.parametrize("batch", ["uncertainty_results", "tiny_results"])
+def test_every_figure_on_the_cards_is_what_tipsim_compare_prints(batch, request, capsys):
+    """One source of numbers: each card figure (level or change, interval, relative change,
+    randomness interval, parameters' share, chance of being better, cost per victim-year
+    averted) is the cell ``tipsim compare`` prints for that scenario and outcome, in
+    victim-years for exploitation."""
+    results = request.getfixturevalue(batch)
+    cells = markdown_cells(_cli(capsys, "compare", results, "--format", "markdown"))
+    lines = card_cells(render_report(prepare(results)))
+    assert len(lines) >= 3 * 6 and {line["scenario"] for line in lines} == {
+        s for s, _ in cells}
+    read_as = {"victim_weeks_exploited": "victim_years_exploited"}
+    for line in lines:
+        row = cells[line["scenario"], read_as.get(line["outcome"], line["outcome"])]
+        want = _expected(line, row)
+        assert {k: line[k] for k in want} == want, (line, row)
+    # the cost per victim-year averted is given wherever the command line gives one
+    ratios = [line for line in lines if line["outcome"] == "cost_per_victim_year_averted"]
+    assert ratios and all(line["number"] == cells[line["scenario"], line["outcome"]]["mean"]
+                          or line["number"] == "n/a" for line in ratios)
+    # no chance of being better for a cost, and exploitation in one unit
+    for (scenario, outcome), row in cells.items():
+        assert outcome != "victim_weeks_exploited"
+        if outcome in ("policy_cost", "cost_per_victim_year_averted"):
+            assert row.get("probability_better", "") == ""
+
+
+def test_the_answer_names_the_policy_most_often_first_and_its_chance(uncertainty_results,
+                                                                      capsys):
+    said = json.loads(_cli(capsys, "compare", uncertainty_results, "--format", "json"))
+    ranks = {r["scenario"]: r["probabilities"][0]
+             for r in said["uncertainty"]["ranks"]["victim_weeks_exploited"]}
+    top = max(ranks, key=ranks.get)
+    data = prepare(uncertainty_results)
+    assert list(chances_of_being_best(data).values()) == sorted(ranks.values(), reverse=True)
+    assert best(data)["scenario"] == top and best(data)["chance"] == ranks[top]
+    page = render_report(data)
+    answer = page[page.index('<section id="answer"'):page.index('<section id="summary"')]
+    assert f'data-best="{top}"' in answer and f"{fmt_chance(ranks[top])}</strong>" in answer
+    # the answer comes before the cards and the charts; the methods are folded
+    assert page.index('<section id="answer"') < page.index('<section id="summary"') < \
+        page.index('<section id="ranks"')
+    assert '<section id="methods"><details' in page
+
+
+def test_an_ordinary_batch_answers_with_the_clearest_improvement_or_says_there_is_none(
+        tiny_results):
+    data = prepare(tiny_results)
+    top = best(data)
+    clear = [p for p in data.policies
+             if data.row(p, "victim_weeks_exploited")["verdict"] == "better"]
+    page = render_report(data)
+    assert '<section id="answer"' in page and "Chance of being best" not in page
+    if clear:
+        assert top["scenario"] in clear and top["chance"] is None
+    else:
+        assert top is None and "No policy clearly reduces" in page
+
+
+def test_title_is_the_descriptions_first_sentence():
+    assert title_of("Which policy cuts exploitation most? Ten policies, 20 draws.", "x") == (
+        "Which policy cuts exploitation most?", "Ten policies, 20 draws.")
+    assert title_of("Baseline and two policies. Tiny.", "x") == (
+        "Baseline and two policies", "Tiny.")
+    assert title_of("", "policy_comparison") == ("Policy comparison: policy_comparison", "")
+
+
+def test_report_does_not_carry_the_folders_of_the_machine_that_made_it(uncertainty_results):
+    page = render_report(prepare(uncertainty_results))
+    # the experiment file's own text is shown as written (this test's file names its inputs
+    # with absolute paths); everything the report says itself is relative
+    page = re.sub(r"<pre>.*?</pre>", "", page, flags=re.S)
+    provenance = json.loads(re.search(r'id="provenance">(.*?)</script>', page, re.S)[1])
+    provenance["experiment_file"].pop("text", None)
+    page = re.sub(r'id="provenance">.*?</script>', "", page, flags=re.S)
+    for folder in (str(ROOT), str(Path(uncertainty_results).parent)):
+        absolute = re.compile(r"(?<!\.\.)" + re.escape(folder))  # ../../x/y is relative
+        assert not absolute.search(page) and not absolute.search(json.dumps(provenance))
+    sources = [s["source"] for s in provenance["scenarios"]]
+    assert all(not Path(s).is_absolute() and s.endswith(".toml") for s in sources)
+
+
+@pytest.mark.browser
+def test_report_summary_says_what_tipsim_compare_json_says(browser, uncertainty_results,
+                                                           tmp_path, capsys):
+    """In the browser, the shipped report's summary names the policy most often first on
+    victim-years and its chance exactly as ``tipsim compare --format json`` gives them."""
+    said = json.loads(_cli(capsys, "compare", uncertainty_results, "--format", "json"))
+    ranks = {r["scenario"]: r["probabilities"][0]
+             for r in said["uncertainty"]["ranks"]["victim_weeks_exploited"]}
+    top = max(ranks, key=ranks.get)
+    out = tmp_path / "dashboard.html"
+    assert main(["dashboard", str(uncertainty_results), "-o", str(out)]) == 0
+    page = open_report(browser, out, charts=8)
+    try:
+        shown = page.page.evaluate("""() => { const a = document.getElementById('answer');
+            return {best: a.dataset.best, chance: Number(a.dataset.chance),
+                    name: a.querySelector('.best-name').textContent,
+                    text: a.querySelector('.best-chance').textContent,
+                    first: document.querySelector('main > section').id,
+                    methodsOpen: document.querySelector('#methods details').open}; }""")
+        assert page.errors == []
+    finally:
+        page.close()
+    assert shown["best"] == top and shown["chance"] == ranks[top]
+    assert shown["text"] == fmt_chance(ranks[top])
+    assert shown["name"].lower().replace(" ", "_") == top
+    assert shown["first"] == "answer" and shown["methodsOpen"] is False
