@@ -203,7 +203,7 @@ def test_dashboard_command_writes_the_report(tiny_results, tmp_path, capsys):
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert str(out) in capsys.readouterr().out
     assert main(["dashboard", str(tmp_path / "missing")]) == 1
-    assert "no such results directory" in capsys.readouterr().err
+    assert "no such results folder" in capsys.readouterr().err
 
 
 def test_build_report_defaults_to_the_results_directory(tiny_results):

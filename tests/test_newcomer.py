@@ -32,3 +32,70 @@ def test_the_package_still_offers_its_one_line_tasks():
     assert callable(simulation.run) and simulation.load_scenario is not None
     with pytest.raises(AttributeError):
         simulation.no_such_thing  # noqa: B018
+
+
+# -- messages that say what a file is and which command takes it ------------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "baseline.toml"
+EXPERIMENT = ROOT / "scenarios" / "experiments" / "policy_comparison.toml"
+
+
+def _error(capsys, *args) -> str:
+    capsys.readouterr()
+    assert main([str(a) for a in args]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_batch_on_a_scenario_says_it_is_a_scenario_and_which_command_runs_it(capsys, tmp_path):
+    err = _error(capsys, "batch", SCENARIO, "--out", tmp_path / "out")
+    assert "a scenario file" in err and "not an experiment file" in err
+    assert f"tipsim run {SCENARIO}" in err and "unknown field" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_on_an_experiment_says_it_is_an_experiment_and_which_command_runs_it(capsys):
+    err = _error(capsys, "run", EXPERIMENT)
+    assert "an experiment file" in err and f"tipsim batch {EXPERIMENT}" in err
+    assert "unknown key" not in err and "jurisdictions" not in err
+
+
+def test_a_wrong_option_prints_the_commands_usage_and_the_nearest_option(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(SCENARIO), "--seeds", "3"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert err.startswith("usage: tipsim run ") and "did you mean '--seed'?" in err
+
+
+def test_a_mistyped_command_or_choice_gets_did_you_mean(capsys):
+    with pytest.raises(SystemExit):
+        main(["compar", "results"])
+    assert "did you mean 'compare'?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["compare", "results", "--format", "tabel"])
+    assert "did you mean 'table'?" in capsys.readouterr().err
+
+
+def test_a_mistyped_file_or_folder_gets_the_nearest_name(capsys, tmp_path):
+    err = _error(capsys, "run", SCENARIO.with_name("baselin.toml"))
+    assert f"did you mean '{SCENARIO}'?" in err
+    (tmp_path / "policy_results").mkdir()
+    err = _error(capsys, "compare", tmp_path / "policy_result")
+    assert "no such results folder" in err and "policy_results'?" in err
+
+
+def test_check_on_an_empty_folder_says_it_is_empty_and_what_writes_one(capsys, tmp_path):
+    err = _error(capsys, "check", tmp_path)
+    assert "it is empty" in err and "tipsim batch" in err and "--restart" not in err
+
+
+def test_compare_on_one_runs_output_says_so(capsys, tmp_path):
+    code = main(["run", str(SCENARIO), "--weeks", "4", "--out", str(tmp_path / "one"),
+                 "--json"])
+    assert code == 0
+    for command in ("compare", "dashboard", "check"):
+        err = _error(capsys, command, tmp_path / "one")
+        assert "the output of one run" in err and "does not write" not in err

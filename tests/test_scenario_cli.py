@@ -52,7 +52,7 @@ def test_validate_reports_unreadable_files_without_traceback(capsys, tmp_path):
     code, out, err = run(capsys, "validate", str(binary), str(tmp_path / "missing.toml"))
     assert code == 1
     assert out.splitlines() == [f"{binary}: is a binary file; allowed: a TOML text file",
-                                f"{tmp_path / 'missing.toml'}: no such file"]
+                                f"{tmp_path / 'missing.toml'}: no such scenario file"]
 
 
 def test_installed_command_validates_the_library():

@@ -100,6 +100,9 @@ def batch(args: argparse.Namespace) -> int:
     from simulation.experiment import Experiment
     from simulation.store import ResultStore
 
+    from simulation.guide import expect_file
+
+    expect_file(args.experiment, "experiment", "tipsim batch")  # not a scenario, nor a typo
     exp = Experiment.load(args.experiment, allow_large=args.allow_large)
     out = Path(args.out or Path("results") / exp.name)
     executor = make_executor(args.executor, args.workers, args.scheduler)
@@ -163,9 +166,10 @@ def check(args: argparse.Namespace) -> int:
     from simulation.store import ResultStore, StoreError
     from simulation.store_parts import recognise
 
+    from simulation.guide import expect_store
+
     path = Path(args.results)
-    if not path.is_dir():
-        raise StoreError(f"{path}: no such results directory")
+    expect_store(path)  # missing, empty, or one run's output: say so and what to do
     found = recognise(path)
     if found.manifest is None:
         advice = "; tipsim batch --restart can discard it" if found.store and found.why else ""
@@ -186,8 +190,10 @@ def check(args: argparse.Namespace) -> int:
 def compare(args: argparse.Namespace) -> int:
     from simulation.analysis import compare as compare_scenarios
 
+    from simulation.guide import expect_store
     from simulation.store import load_results
 
+    expect_store(args.results)
     results = load_results(args.results)
     outcomes = _outcome_list(args.outcomes)
     table = compare_scenarios(results, baseline=args.baseline, outcomes=outcomes,
@@ -221,7 +227,9 @@ def json_ready(value):
 
 def sensitivity(args: argparse.Namespace) -> int:
     from simulation.analysis import sensitivity as sensitivity_indices
+    from simulation.guide import expect_store
 
+    expect_store(args.results)
     table = sensitivity_indices(args.results, outcomes=_outcome_list(args.outcomes),
                                 scenario=args.scenario)
     print(render(table, args.format))

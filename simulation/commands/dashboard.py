@@ -60,8 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def dashboard(args: argparse.Namespace) -> int:
     from simulation.dashboard import build_report
 
-    if not Path(args.results).is_dir():
-        raise UserError(f"{args.results}: no such results directory")
+    from simulation.guide import expect_store
+
+    expect_store(args.results)  # missing, empty, or one run's output: say so and what to do
     target = Path(args.out) if args.out else Path(args.results) / "dashboard.html"
     check_report_target(target, args.force)
     try:

@@ -39,10 +39,17 @@ def register(subparsers) -> None:
 
 
 def validate(args) -> int:
+    from simulation.guide import expect_file
     from simulation.scenario import validate_file
 
     failed = False
     for path in args.files:
+        try:  # an experiment or calibration file, or a typo: say what it is
+            expect_file(path, "scenario", "tipsim validate")
+        except UserError as exc:
+            print(exc)
+            failed = True
+            continue
         problems = validate_file(path)
         for problem in problems:
             print(problem)
