@@ -99,3 +99,19 @@ def test_compare_on_one_runs_output_says_so(capsys, tmp_path):
     for command in ("compare", "dashboard", "check"):
         err = _error(capsys, command, tmp_path / "one")
         assert "the output of one run" in err and "does not write" not in err
+
+
+def test_a_users_own_scenario_in_scenarios_is_not_taken_for_a_shipped_one(tmp_path):
+    """The getting-started guide saves a scenario in scenarios/: the tests of the shipped
+    library (the comparison lists every shipped scenario, each loads, ...) leave it alone."""
+    import uuid
+
+    from shipped import shipped
+
+    draft = ROOT / "scenarios" / f"my_draft_{uuid.uuid4().hex[:8]}.toml"
+    draft.write_text('extends = "baseline.toml"\n[levers]\nnot_a_lever = 1\n')
+    try:
+        names = [p.name for p in shipped()]
+        assert draft.name not in names and "baseline.toml" in names
+    finally:
+        draft.unlink()

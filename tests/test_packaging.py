@@ -19,10 +19,10 @@ import pytest
 
 from simulation import SCENARIOS
 from simulation.experiment import Experiment
+from shipped import shipped
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix()
-                 for p in (ROOT / "scenarios").rglob("*.toml"))
+SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix() for p in shipped("**/*.toml"))
 
 
 @pytest.fixture(scope="module")

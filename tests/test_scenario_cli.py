@@ -15,9 +15,10 @@ from simulation.cli import main
 from simulation.commands.scenario import DOC_END, DOC_START, render_levers
 from simulation.registry import LEVERS, PARAMETERS
 from simulation.scenario import load_scenario, read_document, to_document
+from shipped import shipped
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+SHIPPED = shipped()
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
