@@ -115,3 +115,39 @@ def test_a_users_own_scenario_in_scenarios_is_not_taken_for_a_shipped_one(tmp_pa
         assert draft.name not in names and "baseline.toml" in names
     finally:
         draft.unlink()
+
+
+# -- tables that fit the terminal --------------------------------------------------------------
+
+
+def test_levers_is_grouped_and_one_group_can_be_shown(capsys, monkeypatch):
+    from simulation.registry import LEVERS, PARAMETERS
+
+    monkeypatch.setenv("COLUMNS", "80")
+    capsys.readouterr()
+    assert main(["levers", "--group", "lever_effects"]) == 0
+    out = capsys.readouterr().out
+    named = {line.split()[0] for line in out.splitlines()
+             if line and not line.startswith((" ", "-", "Parameters", "name"))}
+    assert named == {p for p, v in PARAMETERS.items()
+                     if v.group == "lever_effects"}
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert main(["levers"]) == 0
+    out = capsys.readouterr().out
+    headings = [line for line in out.splitlines() if line.startswith(("Levers", "Parameters"))]
+    assert headings[0].startswith(f"Levers ({len(LEVERS)})") and len(headings) > 5
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_compare_table_fits_the_terminal_and_says_what_it_left_out(capsys, monkeypatch,
+                                                                   uncertainty_results):
+    monkeypatch.setenv("COLUMNS", "100")
+    capsys.readouterr()
+    assert main(["compare", str(uncertainty_results)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert lines[0].split()[:2] == ["scenario", "outcome"] and "difference" in lines[0]
+    note = " ".join(lines[lines.index(next(x for x in lines if x.startswith("("))):])
+    assert "left out to fit 100 characters" in note
+    assert any(line.startswith("prevention") and "victim_years_exploited" in line
+               for line in lines)

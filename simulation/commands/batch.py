@@ -239,7 +239,8 @@ def sensitivity(args: argparse.Namespace) -> int:
 READING = ("table", "markdown")
 """The formats a person reads (the others keep the stored units at full precision)."""
 DROPPED_FIRST = ("depends_on", "label", "paired", "excludes_zero", "n", "ci_low", "ci_high",
-                 "parameter_share", "randomness_low", "randomness_high", "verdict")
+                 "parameter_share", "randomness_low", "randomness_high", "verdict",
+                 "relative_change", "probability_better")
 """Columns an aligned table leaves out, in this order, to fit the terminal's width."""
 
 
@@ -258,6 +259,8 @@ def render(table: pd.DataFrame, fmt: str, width: int | None = None) -> str:
     :func:`readable` shows them; ``csv`` and ``json`` (a list of records; missing numbers are
     null) keep every number at full precision, for other programs. An aligned table wider than
     ``width`` leaves out columns (:data:`DROPPED_FIRST`) until it fits, and says which."""
+    import textwrap
+
     if fmt == "csv":
         return table.to_csv(index=False).rstrip("\n")
     if fmt == "json":
@@ -285,9 +288,9 @@ def render(table: pd.DataFrame, fmt: str, width: int | None = None) -> str:
     def line(values):
         return "  ".join(values[i].rjust(widths[i]) if right[i] else values[i].ljust(widths[i])
                          for i in keep).rstrip()
-    note = ([f"({len(left_out)} columns left out to fit {width} characters: "
-             f"{', '.join(left_out)}; --format csv or markdown has them all)"]
-            if left_out else [])
+    note = (textwrap.wrap(f"({len(left_out)} columns left out to fit {width} characters: "
+                          f"{', '.join(left_out)}; --format csv or markdown has them all)",
+                          width) if left_out else [])
     return "\n".join([line(header)] + [line(r) for r in cells] + note)
 
 

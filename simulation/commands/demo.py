@@ -54,18 +54,20 @@ def handle(args: argparse.Namespace) -> int:
             summary = run_experiment(args.experiment, args.out, workers=workers, restart=True)
     print(f"{summary.completed} runs completed, {summary.failed} failed "
           f"(ran {summary.ran} now in {summary.seconds:.0f} s).")
-    table = compare(args.out, outcomes=HEADLINE)
-    columns = ["scenario", "label", "mean", "difference", "difference_low", "difference_high",
-               "relative_change", "verdict"]
+    from simulation.commands.batch import _terminal_width
+    from simulation.shown import reading_rows
+
+    table = reading_rows(compare(args.out, outcomes=HEADLINE))  # as the report reads it
+    columns = ["scenario", "outcome", "mean", "difference", "difference_low", "difference_high",
+               "relative_change"]
     if "probability_better" in table:  # a batch over parameter draws (the shipped one)
-        columns[4:4] = ["randomness_low", "randomness_high"]
         columns += ["probability_better"]
-        print("Each change has two intervals: the model's randomness alone (randomness_low, "
-              "_high) and randomness plus what is not known about the parameters "
-              "(difference_low, _high); probability_better is the share of parameter draws in "
-              "which the policy does better than the baseline.")
+        print("Each change has a 95% interval of randomness and what is not known about the "
+              "parameters (difference_low, _high); probability_better is the share of "
+              "parameter draws in which the policy does better than the baseline. Exploitation "
+              "is in victim-years; tipsim compare RESULTS --format markdown has every column.")
     shown = table.loc[table["scenario"] != "baseline", columns]
-    print(render(shown, "table"))
+    print(render(shown, "table", width=_terminal_width()))
     report = build_report(args.out, args.out / "dashboard.html")
     print(f"\nDashboard: {Path(report).resolve()} (open it in any browser; no network needed)")
     return 0 if summary.failed == 0 else 3
