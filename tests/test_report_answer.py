@@ -186,3 +186,30 @@ def test_report_summary_says_what_tipsim_compare_json_says(browser, uncertainty_
     assert shown["text"] == fmt_chance(ranks[top])
     assert shown["name"].lower().replace(" ", "_") == top
     assert shown["first"] == "answer" and shown["methodsOpen"] is False
+
+
+def test_acceptability_frontier_follows_the_best_expected_net_benefit():
+    """Fenwick, Claxton and Sculpher (2001): at each price the choice with the highest expected
+    net benefit, and the share of draws in which it has the highest net benefit of all."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from simulation.dashboard.figures import acceptability_frontier
+
+    # per draw (one run each): baseline 0 CU, 10 victim-years; 'cheap' averts 1 victim-year
+    # for 100 CU in every draw; 'dear' averts 3, 0 or 3 victim-years for 600 CU
+    rows = []
+    for point, dear_averts in enumerate((3, 0, 3)):
+        rows += [("baseline", point, 0.0, 10.0), ("cheap", point, 100.0, 9.0),
+                 ("dear", point, 600.0, 10.0 - dear_averts)]
+    runs = pd.DataFrame([{"scenario": s, "point": p, "replication": 0, "policy_cost": c,
+                          "victim_weeks_exploited": 52 * y} for s, p, c, y in rows])
+    data = SimpleNamespace(results=SimpleNamespace(runs=runs), baseline="baseline",
+                           scenarios=["baseline", "cheap", "dear"])
+    best_at, chance = acceptability_frontier(data, [50.0, 200.0, 1000.0])
+    # 50 CU: nothing is worth it; 200: cheap (NB +100) against dear (-600, -600, -600 + ...)
+    assert best_at == ["baseline", "cheap", "dear"]
+    # 1000: dear's expected NB (3000 - 600, -600, 2400 -> 1400) beats cheap's 900, but dear is
+    # best in 2 of the 3 draws only
+    assert chance[0] == 1.0 and chance[1] == 1.0 and chance[2] == pytest.approx(2 / 3)

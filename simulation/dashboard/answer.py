@@ -163,6 +163,25 @@ def _table(data) -> str:
             "</tbody></table>")
 
 
+def rank_table(data, outcome: str = OUTCOME) -> str:
+    """Every scenario's chance of every rank on ``outcome`` (the detail behind the chart of
+    the chance of being best), folded; '' for a batch without parameter draws."""
+    ranks = {r["scenario"]: r["probabilities"]
+             for r in (data.uncertainty or {}).get("ranks", {}).get(outcome) or []}
+    if not ranks:
+        return ""
+    order = list(chances_of_being_best(data, outcome))
+    n = len(next(iter(ranks.values())))
+    head = "".join(f'<th scope="col">{k + 1}</th>' for k in range(n))
+    rows = "".join(
+        f'<tr data-scenario="{_e(s)}"><th scope="row">{_e(display_name(s))}</th>'
+        + "".join(f"<td>{_e(fmt_chance(p))}</td>" for p in ranks[s]) + "</tr>" for s in order)
+    return (f'<details class="rank-detail" data-outcome="{_e(outcome)}"><summary>Every rank on '
+            f"victim-years of exploitation, every scenario (1 = best)</summary>"
+            f'<table class="ranks"><thead><tr><th scope="col">Scenario</th>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></details>")
+
+
 ANSWER_CSS = """
 #answer { background: #f3f7fb; border: 1px solid #c9d9ea; border-radius: 6px;
           padding: 4px 18px 12px; margin-top: 18px; }
@@ -173,4 +192,7 @@ table.answer th, table.answer td { text-align: left; padding: 4px 10px 4px 0;
        border-top: 1px solid #d8d8d8; vertical-align: top; }
 table.answer thead th { color: #5a5a5a; font-weight: normal; border-top: none; }
 table.answer td { font-variant-numeric: tabular-nums; }
+table.ranks { border-collapse: collapse; font-size: 12px; margin-top: 6px; }
+table.ranks th, table.ranks td { padding: 2px 6px; border-top: 1px solid #e4e4e4;
+       text-align: right; } table.ranks th[scope="row"] { text-align: left; }
 """

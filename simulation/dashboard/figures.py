@@ -452,12 +452,13 @@ def rank_outcomes(data) -> list[str]:
 
 
 def ranks_figure(data) -> go.Figure:
-    """Which scenario is best, and how sure: for the outcome chosen in the menu, the chance of
-    each rank (stacked bars, rank 1 the best, baseline included) and the chance that the
-    scenario in the row beats the one in the column (heatmap), both over the parameter draws.
+    """Which scenario is best, and how sure: for the outcome chosen in the menu, each
+    scenario's chance of coming first (one bar each, baseline included; its hover gives the
+    chance of every rank) and the chance that the scenario in the row beats the one in the
+    column (heatmap), both over the parameter draws.
 
-    Every trace's ``meta`` names its outcome (and rank), so what is drawn can be checked
-    against :func:`simulation.conclusions.conclusions`."""
+    Every trace's ``meta`` names its outcome (and ``rank`` 1 for the bars), so what is drawn
+    can be checked against :func:`simulation.conclusions.conclusions`."""
     u = data.uncertainty or {}
     outcomes = rank_outcomes(data)
     if not outcomes:
@@ -465,29 +466,28 @@ def ranks_figure(data) -> go.Figure:
     names = data.scenarios
     labels = [text(display_name(n)) for n in names]
     n = len(names)
-    colours = sample_colorscale("Blues", list(np.linspace(0.9, 0.25, n)) if n > 1 else [0.9])
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.55, 0.45],
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.45, 0.55],
                         horizontal_spacing=0.04,
-                        subplot_titles=["Chance of each rank (1 = best)",
+                        subplot_titles=["Chance of being best",
                                         "Chance that the row beats the column"])
     owners = []
     for outcome in outcomes:
         label = outcome_label(outcome)
         ranks = {r["scenario"]: r["probabilities"] for r in u["ranks"][outcome]}
-        for k in range(n):
-            probs = [ranks[s][k] if s in ranks else math.nan for s in names]
-            rank = k + 1
-            name = f"Rank {rank}" + (" (best)" if rank == 1 else " (worst)" if rank == n else "")
-            fig.add_trace(go.Bar(
-                x=probs, y=labels, orientation="h", name=name, legendgroup=f"rank{rank}",
-                marker=dict(color=colours[k], line=dict(color="#fff", width=0.5)),
-                text=[fmt_chance(p) if p >= 0.08 else "" for p in probs],
-                textposition="inside", insidetextanchor="middle",
-                customdata=[f"{lab}: rank {rank} of {n} on {text(label)} in {fmt_chance(p)} "
-                            "of the draws" for lab, p in zip(labels, probs)],
-                hovertemplate="%{customdata}<extra></extra>",
-                meta={"outcome": outcome, "rank": rank}), row=1, col=1)
-            owners.append(outcome)
+        first = [ranks[s][0] if s in ranks else math.nan for s in names]
+        top = max(range(n), key=lambda i: -1 if math.isnan(first[i]) else first[i])
+        detail = [f"{lab} on {text(label)}: " + "; ".join(
+            f"rank {k + 1} in {fmt_chance(p)}" for k, p in enumerate(ranks.get(s, []))
+            if p > 0) + " of the draws" for s, lab in zip(names, labels)]
+        fig.add_trace(go.Bar(
+            x=first, y=labels, orientation="h", name="Chance of being best",
+            marker=dict(color=[BASELINE_COLOUR if s == data.baseline else
+                               ("#D55E00" if i == top else PALETTE[0])
+                               for i, s in enumerate(names)]),
+            text=[fmt_chance(p) for p in first], textposition="outside", cliponaxis=False,
+            customdata=detail, hovertemplate="%{customdata}<extra></extra>", showlegend=False,
+            meta={"outcome": outcome, "rank": 1}), row=1, col=1)
+        owners.append(outcome)
         beats = {(b["scenario"], b["other"]): b["probability"]
                  for b in u.get("beats", {}).get(outcome, [])}
         z = [[None if a == b else beats.get((a, b), math.nan) for b in names] for a in names]
@@ -508,14 +508,14 @@ def ranks_figure(data) -> go.Figure:
                     args=[{"visible": [owner == o for owner in owners]}]) for o in outcomes]
     for trace, owner in zip(fig.data, owners):
         trace.visible = owner == outcomes[0]
-    menu = dict(buttons=buttons, active=0, x=0, xanchor="left", y=1.14, yanchor="bottom",
-                direction="down", showactive=True)
+    menu = dict(buttons=buttons, active=0, x=0, xanchor="left", y=1.0, yanchor="bottom",
+                direction="down", showactive=True, pad=dict(b=40))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", row=1, col=1)
-    fig.update_xaxes(side="bottom", row=1, col=2)
-    return _layout(fig, max(340, 200 + 52 * n), barmode="stack", updatemenus=[menu],
-                   legend=dict(orientation="h", y=-0.12, yanchor="top", traceorder="normal"),
-                   margin=dict(l=150, r=30, t=100, b=70))
+    fig.update_xaxes(range=[0, 1.12], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
+                     row=1, col=1)
+    fig.update_xaxes(side="bottom", tickangle=-35, row=1, col=2)
+    return _layout(fig, max(380, 240 + 40 * n), updatemenus=[menu], showlegend=False,
+                   margin=dict(l=190, r=30, t=130, b=150))
 
 
 def _ranks_title(outcome: str) -> str:
@@ -549,13 +549,25 @@ def acceptability_figure(data) -> go.Figure:
         share = curve.get("share_averting", math.nan)
         probs = np.asarray(curve["probabilities"], dtype=float)
         fig.add_trace(go.Scatter(
-            x=x, y=probs, mode="lines", line=dict(color=style[name]["color"],
-                                                  dash=style[name]["dash"], width=2.5),
+            x=x, y=probs, mode="lines", opacity=0.6,
+            line=dict(color=style[name]["color"], dash=style[name]["dash"], width=1.5),
             name=f"{label} (averts exploitation in {fmt_chance(share)} of the draws)",
             customdata=[[float(t), f"{label}: at {fmt_number(t)} CU per victim-year averted, "
                          f"worth its cost in {fmt_chance(p)} of the draws"]
                         for t, p in zip(thresholds, probs)],
             hovertemplate="%{customdata[1]}<extra></extra>", meta={"scenario": name}))
+    front = acceptability_frontier(data, thresholds)
+    if front is not None:
+        best_at, chance = front
+        fig.add_trace(go.Scatter(
+            x=x, y=chance, mode="lines", line=dict(color="#222", width=4), opacity=0.85,
+            name="<b>Acceptability frontier</b>: the choice with the highest expected net "
+                 "benefit at that price, and the chance that it is the best choice",
+            customdata=[[float(t), f"at {fmt_number(t)} CU per victim-year averted, the best "
+                         f"choice is {text(display_name(b))} (best in {fmt_chance(p)} of the "
+                         "draws)"] for t, b, p in zip(thresholds, best_at, chance)],
+            hovertemplate="%{customdata[1]}<extra></extra>",
+            meta={"scenario": None, "kind": "frontier", "best": list(best_at)}))
     decades = 10.0 ** np.arange(math.floor(math.log10(smallest)),
                                 math.ceil(math.log10(largest)) + 1)
     ticks = [zero_at] * bool((thresholds == 0).any()) + list(decades)
@@ -572,6 +584,44 @@ def acceptability_figure(data) -> go.Figure:
     return _layout(fig, 460, hovermode="closest",
                    legend=dict(orientation="h", y=-0.2, yanchor="top"),
                    margin=dict(l=70, r=30, t=30, b=110))
+
+
+def acceptability_frontier(data, thresholds) -> tuple[list[str], np.ndarray] | None:
+    """The cost-effectiveness acceptability frontier (Fenwick, Claxton and Sculpher 2001): at
+    each threshold (CU one would pay to avert a victim-year of exploitation), the choice, the
+    baseline included, with the highest expected net benefit over the parameter draws, and the
+    share of draws in which that choice has the highest net benefit of all (ties count as
+    shared). Net benefit of a policy in a draw: threshold x victim-years it averts against the
+    baseline - its extra cost, each the draw's mean over the runs every scenario has. None
+    when the batch has no draws or no costs."""
+    results = getattr(data, "results", None)
+    runs = getattr(results, "runs", None)
+    needed = {"scenario", "point", "replication", "policy_cost", "victim_weeks_exploited"}
+    if runs is None or not needed <= set(runs.columns) or len(data.scenarios) < 2:
+        return None
+    keys = ["point", "replication"]
+    wide = {s: runs[runs["scenario"] == s].set_index(keys)[["policy_cost",
+                                                            "victim_weeks_exploited"]]
+            for s in data.scenarios}
+    common = None
+    for frame in wide.values():
+        common = frame.index if common is None else common.intersection(frame.index)
+    if common is None or len(common) == 0:
+        return None
+    per_draw = {s: w.loc[common].groupby(level="point").mean() for s, w in wide.items()}
+    base = per_draw[data.baseline]
+    names = list(per_draw)
+    t = np.asarray(thresholds, dtype=float)
+    net = np.stack([  # options x draws x thresholds
+        np.outer((base["victim_weeks_exploited"] - d["victim_weeks_exploited"]).to_numpy()
+                 / WEEKS_PER_YEAR, t) - (d["policy_cost"] - base["policy_cost"]).to_numpy()[
+            :, None] for d in per_draw.values()])
+    optimal = net.mean(axis=1).argmax(axis=0)  # the choice with the highest expected net benefit
+    top = net.max(axis=0)
+    wins = net == top[None]  # which options have the highest net benefit in each draw
+    share = wins / wins.sum(axis=0)[None]  # ties shared
+    chance = np.array([share[optimal[j], :, j].mean() for j in range(len(t))])
+    return [names[j] for j in optimal], chance
 
 
 FIGURES = (

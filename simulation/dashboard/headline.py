@@ -193,4 +193,9 @@ def chance_sentence(data, scenario: str) -> str:
 
 
 def outcome_label(name: str) -> str:
+    """The outcome's label as read (exploitation in victim-years, :mod:`simulation.shown`)."""
+    from simulation.shown import READING_UNITS
+
+    if name in READING_UNITS:
+        return READING_UNITS[name][1]
     return OUTCOMES[name].label if name in OUTCOMES else name.replace("_", " ").capitalize()

@@ -68,20 +68,25 @@ CAPTIONS = {
              "and sexual exploitation side by side: a policy can help one and not the "
              "other. Faded bars: not distinguishable from no change.",
     "ranks": "For the outcome chosen in the menu, over the parameter draws (each draw's mean "
-             "over its runs). Left: the chance that each scenario, the baseline included, "
-             "comes first (best), second and so on. Right: the chance that the scenario in the "
-             "row does better than the one in the column. A policy that comes first in most "
-             "draws is a choice that holds whatever the uncertain parameters are; one whose "
-             "rank changes from draw to draw is best only for some parameter values.",
-    "acceptability": "Cost-effectiveness acceptability curves. Along the bottom: what a "
-                     "decision-maker would pay to avert one victim-year of exploitation (log "
-                     "scale; the leftmost tick is 0, past the dotted break). Up the side: the "
-                     "chance, over the parameter draws, that the policy is worth its extra "
-                     "cost at that price, i.e. that the victim-years it averts, valued at that "
-                     "price, exceed what it costs. A curve that levels off below 100% belongs "
-                     "to a policy that does not avert exploitation in every draw (the legend "
-                     "says in how many); where a curve crosses 50% is about the median cost "
-                     "per victim-year averted.",
+             "over its runs). Left: each scenario's chance of coming first (best), the "
+             "baseline included; the most likely best in orange. Hover over a bar, or open "
+             "the table under the chart, for the chance of every rank. Right: the chance that "
+             "the scenario in the row does better than the one in the column. A policy that "
+             "comes first in most draws is a choice that holds whatever the uncertain "
+             "parameters are; one whose rank changes from draw to draw is best only for some "
+             "parameter values.",
+    "acceptability": "Cost-effectiveness acceptability curves and frontier. Along the "
+                     "bottom: what a decision-maker would pay to avert one victim-year of "
+                     "exploitation (log scale; the leftmost tick is 0, past the dotted break). "
+                     "Thin lines, one per policy: the chance, over the parameter draws, that "
+                     "the policy is worth its extra cost against the baseline at that price. "
+                     "Thick dark line, the acceptability frontier (Fenwick, Claxton and "
+                     "Sculpher 2001): at each price, the choice with the highest expected net "
+                     "benefit (hover to see which) and the chance that it is the best of all "
+                     "the choices. Click a policy in the legend to hide its curve, double-click "
+                     "to show it alone. A curve that levels off below 100% belongs to a policy "
+                     "that does not avert exploitation in every draw (the legend says in how "
+                     "many).",
 }
 
 UNCERTAINTY_CAPTIONS = {
@@ -129,7 +134,15 @@ def sections(data: DashboardData) -> list[Section]:
 
 
 def _chart(key: str, title: str, build) -> Callable[[DashboardData], str]:
-    return lambda data: figure_section(key, title, build(data), _caption(data, key))
+    return lambda data: figure_section(key, title, build(data), _caption(data, key),
+                                       _below(data, key))
+
+
+def _below(data: DashboardData, key: str) -> str:
+    """What a chart has under it: the rank chart, every rank in a folded table."""
+    from simulation.dashboard.answer import rank_table
+
+    return rank_table(data) if key == "ranks" else ""
 
 
 def build_report(results, out: str | os.PathLike | None = None, *,
@@ -436,13 +449,14 @@ def _range(r) -> str:
     return f"({fmt_number(low)} to {fmt_number(high)})"
 
 
-def figure_section(key: str, title: str, fig, caption: str = "") -> str:
+def figure_section(key: str, title: str, fig, caption: str = "", below: str = "") -> str:
     """A chart as a ``<section>`` of the page: ``title`` and ``caption`` are escaped here; the
-    figure's own text must already be (see :func:`simulation.dashboard.figures.text`)."""
+    figure's own text must already be (see :func:`simulation.dashboard.figures.text`), and so
+    must ``below`` (HTML under the chart)."""
     div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"figure-{key}",
                       config=PLOTLY_CONFIG, default_width="100%")
     return (f'<section id="{_e(key)}" class="figure"><h2>{_e(title)}</h2>'
-            f'<p class="caption">{_e(caption)}</p>{div}</section>\n')
+            f'<p class="caption">{_e(caption)}</p>{div}{below}</section>\n')
 
 
 def _caption(data: DashboardData, key: str) -> str:
@@ -581,7 +595,7 @@ PRINT_CSS = """
   body { background: #fff; font-size: 10pt; } main { max-width: none; padding: 0; }
   .modebar-container, .modebar, .updatemenu-container { display: none !important; }
   #answer { break-after: page; } .cards, .cards.uncertain { grid-template-columns: 1fr; }
-  .card, section.figure, table, .uncertainty-note { break-inside: avoid; }
+  .card, section.figure, table { break-inside: avoid; }
   h2, h3 { break-after: avoid; } .caveat { border-left-color: #999; }
   details > summary { list-style: none; }
   details > summary::-webkit-details-marker { display: none; }
