@@ -151,3 +151,31 @@ def test_compare_table_fits_the_terminal_and_says_what_it_left_out(capsys, monke
     assert "left out to fit 100 characters" in note
     assert any(line.startswith("prevention") and "victim_years_exploited" in line
                for line in lines)
+
+
+# -- a quiet stop ------------------------------------------------------------------------------
+
+STOPPED_BY_SIGTERM = """
+import os, signal, time
+from simulation.dashboard import whatif
+from simulation.dashboard.serve import end_on_sigterm
+
+if __name__ == "__main__":
+    end_on_sigterm()  # as the explorer's server process does
+    pool = whatif._pool(2)
+    [f.result() for f in [pool.submit(time.sleep, 0.1) for _ in range(2)]]
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+"""
+
+
+def test_the_explorer_stopped_by_sigterm_leaks_no_semaphore(tmp_path):
+    """uvicorn re-raises the SIGTERM it caught once it has shut down; ended by Python's
+    default handler, the what-if pool's semaphores were reported leaked by the resource
+    tracker (5 of them)."""
+    script = tmp_path / "stopped.py"
+    script.write_text(STOPPED_BY_SIGTERM)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 143, done.stderr
+    assert "leaked" not in done.stderr and "Traceback" not in done.stderr, done.stderr

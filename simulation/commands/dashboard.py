@@ -136,7 +136,9 @@ def explore(args: argparse.Namespace) -> int:
     })
     if args.workers:
         env["TIPSIM_EXPLORE_WORKERS"] = str(args.workers)
-    command = [sys.executable, "-m", "solara", "run", "simulation.dashboard.explorer",
+    # Solara's command, with SIGTERM ending it cleanly (simulation.dashboard.serve)
+    command = [sys.executable, "-m", "simulation.dashboard.serve", "run",
+               "simulation.dashboard.explorer",
                "--host", args.host, "--port", str(port), "--production",
                "--no-check-version", "--open" if args.open else "--no-open"]
     print(f"tipsim explore: http://{args.host}:{port}  (Ctrl-C to stop)", flush=True)
