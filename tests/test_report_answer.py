@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from pathlib import Path
 
@@ -213,3 +214,43 @@ def test_acceptability_frontier_follows_the_best_expected_net_benefit():
     # 1000: dear's expected NB (3000 - 600, -600, 2400 -> 1400) beats cheap's 900, but dear is
     # best in 2 of the 3 draws only
     assert chance[0] == 1.0 and chance[1] == 1.0 and chance[2] == pytest.approx(2 / 3)
+
+
+def test_reading_rows_use_victim_years_and_give_percentages_only_of_a_large_enough_base():
+    import pandas as pd
+
+    from simulation.shown import MIN_BASE_FOR_PERCENT, reading_rows
+
+    table = pd.DataFrame([
+        {"scenario": "baseline", "outcome": "victim_weeks_exploited", "mean": 5200.0,
+         "difference": float("nan"), "relative_change": float("nan"), "excludes_zero": False,
+         "paired": True, "verdict": "", "probability_better": float("nan")},
+        {"scenario": "baseline", "outcome": "networks_dismantled", "mean": 0.7,
+         "difference": float("nan"), "relative_change": float("nan"), "excludes_zero": False,
+         "paired": True, "verdict": "", "probability_better": float("nan")},
+        {"scenario": "p", "outcome": "victim_weeks_exploited", "mean": 4680.0,
+         "difference": -520.0, "relative_change": -0.1, "excludes_zero": True, "paired": True,
+         "verdict": "better", "probability_better": 0.9},
+        {"scenario": "p", "outcome": "networks_dismantled", "mean": 5.0, "difference": 4.3,
+         "relative_change": 6.18, "excludes_zero": True, "paired": True, "verdict": "better",
+         "probability_better": 0.8},
+        {"scenario": "p", "outcome": "policy_cost", "mean": 1e6, "difference": 1e6,
+         "relative_change": float("nan"), "excludes_zero": True, "paired": True,
+         "verdict": "worse", "probability_better": 0.0}])
+    read = reading_rows(table).set_index(["scenario", "outcome"])
+    years = read.loc[("p", "victim_years_exploited")]
+    assert years["mean"] == 90.0 and years["difference"] == -10.0
+    assert years["relative_change"] == -0.1  # a base of 100 victim-years is large enough
+    assert 0.7 < MIN_BASE_FOR_PERCENT and math.isnan(
+        read.loc[("p", "networks_dismantled"), "relative_change"])  # not '+618%'
+    assert math.isnan(read.loc[("p", "policy_cost"), "probability_better"])
+    assert read.loc[("baseline", "networks_dismantled"), "excludes_zero"] == ""
+
+
+def test_small_percentages_keep_their_sign():
+    from simulation.display import fmt_percent
+
+    # prevention's interval "0% to 21%" had a lower end of -0.4%
+    assert fmt_percent(-0.004, scale=0.21) == f"{MINUS}0.4%"
+    assert fmt_percent(-0.00004, scale=0.21) == f"{MINUS}0.004%"
+    assert fmt_percent(0.0, scale=0.21) == "0%"
