@@ -15,7 +15,6 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from simulation.analysis import WEEKS_PER_YEAR

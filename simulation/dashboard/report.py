@@ -39,10 +39,9 @@ from simulation._version import __version__
 from simulation.files import atomic_write
 from simulation.dashboard.data import DashboardData, prepare
 from simulation.dashboard.figures import figures_for
-from simulation.dashboard.headline import (HEADLINE, CardLine, card_lines, fmt_chance,
-                                           interval_text, sentence, verdict_text)
+from simulation.dashboard.headline import card_lines, fmt_chance, sentence, verdict_text
 from simulation.analysis import COST_EFFECTIVENESS
-from simulation.display import fmt_number, fmt_percent
+from simulation.display import fmt_number
 from simulation.shown import cost_per_victim_year
 
 CAPTIONS = {
@@ -267,10 +266,6 @@ CARD_NUMBERS = ("mean", "ci_low", "ci_high", "difference", "difference_low", "di
 UNCERTAINTY_NUMBERS = ("randomness_low", "randomness_high", "parameter_share",
                        "probability_better")
 """The ones a batch over parameter draws adds."""
-NO_CHANCE = ("policy_cost", "cost_per_victim_year_averted")
-"""Lines without a chance of being better: a dearer policy is not worse for victims, and the
-acceptability curves give the chance a policy is worth its cost."""
-PER = {outcome: per for outcome, _, _, per in HEADLINE}
 
 
 def card_html(data: DashboardData, scenario: str) -> str:
