@@ -254,3 +254,18 @@ def test_small_percentages_keep_their_sign():
     assert fmt_percent(-0.004, scale=0.21) == f"{MINUS}0.4%"
     assert fmt_percent(-0.00004, scale=0.21) == f"{MINUS}0.004%"
     assert fmt_percent(0.0, scale=0.21) == "0%"
+
+
+def test_event_counts_over_time_are_drawn_as_means_not_medians_stuck_at_zero(tiny_results):
+    from simulation.dashboard.figures import SERIES, series_bands, timeseries_figure
+
+    data = prepare(tiny_results)
+    bands = series_bands(data.results.weekly)
+    fig = timeseries_figure(data)
+    lines = [t for t in fig.data if t.meta and "centre" in t.meta]
+    flows = {c for c, kind in SERIES if kind == "flow"}
+    assert {t.meta["centre"] for t in lines} == {"mean", "median"}
+    convictions = bands[(bands["outcome"] == "convictions") & (bands["scenario"] == "baseline")]
+    drawn = [t for t in lines if t.name == "Baseline" and t.meta["centre"] == "mean"
+             and list(t.y) == list(convictions["mean"])]
+    assert drawn and "convictions" in flows

@@ -74,8 +74,8 @@ def _note(message: str, height: int = 160) -> go.Figure:
 
 
 def series_bands(weekly: pd.DataFrame) -> pd.DataFrame:
-    """Region series per scenario and BIN-week period: 10th, 50th and 90th percentile over
-    runs. Columns: scenario, week (period start), outcome, q10, q50, q90."""
+    """Region series per scenario and BIN-week period: 10th, 50th and 90th percentile and the
+    mean over runs. Columns: scenario, week (period start), outcome, q10, q50, q90, mean."""
     cols = [c for c, _ in SERIES if c in weekly.columns]
     keys = ["scenario", "point", "replication"]
     region = weekly.groupby(keys + ["week"], observed=True, sort=False)[cols].sum().reset_index()
@@ -86,13 +86,17 @@ def series_bands(weekly: pd.DataFrame) -> pd.DataFrame:
     per_run[flows] = per_run[flows] * BIN  # a mean per week times BIN: a full period's total
     long = per_run.reset_index().melt(id_vars=keys + ["period"], var_name="outcome")
     q = long.groupby(["scenario", "period", "outcome"], observed=True, sort=False)["value"]
-    out = pd.concat({f"q{int(p * 100)}": q.quantile(p) for p in (0.1, 0.5, 0.9)}, axis=1)
+    out = pd.concat({f"q{int(p * 100)}": q.quantile(p) for p in (0.1, 0.5, 0.9)}
+                    | {"mean": q.mean()}, axis=1)
     return out.reset_index().rename(columns={"period": "week"})
 
 
 def timeseries_figure(data) -> go.Figure:
-    """Key outcomes week by week: median over runs and the 10-90% band, policy start marked.
-    A menu shows the baseline against one scenario at a time, or every scenario's median."""
+    """Key outcomes week by week: the 10-90% band over runs and, for stocks, the median; for
+    flows (events counted per period: arrests, convictions...) the mean, since where events
+    are rare most runs count none in a period and the median sits at zero under the band.
+    Policy start marked. A menu shows the baseline against one scenario at a time, or every
+    scenario's line."""
     weekly = data.results.weekly
     if weekly is None or weekly.empty:
         return _note("No weekly series in these results: set record = \"weekly\" in the "
@@ -105,9 +109,11 @@ def timeseries_figure(data) -> go.Figure:
     fig = make_subplots(rows=rows, cols=2, subplot_titles=titles, vertical_spacing=0.11,
                         horizontal_spacing=0.08)
     style = styles(data)
+    flows = {c for c, kind in SERIES if kind == "flow"}
     owners = []  # (scenario, is_band) per trace, for the menu
     for i, outcome in enumerate(panels):
         r, c = i // 2 + 1, i % 2 + 1
+        centre, word = ("mean", "mean") if outcome in flows else ("q50", "median")
         for name in data.scenarios:
             b = bands[(bands["scenario"] == name) & (bands["outcome"] == outcome)]
             if b.empty:
@@ -122,10 +128,10 @@ def timeseries_figure(data) -> go.Figure:
                                      hoverinfo="skip", showlegend=False, legendgroup=name),
                           row=r, col=c)
             fig.add_trace(go.Scatter(
-                x=b["week"], y=b["q50"], mode="lines", name=label, legendgroup=name,
+                x=b["week"], y=b[centre], mode="lines", name=label, legendgroup=name,
                 line=dict(color=s["color"], dash=s["dash"], width=2), showlegend=i == 0,
-                customdata=np.stack([b["q10"], b["q90"]], axis=1),
-                hovertemplate=(f"{label}<br>week %{{x}}: %{{y:,.3~s}} (10-90%: "
+                customdata=np.stack([b["q10"], b["q90"]], axis=1), meta={"centre": word},
+                hovertemplate=(f"{label}<br>week %{{x}}: {word} %{{y:,.3~s}} (10-90%: "
                                "%{customdata[0]:,.3~s} to %{customdata[1]:,.3~s})"
                                "<extra></extra>")),
                 row=r, col=c)

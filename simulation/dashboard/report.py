@@ -45,8 +45,10 @@ from simulation.display import fmt_number
 from simulation.shown import cost_per_victim_year
 
 CAPTIONS = {
-    "timeseries": "Median over replications (line) and the 10th to 90th percentile of runs "
-                  "(band), for the whole region. Negative weeks are the burn-in, before any "
+    "timeseries": "Median over runs (line; for events counted per period, such as arrests "
+                  "and convictions, the mean, since most runs count none in a period where "
+                  "events are rare) and the 10th to 90th percentile of runs (band), for the "
+                  "whole region. Negative weeks are the burn-in, before any "
                   "policy. Use the menu to put one policy beside the baseline.",
     "jurisdictions": "Change against the baseline in each jurisdiction, over the policy "
                      "period. Blue is better for victims, orange worse; white cells marked "
