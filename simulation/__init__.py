@@ -23,6 +23,11 @@ _ON_FIRST_USE = {"BASELINE": "simulation.model", "SCENARIOS": "simulation.model"
                  "load_results": "simulation.store"}
 
 
+def __dir__() -> list[str]:
+    """Every name, loaded or not (for ``dir(simulation)``, tab completion and Sphinx)."""
+    return sorted(set(globals()) | set(_ON_FIRST_USE))
+
+
 def __getattr__(name: str):
     module = _ON_FIRST_USE.get(name)
     if module is None:
