@@ -65,8 +65,10 @@ def validate(args) -> int:
 
 
 def show(args) -> int:
+    from simulation.guide import expect_file
     from simulation.scenario import ScenarioError, dump_toml, load_scenario
 
+    expect_file(args.file, "scenario", "tipsim show")  # not an experiment, say, nor a typo
     try:
         scenario = load_scenario(args.file)
     except ScenarioError as exc:
