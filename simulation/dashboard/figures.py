@@ -21,6 +21,7 @@ from simulation.analysis import WEEKS_PER_YEAR
 from simulation.dashboard.headline import display_name, fmt_chance, outcome_label
 from simulation.display import fmt_number, fmt_percent
 from simulation.registry import OUTCOMES
+from simulation.shown import MIN_BASE_FOR_PERCENT
 
 BASELINE_COLOUR = "#000000"
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
@@ -385,7 +386,9 @@ FORM_COLOURS = {"sexual": "#b2182b", "labour": "#2166ac", "criminal": "#5aae61"}
 def forms_figure(data) -> go.Figure:
     """Each policy's change from the baseline, form by form (sexual, labour, criminal side by
     side), in percent, with its 95% interval: a policy that works for one form of exploitation
-    and not another shows here. Faded bars: not distinguishable from no change."""
+    and not another shows here. Faded bars: not distinguishable from no change. No bar where
+    the baseline's level for that form is under ``MIN_BASE_FOR_PERCENT`` (a percentage of
+    almost nothing)."""
     table = data.by_form
     if table.empty or not data.policies:
         return _note("These results have no outcomes by form of exploitation (stores written "
@@ -404,6 +407,9 @@ def forms_figure(data) -> go.Figure:
                 continue
             rows = rows.set_index("scenario")
             base = float(rows.loc[data.baseline, "mean"]) if data.baseline in rows.index else 0
+            per = WEEKS_PER_YEAR if outcome == "victim_weeks_exploited" else 1.0
+            if not abs(base) / per >= MIN_BASE_FOR_PERCENT:  # a percentage of almost nothing
+                base = 0.0  # (simulation.shown): no bar
             pct = [100 * rows.loc[n, "difference"] / base if base and n in rows.index
                    else np.nan for n in order]
             low = [100 * rows.loc[n, "difference_low"] / base if base and n in rows.index
