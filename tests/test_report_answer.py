@@ -25,6 +25,19 @@ from simulation.display import MINUS, fmt_chance
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="module")
+def pages(request) -> dict:
+    """Each batch's prepared data and report page, made once for the module."""
+    cache = {}
+
+    def get(batch: str):
+        if batch not in cache:
+            data = prepare(request.getfixturevalue(batch))
+            cache[batch] = (data, render_report(data))
+        return cache[batch]
+    return get
+
+
 def _cli(capsys, *args) -> str:
     capsys.readouterr()
     assert main([str(a) for a in args]) == 0
@@ -80,14 +93,15 @@ def _expected(line: dict, row: dict) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("batch", ["uncertainty_results", "tiny_results"])
-def test_every_figure_on_the_cards_is_what_tipsim_compare_prints(batch, request, capsys):
+def test_every_figure_on_the_cards_is_what_tipsim_compare_prints(batch, request, capsys,
+                                                                  pages):
     """One source of numbers: each card figure (level or change, interval, relative change,
     randomness interval, parameters' share, chance of being better, cost per victim-year
     averted) is the cell ``tipsim compare`` prints for that scenario and outcome, in
     victim-years for exploitation."""
     results = request.getfixturevalue(batch)
     cells = markdown_cells(_cli(capsys, "compare", results, "--format", "markdown"))
-    lines = card_cells(render_report(prepare(results)))
+    lines = card_cells(pages(batch)[1])
     assert len(lines) >= 3 * 6 and {line["scenario"] for line in lines} == {
         s for s, _ in cells}
     read_as = {"victim_weeks_exploited": "victim_years_exploited"}
@@ -107,15 +121,14 @@ def test_every_figure_on_the_cards_is_what_tipsim_compare_prints(batch, request,
 
 
 def test_the_answer_names_the_policy_most_often_first_and_its_chance(uncertainty_results,
-                                                                      capsys):
+                                                                      capsys, pages):
     said = json.loads(_cli(capsys, "compare", uncertainty_results, "--format", "json"))
     ranks = {r["scenario"]: r["probabilities"][0]
              for r in said["uncertainty"]["ranks"]["victim_weeks_exploited"]}
     top = max(ranks, key=ranks.get)
-    data = prepare(uncertainty_results)
+    data, page = pages("uncertainty_results")
     assert list(chances_of_being_best(data).values()) == sorted(ranks.values(), reverse=True)
     assert best(data)["scenario"] == top and best(data)["chance"] == ranks[top]
-    page = render_report(data)
     answer = page[page.index('<section id="answer"'):page.index('<section id="summary"')]
     assert f'data-best="{top}"' in answer and f"{fmt_chance(ranks[top])}</strong>" in answer
     # the answer comes before the cards and the charts; the methods are folded
@@ -125,12 +138,11 @@ def test_the_answer_names_the_policy_most_often_first_and_its_chance(uncertainty
 
 
 def test_an_ordinary_batch_answers_with_the_clearest_improvement_or_says_there_is_none(
-        tiny_results):
-    data = prepare(tiny_results)
+        pages):
+    data, page = pages("tiny_results")
     top = best(data)
     clear = [p for p in data.policies
              if data.row(p, "victim_weeks_exploited")["verdict"] == "better"]
-    page = render_report(data)
     assert '<section id="answer"' in page and "Chance of being best" not in page
     if clear:
         assert top["scenario"] in clear and top["chance"] is None
@@ -146,8 +158,9 @@ def test_title_is_the_descriptions_first_sentence():
     assert title_of("", "policy_comparison") == ("Policy comparison: policy_comparison", "")
 
 
-def test_report_does_not_carry_the_folders_of_the_machine_that_made_it(uncertainty_results):
-    page = render_report(prepare(uncertainty_results))
+def test_report_does_not_carry_the_folders_of_the_machine_that_made_it(uncertainty_results,
+                                                                        pages):
+    page = pages("uncertainty_results")[1]
     # the experiment file's own text is shown as written (this test's file names its inputs
     # with absolute paths); everything the report says itself is relative
     page = re.sub(r"<pre>.*?</pre>", "", page, flags=re.S)
@@ -256,10 +269,10 @@ def test_small_percentages_keep_their_sign():
     assert fmt_percent(0.0, scale=0.21) == "0%"
 
 
-def test_event_counts_over_time_are_drawn_as_means_not_medians_stuck_at_zero(tiny_results):
+def test_event_counts_over_time_are_drawn_as_means_not_medians_stuck_at_zero(pages):
     from simulation.dashboard.figures import SERIES, series_bands, timeseries_figure
 
-    data = prepare(tiny_results)
+    data = pages("tiny_results")[0]
     bands = series_bands(data.results.weekly)
     fig = timeseries_figure(data)
     lines = [t for t in fig.data if t.meta and "centre" in t.meta]
