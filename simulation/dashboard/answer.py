@@ -28,11 +28,13 @@ def _e(value) -> str:
 
 def chances_of_being_best(data, outcome: str = OUTCOME) -> dict[str, float]:
     """Each scenario's chance of coming first on ``outcome`` over the parameter draws (rank 1 of
-    ``conclusions``' ``ranks``), best first (ties in the experiment's order); {} for a batch
-    without parameter draws."""
+    ``conclusions``' ``ranks``), best first; equal chances (often none) in the order of their
+    expected rank, then the experiment's; {} for a batch without parameter draws."""
     ranks = (data.uncertainty or {}).get("ranks", {}).get(outcome) or []
     chances = {r["scenario"]: float(r["probabilities"][0]) for r in ranks}
-    order = sorted(chances, key=lambda s: (-chances[s], data.scenarios.index(s)
+    expected = {r["scenario"]: sum((k + 1) * p for k, p in enumerate(r["probabilities"]))
+                for r in ranks}
+    order = sorted(chances, key=lambda s: (-chances[s], expected[s], data.scenarios.index(s)
                                            if s in data.scenarios else len(data.scenarios)))
     return {s: chances[s] for s in order}
 
@@ -63,7 +65,8 @@ def best(data, outcome: str = OUTCOME) -> dict[str, Any] | None:
 
 
 def answer_section(data) -> str:
-    """The ``<section id="answer">`` at the top of the report (every string escaped)."""
+    """The ``<section id="answer">`` at the top of the report (every string escaped). Its table
+    lists every policy best first: by the chance of being best, then by expected rank."""
     top = best(data)
     pct = f"{int(round(100 * data.confidence))}%"
     if top is None:
@@ -74,7 +77,7 @@ def answer_section(data) -> str:
     name = top["scenario"]
     shown = display_name(name)
     if top["chance"] is not None:
-        runner = ("" if top["next"] is None else
+        runner = ("" if top["next"] is None or not top["next_chance"] > 0 else
                   f" (next: {_e(display_name(top['next']))}, "
                   f"{_e(fmt_chance(top['next_chance']))})")
         lead = (f'<strong class="best-name">{_e(shown)}</strong> does best on victim-years of '
