@@ -592,9 +592,10 @@ def acceptability_figure(data) -> go.Figure:
     fig.add_hline(y=0.5, line=dict(color="#999", dash="dot", width=1))
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%",
                      title_text="Chance the policy is worth its cost")
-    return _layout(fig, 460, hovermode="closest",
+    legend = 21 * (len(curves) + 2)  # a line per curve and two for the frontier, below
+    return _layout(fig, 420 + legend, hovermode="closest",
                    legend=dict(orientation="h", y=-0.2, yanchor="top"),
-                   margin=dict(l=70, r=30, t=30, b=110))
+                   margin=dict(l=70, r=30, t=30, b=80 + legend))
 
 
 def acceptability_frontier(data, thresholds) -> tuple[list[str], np.ndarray] | None:
