@@ -282,3 +282,31 @@ def test_event_counts_over_time_are_drawn_as_means_not_medians_stuck_at_zero(pag
     drawn = [t for t in lines if t.name == "Baseline" and t.meta["centre"] == "mean"
              and list(t.y) == list(convictions["mean"])]
     assert drawn and "convictions" in flows
+
+
+def test_jurisdiction_cells_give_no_percentage_of_a_small_base(pages):
+    from simulation.dashboard.figures import jurisdiction_figure
+    from simulation.display import fmt_number
+    from simulation.shown import MIN_BASE_FOR_PERCENT
+
+    data = pages("tiny_results")[0]
+    fig = jurisdiction_figure(data)
+    table = data.by_jurisdiction
+    seen = set()
+    for trace, outcome in zip(fig.data, ("victim_weeks_exploited", "victims_identified")):
+        per = 52.0 if outcome == "victim_weeks_exploited" else 1.0
+        rows = table[table["outcome"] == outcome]
+        base = rows[rows["scenario"] == data.baseline].set_index("jurisdiction")["mean"] / per
+        places = list(dict.fromkeys(table["jurisdiction"]))
+        for i, name in enumerate(reversed(data.policies)):
+            for j, place in enumerate(places):
+                cell = trace.text[i][j].split("<br>")[0]
+                if abs(base[place]) < MIN_BASE_FOR_PERCENT:
+                    row = rows[(rows["scenario"] == name) & (rows["jurisdiction"] == place)]
+                    assert cell == fmt_number(row["difference"].item() / per, True)
+                    assert trace.z[i][j] == 0.0
+                    seen.add("change")
+                else:
+                    assert cell.endswith("%")
+                    seen.add("percent")
+    assert seen == {"change", "percent"}  # this tiny batch has both kinds of base

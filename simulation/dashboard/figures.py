@@ -172,8 +172,10 @@ def _series_menu(data, owners: list[tuple[str, bool]]) -> list[dict]:
 
 def jurisdiction_figure(data) -> go.Figure:
     """Change against the baseline in each jurisdiction: victim-years of exploitation and
-    victims identified. Colour says better (blue) or worse (orange) for victims; cells whose
-    interval includes zero stay white and say 'unclear'."""
+    victims identified, in percent of the baseline's level there. Colour says better (blue) or
+    worse (orange) for victims; cells whose interval includes zero stay white and say
+    'unclear'. Where the baseline's level is under ``MIN_BASE_FOR_PERCENT`` the cell gives the
+    change itself, uncoloured (a percentage of almost nothing says little)."""
     table = data.by_jurisdiction
     if table.empty or not data.policies:
         return _note("No per-jurisdiction comparison (one scenario only, or no results).")
@@ -201,6 +203,15 @@ def jurisdiction_figure(data) -> go.Figure:
                 row = part.loc[(name, place)] if (name, place) in part.index else None
                 rel = float(row["relative_change"]) if row is not None else math.nan
                 clear = bool(row["excludes_zero"]) if row is not None else False
+                if not abs(base.get(place, math.nan)) / per >= MIN_BASE_FOR_PERCENT:
+                    # a percentage of almost nothing (simulation.shown): the change itself,
+                    # uncoloured
+                    diff = float(row["difference"]) / per if row is not None else math.nan
+                    zr.append(0.0)
+                    tr.append(fmt_number(diff, True) + ("" if clear else "<br>unclear"))
+                    hr.append(_cell_hover(row, base.get(place, math.nan), per, clear)
+                              if row is not None else "")
+                    continue
                 zr.append(good * rel if clear and math.isfinite(rel) else 0.0)
                 tr.append(fmt_percent(rel) + ("" if clear else "<br>unclear"))
                 hr.append(_cell_hover(row, base.get(place, math.nan), per, clear)

@@ -54,7 +54,8 @@ CAPTIONS = {
                      "period. Blue is better for victims, orange worse; white cells marked "
                      "'unclear' have a 95% interval that includes zero. A fall in one place "
                      "with a rise in another is displacement, not prevention. Under each "
-                     "jurisdiction: its baseline level.",
+                     "jurisdiction: its baseline level; where it is under 10, a cell gives "
+                     "the change itself, uncoloured, not a percentage of almost nothing.",
     "pathway": "Mean number of people along the victim pathway over the policy period, for "
                "the scenario chosen in the menu (baseline in brackets). Re-trafficked former "
                "victims join the people trafficked on the left. Exits are counted over the "
