@@ -193,9 +193,20 @@ def test_report_summary_says_what_tipsim_compare_json_says(browser, uncertainty_
                     text: a.querySelector('.best-chance').textContent,
                     first: document.querySelector('main > section').id,
                     methodsOpen: document.querySelector('#methods details').open}; }""")
+        # printed (to PDF), every folded part is open and the page is as it was afterwards
+        page.page.evaluate("""() => { window.__printed = [];
+            ['beforeprint', 'afterprint'].forEach(e => window.addEventListener(e, () =>
+              window.__printed.push([e, document.querySelectorAll('details[open]').length,
+                                     document.querySelectorAll('details').length]))); }""")
+        page.page.pdf(path=str(tmp_path / "report.pdf"), format="A4")
+        printed = page.page.evaluate("() => window.__printed")
         assert page.errors == []
     finally:
         page.close()
+    (before, opened, folded), (after, still_open, _) = printed
+    assert (before, after) == ("beforeprint", "afterprint")
+    assert opened == folded > 0 and still_open == 0
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
     assert shown["best"] == top and shown["chance"] == ranks[top]
     assert shown["text"] == fmt_chance(ranks[top])
     assert shown["name"].lower().replace(" ", "_") == top
