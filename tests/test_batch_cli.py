@@ -121,10 +121,12 @@ def test_compare_table_shows_numbers_a_person_reads_and_csv_keeps_full_precision
     rows = {tuple(line.split()[:2]): re.split(r"\s{2,}", line)
             for line in text.splitlines()[1:]}
     columns = re.split(r"\s{2,}", text.splitlines()[0])
-    weeks = dict(zip(columns, rows[("training", "victim_weeks_exploited")]))
+    # exploitation in victim-years, as the report shows it (the stored victim-weeks / 52)
+    assert ("training", "victim_weeks_exploited") not in rows
+    years = dict(zip(columns, rows[("training", "victim_years_exploited")]))
     # the estimate and its interval to as many figures as tell them apart
-    assert re.fullmatch(r"66\d,\d00", weeks["mean"]) and weeks["ci_low"] != weeks["ci_high"]
-    assert weeks["difference"] == "-36,000" and weeks["relative_change"] == "-5.1%"
+    assert re.fullmatch(r"12,8\d\d", years["mean"]) and years["ci_low"] != years["ci_high"]
+    assert years["difference"] == "-692" and years["relative_change"] == "-5.1%"
     ratio = dict(zip(columns, rows[("training", "conviction_ratio")]))
     assert ratio["mean"] == "45.0%" and ratio["difference"] == "+3.0 pp"  # a share
     cost = dict(zip(columns, rows[("training", "policy_cost")]))

@@ -19,10 +19,10 @@ import pytest
 
 from simulation import SCENARIOS
 from simulation.experiment import Experiment
+from shipped import shipped
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix()
-                 for p in (ROOT / "scenarios").rglob("*.toml"))
+SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix() for p in shipped("**/*.toml"))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,16 @@ def wheel(tmp_path_factory) -> Path:
                            "--no-build-isolation", "--quiet", "-w", str(out), str(src)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    (out / "build.log").write_text(done.stdout + done.stderr)
     return next(out.glob("tipsim-*.whl"))
+
+
+def test_building_the_package_prints_no_packaging_warning(wheel):
+    """``make demo`` installs tipsim with pip: setuptools must have nothing to warn about in
+    tipsim's own packaging (a data folder that looks like a package it was not told of)."""
+    log = (wheel.parent / "build.log").read_text()
+    assert "absent from the `packages` configuration" not in log, log
+    assert "Warning:" not in log, log
 
 
 def test_wheel_holds_every_shipped_scenario_and_experiment(wheel):

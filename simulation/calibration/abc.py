@@ -159,7 +159,7 @@ class _Progress:
 @contextmanager
 def _mapper(workers: int, scheduler: str | None):
     """An ordered map over local worker processes (or this process for one worker) or a Dask
-    cluster."""
+    cluster, with the Dask client and the local pool (``None`` where there is none)."""
     if scheduler:
         try:
             from distributed import Client
@@ -173,12 +173,12 @@ def _mapper(workers: int, scheduler: str | None):
                 yield future.result()
 
         try:
-            yield dask_map, client
+            yield dask_map, client, None
         finally:
             client.close()
         return
     if workers <= 1:
-        yield map, None
+        yield map, None, None
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -192,7 +192,7 @@ def _mapper(workers: int, scheduler: str | None):
         return pool.map(fn, items)
 
     try:
-        yield pool_map, None
+        yield pool_map, None, pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -282,13 +282,18 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
     bar = _Progress(progress)
     started = time.perf_counter()
     db = f"sqlite:///{(out / HISTORY).resolve()}"
-    with _quiet_pyabc(progress), _mapper(workers, scheduler) as (map_, client):
+    with _quiet_pyabc(progress), _mapper(workers, scheduler) as (map_, client, pool):
         if sampler == "ordered":
             abc_sampler = OrderedSampler(map_, cal.seed, bar)
         elif client is not None:
             abc_sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client)
+        elif pool is not None:
+            # pyabc's multicore samplers fork() a process that runs threads (deprecated since
+            # Python 3.12: it can deadlock); its dynamic sampler over the spawned pool does not
+            abc_sampler = pyabc.sampler.ConcurrentFutureSampler(cfuture_executor=pool,
+                                                                client_max_jobs=workers)
         else:
-            abc_sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+            abc_sampler = pyabc.sampler.SingleCoreSampler()
         abc = pyabc.ABCSMC(model, prior, distance, population_size=budget.population,
                            sampler=abc_sampler, eps=pyabc.QuantileEpsilon(alpha=0.5),
                            transitions=perturbation(cal.priors))

@@ -17,9 +17,10 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas load where a command needs them (tipsim --help stays quick)
+    import pandas as pd
 
 EXIT_FAILED_RUNS = 3
 FORMATS = ("table", "csv", "markdown", "json")
@@ -101,6 +102,9 @@ def batch(args: argparse.Namespace) -> int:
     from simulation.experiment import Experiment
     from simulation.store import ResultStore
 
+    from simulation.guide import expect_file
+
+    expect_file(args.experiment, "experiment", "tipsim batch")  # not a scenario, nor a typo
     exp = Experiment.load(args.experiment, allow_large=args.allow_large)
     out = Path(args.out or Path("results") / exp.name)
     executor = make_executor(args.executor, args.workers, args.scheduler)
@@ -164,9 +168,10 @@ def check(args: argparse.Namespace) -> int:
     from simulation.store import ResultStore, StoreError
     from simulation.store_parts import recognise
 
+    from simulation.guide import expect_store
+
     path = Path(args.results)
-    if not path.is_dir():
-        raise StoreError(f"{path}: no such results directory")
+    expect_store(path)  # missing, empty, or one run's output: say so and what to do
     found = recognise(path)
     if found.manifest is None:
         advice = "; tipsim batch --restart can discard it" if found.store and found.why else ""
@@ -191,8 +196,10 @@ def check(args: argparse.Namespace) -> int:
 def compare(args: argparse.Namespace) -> int:
     from simulation.analysis import compare as compare_scenarios
 
+    from simulation.guide import expect_store
     from simulation.store import load_results
 
+    expect_store(args.results)
     results = load_results(args.results)
     if not args.allow_large and isinstance(args.resamples, int) and args.resamples >= 1:
         from simulation.limits import check_resamples
@@ -212,7 +219,11 @@ def compare(args: argparse.Namespace) -> int:
         print(json.dumps({"comparison": json_ready(table.to_dict(orient="records")),
                           "uncertainty": json_ready(said)}, indent=1))
         return 0
-    print(render(table, args.format))
+    if args.format in READING:  # what a person reads: the report's units and cells
+        from simulation.shown import reading_rows
+
+        table = reading_rows(table, args.baseline)
+    print(render(table, args.format, width=_terminal_width()))
     return 0
 
 
@@ -227,17 +238,40 @@ def json_ready(value):
 
 def sensitivity(args: argparse.Namespace) -> int:
     from simulation.analysis import sensitivity as sensitivity_indices
+    from simulation.guide import expect_store
 
+    expect_store(args.results)
     table = sensitivity_indices(args.results, outcomes=_outcome_list(args.outcomes),
                                 scenario=args.scenario)
     print(render(table, args.format))
     return 0
 
 
-def render(table: pd.DataFrame, fmt: str) -> str:
+READING = ("table", "markdown")
+"""The formats a person reads (the others keep the stored units at full precision)."""
+DROPPED_FIRST = ("depends_on", "label", "paired", "excludes_zero", "n", "ci_low", "ci_high",
+                 "parameter_share", "randomness_low", "randomness_high", "verdict",
+                 "relative_change", "probability_better")
+"""Columns an aligned table leaves out, in this order, to fit the terminal's width."""
+
+
+def _terminal_width() -> int | None:
+    """Columns of the terminal (``COLUMNS`` when set); None when the output is not a terminal
+    and ``COLUMNS`` is unset (a file or a pipe takes the whole table)."""
+    import shutil
+
+    if not (os.environ.get("COLUMNS") or sys.stdout.isatty()):
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def render(table: pd.DataFrame, fmt: str, width: int | None = None) -> str:
     """A table as text: ``table`` (aligned) and ``markdown`` are for reading, with numbers as
     :func:`readable` shows them; ``csv`` and ``json`` (a list of records; missing numbers are
-    null) keep every number at full precision, for other programs."""
+    null) keep every number at full precision, for other programs. An aligned table wider than
+    ``width`` leaves out columns (:data:`DROPPED_FIRST`) until it fits, and says which."""
+    import textwrap
+
     if fmt == "csv":
         return table.to_csv(index=False).rstrip("\n")
     if fmt == "json":
@@ -253,10 +287,22 @@ def render(table: pd.DataFrame, fmt: str) -> str:
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
     right = [_is_number_column(table[c], shown[c]) for c in table.columns]
 
+    keep = list(range(len(header)))
+    left_out = []
+    for name in DROPPED_FIRST:
+        if width is None or sum(widths[i] + 2 for i in keep) - 2 <= width:
+            break
+        if name in header and header.index(name) in keep:
+            keep.remove(header.index(name))
+            left_out.append(name)
+
     def line(values):
-        return "  ".join(v.rjust(w) if r else v.ljust(w)
-                         for v, w, r in zip(values, widths, right)).rstrip()
-    return "\n".join([line(header)] + [line(r) for r in cells])
+        return "  ".join(values[i].rjust(widths[i]) if right[i] else values[i].ljust(widths[i])
+                         for i in keep).rstrip()
+    note = (textwrap.wrap(f"({len(left_out)} columns left out to fit {width} characters: "
+                          f"{', '.join(left_out)}; --format csv or markdown has them all)",
+                          width) if left_out else [])
+    return "\n".join([line(header)] + [line(r) for r in cells] + note)
 
 
 INTERVAL = ("mean", "ci_low", "ci_high")
@@ -274,14 +320,16 @@ PROPORTIONS = ("parameter_share", "probability_better")
 """Columns that are proportions, shown as unsigned percentages."""
 
 
-def readable(table: pd.DataFrame) -> pd.DataFrame:
+def readable(table: pd.DataFrame, minus: str = "-") -> pd.DataFrame:
     """Every cell as text a person reads easily: numbers to three significant figures with
     thousands separators (M and bn for millions and billions), differences signed, relative
     changes as percentages, outcomes that are shares (``registry.SHARE_OUTCOMES``) as
-    percentages with their differences in percentage points, whole numbers as they are, yes or
-    no for flags and blank for a missing number. Minus signs are ASCII so terminals and pipes
-    show them anywhere.
+    percentages with their differences in percentage points, chances as whole percentages
+    (``display.fmt_chance``), whole numbers as they are, yes or no for flags and blank for a
+    missing number. Minus signs are ASCII by default so terminals and pipes show them anywhere
+    (the report passes the true minus sign).
 
+    >>> import pandas as pd
     >>> shown = readable(pd.DataFrame({"outcome": ["victims_identified", "conviction_ratio"],
     ...                                "mean": [703612.4, 0.4213], "difference": [-1234.5, 0.031],
     ...                                "relative_change": [-0.0525, 0.08]}))
@@ -290,11 +338,14 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     >>> shown.iloc[1].tolist()
     ['conviction_ratio', '42%', '+3.1 pp', '+8.0%']
     """
+    import pandas as pd
+
     from simulation.registry import SHARE_OUTCOMES
 
     share = (table["outcome"].isin(SHARE_OUTCOMES) if "outcome" in table
              else pd.Series(False, index=table.index))
-    shown = pd.DataFrame({column: [_cell(value, column, is_share) for value, is_share
+    shown = pd.DataFrame({column: [_cell(value, column, is_share, minus=minus)
+                                   for value, is_share
                                    in zip(table[column], share)]
                           for column in table.columns}, index=table.index)
     # an estimate and its interval are rounded alike, with as many figures as it takes (up to
@@ -306,15 +357,19 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
         for i, (value, low, high), is_share in zip(table.index, table[list(columns)].values,
                                                    share):
             for figures in range(3, 7):
-                cells = [_cell(v, columns[0], is_share, figures) for v in (value, low, high)]
+                cells = [_cell(v, columns[0], is_share, figures, minus)
+                         for v in (value, low, high)]
                 if len(set(cells)) == 3 or not high - low > 1e-9 * abs(value):
                     break
             shown.loc[i, list(columns[written])] = cells[written]
     return shown
 
 
-def _cell(value, column: str = "", share: bool = False, figures: int = 3) -> str:
-    from simulation.display import fmt_number, fmt_percent, fmt_points
+def _cell(value, column: str = "", share: bool = False, figures: int = 3,
+          minus: str = "-") -> str:
+    import numpy as np
+
+    from simulation.display import fmt_chance, fmt_number, fmt_percent, fmt_points
 
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
@@ -322,15 +377,15 @@ def _cell(value, column: str = "", share: bool = False, figures: int = 3) -> str
         if math.isnan(value):
             return ""
         if column in RELATIVE:
-            return fmt_percent(value, minus="-")
+            return fmt_percent(value, minus=minus)
         if column in PROPORTIONS:
-            return fmt_percent(value, signed=False, minus="-")
+            return fmt_chance(value)
         signed = column in DIFFERENCES + RANDOMNESS
         if share:  # percentages; more decimals when more figures are needed
             decimals = None if figures == 3 else figures - 3
-            return (fmt_points(value, minus="-", decimals=decimals) if signed else
-                    fmt_percent(value, signed=False, minus="-", decimals=decimals))
-        return fmt_number(value, signed, minus="-", figures=figures)
+            return (fmt_points(value, minus=minus, decimals=decimals) if signed else
+                    fmt_percent(value, signed=False, minus=minus, decimals=decimals))
+        return fmt_number(value, signed, minus=minus, figures=figures)
     return str(value)
 
 
@@ -339,6 +394,8 @@ NUMBER = re.compile(r"[-+]?[\d.,]+(%| pp|M|bn|e[-+]\d+)?")
 
 def _is_number_column(column: pd.Series, shown: pd.Series) -> bool:
     """Right-align numbers: a numeric column, or one whose every filled cell reads as one."""
+    import pandas as pd
+
     if pd.api.types.is_numeric_dtype(column) and column.dtype != bool:
         return True
     filled = [c for c in shown if c]
@@ -354,9 +411,13 @@ def _json_value(value):
 
 
 def _outcome_list(text: str | None):
+    """``--outcomes``: None, 'all' or the names (an outcome may be given under the name it is
+    read under, e.g. victim_years_exploited)."""
+    from simulation.shown import stored_name
+
     if text is None or text == "all":
         return text
-    return [t.strip() for t in text.split(",") if t.strip()]
+    return [stored_name(t.strip()) for t in text.split(",") if t.strip()]
 
 
 def _duration(seconds: float) -> str:

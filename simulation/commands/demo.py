@@ -15,9 +15,8 @@ import argparse
 import os
 from pathlib import Path
 
-from simulation.model import SCENARIOS
-
-EXPERIMENT = SCENARIOS / "experiments" / "policy_comparison.toml"
+EXPERIMENT = "experiments/policy_comparison.toml"
+"""The shipped policy comparison, in the scenario library (``simulation.SCENARIOS``)."""
 HEADLINE = ["victim_weeks_exploited", "new_victims", "victims_identified", "convictions",
             "policy_cost"]
 
@@ -30,7 +29,7 @@ def register(sub) -> None:
                    help="results directory (default results/demo)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: all cores)")
-    p.add_argument("--experiment", type=Path, default=EXPERIMENT,
+    p.add_argument("--experiment", type=Path, default=None,
                    help="experiment file (default: the shipped policy comparison)")
     p.add_argument("--restart", action="store_true",
                    help="discard the results of another experiment in --out and start over")
@@ -46,6 +45,9 @@ def handle(args: argparse.Namespace) -> int:
     from simulation.experiment import Experiment
     from simulation.store import StaleStoreError
 
+    from simulation.model import SCENARIOS
+
+    args.experiment = args.experiment or SCENARIOS / EXPERIMENT
     workers = args.workers or os.cpu_count() or 1
     experiment = Experiment.load(args.experiment)
     check_report_target(args.out / "dashboard.html")  # a file of the user's: refused now
@@ -67,18 +69,20 @@ def handle(args: argparse.Namespace) -> int:
             summary = run_experiment(experiment, args.out, workers=workers, restart=True)
     print(f"{summary.completed} runs completed, {summary.failed} failed "
           f"(ran {summary.ran} now in {summary.seconds:.0f} s).")
-    table = compare(args.out, outcomes=HEADLINE)
-    columns = ["scenario", "label", "mean", "difference", "difference_low", "difference_high",
-               "relative_change", "verdict"]
+    from simulation.commands.batch import _terminal_width
+    from simulation.shown import reading_rows
+
+    table = reading_rows(compare(args.out, outcomes=HEADLINE))  # as the report reads it
+    columns = ["scenario", "outcome", "mean", "difference", "difference_low", "difference_high",
+               "relative_change"]
     if "probability_better" in table:  # a batch over parameter draws (the shipped one)
-        columns[4:4] = ["randomness_low", "randomness_high"]
         columns += ["probability_better"]
-        print("Each change has two intervals: the model's randomness alone (randomness_low, "
-              "_high) and randomness plus what is not known about the parameters "
-              "(difference_low, _high); probability_better is the share of parameter draws in "
-              "which the policy does better than the baseline.")
+        print("Each change has a 95% interval of randomness and what is not known about the "
+              "parameters (difference_low, _high); probability_better is the share of "
+              "parameter draws in which the policy does better than the baseline. Exploitation "
+              "is in victim-years; tipsim compare RESULTS --format markdown has every column.")
     shown = table.loc[table["scenario"] != "baseline", columns]
-    print(render(shown, "table"))
+    print(render(shown, "table", width=_terminal_width()))
     report = build_report(args.out, args.out / "dashboard.html")
     print(f"\nDashboard: {Path(report).resolve()} (open it in any browser; no network needed)")
     return 0 if summary.failed == 0 else 3

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads where the command runs (tipsim --help stays quick)
+    import pandas as pd
 
 from simulation.errors import UserError
 
@@ -147,6 +149,8 @@ def own_lists(args: argparse.Namespace) -> int:
 
 def read_lists(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | None]:
     """Contacts, spells (None when absent) and, for a store, each run's scenario."""
+    import pandas as pd
+
     if not path.is_dir():
         raise UserError(f"{path}: no such file or folder; allowed: a CSV or Parquet table of "
                         "lists, a run's --out folder or a results store")
@@ -182,6 +186,8 @@ def read_lists(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | No
 
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
     """Whole numbers of persons and relative errors as percentages, for reading."""
+    import pandas as pd
+
     out = table.copy()
     for column in ("estimate", "low", "high", "truth"):
         if column in out:
