@@ -312,12 +312,9 @@ def parameter_phrase(name: str, fitted: bool) -> str:
     low, high = _value(p.low, p.unit), _value(p.high, p.unit)
     if fitted:
         return f"{what} (calibrated to published figures; prior range {low} to {high})"
-    source = p.source.strip()
-    if source.lower().startswith("assumption"):
-        evidence = "an assumption, no direct evidence"
-    else:
-        evidence = f"source: {source.rstrip('.')}"
-    return f"{what} (assumed {low} to {high}; {evidence})"
+    from simulation.evidence import kind_phrase
+
+    return f"{what} (assumed {low} to {high}; evidence: {kind_phrase(name)})"
 
 
 def _value(x: float, unit: str) -> str:
