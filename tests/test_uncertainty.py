@@ -66,9 +66,11 @@ def test_sampled_parameters_cover_each_range_evenly(tmp_path):
     table = exp.draws
     ranges = exp.uncertainty.sampled_ranges
     assert len(ranges) >= 30 and list(table.columns) == [f"parameters.{n}" for n in ranges]
-    for name, (low, high) in ranges.items():
-        bins = np.floor((table[f"parameters.{name}"] - low) / (high - low) * 20).astype(int)
-        assert sorted(bins) == list(range(20)), name  # a Latin hypercube: one per stratum
+    for name, prior in exp.uncertainty.sampled_priors.items():
+        # a Latin hypercube over each prior: one draw per stratum of its probability
+        bins = np.floor(prior.cdf(table[f"parameters.{name}"]) * 20 - 1e-9).astype(int)
+        assert sorted(bins) == list(range(20)), name
+        assert (prior.low, prior.high) == ranges[name]
 
 
 def test_ensemble_members_are_drawn_in_proportion_to_their_weights(tmp_path):
