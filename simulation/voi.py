@@ -173,21 +173,33 @@ def draw_table(results, baseline: str = "baseline") -> tuple[pd.DataFrame, pd.Da
     return averted, extra, params
 
 
+LEVER_KEYWORDS = (
+    ("awareness", "awareness"), ("non_punishment", "non_punishment"),
+    ("trust_victim_centred", "victim_centred"), ("witness", "witness_protection"),
+    ("partnership", "ngo_police_partnership"), ("recognition", "training"),
+    ("corruption", "anti_corruption"), ("digital", "digital_forensics"),
+    ("financial", "financial_investigation"), ("undercover", "undercover"),
+    ("mla", "mutual_legal_assistance"), ("extradition", "extradition"),
+    ("joint", "joint_investigations"), ("specialised", "specialised_prosecution"),
+    ("online", "online_monitoring"), ("permit", "residence_permit"),
+    ("compensation", "compensation"))
+"""Which lever a lever-effect parameter belongs to: the first keyword its name contains."""
+
+
+def lever_of(name: str) -> str:
+    return next((lever for key, lever in LEVER_KEYWORDS if key in name), "other")
+
+
 def default_groups(names: list[str]) -> dict[str, list[str]]:
     """Parameter groups for EVPPI: the registry's groups among the varied parameters, with the
     lever effects split by the lever they belong to (a group's regression needs fewer terms than
-    draws)."""
-    from simulation.registry import LEVERS, PARAMETERS
+    draws). Groups of one parameter are left out (their EVPPI is the parameter's)."""
+    from simulation.registry import PARAMETERS
 
     groups: dict[str, list[str]] = {}
     for name in names:
         p = PARAMETERS[name]
-        if p.group == "lever_effects":
-            lever = next((lv for lv in sorted(LEVERS, key=len, reverse=True)
-                          if lv in name or name.startswith(lv.split("_")[0])), None)
-            key = f"lever_effects: {lever or 'other'}"
-        else:
-            key = p.group
+        key = f"effects of {lever_of(name)}" if p.group == "lever_effects" else p.group
         groups.setdefault(key, []).append(name)
     return {k: v for k, v in groups.items() if len(v) > 1}
 

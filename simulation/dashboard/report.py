@@ -119,6 +119,9 @@ def sections(data: DashboardData) -> list[Section]:
     from simulation.dashboard.credibility import credibility_section
 
     out = [Section(key, _chart(key, title, build)) for key, title, build in figures_for(data)]
+    from simulation.dashboard.voi import voi_section
+
+    out.append(Section("value_of_information", voi_section))
     return out + [Section("credibility", credibility_section), Section("methods", _methods)]
 
 
