@@ -355,7 +355,7 @@ def parameter_phrase(name: str, fitted: bool) -> str:
 
 
 def _value(x: float, unit: str) -> str:
-    if unit in ("share", "probability") and 0 <= x <= 1:
+    if unit in ("share", "probability") and -1 <= x <= 1:
         return f"{100 * x:.0f}%"
     return f"{x:g}"
 
@@ -366,9 +366,10 @@ def depends_sentence(table: pd.DataFrame, parameter_share: float, fitted: set[st
     if not math.isfinite(parameter_share):
         return ""
     if parameter_share == 0:
-        return ("The draws differ no more than the model's randomness makes them, so none of "
-                "this effect's uncertainty can be put down to the parameters at this number of "
-                "runs; more replications would narrow it.")
+        return ("The draws differ no more than the model's randomness could make them, so "
+                "this batch cannot tell how much of this effect's uncertainty is the "
+                "parameters'; the wider interval allows for both, and more draws and "
+                "replications would tell them apart.")
     if parameter_share < MOSTLY_RANDOMNESS:
         return (f"Most of the uncertainty in this effect is the model's randomness "
                 f"({100 * (1 - parameter_share):.0f}% of its variance); more replications "
@@ -557,6 +558,9 @@ def _effect(wide, policy, baseline, outcome, complete, draws, fixed, confidence,
 
 def _setting(runs: pd.DataFrame, scenarios: list[str]):
     """The runs by scenario, the pairs all have, the draws' parameters, and whether they vary."""
+    if "design_point" in runs.columns:
+        raise UserError("this batch sweeps a [design] under [uncertainty]: each design point "
+                        "has its own draws; see `tipsim sweep RESULTS` (simulation.sweep)")
     params = [c for c in runs.columns if c.startswith(PREFIX)]
     draws = runs.groupby("point")[params].first().sort_index()
     fixed = all(draws[c].nunique() <= 1 for c in params)

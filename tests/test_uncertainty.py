@@ -99,8 +99,8 @@ def test_ensemble_members_are_drawn_in_proportion_to_their_weights(tmp_path):
      ["replications", "at least 2", "got 1"]),
     ('sample = ["lever_effects.*"]\ndraws = 1', 2, "", ["uncertainty.draws", "2"]),
     ('sample = ["lever_effects.*"]\ndraws = 3', 2,
-     '[design]\nmethod = "lhs"\nsamples = 2\ninputs = ["training"]',
-     ["uncertainty", "[design]", "not both"]),
+     '[design]\nmethod = "lhs"\nsamples = 2\ninputs = ["awareness_recruitment"]',
+     ["design.inputs", "awareness_recruitment", "also drawn under [uncertainty]"]),
 ])
 def test_a_bad_uncertainty_table_is_one_error_naming_file_and_field(tmp_path, table,
                                                                     replications, extra, words):

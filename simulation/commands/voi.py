@@ -1,4 +1,5 @@
-"""``tipsim voi``: which research would change the decision (:mod:`simulation.voi`)."""
+"""``tipsim voi``: which research would change the decision (:mod:`simulation.voi`); ``tipsim
+sweep``: a lever swept under parameter uncertainty (:mod:`simulation.sweep`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--top", type=int, default=10, help="parameters shown in the table")
     p.set_defaults(handler=voi)
+    register_sweep(sub)
 
 
 def voi(args) -> int:
@@ -62,4 +64,27 @@ def voi(args) -> int:
     print()
     for line in out["summary"]:
         print(line)
+    return 0
+
+
+def register_sweep(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep", help="a lever swept under parameter uncertainty: effects by design point",
+        description="For a batch with both [design] and [uncertainty]: at each design point, "
+                    "each policy's effect against the baseline over that point's draws, its "
+                    "two intervals and its probability of being better.")
+    p.add_argument("results", help="results directory written by tipsim batch")
+    p.add_argument("--baseline", default="baseline")
+    p.add_argument("--outcome", default="victim_weeks_exploited")
+    p.add_argument("--format", choices=("table", "csv", "markdown", "json"), default="table")
+    p.set_defaults(handler=sweep)
+
+
+def sweep(args) -> int:
+    from simulation.commands.batch import render
+    from simulation.store import load_results
+    from simulation.sweep import by_design_point
+
+    table = by_design_point(load_results(args.results), args.baseline, args.outcome)
+    print(render(table, args.format))
     return 0
