@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -144,3 +146,43 @@ def test_elicitation_mistakes_name_the_file_and_field(tmp_path):
     f.write_text('[experts]\nA = 1\n[parameters.nope]\nlimits = [0, 1]\n')
     with pytest.raises(ElicitationError, match="unknown parameter"):
         load_elicitation(f)
+
+
+def test_a_calibration_prior_can_have_a_shape(tmp_path):
+    from simulation.calibration.abc import natural
+    from simulation.calibration.config import CalibrationError, load_calibration
+
+    src = Path("scenarios/calibration/baseline.toml").read_text()
+    src = src.replace('scenario = "../baseline.toml"',
+                      f'scenario = "{Path("scenarios/baseline.toml").resolve()}"')
+    src = src.replace('targets = "baseline_targets.toml"',
+                      f'targets = "{Path("scenarios/calibration/baseline_targets.toml").resolve()}"')
+    shaped = src + ('\n[priors.charge_base]\ndistribution = "pert"\nlow = 0.1\nmode = 0.2\n'
+                    'high = 0.6\n')
+    f = tmp_path / "cal.toml"
+    f.write_text(shaped)
+    cal = load_calibration(f)
+    assert cal.shapes["charge_base"].kind == "pert" and cal.priors["charge_base"] == (0.1, 0.6)
+    # z ~ N(0, 1) maps to the PERT: its median at z = 0
+    value = natural({"charge_base": 0.0}, {"charge_base": (0.1, 0.6)}, cal.shapes)
+    assert abs(value["charge_base"] - float(cal.shapes["charge_base"].ppf(0.5))) < 1e-12
+    plain = tmp_path / "plain.toml"
+    plain.write_text(src)
+    assert "shapes" not in load_calibration(plain).fingerprint()  # old hashes kept
+    f.write_text(src + '\n[priors.charge_base]\ndistribution = "pert"\n')
+    with pytest.raises(CalibrationError, match=r"priors\.charge_base: a pert prior needs mode"):
+        load_calibration(f)
+
+
+def test_batch_elicitation_option_draws_from_the_pooled_experts(tmp_path):
+    from simulation.commands.batch import _with_elicitation
+
+    exp = _with_elicitation("scenarios/experiments/policy_comparison.toml",
+                            "scenarios/elicitation/illustrative.toml", False)
+    assert exp.name == "policy_comparison_elicited"
+    pooled = load_elicitation("scenarios/elicitation/illustrative.toml").pooled
+    prior = exp.uncertainty.sampled_priors["awareness_recruitment"]
+    assert prior.kind == "mixture" and prior.spec() == pooled["awareness_recruitment"].spec()
+    x = exp.draws["parameters.awareness_recruitment"].to_numpy()
+    # one draw per twentieth of the pooled distribution
+    assert sorted(np.floor(prior.cdf(x) * 20 - 1e-9).astype(int)) == list(range(20))
