@@ -266,7 +266,7 @@ def summary(voi: dict[str, Any], at: int | None = None) -> list[str]:
     lam = voi["thresholds"][k]
     lines = [f"At {lam:,.0f} CU per victim-year averted the best choice on current knowledge "
              f"is {voi['best'][k]}; perfect information on every parameter would be worth up to "
-             f"{voi['evpi'][k]:,.0f} CU ({voi['unit']})."]
+             f"{voi['evpi'][k]:,.0f} CU over the policy period for the simulated region."]
     rows = [r for r in voi["parameters"] if math.isfinite(r["evppi"][k])]
     worth = sorted((r for r in rows if r["evppi"][k] > 2 * r["se"][k]),
                    key=lambda r: -r["evppi"][k])
