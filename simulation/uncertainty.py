@@ -20,8 +20,8 @@ the registry range unless the map says otherwise)::
 
     [uncertainty.priors]
     awareness_recruitment = { distribution = "pert", low = -0.2, mode = 0.1, high = 0.8 }
- Parameters
-the baseline data cannot identify, such as the sizes of the levers' effects
+
+Parameters the baseline data cannot identify, such as the sizes of the levers' effects
 (``lever_effects.*``), are the ones to sample; the ensemble carries those the calibration
 fitted. Every scenario's run *(k, r)* uses draw *k* and, with common random numbers, the same
 seed, so comparisons are paired over both the parameters and the chance events. The draw is a

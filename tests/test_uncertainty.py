@@ -211,6 +211,8 @@ def test_compare_json_carries_the_conclusions(batch, capsys):
     ranks = said["uncertainty"]["ranks"]["victim_weeks_exploited"]
     assert all(math.isclose(sum(r["probabilities"]), 1) for r in ranks)
     assert said["uncertainty"]["acceptability"]["curves"][0]["scenario"] == "prevention"
+    # 3 draws are too few for the value of information: the section says why
+    assert "at least 8" in said["value_of_information"]["not_computed"]
 
 
 # -- known answers ----------------------------------------------------------------------------

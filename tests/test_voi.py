@@ -95,3 +95,48 @@ def test_evppi_of_a_small_tipsim_batch_agrees_with_nested_monte_carlo():
     se_nested = float(np.std(boot, ddof=1))
     assert value > 0 and nested > 0
     assert abs(value - nested) < 2 * math.hypot(se, se_nested), (value, se, nested, se_nested)
+
+
+def test_value_of_information_of_a_stored_batch(tmp_path):
+    """Results built from known per-draw effects: the policy is worth its cost in some draws
+    only, and what it averts depends on one parameter; the other is irrelevant."""
+    import pandas as pd
+
+    from simulation.voi import value_of_information
+
+    rng = np.random.default_rng(3)
+    k = 60
+    phi, psi = rng.uniform(0, 1, k), rng.uniform(0, 1, k)
+    rows = []
+    for d in range(k):
+        for r in range(2):
+            base = 10_000 + rng.normal(0, 50)
+            rows.append({"scenario": "baseline", "point": d, "replication": r,
+                         "victim_weeks_exploited": base, "policy_cost": 0.0,
+                         "parameters.awareness_recruitment": phi[d],
+                         "parameters.trust_partnership": psi[d]})
+            rows.append({"scenario": "prevention", "point": d, "replication": r,
+                         "victim_weeks_exploited": base - 52 * 100 * phi[d],
+                         "policy_cost": 50 * 100.0,
+                         "parameters.awareness_recruitment": phi[d],
+                         "parameters.trust_partnership": psi[d]})
+    runs = pd.DataFrame(rows)
+    results = _FakeResults(tmp_path, runs)
+    out = value_of_information(results, thresholds=[100.0])
+    # INB = 100 * (100 phi) - 5000: positive when phi > 0.5; EVPI = E[max(0, INB)] - max(0, E)
+    inb = 100 * 100 * phi - 5000
+    assert abs(out["evpi"][0] - (np.maximum(inb, 0).mean() - max(0, inb.mean()))) < 1e-6
+    by = {r["parameter"]: r for r in out["parameters"]}
+    assert abs(by["awareness_recruitment"]["evppi"][0] - out["evpi"][0]) < \
+        3 * by["awareness_recruitment"]["se"][0] + 50
+    assert by["trust_partnership"]["evppi"][0] < 2 * by["trust_partnership"]["se"][0] + 50
+    assert any("awareness" in line for line in out["summary"])
+
+
+class _FakeResults:
+    """The parts of :class:`simulation.store.Results` the value of information reads."""
+
+    def __init__(self, path, runs):
+        self.path, self.runs = path, runs
+        self.manifest = {"uncertainty": {"draws": int(runs["point"].nunique())}}
+        self.scenarios = ["baseline", "prevention"]
