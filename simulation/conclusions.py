@@ -15,16 +15,18 @@ probabilistic sensitivity analysis of patient-level simulations): the within-dra
 - *randomness only*: :math:`\\hat\\mu \\pm t\\,\\sqrt{\\sigma^2_w / N}` (for *N* = *KM* runs),
   the interval the batch would give if the parameters were known: what ``tipsim compare`` gave
   before this table existed;
-- *randomness and parameters*: where the effect may lie given both. It follows the draws' own
-  spread rather than a normal curve (an effect proportional to a uniformly uncertain parameter
-  is spread evenly, with no tail across zero): each draw's mean is moved towards
+- *randomness and parameters*: where a new draw's effect may lie given both. It follows the
+  draws' own spread rather than a normal curve (an effect proportional to a uniformly uncertain
+  parameter is spread evenly, with no tail across zero): each draw's mean is moved towards
   :math:`\\hat\\mu` until their variance is :math:`\\sigma^2_b` alone (the seeds' noise
-  taken out; Louis 1984, *JASA* 79), and the interval is the central part of these draws each
-  blurred by the estimate's own error, a t distribution of variance
-  :math:`\\sigma^2_w / N + \\sigma^2_b / K`;
+  taken out; Louis 1984, *JASA* 79) and blurred by the estimate's own error; and since a few
+  draws estimate the two variances only roughly, it averages over what they may be (the one-way
+  model's reference posterior; Box and Tiao 1973) rather than trusting their point estimates
+  (:func:`predictive_intervals`, whose coverage on known answers is measured in the tests);
 - *parameter share*: :math:`\\sigma^2_b (1 + 1/K)` over that plus :math:`\\sigma^2_w / N`,
-  the part of the uncertainty that comes from the parameters. Near 1, more replications would
-  not narrow the interval; better evidence on the parameters would.
+  the part of the uncertainty that comes from the parameters, with its own interval; reported
+  as 0 when a one-way F test cannot tell the draws apart at 5%. Near 1, more replications
+  would not narrow the interval; better evidence on the parameters would.
 
 When every draw has the same parameter values the between-draw variance is zero by
 construction and the two intervals are the same.
@@ -90,8 +92,11 @@ def decompose(values: pd.Series, confidence: float = 0.95, *, fixed: bool = Fals
     """The two intervals of a mean over draws: ``values`` indexed by (point, replication).
 
     Returns ``mean, randomness_low, randomness_high, combined_low, combined_high,
-    parameter_share, within_variance, between_variance, draws, runs``. ``fixed``: the draws
-    share their parameters, so no variance is theirs."""
+    parameter_share, parameter_share_low, parameter_share_high, parameters_clear,
+    within_variance, between_variance, draws, runs`` (the share's interval and whether an F test
+    tells the draws apart at 5%: when it does not, the share is given as 0; see
+    :func:`predictive_intervals`). ``fixed``: the draws share their parameters, so no variance
+    is theirs."""
     v = pd.Series(values, dtype=float).dropna()
     out = dict.fromkeys(("mean", "randomness_low", "randomness_high", "combined_low",
                          "combined_high", "parameter_share", "within_variance",

@@ -28,7 +28,7 @@ KINDS = {
     "official_statistics": "official statistics",
     "calibrated": "calibrated to published figures",
     "expert_judgement": "expert judgement, no evaluation",
-    "none": "no evidence on its size: an assumption",
+    "none": "none on its size, an assumption",
 }
 """Kinds of evidence, strongest first, with the words the reports use."""
 

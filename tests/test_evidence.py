@@ -47,7 +47,8 @@ def test_calibrated_parameters_say_so():
 def test_depends_on_sentence_names_the_kind_of_evidence():
     from simulation.conclusions import parameter_phrase
 
-    assert "no evidence on its size" in parameter_phrase("awareness_recruitment", False)
+    assert parameter_phrase("awareness_recruitment", False).endswith(
+        "(assumed -20% to 80%; evidence: none on its size, an assumption)")
     assert "expert judgement" in parameter_phrase("joint_delay_effect", False)
 
 
