@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.conclusions import WEEKS_PER_YEAR  # one definition of the model's year
 from simulation.errors import UserError
 
-WEEKS_PER_YEAR = 52.0
 SPLINE_DF = 5          # statsmodels BSplines df: 4 basis columns per parameter after centring
 SE_SAMPLES = 300       # coefficient draws for the standard error
 _ALPHAS = np.logspace(-6, 4, 41)
