@@ -70,6 +70,7 @@ class Uncertainty(BaseModel):
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _where: str = PrivateAttr(default="experiment")
+    _elicited: Any = PrivateAttr(default=None)  # simulation.elicitation.Elicitation
 
     def bind(self, base_dir: Path, where: str) -> Uncertainty:
         """Resolve the ensemble's folder against the experiment file's and check everything
@@ -130,7 +131,8 @@ class Uncertainty(BaseModel):
 
             path = Path(self.elicitation)
             path = path if path.is_absolute() else self._base_dir / path
-            elicited = load_elicitation(path).pooled
+            self._elicited = load_elicitation(path)
+            elicited = self._elicited.pooled
         for name in list(self.priors) + list(elicited):
             if name not in names:
                 source = ("priors" if name in self.priors else f"elicitation {self.elicitation!r}")
@@ -247,6 +249,7 @@ class Uncertainty(BaseModel):
             "sampled": {n: {"low": lo, "high": hi} for n, (lo, hi) in self.sampled_ranges.items()},
             "priors": {n: d.spec() for n, d in self.sampled_priors.items()},
             "elicitation": self.elicitation,
+            "elicited": (None if self.elicitation is None else self._elicited.describe()),
             "columns": self.columns,
             "derivation": ("numpy SeedSequence([seed, 0x756E63]): ensemble members by "
                            "systematic resampling of the weights, shuffled; sampled parameters "

@@ -162,8 +162,16 @@ def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
                         "experiment that draws the elicited parameters")
     doc["uncertainty"]["elicitation"] = str(Path(elicitation).resolve())
     doc["name"] = f"{doc.get('name', path.stem)}_elicited"
-    exp = Experiment.load(doc, base_dir=path.parent, allow_large=allow_large)
+    try:
+        exp = Experiment.load(doc, base_dir=path.parent, allow_large=allow_large)
+    except UserError as exc:  # name the file, not "experiment"
+        raise type(exc)(f"{path}: {str(exc).removeprefix('experiment: ')}") from None
     exp._source = str(path)
+    from simulation.elicitation import load_elicitation
+
+    if load_elicitation(elicitation).illustrative:
+        print(f"note: {elicitation} is marked illustrative: its judgements are invented, not "
+              "any expert's; do not use the results to support a decision", file=sys.stderr)
     return exp
 
 
