@@ -442,9 +442,10 @@ def conclusions(results, baseline: str = "baseline", outcomes=None, *,
             effects.append({
                 "scenario": policy, "outcome": outcome, "label": label(outcome),
                 "difference": e["mean"], "relative_change": e["relative_change"],
-                **{k: e[k] for k in ("randomness_low", "randomness_high", "combined_low",
-                                     "combined_high", "parameter_share",
-                                     "probability_better")},
+                **{k: e.get(k, math.nan) for k in (
+                    "randomness_low", "randomness_high", "combined_low", "combined_high",
+                    "parameter_share", "parameter_share_low", "parameter_share_high",
+                    "parameters_clear", "probability_better")},
                 "depends_on": [
                     {"parameter": r.parameter.removeprefix(PREFIX),
                      "label": PARAMETERS[r.parameter.removeprefix(PREFIX)].label,
