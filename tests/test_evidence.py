@@ -156,8 +156,8 @@ def test_a_calibration_prior_can_have_a_shape(tmp_path):
     src = Path("scenarios/calibration/baseline.toml").read_text()
     src = src.replace('scenario = "../baseline.toml"',
                       f'scenario = "{Path("scenarios/baseline.toml").resolve()}"')
-    src = src.replace('targets = "baseline_targets.toml"',
-                      f'targets = "{Path("scenarios/calibration/baseline_targets.toml").resolve()}"')
+    targets = Path("scenarios/calibration/baseline_targets.toml").resolve()
+    src = src.replace('targets = "baseline_targets.toml"', f'targets = "{targets}"')
     shaped = src + ('\n[priors.charge_base]\ndistribution = "pert"\nlow = 0.1\nmode = 0.2\n'
                     'high = 0.6\n')
     f = tmp_path / "cal.toml"
