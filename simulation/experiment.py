@@ -34,6 +34,11 @@ draw plays the part of the design point::
     sample = ["lever_effects.*"]
     draws = 20
 
+With a ``[design]`` as well, every design point runs over the same draws (a sweep of a lever
+under parameter uncertainty): run ``point`` is ``design_point * draws + draw``, both recorded
+with the run, and :mod:`simulation.sweep` says how each policy's effect and its probability of
+being better change along the design.
+
 Seeds: run ``(point, replication)`` gets ``SeedSequence(seed).spawn(...)[point].spawn(...)
 [replication]``. With ``common_random_numbers = true`` (the default) every scenario's
 replication *r* uses that same seed, so scenarios share their burn-in and their chance events as
@@ -194,9 +199,15 @@ class Experiment(BaseModel):
             self.input_ranges  # noqa: B018 - validates names and ranges early
         if self.uncertainty is not None:
             if self.design is not None:
-                raise ValueError("uncertainty: an experiment draws parameters under "
-                                 "[uncertainty] or sweeps them under [design], not both; "
-                                 "allowed: one of the two tables")
+                try:
+                    drawn = set(self.uncertainty.sampled_ranges)
+                except KeyError:
+                    drawn = set()  # an unknown name: bind() says which
+                both = sorted(n for n in self.input_ranges if n in drawn)
+                if both:
+                    raise ValueError(f"design.inputs: {', '.join(both)} also drawn under "
+                                     "[uncertainty]; allowed: a swept input that the draws "
+                                     "leave alone (a lever, or a parameter not sampled)")
             if self.replications < 2:
                 raise ValueError("replications: under [uncertainty] each parameter draw needs "
                                  "at least 2 replications (runs with their own seeds) to tell "
@@ -247,8 +258,9 @@ class Experiment(BaseModel):
         corners = [{n: min(r.get("values", [r.get("low")])) for n, r in ranges},
                    {n: max(r.get("values", [r.get("high")])) for n, r in ranges}]
         if self.uncertainty is not None:  # the draws' lowest and highest values
-            corners = [{k: v for k, v in self.draws.agg(how).items()
-                        if k.startswith(PREFIX)} for how in ("min", "max")]
+            corners = [corner | {k: v for k, v in self.draws.agg(how).items()
+                                 if k.startswith(PREFIX)}
+                       for corner, how in zip(corners, ("min", "max"))]
         for scenario in self.scenario_objects:
             try:
                 for inputs in corners:
@@ -401,8 +413,10 @@ class Experiment(BaseModel):
 
     @property
     def n_points(self) -> int:
+        """Design points, or parameter draws, or (both tables) every design point's draws."""
         if self.uncertainty is not None:
-            return self.uncertainty.draws
+            return self.uncertainty.draws * (1 if self.design is None
+                                              else len(self.design_matrix))
         return len(self.design_matrix)
 
     @property
@@ -417,7 +431,7 @@ class Experiment(BaseModel):
 
     def run_id(self, scenario_name: str, point: int, replication: int) -> str:
         rep = f"r{replication:0{max(3, len(str(self.replications - 1)))}d}"
-        if self.uncertainty is not None:
+        if self.uncertainty is not None and self.design is None:
             return f"{scenario_name}-d{point:0{max(3, len(str(self.n_points - 1)))}d}-{rep}"
         if self.design is None:
             return f"{scenario_name}-{rep}"
@@ -442,12 +456,19 @@ class Experiment(BaseModel):
     def _cells(self) -> Iterator[tuple[int, int, dict[str, float], dict[str, float]]]:
         """``(point, replication, inputs, recorded)`` in the order :meth:`runs` takes them."""
         if self.uncertainty is not None:
-            for point, draw in enumerate(self.draws.to_dict(orient="records")):
-                member = draw.pop(MEMBER_COLUMN, None)
-                recorded = {} if member is None else {MEMBER_COLUMN: int(member)}
-                inputs = {k: float(v) for k, v in draw.items()}
-                for rep in range(self.replications):
-                    yield point, rep, inputs, recorded
+            # with a [design] too: every design point over the same draws (design-major), its
+            # point number design_point * draws + draw; both recorded with the run
+            names, k = self.input_names, self.uncertainty.draws
+            for dp, row in enumerate(self.design_matrix):
+                swept = dict(zip(names, (float(x) for x in row)))
+                for d, draw in enumerate(self.draws.to_dict(orient="records")):
+                    member = draw.pop(MEMBER_COLUMN, None)
+                    recorded = {} if member is None else {MEMBER_COLUMN: int(member)}
+                    if self.design is not None:
+                        recorded |= {"design_point": dp, "draw": d}
+                    inputs = swept | {k_: float(v) for k_, v in draw.items()}
+                    for rep in range(self.replications):
+                        yield dp * k + d, rep, inputs, recorded
             return
         names = self.input_names
         for rep in range(self.replications):

@@ -210,12 +210,13 @@ def test_uncertainty_page_escapes_names(uncertainty_results):
     assert HOSTILE_NAME not in html and "<img src=x" not in html
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
     assert html.count("<script") == (2 + len(FIGURES) + len(UNCERTAINTY_FIGURES) + 1
+                                     + 1  # the value-of-information chart
                                      + 1 + 1)  # the credibility chart; the print script
 
 
 # -- in the browser ----------------------------------------------------------------------------
 
-CHARTS = len(FIGURES) + len(UNCERTAINTY_FIGURES)
+CHARTS = len(FIGURES) + len(UNCERTAINTY_FIGURES) + 1  # and the value of information
 
 
 @pytest.mark.browser
@@ -228,7 +229,7 @@ def test_report_opens_offline_with_the_uncertainty_charts_and_no_errors(browser,
         assert [c[0] for c in charts] == ["figure-ranks", "figure-acceptability",
                                           "figure-timeseries", "figure-jurisdictions",
                                           "figure-pathway", "figure-disruption", "figure-forms",
-                                          "figure-credibility"]
+                                          "figure-value_of_information", "figure-credibility"]
         # 5 outcomes x (chance of being best + heatmap); 2 curves and the frontier
         assert charts[0][1] == 5 * 2 and charts[1][1] == 3
         assert all(traces > 0 and shapes > 10 for _, traces, shapes in charts), charts

@@ -35,7 +35,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -73,19 +73,21 @@ class CalibrationModel:
     years: float
     scale: float
     priors: dict[str, tuple[float, float]]
+    shapes: dict = field(default_factory=dict)  # name -> Distribution (not uniform)
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
         from simulation.runner import run
         from simulation.scenario import with_overrides
 
         seed = int(np.random.randint(0, 2**62))
-        values = natural(pars, self.priors)
+        values = natural(pars, self.priors, self.shapes)
         scenario = with_overrides(self.scenario,
                                   {f"parameters.{k}": v for k, v in values.items()})
         return self.targets.simulated(run(scenario, seed=seed), self.years, self.scale)
 
 
-def natural(z: dict[str, float], priors: dict[str, tuple[float, float]]) -> dict[str, float]:
+def natural(z: dict[str, float], priors: dict[str, tuple[float, float]],
+            shapes: dict | None = None) -> dict[str, float]:
     """Parameter values from the coordinates pyabc samples.
 
     pyabc works on z ~ N(0, 1) for each fitted parameter, and the model uses
@@ -95,8 +97,12 @@ def natural(z: dict[str, float], priors: dict[str, tuple[float, float]]) -> dict
     multivariate normal treats as singular; and with 15 or more dimensions, importance weights
     prior / kernel-density vary by orders of magnitude when a Gaussian kernel meets a flat prior
     (one particle carried 99% of the weight in a 40-particle test), far less when both are
-    Gaussian."""
-    return {k: lo + float(_phi(float(z[k]))) * (hi - lo) for k, (lo, hi) in priors.items()}
+    Gaussian. A shaped prior (``shapes``) maps Phi(z) through its inverse CDF instead, so z
+    stays N(0, 1) whatever the prior."""
+    shapes = shapes or {}
+    return {k: (float(shapes[k].ppf(_phi(float(z[k])))) if k in shapes
+                else lo + float(_phi(float(z[k]))) * (hi - lo))
+            for k, (lo, hi) in priors.items()}
 
 
 def _phi(x: float) -> float:
@@ -268,7 +274,7 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
                                   ) from None
 
     model = CalibrationModel(cal.scenario, cal.targets, cal.years, cal.scenario.scale,
-                             cal.priors)
+                             cal.priors, cal.shapes)
     _check_run(cal, say)
     np.random.seed(task_seed(cal.seed, -2, 0))  # pyabc's own draws in this process
     random.seed(task_seed(cal.seed, -2, 1))
@@ -410,7 +416,7 @@ def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
     rows = []
     for i, particle in enumerate(population.particles):
         row = {"member": i, "weight": float(particle.weight)}
-        row |= natural(particle.parameter, cal.priors)
+        row |= natural(particle.parameter, cal.priors, cal.shapes)
         row |= {f"sim.{k}": float(v) for k, v in particle.sum_stat.items()}
         rows.append(row)
     ensemble = pd.DataFrame(rows)
@@ -445,7 +451,8 @@ def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
         "run": {"weeks": cal.scenario.weeks, "burn_in_weeks": cal.scenario.burn_in_weeks,
                 "scale": cal.scenario.scale},
         "budget": cal.budget.model_dump(),
-        "priors": {n: {"distribution": "uniform", "low": lo, "high": hi}
+        "priors": {n: (cal.shapes[n].spec() if n in cal.shapes else
+                       {"distribution": "uniform", "low": lo, "high": hi})
                    for n, (lo, hi) in cal.priors.items()},
         "fixed_parameters": cal.fixed,
         "targets": {t.name: {"description": t.description, "observed": t.observed,

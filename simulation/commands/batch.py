@@ -48,6 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-retry-failed", dest="retry_failed", action="store_false",
                    help="on resume, do not retry runs that failed before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--elicitation", metavar="FILE",
+                   help="draw the parameters an elicitation file names from its experts' pooled "
+                        "distributions (simulation/elicitation.py; the experiment needs an "
+                        "[uncertainty] table that samples them)")
     p.set_defaults(handler=batch)
 
     p = sub.add_parser("check", help="list the damaged parts of a results store",
@@ -105,7 +109,10 @@ def batch(args: argparse.Namespace) -> int:
     from simulation.guide import expect_file
 
     expect_file(args.experiment, "experiment", "tipsim batch")  # not a scenario, nor a typo
-    exp = Experiment.load(args.experiment, allow_large=args.allow_large)
+    if getattr(args, "elicitation", None):
+        exp = _with_elicitation(args.experiment, args.elicitation, args.allow_large)
+    else:
+        exp = Experiment.load(args.experiment, allow_large=args.allow_large)
     out = Path(args.out or Path("results") / exp.name)
     executor = make_executor(args.executor, args.workers, args.scheduler)
     try:
@@ -146,6 +153,32 @@ def batch(args: argparse.Namespace) -> int:
         print("  rerun the same command to retry the failed runs")
         return EXIT_FAILED_RUNS
     return 0
+
+
+def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
+    """The experiment with ``uncertainty.elicitation`` set to FILE (named ``NAME_elicited`` so
+    its results do not overwrite the experiment's own)."""
+    from simulation.errors import UserError
+    from simulation.experiment import Experiment, _read_toml
+
+    path = Path(experiment)
+    doc = _read_toml(path)
+    if not isinstance(doc.get("uncertainty"), dict):
+        raise UserError(f"--elicitation: {experiment} has no [uncertainty] table; allowed: an "
+                        "experiment that draws the elicited parameters")
+    doc["uncertainty"]["elicitation"] = str(Path(elicitation).resolve())
+    doc["name"] = f"{doc.get('name', path.stem)}_elicited"
+    try:
+        exp = Experiment.load(doc, base_dir=path.parent, allow_large=allow_large)
+    except UserError as exc:  # name the file, not "experiment"
+        raise type(exc)(f"{path}: {str(exc).removeprefix('experiment: ')}") from None
+    exp._source = str(path)
+    from simulation.elicitation import load_elicitation
+
+    if load_elicitation(elicitation).illustrative:
+        print(f"note: {elicitation} is marked illustrative: its judgements are invented, not "
+              "any expert's; do not use the results to support a decision", file=sys.stderr)
+    return exp
 
 
 @contextlib.contextmanager
@@ -216,8 +249,18 @@ def compare(args: argparse.Namespace) -> int:
 
         said = conclusions(results, baseline=args.baseline, outcomes=outcomes,
                            confidence=args.confidence, form=args.form, group=args.group)
-        print(json.dumps({"comparison": json_ready(table.to_dict(orient="records")),
-                          "uncertainty": json_ready(said)}, indent=1))
+        doc = {"comparison": json_ready(table.to_dict(orient="records")),
+               "uncertainty": json_ready(said)}
+        if not args.form and not args.group:
+            from simulation.errors import UserError
+            from simulation.voi import value_of_information
+
+            try:
+                doc["value_of_information"] = json_ready(
+                    value_of_information(results, args.baseline))
+            except UserError as exc:  # too few draws, no costs: say why instead
+                doc["value_of_information"] = {"not_computed": str(exc)}
+        print(json.dumps(doc, indent=1))
         return 0
     if args.format in READING:  # what a person reads: the report's units and cells
         from simulation.shown import reading_rows

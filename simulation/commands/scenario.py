@@ -30,6 +30,10 @@ def register(subparsers) -> None:
     p.add_argument("--into", metavar="FILE",
                    help="write the Markdown tables into FILE between the lines "
                         f"'{DOC_START}' and '{DOC_END}' (how docs/scenarios.md is kept current)")
+    p.add_argument("--evidence", action="store_true",
+                   help="list the evidence map instead: for each parameter with an entry, the "
+                        "kind of evidence, what it says, how its range was set, its prior and "
+                        "sources (simulation/evidence.toml)")
     p.set_defaults(handler=levers)
 
     p = subparsers.add_parser(
@@ -86,6 +90,11 @@ def schema(args) -> int:
 
 
 def levers(args) -> int:
+    if getattr(args, "evidence", False):
+        from simulation.evidence import render
+
+        print(render({"table": "text"}.get(args.format, args.format)))
+        return 0
     if args.into:
         write_into(Path(args.into), render_levers("markdown"))
     else:

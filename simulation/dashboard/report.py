@@ -126,13 +126,14 @@ def sections(data: DashboardData) -> list[Section]:
     (:func:`~simulation.dashboard.figures.figures_for`: those of parameter uncertainty first),
     then how credible the model is (:mod:`simulation.dashboard.credibility`), then the methods.
     A new section goes here, before the methods, as one more :class:`Section`."""
-    from simulation.dashboard.credibility import credibility_section
-
     from simulation.dashboard.answer import answer_section
+    from simulation.dashboard.credibility import credibility_section
+    from simulation.dashboard.voi import voi_section
 
     out = [Section(key, _chart(key, title, build)) for key, title, build in figures_for(data)]
     return ([Section("answer", answer_section), Section("summary", _cards)] + out
-            + [Section("credibility", credibility_section), Section("methods", _methods)])
+            + [Section("value_of_information", voi_section),
+               Section("credibility", credibility_section), Section("methods", _methods)])
 
 
 def _chart(key: str, title: str, build) -> Callable[[DashboardData], str]:
