@@ -27,7 +27,10 @@ $(STAMP): pyproject.toml
 		rm -rf $(VENV); echo "Creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV) || exit 1; \
 	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore,calibrate,docs]'
+	@# setuptools reports an editable install of a package with a mapped folder (scenarios/ is
+	@# simulation.library) as a warning, for information only: not shown
+	PYTHONWARNINGS="ignore:Editable installation" \
+		$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore,calibrate,docs]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

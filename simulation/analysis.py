@@ -140,10 +140,12 @@ def _check_bootstrap(confidence: Any, n_resamples: Any) -> None:
             or not math.isfinite(confidence) or not 0 < confidence < 1):
         raise UserError(f"--confidence {confidence!r}: allowed: a number between 0 and 1 "
                         "(exclusive), e.g. 0.95")
+    from simulation.limits import MAX_RESAMPLES
+
     if (isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer))
-            or n_resamples < 1):
-        raise UserError(f"--resamples {n_resamples!r}: allowed: a whole number of at least 1, "
-                        "e.g. 2000")
+            or not 1 <= n_resamples <= MAX_RESAMPLES):
+        raise UserError(f"--resamples {n_resamples!r}: allowed: a whole number from 1 to "
+                        f"{MAX_RESAMPLES:,}, e.g. 2000")
 
 
 def _mean_ci(y: np.ndarray, confidence: float, n_resamples: int, seed: int):

@@ -17,10 +17,11 @@ import sys
 from simulation._version import __version__
 from simulation import commands
 from simulation.errors import UserError
+from simulation.guide import Parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tipsim",
         description="Policy-impact simulator of human-trafficking enforcement and victim support.",
     )

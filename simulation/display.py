@@ -56,6 +56,9 @@ def fmt_percent(x: float, signed: bool = True, scale: float | None = None, minus
     if decimals is None:
         decimals = 1 if size < 10 else 0
     body = f"{abs(p):.{decimals}f}"
+    while float(body) == 0 and p != 0 and decimals < 3:  # never lose the sign of a small value
+        decimals += 1
+        body = f"{abs(p):.{decimals}f}"
     if float(body) == 0:
         return f"0{unit}"
     sign = minus if p < 0 else ("+" if signed else "")
@@ -66,3 +69,15 @@ def fmt_points(x: float, signed: bool = True, scale: float | None = None, minus:
                decimals: int | None = None) -> str:
     """A difference between two shares, in percentage points ('+3.1 pp')."""
     return fmt_percent(x, signed, scale, minus, unit=" pp", decimals=decimals)
+
+
+def fmt_chance(p: float) -> str:
+    """A probability (a share of parameter draws or runs) as a whole percentage; '>99%' and
+    '<1%' near the ends, so only a certainty reads 100% or 0%; 'n/a' when missing."""
+    if p is None or not math.isfinite(p):
+        return "n/a"
+    if 0 < p < 0.01:
+        return "<1%"
+    if 0.99 < p < 1:
+        return ">99%"
+    return f"{100 * p:.0f}%"

@@ -90,12 +90,30 @@ def _failed(spec: Any, exc: BaseException, tb: str = "", seconds: float = 0.0,
                      seconds=seconds, worker=worker)
 
 
+def shielded_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (if it is not running) with SIGHUP ignored.
+
+    The tracker ignores SIGINT and SIGTERM but not SIGHUP, so a SIGHUP to the process group (a
+    closed terminal) killed it while the batch went on to end cleanly; multiprocessing then
+    started a new tracker, which did not know the pool's semaphores and printed a ``KeyError``
+    traceback for each as the pool closed. An ignored signal stays ignored across the exec
+    that starts the tracker, so it outlives the hang-up and the batch ends with one line."""
+    from multiprocessing import resource_tracker
+
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
 def _init_worker() -> None:
     """Set up a local worker process.
 
     Ctrl-C is the parent's to handle: it stops the batch and ends the workers. And a worker
     whose parent is gone (killed with SIGKILL, say) exits rather than wait forever for work."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the parent's too: it ends the workers
     parent = multiprocessing.parent_process()
     if parent is not None:
         def watch() -> None:
@@ -124,6 +142,7 @@ class LocalExecutor:
     def _pool(self) -> ProcessPoolExecutor:
         # "spawn": every worker is a fresh interpreter that imports the code as it is now (no
         # stale modules from a long-lived server, no inherited locks), the same on every OS.
+        shielded_resource_tracker()
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_init_worker)
 

@@ -34,6 +34,11 @@ draw plays the part of the design point::
     sample = ["lever_effects.*"]
     draws = 20
 
+With a ``[design]`` as well, every design point runs over the same draws (a sweep of a lever
+under parameter uncertainty): run ``point`` is ``design_point * draws + draw``, both recorded
+with the run, and :mod:`simulation.sweep` says how each policy's effect and its probability of
+being better change along the design.
+
 Seeds: run ``(point, replication)`` gets ``SeedSequence(seed).spawn(...)[point].spawn(...)
 [replication]``. With ``common_random_numbers = true`` (the default) every scenario's
 replication *r* uses that same seed, so scenarios share their burn-in and their chance events as
@@ -67,9 +72,11 @@ from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
 from simulation.uncertainty import MEMBER_COLUMN, PREFIX, Uncertainty
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-# An experiment's name is the folder results/NAME: it may not be "..", ".", hidden or an option
-_EXPERIMENT_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+# A scenario's name starts its runs' ids and part files (runs/NAME-r000.parquet), and an
+# experiment's name is the folder results/NAME: neither may be "..", ".", hidden, an option or
+# hold a control character. Checked with fullmatch (``$`` would match before a final newline).
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+_EXPERIMENT_NAME = _NAME
 
 
 class ExperimentError(UserError, ValueError):
@@ -94,7 +101,8 @@ class Design(BaseModel):
     inputs: Literal["parameters"] | list[str] | dict[str, InputRange | list[float]] = Field(
         min_length=1)
     samples: int | None = Field(default=None, ge=1)
-    levels: int = Field(default=4, ge=2)  # morris grid levels
+    # morris grid levels: SALib builds arrays that grow with the levels (4 to 10 are usual)
+    levels: int = Field(default=4, ge=2, le=100)
     second_order: bool = False  # sobol: also estimate second-order indices (costs N*D more runs)
     points: int = Field(default=3, ge=1)  # grid: points per input given only as a range
 
@@ -160,7 +168,7 @@ class Experiment(BaseModel):
     @field_validator("name", mode="before")
     @classmethod
     def _folder_name(cls, value: Any) -> str:
-        if not isinstance(value, str) or not _EXPERIMENT_NAME.match(value):
+        if not isinstance(value, str) or not _EXPERIMENT_NAME.fullmatch(value):
             raise ValueError(f"got {value!r}; allowed: up to 100 letters, digits, _ . - "
                              "starting with a letter, digit or _ (it names the folder "
                              "results/NAME)")
@@ -191,9 +199,15 @@ class Experiment(BaseModel):
             self.input_ranges  # noqa: B018 - validates names and ranges early
         if self.uncertainty is not None:
             if self.design is not None:
-                raise ValueError("uncertainty: an experiment draws parameters under "
-                                 "[uncertainty] or sweeps them under [design], not both; "
-                                 "allowed: one of the two tables")
+                try:
+                    drawn = set(self.uncertainty.sampled_ranges)
+                except KeyError:
+                    drawn = set()  # an unknown name: bind() says which
+                both = sorted(n for n in self.input_ranges if n in drawn)
+                if both:
+                    raise ValueError(f"design.inputs: {', '.join(both)} also drawn under "
+                                     "[uncertainty]; allowed: a swept input that the draws "
+                                     "leave alone (a lever, or a parameter not sampled)")
             if self.replications < 2:
                 raise ValueError("replications: under [uncertainty] each parameter draw needs "
                                  "at least 2 replications (runs with their own seeds) to tell "
@@ -244,8 +258,9 @@ class Experiment(BaseModel):
         corners = [{n: min(r.get("values", [r.get("low")])) for n, r in ranges},
                    {n: max(r.get("values", [r.get("high")])) for n, r in ranges}]
         if self.uncertainty is not None:  # the draws' lowest and highest values
-            corners = [{k: v for k, v in self.draws.agg(how).items()
-                        if k.startswith(PREFIX)} for how in ("min", "max")]
+            corners = [corner | {k: v for k, v in self.draws.agg(how).items()
+                                 if k.startswith(PREFIX)}
+                       for corner, how in zip(corners, ("min", "max"))]
         for scenario in self.scenario_objects:
             try:
                 for inputs in corners:
@@ -278,9 +293,11 @@ class Experiment(BaseModel):
                 raise ExperimentError(f"{where}: scenarios: no scenario file {entry!r} "
                                       f"(looked for {path})")
             scenario = load_scenario(path)
-            if not _NAME.match(scenario.name):
+            if not _NAME.fullmatch(scenario.name):
                 raise ExperimentError(f"{where}: scenarios: {entry}: scenario name "
-                                      f"{scenario.name!r} may use only letters, digits, _ . -")
+                                      f"{scenario.name!r}; allowed: up to 100 letters, digits, "
+                                      "_ . - starting with a letter, digit or _ (it names the "
+                                      "runs' files)")
             if scenario.name in names:
                 raise ExperimentError(f"{where}: scenarios: {names[scenario.name]} and {entry} "
                                       f"are both named {scenario.name!r}; names must differ")
@@ -396,8 +413,10 @@ class Experiment(BaseModel):
 
     @property
     def n_points(self) -> int:
+        """Design points, or parameter draws, or (both tables) every design point's draws."""
         if self.uncertainty is not None:
-            return self.uncertainty.draws
+            return self.uncertainty.draws * (1 if self.design is None
+                                              else len(self.design_matrix))
         return len(self.design_matrix)
 
     @property
@@ -412,7 +431,7 @@ class Experiment(BaseModel):
 
     def run_id(self, scenario_name: str, point: int, replication: int) -> str:
         rep = f"r{replication:0{max(3, len(str(self.replications - 1)))}d}"
-        if self.uncertainty is not None:
+        if self.uncertainty is not None and self.design is None:
             return f"{scenario_name}-d{point:0{max(3, len(str(self.n_points - 1)))}d}-{rep}"
         if self.design is None:
             return f"{scenario_name}-{rep}"
@@ -437,12 +456,19 @@ class Experiment(BaseModel):
     def _cells(self) -> Iterator[tuple[int, int, dict[str, float], dict[str, float]]]:
         """``(point, replication, inputs, recorded)`` in the order :meth:`runs` takes them."""
         if self.uncertainty is not None:
-            for point, draw in enumerate(self.draws.to_dict(orient="records")):
-                member = draw.pop(MEMBER_COLUMN, None)
-                recorded = {} if member is None else {MEMBER_COLUMN: int(member)}
-                inputs = {k: float(v) for k, v in draw.items()}
-                for rep in range(self.replications):
-                    yield point, rep, inputs, recorded
+            # with a [design] too: every design point over the same draws (design-major), its
+            # point number design_point * draws + draw; both recorded with the run
+            names, k = self.input_names, self.uncertainty.draws
+            for dp, row in enumerate(self.design_matrix):
+                swept = dict(zip(names, (float(x) for x in row)))
+                for d, draw in enumerate(self.draws.to_dict(orient="records")):
+                    member = draw.pop(MEMBER_COLUMN, None)
+                    recorded = {} if member is None else {MEMBER_COLUMN: int(member)}
+                    if self.design is not None:
+                        recorded |= {"design_point": dp, "draw": d}
+                    inputs = swept | {k_: float(v) for k_, v in draw.items()}
+                    for rep in range(self.replications):
+                        yield dp * k + d, rep, inputs, recorded
             return
         names = self.input_names
         for rep in range(self.replications):

@@ -3,11 +3,14 @@ with a byte limit."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import stat
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from simulation.errors import UserError
 
@@ -99,9 +102,119 @@ def read_toml(path: str | os.PathLike, what: str, error: type[Exception],
     except UnicodeDecodeError as exc:
         raise error(f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
                     f"{exc.start}); allowed: {what} (TOML text in UTF-8)") from None
+    deep = toml_too_deep(text)
+    if deep:
+        raise error(f"{path}: nested too deeply ({deep}); allowed: {what} nested at most "
+                    f"{MAX_DEPTH} levels")
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
         raise error(f"{path}: nested too deeply to be {what}") from None
+    if depth(doc) > MAX_DEPTH:
+        raise error(f"{path}: nested more than {MAX_DEPTH} levels deep; allowed: {what} nested "
+                    f"at most {MAX_DEPTH} levels")
+    return doc
+
+
+# -- depth: what every file tipsim reads may nest ----------------------------------------------
+
+MAX_DEPTH = 32
+"""How deeply a document tipsim reads (TOML or JSON) may nest tables and lists. tipsim's own
+files nest at most 6 levels (a scenario's policy entry's list of forms); the limit keeps every
+recursive step after parsing (merging, validation, hashing) far from Python's recursion limit."""
+
+_KEY_DOTS = re.compile(r"""^\s*\[*\s*((?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*'|\s*\.\s*)+)""")
+
+
+def toml_too_deep(text: str) -> str:
+    """Why TOML ``text`` nests too deeply ("" when it does not), found before parsing it:
+    ``tomllib`` takes time that grows with the square of a dotted key's length (a 100 KB key
+    took 73 s) and recurses once per level of brackets."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.count(".") <= MAX_DEPTH and line.count("[") + line.count("{") <= MAX_DEPTH:
+            continue  # the common case, at the cost of a count
+        key = _KEY_DOTS.match(line)
+        dots = key[1].count(".") - sum(q.count(".") for q in re.findall(r"\"[^\"]*\"|'[^']*'",
+                                                                        key[1])) if key else 0
+        if dots >= MAX_DEPTH:
+            return f"line {number}: a dotted key of {dots + 1} levels"
+        brackets = nesting(line)
+        if brackets > MAX_DEPTH:
+            return f"line {number}: {brackets} levels of brackets"
+    return ""
+
+
+def nesting(text: str) -> int:
+    """The deepest nesting of brackets and braces in ``text``, outside quoted strings."""
+    deepest = level = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif ch in "]}":
+            level -= 1
+    return deepest
+
+
+def depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply ``value`` nests dicts and lists (counted without recursion; stops counting
+    past ``limit`` + 1)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                return deepest
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict)
+                                                  else item))
+    return deepest
+
+
+class JSONFileError(UserError, ValueError):
+    """A JSON file tipsim reads that is not what it should be: ``reason`` says why, without the
+    path."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"{path}: {reason}")
+
+
+def read_json(path: str | os.PathLike, limit: int, what: str, model: Any = None) -> Any:
+    """The JSON document in the regular file at ``path``: at most ``limit`` bytes, nested at
+    most :data:`MAX_DEPTH` levels, and, given a pydantic ``model``, valid for it (its fields'
+    types and bounds; unknown fields are kept). Anything else is one :class:`JSONFileError`
+    naming the file, the field and what is allowed (``what``: "a results manifest"). A missing
+    file raises FileNotFoundError."""
+    try:
+        data = read_limited(path, limit, what)
+    except InputFileError as exc:
+        raise JSONFileError(path, exc.reason) from None
+    if nesting(data[:limit].decode("utf-8", "replace")) > MAX_DEPTH:
+        raise JSONFileError(path, f"nested more than {MAX_DEPTH} levels deep; allowed: {what}")
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise JSONFileError(path, f"not valid JSON ({exc}); allowed: {what}") from None
+    if model is None:
+        return doc
+    from pydantic import ValidationError
+
+    try:
+        model.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the document"
+        got = first.get("input")
+        shown = json.dumps(got, default=str)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise JSONFileError(path, f"{where}: got {shown}: {first['msg']}; allowed: {what} as "
+                                  "tipsim writes it") from None
+    return doc

@@ -72,7 +72,10 @@ def check_run(scenario, weeks: int | None = None, *, where: str = "", workers: i
 
 
 def design_points(experiment) -> int:
-    """How many design points ``experiment`` has, counted without building its design."""
+    """How many design points ``experiment`` has (under [uncertainty], parameter draws),
+    counted without building its design."""
+    if experiment.uncertainty is not None:
+        return experiment.uncertainty.draws
     d = experiment.design
     if d is None:
         return 1
@@ -93,11 +96,36 @@ def check_runs(experiment, where: str) -> int:
     points = design_points(experiment)
     runs = len(experiment.scenarios) * points * experiment.replications
     if runs > MAX_RUNS:
+        kind = "parameter draws" if experiment.uncertainty is not None else "design points"
         raise TooLargeError(
-            f"{where}: {runs:,} runs ({len(experiment.scenarios)} scenarios x {points:,} design "
-            f"points x {experiment.replications:,} replications); allowed: at most "
+            f"{where}: {runs:,} runs ({len(experiment.scenarios)} scenarios x {points:,} {kind} "
+            f"x {experiment.replications:,} replications); allowed: at most "
             f"{MAX_RUNS:,} runs in one batch ({ADVICE})")
     return runs
+
+
+MAX_RESAMPLES = 10**12  # beyond this numpy cannot index the resamples at all
+BOOTSTRAP_COPIES = 4  # the resampled data of two samples, their statistics and temporaries
+
+
+def bootstrap_bytes(n_resamples: int, n: int) -> float:
+    """Estimated peak memory of one bootstrap interval of ``n`` runs (scipy.stats.bootstrap,
+    vectorised: every resample is drawn at once as ``n_resamples x n`` float64, for each of the
+    two samples of a difference, with as many again in temporaries)."""
+    return float(n_resamples) * max(n, 1) * 8 * BOOTSTRAP_COPIES
+
+
+def check_resamples(n_resamples: int, n: int, where: str = "--resamples") -> float:
+    """Refuse a bootstrap that would not fit in half this machine's memory; return its
+    estimated bytes."""
+    need, have = bootstrap_bytes(n_resamples, n), memory_bytes() / 2
+    if need > have:
+        raise TooLargeError(
+            f"{where} {n_resamples:,}: about {_gib(need)} of memory for the bootstrap of "
+            f"{n:,} runs per scenario (estimated); allowed: at most {_gib(have)} (half of this "
+            f"machine's memory), so at most {int(have // (max(n, 1) * 8 * BOOTSTRAP_COPIES)):,} "
+            f"resamples ({ADVICE})")
+    return need
 
 
 def useful_workers(requested: int, runs: int, run_bytes_each: float) -> int:

@@ -31,6 +31,15 @@ Example::
     mse.true_count(result.exploited, year=2)
     mse.estimate_vs_truth(result.contacts, result.exploited, form="labour")
 
+Real lists, not the model's: :func:`estimate` also takes an analyst's table of lists, checked
+by :mod:`simulation.mse_tables`; each model's existence and identifiability are checked before
+it is fitted (:mod:`simulation.mse_checks`; the models themselves in
+:mod:`simulation.mse_models`); ``interval="bootstrap"`` repeats the model choice
+(:mod:`simulation.mse_bootstrap`); ``method="dga"`` is Bayesian model averaging
+(:mod:`simulation.mse_bayes`). Published lists to try are in :mod:`simulation.datasets`, and
+:mod:`simulation.mse_synthetic` draws lists with a known total; docs/estimation_own_lists.md
+says what each method assumes and how often its interval covers the truth.
+
 A scope narrows both lists and truth to one part of the region: ``jurisdiction=`` (the contacts
 recorded there, the people exploited there), ``form=`` (sexual, labour, criminal) or ``group=``
 (female, male, adult, child); they may be combined in Python.
@@ -38,31 +47,24 @@ recorded there, the people exploited there), ``form=`` (sexual, labour, criminal
 
 from __future__ import annotations
 
-import itertools
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.errors import UserError
+from simulation.mse_models import (CHI2_95, _LARGE, Fitted, _averaged_interval,  # noqa: F401
+                                    _design, _exp, _fit, _model_name, _poisson_llf,
+                                    _profile_interval, _score, _search, fit_models)
+from simulation.mse_tables import EstimationError, check_size, count_column, tidy
 
 LISTS = ("police", "ngo", "inspection", "hotline")
 GROUPS = {"female": ("sex", "female"), "male": ("sex", "male"),
           "adult": ("age_group", "adult"), "child": ("age_group", "child")}
 CRITERIA = ("aic", "bic")
-INTERVALS = ("averaged", "profile")
-CHI2_95 = 3.841458820694124  # chi-square(1) 0.95 quantile: the profile-likelihood cut-off
-# Models with a parameter beyond this size (on the log scale) have run off to infinity: the data
-# cannot fix that parameter (an empty margin, or a pair that never overlaps).
-_LARGE = 25.0
-
-
-class EstimationError(UserError):
-    """The lists cannot give an estimate (one list, no overlap, an empty scope): the message
-    says why."""
+METHODS = ("loglinear", "dga")
+INTERVALS = ("averaged", "profile", "bootstrap")
 
 
 # -- capture histories ---------------------------------------------------------------------------
@@ -70,16 +72,17 @@ class EstimationError(UserError):
 
 def capture_histories(contacts: pd.DataFrame, year: int | None = None, *,
                       jurisdiction: str | None = None, form: str | None = None,
-                      group: str | None = None, lists: tuple[str, ...] | None = None
-                      ) -> pd.DataFrame:
+                      group: str | None = None, lists: tuple[str, ...] | None = None,
+                      allow_large: bool = False) -> pd.DataFrame:
     """The number of distinct persons on each pattern of lists.
 
     ``year`` is a 0-based policy year (weeks ``52*year`` to ``52*year + 51``); ``None`` takes
     every policy week (week >= 0). ``lists`` defaults to the lists that saw anyone in that year
     and scope, in the order of :data:`LISTS` (a list that saw nobody would make its own effect
     minus infinity). Returns one row per observable pattern (2^k - 1 of them, empty ones with a
-    count of 0): a 0/1 column per list and ``count``, ordered as binary numbers with the first
-    list as the lowest bit.
+    count of 0): a 0/1 column per list and ``count`` (``count_`` if a list is itself called
+    ``count``), ordered as binary numbers with the first list as the lowest bit. More than
+    :data:`simulation.mse_tables.MAX_LISTS` lists are refused unless ``allow_large``.
 
     >>> contacts = pd.DataFrame({"person": [1, 1, 2, 3], "list": ["police", "ngo", "ngo", "ngo"],
     ...                          "week": [3, 9, 4, 60]})
@@ -87,12 +90,19 @@ def capture_histories(contacts: pd.DataFrame, year: int | None = None, *,
     {'police': [1, 0, 1], 'ngo': [0, 1, 1], 'count': [0, 1, 1]}
     """
     seen = _in_scope(contacts, year, jurisdiction, form, group)
+    unnamed = seen["list"].isna() | (seen["list"].astype(str).str.strip() == "")
+    if unnamed.any():
+        row = seen.index[unnamed.to_numpy()][0]
+        raise EstimationError(f"contacts: row {row} has no list name ({seen['list'][row]!r}); "
+                              "allowed: the name of the list that recorded the contact")
+    seen = seen.assign(list=seen["list"].astype(str))
     if lists is None:
         present = set(seen["list"].unique())
         lists = tuple(n for n in LISTS if n in present) + tuple(sorted(present - set(LISTS)))
     else:
         lists = tuple(lists)
         seen = seen[seen["list"].isin(lists)]
+    check_size(len(lists), "contacts", allow_large=allow_large)
     per_person = pd.crosstab(seen["person"], seen["list"]).reindex(columns=list(lists),
                                                                    fill_value=0)
     code = np.zeros(len(per_person), dtype=np.int64)
@@ -101,7 +111,7 @@ def capture_histories(contacts: pd.DataFrame, year: int | None = None, *,
     counts = np.bincount(code, minlength=2 ** len(lists))
     patterns = np.arange(1, 2 ** len(lists))
     out = pd.DataFrame({name: (patterns >> bit) & 1 for bit, name in enumerate(lists)})
-    out["count"] = counts[1:].astype(np.int64)
+    out[count_column(lists)] = counts[1:].astype(np.int64)
     return out
 
 
@@ -160,9 +170,12 @@ class Estimate:
     """One MSE estimate.
 
     ``total`` = ``observed`` + ``unobserved``; ``low``, ``high``: its 95% interval
-    (model-averaged or profile likelihood, ``interval``; ``high`` may be infinite when the data
-    cannot bound it); ``model``: the pairwise interactions of the chosen model (``"police:ngo"``), empty for independence; ``criterion``
-    and ``score``: how it was chosen; ``models``: every model fitted, with its score."""
+    (model-averaged, profile likelihood or bootstrap, ``interval``; ``high`` may be infinite when
+    the data cannot bound it); ``model``: the pairwise interactions of the chosen model
+    (``"police:ngo"``), empty for independence; ``criterion`` and ``score``: how it was chosen;
+    ``models``: every model fitted, with its score; ``excluded``: the models left out before
+    fitting and why (:mod:`simulation.mse_checks`), and the pairs of lists that never overlap;
+    ``notes``: lists dropped or merged on the way in."""
 
     lists: tuple[str, ...]
     observed: int
@@ -176,6 +189,9 @@ class Estimate:
     interval: str
     models: pd.DataFrame = field(repr=False)
     cells: pd.DataFrame = field(repr=False)
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["model", "reason"]), repr=False)
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"lists": "+".join(self.lists), "observed": self.observed,
@@ -187,12 +203,18 @@ class Estimate:
 def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "aic",
              interval: str = "averaged",
              jurisdiction: str | None = None, form: str | None = None,
-             group: str | None = None) -> Estimate:
+             group: str | None = None, count: str | None = None, lists: str | None = None,
+             resamples: int = 499, seed: int = 0, allow_large: bool = False,
+             method: str = "loglinear", delta: float | None = None) -> Estimate:
     """The MSE estimate of the number of people, seen and unseen, with its 95% interval.
 
-    ``data`` is either a capture-history table (:func:`capture_histories`: a 0/1 column per
-    list and ``count``) or a contacts table, from which the histories of ``year`` and the scope
-    are counted first.
+    ``data`` is either a contacts table (``person``, ``list``, ``week``, ...), from which the
+    histories of ``year`` and the scope are counted first, or an analyst's table of lists: a
+    capture-history table (a 0/1 column per list and a count column, named by ``count`` or one
+    of :data:`simulation.mse_tables.COUNT_NAMES`; patterns left out count 0) or one row per
+    person. Such a table is checked first (:func:`simulation.mse_tables.tidy`: one clear
+    :class:`EstimationError` for each kind of mistake) and ``lists="A,B,C+D"`` chooses and
+    merges its lists.
 
     **Models.** Log-linear Poisson models for the observed cells (Fienberg 1972): the log of the
     expected count of a pattern is an intercept, plus a main effect for each list the pattern
@@ -205,9 +227,12 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     for 3 lists, 64 for 4); for more lists, forward stepwise from independence, adding the pair
     that most lowers the criterion while one does. Models are skipped when an included pair
     never overlaps (no person on both lists: its interaction would be minus infinity) or a
-    parameter runs off to infinity, the existence conditions of Chan, Silverman & Vincent
-    (2021, JASA 116:1297), as in their SparseMSE package. Of the rest, the model with the lowest
-    AIC (default) or BIC is chosen (Silverman 2020 discusses both for modern-slavery data).
+    parameter runs off to infinity. Before any fit, each model's estimate is checked to exist
+    (a linear program) and to be identifiable (the rank of its design), the conditions of Chan,
+    Silverman & Vincent (2021, JASA 116:1297), as in their SparseMSE package
+    (:mod:`simulation.mse_checks`); the models that fail are listed in ``excluded`` with the
+    reason. Of the rest, the model with the lowest AIC (default) or BIC is chosen (Silverman
+    2020 discusses both for modern-slavery data).
 
     **Interval.** Two 95% intervals, both on the log scale of the unobserved count (its
     sampling distribution is skewed: it cannot be negative and its upper tail is long):
@@ -223,11 +248,20 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
       the log of the unobserved count, is held at each value and the rest refitted; the bounds
       are where twice the log-likelihood drop reaches 3.84. Standard practice, but conditional
       on the chosen model.
+    - ``interval="bootstrap"``: a parametric bootstrap that repeats the model choice
+      (Silverman 2020, JRSS A 183:691; :mod:`simulation.mse_bootstrap`): ``resamples`` sets of
+      counts drawn from the chosen model's fit, the whole choice and estimate repeated on each,
+      and the 2.5% and 97.5% percentiles of their totals (``seed`` fixes the draws).
 
     Measured on 200 synthetic populations of 1000 with four independent lists (capture
     probabilities 0.3, 0.25, 0.2, 0.15; ``tests/test_mse.py`` repeats it for three lists): the
     profile interval covered the truth 165 times with AIC and 182 with BIC (spurious interactions
     chosen by chance make it too narrow); the averaged interval 197 (AIC) and 190 (BIC) times.
+
+    **Bayesian.** ``method="dga"`` replaces all of the above by Bayesian model averaging over
+    decomposable graphical models (Madigan & York 1997; the R package dga), with its prior
+    stated in :mod:`simulation.mse_bayes` (``delta``: its hyper-Dirichlet parameter): the
+    estimate is the posterior median and the interval the 95% credible interval.
 
     Raises :class:`EstimationError` when there are fewer than two lists, no overlap between
     any lists, or no model whose estimate exists.
@@ -240,181 +274,78 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
         raise EstimationError(f"unknown criterion {criterion!r}; allowed: aic, bic")
     if interval not in INTERVALS:
         raise EstimationError(f"unknown interval {interval!r}; allowed: {', '.join(INTERVALS)}")
-    if "count" in data.columns and "person" not in data.columns:
-        cells = data.reset_index(drop=True)
-    else:
-        cells = capture_histories(data, year, jurisdiction=jurisdiction, form=form, group=group)
-    lists = tuple(c for c in cells.columns if c != "count")
-    observed = int(cells["count"].sum())
+    if method not in METHODS:
+        raise EstimationError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
     where = _where(year, jurisdiction, form, group)
-    if observed == 0:
-        raise EstimationError(f"{where}: no one is on any list")
-    if len(lists) < 2:
-        raise EstimationError(f"{where}: only one list ({', '.join(lists) or 'none'}) saw "
-                              "anyone; MSE needs at least two overlapping lists")
-    X = cells[list(lists)].to_numpy(dtype=float)
-    y = cells["count"].to_numpy(dtype=float)
-    on_two = X.sum(axis=1) >= 2
-    if y[on_two].sum() == 0:
-        raise EstimationError(f"{where}: no person is on more than one list "
-                              f"({', '.join(lists)}), so the lists do not overlap and the number "
-                              "unseen cannot be estimated")
-    pairs = [(i, j) for i, j in itertools.combinations(range(len(lists)), 2)
-             if y[(X[:, i] == 1) & (X[:, j] == 1)].sum() > 0]  # pairs that overlap at all
-    fits = _search(X, y, pairs, criterion)
-    if not fits:
+    notes: tuple[str, ...] = ()
+    if _is_contacts(data):
+        if count is not None or lists is not None:
+            raise EstimationError("count= and lists= are for a table of lists, not a contacts "
+                                  "table (choose a contacts table's lists by filtering it)")
+        cells = capture_histories(data, year, jurisdiction=jurisdiction, form=form, group=group,
+                                  allow_large=allow_large)
+        names = tuple(cells.columns[:-1])
+        X = cells[list(names)].to_numpy(dtype=float)
+        y = cells[cells.columns[-1]].to_numpy(dtype=float)
+        if y.sum() == 0:
+            raise EstimationError(f"{where}: no one is on any list")
+        if len(names) < 2:
+            raise EstimationError(f"{where}: only one list ({', '.join(names) or 'none'}) saw "
+                                  "anyone; MSE needs at least two overlapping lists")
+        if y[X.sum(axis=1) >= 2].sum() == 0:
+            raise EstimationError(f"{where}: no person is on more than one list "
+                                  f"({', '.join(names)}), so the lists do not overlap and the "
+                                  "number unseen cannot be estimated")
+    else:
+        histories = tidy(data, count=count, lists=lists, allow_large=allow_large)
+        names, X, y, notes, cells = (histories.lists, histories.X, histories.y,
+                                     histories.notes, histories.cells)
+    if method == "dga":
+        from simulation.mse_bayes import bayes_estimate
+
+        if interval != "averaged":
+            raise EstimationError(f"interval {interval!r} is for the log-linear models; "
+                                  "method dga gives its own 95% credible interval")
+        return bayes_estimate(names, X, y, cells, notes, delta=delta)
+    fitted = fit_models(X, y, criterion)
+    observed = int(y.sum())
+    excluded = fitted.excluded(names)
+    if not fitted.fits:
         raise EstimationError(f"{where}: no log-linear model has a finite estimate for these "
-                              f"lists ({', '.join(lists)}; {observed} persons)")
-    best = min(fits, key=lambda f: f[1])
-    chosen, score, fit = best
-    design = _design(X, chosen)
+                              f"lists ({', '.join(names)}; {observed} persons)")
+    chosen, score, fit = fitted.best
     unobserved = float(math.exp(fit.params[0]))
     if interval == "profile":
-        low, high = _profile_interval(design, y, fit)
+        low, high = _profile_interval(_design(X, chosen), y, fit)
+    elif interval == "bootstrap":
+        from simulation.mse_bootstrap import bootstrap_interval
+
+        searched = [m for m, _, _ in fitted.fits] + [m for m, _ in fitted.left_out]
+        low, high = bootstrap_interval(X, y, chosen, fit, criterion, resamples=resamples,
+                                       seed=seed, searched=searched)
+        low, high = low - observed, high - observed
     else:
-        low, high = _averaged_interval(fits)
-    names = tuple(f"{lists[i]}:{lists[j]}" for i, j in chosen)
-    models = pd.DataFrame({"model": [" ".join(f"{lists[i]}:{lists[j]}" for i, j in m)
-                                     or "independence" for m, _, _ in fits],
+        low, high = _averaged_interval(fitted.fits)
+    model_names = tuple(f"{names[i]}:{names[j]}" for i, j in chosen)
+    fits = fitted.fits
+    models = pd.DataFrame({"model": [_model_name(names, m) for m, _, _ in fits],
                            criterion: [s for _, s, _ in fits],
                            "unobserved": [math.exp(f.params[0]) for _, _, f in fits]})
-    return Estimate(lists=lists, observed=observed, unobserved=unobserved,
+    return Estimate(lists=names, observed=observed, unobserved=unobserved,
                     total=observed + unobserved, low=observed + low, high=observed + high,
-                    model=names, criterion=criterion, score=float(score), interval=interval,
+                    model=model_names, criterion=criterion, score=float(score),
+                    interval=interval,
                     models=models.sort_values(criterion, kind="stable").reset_index(drop=True),
-                    cells=cells)
+                    cells=cells, excluded=excluded, notes=notes)
+
+
+def _is_contacts(data) -> bool:
+    return isinstance(data, pd.DataFrame) and {"person", "list"} <= set(map(str, data.columns))
 
 
 def _where(year, jurisdiction, form, group) -> str:
     scope = scope_name(jurisdiction, form, group)
     return f"year {year}, {scope}" if year is not None else scope
-
-
-def _design(X: np.ndarray, pairs) -> np.ndarray:
-    """Intercept, main effects, then one column per included pair."""
-    columns = [np.ones(len(X)), *X.T] + [X[:, i] * X[:, j] for i, j in pairs]
-    return np.column_stack(columns)
-
-
-def _fit(design: np.ndarray, y: np.ndarray, offset: np.ndarray | None = None):
-    """A Poisson GLM fit, or None when it fails or a parameter runs off to infinity."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PerfectSeparationWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        try:
-            fit = sm.GLM(y, design, family=sm.families.Poisson(), offset=offset).fit()
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-            return None
-    params = np.asarray(fit.params)
-    if not np.all(np.isfinite(params)) or np.abs(params).max() > _LARGE:
-        return None
-    return fit
-
-
-def _score(fit, n_params: int, n_persons: int, criterion: str) -> float:
-    # BIC's sample size is the number of persons observed, as in Rcapture and SparseMSE (the
-    # cells are counts of persons, not independent observations)
-    penalty = 2.0 if criterion == "aic" else math.log(n_persons)
-    return -2.0 * fit.llf + penalty * n_params
-
-
-def _search(X, y, pairs, criterion):
-    """Every admissible model as (pairs, score, fit): all subsets of ``pairs`` for up to 4
-    lists, forward stepwise beyond."""
-    def scored(subset):
-        design = _design(X, subset)
-        if design.shape[1] > len(y):
-            return None
-        fit = _fit(design, y)
-        return None if fit is None else (tuple(subset), _score(fit, design.shape[1],
-                                                               int(y.sum()), criterion), fit)
-
-    if X.shape[1] <= 4:
-        candidates = (scored(s) for r in range(len(pairs) + 1)
-                      for s in itertools.combinations(pairs, r))
-        return [c for c in candidates if c is not None]
-    current = scored(())
-    fits = [current] if current else []
-    while current:
-        steps = [scored(current[0] + (p,)) for p in pairs if p not in current[0]]
-        steps = [s for s in steps if s is not None]
-        fits += steps
-        better = min(steps, key=lambda s: s[1], default=None)
-        current = better if better and better[1] < current[1] else None
-    return fits
-
-
-def _profile_interval(design: np.ndarray, y: np.ndarray, fit) -> tuple[float, float]:
-    """The 95% profile-likelihood interval of the unobserved count exp(intercept)."""
-    b0 = float(fit.params[0])
-    top = fit.llf
-    rest = design[:, 1:]
-
-    def drop(value: float) -> float:
-        """Twice the log-likelihood lost by holding the intercept at ``value``, less 3.84."""
-        refit = _fit(rest, y, offset=np.full(len(y), value)) if rest.shape[1] else None
-        if refit is None and rest.shape[1]:
-            return math.inf
-        llf = refit.llf if refit is not None else _poisson_llf(y, np.full(len(y), value))
-        return 2.0 * (top - llf) - CHI2_95
-
-    from scipy.optimize import brentq
-
-    bounds = []
-    for direction in (-1.0, 1.0):
-        step, inside = 0.25, b0
-        edge = b0 + direction * step
-        while drop(edge) < 0:
-            inside, step = edge, step * 2
-            edge = b0 + direction * step
-            if step > 40:  # the likelihood never falls far enough: no finite bound
-                edge = None
-                break
-        if edge is None:
-            bounds.append(-math.inf if direction < 0 else math.inf)
-        else:
-            lo, hi = sorted((inside, edge))
-            bounds.append(brentq(drop, lo, hi, xtol=1e-6))
-    return _exp(bounds[0]), _exp(bounds[1])
-
-
-def _averaged_interval(fits) -> tuple[float, float]:
-    """The model-averaged tail-area (MATA) 95% interval of the unobserved count: the bounds
-    where the information-criterion-weighted mixture of the models' normal distributions for
-    log(unobserved) puts 2.5% below and 2.5% above (Turek & Fletcher 2012, Comput. Stat. Data
-    Anal. 56:2809; weights as Buckland, Burnham & Augustin 1997, Biometrics 53:603)."""
-    from scipy.optimize import brentq
-    from scipy.stats import norm
-
-    scores = np.array([s for _, s, _ in fits])
-    weights = np.exp(-(scores - scores.min()) / 2)
-    weights /= weights.sum()
-    centres = np.array([float(f.params[0]) for _, _, f in fits])
-    spreads = np.array([float(f.bse[0]) for _, _, f in fits])
-    if not np.all(np.isfinite(spreads)) or np.any(spreads <= 0):
-        return 0.0, math.inf
-    a, b = (centres - 12 * spreads).min(), (centres + 12 * spreads).max()
-
-    def below(theta, p):
-        return float(np.sum(weights * norm.cdf((theta - centres) / spreads))) - p
-
-    return (_exp(brentq(below, a, b, args=(0.025,))),
-            _exp(brentq(below, a, b, args=(0.975,))))
-
-
-def _exp(x: float) -> float:
-    """exp, but infinite (no bound) where a weakly identified model's log-scale bound is beyond
-    what a float holds."""
-    return math.inf if x > 700 else float(math.exp(x))
-
-
-def _poisson_llf(y, log_mu):
-    from scipy.special import gammaln
-
-    return float(np.sum(y * log_mu - np.exp(log_mu) - gammaln(y + 1)))
 
 
 # -- truth and bias ------------------------------------------------------------------------------
@@ -450,7 +381,9 @@ COLUMNS = ["run_id", "year", "scope", "lists", "observed", "estimate", "low", "h
 def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = None,
                       years: list[int] | int | None = None, *, criterion: str = "aic",
                       interval: str = "averaged", jurisdiction: str | None = None, form: str | None = None,
-                      group: str | None = None) -> pd.DataFrame:
+                      group: str | None = None, method: str = "loglinear",
+                      allow_large: bool = False, resamples: int = 499,
+                      seed: int = 0) -> pd.DataFrame:
     """Estimate beside truth: one row per run and year.
 
     Columns: ``run_id`` (empty for a single run's tables; a batch's tables carry one), ``year``,
@@ -459,7 +392,8 @@ def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = N
     ``exploited``), ``relative_error`` = (estimate - truth) / truth, ``covers`` (whether the
     interval holds the truth) and ``problem`` (why there is no estimate for that row, e.g. no
     overlap in that year; the other rows go on). ``years`` defaults to every policy year with
-    a contact.
+    a contact. ``criterion``, ``interval``, ``method``, ``resamples``, ``seed`` and
+    ``allow_large`` are those of :func:`estimate`.
 
     Relative error below 0 means MSE undercounts: typical when some victims are much harder to
     see than others (heterogeneity) or when lists are positively dependent beyond the pairs
@@ -483,7 +417,8 @@ def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = N
             try:
                 est = estimate(c, year, criterion=criterion, interval=interval,
                                jurisdiction=jurisdiction,
-                               form=form, group=group)
+                               form=form, group=group, method=method,
+                               allow_large=allow_large, resamples=resamples, seed=seed)
                 row |= est.to_dict()
             except EstimationError as exc:
                 if "unknown" in str(exc):
@@ -521,5 +456,5 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-__all__ = ["LISTS", "Estimate", "EstimationError", "capture_histories", "estimate",
+__all__ = ["LISTS", "Estimate", "EstimationError", "capture_histories", "estimate", "fit_models",
            "estimate_vs_truth", "policy_years", "scope_name", "summarise", "true_count"]

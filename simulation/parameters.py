@@ -16,7 +16,7 @@ Only structural constants (weeks in a year or a month) and unit conversions (den
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 GROUPS = {
     "setup": "Initial region (ODD 5)",
@@ -565,100 +565,117 @@ _group(
 _EFFECT = "Size of a lever's effect; baseline data cannot identify it. "
 _group(
     "lever_effects",
-    P("recognition_trained", "Recognition by trained officers", "probability", 0.85, 0.6,
+    P("recognition_trained", "Recognition by trained officers", "probability", 0.85, 0.25,
       0.95, _EFFECT + "Chance that a trained officer recognises a victim they encounter "
       "(training moves recognition from the untrained value to this)."),
     P("non_punishment_effect", "Misidentification prevented by non-punishment", "share", 0.7,
-      0.4, 0.9, _EFFECT + "Share of misidentifications a fully implemented non-punishment "
+      0.0, 0.9, _EFFECT + "Share of misidentifications a fully implemented non-punishment "
       "provision prevents.",
       source="assumption after OSCE 2013 policy recommendations on non-punishment"),
-    P("trust_victim_centred", "Trust from victim-centred practice", "0-1 trust", 0.35, 0.15,
+    P("trust_victim_centred", "Trust from victim-centred practice", "0-1 trust", 0.35, 0.0,
       0.5, _EFFECT + "Trust added by fully victim-centred practice."),
-    P("trust_witness_protection", "Trust from witness protection", "0-1 trust", 0.2, 0.05,
+    P("trust_witness_protection", "Trust from witness protection", "0-1 trust", 0.2, 0.0,
       0.35, _EFFECT + "Trust added by full witness protection."),
-    P("trust_partnership", "Trust from NGO-police partnership", "0-1 trust", 0.2, 0.05, 0.35,
+    P("trust_partnership", "Trust from NGO-police partnership", "0-1 trust", 0.2, 0.0, 0.35,
       _EFFECT + "Trust added by a full NGO-police partnership."),
     P("trust_non_punishment", "Trust from non-punishment", "0-1 trust", 0.1, 0.0, 0.25,
       _EFFECT + "Trust added by a fully implemented non-punishment provision."),
-    P("anti_corruption_effect", "Corruption removed by anti-corruption", "share", 0.7, 0.4,
+    P("anti_corruption_effect", "Corruption removed by anti-corruption", "share", 0.7, 0.0,
       0.9, _EFFECT + "Share of corruption that full anti-corruption effort removes."),
-    P("awareness_recruitment", "Recruitment prevented by awareness", "share", 0.6, 0.2, 0.8,
-      _EFFECT + "Share of recruitment that full awareness coverage prevents in an origin."),
-    P("awareness_self_referral", "Self-referral from awareness", "x hazard", 2.0, 0.5, 4.0,
+    P("awareness_recruitment", "Recruitment prevented by awareness", "share", 0.6, -0.2, 0.8,
+      _EFFECT + "Share of recruitment that full awareness coverage prevents in an origin "
+      "(negative: a campaign that backfires and raises it).", bounds=(-1.0, 1.0)),
+    P("awareness_self_referral", "Self-referral from awareness", "x hazard", 2.0, 0.0, 4.0,
       _EFFECT + "Full awareness coverage multiplies self-referral by (1 + this).",
       bounds=(0.0, 20.0)),
-    P("awareness_retrafficking", "Re-trafficking prevented by awareness", "share", 0.5, 0.2,
+    P("awareness_retrafficking", "Re-trafficking prevented by awareness", "share", 0.5, 0.0,
       0.8, _EFFECT + "Share of the re-trafficking hazard that full awareness in the "
       "person's origin prevents."),
-    P("evidence_digital", "Evidence from digital forensics", "x routine evidence", 1.0, 0.5,
+    P("evidence_digital", "Evidence from digital forensics", "x routine evidence", 1.0, 0.0,
       1.5, _EFFECT + "Full digital forensics capability adds this to the rate at which a case "
       "gathers evidence, relative to routine work.", bounds=(0.0, 10.0)),
     P("evidence_financial", "Evidence from financial investigation", "x routine evidence", 0.6,
-      0.3, 1.0, _EFFECT + "What full financial investigation adds to the evidence rate.",
+      0.0, 1.0, _EFFECT + "What full financial investigation adds to the evidence rate.",
       bounds=(0.0, 10.0)),
-    P("evidence_undercover", "Evidence from undercover work", "x routine evidence", 0.8, 0.4,
+    P("evidence_undercover", "Evidence from undercover work", "x routine evidence", 0.8, 0.0,
       1.2, _EFFECT + "What full undercover capability adds to the evidence rate of a "
       "proactive case.", bounds=(0.0, 10.0)),
-    P("reach_leader_digital", "Leaders reached by digital forensics", "probability", 0.3, 0.1,
+    P("reach_leader_digital", "Leaders reached by digital forensics", "probability", 0.3, 0.0,
       0.5, _EFFECT + "What full digital capability adds to a case's reach to leaders."),
     P("reach_leader_financial", "Leaders reached by financial investigation", "probability",
-      0.5, 0.2, 0.7, _EFFECT + "What full financial capability adds to the reach to leaders."),
+      0.5, 0.0, 0.7, _EFFECT + "What full financial capability adds to the reach to leaders."),
     P("reach_transporter_digital", "Transporters reached by digital forensics", "probability",
-      0.4, 0.15, 0.6, _EFFECT + "What full digital capability adds to the reach to "
+      0.4, 0.0, 0.6, _EFFECT + "What full digital capability adds to the reach to "
       "transporters."),
     P("reach_recruiter_digital", "Recruiters reached by digital forensics", "probability", 0.2,
-      0.05, 0.4, _EFFECT + "What full digital capability adds to the reach to recruiters."),
-    P("mla_effect", "Cross-border success from legal assistance", "relative", 0.7, 0.4, 0.9,
+      0.0, 0.4, _EFFECT + "What full digital capability adds to the reach to recruiters."),
+    P("mla_effect", "Cross-border success from legal assistance", "relative", 0.7, 0.0, 0.9,
       _EFFECT + "What full mutual legal assistance adds to the share of the arrest chance "
       "that survives a cross-border request."),
-    P("extradition_effect", "Surrender from extradition", "relative", 0.9, 0.6, 1.0,
+    P("extradition_effect", "Surrender from extradition", "relative", 0.9, 0.0, 1.0,
       _EFFECT + "What full extradition adds to the share of the arrest chance that survives "
       "a cross-border request."),
     P("joint_investigation_effect", "Cooperation raised by joint teams", "share of the gap",
-      0.5, 0.2, 0.8, _EFFECT + "Full joint investigation teams close this share of the gap "
+      0.5, 0.0, 0.8, _EFFECT + "Full joint investigation teams close this share of the gap "
       "between each cooperation lever and 1.",
       source="assumption; Eurojust JIT evaluations describe faster evidence exchange, not "
              "its size"),
-    P("joint_delay_effect", "Delay cut by joint teams", "share", 0.5, 0.2, 0.8,
+    P("joint_delay_effect", "Delay cut by joint teams", "share", 0.5, 0.0, 0.8,
       _EFFECT + "Share of the cross-border delay that full joint investigation teams remove."),
     P("charge_specialised", "Charges from specialised prosecution", "probability", 0.1, 0.0,
       0.25, _EFFECT + "What full specialised prosecution adds to the chance of a charge."),
-    P("trial_specialised", "Trial time cut by specialised prosecution", "share", 0.3, 0.1, 0.5,
+    P("trial_specialised", "Trial time cut by specialised prosecution", "share", 0.3, 0.0, 0.5,
       _EFFECT + "Share of the time from charge to verdict that full specialisation removes."),
     P("conviction_specialised", "Convictions from specialised prosecution", "probability",
-      0.2, 0.05, 0.35, _EFFECT + "What full specialised prosecution adds to the chance of "
+      0.2, 0.0, 0.35, _EFFECT + "What full specialised prosecution adds to the chance of "
       "conviction."),
-    P("forfeiture_financial", "Assets found by financial investigation", "relative", 0.7, 0.4,
+    P("forfeiture_financial", "Assets found by financial investigation", "relative", 0.7, 0.0,
       0.9, _EFFECT + "What full financial investigation adds to the share of forfeitable "
       "assets found."),
     P("online_identification_rate", "Identification by online monitoring",
-      "per victim-week at full effective monitoring", 0.0005, 0.0001, 0.002,
+      "per victim-week at full effective monitoring", 0.0005, 0.0, 0.002,
       _EFFECT + "Weekly chance that monitoring finds a victim recruited online, exploited "
       "where it runs at full capability with full platform cooperation.", bounds=(0.0, 0.1)),
-    P("online_evidence", "Evidence from online traces", "0-1 evidence", 0.2, 0.05, 0.4,
+    P("online_evidence", "Evidence from online traces", "0-1 evidence", 0.2, 0.0, 0.4,
       _EFFECT + "Evidence full effective monitoring adds to a case against a network that "
       "recruits wholly online."),
     P("online_reach_recruiter", "Recruiters reached through online traces", "probability",
-      0.2, 0.05, 0.4, _EFFECT + "What full effective monitoring adds to a case's reach to "
+      0.2, 0.0, 0.4, _EFFECT + "What full effective monitoring adds to a case's reach to "
       "recruiters of a network that recruits wholly online."),
-    P("permit_self_referral", "Self-referral from a residence permit", "share", 0.3, 0.1, 1.0,
+    P("permit_self_referral", "Self-referral from a residence permit", "share", 0.3, 0.0, 1.0,
       _EFFECT + "How much a secure residence permit raises victims' coming forward.",
       bounds=(0.0, 10.0)),
     P("compensation_self_referral", "Self-referral from compensation", "share", 0.2, 0.0, 0.5,
       _EFFECT + "How much full compensation coverage raises victims' coming forward.",
       bounds=(0.0, 10.0)),
     P("permit_testimony_conditional", "Testimony from a conditional permit", "share", 0.3,
-      0.1, 0.6, _EFFECT + "How much a permit conditional on cooperation raises testimony "
+      0.0, 0.6, _EFFECT + "How much a permit conditional on cooperation raises testimony "
       "(cooperation is its price).", bounds=(0.0, 10.0)),
     P("permit_testimony_unconditional", "Testimony from an unconditional permit", "share",
       0.15, 0.0, 0.4, _EFFECT + "How much a secure, unconditional permit raises testimony "
       "(safety and time to recover).", bounds=(0.0, 10.0)),
-    P("compensation_testimony", "Testimony from compensation", "share", 0.3, 0.1, 0.6,
+    P("compensation_testimony", "Testimony from compensation", "share", 0.3, 0.0, 0.6,
       _EFFECT + "How much full compensation coverage raises testimony (claims go through the "
       "proceedings).", bounds=(0.0, 10.0)),
 )
 
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
+CALIBRATED = (
+    "self_referral_hazard", "release_hazard", "reach_exploiter", "police_encounter_rate",
+    "ngo_contact_rate", "cross_border_delay_weeks", "case_evidence_rate", "testimony_evidence",
+    "max_wait_weeks", "security_gain", "intimidation", "network_entry_rate",
+    "second_transporter_victims", "escape_hazard", "security_decay", "self_referral_trust_offset",
+    "charge_base", "conviction_base",
+)
+"""The parameters the shipped baseline calibration fits (``fit`` in
+scenarios/calibration/baseline.toml; a test keeps the two lists equal): their source says so,
+since their values in a batch come from the calibrated ensemble, not from the default."""
+_CALIBRATED_SOURCE = ("calibrated by ABC-SMC to published patterns (scenarios/calibration/"
+                      "baseline.toml, targets from UNODC GLOTIP 2022, US TIP Reports and ILO/"
+                      "Walk Free/IOM 2022); the default and range are the prior's")
+
+PARAMETERS: dict[str, Parameter] = {
+    p.name: (replace(p, source=_CALIBRATED_SOURCE) if p.name in CALIBRATED else p)
+    for p in _TABLE}
 """Every parameter by name, in the order of :data:`GROUPS`."""
 
 INTEGER_PARAMETERS = tuple(n for n, p in PARAMETERS.items() if p.integer)

@@ -34,7 +34,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from simulation.errors import UserError
-from simulation.files import InputFileError, read_limited
+from simulation.files import MAX_DEPTH, InputFileError, depth, read_limited, toml_too_deep
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, PARAMETERS
 from simulation.scenario_schema import did_you_mean, dotted, problems_from, show_value
 from simulation.scenario_schema import validate_document
@@ -188,12 +188,18 @@ def _read_toml(path: Path, shown: str) -> dict:
     except UnicodeDecodeError as exc:
         raise fail(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
                    "allowed: a TOML text file in UTF-8") from None
+    deep = toml_too_deep(text)  # before parsing: a long dotted key takes tomllib minutes
+    if deep:
+        raise fail(f"is nested too deeply to be a scenario ({deep}); allowed: at most "
+                   f"{MAX_DEPTH} levels")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(_syntax_problem(shown, text, exc)) from None
     except RecursionError:
         raise fail("is nested too deeply to be a scenario") from None
+    if depth(doc) > MAX_DEPTH:
+        raise fail(f"is nested too deeply to be a scenario; allowed: at most {MAX_DEPTH} levels")
     if not doc:
         raise fail('is empty; allowed: a scenario with extends = "baseline.toml" or '
                    "[jurisdictions.NAME] tables")
@@ -253,6 +259,9 @@ def _inherit(doc: dict, folder: Path, shown: str, chain: tuple[tuple[Path, str],
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(Problem(shown, "extends", f"chain longer than {MAX_EXTENDS_DEPTH} "
                                                       "files; allowed: a shorter chain"))
+    if not exists and target.exists():  # a folder, a device, a FIFO: there, but not a file
+        raise ScenarioError(Problem(shown, "extends", f"got {show_value(parent)}: "
+                                    f"{shown_target} is not a regular file; allowed: {allowed}"))
     if not exists:
         raise ScenarioError(Problem(shown, "extends", f"got {show_value(parent)}: no such file "
                                     f"{shown_target}; allowed: {allowed}"

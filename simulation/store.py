@@ -7,6 +7,8 @@
                                  versions, git commit, platform, and one entry per session
                                  (start, end, counts)
       writer.lock                held (fcntl) by the batch writing the store; names its process
+      written.jsonl              the ledger: each part tipsim wrote, by name and SHA-256
+      damaged/PART/NAME          a file at a part's name not as tipsim wrote it, set aside
       runs/RUN_ID.parquet        one row: the run's id, scenario, design point, replication, seed,
                                  inputs and region outcomes
       jurisdictions/RUN_ID.parquet   one row per jurisdiction: its outcomes
@@ -19,8 +21,12 @@
 
 Every file is written to a hidden temporary name, flushed to disk and renamed into place
 (``os.replace`` is atomic), so a kill at any moment leaves either the whole file or none; left-over
-temporary files are ignored and swept on the next open. A run counts as finished when its
-``runs/`` file exists, and that file is written last; resuming runs exactly the runs without one.
+temporary files are ignored and swept on the next open. Before a run's parts are renamed into
+place, their names and checksums are appended to the store's ledger (``written.jsonl``): what
+tipsim deletes is what the ledger names, and a part it names that is gone or changed is damage
+(:mod:`simulation.store_parts`). tipsim follows no symbolic link in a store. A run counts as
+finished when its ``runs/`` file exists, and that file is written last; resuming runs exactly
+the runs without one.
 Failed runs are retried when a batch resumes (a lost worker or a full disk is often transient;
 a deterministic error just fails again), and a later success supersedes the failure, whose
 record stays as history.
@@ -30,8 +36,8 @@ One batch at a time writes to a store: it holds the store's lock (``writer.lock`
 is checked when a batch resumes and when results are read (:mod:`simulation.store_parts`): a part
 that is truncated, has a flipped bit, or holds another run or seed is damaged; resuming deletes
 the damaged run's parts and runs it again, reading names the damaged parts in one line, and
-``tipsim check`` lists them. ``restart`` deletes only what tipsim wrote (the manifest and files
-with its part names) in a folder it recognises as a store.
+``tipsim check`` lists them. ``restart`` deletes only what tipsim wrote (the manifest, the ledger
+and the parts the ledger records) in a folder it recognises as a store.
 
 A store also remembers the model code that made its runs (a hash of the modules that decide a
 run's numbers, in the manifest and in every session). Resuming with other model code is refused,
@@ -60,16 +66,17 @@ import pyarrow.parquet as pq
 from simulation import store_lock
 from simulation.errors import UserError
 from simulation.files import atomic_write
-from simulation.store_parts import (FORMAT, PARTS, RUN_PART, TEMPORARY, Damage, check_parts,
-                                    describe, foreign_files, own_files, parts_in, read_manifest,
-                                    recognise)
+from simulation.store_parts import (FORMAT, LEDGER, PARTS, RUN_PART, Damage, Ledger,
+                                    check_parts, checksum, describe, discard, foreign_files,
+                                    is_temporary, missing_parts, own_files, parts_in,
+                                    read_ledger, read_manifest, recognise, record, unrecorded)
 ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
 DEFAULT_MODEL = "simulation.experiment:run_spec"
 # The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
-MODEL_MODULES = ("agents", "caches.py", "clock.py", "events.py", "experiment.py", "model.py",
-                 "outcomes.py", "parameters.py", "pools.py", "processes", "registry.py",
-                 "runner.py", "scenario.py", "scenario_schema.py", "streams.py",
-                 "uncertainty.py")
+MODEL_MODULES = ("agents", "caches.py", "clock.py", "distributions.py", "elicitation.py",
+                 "events.py", "experiment.py", "model.py", "outcomes.py", "parameters.py",
+                 "pools.py", "processes", "registry.py", "runner.py", "scenario.py",
+                 "scenario_schema.py", "streams.py", "uncertainty.py")
 
 
 class StoreError(UserError):
@@ -98,6 +105,9 @@ class ResultStore:
         self._lock: store_lock.StoreLock | None = None
         #: damaged parts found when the store was opened; their runs were deleted, to be redone
         self.redone: list[Damage] = []
+        # whether writes are recorded in the ledger: not in a store from before the ledger,
+        # whose parts it would not list (it is managed by tipsim's names, as it was)
+        self._records = True
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -161,6 +171,13 @@ class ResultStore:
     def _prepare(self, experiment, model: str, restart: bool, allow_code_change: bool) -> None:
         found = self._refuse_a_foreign_folder()  # again: it may have changed before the lock
         old = found.manifest
+        ledger = self.ledger(old)
+        in_the_way = unrecorded(self.path, ledger)
+        if in_the_way:  # never overwritten, never deleted, even with restart
+            shown = ", ".join(in_the_way[:3]) + (" ..." if len(in_the_way) > 3 else "")
+            raise StoreError(f"{self.path}: {shown}: not written by tipsim (not in its ledger "
+                             f"{LEDGER}) but at a name tipsim writes; allowed: tipsim's own "
+                             "files (move yours out of the store and rerun)")
         if old is None and self._has_parts() and not restart:
             raise StaleStoreError(f"{self.path}: {found.why}, so its runs cannot be matched to "
                                   "an experiment; rerun with --restart to discard them, or "
@@ -175,18 +192,32 @@ class ResultStore:
             if not restart and not allow_code_change and model == DEFAULT_MODEL:
                 self._check_model_code(old)
         if restart or old is None:
-            self._clear()
+            self._clear(ledger)
             self._write_manifest(_new_manifest(experiment, model))
+            record_empty = os.open(self.path / LEDGER, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC
+                                   | os.O_NOFOLLOW, 0o644)
+            os.close(record_empty)
         for part in PARTS:
             (self.path / part).mkdir(exist_ok=True)
-        for tmp in own_files(self.path):
-            if TEMPORARY.match(tmp.name):
+        for tmp in own_files(self.path, ledger):
+            if is_temporary("" if tmp.parent == self.path else tmp.parent.name, tmp.name):
                 tmp.unlink(missing_ok=True)  # debris of a killed writer
         if not restart and old is not None:
+            self._records = old.get("ledger") == LEDGER
             self.redone = self._remove_damaged()
 
+    def ledger(self, manifest: dict[str, Any] | None = None) -> Ledger:
+        """What the store's ledger says tipsim wrote (see :mod:`simulation.store_parts`)."""
+        if manifest is None:
+            try:
+                manifest = read_manifest(self.path)
+            except (OSError, ValueError, UserError):
+                manifest = None
+        return read_ledger(self.path, manifest)
+
     def _has_parts(self) -> bool:
-        return any(parts_in(self.path / part) for part in PARTS)
+        ledger = self.ledger()
+        return any(parts_in(self.path / part, ledger) for part in PARTS)
 
     def _check_model_code(self, manifest: dict[str, Any]) -> None:
         """Refuse to resume when the finished runs came from other model code."""
@@ -207,26 +238,40 @@ class ResultStore:
             "with --allow-code-change to add runs from this code anyway (manifest.json records "
             "each session's code)")
 
-    def _clear(self) -> None:
-        """Delete what tipsim wrote (parts, temporary files, the manifest), nothing else."""
-        for file in own_files(self.path):
-            file.unlink(missing_ok=True)
+    def _clear(self, ledger: Ledger) -> None:
+        """Delete what tipsim wrote (the parts its ledger records, temporary files, the manifest
+        and the ledger), nothing else; a part changed since it was written is set aside in
+        ``damaged/``."""
+        for file in own_files(self.path, ledger):
+            if is_temporary("" if file.parent == self.path else file.parent.name, file.name):
+                file.unlink(missing_ok=True)
+            else:
+                discard(self.path, file, ledger)
         (self.path / "manifest.json").unlink(missing_ok=True)
+        (self.path / LEDGER).unlink(missing_ok=True)
 
     def damaged(self) -> list[Damage]:
-        """Every damaged part in the store (see :mod:`simulation.store_parts`)."""
+        """Every damaged part in the store, missing ones included (see
+        :mod:`simulation.store_parts`)."""
         manifest = self.manifest
-        return [d for part in PARTS for d in check_parts(self.path, part, manifest)[1]]
+        ledger = self.ledger(manifest)
+        return ([d for part in PARTS
+                 for d in check_parts(self.path, part, manifest, ledger=ledger)[1]]
+                + missing_parts(self.path, ledger))
 
     def _remove_damaged(self) -> list[Damage]:
         """Delete the parts of every run with a damaged part, its ``runs/`` part first (so the
-        run counts as unfinished at every moment after), so that resuming runs it again."""
+        run counts as unfinished at every moment after), so that resuming runs it again. Only
+        files the ledger records are deleted."""
         damaged = self.damaged()
+        ledger = self.ledger()
         for run_id in dict.fromkeys(d.run_id for d in damaged if d.file.parent.name != "failed"):
-            for part in (p for p in PARTS if p != "failed"):  # not its failure history
-                (self.path / part / f"{run_id}.parquet").unlink(missing_ok=True)
+            for part in ("runs",) + tuple(p for p in PARTS if p not in ("runs", "failed")):
+                if ledger.owns(f"{part}/{run_id}.parquet"):  # not its failure history
+                    discard(self.path, self.path / part / f"{run_id}.parquet", ledger)
         for d in damaged:
-            d.file.unlink(missing_ok=True)  # a damaged failure record: the history is lost
+            if ledger.owns(f"{d.file.parent.name}/{d.file.name}"):
+                discard(self.path, d.file, ledger)  # a damaged failure record: set aside
         return damaged
 
     # -- state --------------------------------------------------------------------------------
@@ -240,48 +285,77 @@ class ResultStore:
             raise StoreError(f"{self.path}/manifest.json: cannot read it ({why})") from None
 
     def completed_ids(self) -> set[str]:
-        return {m["run_id"] for p in parts_in(self.path / "runs")
+        return {m["run_id"] for p in parts_in(self.path / "runs", self.ledger())
                 if (m := RUN_PART.match(p.name))}
 
     def failed_ids(self) -> set[str]:
         """Runs whose last attempt failed (a later success supersedes a failure)."""
-        failed = {p.name.rsplit(".", 2)[0] for p in parts_in(self.path / "failed")}
+        failed = {p.name.rsplit(".", 2)[0] for p in parts_in(self.path / "failed", self.ledger())}
         return failed - self.completed_ids()
 
     # -- writing ------------------------------------------------------------------------------
 
     def write(self, record) -> None:
-        """Write one finished run (a :class:`~simulation.executors.RunRecord`) at once."""
+        """Write one finished run (a :class:`~simulation.executors.RunRecord`) at once: every
+        part to a temporary file, then their names and checksums to the ledger, then each
+        renamed into place, its ``runs/`` part last (it marks the run finished)."""
         spec = record.spec
         ids = {"run_id": spec.run_id, "scenario": spec.scenario_name, "point": spec.point,
                "replication": spec.replication}
+        staged: list[tuple[pa.Table, Path]] = []
         if not record.ok:
             attempt = 1 + sum(1 for _ in (self.path / "failed").glob(f"{spec.run_id}.*.parquet"))
             row = ids | {"seed": spec.seed} | spec.inputs | spec.recorded | {
                 "error": record.error, "traceback": record.traceback or "",
                 "worker": record.worker, "attempt": attempt, "failed_at": _now()}
-            _write(pa.Table.from_pylist([row], schema=_schema(row)),
-                   self.path / "failed" / f"{spec.run_id}.{attempt}.parquet")
+            staged.append((pa.Table.from_pylist([row], schema=_schema(row)),
+                           self.path / "failed" / f"{spec.run_id}.{attempt}.parquet"))
+            self._commit(spec.run_id, staged)
             return
         if record.weekly is not None and len(record.weekly):
-            _write(_weekly_table(ids, record.weekly),
-                   self.path / "weekly" / f"{spec.run_id}.parquet")
+            staged.append((_weekly_table(ids, record.weekly),
+                           self.path / "weekly" / f"{spec.run_id}.parquet"))
         for part in ("contacts", "exploited"):
             people = getattr(record, part, None)
             if people is not None and len(people):
-                _write(_people_table(ids, people), self.path / part / f"{spec.run_id}.parquet")
+                staged.append((_people_table(ids, people),
+                               self.path / part / f"{spec.run_id}.parquet"))
         for part, key, table in (("jurisdictions", "jurisdiction", record.jurisdictions),
                                  ("forms", "form", record.by_form),
                                  ("groups", "group", record.by_group)):
             if table:
                 rows = [ids | {key: name} | {k: float(v) for k, v in out.items()}
                         for name, out in table.items()]
-                _write(pa.Table.from_pylist(rows, schema=_schema(rows[0])),
-                       self.path / part / f"{spec.run_id}.parquet")
+                staged.append((pa.Table.from_pylist(rows, schema=_schema(rows[0])),
+                               self.path / part / f"{spec.run_id}.parquet"))
         row = ids | {"seed": spec.seed} | spec.inputs | spec.recorded | record.outcomes
         meta = {"seconds": f"{record.seconds:.4f}", "worker": record.worker, "finished_at": _now()}
         table = pa.Table.from_pylist([row], schema=_schema(row).with_metadata(meta))
-        _write(table, self.path / "runs" / f"{spec.run_id}.parquet")  # last: marks it finished
+        staged.append((table, self.path / "runs" / f"{spec.run_id}.parquet"))  # last
+        self._commit(spec.run_id, staged)
+
+    def _commit(self, run_id: str, staged: list[tuple[pa.Table, Path]]) -> None:
+        """Write each table to a temporary file flushed to disk, record them all in the ledger,
+        then rename each into place in order; a failure before the ledger leaves nothing."""
+        done: list[tuple[Path, Path, str]] = []
+        try:
+            for table, target in staged:
+                tmp = _temporary(target)
+                done.append((tmp, target, ""))
+                pq.write_table(table, tmp, write_page_checksum=True)
+                with open(tmp, "rb+") as fh:
+                    data = fh.read()
+                    os.fsync(fh.fileno())
+                done[-1] = (tmp, target, checksum(data))
+            if self._records:
+                record(self.path, run_id, {f"{t.parent.name}/{t.name}": digest
+                                           for _, t, digest in done})
+        except BaseException:
+            for tmp, _, _ in done:
+                tmp.unlink(missing_ok=True)
+            raise
+        for tmp, target, _ in done:
+            os.replace(tmp, target)
 
     def start_session(self, **info: Any) -> None:
         manifest = self.manifest
@@ -398,8 +472,11 @@ class Results:
 
     def _read(self, part: str, extra_keys: list[str]) -> pd.DataFrame:
         done = set(self.runs["run_id"])
-        files = [p for p in _parts(self.path / part) if p.stem in done]
-        return _sorted(_read_parts(self.path, part, self.manifest, files), self._order,
+        ledger = read_ledger(self.path, self.manifest)
+        if any(d.run_id in done for d in missing_parts(self.path, ledger, part)):
+            _refuse_damaged(self.path, ResultStore(self.path).damaged())
+        files = [p for p in parts_in(self.path / part, ledger) if p.stem in done]
+        return _sorted(_read_parts(self.path, part, self.manifest, files, ledger), self._order,
                        extra_keys)
 
 
@@ -415,8 +492,10 @@ def load_results(path: str | Path) -> Results:
         raise StoreError(f"{path}: not a tipsim results store ({found.why})")
     manifest = found.manifest
     order = {s["name"]: i for i, s in enumerate(manifest.get("scenarios", []))}
-    checked = {part: check_parts(path, part, manifest) for part in ("runs", "failed")}
-    if any(damaged for _, damaged in checked.values()):
+    ledger = read_ledger(path, manifest)
+    checked = {part: check_parts(path, part, manifest, ledger=ledger)
+               for part in ("runs", "failed")}
+    if any(damaged for _, damaged in checked.values()) or missing_parts(path, ledger, "runs"):
         _refuse_damaged(path, ResultStore(path).damaged())  # name every one, weekly included
     runs = _sorted(_frame(checked["runs"][0]), order, [])
     failed = _frame(checked["failed"][0])
@@ -427,14 +506,10 @@ def load_results(path: str | Path) -> Results:
     return Results(path=path, manifest=manifest, runs=runs, failed=failed, _order=order)
 
 
-def _parts(directory: Path) -> list[Path]:
-    return parts_in(directory)
-
-
 def _read_parts(path: Path, part: str, manifest: dict[str, Any],
-                files: list[Path] | None = None) -> pd.DataFrame:
+                files: list[Path] | None = None, ledger: Ledger | None = None) -> pd.DataFrame:
     """One folder's parts as one table, or :class:`DamagedStoreError` naming the damaged."""
-    tables, damaged = check_parts(path, part, manifest, files)
+    tables, damaged = check_parts(path, part, manifest, files, ledger)
     if damaged:
         _refuse_damaged(path, ResultStore(path).damaged())
     return _frame(tables)
@@ -464,9 +539,12 @@ def _sorted(df: pd.DataFrame, order: dict[str, int], extra: list[str]) -> pd.Dat
 # -- writing helpers --------------------------------------------------------------------------
 
 
-def _write(table: pa.Table, target: Path) -> None:
-    # page checksums: a flipped bit in a part's data is an error when read, not a wrong number
-    atomic_write(target, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
+def _temporary(target: Path) -> Path:
+    """A hidden temporary name beside ``target``, as :func:`simulation.files.atomic_write`
+    names its own (``.NAME.PID.XXXXXXXX.tmp``)."""
+    import uuid
+
+    return target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
 def _schema(row: dict[str, Any]) -> pa.Schema:
@@ -563,6 +641,7 @@ def _new_manifest(experiment, model: str) -> dict[str, Any]:
         "replications": experiment.replications,
         "record": experiment.record,
         "runs_total": experiment.n_runs,
+        "ledger": LEDGER,
         "created": _now(),
         **_software(),
         "platform": {"python": sys.version.split()[0], "system": platform.platform(),

@@ -11,9 +11,17 @@ parameters as well as the model's randomness::
 
 Draw *k* takes one member of the calibrated ensemble (systematic resampling by the members'
 weights, so the ensemble's weighted distribution is reproduced with the least sampling noise,
-in an order shuffled by the seed) and a value of each sampled parameter from its registry range
-(a Latin hypercube over the draws: uniform marginals, each range evenly covered). Parameters
-the baseline data cannot identify, such as the sizes of the levers' effects
+in an order shuffled by the seed) and a value of each sampled parameter from its prior (a Latin
+hypercube over the draws mapped through each prior's inverse CDF, so each prior is evenly
+covered). A parameter's prior is, first found: its table in ``[uncertainty.priors]``
+(:mod:`simulation.distributions`), its pooled experts' distribution in the ``elicitation`` file
+(:mod:`simulation.elicitation`), or the evidence map's (:mod:`simulation.evidence`; uniform over
+the registry range unless the map says otherwise)::
+
+    [uncertainty.priors]
+    awareness_recruitment = { distribution = "pert", low = -0.2, mode = 0.1, high = 0.8 }
+
+Parameters the baseline data cannot identify, such as the sizes of the levers' effects
 (``lever_effects.*``), are the ones to sample; the ensemble carries those the calibration
 fitted. Every scenario's run *(k, r)* uses draw *k* and, with common random numbers, the same
 seed, so comparisons are paired over both the parameters and the chance events. The draw is a
@@ -40,6 +48,7 @@ from simulation.parameters import resolve_parameter_names
 from simulation.registry import PARAMETERS
 
 MEMBER_COLUMN = "ensemble_member"
+MAX_ENSEMBLE_BYTES = 256 * 2**20  # a calibration's ensemble: a few hundred members, a few KB each
 PREFIX = "parameters."
 # The seed of the draws is the experiment's seed with this tag, so the draws never coincide with
 # a run's seed stream (SeedSequence(seed, spawn_key=(point, replication))).
@@ -57,8 +66,12 @@ class Uncertainty(BaseModel):
     ensemble: str | None = None
     sample: list[str] = Field(default_factory=list)
     draws: int = Field(ge=2, le=100_000)
+    priors: dict[str, Any] = Field(default_factory=dict)
+    elicitation: str | None = None
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _where: str = PrivateAttr(default="experiment")
+    _elicited: Any = PrivateAttr(default=None)  # simulation.elicitation.Elicitation
 
     def bind(self, base_dir: Path, where: str) -> Uncertainty:
         """Resolve the ensemble's folder against the experiment file's and check everything
@@ -72,6 +85,8 @@ class Uncertainty(BaseModel):
             self.sampled_ranges  # noqa: B018 - validates the names
         except KeyError as exc:
             raise UncertaintyError(f"{where}: uncertainty.sample: {exc.args[0]}") from None
+        self._where = where
+        self.sampled_priors  # noqa: B018 - validates the priors and reads the elicitation
         if self.ensemble is not None:
             try:
                 self.members  # noqa: B018 - reads and checks the ensemble
@@ -102,6 +117,44 @@ class Uncertainty(BaseModel):
                            "or GROUP.* (see `tipsim levers`)")
         return {n: (float(PARAMETERS[n].low), float(PARAMETERS[n].high)) for n in names}
 
+    @cached_property
+    def sampled_priors(self) -> dict[str, Any]:
+        """Each sampled parameter's prior (a :class:`simulation.distributions.Distribution` or
+        a pooled :class:`~simulation.distributions.Mixture`), in the order of the sample."""
+        from simulation.distributions import DistributionError, parse
+        from simulation.evidence import prior
+
+        where = f"{self._where}: uncertainty"
+        names = list(self.sampled_ranges)
+        elicited: dict[str, Any] = {}
+        if self.elicitation is not None:
+            from simulation.elicitation import load_elicitation
+
+            path = Path(self.elicitation)
+            path = path if path.is_absolute() else self._base_dir / path
+            self._elicited = load_elicitation(path)
+            elicited = self._elicited.pooled
+        for name in list(self.priors) + list(elicited):
+            if name not in names:
+                source = ("priors" if name in self.priors else f"elicitation {self.elicitation!r}")
+                raise UncertaintyError(f"{where}.{source}: {name!r} is not a sampled parameter; "
+                                       "allowed: a parameter the sample list draws "
+                                       f"({', '.join(names) or 'none'})")
+        out = {}
+        for name in names:
+            p = PARAMETERS[name]
+            if name in self.priors:
+                try:
+                    out[name] = parse(self.priors[name], f"{where}.priors.{name}", low=p.low,
+                                      high=p.high, bounds=p.bounds)
+                except DistributionError as exc:
+                    raise UncertaintyError(str(exc)) from None
+            elif name in elicited:
+                out[name] = elicited[name]
+            else:
+                out[name] = prior(name)
+        return out
+
     @property
     def ensemble_path(self) -> Path | None:
         if self.ensemble is None:
@@ -125,12 +178,22 @@ class Uncertainty(BaseModel):
                                    f"{table} and {manifest}); allowed: the output folder of "
                                    "tipsim calibrate, e.g. scenarios/calibration/"
                                    "baseline_ensemble")
+        from simulation.file_schemas import MAX_STATE_BYTES, EnsembleManifest
+        from simulation.files import read_json, read_limited
+
         try:
-            data = table.read_bytes()  # read once: hashed and parsed
+            # read once, at most MAX_ENSEMBLE_BYTES: hashed and parsed
+            data = read_limited(table, MAX_ENSEMBLE_BYTES, "a calibrated ensemble (.parquet)")
             frame = pd.read_parquet(io.BytesIO(data))
-            meta = json.loads(manifest.read_text())
+            meta = read_json(manifest, MAX_STATE_BYTES, "a calibration's manifest",
+                             EnsembleManifest)
+        except UserError as exc:
+            raise UncertaintyError(f"{where}: {exc}") from None
         except (OSError, ValueError) as exc:
-            raise UncertaintyError(f"{where}: cannot read the ensemble ({exc})") from None
+            raise UncertaintyError(f"{where}: cannot read the ensemble {table} "
+                                   f"({str(exc).splitlines()[0] if str(exc) else exc}); "
+                                   "allowed: the ensemble.parquet tipsim calibrate writes"
+                                   ) from None
         names = list(meta.get("priors", {}))
         unknown = [n for n in names if n not in PARAMETERS]
         missing = [n for n in names + ["weight"] if n not in frame]
@@ -140,9 +203,21 @@ class Uncertainty(BaseModel):
                 f"({'unknown parameters ' + ', '.join(unknown) if unknown else ''}"
                 f"{'missing columns ' + ', '.join(missing) if missing else ''}"
                 f"{'no fitted parameters in its manifest' if not names else ''})")
-        weights = frame["weight"].to_numpy(float)
+        try:
+            weights = frame["weight"].to_numpy(float)
+            values = frame[names].to_numpy(float)
+        except (TypeError, ValueError):
+            raise UncertaintyError(f"{where}: {table}: weight and {', '.join(names)} must be "
+                                   "numbers; allowed: the ensemble tipsim calibrate writes"
+                                   ) from None
         if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
             raise UncertaintyError(f"{where}: the members' weights are not a distribution")
+        for j, name in enumerate(names):  # every run drawn from a bad member would fail
+            bad = np.flatnonzero(~np.isfinite(values[:, j]))
+            if len(bad):
+                raise UncertaintyError(
+                    f"{where}: {table}: member {int(bad[0])} has {name} = {values[bad[0], j]}; "
+                    f"allowed: a finite number ({len(bad)} member(s) are not)")
         digest = hashlib.sha256(data).hexdigest()[:16]
         return frame[names].astype(float).reset_index(drop=True), meta | {
             "weights": (weights / weights.sum()).tolist()}, digest
@@ -182,8 +257,8 @@ class Uncertainty(BaseModel):
             from scipy.stats import qmc
 
             unit = qmc.LatinHypercube(d=len(self.sampled_ranges), rng=rng).random(self.draws)
-            for i, (name, (low, high)) in enumerate(self.sampled_ranges.items()):
-                value = low + unit[:, i] * (high - low)
+            for i, (name, dist) in enumerate(self.sampled_priors.items()):
+                value = dist.ppf(unit[:, i])
                 if PARAMETERS[name].integer:
                     value = np.round(value)
                 out[PREFIX + name] = value
@@ -195,10 +270,14 @@ class Uncertainty(BaseModel):
             "draws": self.draws,
             "sample": self.sample,
             "sampled": {n: {"low": lo, "high": hi} for n, (lo, hi) in self.sampled_ranges.items()},
+            "priors": {n: d.spec() for n, d in self.sampled_priors.items()},
+            "elicitation": self.elicitation,
+            "elicited": (None if self.elicitation is None else self._elicited.describe()),
             "columns": self.columns,
             "derivation": ("numpy SeedSequence([seed, 0x756E63]): ensemble members by "
                            "systematic resampling of the weights, shuffled; sampled parameters "
-                           "by a scipy Latin hypercube over the draws, uniform on each range"),
+                           "by a scipy Latin hypercube over the draws, mapped through each "
+                           "prior's inverse CDF"),
         }
         if self.ensemble is not None:
             frame, meta, digest = self._ensemble
@@ -214,9 +293,14 @@ class Uncertainty(BaseModel):
 
     def fingerprint(self) -> dict[str, Any]:
         """What the runs depend on: the settings, the ranges and the ensemble's content."""
-        return {"draws": self.draws, "sampled": {n: list(r) for n, r in
-                                                 self.sampled_ranges.items()},
-                "ensemble": None if self.ensemble is None else self._ensemble[2]}
+        out = {"draws": self.draws, "sampled": {n: list(r) for n, r in
+                                                self.sampled_ranges.items()},
+               "ensemble": None if self.ensemble is None else self._ensemble[2]}
+        shaped = {n: d.spec() for n, d in self.sampled_priors.items()
+                  if d.kind != "uniform" or (d.low, d.high) != self.sampled_ranges[n]}
+        if shaped:  # uniform priors are the ranges above: old batches keep their hash
+            out["priors"] = shaped
+        return out
 
 
 __all__ = ["MEMBER_COLUMN", "PREFIX", "Uncertainty", "UncertaintyError"]

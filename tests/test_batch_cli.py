@@ -121,10 +121,12 @@ def test_compare_table_shows_numbers_a_person_reads_and_csv_keeps_full_precision
     rows = {tuple(line.split()[:2]): re.split(r"\s{2,}", line)
             for line in text.splitlines()[1:]}
     columns = re.split(r"\s{2,}", text.splitlines()[0])
-    weeks = dict(zip(columns, rows[("training", "victim_weeks_exploited")]))
+    # exploitation in victim-years, as the report shows it (the stored victim-weeks / 52)
+    assert ("training", "victim_weeks_exploited") not in rows
+    years = dict(zip(columns, rows[("training", "victim_years_exploited")]))
     # the estimate and its interval to as many figures as tell them apart
-    assert re.fullmatch(r"66\d,\d00", weeks["mean"]) and weeks["ci_low"] != weeks["ci_high"]
-    assert weeks["difference"] == "-36,000" and weeks["relative_change"] == "-5.1%"
+    assert re.fullmatch(r"12,8\d\d", years["mean"]) and years["ci_low"] != years["ci_high"]
+    assert years["difference"] == "-692" and years["relative_change"] == "-5.1%"
     ratio = dict(zip(columns, rows[("training", "conviction_ratio")]))
     assert ratio["mean"] == "45.0%" and ratio["difference"] == "+3.0 pp"  # a share
     cost = dict(zip(columns, rows[("training", "policy_cost")]))
@@ -319,3 +321,21 @@ def test_readable_numbers_docstring_examples_hold():
     import simulation.display as display
 
     assert doctest.testmod(batch).failed == 0 and doctest.testmod(display).failed == 0
+
+
+def test_demo_never_wipes_another_experiments_store_or_a_users_dashboard(capsys, tmp_path):
+    exp, out = comparison(tmp_path, replications=1, weeks=4), tmp_path / "out"
+    assert cli(capsys, "batch", exp, "--out", out, "--quiet")[0] == 0
+    runs = {p.name: p.read_bytes() for p in (out / "runs").glob("*.parquet")}
+    other = tmp_path / "other.toml"
+    other.write_text(exp.read_text().replace('name = "tiny"', 'name = "other"'))
+    code, _, err = cli(capsys, "demo", "--experiment", other, "--out", out, "--workers", "1")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert "different experiment" in err and "tipsim demo with --restart" in err
+    assert {p.name: p.read_bytes() for p in (out / "runs").glob("*.parquet")} == runs
+
+    (out / "dashboard.html").write_text("<p>my own notes</p>")
+    code, _, err = cli(capsys, "demo", "--experiment", exp, "--out", out, "--workers", "1")
+    assert code == 1 and "dashboard.html: exists and is not a tipsim report" in err
+    assert (out / "dashboard.html").read_text() == "<p>my own notes</p>"
+    assert {p.name: p.read_bytes() for p in (out / "runs").glob("*.parquet")} == runs

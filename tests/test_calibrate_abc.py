@@ -205,3 +205,102 @@ def test_a_generation_over_its_run_cap_ends_the_calibration_with_the_previous_on
         "[budget]", "[budget]\nmin_acceptance_rate = 0.99"))
     with pytest.raises(abc_module.CalibrationRunError, match="no generation finished"):
         calibrate(tmp_path / "cal.toml", tmp_path / "none", workers=1, restart=True)
+
+
+# -- issue 27: calibrate deletes and overwrites only what it wrote; its troubles are one line ----
+
+BAND = "[targets.t]\noutcome = \"identification_rate\"\nband = [0.003, 0.03]\nsource = \"s\"\n"
+
+
+def one_line(capsys, *args) -> str:
+    from simulation.cli import main
+
+    code = main([str(a) for a in args])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_calibrate_out_that_is_a_file_is_one_line(tmp_path, capsys):
+    path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
+    (tmp_path / "out").write_text("notes")
+    err = one_line(capsys, "calibrate", path, "--out", tmp_path / "out", "--quiet")
+    assert "exists and is not a folder" in err and (tmp_path / "out").read_text() == "notes"
+
+
+@pytest.mark.parametrize("restart", [[], ["--restart"]])
+def test_calibrate_never_deletes_or_overwrites_a_users_manifest_or_report(tmp_path, capsys,
+                                                                         restart):
+    path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"my": "notes"}')
+    (out / "report.html").write_text("<p>my report</p>")
+    err = one_line(capsys, "calibrate", path, "--out", out, "--quiet", *restart)
+    assert "manifest.json, report.html: not written by tipsim calibrate" in err
+    assert (out / "manifest.json").read_text() == '{"my": "notes"}'
+    assert (out / "report.html").read_text() == "<p>my report</p>"
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"calibration_hash": 3}',
+                                  '{"calibration_hash": "a", "model_code_hash": "b", "sampler": '
+                                  '"ordered", "sessions": [{"seconds": "long"}]}', "[]"])
+def test_a_hand_edited_state_is_one_line_and_restart_recovers(tmp_path, capsys, text,
+                                                              monkeypatch):
+    path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "state.json").write_text(text)
+    (out / "history.db").write_bytes(b"")
+    err = one_line(capsys, "calibrate", path, "--out", out, "--quiet")
+    assert "state.json" in err and "--restart" in err
+    ran = []
+    monkeypatch.setattr(abc_module, "_check_run", lambda cal, say: ran.append(1) or
+                        (_ for _ in ()).throw(KeyboardInterrupt("test")))
+    from simulation.cli import main
+
+    assert main(["calibrate", str(path), "--out", str(out), "--quiet", "--restart"]) == 130
+    assert ran and not (out / "state.json").exists() and not (out / "history.db").exists()
+
+
+def test_a_damaged_history_is_one_line(tmp_path, capsys):
+    from simulation.calibration.config import load_calibration
+    from simulation.store import model_code_hash
+
+    path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
+    out = tmp_path / "out"
+    out.mkdir()
+    cal = load_calibration(path)
+    (out / "state.json").write_text(json.dumps({
+        "calibration_hash": cal.hash, "model_code_hash": model_code_hash(),
+        "sampler": "ordered", "sessions": [], "written": {"history.db": None}}))
+    (out / "history.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    err = one_line(capsys, "calibrate", path, "--out", out, "--quiet", "--workers", "1")
+    assert "history.db: cannot be read as pyabc's history" in err and "--restart" in err
+
+
+def test_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
+
+    def full(path, obj):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(abc_module, "_check_run", lambda cal, say: None)
+    monkeypatch.setattr(abc_module, "_write_json", full)
+    err = one_line(capsys, "calibrate", path, "--out", tmp_path / "out", "--quiet",
+                   "--workers", "1")
+    assert "No space left on device" in err and "run the same command to resume" in err
+
+
+def test_a_calibration_whose_runs_cannot_fit_is_refused_before_any_run(tmp_path, capsys,
+                                                                       monkeypatch):
+    import simulation.limits as limits
+
+    path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
+    monkeypatch.setattr(limits, "memory_bytes", lambda: 2**20)
+    monkeypatch.setattr(abc_module, "_check_run", lambda cal, say: pytest.fail("ran"))
+    err = one_line(capsys, "calibrate", path, "--out", tmp_path / "out", "--quiet")
+    assert "of memory per run" in err and "this machine has 0.0 GiB" in err
+    assert "--allow-large" in err and not (tmp_path / "out").exists()

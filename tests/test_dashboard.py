@@ -194,7 +194,7 @@ def test_report_escapes_names_and_descriptions(tiny_results):
     assert "<img src=x" not in html and "<b>bold" not in html
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html  # shown, as text
     # Only our own script elements: plotly config, plotly.js, one per chart, provenance.
-    assert html.count("<script") == 2 + len(FIGURES) + 1 + 1  # + the credibility chart
+    assert html.count("<script") == 2 + len(FIGURES) + 1 + 1 + 1  # + credibility chart, print
 
 
 def test_dashboard_command_writes_the_report(tiny_results, tmp_path, capsys):
@@ -203,7 +203,7 @@ def test_dashboard_command_writes_the_report(tiny_results, tmp_path, capsys):
     assert out.read_text().startswith("<!DOCTYPE html>")
     assert str(out) in capsys.readouterr().out
     assert main(["dashboard", str(tmp_path / "missing")]) == 1
-    assert "no such results directory" in capsys.readouterr().err
+    assert "no such results folder" in capsys.readouterr().err
 
 
 def test_build_report_defaults_to_the_results_directory(tiny_results):

@@ -101,15 +101,16 @@ def test_rank_chart_draws_the_rank_and_beat_probabilities(data):
     u = data.uncertainty
     outcomes = rank_outcomes(data)
     assert outcomes[0] == "victim_weeks_exploited" and len(outcomes) == 5
-    n = len(data.scenarios)
-    assert len(fig.data) == len(outcomes) * (n + 1)  # n ranks and one heatmap per outcome
+    assert len(fig.data) == len(outcomes) * 2  # the chance of being best and one heatmap
     for outcome in outcomes:
         ranks = {r["scenario"]: r["probabilities"] for r in u["ranks"][outcome]}
         bars = [t for t in fig.data if t.meta["outcome"] == outcome and t.type == "bar"]
-        assert [t.meta["rank"] for t in bars] == list(range(1, n + 1))
-        for trace in bars:
-            assert list(trace.x) == [ranks[s][trace.meta["rank"] - 1] for s in data.scenarios]
-        assert np.allclose([sum(t.x[i] for t in bars) for i in range(n)], 1.0)
+        assert len(bars) == 1 and bars[0].meta["rank"] == 1  # one bar per scenario
+        assert list(bars[0].x) == [ranks[s][0] for s in data.scenarios]
+        # the full rank detail behind each bar
+        for s, detail in zip(data.scenarios, bars[0].customdata):
+            assert all(f"rank {k + 1} in {fmt_chance(p)}" in detail
+                       for k, p in enumerate(ranks[s]) if p > 0)
         beats = {(b["scenario"], b["other"]): b["probability"] for b in u["beats"][outcome]}
         heat = next(t for t in fig.data if t.meta["outcome"] == outcome and t.type == "heatmap")
         for i, a in enumerate(data.scenarios):
@@ -134,10 +135,14 @@ def _synthetic_acceptability(thresholds, curves) -> DashboardData:
 def test_acceptability_chart_draws_each_curve_on_a_log_axis_with_zero(data):
     fig = acceptability_figure(data)
     acc = data.uncertainty["acceptability"]
-    assert [t.meta["scenario"] for t in fig.data] == data.policies
+    assert [t.meta["scenario"] for t in fig.data[:-1]] == data.policies
     assert fig.layout.xaxis.type == "log"
     thresholds = acc["thresholds"]
     assert thresholds[0] == 0 and len(thresholds) > 10
+    frontier = fig.data[-1]
+    assert frontier.meta["kind"] == "frontier" and len(frontier.y) == len(acc["thresholds"])
+    assert all(0 <= p <= 1 for p in frontier.y)
+    assert set(frontier.meta["best"]) <= set(data.scenarios)
     for trace, curve in zip(fig.data, acc["curves"]):
         assert [c[0] for c in trace.customdata] == thresholds
         assert list(trace.y) == curve["probabilities"]
@@ -205,12 +210,13 @@ def test_uncertainty_page_escapes_names(uncertainty_results):
     assert HOSTILE_NAME not in html and "<img src=x" not in html
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
     assert html.count("<script") == (2 + len(FIGURES) + len(UNCERTAINTY_FIGURES) + 1
-                                     + 1)  # the credibility chart
+                                     + 1  # the value-of-information chart
+                                     + 1 + 1)  # the credibility chart; the print script
 
 
 # -- in the browser ----------------------------------------------------------------------------
 
-CHARTS = len(FIGURES) + len(UNCERTAINTY_FIGURES)
+CHARTS = len(FIGURES) + len(UNCERTAINTY_FIGURES) + 1  # and the value of information
 
 
 @pytest.mark.browser
@@ -223,12 +229,13 @@ def test_report_opens_offline_with_the_uncertainty_charts_and_no_errors(browser,
         assert [c[0] for c in charts] == ["figure-ranks", "figure-acceptability",
                                           "figure-timeseries", "figure-jurisdictions",
                                           "figure-pathway", "figure-disruption", "figure-forms",
-                                          "figure-credibility"]
-        assert charts[0][1] == 5 * 4 and charts[1][1] == 2  # 5 outcomes x (3 ranks + heatmap)
+                                          "figure-value_of_information", "figure-credibility"]
+        # 5 outcomes x (chance of being best + heatmap); 2 curves and the frontier
+        assert charts[0][1] == 5 * 2 and charts[1][1] == 3
         assert all(traces > 0 and shapes > 10 for _, traces, shapes in charts), charts
         curves = page.page.evaluate("() => document.querySelectorAll("
                                     "'#figure-acceptability g.scatterlayer path.js-line').length")
-        assert curves == 2
+        assert curves == 3
         assert page.errors == [] and page.requests == []
         page.page.screenshot(path=str(report.with_suffix(".png")), full_page=True)
     finally:
@@ -309,16 +316,15 @@ def test_menu_switches_the_rank_chart_to_another_outcome(browser, report, said):
         assert page.errors == []
     finally:
         page.close()
-    assert set(before[0]) == {"victim_weeks_exploited"} and len(before[0]) == 4
-    assert set(after[0]) == {"victims_identified"} and len(after[0]) == 4
+    assert set(before[0]) == {"victim_weeks_exploited"} and len(before[0]) == 2
+    assert set(after[0]) == {"victims_identified"} and len(after[0]) == 2
     assert before[1] == _bar_texts(ranks["victim_weeks_exploited"])
     assert after[1] == _bar_texts(ranks["victims_identified"])
 
 
 def _bar_texts(ranks: dict) -> list[str]:
-    """The percentages the stacked bars print, rank by rank (none in slivers under 8%)."""
-    n = len(ranks)
-    return [fmt_chance(p[k]) for k in range(n) for p in ranks.values() if p[k] >= 0.08]
+    """The percentages the bars print: each scenario's chance of being best."""
+    return [fmt_chance(p[0]) for p in ranks.values()]
 
 
 # -- the model-credibility section --------------------------------------------------------------

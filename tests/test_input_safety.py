@@ -314,3 +314,216 @@ def test_explore_refuses_a_port_in_use(capsys, no_server):
         assert main(["explore", "--no-open", "--host", "127.0.0.1", "--port", str(port)]) == 1
     err = capsys.readouterr().err
     assert f"--port {port}: cannot listen there" in err and not no_server
+
+
+# -- issue 27: names, devices, IPv6 -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [".hidden", "..", "x\n", "-rf"])
+def test_scenario_names_that_are_hidden_or_hold_a_newline_are_refused(tmp_path, name, capsys):
+    (tmp_path / "s.toml").write_text(f'extends = "{BASELINE}"\nname = {json.dumps(name)}\n')
+    exp = tmp_path / "exp.toml"
+    exp.write_text('name = "e"\nscenarios = ["s.toml"]\nreplications = 2\n')
+    code, _, err = cli(capsys, "batch", exp, "--out", tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1, err
+    assert "scenario name" in err and "allowed: up to 100 letters" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_experiment_name_with_a_final_newline_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "small\\n"\nscenarios = ["{BASELINE}"]\n')
+    with pytest.raises(ExperimentError, match=r"name: got 'small\\n'; allowed"):
+        Experiment.load(exp)
+    assert main(["batch", str(exp), "--quiet"]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
+
+
+def test_extends_naming_a_device_says_what_it_is(tmp_path):
+    os.symlink("/dev/zero", tmp_path / "zero.toml")
+    (tmp_path / "a.toml").write_text('extends = "zero.toml"\n')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "a.toml")
+    assert "is not a regular file" in str(info.value) and "no such file" not in str(info.value)
+
+
+def test_explorer_prints_an_ipv6_address_in_brackets(capsys, no_server):
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    assert main(["explore", "--no-open", "--host", "::1", "--port", "0"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"http://\[::1\]:\d+ ", out), out
+
+
+# -- issue 27: one resource estimate before work starts; the ensemble as an input file -------------
+
+ENSEMBLE = BASELINE.parent / "calibration" / "baseline_ensemble"
+
+
+def test_parameter_draws_count_in_the_runs_of_a_batch(tmp_path, capsys):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "e"\nscenarios = ["{BASELINE}"]\nreplications = 20\n'
+                   '[uncertainty]\nsample = ["lever_effects.*"]\ndraws = 100000\n')
+    code, _, err = cli(capsys, "batch", exp, "--out", tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1
+    assert "2,000,000 runs (1 scenarios x 100,000 parameter draws x 20 replications)" in err
+    assert "allowed: at most 1,000,000 runs" in err and "--allow-large" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_morris_levels_are_bounded(tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "e"\nscenarios = ["{BASELINE}"]\n[design]\nmethod = "morris"\n'
+                   'samples = 2\nlevels = 1000000000\ninputs = ["training"]\n')
+    with pytest.raises(ExperimentError, match=r"exp.toml: design.levels: .*less than or equal "
+                                              r"to 100"):
+        Experiment.load(exp)
+
+
+def ensemble_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "ensemble"
+    shutil.copytree(ENSEMBLE, folder)
+    return folder
+
+
+def uncertain_experiment(tmp_path: Path, ensemble: Path) -> Path:
+    exp = tmp_path / "exp.toml"
+    exp.write_text(f'name = "e"\nscenarios = ["{BASELINE}"]\nreplications = 2\n'
+                   f'[uncertainty]\nensemble = "{ensemble}"\ndraws = 3\n')
+    return exp
+
+
+def test_an_ensemble_member_that_is_not_a_number_is_refused_up_front(tmp_path, capsys):
+    import pandas as pd
+
+    folder = ensemble_copy(tmp_path)
+    frame = pd.read_parquet(folder / "ensemble.parquet")
+    name = [c for c in frame.columns if c not in ("member", "weight")
+            and not c.startswith("sim.")][0]
+    frame.loc[3, name] = float("nan")
+    frame.to_parquet(folder / "ensemble.parquet", index=False)
+    code, _, err = cli(capsys, "batch", uncertain_experiment(tmp_path, folder), "--out",
+                       tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1
+    assert f"member 3 has {name} = nan; allowed: a finite number" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text", ['{"priors": ["a", "b"]}', '{"priors": {}}',
+                                  '{"priors": {"x": {"low": "0", "high": 1}}}',
+                                  '{"priors": ' + "[" * 50_000 + "]" * 50_000 + "}",
+                                  "not json"])
+def test_a_hand_edited_ensemble_manifest_is_one_line(tmp_path, capsys, text):
+    folder = ensemble_copy(tmp_path)
+    (folder / "manifest.json").write_text(text)
+    code, _, err = cli(capsys, "batch", uncertain_experiment(tmp_path, folder), "--out",
+                       tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert "manifest.json" in err and "allowed" in err
+
+
+def test_an_ensemble_file_larger_than_the_limit_is_refused_without_reading_it(tmp_path, capsys,
+                                                                             monkeypatch):
+    import simulation.uncertainty as uncertainty
+
+    folder = ensemble_copy(tmp_path)
+    size = (folder / "ensemble.parquet").stat().st_size
+    monkeypatch.setattr(uncertainty, "MAX_ENSEMBLE_BYTES", size - 1)
+    code, _, err = cli(capsys, "batch", uncertain_experiment(tmp_path, folder), "--out",
+                       tmp_path / "out", "--quiet")
+    assert code == 1 and err.count("\n") == 1
+    assert f"is larger than {size - 1:,} bytes" in err
+
+
+@pytest.mark.parametrize("resamples", ["100000000000000000000", "1000000000"])
+def test_compare_refuses_resamples_that_would_not_fit_with_the_estimate(tmp_path, capsys,
+                                                                        resamples):
+    store = toy_store(tmp_path)
+    code, out, err = cli(capsys, "compare", store, "--resamples", resamples)
+    assert code == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert "--resamples" in err and "allowed: " in err
+    if resamples == "1000000000":  # 3 runs a scenario: 1e9 x 3 x 8 bytes x 4
+        assert "about 89.4 GiB of memory for the bootstrap of 3 runs" in err
+        assert "--allow-large" in err
+
+
+def test_compare_allow_large_lifts_the_memory_estimate(tmp_path, capsys, monkeypatch):
+    import simulation.limits as limits
+
+    store = toy_store(tmp_path)
+    monkeypatch.setattr(limits, "memory_bytes", lambda: 1000)  # a machine of 1000 bytes
+    code, _, err = cli(capsys, "compare", store, "--resamples", "50")
+    assert code == 1 and "at most 5 resamples" in err
+    assert cli(capsys, "compare", store, "--resamples", "50", "--allow-large")[0] == 0
+
+
+# -- issue 27: the corpus of bad inputs in tests/data/bad_inputs -----------------------------------
+
+BAD = Path(__file__).parent / "data" / "bad_inputs"
+
+
+def corpus(kind: str) -> list[Path]:
+    return sorted((BAD / kind).iterdir())
+
+
+@pytest.mark.parametrize("bad", corpus("store_manifest"), ids=lambda p: p.name)
+def test_every_bad_store_manifest_is_one_line_for_every_reader(tmp_path, capsys, bad):
+    import shutil
+
+    store = toy_store(tmp_path)
+    shutil.copy(bad, store / "manifest.json")
+    for command in (["check", store], ["compare", store],
+                    ["batch", tmp_path / "exp.toml", "--out", store, "--quiet"]):
+        code, _, err = cli(capsys, *command)
+        assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, (command, err)
+        assert "manifest.json" in err
+    with pytest.raises(UserError, match="manifest.json"):
+        load_results(store)
+
+
+@pytest.mark.parametrize("bad", corpus("ensemble_manifest"), ids=lambda p: p.name)
+def test_every_bad_ensemble_manifest_is_one_line(tmp_path, bad):
+    import shutil
+
+    from simulation.calibration.abc import CalibrationRunError, load_ensemble
+    from simulation.uncertainty import UncertaintyError
+
+    folder = ensemble_copy(tmp_path)
+    shutil.copy(bad, folder / "manifest.json")
+    with pytest.raises(UncertaintyError) as info:
+        Experiment.load(uncertain_experiment(tmp_path, folder))
+    assert "\n" not in str(info.value) and "manifest.json" in str(info.value)
+    with pytest.raises(CalibrationRunError) as info:
+        load_ensemble(folder)
+    assert "\n" not in str(info.value) and "manifest.json" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", corpus("calibration_state"), ids=lambda p: p.name)
+def test_every_bad_calibration_state_is_one_line(tmp_path, bad):
+    import shutil
+
+    from simulation.calibration.abc import CalibrationRunError, _read_state
+
+    shutil.copy(bad, tmp_path / "state.json")
+    with pytest.raises(CalibrationRunError) as info:
+        _read_state(tmp_path)
+    assert "\n" not in str(info.value) and "state.json" in str(info.value)
+    assert "--restart" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", corpus("toml"), ids=lambda p: p.name)
+def test_every_deep_toml_file_is_one_line_as_a_scenario_and_an_experiment(bad):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(bad)
+    assert "nested too deeply" in str(info.value) and "Traceback" not in str(info.value)
+    with pytest.raises(ExperimentError) as info:
+        Experiment.load(bad)
+    assert "\n" not in str(info.value) and "nested too deeply" in str(info.value)

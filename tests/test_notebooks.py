@@ -30,16 +30,17 @@ CELL_TIMEOUT = 600  # seconds for any one cell; generous for a loaded CI machine
 # reached through ``simulation`` itself.
 PUBLIC_MODULES = {"simulation", "simulation.agents", "simulation.registry",
                   "simulation.analysis", "simulation.experiment", "simulation.executors",
-                  "simulation.store", "simulation.mse", "simulation.conclusions"}
+                  "simulation.store", "simulation.mse", "simulation.conclusions",
+                  "simulation.datasets", "simulation.mse_synthetic"}
 
 _spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS / "build_notebooks.py")
 build_notebooks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build_notebooks)
 
 
-def test_there_are_six_notebooks_one_per_source():
+def test_there_are_seven_notebooks_one_per_source():
     assert [p.stem for p in PATHS] == [s.stem for s in build_notebooks.sources()]
-    assert len(PATHS) == 6
+    assert len(PATHS) == 7
 
 
 def test_notebooks_are_in_sync_with_their_sources():

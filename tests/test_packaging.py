@@ -19,10 +19,10 @@ import pytest
 
 from simulation import SCENARIOS
 from simulation.experiment import Experiment
+from shipped import shipped
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix()
-                 for p in (ROOT / "scenarios").rglob("*.toml"))
+SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix() for p in shipped("**/*.toml"))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,16 @@ def wheel(tmp_path_factory) -> Path:
                            "--no-build-isolation", "--quiet", "-w", str(out), str(src)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    (out / "build.log").write_text(done.stdout + done.stderr)
     return next(out.glob("tipsim-*.whl"))
+
+
+def test_building_the_package_prints_no_packaging_warning(wheel):
+    """``make demo`` installs tipsim with pip: setuptools must have nothing to warn about in
+    tipsim's own packaging (a data folder that looks like a package it was not told of)."""
+    log = (wheel.parent / "build.log").read_text()
+    assert "absent from the `packages` configuration" not in log, log
+    assert "Warning:" not in log, log
 
 
 def test_wheel_holds_every_shipped_scenario_and_experiment(wheel):
@@ -55,6 +64,13 @@ def test_wheel_holds_every_package_of_the_source(wheel):
                       if "__pycache__" not in p.parts)
     assert "simulation/processes" in packages
     assert [p for p in packages if f"{p}/__init__.py" not in names] == []
+
+
+def test_wheel_holds_the_published_lists_and_their_sources(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = sorted(p.name for p in (ROOT / "simulation" / "datasets").glob("*.csv"))
+    assert "uk_2013_five_lists.csv" in shipped and "simulation/datasets/README.md" in names
+    assert [n for n in shipped if f"simulation/datasets/{n}" not in names] == []
 
 
 def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):

@@ -15,9 +15,10 @@ from simulation.cli import main
 from simulation.commands.scenario import DOC_END, DOC_START, render_levers
 from simulation.registry import LEVERS, PARAMETERS
 from simulation.scenario import load_scenario, read_document, to_document
+from shipped import shipped
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
+SHIPPED = shipped()
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -52,7 +53,7 @@ def test_validate_reports_unreadable_files_without_traceback(capsys, tmp_path):
     code, out, err = run(capsys, "validate", str(binary), str(tmp_path / "missing.toml"))
     assert code == 1
     assert out.splitlines() == [f"{binary}: is a binary file; allowed: a TOML text file",
-                                f"{tmp_path / 'missing.toml'}: no such file"]
+                                f"{tmp_path / 'missing.toml'}: no such scenario file"]
 
 
 def test_installed_command_validates_the_library():

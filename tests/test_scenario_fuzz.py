@@ -150,3 +150,63 @@ def test_random_overrides_are_validated_cleanly(overrides, levers):
         assert exc.problems and all("\n" not in str(p) for p in exc.problems)
     else:
         assert isinstance(scenario, Scenario)
+
+
+# -- issue 27: deep documents and names with control characters ----------------------------------
+
+
+def test_a_dotted_key_thousands_of_levels_deep_is_refused_before_parsing(tmp_path):
+    from simulation.experiment import Experiment, ExperimentError
+
+    # 60 KB: tomllib alone took half a minute, then validation hit Python's recursion limit
+    text = ".".join(["a"] * 30_000) + " = 1\n"
+    for name, loader, error in (("s.toml", load_scenario, ScenarioError),
+                                ("e.toml", Experiment.load, ExperimentError)):
+        path = tmp_path / name
+        path.write_text(text)
+        try:
+            loader(path)
+        except error as exc:
+            assert "nested too deeply" in str(exc) and "30000 levels" in str(exc)
+            assert "\n" not in str(exc)
+        else:
+            raise AssertionError("accepted")
+
+
+@FUZZ
+@given(st.integers(33, 3000), st.sampled_from(["[", "{x = ", "a."]))
+def test_deep_nesting_of_any_kind_is_one_clean_error(levels, opener):
+    closer = {"[": "]", "{x = ": "}", "a.": ""}[opener]
+    text = ("v = " + opener * levels + "1" + closer * levels if opener != "a."
+            else opener * levels + "b = 1")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deep.toml"
+        path.write_text(text + "\n")
+        loads_or_refuses(path)
+
+
+@FUZZ
+@given(st.text(min_size=1, max_size=6))
+def test_scenario_names_are_plain_folder_and_file_names_or_refused(name):
+    from simulation.experiment import _NAME, Experiment, ExperimentError
+
+    with tempfile.TemporaryDirectory() as folder:
+        scenario = Path(folder) / "s.toml"
+        scenario.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n'
+                            f"name = {json_string(name)}\n")
+        exp = Path(folder) / "e.toml"
+        exp.write_text(f'name = "e"\nscenarios = ["s.toml"]\n')
+        try:
+            loaded = Experiment.load(exp)
+            names = [s.name for s in loaded.scenario_objects]
+        except (ExperimentError, ScenarioError) as exc:
+            assert "\n" not in str(exc) or isinstance(exc, ScenarioError)
+        else:
+            assert names == [name] and _NAME.fullmatch(name)
+            assert not name.startswith(".") and "\n" not in name and name not in ("..", ".")
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from shipped import shipped
 from test_scenario_errors import REGION
 
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
@@ -15,7 +16,7 @@ from simulation.scenario import (Policy, Scenario, ScenarioError, dump_toml, loa
                                  read_document, to_document, with_overrides, with_policy)
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-SHIPPED = sorted(SCENARIOS.glob("*.toml"))
+SHIPPED = shipped()
 POLICY_FILES = [p for p in SHIPPED if p.name != "baseline.toml"]
 LIBRARY = ["training", "cooperation", "penalties", "victim_centred", "ngo_partnership",
            "shelters_reintegration", "prevention", "financial_investigation",

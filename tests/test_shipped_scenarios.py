@@ -7,8 +7,9 @@ import pytest
 import simulation
 
 from conftest import ROOT, SMALL_RUN
+from shipped import shipped
 
-SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+SCENARIOS = shipped()
 POLICIES = [p for p in SCENARIOS if p.stem != "baseline"]
 
 

@@ -96,15 +96,16 @@ def test_resume_after_sigkill_runs_only_missing_runs_and_matches_uninterrupted(t
     assert 8 <= len(before) < 30
     for part in before:  # a kill never leaves a partial part under a real name
         pd.read_parquet(killed / "runs" / part)
-    # debris of a writer killed mid-write must be ignored
-    (killed / "runs" / ".toy-r999.parquet.1.dead.tmp").write_bytes(b"PAR1 half a file")
+    # debris of a writer killed mid-write must be ignored and swept; a user's hidden .tmp file
+    # that is not tipsim's debris is ignored and kept (issue 27)
+    (killed / "runs" / ".toy-r999.parquet.1.0123dead.tmp").write_bytes(b"PAR1 half a file")
     (killed / "jurisdictions" / ".garbage.tmp").write_bytes(b"\x00" * 10)
 
     summary = batch(exp, killed)
     assert summary.ran == 30 - len(before) and summary.skipped == len(before)
     after = part_state(killed / "runs")
     assert {k: after[k] for k in before} == before  # finished runs untouched
-    assert not list(killed.rglob("*.tmp"))
+    assert list(killed.rglob("*.tmp")) == [killed / "jurisdictions" / ".garbage.tmp"]
     a, b = load_results(full), load_results(killed)
     pd.testing.assert_frame_equal(a.runs.sort_values("run_id").reset_index(drop=True),
                                   b.runs.sort_values("run_id").reset_index(drop=True))

@@ -388,3 +388,308 @@ def test_any_sequence_of_start_kill_restart_leaves_a_store_refused_or_consistent
 
     scenario()
     assert {0, 3, -signal.SIGKILL} <= set(seen), seen  # the sequences did race and kill
+
+
+# -- issue 27: a store follows no link it did not make and deletes nothing it did not write -------
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every regular file under ``folder`` and its bytes (links not followed)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink()}
+
+
+def test_a_symlinked_writer_lock_is_refused_and_its_target_kept(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    precious = tmp_path / "thesis.txt"
+    precious.write_text("years of work")
+    (out / "writer.lock").unlink()
+    os.symlink(precious, out / "writer.lock")
+    for restart in ([], ["--restart"]):
+        code, _, err = cli(capsys, "batch", exp, "--out", out, "--quiet", *restart)
+        assert code == 1 and err.count("\n") == 1, err
+        assert "writer.lock" in err and "symbolic link" in err
+    assert precious.read_text() == "years of work"
+    # a hard link to a file elsewhere is not truncated either
+    (out / "writer.lock").unlink()
+    os.link(precious, out / "writer.lock")
+    code, _, err = cli(capsys, "batch", exp, "--out", out, "--quiet")
+    assert code == 1 and "writer.lock" in err and precious.read_text() == "years of work"
+
+
+def test_a_users_parquet_in_a_part_folder_is_kept_and_not_read(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    mine = out / "runs" / "my_analysis.parquet"
+    pd.DataFrame({"x": [1.0, 2.0]}).to_parquet(mine)
+    data = mine.read_bytes()
+    assert batch(exp, out).ran == 0
+    assert mine.read_bytes() == data
+    assert cli(capsys, "check", out)[0] == 0
+    assert len(load_results(out).runs) == 6
+
+
+def test_a_symlinked_part_folder_is_refused_and_the_files_it_points_to_kept(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    batch(exp, out)
+    (out / "jurisdictions").rename(elsewhere)
+    os.symlink(elsewhere, out / "jurisdictions")
+    (elsewhere / "policy-r000.parquet").write_bytes(b"a user's own file, not a part")
+    before = tree(elsewhere)
+    for restart in ([], ["--restart"]):
+        code, _, err = cli(capsys, "batch", exp, "--out", out, "--quiet", *restart)
+        assert code == 1 and err.count("\n") == 1, err
+        assert "jurisdictions" in err and "symbolic link" in err
+    assert tree(elsewhere) == before
+
+
+def test_a_users_file_at_a_part_name_is_never_overwritten_or_deleted(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    (out / "runs" / "policy-r002.parquet").unlink()
+    (out / "jurisdictions" / "policy-r002.parquet").unlink()
+    ledger = out / "written.jsonl"  # as if tipsim had never written that run
+    ledger.write_text("".join(line for line in ledger.read_text().splitlines(keepends=True)
+                              if '"policy-r002"' not in line))
+    mine = out / "runs" / "policy-r002.parquet"
+    pd.DataFrame({"x": [1.0]}).to_parquet(mine)  # not tipsim's: not in its ledger
+    data = mine.read_bytes()
+    code, text, _ = cli(capsys, "check", out)
+    assert code == 0 and "not written by tipsim: runs/policy-r002.parquet" in text
+    for restart in (False, True):
+        with pytest.raises(UserError) as info:
+            batch(exp, out, restart=restart)
+        assert "runs/policy-r002.parquet: not written by tipsim" in str(info.value)
+        assert "\n" not in str(info.value)
+    assert mine.read_bytes() == data
+
+
+def test_a_file_put_over_a_part_is_set_aside_not_deleted_and_the_run_redone(tmp_path):
+    exp = experiment(tmp_path)
+    good, out = tmp_path / "good", tmp_path / "out"
+    batch(exp, good)
+    batch(exp, out)
+    mine = out / "runs" / "policy-r002.parquet"
+    pd.DataFrame({"x": [1.0]}).to_parquet(mine)  # over tipsim's part: a user's file now
+    data = mine.read_bytes()
+    summary = batch(exp, out)
+    assert summary.ran == 1 and "runs/policy-r002.parquet" in summary.redone[0]
+    assert (out / "damaged" / "runs" / "policy-r002.parquet").read_bytes() == data
+    pd.testing.assert_frame_equal(load_results(good).runs, load_results(out).runs)
+    summary = batch(exp, out, restart=True)  # restart keeps what was set aside, too
+    assert summary.ran == 6
+    assert (out / "damaged" / "runs" / "policy-r002.parquet").read_bytes() == data
+
+
+def test_temporary_looking_files_of_a_user_are_kept(tmp_path):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    mine = [out / ".notes.tmp", out / "runs" / ".draft.tmp", out / ".manifest.json.tmp"]
+    for file in mine:
+        file.write_text("mine")
+    debris = out / "runs" / f".baseline-r000.parquet.{os.getpid()}.0123abcd.tmp"
+    debris.write_bytes(b"half a part")  # what a killed writer leaves: swept
+    batch(exp, out)
+    batch(exp, out, restart=True)
+    assert all(file.read_text() == "mine" for file in mine)
+    assert not debris.exists()
+
+
+@pytest.mark.parametrize("part", ["jurisdictions", "runs"])
+def test_a_part_deleted_by_hand_is_damage_that_check_lists_and_resume_redoes(tmp_path, capsys,
+                                                                             part):
+    exp = experiment(tmp_path)
+    good, out = tmp_path / "good", tmp_path / "out"
+    batch(exp, good)
+    batch(exp, out)
+    (out / part / "policy-r001.parquet").unlink()
+    code, text, _ = cli(capsys, "check", out)
+    assert code == 1 and "1 damaged part" in text
+    assert f"{part}/policy-r001.parquet (missing" in text
+    if part != "runs":  # a comparison by jurisdiction would silently use fewer runs
+        with pytest.raises(UserError, match=f"{part}/policy-r001.parquet \\(missing"):
+            load_results(out).jurisdictions
+    else:
+        code, _, err = cli(capsys, "compare", out)
+        assert code == 1 and err.count("\n") == 1 and f"{part}/policy-r001.parquet" in err
+    summary = batch(exp, out)
+    assert summary.ran == 1 and cli(capsys, "check", out)[0] == 0
+    pd.testing.assert_frame_equal(load_results(good).jurisdictions,
+                                  load_results(out).jurisdictions)
+
+
+def test_a_replaced_part_is_damage_even_when_it_reads_well(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    file = out / "jurisdictions" / "policy-r001.parquet"
+    table = pq.read_table(file).to_pandas()
+    table["victims_identified"] *= 2  # a well-formed part with other numbers
+    table.to_parquet(file, index=False)
+    code, text, _ = cli(capsys, "check", out)
+    assert code == 1 and "jurisdictions/policy-r001.parquet (its checksum" in text
+
+
+def test_a_hand_edited_master_seed_is_refused_not_redone_for_ever(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["seeds"]["master"] = 12345
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    runs = tree(out / "runs")
+    for command in (["batch", exp, "--out", out, "--quiet"], ["check", out], ["compare", out]):
+        code, _, err = cli(capsys, *command)
+        assert code == 1 and err.count("\n") == 1 and "manifest.json" in err, err
+        assert "seeds.master" in err
+    assert tree(out / "runs") == runs
+    assert batch(exp, out, restart=True).ran == 6
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"format": "tipsim-results/1", "seeds": "many", "scenarios": 3}',
+    '{"format": "tipsim-results/1", "sessions": {"a": 1}, "experiment": []}',
+    '{"format": "tipsim-results/1", "seeds": {"master": -4}}',
+    '{"format": "tipsim-results/1", "scenarios": [' + '{"a": ' * 5000 + '1' + '}' * 5000 + ']}',
+])
+def test_a_hand_edited_manifest_is_one_line_and_restart_recovers(tmp_path, capsys, text):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(exp, out)
+    (out / "manifest.json").write_text(text)
+    for command in (["batch", exp, "--out", out, "--quiet"], ["check", out], ["compare", out],
+                    ["dashboard", out, "-o", tmp_path / "r.html"]):
+        code, _, err = cli(capsys, *command)
+        assert code == 1 and err.count("\n") == 1 and "manifest.json" in err, (command, err)
+    assert batch(exp, out, restart=True).ran == 6
+
+
+def test_a_deleted_writer_lock_does_not_let_a_second_writer_in(tmp_path):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    with ResultStore.open(out, Experiment.load(exp), model=f"{toy_model.__module__}:toy_model"):
+        (out / "writer.lock").unlink()
+        with pytest.raises(StoreLockedError, match="another batch is writing this store"):
+            batch(exp, out)
+    assert batch(exp, out).completed == 6
+
+
+def test_a_full_disk_when_the_lock_is_written_is_one_line(tmp_path, monkeypatch):
+    exp = experiment(tmp_path)
+    out = tmp_path / "out"
+    real = os.pwrite
+
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", full)
+    with pytest.raises(UserError, match=r"writer.lock: cannot .*No space left on device"):
+        batch(exp, out)
+    monkeypatch.setattr(os, "pwrite", real)
+    assert batch(exp, out).completed == 6
+
+
+def test_sighup_to_the_whole_process_group_ends_a_batch_with_one_line(tmp_path):
+    exp = experiment(tmp_path, replications=40)
+    out = tmp_path / "out"
+    code = (f"import sys; sys.path[:0] = {sys.path!r}\n"
+            f"from {toy_model.__module__} import toy_model\n"
+            "import simulation.experiment as e; e.run_spec = toy_model\n"
+            "from simulation.cli import main; sys.exit(main(sys.argv[1:]))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, "batch", str(exp), "--out", str(out),
+                             "--workers", "2", "--quiet"], text=True, stderr=subprocess.PIPE,
+                            env=os.environ | {"TOY_DELAY": "0.1"}, start_new_session=True)
+    deadline = time.time() + 60
+    while len(list((out / "runs").glob("*.parquet"))) < 4 and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGHUP)  # a closed terminal: the batch, its workers, the tracker
+    assert proc.wait(60) == 130
+    err = proc.stderr.read()
+    assert "Traceback" not in err and "KeyError" not in err, err
+    assert err.count("\n") == 1 and "interrupted by SIGHUP" in err
+
+
+def test_any_hostile_edit_of_a_store_is_redone_and_no_file_of_the_user_is_lost(tmp_path,
+                                                                                capsys):
+    """Property: whatever a user does to a finished store (delete parts, write over them, link
+    them elsewhere, leave files of their own), resuming gives the uninterrupted store's results,
+    every file of the user's is still there byte for byte (where it was, or set aside in
+    damaged/), the files links point to are untouched, and ``check`` then finds nothing."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    exp = experiment(tmp_path)
+    good = tmp_path / "good"
+    batch(exp, good)
+    expected = load_results(good)
+    outside = tmp_path / "outside.parquet"
+    outside.write_bytes(b"a file elsewhere that no store may touch")
+    run_ids = sorted(p.stem for p in (good / "runs").glob("*.parquet"))
+    act = st.tuples(st.sampled_from(["delete", "replace", "link", "own_file", "own_tmp"]),
+                    st.sampled_from(["runs", "jurisdictions"]), st.sampled_from(run_ids))
+    examples = iter(range(1000))
+
+    @settings(max_examples=15, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(act, min_size=1, max_size=6))
+    def hostile(acts):
+        out = tmp_path / f"store{next(examples)}"
+        batch(exp, out)
+        kept, set_aside = {}, []
+        for i, (kind, part, run_id) in enumerate(acts):
+            file = out / part / f"{run_id}.parquet"
+            if kind == "delete":
+                file.unlink(missing_ok=True)
+            elif kind == "replace":
+                if file.is_symlink():
+                    file.unlink()
+                data = f"the user's bytes {i}".encode()
+                file.write_bytes(data)
+                set_aside.append(data)
+            elif kind == "link":
+                file.unlink(missing_ok=True)
+                os.symlink(outside, file)
+            else:
+                name = f"notes-{i}.parquet" if kind == "own_file" else f".draft{i}.tmp"
+                kept[out / part / name] = f"mine {i}".encode()
+                (out / part / name).write_bytes(kept[out / part / name])
+        for data in list(set_aside):  # a file written over and then deleted is the user's loss
+            if not any(p.read_bytes() == data for p in out.rglob("*.parquet")
+                       if p.is_file() and not p.is_symlink()):
+                set_aside.remove(data)
+        batch(exp, out)
+        resumed = load_results(out)
+        pd.testing.assert_frame_equal(expected.runs, resumed.runs)
+        pd.testing.assert_frame_equal(expected.jurisdictions, resumed.jurisdictions)
+        assert all(path.read_bytes() == data for path, data in kept.items())
+        aside = [p.read_bytes() for p in (out / "damaged").rglob("*")
+                 if p.is_file() and not p.is_symlink()]
+        assert all(data in aside for data in set_aside), (acts, aside)
+        assert outside.read_bytes() == b"a file elsewhere that no store may touch"
+        assert cli(capsys, "check", out)[0] == 0
+
+    hostile()
+
+
+def test_a_store_from_before_the_ledger_resumes_as_it_did(tmp_path):
+    exp = experiment(tmp_path)
+    good, out = tmp_path / "good", tmp_path / "out"
+    batch(exp, good)
+    batch(exp, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    del manifest["ledger"]  # as written before the ledger existed
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    (out / "written.jsonl").unlink()
+    (out / "runs" / "policy-r001.parquet").unlink()
+    assert batch(exp, out).ran == 1 and not (out / "written.jsonl").exists()
+    assert batch(exp, out).ran == 0  # and again: its parts are still tipsim's
+    pd.testing.assert_frame_equal(load_results(good).runs, load_results(out).runs)
+    assert batch(exp, out, restart=True).ran == 6  # a restart makes a store with a ledger
+    assert (out / "written.jsonl").stat().st_size > 0

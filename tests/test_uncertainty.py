@@ -66,9 +66,11 @@ def test_sampled_parameters_cover_each_range_evenly(tmp_path):
     table = exp.draws
     ranges = exp.uncertainty.sampled_ranges
     assert len(ranges) >= 30 and list(table.columns) == [f"parameters.{n}" for n in ranges]
-    for name, (low, high) in ranges.items():
-        bins = np.floor((table[f"parameters.{name}"] - low) / (high - low) * 20).astype(int)
-        assert sorted(bins) == list(range(20)), name  # a Latin hypercube: one per stratum
+    for name, prior in exp.uncertainty.sampled_priors.items():
+        # a Latin hypercube over each prior: one draw per stratum of its probability
+        bins = np.floor(prior.cdf(table[f"parameters.{name}"]) * 20 - 1e-9).astype(int)
+        assert sorted(bins) == list(range(20)), name
+        assert (prior.low, prior.high) == ranges[name]
 
 
 def test_ensemble_members_are_drawn_in_proportion_to_their_weights(tmp_path):
@@ -97,8 +99,8 @@ def test_ensemble_members_are_drawn_in_proportion_to_their_weights(tmp_path):
      ["replications", "at least 2", "got 1"]),
     ('sample = ["lever_effects.*"]\ndraws = 1', 2, "", ["uncertainty.draws", "2"]),
     ('sample = ["lever_effects.*"]\ndraws = 3', 2,
-     '[design]\nmethod = "lhs"\nsamples = 2\ninputs = ["training"]',
-     ["uncertainty", "[design]", "not both"]),
+     '[design]\nmethod = "lhs"\nsamples = 2\ninputs = ["awareness_recruitment"]',
+     ["design.inputs", "awareness_recruitment", "also drawn under [uncertainty]"]),
 ])
 def test_a_bad_uncertainty_table_is_one_error_naming_file_and_field(tmp_path, table,
                                                                     replications, extra, words):
@@ -209,6 +211,8 @@ def test_compare_json_carries_the_conclusions(batch, capsys):
     ranks = said["uncertainty"]["ranks"]["victim_weeks_exploited"]
     assert all(math.isclose(sum(r["probabilities"]), 1) for r in ranks)
     assert said["uncertainty"]["acceptability"]["curves"][0]["scenario"] == "prevention"
+    # 3 draws are too few for the value of information: the section says why
+    assert "at least 8" in said["value_of_information"]["not_computed"]
 
 
 # -- known answers ----------------------------------------------------------------------------

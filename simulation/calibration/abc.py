@@ -14,6 +14,10 @@ What tipsim adds:
 - the distance (:class:`StandardisedDistance`): the root mean square of ``(simulated -
   observed) / sd`` over the fitted targets, so a tolerance of 1 means "one standard deviation
   off, on average" (a target a run cannot compute counts 10 standard deviations off);
+- an output folder that follows the store's rule (:mod:`simulation.store_parts`): what
+  calibrate writes is recorded in ``state.json`` by name and checksum, and it deletes or
+  overwrites nothing else (a ``manifest.json`` or ``report.html`` of the user's in ``--out`` is
+  refused, with or without ``--restart``);
 - a sampler whose ensemble depends on the seed alone (:class:`OrderedSampler`): pyabc's
   ``MappingSampler``, with each generation's tasks seeded from ``(seed, generation, task)``
   and their results kept in task order, on local processes or a Dask cluster. pyabc's own
@@ -31,7 +35,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,9 @@ SAMPLERS = ("ordered", "pyabc")
 HISTORY = "history.db"
 ENSEMBLE = "ensemble.parquet"
 MANIFEST = "manifest.json"
+STATE = "state.json"
+REPORT = "report.html"
+OWN = (HISTORY, ENSEMBLE, MANIFEST, STATE, REPORT)  # what calibrate writes in its folder
 MISSING = "pyabc is not installed; install the calibration extra: pip install 'tipsim[calibrate]'"
 
 
@@ -66,19 +73,21 @@ class CalibrationModel:
     years: float
     scale: float
     priors: dict[str, tuple[float, float]]
+    shapes: dict = field(default_factory=dict)  # name -> Distribution (not uniform)
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
         from simulation.runner import run
         from simulation.scenario import with_overrides
 
         seed = int(np.random.randint(0, 2**62))
-        values = natural(pars, self.priors)
+        values = natural(pars, self.priors, self.shapes)
         scenario = with_overrides(self.scenario,
                                   {f"parameters.{k}": v for k, v in values.items()})
         return self.targets.simulated(run(scenario, seed=seed), self.years, self.scale)
 
 
-def natural(z: dict[str, float], priors: dict[str, tuple[float, float]]) -> dict[str, float]:
+def natural(z: dict[str, float], priors: dict[str, tuple[float, float]],
+            shapes: dict | None = None) -> dict[str, float]:
     """Parameter values from the coordinates pyabc samples.
 
     pyabc works on z ~ N(0, 1) for each fitted parameter, and the model uses
@@ -88,8 +97,12 @@ def natural(z: dict[str, float], priors: dict[str, tuple[float, float]]) -> dict
     multivariate normal treats as singular; and with 15 or more dimensions, importance weights
     prior / kernel-density vary by orders of magnitude when a Gaussian kernel meets a flat prior
     (one particle carried 99% of the weight in a 40-particle test), far less when both are
-    Gaussian."""
-    return {k: lo + float(_phi(float(z[k]))) * (hi - lo) for k, (lo, hi) in priors.items()}
+    Gaussian. A shaped prior (``shapes``) maps Phi(z) through its inverse CDF instead, so z
+    stays N(0, 1) whatever the prior."""
+    shapes = shapes or {}
+    return {k: (float(shapes[k].ppf(_phi(float(z[k])))) if k in shapes
+                else lo + float(_phi(float(z[k]))) * (hi - lo))
+            for k, (lo, hi) in priors.items()}
 
 
 def _phi(x: float) -> float:
@@ -152,7 +165,7 @@ class _Progress:
 @contextmanager
 def _mapper(workers: int, scheduler: str | None):
     """An ordered map over local worker processes (or this process for one worker) or a Dask
-    cluster."""
+    cluster, with the Dask client and the local pool (``None`` where there is none)."""
     if scheduler:
         try:
             from distributed import Client
@@ -166,23 +179,26 @@ def _mapper(workers: int, scheduler: str | None):
                 yield future.result()
 
         try:
-            yield dask_map, client
+            yield dask_map, client, None
         finally:
             client.close()
         return
     if workers <= 1:
-        yield map, None
+        yield map, None, None
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from simulation.executors import shielded_resource_tracker
+
+    shielded_resource_tracker()  # a SIGHUP to the group ends the calibration with one line
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
     def pool_map(fn, items: Iterable) -> Iterator:
         return pool.map(fn, items)
 
     try:
-        yield pool_map, None
+        yield pool_map, None, pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -192,7 +208,7 @@ def _mapper(workers: int, scheduler: str | None):
 def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: bool = False,
               workers: int | None = None, scheduler: str | None = None,
               sampler: str = "ordered", restart: bool = False, progress: bool = False,
-              log: Callable[[str], None] | None = None) -> Path:
+              log: Callable[[str], None] | None = None, allow_large: bool = False) -> Path:
     """Run (or resume) a calibration into ``out`` and write its ensemble and manifest.
 
     Args:
@@ -207,6 +223,8 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
         restart: discard what ``out`` holds and start over.
         progress: show a bar per generation.
         log: where one-line notes go (default: nowhere).
+        allow_large: run even if a run is estimated not to fit in memory
+            (:mod:`simulation.limits`).
 
     Returns the path of the ensemble.
     """
@@ -225,9 +243,17 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
     out = Path(out)
     identity = {"calibration_hash": cal.hash, "model_code_hash": model_code_hash(),
                 "sampler": sampler}
-    previous = _read_json(out / "state.json")
+    if out.exists() and not out.is_dir():
+        raise CalibrationRunError(f"--out {out}: exists and is not a folder; allowed: a folder "
+                                  "for the calibration's output (new, or one tipsim calibrate "
+                                  "wrote)")
+    previous, damaged = _owned_state(out)
+    if damaged and not restart:
+        raise CalibrationRunError(f"{out} holds another calibration or a damaged one "
+                                  f"({damaged}); use --restart to discard it, or another --out")
+    ours = _ours(out, previous, damaged)  # a file of somebody else's there: refused
     if restart:
-        for name in (HISTORY, ENSEMBLE, MANIFEST, "state.json", "report.html"):
+        for name in ours:
             (out / name).unlink(missing_ok=True)
         previous = None
     elif (out / HISTORY).exists():
@@ -236,10 +262,19 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
             raise CalibrationRunError(
                 f"{out} holds another calibration (different {', '.join(changed)}); use "
                 "--restart to discard it, or another --out")
-    out.mkdir(parents=True, exist_ok=True)
+    if not allow_large:
+        from simulation.limits import check_run
+
+        check_run(cal.scenario, where=str(cal.source or "calibration"),
+                  workers=min(workers or os.cpu_count() or 1, os.cpu_count() or 1))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CalibrationRunError(f"--out {out}: cannot create the folder ({exc.strerror})"
+                                  ) from None
 
     model = CalibrationModel(cal.scenario, cal.targets, cal.years, cal.scenario.scale,
-                             cal.priors)
+                             cal.priors, cal.shapes)
     _check_run(cal, say)
     np.random.seed(task_seed(cal.seed, -2, 0))  # pyabc's own draws in this process
     random.seed(task_seed(cal.seed, -2, 1))
@@ -253,27 +288,40 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
     bar = _Progress(progress)
     started = time.perf_counter()
     db = f"sqlite:///{(out / HISTORY).resolve()}"
-    with _quiet_pyabc(progress), _mapper(workers, scheduler) as (map_, client):
+    with _quiet_pyabc(progress), _mapper(workers, scheduler) as (map_, client, pool):
         if sampler == "ordered":
             abc_sampler = OrderedSampler(map_, cal.seed, bar)
         elif client is not None:
             abc_sampler = pyabc.sampler.DaskDistributedSampler(dask_client=client)
+        elif pool is not None:
+            # pyabc's multicore samplers fork() a process that runs threads (deprecated since
+            # Python 3.12: it can deadlock); its dynamic sampler over the spawned pool does not
+            abc_sampler = pyabc.sampler.ConcurrentFutureSampler(cfuture_executor=pool,
+                                                                client_max_jobs=workers)
         else:
-            abc_sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+            abc_sampler = pyabc.sampler.SingleCoreSampler()
         abc = pyabc.ABCSMC(model, prior, distance, population_size=budget.population,
                            sampler=abc_sampler, eps=pyabc.QuantileEpsilon(alpha=0.5),
                            transitions=perturbation(cal.priors))
         if (out / HISTORY).exists():
-            history = abc.load(db, 1)
-            done = history.n_populations
+            try:
+                history = abc.load(db, 1)
+                done = history.n_populations
+            except Exception as exc:  # noqa: BLE001 - sqlite, sqlalchemy and pandas errors
+                text = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+                raise CalibrationRunError(
+                    f"{out / HISTORY}: cannot be read as pyabc's history ({text}); allowed: "
+                    "the history tipsim calibrate wrote; rerun with --restart to start over"
+                    ) from None
             say(f"resuming {cal.name} from {out / HISTORY}: {done} generation(s) done")
         else:
+            # recorded before the history exists, so a kill leaves nothing unaccounted for
+            _write_json(out / STATE, identity | {"sessions": [], "written": {HISTORY: None}})
             abc.new(db, observed)
-            _write_json(out / "state.json", identity | {"sessions": []})
             done = 0
         remaining = (budget.generations - done) if budget.generations else np.inf
         # a calibration that ran to the end of this budget (any stopping rule) is not run again
-        finished = (_read_json(out / "state.json") or {}).get("finished") == budget.model_dump()
+        finished = (_read_state(out) or {}).get("finished") == budget.model_dump()
         if remaining > 0 and not finished:
             try:
                 abc.run(minimum_epsilon=budget.min_epsilon or 0.0,
@@ -326,12 +374,12 @@ def _check_run(cal: Calibration, say: Callable) -> None:
 
 def _record_session(out: Path, seconds: float, workers: int, scheduler: str | None,
                     finished: dict | None) -> None:
-    state = _read_json(out / "state.json") or {"sessions": []}
+    state = _read_state(out) or {"sessions": []}
     state["finished"] = finished
-    state["sessions"].append({"seconds": round(seconds, 2), "workers": workers,
-                              "scheduler": scheduler,
-                              "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-    _write_json(out / "state.json", state)
+    state.setdefault("sessions", []).append(
+        {"seconds": round(seconds, 2), "workers": workers, "scheduler": scheduler,
+         "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    _write_json(out / STATE, state)
 
 
 @contextmanager
@@ -368,18 +416,21 @@ def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
     rows = []
     for i, particle in enumerate(population.particles):
         row = {"member": i, "weight": float(particle.weight)}
-        row |= natural(particle.parameter, cal.priors)
+        row |= natural(particle.parameter, cal.priors, cal.shapes)
         row |= {f"sim.{k}": float(v) for k, v in particle.sum_stat.items()}
         rows.append(row)
     ensemble = pd.DataFrame(rows)
     ensemble["weight"] /= ensemble["weight"].sum()
     target = out / ENSEMBLE
+    check_writable(out, ENSEMBLE)
+    check_writable(out, MANIFEST)
     atomic_write(target, lambda tmp: ensemble.to_parquet(tmp, index=False))
+    record_written(out, ENSEMBLE)
 
     generations = history.get_all_populations()
     generations = generations[generations["t"] >= 0]
-    state = _read_json(out / "state.json") or {"sessions": []}
-    seconds = sum(s["seconds"] for s in state["sessions"])
+    state = _read_state(out) or {"sessions": []}
+    seconds = sum(s["seconds"] for s in state.get("sessions", []))
     runs = int(generations["samples"].sum())
     manifest = {
         "calibration": cal.name, "calibration_file": cal.source, "description": cal.description,
@@ -400,7 +451,8 @@ def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
         "run": {"weeks": cal.scenario.weeks, "burn_in_weeks": cal.scenario.burn_in_weeks,
                 "scale": cal.scenario.scale},
         "budget": cal.budget.model_dump(),
-        "priors": {n: {"distribution": "uniform", "low": lo, "high": hi}
+        "priors": {n: (cal.shapes[n].spec() if n in cal.shapes else
+                       {"distribution": "uniform", "low": lo, "high": hi})
                    for n, (lo, hi) in cal.priors.items()},
         "fixed_parameters": cal.fixed,
         "targets": {t.name: {"description": t.description, "observed": t.observed,
@@ -416,9 +468,10 @@ def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
         "effective_sample_size": float(1 / (ensemble["weight"] ** 2).sum()),
         "runs": runs, "wall_seconds": round(seconds, 2),
         "runs_per_minute": round(runs / seconds * 60, 1) if seconds else None,
-        "sessions": state["sessions"],
+        "sessions": state.get("sessions", []),
     }
     _write_json(out / MANIFEST, manifest)
+    record_written(out, MANIFEST)
     return target
 
 
@@ -427,7 +480,22 @@ def load_ensemble(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     out = Path(out)
     if not (out / ENSEMBLE).is_file():
         raise CalibrationRunError(f"{out}: no {ENSEMBLE}; run tipsim calibrate first")
-    return pd.read_parquet(out / ENSEMBLE), _read_json(out / MANIFEST) or {}
+    from simulation.file_schemas import MAX_STATE_BYTES, EnsembleManifest
+    from simulation.files import read_json, read_limited
+    from simulation.uncertainty import MAX_ENSEMBLE_BYTES
+
+    try:
+        data = read_limited(out / ENSEMBLE, MAX_ENSEMBLE_BYTES, "a calibrated ensemble")
+        manifest = read_json(out / MANIFEST, MAX_STATE_BYTES, "a calibration's manifest",
+                             EnsembleManifest)
+        import io
+
+        return pd.read_parquet(io.BytesIO(data)), manifest
+    except UserError as exc:
+        raise CalibrationRunError(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise CalibrationRunError(f"{out}: cannot read the ensemble ({str(exc)[:160]}); "
+                                  "rerun tipsim calibrate") from None
 
 
 def ensemble_overrides(out: str | Path) -> list[tuple[float, dict[str, float]]]:
@@ -443,11 +511,88 @@ def ensemble_overrides(out: str | Path) -> list[tuple[float, dict[str, float]]]:
             for _, row in ensemble.iterrows()]
 
 
-def _read_json(path: Path) -> dict | None:
+def _read_state(out: Path) -> dict | None:
+    """The folder's ``state.json``, validated (None when there is none);
+    :class:`CalibrationRunError` when it is damaged."""
+    state, damaged = _owned_state(out)
+    if damaged:
+        raise CalibrationRunError(f"{out}: {damaged}; rerun with --restart to start over")
+    return state
+
+
+def _owned_state(out: Path) -> tuple[dict | None, str]:
+    """``(state, "")`` for a folder with a valid ``state.json`` (``state`` None when there is
+    none), or ``(None, why)`` when it is damaged or edited by hand."""
+    from simulation.file_schemas import MAX_STATE_BYTES, CalibrationState
+    from simulation.files import read_json
+
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+        return read_json(out / STATE, MAX_STATE_BYTES, "a calibration's state.json",
+                         CalibrationState), ""
+    except (FileNotFoundError, NotADirectoryError):
+        return None, ""
+    except UserError as exc:
+        return None, str(exc)
+    except OSError as exc:
+        return None, f"{out / STATE}: cannot be read ({exc.strerror})"
+
+
+def _file_checksum(path: Path) -> str | None:
+    from simulation.store_parts import _part_bytes, checksum
+
+    data, _ = _part_bytes(path)
+    return None if data is None else checksum(data)
+
+
+def _ours(out: Path, state: dict | None, damaged: str) -> list[str]:
+    """The files in ``out`` that calibrate wrote (what ``--restart`` deletes), or
+    :class:`CalibrationRunError` naming a file at one of its names that it did not write:
+    with a valid state, the files it records (by checksum, the history by name); with a damaged
+    one, its names in a folder that holds nothing else."""
+    if not out.is_dir():
+        return []
+    present = [name for name in OWN if (out / name).exists() or (out / name).is_symlink()]
+    if state is not None and "written" not in state:  # written before files were recorded
+        foreign = []
+    elif state is not None:
+        written = state.get("written") or {}
+        foreign = [n for n in present if n != STATE and not (
+            n in written and not (out / n).is_symlink()
+            and (written[n] is None or written[n] == _file_checksum(out / n)))]
+    elif damaged:
+        others = sorted(p.name for p in out.iterdir() if p.name not in OWN)
+        foreign = others and present
+    else:
+        foreign = present
+    if foreign:
+        raise CalibrationRunError(
+            f"{out}: {', '.join(foreign)}: not written by tipsim calibrate (or changed since); "
+            "tipsim deletes and overwrites only its own files; allowed: a new folder or one "
+            "that tipsim calibrate wrote (move these files, or choose another --out)")
+    return present
+
+
+def record_written(out: Path, name: str) -> None:
+    """Record in ``state.json`` that calibrate wrote ``out/name``, with its checksum (a file
+    changed since is then not deleted or overwritten by a later run)."""
+    state = _read_state(out)
+    if state is None:
+        return
+    state.setdefault("written", {})[name] = _file_checksum(out / name)
+    _write_json(out / STATE, state)
+
+
+def check_writable(out: Path, name: str) -> None:
+    """Refuse to write ``out/name`` over a file calibrate did not write."""
+    if (out / name).exists() or (out / name).is_symlink():
+        state, damaged = _owned_state(out)
+        if state is not None and "written" not in state:
+            return  # a folder written before files were recorded: its names are its own
+        written = (state or {}).get("written") or {}
+        if damaged or name not in written or written[name] != _file_checksum(out / name):
+            raise CalibrationRunError(
+                f"{out / name}: not written by tipsim calibrate (or changed since); tipsim "
+                "overwrites only its own files; allowed: move it, or choose another --out")
 
 
 def _write_json(path: Path, obj: dict) -> None:
@@ -456,5 +601,4 @@ def _write_json(path: Path, obj: dict) -> None:
 
 
 __all__ = ["CalibrationModel", "StandardisedDistance", "calibrate", "ensemble_overrides",
-           "load_ensemble",
-           "task_seed", "write_ensemble"]
+           "load_ensemble", "record_written", "task_seed", "write_ensemble"]

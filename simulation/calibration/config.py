@@ -11,6 +11,8 @@
     [priors.self_referral_rate]            # optional: a narrower (or wider) uniform prior,
     low = 0.001                            # inside the parameter's hard bounds
     high = 0.01
+    # or a shaped prior (simulation/distributions.py), e.g.
+    # distribution = "pert"; mode = 0.004   (also triangular, beta, lognormal)
 
     [run]                                  # run length and scale of every simulation
     weeks = 156
@@ -61,6 +63,12 @@ class Prior(BaseModel):
     model_config = ConfigDict(extra="forbid")
     low: float | None = None
     high: float | None = None
+    distribution: str | None = None  # simulation.distributions.KINDS; default uniform
+    mode: float | None = None
+    alpha: float | None = None
+    beta: float | None = None
+    median: float | None = None
+    sigma: float | None = None
 
 
 class RunLength(BaseModel):
@@ -130,13 +138,16 @@ class Calibration:
     source: str
     scenario: Any  # simulation.scenario.Scenario, with the run length and scale applied
     targets: TargetSet
-    priors: dict[str, tuple[float, float]]  # fitted parameter -> uniform prior (low, high)
+    priors: dict[str, tuple[float, float]]  # fitted parameter -> prior support (low, high)
     fixed: dict[str, float]  # every other parameter at its scenario value
     seed: int
     budget: Budget
     screening: Screening
     quick: bool = False
     document: dict = field(default_factory=dict, repr=False)
+    shapes: dict = field(default_factory=dict)
+    """Fitted parameters whose prior is not uniform on its support: name ->
+    :class:`simulation.distributions.Distribution`."""
 
     @property
     def weeks(self) -> int:
@@ -148,9 +159,12 @@ class Calibration:
 
     def fingerprint(self) -> dict[str, Any]:
         """What the ensemble depends on (not the description or the screening note)."""
-        return {"scenario_hash": self.scenario.hash, "targets_hash": self.targets.hash,
-                "priors": self.priors, "seed": self.seed,
-                "population": self.budget.population}
+        out = {"scenario_hash": self.scenario.hash, "targets_hash": self.targets.hash,
+               "priors": self.priors, "seed": self.seed,
+               "population": self.budget.population}
+        if self.shapes:  # uniform priors only: the hash calibrations always had
+            out["shapes"] = {n: d.spec() for n, d in self.shapes.items()}
+        return out
 
     @property
     def hash(self) -> str:
@@ -201,12 +215,31 @@ def load_calibration(path: str | Path, *, quick: bool = False) -> Calibration:
         raise TargetError(str(exc)) from None
 
     priors = _priors(spec, where)
+    shapes = _shapes(spec, priors, where)
     fixed = {n: scenario.parameters.get(n, p.default) for n, p in PARAMETERS.items()
              if n not in priors}
     return Calibration(name=spec.name, description=spec.description, source=where,
                        scenario=scenario, targets=targets, priors=priors, fixed=fixed,
                        seed=spec.seed, budget=budget, screening=spec.screening, quick=quick,
-                       document=doc)
+                       document=doc, shapes=shapes)
+
+
+def _shapes(spec: _File, priors: dict[str, tuple[float, float]], where: str) -> dict:
+    """The priors given a distribution other than uniform, checked on their support."""
+    from simulation.distributions import DistributionError, parse
+
+    out = {}
+    for name, given in spec.priors.items():
+        if given.distribution in (None, "uniform"):
+            continue
+        table = {k: v for k, v in given.model_dump().items() if v is not None}
+        low, high = priors[name]
+        try:
+            out[name] = parse(table, f"{where}: priors.{name}", low=low, high=high,
+                              bounds=PARAMETERS[name].bounds)
+        except DistributionError as exc:
+            raise CalibrationError(str(exc)) from None
+    return out
 
 
 def _priors(spec: _File, where: str) -> dict[str, tuple[float, float]]:

@@ -67,8 +67,14 @@ def build_report(out: str | Path, target: str | Path | None = None) -> Path:
     out = Path(out)
     ensemble, manifest = load_ensemble(out)
     page = render(ensemble, manifest)
-    target = Path(target) if target else out / "report.html"
-    return atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    if target is None:  # in the calibration's folder: only over a report it wrote there
+        from simulation.calibration.abc import REPORT, check_writable, record_written
+
+        check_writable(out, REPORT)
+        atomic_write(out / REPORT, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+        record_written(out, REPORT)
+        return out / REPORT
+    return atomic_write(Path(target), lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
 def render(ensemble: pd.DataFrame, manifest: dict) -> str:

@@ -17,9 +17,10 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas load where a command needs them (tipsim --help stays quick)
+    import pandas as pd
 
 EXIT_FAILED_RUNS = 3
 FORMATS = ("table", "csv", "markdown", "json")
@@ -47,6 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-retry-failed", dest="retry_failed", action="store_false",
                    help="on resume, do not retry runs that failed before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--elicitation", metavar="FILE",
+                   help="draw the parameters an elicitation file names from its experts' pooled "
+                        "distributions (simulation/elicitation.py; the experiment needs an "
+                        "[uncertainty] table that samples them)")
     p.set_defaults(handler=batch)
 
     p = sub.add_parser("check", help="list the damaged parts of a results store",
@@ -75,6 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "(default: the key outcomes)")
     p.add_argument("--confidence", type=float, default=0.95)
     p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
+    p.add_argument("--allow-large", action="store_true",
+                   help="bootstrap with more resamples than are estimated to fit in memory")
     p.add_argument("--form", help="compare one form of exploitation only: sexual, labour or "
                                   "criminal")
     p.add_argument("--group", help="compare one group of victims only: female, male, adult or "
@@ -99,7 +106,13 @@ def batch(args: argparse.Namespace) -> int:
     from simulation.experiment import Experiment
     from simulation.store import ResultStore
 
-    exp = Experiment.load(args.experiment, allow_large=args.allow_large)
+    from simulation.guide import expect_file
+
+    expect_file(args.experiment, "experiment", "tipsim batch")  # not a scenario, nor a typo
+    if getattr(args, "elicitation", None):
+        exp = _with_elicitation(args.experiment, args.elicitation, args.allow_large)
+    else:
+        exp = Experiment.load(args.experiment, allow_large=args.allow_large)
     out = Path(args.out or Path("results") / exp.name)
     executor = make_executor(args.executor, args.workers, args.scheduler)
     try:
@@ -142,6 +155,32 @@ def batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
+    """The experiment with ``uncertainty.elicitation`` set to FILE (named ``NAME_elicited`` so
+    its results do not overwrite the experiment's own)."""
+    from simulation.errors import UserError
+    from simulation.experiment import Experiment, _read_toml
+
+    path = Path(experiment)
+    doc = _read_toml(path)
+    if not isinstance(doc.get("uncertainty"), dict):
+        raise UserError(f"--elicitation: {experiment} has no [uncertainty] table; allowed: an "
+                        "experiment that draws the elicited parameters")
+    doc["uncertainty"]["elicitation"] = str(Path(elicitation).resolve())
+    doc["name"] = f"{doc.get('name', path.stem)}_elicited"
+    try:
+        exp = Experiment.load(doc, base_dir=path.parent, allow_large=allow_large)
+    except UserError as exc:  # name the file, not "experiment"
+        raise type(exc)(f"{path}: {str(exc).removeprefix('experiment: ')}") from None
+    exp._source = str(path)
+    from simulation.elicitation import load_elicitation
+
+    if load_elicitation(elicitation).illustrative:
+        print(f"note: {elicitation} is marked illustrative: its judgements are invented, not "
+              "any expert's; do not use the results to support a decision", file=sys.stderr)
+    return exp
+
+
 @contextlib.contextmanager
 def signals_interrupt():
     """SIGTERM and SIGHUP (a closed terminal, a job scheduler's stop) end a batch as Ctrl-C
@@ -162,9 +201,10 @@ def check(args: argparse.Namespace) -> int:
     from simulation.store import ResultStore, StoreError
     from simulation.store_parts import recognise
 
+    from simulation.guide import expect_store
+
     path = Path(args.results)
-    if not path.is_dir():
-        raise StoreError(f"{path}: no such results directory")
+    expect_store(path)  # missing, empty, or one run's output: say so and what to do
     found = recognise(path)
     if found.manifest is None:
         advice = "; tipsim batch --restart can discard it" if found.store and found.why else ""
@@ -177,6 +217,10 @@ def check(args: argparse.Namespace) -> int:
           f"{len(damaged)} damaged part{'s' * (len(damaged) != 1)}")
     for d in damaged:
         print(f"  damaged: {d}")
+    from simulation.store_parts import unrecorded
+
+    for name in unrecorded(path, store.ledger(manifest)):  # kept and not read; in the way
+        print(f"  not written by tipsim: {name} (not read; move it out before resuming)")
     if damaged:
         print("  rerun the batch command (without --restart) to redo these runs")
     return 1 if damaged else 0
@@ -185,9 +229,16 @@ def check(args: argparse.Namespace) -> int:
 def compare(args: argparse.Namespace) -> int:
     from simulation.analysis import compare as compare_scenarios
 
+    from simulation.guide import expect_store
     from simulation.store import load_results
 
+    expect_store(args.results)
     results = load_results(args.results)
+    if not args.allow_large and isinstance(args.resamples, int) and args.resamples >= 1:
+        from simulation.limits import check_resamples
+
+        per_scenario = results.runs["scenario"].value_counts()
+        check_resamples(args.resamples, int(per_scenario.max()) if len(per_scenario) else 1)
     outcomes = _outcome_list(args.outcomes)
     table = compare_scenarios(results, baseline=args.baseline, outcomes=outcomes,
                               confidence=args.confidence, n_resamples=args.resamples,
@@ -198,10 +249,24 @@ def compare(args: argparse.Namespace) -> int:
 
         said = conclusions(results, baseline=args.baseline, outcomes=outcomes,
                            confidence=args.confidence, form=args.form, group=args.group)
-        print(json.dumps({"comparison": json_ready(table.to_dict(orient="records")),
-                          "uncertainty": json_ready(said)}, indent=1))
+        doc = {"comparison": json_ready(table.to_dict(orient="records")),
+               "uncertainty": json_ready(said)}
+        if not args.form and not args.group:
+            from simulation.errors import UserError
+            from simulation.voi import value_of_information
+
+            try:
+                doc["value_of_information"] = json_ready(
+                    value_of_information(results, args.baseline))
+            except UserError as exc:  # too few draws, no costs: say why instead
+                doc["value_of_information"] = {"not_computed": str(exc)}
+        print(json.dumps(doc, indent=1))
         return 0
-    print(render(table, args.format))
+    if args.format in READING:  # what a person reads: the report's units and cells
+        from simulation.shown import reading_rows
+
+        table = reading_rows(table, args.baseline)
+    print(render(table, args.format, width=_terminal_width()))
     return 0
 
 
@@ -216,17 +281,40 @@ def json_ready(value):
 
 def sensitivity(args: argparse.Namespace) -> int:
     from simulation.analysis import sensitivity as sensitivity_indices
+    from simulation.guide import expect_store
 
+    expect_store(args.results)
     table = sensitivity_indices(args.results, outcomes=_outcome_list(args.outcomes),
                                 scenario=args.scenario)
     print(render(table, args.format))
     return 0
 
 
-def render(table: pd.DataFrame, fmt: str) -> str:
+READING = ("table", "markdown")
+"""The formats a person reads (the others keep the stored units at full precision)."""
+DROPPED_FIRST = ("depends_on", "label", "paired", "excludes_zero", "n", "ci_low", "ci_high",
+                 "parameter_share", "randomness_low", "randomness_high", "verdict",
+                 "relative_change", "probability_better")
+"""Columns an aligned table leaves out, in this order, to fit the terminal's width."""
+
+
+def _terminal_width() -> int | None:
+    """Columns of the terminal (``COLUMNS`` when set); None when the output is not a terminal
+    and ``COLUMNS`` is unset (a file or a pipe takes the whole table)."""
+    import shutil
+
+    if not (os.environ.get("COLUMNS") or sys.stdout.isatty()):
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def render(table: pd.DataFrame, fmt: str, width: int | None = None) -> str:
     """A table as text: ``table`` (aligned) and ``markdown`` are for reading, with numbers as
     :func:`readable` shows them; ``csv`` and ``json`` (a list of records; missing numbers are
-    null) keep every number at full precision, for other programs."""
+    null) keep every number at full precision, for other programs. An aligned table wider than
+    ``width`` leaves out columns (:data:`DROPPED_FIRST`) until it fits, and says which."""
+    import textwrap
+
     if fmt == "csv":
         return table.to_csv(index=False).rstrip("\n")
     if fmt == "json":
@@ -242,10 +330,22 @@ def render(table: pd.DataFrame, fmt: str) -> str:
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
     right = [_is_number_column(table[c], shown[c]) for c in table.columns]
 
+    keep = list(range(len(header)))
+    left_out = []
+    for name in DROPPED_FIRST:
+        if width is None or sum(widths[i] + 2 for i in keep) - 2 <= width:
+            break
+        if name in header and header.index(name) in keep:
+            keep.remove(header.index(name))
+            left_out.append(name)
+
     def line(values):
-        return "  ".join(v.rjust(w) if r else v.ljust(w)
-                         for v, w, r in zip(values, widths, right)).rstrip()
-    return "\n".join([line(header)] + [line(r) for r in cells])
+        return "  ".join(values[i].rjust(widths[i]) if right[i] else values[i].ljust(widths[i])
+                         for i in keep).rstrip()
+    note = (textwrap.wrap(f"({len(left_out)} columns left out to fit {width} characters: "
+                          f"{', '.join(left_out)}; --format csv or markdown has them all)",
+                          width) if left_out else [])
+    return "\n".join([line(header)] + [line(r) for r in cells] + note)
 
 
 INTERVAL = ("mean", "ci_low", "ci_high")
@@ -263,14 +363,16 @@ PROPORTIONS = ("parameter_share", "probability_better")
 """Columns that are proportions, shown as unsigned percentages."""
 
 
-def readable(table: pd.DataFrame) -> pd.DataFrame:
+def readable(table: pd.DataFrame, minus: str = "-") -> pd.DataFrame:
     """Every cell as text a person reads easily: numbers to three significant figures with
     thousands separators (M and bn for millions and billions), differences signed, relative
     changes as percentages, outcomes that are shares (``registry.SHARE_OUTCOMES``) as
-    percentages with their differences in percentage points, whole numbers as they are, yes or
-    no for flags and blank for a missing number. Minus signs are ASCII so terminals and pipes
-    show them anywhere.
+    percentages with their differences in percentage points, chances as whole percentages
+    (``display.fmt_chance``), whole numbers as they are, yes or no for flags and blank for a
+    missing number. Minus signs are ASCII by default so terminals and pipes show them anywhere
+    (the report passes the true minus sign).
 
+    >>> import pandas as pd
     >>> shown = readable(pd.DataFrame({"outcome": ["victims_identified", "conviction_ratio"],
     ...                                "mean": [703612.4, 0.4213], "difference": [-1234.5, 0.031],
     ...                                "relative_change": [-0.0525, 0.08]}))
@@ -279,11 +381,14 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     >>> shown.iloc[1].tolist()
     ['conviction_ratio', '42%', '+3.1 pp', '+8.0%']
     """
+    import pandas as pd
+
     from simulation.registry import SHARE_OUTCOMES
 
     share = (table["outcome"].isin(SHARE_OUTCOMES) if "outcome" in table
              else pd.Series(False, index=table.index))
-    shown = pd.DataFrame({column: [_cell(value, column, is_share) for value, is_share
+    shown = pd.DataFrame({column: [_cell(value, column, is_share, minus=minus)
+                                   for value, is_share
                                    in zip(table[column], share)]
                           for column in table.columns}, index=table.index)
     # an estimate and its interval are rounded alike, with as many figures as it takes (up to
@@ -295,15 +400,19 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
         for i, (value, low, high), is_share in zip(table.index, table[list(columns)].values,
                                                    share):
             for figures in range(3, 7):
-                cells = [_cell(v, columns[0], is_share, figures) for v in (value, low, high)]
+                cells = [_cell(v, columns[0], is_share, figures, minus)
+                         for v in (value, low, high)]
                 if len(set(cells)) == 3 or not high - low > 1e-9 * abs(value):
                     break
             shown.loc[i, list(columns[written])] = cells[written]
     return shown
 
 
-def _cell(value, column: str = "", share: bool = False, figures: int = 3) -> str:
-    from simulation.display import fmt_number, fmt_percent, fmt_points
+def _cell(value, column: str = "", share: bool = False, figures: int = 3,
+          minus: str = "-") -> str:
+    import numpy as np
+
+    from simulation.display import fmt_chance, fmt_number, fmt_percent, fmt_points
 
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
@@ -311,15 +420,15 @@ def _cell(value, column: str = "", share: bool = False, figures: int = 3) -> str
         if math.isnan(value):
             return ""
         if column in RELATIVE:
-            return fmt_percent(value, minus="-")
+            return fmt_percent(value, minus=minus)
         if column in PROPORTIONS:
-            return fmt_percent(value, signed=False, minus="-")
+            return fmt_chance(value)
         signed = column in DIFFERENCES + RANDOMNESS
         if share:  # percentages; more decimals when more figures are needed
             decimals = None if figures == 3 else figures - 3
-            return (fmt_points(value, minus="-", decimals=decimals) if signed else
-                    fmt_percent(value, signed=False, minus="-", decimals=decimals))
-        return fmt_number(value, signed, minus="-", figures=figures)
+            return (fmt_points(value, minus=minus, decimals=decimals) if signed else
+                    fmt_percent(value, signed=False, minus=minus, decimals=decimals))
+        return fmt_number(value, signed, minus=minus, figures=figures)
     return str(value)
 
 
@@ -328,6 +437,8 @@ NUMBER = re.compile(r"[-+]?[\d.,]+(%| pp|M|bn|e[-+]\d+)?")
 
 def _is_number_column(column: pd.Series, shown: pd.Series) -> bool:
     """Right-align numbers: a numeric column, or one whose every filled cell reads as one."""
+    import pandas as pd
+
     if pd.api.types.is_numeric_dtype(column) and column.dtype != bool:
         return True
     filled = [c for c in shown if c]
@@ -343,9 +454,13 @@ def _json_value(value):
 
 
 def _outcome_list(text: str | None):
+    """``--outcomes``: None, 'all' or the names (an outcome may be given under the name it is
+    read under, e.g. victim_years_exploited)."""
+    from simulation.shown import stored_name
+
     if text is None or text == "all":
         return text
-    return [t.strip() for t in text.split(",") if t.strip()]
+    return [stored_name(t.strip()) for t in text.split(",") if t.strip()]
 
 
 def _duration(seconds: float) -> str:

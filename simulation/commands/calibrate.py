@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="discard what --out holds and start over")
     p.add_argument("--no-report", dest="report", action="store_false",
                    help="do not write report.html")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even if a run is estimated not to fit in this machine's memory")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(handler=calibrate)
 
@@ -53,12 +55,26 @@ def calibrate(args: argparse.Namespace) -> int:
         with signals_interrupt():
             run_calibration(cal, out, workers=args.workers, scheduler=args.scheduler,
                             sampler=args.sampler, restart=args.restart, progress=not args.quiet,
-                            log=note)
+                            log=note, allow_large=args.allow_large)
     except KeyboardInterrupt as exc:
         why = f" by {exc.args[0]}" if exc.args else ""
         print(f"tipsim: interrupted{why}; finished generations are kept in {out}/history.db; "
               "run the same command to resume", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a folder made read-only: what is done is kept
+        from simulation.errors import UserError
+
+        raise UserError(f"{out}: cannot write the calibration ({exc.strerror or exc}); "
+                        f"finished generations are kept in {out}/history.db; free the space "
+                        "and run the same command to resume") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("sqlalchemy"):  # sqlite: "database or disk is full"
+            from simulation.errors import UserError
+
+            text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise UserError(f"{out}/history.db: cannot write pyabc's history ({text}); free "
+                            "the space and run the same command to resume") from None
+        raise
     ensemble, manifest = load_ensemble(out)
     last = manifest["generations"][-1] if manifest["generations"] else {}
     print(f"{cal.name}: {len(ensemble)} parameter sets after {len(manifest['generations'])} "

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from simulation.errors import UserError
-from simulation.scenario_schema import MAX_WEEKS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,8 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def dashboard(args: argparse.Namespace) -> int:
     from simulation.dashboard import build_report
 
-    if not Path(args.results).is_dir():
-        raise UserError(f"{args.results}: no such results directory")
+    from simulation.guide import expect_store
+
+    expect_store(args.results)  # missing, empty, or one run's output: say so and what to do
     target = Path(args.out) if args.out else Path(args.results) / "dashboard.html"
     check_report_target(target, args.force)
     try:
@@ -96,6 +96,8 @@ def is_tipsim_report(path: Path) -> bool:
 
 
 def explore(args: argparse.Namespace) -> int:
+    from simulation.scenario_schema import MAX_WEEKS
+
     scenario = Path(args.scenario) if args.scenario else None
     if scenario is not None:
         from simulation.scenario import load_scenario
@@ -134,10 +136,13 @@ def explore(args: argparse.Namespace) -> int:
     })
     if args.workers:
         env["TIPSIM_EXPLORE_WORKERS"] = str(args.workers)
-    command = [sys.executable, "-m", "solara", "run", "simulation.dashboard.explorer",
+    # Solara's command, with SIGTERM ending it cleanly (simulation.dashboard.serve)
+    command = [sys.executable, "-m", "simulation.dashboard.serve", "run",
+               "simulation.dashboard.explorer",
                "--host", args.host, "--port", str(port), "--production",
                "--no-check-version", "--open" if args.open else "--no-open"]
-    print(f"tipsim explore: http://{args.host}:{port}  (Ctrl-C to stop)", flush=True)
+    shown = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address (RFC 3986)
+    print(f"tipsim explore: http://{shown}:{port}  (Ctrl-C to stop)", flush=True)
     os.execve(sys.executable, command, env)  # the server replaces this process
     return 0  # not reached
 

@@ -3,6 +3,10 @@
 Runs the shipped policy comparison (the baseline and every policy scenario, replicated) into a
 resumable results store, prints the headline comparison, and writes the policymaker report.
 Interrupted, the same command resumes where it stopped.
+
+It follows the rules of ``tipsim batch``: a store of another experiment in ``--out`` is refused
+unless ``--restart`` (only the demo's own out-of-date runs are discarded without asking), and a
+``dashboard.html`` there that tipsim did not write is refused before anything runs.
 """
 
 from __future__ import annotations
@@ -11,9 +15,8 @@ import argparse
 import os
 from pathlib import Path
 
-from simulation.model import SCENARIOS
-
-EXPERIMENT = SCENARIOS / "experiments" / "policy_comparison.toml"
+EXPERIMENT = "experiments/policy_comparison.toml"
+"""The shipped policy comparison, in the scenario library (``simulation.SCENARIOS``)."""
 HEADLINE = ["victim_weeks_exploited", "new_victims", "victims_identified", "convictions",
             "policy_cost"]
 
@@ -26,8 +29,10 @@ def register(sub) -> None:
                    help="results directory (default results/demo)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: all cores)")
-    p.add_argument("--experiment", type=Path, default=EXPERIMENT,
+    p.add_argument("--experiment", type=Path, default=None,
                    help="experiment file (default: the shipped policy comparison)")
+    p.add_argument("--restart", action="store_true",
+                   help="discard the results of another experiment in --out and start over")
     p.set_defaults(handler=handle)
 
 
@@ -35,35 +40,59 @@ def handle(args: argparse.Namespace) -> int:
     from simulation.analysis import compare
     from simulation.commands.batch import render, signals_interrupt
     from simulation.dashboard import build_report
+    from simulation.commands.dashboard import check_report_target
     from simulation.executors import run_experiment
+    from simulation.experiment import Experiment
     from simulation.store import StaleStoreError
 
+    from simulation.model import SCENARIOS
+
+    args.experiment = args.experiment or SCENARIOS / EXPERIMENT
     workers = args.workers or os.cpu_count() or 1
+    experiment = Experiment.load(args.experiment)
+    check_report_target(args.out / "dashboard.html")  # a file of the user's: refused now
     print(f"Running {args.experiment.name} into {args.out} with {workers} worker(s); "
           "interrupt at any time and rerun to resume.")
     with signals_interrupt():  # SIGTERM and SIGHUP stop it as Ctrl-C does
         try:
-            summary = run_experiment(args.experiment, args.out, workers=workers)
-        except StaleStoreError:
-            # the demo's store is the demo's own: results of another experiment or model code
-            # there are out of date, so it starts over rather than stop a newcomer
-            print(f"{args.out} holds runs of another experiment or of other model code; the "
-                  "demo's results are its own, so it starts over.")
-            summary = run_experiment(args.experiment, args.out, workers=workers, restart=True)
+            summary = run_experiment(experiment, args.out, workers=workers,
+                                     restart=args.restart)
+        except StaleStoreError as exc:
+            if _holds(args.out) != experiment.name:
+                raise StaleStoreError(f"{exc}".replace("rerun with --restart",
+                                                       "rerun tipsim demo with --restart")
+                                      ) from None
+            # the demo's own runs, from an older version of its experiment or model code: out
+            # of date, so it starts over rather than stop a newcomer
+            print(f"{args.out} holds runs of an older {experiment.name} or of other model "
+                  "code; the demo's results are its own, so it starts over.")
+            summary = run_experiment(experiment, args.out, workers=workers, restart=True)
     print(f"{summary.completed} runs completed, {summary.failed} failed "
           f"(ran {summary.ran} now in {summary.seconds:.0f} s).")
-    table = compare(args.out, outcomes=HEADLINE)
-    columns = ["scenario", "label", "mean", "difference", "difference_low", "difference_high",
-               "relative_change", "verdict"]
+    from simulation.commands.batch import _terminal_width
+    from simulation.shown import reading_rows
+
+    table = reading_rows(compare(args.out, outcomes=HEADLINE))  # as the report reads it
+    columns = ["scenario", "outcome", "mean", "difference", "difference_low", "difference_high",
+               "relative_change"]
     if "probability_better" in table:  # a batch over parameter draws (the shipped one)
-        columns[4:4] = ["randomness_low", "randomness_high"]
         columns += ["probability_better"]
-        print("Each change has two intervals: the model's randomness alone (randomness_low, "
-              "_high) and randomness plus what is not known about the parameters "
-              "(difference_low, _high); probability_better is the share of parameter draws in "
-              "which the policy does better than the baseline.")
+        print("Each change has a 95% interval of randomness and what is not known about the "
+              "parameters (difference_low, _high); probability_better is the share of "
+              "parameter draws in which the policy does better than the baseline. Exploitation "
+              "is in victim-years; tipsim compare RESULTS --format markdown has every column.")
     shown = table.loc[table["scenario"] != "baseline", columns]
-    print(render(shown, "table"))
+    print(render(shown, "table", width=_terminal_width()))
     report = build_report(args.out, args.out / "dashboard.html")
     print(f"\nDashboard: {Path(report).resolve()} (open it in any browser; no network needed)")
     return 0 if summary.failed == 0 else 3
+
+
+def _holds(out: Path) -> str | None:
+    """The name of the experiment whose runs the store at ``out`` holds (None if unreadable)."""
+    from simulation.store_parts import read_manifest
+
+    try:
+        return read_manifest(out).get("experiment_name")
+    except (OSError, ValueError):
+        return None

@@ -1,6 +1,10 @@
 """``tipsim estimate``: multiple systems estimation of the number of victims, beside the truth.
 
-Reads a run's folder (``tipsim run --out DIR`` writes ``contacts.parquet`` and
+Given a file (CSV or Parquet), estimates from an analyst's own lists: a capture-history table
+or one row per person (:mod:`simulation.mse_tables`), and prints the estimate, its interval, the
+model chosen, the models left out before fitting and why, and what was dropped or merged.
+
+Otherwise reads a run's folder (``tipsim run --out DIR`` writes ``contacts.parquet`` and
 ``exploited.parquet`` there when the model records them) or a batch's results store (when the
 experiment has ``record = "contacts"``), and prints, per run and policy year, the MSE estimate
 with its 95% interval, the true number exploited, the relative error and whether the interval
@@ -12,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads where the command runs (tipsim --help stays quick)
+    import pandas as pd
 
 from simulation.errors import UserError
 
@@ -26,9 +32,12 @@ def register(sub) -> None:
                        description="Multiple systems estimation on the simulated lists (police, "
                                    "NGO, inspection, hotline): log-linear models chosen by AIC or "
                                    "BIC, a 95% interval, and the true number exploited in each "
-                                   "policy year. See docs/estimation.md.")
+                                   "policy year; or on your own lists (a CSV or Parquet table), "
+                                   "with the models left out and why. See docs/estimation.md and "
+                                   "docs/estimation_own_lists.md.")
     p.add_argument("results", type=Path,
-                   help="a run's --out folder (contacts.parquet) or a results store")
+                   help="a CSV or Parquet table of your own lists, a run's --out folder "
+                        "(contacts.parquet) or a results store")
     p.add_argument("--year", type=int, default=None,
                    help="policy year, from 0 (default: every year with a contact)")
     scope = p.add_mutually_exclusive_group()
@@ -39,9 +48,23 @@ def register(sub) -> None:
                        help="one group of victims")
     p.add_argument("--criterion", choices=("aic", "bic"), default="aic",
                    help="information criterion for the model choice (default: aic)")
-    p.add_argument("--interval", choices=("averaged", "profile"), default="averaged",
-                   help="model-averaged interval (default) or the chosen model's profile "
-                        "likelihood interval")
+    p.add_argument("--interval", choices=("averaged", "profile", "bootstrap"),
+                   default="averaged",
+                   help="model-averaged interval (default), the chosen model's profile "
+                        "likelihood interval, or a parametric bootstrap that repeats the model "
+                        "choice")
+    p.add_argument("--method", choices=("loglinear", "dga"), default="loglinear",
+                   help="log-linear models (default) or Bayesian model averaging over "
+                        "decomposable graphs (dga; up to five lists)")
+    p.add_argument("--resamples", type=int, default=499,
+                   help="bootstrap resamples for --interval bootstrap (default 499)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--count", help="a table's count column (default: count, freq, frequency, "
+                                   "n, ... whichever it has)")
+    p.add_argument("--lists", help="a table's lists to use, and to merge: A,B,C+D+E keeps A "
+                                   "and B and merges C, D and E into one list")
+    p.add_argument("--allow-large", action="store_true",
+                   help="estimate from more than 12 lists anyway")
     p.add_argument("--summary", action="store_true",
                    help="for a batch: bias, error and coverage per scenario and year")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
@@ -52,13 +75,20 @@ def handle(args: argparse.Namespace) -> int:
     import simulation.mse as mse
     from simulation.commands.batch import render
 
+    if args.results.is_file():
+        return own_lists(args)
+    if args.count is not None or args.lists is not None:
+        raise UserError(f"{args.results}: --count and --lists are for a table of lists (a CSV "
+                        "or Parquet file), not a run's folder or a store")
     if args.year is not None and not 0 <= args.year <= 100:
         raise UserError(f"--year: got {args.year}; allowed: a policy year from 0 to 100")
     contacts, exploited, scenarios = read_lists(args.results)
     table = mse.estimate_vs_truth(contacts, exploited, years=args.year,
                                   criterion=args.criterion, interval=args.interval,
                                   jurisdiction=args.jurisdiction, form=args.form,
-                                  group=args.group)
+                                  group=args.group, method=args.method,
+                                  allow_large=args.allow_large, resamples=args.resamples,
+                                  seed=args.seed)
     if table.empty:
         raise UserError(f"{args.results}: no contacts on record in the policy period")
     if table["estimate"].isna().all():
@@ -73,11 +103,57 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def own_lists(args: argparse.Namespace) -> int:
+    """Estimate from a table of lists and print the estimate, the models left out and why, and
+    what was dropped or merged."""
+    import json
+    import sys
+
+    import simulation.mse as mse
+    from simulation.commands.batch import render
+    from simulation.mse_tables import read_table
+
+    for option in ("year", "jurisdiction", "form", "group"):
+        if getattr(args, option) is not None:
+            raise UserError(f"--{option}: not for a table of lists ({args.results}); it narrows "
+                            "a run's contacts")
+    if args.summary:
+        raise UserError(f"--summary: not for a table of lists ({args.results}); it summarises "
+                        "a batch's runs")
+    histories = read_table(args.results, count=args.count, lists=args.lists,
+                           allow_large=args.allow_large)
+    try:
+        est = mse.estimate(histories.cells, criterion=args.criterion, interval=args.interval,
+                           method=args.method, resamples=args.resamples, seed=args.seed,
+                           count=mse.count_column(histories.lists),
+                           allow_large=args.allow_large)
+    except mse.EstimationError as exc:
+        raise UserError(f"{args.results}: {exc}") from None
+    row = est.to_dict()
+    notes = list(histories.notes) + [n for n in est.notes if n not in histories.notes]
+    excluded = [f"{m}: {r}" for m, r in zip(est.excluded["model"], est.excluded["reason"])]
+    if args.format == "json":
+        print(json.dumps(row | {"notes": notes, "excluded": excluded}, indent=2))
+        return 0
+    table = pd.DataFrame([row])
+    print(render(_readable(table) if args.format == "table" else table, args.format))
+    out = sys.stdout if args.format == "table" else sys.stderr
+    for note in notes:
+        print(f"note: {note}", file=out)
+    if excluded:
+        print(f"models left out before fitting ({len(excluded)}):", file=out)
+        for line in excluded:
+            print(f"  {line}", file=out)
+    return 0
+
+
 def read_lists(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | None]:
     """Contacts, spells (None when absent) and, for a store, each run's scenario."""
+    import pandas as pd
+
     if not path.is_dir():
-        raise UserError(f"{path}: no such folder; allowed: a run's --out folder or a results "
-                        "store")
+        raise UserError(f"{path}: no such file or folder; allowed: a CSV or Parquet table of "
+                        "lists, a run's --out folder or a results store")
     if (path / "manifest.json").exists():
         from simulation.store import StoreError, load_results
 
@@ -110,6 +186,8 @@ def read_lists(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | No
 
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
     """Whole numbers of persons and relative errors as percentages, for reading."""
+    import pandas as pd
+
     out = table.copy()
     for column in ("estimate", "low", "high", "truth"):
         if column in out:

@@ -56,8 +56,9 @@ def seed_argument(text: str) -> int:
 def handle(args: argparse.Namespace) -> int:
     import simulation
 
-    if not Path(args.scenario).is_file():
-        raise UserError(f"{args.scenario}: no such scenario file")
+    from simulation.guide import expect_file
+
+    expect_file(args.scenario, "scenario", "tipsim run")  # not an experiment, say, nor a typo
     if args.weeks is not None and not 1 <= args.weeks <= 5200:
         raise UserError(f"--weeks: got {args.weeks}; allowed 1 to 5200")
     if args.out is not None:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from simulation.errors import UserError
 from simulation.registry import CHOICES, FORMS, GROUPS, LEVERS, PARAMETERS
-from simulation.scenario import ScenarioError, dump_toml, load_scenario, validate_file
-from simulation.scenario_schema import fmt_number, json_schema
 
 
 def register(subparsers) -> None:
@@ -22,11 +20,20 @@ def register(subparsers) -> None:
     p.set_defaults(handler=validate)
 
     p = subparsers.add_parser("levers", help="list every lever and parameter",
-                              description="Every lever and parameter in the registry.")
+                              description="Every lever and parameter in the registry, grouped "
+                                          "(the levers, then each group of parameters); "
+                                          "--group shows one group.")
     p.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    p.add_argument("--group", choices=("levers", *GROUPS), metavar="GROUP",
+                   help="only the levers ('levers') or one group of parameters: "
+                        + ", ".join(GROUPS))
     p.add_argument("--into", metavar="FILE",
                    help="write the Markdown tables into FILE between the lines "
                         f"'{DOC_START}' and '{DOC_END}' (how docs/scenarios.md is kept current)")
+    p.add_argument("--evidence", action="store_true",
+                   help="list the evidence map instead: for each parameter with an entry, the "
+                        "kind of evidence, what it says, how its range was set, its prior and "
+                        "sources (simulation/evidence.toml)")
     p.set_defaults(handler=levers)
 
     p = subparsers.add_parser(
@@ -41,8 +48,17 @@ def register(subparsers) -> None:
 
 
 def validate(args) -> int:
+    from simulation.guide import expect_file
+    from simulation.scenario import validate_file
+
     failed = False
     for path in args.files:
+        try:  # an experiment or calibration file, or a typo: say what it is
+            expect_file(path, "scenario", "tipsim validate")
+        except UserError as exc:
+            print(exc)
+            failed = True
+            continue
         problems = validate_file(path)
         for problem in problems:
             print(problem)
@@ -53,6 +69,10 @@ def validate(args) -> int:
 
 
 def show(args) -> int:
+    from simulation.guide import expect_file
+    from simulation.scenario import ScenarioError, dump_toml, load_scenario
+
+    expect_file(args.file, "scenario", "tipsim show")  # not an experiment, say, nor a typo
     try:
         scenario = load_scenario(args.file)
     except ScenarioError as exc:
@@ -63,15 +83,22 @@ def show(args) -> int:
 
 
 def schema(args) -> int:
+    from simulation.scenario_schema import json_schema
+
     print(json.dumps(json_schema(), indent=2))
     return 0
 
 
 def levers(args) -> int:
+    if getattr(args, "evidence", False):
+        from simulation.evidence import render
+
+        print(render({"table": "text"}.get(args.format, args.format)))
+        return 0
     if args.into:
         write_into(Path(args.into), render_levers("markdown"))
     else:
-        print(render_levers(args.format))
+        print(render_levers(args.format, getattr(args, "group", None)))
     return 0
 
 
@@ -99,6 +126,8 @@ COLUMNS = ("name", "scope", "unit", "default", "range", "unit cost", "descriptio
 
 
 def _rows() -> list[dict[str, str]]:
+    from simulation.scenario_schema import fmt_number
+
     rows = []
     for lever in LEVERS.values():
         if lever.kind == "forms":
@@ -165,23 +194,57 @@ def _markdown() -> str:
     return "\n".join(lines)
 
 
-def _table() -> str:
+def _table(group: str | None = None, width: int | None = None) -> str:
+    """The levers, then each group of parameters under its heading (only ``group`` when given:
+    'levers' or a parameter group), every line within ``width`` characters (the terminal's by
+    default; descriptions and sources wrap)."""
+    import shutil
+    import textwrap
+
+    width = width or min(shutil.get_terminal_size((100, 24)).columns, 120)
     rows = [{**r, "scope": f"{r['group']}.*"} if r["scope"] == "parameter" else r
             for r in _rows()]
-    first = ("name", "scope", "default", "range", "unit")
-    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in first}
-    def line(row: dict[str, str]) -> str:
-        return "  ".join(row[c].ljust(widths[c]) for c in first).rstrip()
-    out = [line({c: c for c in first}), line({c: "-" * len(c) for c in first})]
-    indent = " " * 4
-    for row in rows:
-        out += [line(row), indent + row["description"]]
-        cost = f"unit cost {row['unit cost']}; " if row["unit cost"] else ""
-        bounds = f"hard bounds {row['bounds']}; " if "bounds" in row else ""
-        out.append(f"{indent}{cost}{bounds}source: {row['source']}")
-    return "\n".join(out)
+    sets = [("levers", f"Levers ({sum(r.get('group') is None for r in rows)}): what a policy "
+                       "sets, in [levers] or [cooperation]", [r for r in rows
+                                                               if r.get("group") is None])]
+    sets += [(g, f"Parameters {g}.* ({sum(r.get('group') == g for r in rows)}): {title}",
+              [r for r in rows if r.get("group") == g]) for g, title in GROUPS.items()]
+    sets = [s for s in sets if s[2] and group in (None, s[0])]
+    first = ("name", "default", "range", "unit")
+
+    def wrapped(text: str) -> list[str]:
+        return textwrap.wrap(text, width, initial_indent="    ", subsequent_indent="      ")
+
+    out = []
+    for _, title, group_rows in sets:
+        widths = {c: max(len(c), *(len(r[c]) for r in group_rows)) for c in first}
+        aligned = sum(widths.values()) + 2 * (len(first) - 1) <= width
+
+        def line(row: dict[str, str]) -> str:
+            return "  ".join(row[c].ljust(widths[c]) for c in first).rstrip()
+
+        out += ["", *textwrap.wrap(title, width), ""]
+        if aligned:
+            out += [line({c: c for c in first}), line({c: "-" * len(c) for c in first})]
+        for row in group_rows:
+            if aligned:
+                out.append(line(row))
+            else:  # too wide for one line: the name, then its values wrapped under it
+                out += [row["name"], *wrapped(f"default {row['default']}; range "
+                                              f"{row['range']}; unit {row['unit']}")]
+            out += wrapped(row["description"])
+            cost = f"unit cost {row['unit cost']}; " if row["unit cost"] else ""
+            bounds = f"hard bounds {row['bounds']}; " if "bounds" in row else ""
+            out += wrapped(f"{cost}{bounds}source: {row['source']}")
+    if group is None:
+        out += ["", *textwrap.wrap("One group only: tipsim levers --group GROUP (levers, "
+                                   + ", ".join(GROUPS) + ")", width)]
+    return "\n".join(out[1:])
 
 
-def render_levers(fmt: str = "table") -> str:
-    """The registry's levers and parameters as a text table, Markdown tables or JSON."""
-    return {"table": _table, "markdown": _markdown, "json": _json}[fmt]()
+def render_levers(fmt: str = "table", group: str | None = None) -> str:
+    """The registry's levers and parameters as a text table (grouped; ``group`` alone when
+    given), Markdown tables or JSON."""
+    if fmt == "table":
+        return _table(group)
+    return {"markdown": _markdown, "json": _json}[fmt]()

@@ -54,6 +54,7 @@ class DashboardData:
     # parameter draws; None for an ordinary batch
     credibility: dict[str, Any] | None = field(default=None, repr=False)  # filled on first use
     # by simulation.dashboard.credibility ({} when it cannot be computed)
+    _shown: dict | None = field(default=None, repr=False)  # filled by shown() on first use
 
     @property
     def policies(self) -> list[str]:
@@ -75,6 +76,24 @@ class DashboardData:
             if e["scenario"] == scenario and e["outcome"] == outcome:
                 return e
         return None
+
+    def shown(self, scenario: str, outcome: str) -> dict[str, str]:
+        """One row of the comparison as a person reads it: the cells ``tipsim compare`` prints
+        (:func:`simulation.shown.reading_rows`, then ``readable``), with true minus signs; {}
+        when there is no such row. ``outcome`` is the stored name."""
+        if self._shown is None:
+            from simulation.commands.batch import readable
+            from simulation.display import MINUS
+            from simulation.shown import reading_rows
+
+            table = pd.concat([self.comparison, self.extra], ignore_index=True)
+            table = reading_rows(table, self.baseline)
+            cells = readable(table, minus=MINUS)
+            self._shown = {(s, o): row for s, o, row in zip(
+                table["scenario"], table["outcome"], cells.to_dict(orient="records"))}
+        from simulation.shown import reading_name
+
+        return self._shown.get((scenario, reading_name(outcome)), {})
 
     def mean(self, scenario: str, outcome: str) -> float:
         """Mean of a region outcome over a scenario's runs."""

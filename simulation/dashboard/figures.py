@@ -15,13 +15,13 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from simulation.analysis import WEEKS_PER_YEAR
 from simulation.dashboard.headline import display_name, fmt_chance, outcome_label
 from simulation.display import fmt_number, fmt_percent
 from simulation.registry import OUTCOMES
+from simulation.shown import MIN_BASE_FOR_PERCENT
 
 BASELINE_COLOUR = "#000000"
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
@@ -75,8 +75,8 @@ def _note(message: str, height: int = 160) -> go.Figure:
 
 
 def series_bands(weekly: pd.DataFrame) -> pd.DataFrame:
-    """Region series per scenario and BIN-week period: 10th, 50th and 90th percentile over
-    runs. Columns: scenario, week (period start), outcome, q10, q50, q90."""
+    """Region series per scenario and BIN-week period: 10th, 50th and 90th percentile and the
+    mean over runs. Columns: scenario, week (period start), outcome, q10, q50, q90, mean."""
     cols = [c for c, _ in SERIES if c in weekly.columns]
     keys = ["scenario", "point", "replication"]
     region = weekly.groupby(keys + ["week"], observed=True, sort=False)[cols].sum().reset_index()
@@ -87,13 +87,17 @@ def series_bands(weekly: pd.DataFrame) -> pd.DataFrame:
     per_run[flows] = per_run[flows] * BIN  # a mean per week times BIN: a full period's total
     long = per_run.reset_index().melt(id_vars=keys + ["period"], var_name="outcome")
     q = long.groupby(["scenario", "period", "outcome"], observed=True, sort=False)["value"]
-    out = pd.concat({f"q{int(p * 100)}": q.quantile(p) for p in (0.1, 0.5, 0.9)}, axis=1)
+    out = pd.concat({f"q{int(p * 100)}": q.quantile(p) for p in (0.1, 0.5, 0.9)}
+                    | {"mean": q.mean()}, axis=1)
     return out.reset_index().rename(columns={"period": "week"})
 
 
 def timeseries_figure(data) -> go.Figure:
-    """Key outcomes week by week: median over runs and the 10-90% band, policy start marked.
-    A menu shows the baseline against one scenario at a time, or every scenario's median."""
+    """Key outcomes week by week: the 10-90% band over runs and, for stocks, the median; for
+    flows (events counted per period: arrests, convictions...) the mean, since where events
+    are rare most runs count none in a period and the median sits at zero under the band.
+    Policy start marked. A menu shows the baseline against one scenario at a time, or every
+    scenario's line."""
     weekly = data.results.weekly
     if weekly is None or weekly.empty:
         return _note("No weekly series in these results: set record = \"weekly\" in the "
@@ -106,9 +110,11 @@ def timeseries_figure(data) -> go.Figure:
     fig = make_subplots(rows=rows, cols=2, subplot_titles=titles, vertical_spacing=0.11,
                         horizontal_spacing=0.08)
     style = styles(data)
+    flows = {c for c, kind in SERIES if kind == "flow"}
     owners = []  # (scenario, is_band) per trace, for the menu
     for i, outcome in enumerate(panels):
         r, c = i // 2 + 1, i % 2 + 1
+        centre, word = ("mean", "mean") if outcome in flows else ("q50", "median")
         for name in data.scenarios:
             b = bands[(bands["scenario"] == name) & (bands["outcome"] == outcome)]
             if b.empty:
@@ -123,10 +129,10 @@ def timeseries_figure(data) -> go.Figure:
                                      hoverinfo="skip", showlegend=False, legendgroup=name),
                           row=r, col=c)
             fig.add_trace(go.Scatter(
-                x=b["week"], y=b["q50"], mode="lines", name=label, legendgroup=name,
+                x=b["week"], y=b[centre], mode="lines", name=label, legendgroup=name,
                 line=dict(color=s["color"], dash=s["dash"], width=2), showlegend=i == 0,
-                customdata=np.stack([b["q10"], b["q90"]], axis=1),
-                hovertemplate=(f"{label}<br>week %{{x}}: %{{y:,.3~s}} (10-90%: "
+                customdata=np.stack([b["q10"], b["q90"]], axis=1), meta={"centre": word},
+                hovertemplate=(f"{label}<br>week %{{x}}: {word} %{{y:,.3~s}} (10-90%: "
                                "%{customdata[0]:,.3~s} to %{customdata[1]:,.3~s})"
                                "<extra></extra>")),
                 row=r, col=c)
@@ -166,8 +172,10 @@ def _series_menu(data, owners: list[tuple[str, bool]]) -> list[dict]:
 
 def jurisdiction_figure(data) -> go.Figure:
     """Change against the baseline in each jurisdiction: victim-years of exploitation and
-    victims identified. Colour says better (blue) or worse (orange) for victims; cells whose
-    interval includes zero stay white and say 'unclear'."""
+    victims identified, in percent of the baseline's level there. Colour says better (blue) or
+    worse (orange) for victims; cells whose interval includes zero stay white and say
+    'unclear'. Where the baseline's level is under ``MIN_BASE_FOR_PERCENT`` the cell gives the
+    change itself, uncoloured (a percentage of almost nothing says little)."""
     table = data.by_jurisdiction
     if table.empty or not data.policies:
         return _note("No per-jurisdiction comparison (one scenario only, or no results).")
@@ -195,6 +203,15 @@ def jurisdiction_figure(data) -> go.Figure:
                 row = part.loc[(name, place)] if (name, place) in part.index else None
                 rel = float(row["relative_change"]) if row is not None else math.nan
                 clear = bool(row["excludes_zero"]) if row is not None else False
+                if not abs(base.get(place, math.nan)) / per >= MIN_BASE_FOR_PERCENT:
+                    # a percentage of almost nothing (simulation.shown): the change itself,
+                    # uncoloured
+                    diff = float(row["difference"]) / per if row is not None else math.nan
+                    zr.append(0.0)
+                    tr.append(fmt_number(diff, True) + ("" if clear else "<br>unclear"))
+                    hr.append(_cell_hover(row, base.get(place, math.nan), per, clear)
+                              if row is not None else "")
+                    continue
                 zr.append(good * rel if clear and math.isfinite(rel) else 0.0)
                 tr.append(fmt_percent(rel) + ("" if clear else "<br>unclear"))
                 hr.append(_cell_hover(row, base.get(place, math.nan), per, clear)
@@ -380,7 +397,9 @@ FORM_COLOURS = {"sexual": "#b2182b", "labour": "#2166ac", "criminal": "#5aae61"}
 def forms_figure(data) -> go.Figure:
     """Each policy's change from the baseline, form by form (sexual, labour, criminal side by
     side), in percent, with its 95% interval: a policy that works for one form of exploitation
-    and not another shows here. Faded bars: not distinguishable from no change."""
+    and not another shows here. Faded bars: not distinguishable from no change. No bar where
+    the baseline's level for that form is under ``MIN_BASE_FOR_PERCENT`` (a percentage of
+    almost nothing)."""
     table = data.by_form
     if table.empty or not data.policies:
         return _note("These results have no outcomes by form of exploitation (stores written "
@@ -399,6 +418,9 @@ def forms_figure(data) -> go.Figure:
                 continue
             rows = rows.set_index("scenario")
             base = float(rows.loc[data.baseline, "mean"]) if data.baseline in rows.index else 0
+            per = WEEKS_PER_YEAR if outcome == "victim_weeks_exploited" else 1.0
+            if not abs(base) / per >= MIN_BASE_FOR_PERCENT:  # a percentage of almost nothing
+                base = 0.0  # (simulation.shown): no bar
             pct = [100 * rows.loc[n, "difference"] / base if base and n in rows.index
                    else np.nan for n in order]
             low = [100 * rows.loc[n, "difference_low"] / base if base and n in rows.index
@@ -452,12 +474,13 @@ def rank_outcomes(data) -> list[str]:
 
 
 def ranks_figure(data) -> go.Figure:
-    """Which scenario is best, and how sure: for the outcome chosen in the menu, the chance of
-    each rank (stacked bars, rank 1 the best, baseline included) and the chance that the
-    scenario in the row beats the one in the column (heatmap), both over the parameter draws.
+    """Which scenario is best, and how sure: for the outcome chosen in the menu, each
+    scenario's chance of coming first (one bar each, baseline included; its hover gives the
+    chance of every rank) and the chance that the scenario in the row beats the one in the
+    column (heatmap), both over the parameter draws.
 
-    Every trace's ``meta`` names its outcome (and rank), so what is drawn can be checked
-    against :func:`simulation.conclusions.conclusions`."""
+    Every trace's ``meta`` names its outcome (and ``rank`` 1 for the bars), so what is drawn
+    can be checked against :func:`simulation.conclusions.conclusions`."""
     u = data.uncertainty or {}
     outcomes = rank_outcomes(data)
     if not outcomes:
@@ -465,29 +488,28 @@ def ranks_figure(data) -> go.Figure:
     names = data.scenarios
     labels = [text(display_name(n)) for n in names]
     n = len(names)
-    colours = sample_colorscale("Blues", list(np.linspace(0.9, 0.25, n)) if n > 1 else [0.9])
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.55, 0.45],
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.45, 0.55],
                         horizontal_spacing=0.04,
-                        subplot_titles=["Chance of each rank (1 = best)",
+                        subplot_titles=["Chance of being best",
                                         "Chance that the row beats the column"])
     owners = []
     for outcome in outcomes:
         label = outcome_label(outcome)
         ranks = {r["scenario"]: r["probabilities"] for r in u["ranks"][outcome]}
-        for k in range(n):
-            probs = [ranks[s][k] if s in ranks else math.nan for s in names]
-            rank = k + 1
-            name = f"Rank {rank}" + (" (best)" if rank == 1 else " (worst)" if rank == n else "")
-            fig.add_trace(go.Bar(
-                x=probs, y=labels, orientation="h", name=name, legendgroup=f"rank{rank}",
-                marker=dict(color=colours[k], line=dict(color="#fff", width=0.5)),
-                text=[fmt_chance(p) if p >= 0.08 else "" for p in probs],
-                textposition="inside", insidetextanchor="middle",
-                customdata=[f"{lab}: rank {rank} of {n} on {text(label)} in {fmt_chance(p)} "
-                            "of the draws" for lab, p in zip(labels, probs)],
-                hovertemplate="%{customdata}<extra></extra>",
-                meta={"outcome": outcome, "rank": rank}), row=1, col=1)
-            owners.append(outcome)
+        first = [ranks[s][0] if s in ranks else math.nan for s in names]
+        top = max(range(n), key=lambda i: -1 if math.isnan(first[i]) else first[i])
+        detail = [f"{lab} on {text(label)}: " + "; ".join(
+            f"rank {k + 1} in {fmt_chance(p)}" for k, p in enumerate(ranks.get(s, []))
+            if p > 0) + " of the draws" for s, lab in zip(names, labels)]
+        fig.add_trace(go.Bar(
+            x=first, y=labels, orientation="h", name="Chance of being best",
+            marker=dict(color=[BASELINE_COLOUR if s == data.baseline else
+                               ("#D55E00" if i == top else PALETTE[0])
+                               for i, s in enumerate(names)]),
+            text=[fmt_chance(p) for p in first], textposition="outside", cliponaxis=False,
+            customdata=detail, hovertemplate="%{customdata}<extra></extra>", showlegend=False,
+            meta={"outcome": outcome, "rank": 1}), row=1, col=1)
+        owners.append(outcome)
         beats = {(b["scenario"], b["other"]): b["probability"]
                  for b in u.get("beats", {}).get(outcome, [])}
         z = [[None if a == b else beats.get((a, b), math.nan) for b in names] for a in names]
@@ -508,14 +530,14 @@ def ranks_figure(data) -> go.Figure:
                     args=[{"visible": [owner == o for owner in owners]}]) for o in outcomes]
     for trace, owner in zip(fig.data, owners):
         trace.visible = owner == outcomes[0]
-    menu = dict(buttons=buttons, active=0, x=0, xanchor="left", y=1.14, yanchor="bottom",
-                direction="down", showactive=True)
+    menu = dict(buttons=buttons, active=0, x=0, xanchor="left", y=1.0, yanchor="bottom",
+                direction="down", showactive=True, pad=dict(b=40))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", row=1, col=1)
-    fig.update_xaxes(side="bottom", row=1, col=2)
-    return _layout(fig, max(340, 200 + 52 * n), barmode="stack", updatemenus=[menu],
-                   legend=dict(orientation="h", y=-0.12, yanchor="top", traceorder="normal"),
-                   margin=dict(l=150, r=30, t=100, b=70))
+    fig.update_xaxes(range=[0, 1.12], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
+                     row=1, col=1)
+    fig.update_xaxes(side="bottom", tickangle=-35, row=1, col=2)
+    return _layout(fig, max(380, 240 + 40 * n), updatemenus=[menu], showlegend=False,
+                   margin=dict(l=190, r=30, t=130, b=150))
 
 
 def _ranks_title(outcome: str) -> str:
@@ -549,13 +571,25 @@ def acceptability_figure(data) -> go.Figure:
         share = curve.get("share_averting", math.nan)
         probs = np.asarray(curve["probabilities"], dtype=float)
         fig.add_trace(go.Scatter(
-            x=x, y=probs, mode="lines", line=dict(color=style[name]["color"],
-                                                  dash=style[name]["dash"], width=2.5),
+            x=x, y=probs, mode="lines", opacity=0.6,
+            line=dict(color=style[name]["color"], dash=style[name]["dash"], width=1.5),
             name=f"{label} (averts exploitation in {fmt_chance(share)} of the draws)",
             customdata=[[float(t), f"{label}: at {fmt_number(t)} CU per victim-year averted, "
                          f"worth its cost in {fmt_chance(p)} of the draws"]
                         for t, p in zip(thresholds, probs)],
             hovertemplate="%{customdata[1]}<extra></extra>", meta={"scenario": name}))
+    front = acceptability_frontier(data, thresholds)
+    if front is not None:
+        best_at, chance = front
+        fig.add_trace(go.Scatter(
+            x=x, y=chance, mode="lines", line=dict(color="#222", width=4), opacity=0.85,
+            name="<b>Acceptability frontier</b>: the choice with the highest expected net "
+                 "benefit at that price, and the chance that it is the best choice",
+            customdata=[[float(t), f"at {fmt_number(t)} CU per victim-year averted, the best "
+                         f"choice is {text(display_name(b))} (best in {fmt_chance(p)} of the "
+                         "draws)"] for t, b, p in zip(thresholds, best_at, chance)],
+            hovertemplate="%{customdata[1]}<extra></extra>",
+            meta={"scenario": None, "kind": "frontier", "best": list(best_at)}))
     decades = 10.0 ** np.arange(math.floor(math.log10(smallest)),
                                 math.ceil(math.log10(largest)) + 1)
     ticks = [zero_at] * bool((thresholds == 0).any()) + list(decades)
@@ -569,9 +603,48 @@ def acceptability_figure(data) -> go.Figure:
     fig.add_hline(y=0.5, line=dict(color="#999", dash="dot", width=1))
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%",
                      title_text="Chance the policy is worth its cost")
-    return _layout(fig, 460, hovermode="closest",
+    legend = 21 * (len(curves) + 2)  # a line per curve and two for the frontier, below
+    return _layout(fig, 420 + legend, hovermode="closest",
                    legend=dict(orientation="h", y=-0.2, yanchor="top"),
-                   margin=dict(l=70, r=30, t=30, b=110))
+                   margin=dict(l=70, r=30, t=30, b=80 + legend))
+
+
+def acceptability_frontier(data, thresholds) -> tuple[list[str], np.ndarray] | None:
+    """The cost-effectiveness acceptability frontier (Fenwick, Claxton and Sculpher 2001): at
+    each threshold (CU one would pay to avert a victim-year of exploitation), the choice, the
+    baseline included, with the highest expected net benefit over the parameter draws, and the
+    share of draws in which that choice has the highest net benefit of all (ties count as
+    shared). Net benefit of a policy in a draw: threshold x victim-years it averts against the
+    baseline - its extra cost, each the draw's mean over the runs every scenario has. None
+    when the batch has no draws or no costs."""
+    results = getattr(data, "results", None)
+    runs = getattr(results, "runs", None)
+    needed = {"scenario", "point", "replication", "policy_cost", "victim_weeks_exploited"}
+    if runs is None or not needed <= set(runs.columns) or len(data.scenarios) < 2:
+        return None
+    keys = ["point", "replication"]
+    wide = {s: runs[runs["scenario"] == s].set_index(keys)[["policy_cost",
+                                                            "victim_weeks_exploited"]]
+            for s in data.scenarios}
+    common = None
+    for frame in wide.values():
+        common = frame.index if common is None else common.intersection(frame.index)
+    if common is None or len(common) == 0:
+        return None
+    per_draw = {s: w.loc[common].groupby(level="point").mean() for s, w in wide.items()}
+    base = per_draw[data.baseline]
+    names = list(per_draw)
+    t = np.asarray(thresholds, dtype=float)
+    net = np.stack([  # options x draws x thresholds
+        np.outer((base["victim_weeks_exploited"] - d["victim_weeks_exploited"]).to_numpy()
+                 / WEEKS_PER_YEAR, t) - (d["policy_cost"] - base["policy_cost"]).to_numpy()[
+            :, None] for d in per_draw.values()])
+    optimal = net.mean(axis=1).argmax(axis=0)  # the choice with the highest expected net benefit
+    top = net.max(axis=0)
+    wins = net == top[None]  # which options have the highest net benefit in each draw
+    share = wins / wins.sum(axis=0)[None]  # ties shared
+    chance = np.array([share[optimal[j], :, j].mean() for j in range(len(t))])
+    return [names[j] for j in optimal], chance
 
 
 FIGURES = (

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from simulation.analysis import COST_EFFECTIVENESS, WEEKS_PER_YEAR
-from simulation.display import fmt_number, fmt_percent
+from simulation.display import fmt_chance, fmt_number, fmt_percent  # noqa: F401 (re-exported)
 from simulation.registry import OUTCOMES
 
 # (outcome, label on the card, unit shown, divisor from the outcome's unit to the shown one)
@@ -71,12 +71,12 @@ def card_lines(data, scenario: str) -> list[CardLine]:
     if not is_base:
         row = data.row(scenario, COST_EFFECTIVENESS)
         if row is not None:
-            # compare() gives a ratio but no interval when exploitation is not clearly
-            # averted: a cost per victim-year averted is then not meaningful, so none is shown
+            # the ratio compare() gives, read as everywhere (simulation.shown); without an
+            # interval when exploitation is not clearly averted (the card says why)
             clear = math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])
             lines.append(CardLine(COST_EFFECTIVENESS, "Cost per victim-year averted", "CU",
-                                  row["mean"] if clear else math.nan, row["ci_low"],
-                                  row["ci_high"], math.nan, "" if clear else "unclear", row))
+                                  row["mean"], row["ci_low"], row["ci_high"], math.nan,
+                                  "" if clear else "unclear", row))
     return lines
 
 
@@ -110,7 +110,7 @@ def sentence(data, scenario: str) -> str:
                 f"victim-years of exploitation{_period(data) or ' over the policy period'}, with "
                 "no policy change.")
     effect, clear = _effect(data, scenario, name)
-    cost = _cost(data, scenario)
+    cost = _cost(data, scenario, ratio=clear)
     chance = chance_sentence(data, scenario)
     if not cost:
         text = effect + "."
@@ -149,8 +149,9 @@ def _effect(data, scenario: str, name: str) -> tuple[str, bool]:
             f"{fmt(lo, signed=False)} to {fmt(hi, signed=False)})"), True
 
 
-def _cost(data, scenario: str) -> str:
-    """'an extra cost of X CU over the policy period[, about Y CU per victim-year averted]'."""
+def _cost(data, scenario: str, ratio: bool = True) -> str:
+    """'an extra cost of X CU over the policy period[, about Y CU per victim-year averted]'
+    (the ratio only when ``ratio``: the sentence gives none for an unclear effect)."""
     cost = data.row(scenario, "policy_cost")
     if cost is None or not math.isfinite(cost["difference"]):
         return ""
@@ -160,11 +161,12 @@ def _cost(data, scenario: str) -> str:
     if extra < 0:
         return f"a saving of {fmt_number(-extra)} CU{_period(data)}"
     text = f"an extra cost of {fmt_number(extra)} CU{_period(data)}"
-    ce = data.row(scenario, COST_EFFECTIVENESS)
-    if ce is not None and math.isfinite(ce["ci_low"]) and math.isfinite(ce["ci_high"]):
+    ce = data.shown(scenario, COST_EFFECTIVENESS)
+    if ratio and ce.get("mean"):
         pct = int(round(100 * data.confidence))
-        text += (f", about {fmt_number(ce['mean'])} CU per victim-year averted ({pct}% "
-                 f"interval {fmt_number(ce['ci_low'])} to {fmt_number(ce['ci_high'])})")
+        interval = (f"{pct}% interval {ce['ci_low']} to {ce['ci_high']}"
+                    if ce.get("ci_low") and ce.get("ci_high") else "no interval")
+        text += f", about {ce['mean']} CU per victim-year averted ({interval})"
     return text
 
 
@@ -175,18 +177,6 @@ def _period(data) -> str:
     years = weeks / WEEKS_PER_YEAR
     span = f"{years:g}-year" if float(years).is_integer() else f"{weeks}-week"
     return f" over the {span} policy period"
-
-
-def fmt_chance(p: float) -> str:
-    """A probability over parameter draws as a whole percentage; '>99%' and '<1%' near the ends,
-    so only a certainty (every draw) reads 100% or 0%."""
-    if p is None or not math.isfinite(p):
-        return "n/a"
-    if 0 < p < 0.01:
-        return "<1%"
-    if 0.99 < p < 1:
-        return ">99%"
-    return f"{100 * p:.0f}%"
 
 
 def chance_sentence(data, scenario: str) -> str:
@@ -203,4 +193,9 @@ def chance_sentence(data, scenario: str) -> str:
 
 
 def outcome_label(name: str) -> str:
+    """The outcome's label as read (exploitation in victim-years, :mod:`simulation.shown`)."""
+    from simulation.shown import READING_UNITS
+
+    if name in READING_UNITS:
+        return READING_UNITS[name][1]
     return OUTCOMES[name].label if name in OUTCOMES else name.replace("_", " ").capitalize()

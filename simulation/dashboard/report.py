@@ -39,19 +39,23 @@ from simulation._version import __version__
 from simulation.files import atomic_write
 from simulation.dashboard.data import DashboardData, prepare
 from simulation.dashboard.figures import figures_for
-from simulation.dashboard.headline import (HEADLINE, CardLine, card_lines, fmt_chance,
-                                           interval_text, sentence, verdict_text)
-from simulation.display import fmt_number, fmt_percent
+from simulation.dashboard.headline import card_lines, fmt_chance, sentence, verdict_text
+from simulation.analysis import COST_EFFECTIVENESS
+from simulation.display import fmt_number
+from simulation.shown import cost_per_victim_year
 
 CAPTIONS = {
-    "timeseries": "Median over replications (line) and the 10th to 90th percentile of runs "
-                  "(band), for the whole region. Negative weeks are the burn-in, before any "
+    "timeseries": "Median over runs (line; for events counted per period, such as arrests "
+                  "and convictions, the mean, since most runs count none in a period where "
+                  "events are rare) and the 10th to 90th percentile of runs (band), for the "
+                  "whole region. Negative weeks are the burn-in, before any "
                   "policy. Use the menu to put one policy beside the baseline.",
     "jurisdictions": "Change against the baseline in each jurisdiction, over the policy "
                      "period. Blue is better for victims, orange worse; white cells marked "
                      "'unclear' have a 95% interval that includes zero. A fall in one place "
                      "with a rise in another is displacement, not prevention. Under each "
-                     "jurisdiction: its baseline level.",
+                     "jurisdiction: its baseline level; where it is under 10, a cell gives "
+                     "the change itself, uncoloured, not a percentage of almost nothing.",
     "pathway": "Mean number of people along the victim pathway over the policy period, for "
                "the scenario chosen in the menu (baseline in brackets). Re-trafficked former "
                "victims join the people trafficked on the left. Exits are counted over the "
@@ -66,20 +70,25 @@ CAPTIONS = {
              "and sexual exploitation side by side: a policy can help one and not the "
              "other. Faded bars: not distinguishable from no change.",
     "ranks": "For the outcome chosen in the menu, over the parameter draws (each draw's mean "
-             "over its runs). Left: the chance that each scenario, the baseline included, "
-             "comes first (best), second and so on. Right: the chance that the scenario in the "
-             "row does better than the one in the column. A policy that comes first in most "
-             "draws is a choice that holds whatever the uncertain parameters are; one whose "
-             "rank changes from draw to draw is best only for some parameter values.",
-    "acceptability": "Cost-effectiveness acceptability curves. Along the bottom: what a "
-                     "decision-maker would pay to avert one victim-year of exploitation (log "
-                     "scale; the leftmost tick is 0, past the dotted break). Up the side: the "
-                     "chance, over the parameter draws, that the policy is worth its extra "
-                     "cost at that price, i.e. that the victim-years it averts, valued at that "
-                     "price, exceed what it costs. A curve that levels off below 100% belongs "
-                     "to a policy that does not avert exploitation in every draw (the legend "
-                     "says in how many); where a curve crosses 50% is about the median cost "
-                     "per victim-year averted.",
+             "over its runs). Left: each scenario's chance of coming first (best), the "
+             "baseline included; the most likely best in orange. Hover over a bar, or open "
+             "the table under the chart, for the chance of every rank. Right: the chance that "
+             "the scenario in the row does better than the one in the column. A policy that "
+             "comes first in most draws is a choice that holds whatever the uncertain "
+             "parameters are; one whose rank changes from draw to draw is best only for some "
+             "parameter values.",
+    "acceptability": "Cost-effectiveness acceptability curves and frontier. Along the "
+                     "bottom: what a decision-maker would pay to avert one victim-year of "
+                     "exploitation (log scale; the leftmost tick is 0, past the dotted break). "
+                     "Thin lines, one per policy: the chance, over the parameter draws, that "
+                     "the policy is worth its extra cost against the baseline at that price. "
+                     "Thick dark line, the acceptability frontier (Fenwick, Claxton and "
+                     "Sculpher 2001): at each price, the choice with the highest expected net "
+                     "benefit (hover to see which) and the chance that it is the best of all "
+                     "the choices. Click a policy in the legend to hide its curve, double-click "
+                     "to show it alone. A curve that levels off below 100% belongs to a policy "
+                     "that does not avert exploitation in every draw (the legend says in how "
+                     "many).",
 }
 
 UNCERTAINTY_CAPTIONS = {
@@ -112,18 +121,31 @@ class Section:
 
 
 def sections(data: DashboardData) -> list[Section]:
-    """The page below the cards, in order: the charts
+    """The page below its header, in order: the answer in brief
+    (:mod:`simulation.dashboard.answer`), the cards, the charts
     (:func:`~simulation.dashboard.figures.figures_for`: those of parameter uncertainty first),
     then how credible the model is (:mod:`simulation.dashboard.credibility`), then the methods.
     A new section goes here, before the methods, as one more :class:`Section`."""
+    from simulation.dashboard.answer import answer_section
     from simulation.dashboard.credibility import credibility_section
+    from simulation.dashboard.voi import voi_section
 
     out = [Section(key, _chart(key, title, build)) for key, title, build in figures_for(data)]
-    return out + [Section("credibility", credibility_section), Section("methods", _methods)]
+    return ([Section("answer", answer_section), Section("summary", _cards)] + out
+            + [Section("value_of_information", voi_section),
+               Section("credibility", credibility_section), Section("methods", _methods)])
 
 
 def _chart(key: str, title: str, build) -> Callable[[DashboardData], str]:
-    return lambda data: figure_section(key, title, build(data), _caption(data, key))
+    return lambda data: figure_section(key, title, build(data), _caption(data, key),
+                                       _below(data, key))
+
+
+def _below(data: DashboardData, key: str) -> str:
+    """What a chart has under it: the rank chart, every rank in a folded table."""
+    from simulation.dashboard.answer import rank_table
+
+    return rank_table(data) if key == "ranks" else ""
 
 
 def build_report(results, out: str | os.PathLike | None = None, *,
@@ -139,8 +161,9 @@ def build_report(results, out: str | os.PathLike | None = None, *,
 
 
 def render_report(data: DashboardData, extra_sections: Sequence[Section] = ()) -> str:
-    """The whole page as one string: header, cards, then :func:`sections` with
-    ``extra_sections`` before the methods."""
+    """The whole page as one string: header, then :func:`sections` with ``extra_sections``
+    before the methods."""
+    from simulation.dashboard.answer import ANSWER_CSS
     from simulation.dashboard.credibility import CREDIBILITY_CSS
 
     m = data.results.manifest
@@ -149,34 +172,83 @@ def render_report(data: DashboardData, extra_sections: Sequence[Section] = ()) -
     parts[-1:-1] = list(extra_sections)
     body = "".join(("\n" if s.key == "methods" else "") + s.render(data) for s in parts)
     runs = data.results.runs
+    title, rest = title_of(m.get("description") or "", name)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="tipsim {_e(__version__)}">
-<title>tipsim policy comparison: {_e(name)}</title>
-<style>{PAGE_CSS}{CARD_CSS}{UNCERTAINTY_CSS if data.uncertainty else ""}{CREDIBILITY_CSS}</style>
+<title>{_e(title)}</title>
+<style>{PAGE_CSS}{CARD_CSS}{UNCERTAINTY_CSS if data.uncertainty else ""}{CREDIBILITY_CSS}{
+ANSWER_CSS}{PRINT_CSS}</style>
 <script>window.PlotlyConfig = {{MathJaxConfig: 'local'}};</script>
 <script>{get_plotlyjs()}</script>
+<script>{PRINT_SCRIPT}</script>
 </head><body><main>
 <header>
-<h1>Policy comparison: <span class="experiment-name">{_e(name)}</span></h1>
-<p class="lede">{_e(m.get("description") or "")}</p>
+<h1>{_e(title)}</h1>
+<p class="lede">{_e(rest)}</p>
 <p class="caveat"><strong>A tool for comparing policies, not a forecast.</strong> Numbers are
 what the tipsim model gives for a stylised region under stated assumptions; read them as
 differences between policies, not as predictions for a real country.</p>
-<p class="meta">{len(runs)} runs of {len(data.scenarios)} scenarios &middot; tipsim
+<p class="meta">Experiment <span class="experiment-name">{_e(name)}</span> &middot; {len(runs)}
+runs of {len(data.scenarios)} scenarios &middot; tipsim
 {_e(m.get("tipsim_version", __version__))} &middot; results created {_e(m.get("created", "?"))}</p>
 </header>
-<section id="summary"><h2>What each policy does, at a glance</h2>
-<p class="explain">Each card shows a scenario's change against the baseline over the policy
-period, with its {_pct(data)} interval. Where the interval includes zero the card says the change
-is <em>not distinguishable from no change</em>. Costs are in CU, a generic currency unit.</p>
-{uncertainty_note(data)}<div class="cards{' uncertain' if data.uncertainty else ''}">{
-"".join(card_html(data, s) for s in data.scenarios)}</div>
-</section>
 {body}
 </main></body></html>
 """
+
+
+def title_of(description: str, name: str) -> tuple[str, str]:
+    """The page's title and the lede under it: the description's first sentence and the rest
+    ('Policy comparison: NAME' when there is no description)."""
+    text = " ".join(description.split())
+    if not text:
+        return f"Policy comparison: {name}", ""
+    for i, char in enumerate(text):
+        if char in ".?!" and (i + 1 == len(text) or text[i + 1] == " ") and i >= 12:
+            return text[:i + (char != ".")], text[i + 1:].strip()
+    return text, ""
+
+
+def _cards(data: DashboardData) -> str:
+    """Every scenario's card: what each policy does, at a glance."""
+    return f"""<section id="summary"><h2>What each policy does, at a glance</h2>
+<p class="explain">Each card shows a scenario's change against the baseline over the policy
+period, with its {_pct(data)} interval. Where the interval includes zero the card says the change
+is <em>not distinguishable from no change</em>. Costs are in CU, a generic currency unit;
+exploitation is counted in victim-years (one person exploited for one year).</p>
+{uncertainty_note(data)}<div class="cards{' uncertain' if data.uncertainty else ''}">{
+"".join(card_html(data, s) for s in data.scenarios)}</div>
+</section>
+"""
+
+
+def shareable(data: DashboardData, value):
+    """``value`` (a manifest, a path) with every absolute path made relative to the experiment
+    file's folder, so a report shared with others does not carry the folders of the machine
+    that made it."""
+    m = data.results.manifest
+    start = (m.get("experiment_file") or {}).get("path")
+    start = os.path.dirname(start) if start and os.path.isabs(start) else None
+
+    def rel(text: str) -> str:
+        if not os.path.isabs(text):
+            return text
+        if start is None:
+            return os.path.basename(text.rstrip("/\\")) or text
+        try:
+            return os.path.normpath(os.path.relpath(text, start))
+        except ValueError:  # another drive
+            return os.path.basename(text)
+
+    if isinstance(value, dict):
+        return {k: shareable(data, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shareable(data, v) for v in value]
+    if isinstance(value, (str, os.PathLike)) and os.path.isabs(str(value)):
+        return rel(str(value))
+    return value
 
 
 def _e(value) -> str:
@@ -198,10 +270,6 @@ CARD_NUMBERS = ("mean", "ci_low", "ci_high", "difference", "difference_low", "di
 UNCERTAINTY_NUMBERS = ("randomness_low", "randomness_high", "parameter_share",
                        "probability_better")
 """The ones a batch over parameter draws adds."""
-NO_CHANCE = ("policy_cost", "cost_per_victim_year_averted")
-"""Lines without a chance of being better: a dearer policy is not worse for victims, and the
-acceptability curves give the chance a policy is worth its cost."""
-PER = {outcome: per for outcome, _, _, per in HEADLINE}
 
 
 def card_html(data: DashboardData, scenario: str) -> str:
@@ -216,26 +284,30 @@ def card_html(data: DashboardData, scenario: str) -> str:
     for line in card_lines(data, scenario):
         raw = " ".join(f'data-{k.replace("_", "-")}="{_attr(line.raw.get(k))}"'
                        for k in numbers)
-        signed = not is_base and line.outcome != "cost_per_victim_year_averted"
-        value = fmt_number(line.value, signed)
-        rel = ("" if not math.isfinite(line.relative) else
-               f'<span class="relative">{fmt_percent(line.relative)}</span>')
+        # every figure as tipsim compare prints it (DashboardData.shown): one source of numbers
+        cells = data.shown(scenario, line.outcome)
+        ratio = line.outcome == COST_EFFECTIVENESS
+        value, low, high = (("mean", "ci_low", "ci_high") if is_base or ratio else
+                            ("difference", "difference_low", "difference_high"))
+        shown_value = cells.get(value) or "n/a"
+        rel = ("" if not cells.get("relative_change") else
+               f'<span class="relative">{_e(cells["relative_change"])}</span>')
         verdict = line.verdict
         if line.outcome == "policy_cost" and verdict in ("better", "worse"):
             verdict = "cost"  # dearer is not 'worse' for victims: shown without colour
-        unit = line.unit if math.isfinite(line.value) else ""
-        extra = _uncertain_cells(line) if uncertain and not is_base else ""
+        unit = line.unit if cells.get(value) else ""
+        extra = _uncertain_cells(cells) if uncertain and not is_base else ""
         said = verdict_text(line)
-        if uncertain and line.outcome == "cost_per_victim_year_averted" and said:
-            said = ("not estimable: not every parameter draw averts exploitation (see the "
-                    "acceptability curves)")
+        if ratio:
+            said = cost_per_victim_year(line.raw)["why"]
+        interval = (f"{cells[low]} to {cells[high]}" if cells.get(low) and cells.get(high)
+                    else "no interval")
         rows.append(
             f'<tr class="verdict-{_e(verdict or "none")}" data-outcome="{_e(line.outcome)}" '
             f'{raw}><th scope="row">{_e(line.label)}</th>'
-            f'<td class="value"><span class="number">{_e(value)}</span> '
+            f'<td class="value"><span class="number">{_e(shown_value)}</span> '
             f'<span class="unit">{_e(unit)}</span> {rel}</td>'
-            f'<td class="interval"><span class="range">'
-            f'{_e(interval_text(line, signed))}</span>'
+            f'<td class="interval"><span class="range">{_e(interval)}</span>'
             f'<span class="verdict">{_e(said)}</span></td>{extra}</tr>')
     head = ("Level over the policy period" if is_base else "Change against the baseline")
     interval_head = f"{_pct(data)} interval"
@@ -257,22 +329,19 @@ def card_html(data: DashboardData, scenario: str) -> str:
 {_depends_html(data, scenario) if uncertain and not is_base else ""}</article>"""
 
 
-def _uncertain_cells(line: CardLine) -> str:
-    """The cells a batch over parameter draws adds to a policy's card line: the interval of
-    randomness alone, the parameters' share of the variance and the chance of being better
-    than the baseline (none for costs, see :data:`NO_CHANCE`)."""
-    row, per = line.raw, PER.get(line.outcome, 1.0)
-    if line.outcome == "cost_per_victim_year_averted":
-        return '<td class="randomness"></td><td class="share"></td><td class="chance"></td>'
-    low, high = row.get("randomness_low", math.nan), row.get("randomness_high", math.nan)
-    text = (f"{fmt_number(low / per, True)} to {fmt_number(high / per, True)}"
-            if math.isfinite(low) and math.isfinite(high) else "no interval")
-    chance = ("" if line.outcome in NO_CHANCE else
-              f'<span class="probability">'
-              f'{_e(fmt_chance(row.get("probability_better", math.nan)))}</span>')
-    return (f'<td class="randomness"><span class="range-randomness">{_e(text)}</span></td>'
-            f'<td class="share"><span class="parameter-share">'
-            f'{_e(fmt_chance(row.get("parameter_share", math.nan)))}</span></td>'
+def _uncertain_cells(cells: dict[str, str]) -> str:
+    """The cells a batch over parameter draws adds to a policy's card line, as tipsim compare
+    prints them: the interval of randomness alone, the parameters' share of the variance and
+    the chance of being better than the baseline (none for costs,
+    :data:`simulation.shown.NO_CHANCE`)."""
+    low, high = cells.get("randomness_low"), cells.get("randomness_high")
+    text = f"{low} to {high}" if low and high else ""
+    chance = ("" if not cells.get("probability_better") else
+              f'<span class="probability">{_e(cells["probability_better"])}</span>')
+    share = ("" if not cells.get("parameter_share") else
+             f'<span class="parameter-share">{_e(cells["parameter_share"])}</span>')
+    rand = "" if not text else f'<span class="range-randomness">{_e(text)}</span>'
+    return (f'<td class="randomness">{rand}</td><td class="share">{share}</td>'
             f'<td class="chance">{chance}</td>')
 
 
@@ -309,7 +378,7 @@ def uncertainty_note(data: DashboardData) -> str:
     pct = _pct(data)
     draws, reps = u["draws"], u["replications"]
     runs = draws * reps
-    drawn, listing = _drawn(u)
+    drawn, listing = _drawn(shareable(data, u))
     same = ("" if not u["fixed_parameters"] else
             " <strong>In this batch every draw has the same parameter values</strong>, so the "
             "two intervals are the same.")
@@ -379,13 +448,14 @@ def _range(r) -> str:
     return f"({fmt_number(low)} to {fmt_number(high)})"
 
 
-def figure_section(key: str, title: str, fig, caption: str = "") -> str:
+def figure_section(key: str, title: str, fig, caption: str = "", below: str = "") -> str:
     """A chart as a ``<section>`` of the page: ``title`` and ``caption`` are escaped here; the
-    figure's own text must already be (see :func:`simulation.dashboard.figures.text`)."""
+    figure's own text must already be (see :func:`simulation.dashboard.figures.text`), and so
+    must ``below`` (HTML under the chart)."""
     div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"figure-{key}",
                       config=PLOTLY_CONFIG, default_width="100%")
     return (f'<section id="{_e(key)}" class="figure"><h2>{_e(title)}</h2>'
-            f'<p class="caption">{_e(caption)}</p>{div}</section>\n')
+            f'<p class="caption">{_e(caption)}</p>{div}{below}</section>\n')
 
 
 def _caption(data: DashboardData, key: str) -> str:
@@ -396,7 +466,7 @@ def _caption(data: DashboardData, key: str) -> str:
 
 
 def _methods(data: DashboardData) -> str:
-    m = data.results.manifest
+    m = shareable(data, data.results.manifest)
     runs = data.results.runs
     counts = runs.groupby("scenario", sort=False).size()
     seeds = m.get("seeds", {})
@@ -413,6 +483,7 @@ def _methods(data: DashboardData) -> str:
         software += f", git commit {_e(commit)}{dirty}"
     python = (m.get("platform") or {}).get("python", "?")
     experiment_file = (m.get("experiment_file") or {}).get("path") or "not recorded"
+    where = shareable(data, str(Path(data.results.path).resolve()))
     u = data.uncertainty
     runs_per = ("" if not u else f" per parameter draw, {u['draws']} draws, so "
                 f"{u['draws'] * u['replications']} runs")
@@ -426,19 +497,21 @@ def _methods(data: DashboardData) -> str:
         f"Software: {software}; Python {_e(python)}; report by tipsim {_e(__version__)}.",
         f"Experiment: {_e(m.get('experiment_name', '?'))} (hash "
         f"{_e(m.get('experiment_hash', '?'))}), file {_e(experiment_file)}, results created "
-        f"{_e(m.get('created', '?'))} in {_e(data.results.path)}.",
+        f"{_e(m.get('created', '?'))} in {_e(where)}.",
         "Scenarios: " + "; ".join(
             f"{_e(s.get('name'))} ({_e(s.get('source') or 'in memory')}, hash "
             f"{_e(s.get('hash', '?'))})" for s in m.get("scenarios", [])) + ".",
         _statistics(data),
     ]
     if u:
-        items.insert(2, f"Parameter draws: {_drawn(u)[0]} Draw derivation: "
+        items.insert(2, f"Parameter draws: {_drawn(shareable(data, u))[0]} Draw derivation: "
                         f"{_e((m.get('uncertainty') or {}).get('derivation', 'not recorded'))}.")
     text = (m.get("experiment_file") or {}).get("text")
     source = (f"<details><summary>Experiment file</summary><pre>{_e(text)}</pre></details>"
               if text else "")
-    return f"""<section id="methods"><h2>Methods and caveats</h2>
+    return f"""<section id="methods"><details class="methods"><summary><h2>Methods and caveats
+</h2></summary>
+<p class="explain">Paths are relative to the folder of the experiment file.</p>
 <ul>{"".join(f"<li>{i}</li>" for i in items)}</ul>
 {_coverage(data)}
 <p><strong>This model is a tool for comparing policies, not a forecast.</strong> The region,
@@ -447,7 +520,7 @@ description (docs/ODD.md). A result worth acting on should hold across plausible
 values, not only at the defaults used here.</p>
 {source}
 <script type="application/json" id="provenance">{_json(m)}</script>
-</section>"""
+</details></section>"""
 
 
 def _statistics(data: DashboardData) -> str:
@@ -513,11 +586,37 @@ h1 { font-size: 1.7em; margin: 0 0 6px; } h2 { font-size: 1.3em; margin: 36px 0 
 section.figure { break-inside: avoid; page-break-inside: avoid; }
 #methods li { margin-bottom: 4px; overflow-wrap: anywhere; }
 pre { background: #f4f4f4; padding: 8px; overflow-x: auto; font-size: .85em; }
+"""
+
+PRINT_CSS = """
 @media print {
-  body { background: #fff; font-size: 11pt; } main { max-width: none; padding: 0; }
-  .cards { grid-template-columns: 1fr 1fr; } .modebar, .updatemenu-container { display: none; }
-  section.figure { page-break-before: always; } details { display: none; }
+  @page { size: A4; margin: 14mm 12mm; }
+  body { background: #fff; font-size: 10pt; } main { max-width: none; padding: 0; }
+  .modebar-container, .modebar, .updatemenu-container { display: none !important; }
+  #answer { break-after: page; } .cards, .cards.uncertain { grid-template-columns: 1fr; }
+  .card, section.figure, table { break-inside: avoid; }
+  h2, h3 { break-after: avoid; } .caveat { border-left-color: #999; }
+  details > summary { list-style: none; }
+  details > summary::-webkit-details-marker { display: none; }
 }
+"""
+
+PRINT_SCRIPT = """
+(function () {
+  // printed, the folded parts are open and the charts fit the page's width; back as they were
+  // after printing
+  var opened = [];
+  function charts() { return document.querySelectorAll('.js-plotly-plot'); }
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details:not([open])').forEach(function (d) {
+      d.open = true; opened.push(d); });
+    charts().forEach(function (g) { Plotly.relayout(g, {width: 700}); });
+  });
+  window.addEventListener('afterprint', function () {
+    opened.forEach(function (d) { d.open = false; }); opened = [];
+    charts().forEach(function (g) { Plotly.relayout(g, {width: null, autosize: true}); });
+  });
+})();
 """
 
 CARD_CSS = """
