@@ -115,7 +115,10 @@ class FixedPool:
         return police * self.model.params["contacts_police"]
 
     def week(self, monkeypatch) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """One weekly draw: ``([(victim row, route)], [(victim row, list)])``."""
+        """One weekly draw: ``([(victim row, route)], [(victim row, list)])``. Each call is a
+        new week: the draws are keyed by week and victim (common random numbers), so the same
+        week drawn twice gives the same exits."""
+        self.model.week += 1
         exits: list[tuple[int, int]] = []
         monkeypatch.setattr(identification, "exit_exploitation",
                             lambda model, victim, j, way: exits.append(

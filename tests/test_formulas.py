@@ -30,6 +30,7 @@ from hazard_stats import STRICT, bernoulli_p_value, chance, chance_bins
 
 WEEKS_PER_YEAR = 52
 MONTHS_PER_YEAR = 13  # the model's month is 4 weeks (ODD 3)
+WEEKS_PER_MONTH = 4
 
 
 # -- the one place that knows the model's internals (adapt it when the core changes) ------------
@@ -137,10 +138,16 @@ class State:
         left = []
         monkeypatch.setattr(network_response, "lose_member",
                             lambda model, network, member, arrested: left.append(member))
+        self.next_month()
         deterrence.desistance(self.model)
         for member in left:
             member.set_status(ACTIVE, "back (test)")
         return left
+
+    def next_month(self) -> None:
+        """Move the clock on a month: the draws are keyed by week (common random numbers), so
+        a monthly draw repeated in the same week would repeat itself."""
+        self.model.week += WEEKS_PER_MONTH
 
     def a_victim(self, *, times_trafficked: int):
         """A victim (one exploited at the start), trafficked ``times_trafficked`` times."""
@@ -159,6 +166,7 @@ class State:
         ended = []
         monkeypatch.setattr(network_response, "end_network",
                             lambda model, network, dismantled: ended.append(network))
+        self.next_month()
         for network in self.model.networks:
             network_response.review(network, self.model)
         return ended
@@ -368,7 +376,7 @@ def test_market_value_is_zero_where_there_is_no_market():
     """``home`` has no demand for forced criminality: nothing to gain there."""
     model = TraffickingModel(two_pairs_region())
     away, home = model.index_of["away"], model.index_of["home"]
-    criminal = region_founding.found_network(model, 2, away)
+    criminal = region_founding.found_network(model, 2, away, key=7)
     assert network_response.market_value(model, criminal, home) == 0.0
     value = market_value(model, criminal, away)
     assert value > 0.0
@@ -598,6 +606,7 @@ def test_new_networks_enter_each_market_at_the_documented_rate():
     months = 100
     known = {id(n) for n in model.networks}
     for _ in range(months):
+        state.next_month()
         deterrence.enter_markets(model)
     entered = [(n.destination, n.form) for n in model.networks if id(n) not in known]
     observed = np.array([entered.count(m) for m in markets])
