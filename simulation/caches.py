@@ -58,10 +58,9 @@ class NetworkIndex:
         re-trafficked: ``recovery.recover`` calls this first)."""
         self._recruiting = None
 
-    def recruiting_in(self, origin: int) -> tuple[list, list[float]]:
-        """Networks recruiting in ``origin`` and the cumulative chance that each is the one,
-        in proportion to its recruitment rate (read once, when first asked for after
-        :meth:`new_week_of_recruiting`)."""
+    def recruiting_in(self, origin: int) -> tuple[list, np.ndarray, np.ndarray]:
+        """Networks recruiting in ``origin``, their stream keys and their recruitment rates
+        (read once, when first asked for after :meth:`new_week_of_recruiting`)."""
         if self._recruiting is None:
             live, rates, _ = self.with_rates()
             self._recruiting = (live, rates, {})
@@ -70,7 +69,7 @@ class NetworkIndex:
         if found is None:
             chosen = np.flatnonzero((self.origins == origin) & (rates > 0))
             found = by_origin[origin] = ([live[i] for i in chosen.tolist()],
-                                         cumulative(rates[chosen]))
+                                         self.keys[chosen], rates[chosen])
         return found
 
 

@@ -144,6 +144,18 @@ class Streams:
         ``uniform(name, *parts, k)`` for each ``k``, in one vectorised pass."""
         return self.table([self.base(name, *parts)], keys)[0]
 
+    def race(self, name: str, parts: tuple[int, ...], keys: np.ndarray,
+             weights: np.ndarray) -> int:
+        """The index of one of several candidates (their stream ``keys``), chosen with chance
+        in proportion to ``weights``, by an exponential race: each candidate draws
+        ``-log(u) / weight`` from its own number and the first to finish wins. Unlike the
+        inverse of a cumulative sum, a candidate that stays wins the same races whoever else
+        joins or leaves, so a choice among networks is paired across scenarios."""
+        u = self.uniforms(name, parts, keys)
+        with np.errstate(divide="ignore"):
+            finish = -np.log(u) / np.asarray(weights, dtype=float)
+        return int(np.argmin(finish))
+
     @staticmethod
     def table(bases: list[int], keys: np.ndarray) -> np.ndarray:
         """Uniform numbers for several decisions (rows, by their :meth:`base`) and many keys

@@ -366,9 +366,10 @@ def test_network_index_agrees_with_the_agents():
         assert market.tolist() == [n.destination * 3 + n.form for n in model.networks]
     for origin in range(len(model.jurisdictions)):
         model.network_index.new_week_of_recruiting()
-        found, cdf = model.network_index.recruiting_in(origin)
+        found, keys, rates = model.network_index.recruiting_in(origin)
         assert found == [n for n in model.networks if n.origin == origin and n.recruit_base > 0]
-        assert len(cdf) == len(found)
+        assert keys.tolist() == [n.key for n in found]
+        assert rates.tolist() == [n.recruit_base for n in found]
 
 
 def test_schedule_lists_every_process_in_odd_order():

@@ -142,3 +142,18 @@ def test_a_policy_leaves_most_recruits_and_their_draws_as_they_were_at_baseline(
     common = base.keys() & policy.keys()
     assert len(common) > 0.9 * len(base)
     assert all(base[k] == policy[k] for k in common)
+
+
+def test_a_race_chooses_in_proportion_to_the_weights_and_keeps_a_winner_when_others_join():
+    s = Streams(11)
+    keys = np.array([101, 202, 303, 404], dtype=np.uint64)
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+    wins = np.bincount([s.race("choice", (i,), keys, weights) for i in range(20_000)],
+                       minlength=4)
+    assert stats.chisquare(wins, weights / weights.sum() * wins.sum()).pvalue > 1e-3
+    # a fifth candidate joins: every race it does not win has the same winner as before
+    more_keys, more = np.append(keys, np.uint64(505)), np.append(weights, 2.0)
+    for i in range(2_000):
+        before = s.race("choice", (i,), keys, weights)
+        after = s.race("choice", (i,), more_keys, more)
+        assert after == 4 or after == before

@@ -8,8 +8,7 @@ investigation ends this week (``events.CaseDecision``).
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from itertools import accumulate
+import numpy as np
 
 from simulation import events
 from simulation.agents.enforcement import Case
@@ -124,15 +123,15 @@ def open_proactive_cases(model, agency) -> None:
     targets = model.networks_known_in.get(agency.j, [])
     if not n or not targets:
         return
-    # Opening a case changes no network's visibility or size, so the weights hold all week.
-    # One cumulative sum and a binary search per case (a linear scan per case made this
-    # quadratic in the region's size).
+    # Opening a case changes no network's visibility or size, so the weights hold all week;
+    # each case's target is chosen by a keyed race (streams.race), so a network keeps its
+    # chance of being the target whichever others are known.
     security_visibility = model.params["security_visibility"]
-    cum = list(accumulate([t.visibility(security_visibility) * t.size for t in targets]))
-    total, last = cum[-1], len(targets) - 1
+    weights = np.array([t.visibility(security_visibility) * t.size for t in targets], float)
+    keys = np.array([t.key for t in targets], dtype=np.uint64)
     for rank in range(n):
-        i = bisect_left(cum, streams.uniform("proactive target", week, agency.j, rank) * total)
-        open_case(model, agency, targets[min(i, last)], proactive=True)
+        i = streams.race("proactive target", (week, agency.j, rank), keys, weights)
+        open_case(model, agency, targets[i], proactive=True)
 
 
 def evidence(model, case: Case) -> float:

@@ -8,7 +8,6 @@ Implements ``TraffickingModel.step`` step 12 (``events.Retrafficking``).
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 
 from simulation import events
 from simulation.clock import weeks_from_years
@@ -63,11 +62,11 @@ def recover(model) -> None:
 def retraffic(model, victim) -> None:
     """A former victim is trafficked again by a network recruiting where they live (chosen in
     proportion to recruitment rates), if any."""
-    candidates, cdf = model.network_index.recruiting_in(victim.origin)
+    candidates, keys, rates = model.network_index.recruiting_in(victim.origin)
     if not candidates:
         return
-    network = candidates[bisect_right(cdf, model.streams.uniform("retrafficking network",
-                                                                 victim.rkey))]
+    network = candidates[model.streams.race("retrafficking network", (victim.rkey,), keys,
+                                            rates)]
     victim.times_trafficked += 1
     victim.rkey = chain(victim.key, victim.times_trafficked)
     victim.network = network
