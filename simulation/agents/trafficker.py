@@ -32,6 +32,7 @@ class Trafficker(mesa.Agent):
     case_jurisdiction: int | None = None
     cross_border = False
     lesser = False  # charged with a lesser offence (ODD 6.9)
+    arrest_key = 0  # random-stream key of the last arrest: the member's key and its week
 
     def __init__(self, model, role: str, home: int, key: int) -> None:
         super().__init__(model)

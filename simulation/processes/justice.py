@@ -15,6 +15,7 @@ from simulation.agents.trafficker import (ACTIVE, ARRESTED, DESISTED, IMPRISONED
                                           ON_TRIAL, RELEASED)
 from simulation.processes import deterrence, network_response
 from simulation.registry import Form
+from simulation.streams import chain
 
 
 def trial_capacity(p, jur) -> float:
@@ -59,11 +60,16 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     p = model.params
     specialised = agency.jurisdiction.levers["specialised_prosecution"]
     streams, week = model.streams, model.week
-    if streams.uniform("charge", week, member.key) < min(
+    # every draw of this case against the member is keyed by the member and the week of the
+    # arrest, not the week it is made: a trial postponed for lack of a prosecutor keeps its
+    # verdict's number
+    member.arrest_key = chain(member.key, week)
+    if streams.uniform("charge", member.arrest_key) < min(
             p["charge_cap"], p["charge_base"] + p["charge_evidence"] * evidence
             + p["charge_specialised"] * specialised):
         if (network.form == Form.LABOUR
-                and streams.uniform("lesser charge", week, member.key) < p["labour_lesser_charge"]):
+                and streams.uniform("lesser charge", member.arrest_key)
+                < p["labour_lesser_charge"]):
             member.lesser = True  # trafficking is hard to prove: labour or immigration law
             member.set_status(ON_TRIAL, "charged with a lesser offence")
         else:
@@ -71,8 +77,8 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
             model.tally("prosecutions", j)
             model.tally_form("prosecutions", network.form)
         mean = p["trial_weeks"] * (1 - p["trial_specialised"] * specialised)
-        model.justice_calendar.schedule(week + streams.geometric(1 / mean, "trial weeks", week,
-                                                                 member.key),
+        model.justice_calendar.schedule(week + streams.geometric(1 / mean, "trial weeks",
+                                                                 member.arrest_key),
                                         events.Trial(agency, member, network))
     else:
         release(model, member, "released without charge")
@@ -100,7 +106,7 @@ def trial(model, agency, member, network, waited: int = 0) -> None:
     acquittal and release, or a lognormal sentence around the lever's mean (shorter for a
     lesser offence, which counts apart), the network's assets partly forfeited, and release
     when the sentence is served."""
-    streams, week = model.streams, model.week
+    streams = model.streams
     p = model.params
     j = agency.j
     if agency.trial_budget < 1:
@@ -117,7 +123,7 @@ def trial(model, agency, member, network, waited: int = 0) -> None:
     agency.trial_budget -= 1
     if waited:
         agency.trials_waiting -= 1
-    if streams.uniform("verdict", week, member.key) >= conviction_probability(
+    if streams.uniform("verdict", member.arrest_key) >= conviction_probability(
             model, agency, member, network.form):
         release(model, member, "acquitted")
         return
@@ -127,7 +133,7 @@ def trial(model, agency, member, network, waited: int = 0) -> None:
     if mean_years > 0:
         spread = p["sentence_spread"]
         mu = math.log(mean_years) - spread ** 2 / 2
-        years = streams.lognormal(mu, spread, "sentence", week, member.key)
+        years = streams.lognormal(mu, spread, "sentence", member.arrest_key)
     member.set_status(IMPRISONED, f"convicted, {years:.1f} years")
     if member.lesser:
         model.tally("lesser_convictions", j)
@@ -158,7 +164,7 @@ def forfeiture(model, agency, network, member) -> float:
 def release(model, trafficker, why: str) -> None:
     """Out of custody: some return to the criminal labour pool (``reoffend``), the others
     desist."""
-    if model.streams.uniform("reoffend", model.week, trafficker.key) < model.params["reoffend"]:
+    if model.streams.uniform("reoffend", trafficker.arrest_key) < model.params["reoffend"]:
         trafficker.set_status(RELEASED, why)
         model.labour_pool[trafficker.home].append(trafficker)
     else:
