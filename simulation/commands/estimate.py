@@ -109,6 +109,8 @@ def own_lists(args: argparse.Namespace) -> int:
     import json
     import sys
 
+    import pandas as pd
+
     import simulation.mse as mse
     from simulation.commands.batch import render
     from simulation.mse_tables import read_table
