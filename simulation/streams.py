@@ -166,10 +166,6 @@ class Streams:
         return ((y >> _U64(11)).astype(np.float64) + 0.5) * _UNIT
 
     # -- distributions by inversion of one uniform number ----------------------------------
-    def bernoulli(self, chance: float, name: str, *parts: int) -> bool:
-        """True with probability ``chance``."""
-        return self.uniform(name, *parts) < chance
-
     def geometric(self, p: float, name: str, *parts: int) -> int:
         """Trials up to the first success (1, 2, ...), each succeeding with chance ``p``."""
         return geometric(self.uniform(name, *parts), p)

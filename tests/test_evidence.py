@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulation import evidence
@@ -106,8 +107,7 @@ def test_experiment_priors_shape_the_draws_and_the_same_seed_gives_the_same_draw
                                "high": 0.8}}}}
     a = Experiment.load(doc, base_dir=".").draws
     b = Experiment.load(doc, base_dir=".").draws
-    pd_ = pytest.importorskip("pandas")
-    pd_.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, b)
     x = a["parameters.awareness_recruitment"]
     assert abs(x.mean() - (0 + 4 * 0.1 + 0.8) / 6) < 0.01 and x.min() >= 0
     # the evidence map's lognormal for the other: median near 0.0005, inside the range

@@ -288,17 +288,23 @@ def test_write_failing_half_way_leaves_no_partial_part_and_resume_is_exact(tmp_p
     pd.testing.assert_frame_equal(load_results(good).runs, load_results(out).runs)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_sigterm_and_sighup_end_a_batch_like_ctrl_c(tmp_path, sig, monkeypatch):
-    exp = experiment(tmp_path, replications=40)
-    out = tmp_path / "out"
+def start_toy_batch(exp, out, *, workers: int, delay: float, **popen) -> subprocess.Popen:
+    """``tipsim batch`` of the toy model in a child process (each run sleeps ``delay`` s)."""
     code = (f"import sys; sys.path[:0] = {sys.path!r}\n"
             f"from {toy_model.__module__} import toy_model\n"
             "import simulation.experiment as e; e.run_spec = toy_model\n"
             "from simulation.cli import main; sys.exit(main(sys.argv[1:]))\n")
-    proc = subprocess.Popen([sys.executable, "-c", code, "batch", str(exp), "--out", str(out),
-                             "--workers", "1", "--quiet"], text=True, stderr=subprocess.PIPE,
-                            env=os.environ | {"TOY_DELAY": "0.05"})
+    return subprocess.Popen([sys.executable, "-c", code, "batch", str(exp), "--out", str(out),
+                             "--workers", str(workers), "--quiet"], text=True,
+                            stderr=subprocess.PIPE, env=os.environ | {"TOY_DELAY": str(delay)},
+                            **popen)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_end_a_batch_like_ctrl_c(tmp_path, sig, monkeypatch):
+    exp = experiment(tmp_path, replications=40)
+    out = tmp_path / "out"
+    proc = start_toy_batch(exp, out, workers=1, delay=0.05)
     deadline = time.time() + 60
     while len(list((out / "runs").glob("*.parquet"))) < 3 and time.time() < deadline:
         time.sleep(0.02)
@@ -599,13 +605,7 @@ def test_a_full_disk_when_the_lock_is_written_is_one_line(tmp_path, monkeypatch)
 def test_sighup_to_the_whole_process_group_ends_a_batch_with_one_line(tmp_path):
     exp = experiment(tmp_path, replications=40)
     out = tmp_path / "out"
-    code = (f"import sys; sys.path[:0] = {sys.path!r}\n"
-            f"from {toy_model.__module__} import toy_model\n"
-            "import simulation.experiment as e; e.run_spec = toy_model\n"
-            "from simulation.cli import main; sys.exit(main(sys.argv[1:]))\n")
-    proc = subprocess.Popen([sys.executable, "-c", code, "batch", str(exp), "--out", str(out),
-                             "--workers", "2", "--quiet"], text=True, stderr=subprocess.PIPE,
-                            env=os.environ | {"TOY_DELAY": "0.1"}, start_new_session=True)
+    proc = start_toy_batch(exp, out, workers=2, delay=0.1, start_new_session=True)
     deadline = time.time() + 60
     while len(list((out / "runs").glob("*.parquet"))) < 4 and time.time() < deadline:
         time.sleep(0.02)

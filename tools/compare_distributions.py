@@ -35,7 +35,6 @@ import math
 import os
 import subprocess
 import sys
-import tempfile
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -143,25 +142,20 @@ def diff(old_path: Path, new_path: Path, alpha: float, show: int = 15) -> int:
 
 
 def against(rev: str, seeds: int, workers: int, scale: float | None, alpha: float) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
-                       check=True, capture_output=True)
-        try:
-            old, new = Path(tmp) / "old.json", Path(tmp) / "new.json"
-            common = ["--seeds", str(seeds), "--workers", str(workers)]
-            if scale is not None:
-                common += ["--scale", str(scale)]
-            env = dict(os.environ, PYTHONPATH=str(tree))
-            subprocess.run([sys.executable, __file__, "snapshot", str(old), *common,
-                            "--root", str(tree)], check=True, env=env)
-            # the new code's seeds start elsewhere so that the samples are independent
-            subprocess.run([sys.executable, __file__, "snapshot", str(new), *common,
-                            "--first", str(1000 + 1)], check=True)
-            return diff(old, new, alpha)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
-                           check=False, capture_output=True)
+    from compare_outcomes import checked_out  # beside this script
+
+    with checked_out(rev) as (tmp, tree):
+        old, new = tmp / "old.json", tmp / "new.json"
+        common = ["--seeds", str(seeds), "--workers", str(workers)]
+        if scale is not None:
+            common += ["--scale", str(scale)]
+        env = dict(os.environ, PYTHONPATH=str(tree))
+        subprocess.run([sys.executable, __file__, "snapshot", str(old), *common,
+                        "--root", str(tree)], check=True, env=env)
+        # the new code's seeds start elsewhere so that the samples are independent
+        subprocess.run([sys.executable, __file__, "snapshot", str(new), *common,
+                        "--first", str(1000 + 1)], check=True)
+        return diff(old, new, alpha)
 
 
 def main() -> int:

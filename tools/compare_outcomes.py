@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,23 +103,31 @@ def diff(old: Path, new: Path) -> int:
     return 0
 
 
-def against(rev: str, seeds: int, workers: int) -> int:
+@contextmanager
+def checked_out(rev: str):
+    """``(folder, tree)``: a temporary folder, and REV checked out into a detached git worktree
+    inside it, removed afterwards (``tools/compare_distributions.py`` uses it too)."""
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
                        check=True, capture_output=True)
         try:
-            old, new = Path(tmp) / "old.json", Path(tmp) / "new.json"
-            env = dict(os.environ, PYTHONPATH=str(tree))
-            # the old tree's own copy of this script may not exist: run this one against it
-            subprocess.run([sys.executable, __file__, "snapshot", str(old), "--seeds", str(seeds),
-                            "--workers", str(workers), "--root", str(tree)], check=True, env=env)
-            subprocess.run([sys.executable, __file__, "snapshot", str(new), "--seeds", str(seeds),
-                            "--workers", str(workers)], check=True)
-            return diff(old, new)
+            yield Path(tmp), tree
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
                            check=False, capture_output=True)
+
+
+def against(rev: str, seeds: int, workers: int) -> int:
+    with checked_out(rev) as (tmp, tree):
+        old, new = tmp / "old.json", tmp / "new.json"
+        env = dict(os.environ, PYTHONPATH=str(tree))
+        # the old tree's own copy of this script may not exist: run this one against it
+        subprocess.run([sys.executable, __file__, "snapshot", str(old), "--seeds", str(seeds),
+                        "--workers", str(workers), "--root", str(tree)], check=True, env=env)
+        subprocess.run([sys.executable, __file__, "snapshot", str(new), "--seeds", str(seeds),
+                        "--workers", str(workers)], check=True)
+        return diff(old, new)
 
 
 def main() -> int:

@@ -106,9 +106,9 @@ def _start_case(model, agency, network, proactive, testimonies, ngo_reports, fin
     """A case gathers evidence for ``case_min_weeks`` plus a geometric tail (mean
     ``case_extra_weeks``), then is decided."""
     p = model.params
-    case = Case(agency, network, model.week, proactive, testimonies, ngo_reports, findings)
+    case = Case(agency, network, model.week, proactive, testimonies, ngo_reports, findings,
+                key=chain(network.key, agency.j, model.week))
     agency.open_cases[network.unique_id] = case
-    case.key = chain(network.key, agency.j, model.week)
     weeks = p["case_min_weeks"] + model.streams.geometric(1 / p["case_extra_weeks"],
                                                           "case weeks", case.key)
     model.cases_calendar.schedule(model.week + weeks, events.CaseDecision(case))
