@@ -21,11 +21,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from simulation.agents.victim import AFTER_EXPLOITATION, IN_TRANSIT, RECRUITED
+from simulation.agents.victim import Status
 from simulation.processes import (investigation, justice, movement, network_response,
                                   recovery, support)
 
-EN_ROUTE = (RECRUITED, IN_TRANSIT)
+EN_ROUTE = frozenset((Status.RECRUITED, Status.IN_TRANSIT))
+AFTER_EXPLOITATION = frozenset((Status.REINTEGRATED, Status.RETURNED, Status.SELF_RESCUED,
+                                Status.RELEASED, Status.MISIDENTIFIED))
 
 
 class Calendar:
@@ -49,25 +51,25 @@ class Calendar:
 
 
 class VictimEvent:
-    """An event about a victim that applies only while the victim is where it left them: the
-    same ``times_trafficked`` (its *token*) and a status in ``STILL_IN``. This is the one place
-    where stale events are recognised and dropped."""
+    """An event about a victim (a row of ``model.victims``) that applies only while the victim
+    is where it left them: the same ``times_trafficked`` (its *token*) and a status in
+    ``STILL_IN``. This is the one place where stale events are recognised and dropped."""
 
     __slots__ = ("victim", "token")
-    STILL_IN: tuple[str, ...] = ()
+    STILL_IN: frozenset[int] = frozenset()
 
-    def __init__(self, victim, token: int) -> None:
+    def __init__(self, victim: int, token: int) -> None:
         self.victim = victim
         self.token = token
 
-    def stale(self) -> bool:
-        victim = self.victim
-        return self.token != victim.times_trafficked or victim.status not in self.STILL_IN
+    def stale(self, model) -> bool:
+        victims, v = model.victims, self.victim
+        return (self.token != victims.times_trafficked[v]
+                or victims.status[v] not in self.STILL_IN)
 
     def fire(self, model) -> None:
-        victim = self.victim
-        if self.token == victim.times_trafficked and victim.status in self.STILL_IN:
-            self.happen(model, victim)  # (the negation of stale(), inlined: ~130,000 a run)
+        if not self.stale(model):
+            self.happen(model, self.victim)
 
     # What happens to the victim when the event is not stale: a function (model, victim) of
     # the process concerned, or a method (self, model, victim).
@@ -96,7 +98,7 @@ class Crossing(JourneyEvent):
 
     __slots__ = ("leg",)
 
-    def __init__(self, victim, token: int, leg: int) -> None:
+    def __init__(self, victim: int, token: int, leg: int) -> None:
         self.victim = victim
         self.token = token
         self.leg = leg
@@ -117,7 +119,7 @@ class Arrival(JourneyEvent):
 class ShelterExit:
     __slots__ = ("ngo", "victim")
 
-    def __init__(self, ngo, victim) -> None:
+    def __init__(self, ngo, victim: int) -> None:
         self.ngo, self.victim = ngo, victim
 
     def fire(self, model) -> None:

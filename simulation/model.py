@@ -27,18 +27,20 @@ import numpy as np
 
 from simulation.agents import NGO, EnforcementAgency, Jurisdiction, TraffickingNetwork
 from simulation.agents import trafficker as tr
-from simulation.agents.victim import STATUSES
+from simulation.agents.victim import Victims
 from simulation.caches import MarketIndex, NetworkIndex
 from simulation.clock import is_monthly
 from simulation.events import Calendar
 from simulation.parameters import run_values
 from simulation.pools import Pool
+from simulation.records import ContactLog, SpellLog
 from simulation.processes import (deterrence, exploitation, investigation, justice, movement,
                                   network_response, policy, recovery, recruitment, region,
                                   support)
 from simulation.processes.costs import weekly_cost
-from simulation.registry import (FORM_INDEX, FORM_WEEKLY, FORMS, GROUP_INDEX, GROUP_WEEKLY,
-                                 VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
+from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, FORM_WEEKLY,
+                                 FORMS, GROUP_INDEX, GROUP_WEEKLY, MALE_SLOT, VICTIM_GROUPS,
+                                 WEEKLY_COLUMNS, WEEKLY_INDEX)
 from simulation.scenario import Scenario, load_scenario
 from simulation.streams import Streams, stream_seed
 
@@ -50,8 +52,6 @@ in an installed wheel (the same files)."""
 BASELINE = SCENARIOS / "baseline.toml"
 COLUMNS = WEEKLY_COLUMNS
 COLUMN = WEEKLY_INDEX
-SEX_SLOT = {"female": VICTIM_GROUPS.index("female"), "male": VICTIM_GROUPS.index("male")}
-AGE_SLOT = {"adult": VICTIM_GROUPS.index("adult"), "child": VICTIM_GROUPS.index("child")}
 
 
 @contextmanager
@@ -149,7 +149,6 @@ class TraffickingModel(mesa.Model):
         self.recovery_calendar = Calendar()
 
         n = len(spec.jurisdictions)
-        self.victim_counts = dict.fromkeys(STATUSES, 0)
         self.trafficker_counts = dict.fromkeys(tr.STATUSES, 0)
         self.active_traffickers = np.zeros(n)
         self.prisoners = np.zeros(n)
@@ -171,11 +170,12 @@ class TraffickingModel(mesa.Model):
                                   None)
         self.cooperation_base = {k: dict(v) for k, v in spec.cooperation.items()}
         self.cooperation = {k: dict(v) for k, v in spec.cooperation.items()}
-        self.exploited = [[Pool() for _ in FORMS] for _ in range(n)]
+        self.victims = Victims()  # every victim, as a column table (agents.victim)
+        self.exploited = [[Pool(self.victims) for _ in FORMS] for _ in range(n)]
         # the lists' records and the true exploitation spells (identification.record,
         # exploitation.open_spell_record), for multiple systems estimation (simulation.mse)
-        self.contacts: list[tuple] = []
-        self.spells: list[list] = []
+        self.contacts = ContactLog()
+        self.spells = SpellLog()
         self.network_index = NetworkIndex(self)
         self.markets = MarketIndex(self)
         deterrence.start_perceptions(self)
@@ -229,10 +229,10 @@ class TraffickingModel(mesa.Model):
     def networks(self) -> list:
         return list(self.agents_by_type.get(TraffickingNetwork, []))
 
-    def victim_status_changed(self, victim, old: str | None, new: str) -> None:
-        if old is not None:
-            self.victim_counts[old] -= 1
-        self.victim_counts[new] += 1
+    @property
+    def victim_counts(self) -> dict[str, int]:
+        """How many victims are in each status, by the status's name."""
+        return self.victims.status_counts()
 
     def trafficker_status_changed(self, trafficker, old: str | None, new: str) -> None:
         if old is not None:
@@ -267,13 +267,14 @@ class TraffickingModel(mesa.Model):
         """Add to this week's region-wide flow ``column`` for one form of exploitation."""
         self.form_tally[FORM_INDEX[column]][form] += amount
 
-    def tally_victim(self, column: str, victim) -> None:
-        """Add one victim to this week's flow ``column`` by their form, sex and age group (the
+    def tally_victim(self, column: str, v: int) -> None:
+        """Add victim ``v`` to this week's flow ``column`` by their form, sex and age group (the
         jurisdiction's count is :meth:`tally`'s)."""
-        self.form_tally[FORM_INDEX[column]][victim.form] += 1
+        victims = self.victims
+        self.form_tally[FORM_INDEX[column]][victims.form[v]] += 1
         groups = self.group_tally[GROUP_INDEX[column]]
-        groups[SEX_SLOT[victim.sex]] += 1
-        groups[AGE_SLOT[victim.age_group]] += 1
+        groups[MALE_SLOT if victims.male[v] else FEMALE_SLOT] += 1
+        groups[CHILD_SLOT if victims.child[v] else ADULT_SLOT] += 1
 
     def _empty_tally(self, columns=COLUMNS, width: int | None = None) -> list[list[float]]:
         """This week's flows, column by jurisdiction (or by form, or group): plain lists, since

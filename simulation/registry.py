@@ -351,6 +351,9 @@ FORM_OUTCOMES = FORM_WEEKLY + ("identification_rate", "conviction_ratio",
 
 VICTIM_GROUPS = ("female", "male", "adult", "child")
 """Groups of victims by sex and by age group (each victim is in one of each pair)."""
+FEMALE_SLOT, MALE_SLOT, ADULT_SLOT, CHILD_SLOT = range(4)
+"""Each group's place in :data:`VICTIM_GROUPS`."""
+assert VICTIM_GROUPS[FEMALE_SLOT] == "female" and VICTIM_GROUPS[CHILD_SLOT] == "child"
 GROUP_WEEKLY = ("new_victims", "victims_identified", "identified_police", "identified_ngo",
                 "identified_inspection", "identified_self", "victims_misidentified")
 """Weekly columns kept for each victim group (region totals)."""

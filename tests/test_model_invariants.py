@@ -25,7 +25,7 @@ from conftest import BASELINE, small
 
 
 def _check_week(model: TraffickingModel) -> None:
-    victims = model.agents_by_type[Victim]
+    victims = model.victims.views()
     statuses = Counter(v.status for v in victims)
     assert set(statuses) <= set(vs.STATUSES)
     assert sum(statuses.values()) == len(victims)
@@ -71,7 +71,7 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
 
 def test_victim_history_records_every_transition_in_order():
     model = TraffickingModel(small(), rng=5).run()
-    victims = list(model.agents_by_type[Victim])
+    victims = list(model.victims.views())
     for v in victims:
         weeks = [w for w, _ in v.history]
         assert weeks == sorted(weeks)
@@ -122,7 +122,7 @@ def test_run_frees_its_model_by_reference_counting():
 
 def test_history_entries_are_shared_but_read_as_before():
     model = TraffickingModel(small(), rng=4).run()
-    victims = list(model.agents_by_type[Victim])
+    victims = list(model.victims.views())
     entries = [e for v in victims for e in v.history]
     assert all(isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], int) for e in entries)
     assert len({id(e) for e in entries}) < len(entries) / 10  # one tuple per week and status

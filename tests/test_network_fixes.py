@@ -95,7 +95,7 @@ def test_victims_placed_at_the_start_follow_the_recruits_profiles():
     model = TraffickingModel(small({"run.scale": 1.0}), rng=5)
     from simulation.agents import Victim
 
-    placed = list(model.agents_by_type[Victim])
+    placed = list(model.victims.views())
     p = model.params
     for form, name in enumerate(("sexual", "labour", "criminal")):
         group = [v for v in placed if v.form == form]

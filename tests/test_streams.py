@@ -136,7 +136,7 @@ def test_a_policy_leaves_most_recruits_and_their_draws_as_they_were_at_baseline(
         model = TraffickingModel(with_overrides(path, {"run.scale": 0.2, "run.weeks": 52}),
                                  rng=2).run()
         return {v.key: (v.sex, v.age_group, v.vulnerability, v.origin)
-                for v in model.agents_by_type[Victim]}
+                for v in model.victims.views()}
 
     base, policy = recruits(BASELINE), recruits("scenarios/training.toml")
     common = base.keys() & policy.keys()

@@ -9,11 +9,12 @@ is in :mod:`exploitation`; the hazards it draws from are :func:`exit_hazards`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
 
-from simulation.agents.victim import EXPLOITED, IDENTIFIED, MISIDENTIFIED, RELEASED, SELF_RESCUED
+from simulation.agents.victim import CHANNEL_LIST, Status
 from simulation.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
 from simulation.processes import exploitation, investigation, recovery
 
@@ -140,78 +141,91 @@ def exit_hazards(p, jur) -> np.ndarray:
 
 # -- what follows an exit ------------------------------------------------------------------------
 
-def exit_exploitation(model, victim, j: int, way: int) -> None:
-    """A victim leaves exploitation in ``j`` by ``way`` (an :class:`ExitRoute`). A police
+def exit_exploitation(model, v: int, j: int, way: int) -> None:
+    """Victim ``v`` leaves exploitation in ``j`` by ``way`` (an :class:`ExitRoute`). A police
     identification of a victim recruited online is owed to online monitoring with the share of
     the police hazard that monitoring adds (counted in ``identified_online``)."""
-    if way == ExitRoute.POLICE and victim.online:
+    victims = model.victims
+    if way == ExitRoute.POLICE and victims.online[v]:
         jur = model.jurisdictions[j]
         extra = online_hazard(model.params, jur)
-        total = jur.visible_hazards[victim.form][victim.group + 4][ExitRoute.POLICE]
-        if extra > 0 and model.streams.uniform("online credit", victim.rkey) * total < extra:
+        form = int(victims.form[v])
+        total = jur.visible_hazards[form][victims.group[v] + 4][ExitRoute.POLICE]
+        if (extra > 0
+                and model.streams.uniform("online credit", int(victims.rkey[v])) * total
+                < extra):
             model.tally("identified_online", j)
-            model.tally_form("identified_online", victim.form)
+            model.tally_form("identified_online", form)
     if way == ExitRoute.MISIDENTIFIED:
-        misidentify(model, victim, j)
+        misidentify(model, v, j)
     elif way < ExitRoute.RELEASE:
-        identify(model, victim, j, CHANNEL_OF[ExitRoute(way)])
+        identify(model, v, j, CHANNEL_OF[ExitRoute(way)])
     else:
-        end_spell(model, victim, RELEASED if way == ExitRoute.RELEASE else SELF_RESCUED)
+        end_spell(model, v, Status.RELEASED if way == ExitRoute.RELEASE else Status.SELF_RESCUED)
 
 
-def leave_network(model, victim) -> None:
+def leave_network(model, v: int) -> None:
     """End control by the network and, if exploited, the exploitation spell."""
-    if victim.status == EXPLOITED:
-        location = victim.location
-        model.exploited[location][victim.form].remove(victim)
-        exploitation.close_spell_record(model, victim)
+    victims = model.victims
+    if victims.status[v] == Status.EXPLOITED:
+        location = int(victims.location[v])
+        model.exploited[location][victims.form[v]].remove(v)
+        exploitation.close_spell_record(model, v)
         tally = model.weekly_tally
-        tally[SPELL_WEEKS][location] += model.week - victim.exploited_since
+        tally[SPELL_WEEKS][location] += model.week - int(victims.exploited_since[v])
         tally[SPELLS_ENDED][location] += 1
-    if victim.network is not None:
-        victim.network.victims.discard(victim)
+    network = victims.network[v]
+    if network is not None:
+        network.victims.discard(v)
 
 
-def identify(model, victim, j: int, channel: Channel) -> None:
+def identify(model, v: int, j: int, channel: Channel) -> None:
     """An identified victim leaves the network and asks the NGO of ``j`` for a place; a
     police identification may open a case (``police_case_probability``), an NGO one does
     through the NGO-police partnership."""
-    leave_network(model, victim)
-    victim.location = j
-    victim.identified_by = channel
-    victim.set_status(IDENTIFIED)
+    victims = model.victims
+    leave_network(model, v)
+    victims.location[v] = j
+    victims.identified_by[v] = CHANNEL_LIST.index(channel)
+    victims.set_status(v, Status.IDENTIFIED, model.week)
     tally = model.weekly_tally
     tally[IDENTIFIED_COL][j] += 1
     tally[CHANNEL_COL[channel]][j] += 1
-    model.tally_victim("victims_identified", victim)
-    model.tally_victim(f"identified_{channel.value}", victim)
-    model.ngos[j].refer(victim)
+    model.tally_victim("victims_identified", v)
+    model.tally_victim(IDENTIFIED_BY[channel], v)
+    model.ngos[j].refer(v)
     jur = model.jurisdictions[j]
-    if victim.origin != j and jur.levers["residence_permit"] == "unconditional":
+    if victims.origin[v] != j and jur.levers["residence_permit"] == "unconditional":
         model.tally("permits_granted", j)
-    record(model, victim, LIST_OF_CHANNEL[channel], j, identified=True)
+    record(model, v, LIST_OF_CHANNEL[channel], j, identified=True)
     uniform = model.streams.uniform
-    if uniform("partner record", victim.rkey) < jur.levers["ngo_police_partnership"]:
+    rkey = int(victims.rkey[v])
+    if uniform("partner record", rkey) < jur.levers["ngo_police_partnership"]:
         # a formal referral puts the victim on the partner's list too: lists become dependent
-        record(model, victim, LIST_OF_CHANNEL[Channel.POLICE if channel == Channel.NGO
-                                               else Channel.NGO], j, identified=False)
-    network = victim.network
+        record(model, v, LIST_OF_CHANNEL[Channel.POLICE if channel == Channel.NGO
+                                          else Channel.NGO], j, identified=False)
+    network = victims.network[v]
     if network is None or not network.alive:
         return
     agency = model.agencies[j]
     if (channel == Channel.POLICE
-            and uniform("police case", victim.rkey) < model.params["police_case_probability"]):
+            and uniform("police case", rkey) < model.params["police_case_probability"]):
         investigation.open_case(model, agency, network, police_finding=True)
     elif (channel == Channel.NGO
-          and uniform("ngo report", victim.rkey) < jur.levers["ngo_police_partnership"]):
+          and uniform("ngo report", rkey) < jur.levers["ngo_police_partnership"]):
         investigation.open_case(model, agency, network, ngo_report=True)
 
 
-def record(model, victim, list_index: int, j: int, identified: bool) -> None:
-    """Put a victim on a list (``registry.LISTS``): who, which list, when, where, what form,
-    which group, and whether the contact ended their exploitation."""
-    model.contacts.append((victim.unique_id, list_index, model.week, j, victim.form,
-                           victim.group, identified))
+IDENTIFIED_BY = {c: f"identified_{c.value}" for c in Channel}
+"""The flow column of each channel's identifications."""
+
+
+def record(model, v: int, list_index: int, j: int, identified: bool) -> None:
+    """Put victim ``v`` on a list (``registry.LISTS``): who, which list, when, where, what
+    form, which group, and whether the contact ended their exploitation."""
+    victims = model.victims
+    model.contacts.add(v, list_index, model.week, j, int(victims.form[v]),
+                       int(victims.group[v]), identified)
 
 
 LIST_ROUTES = (ExitRoute.POLICE, ExitRoute.NGO, ExitRoute.INSPECTION, ExitRoute.SELF_REFERRAL)
@@ -229,50 +243,78 @@ def contact_hazards(p, visible) -> list[list[list[float]]]:
             for by_group in visible]
 
 
-def contact_candidates(jur, form: int, items: list, u: np.ndarray) -> list[tuple]:
-    """The exploited victims ``items`` of one pool (``jur``, ``form``) who may be recorded on a
-    list this week without leaving exploitation: ``u[list, i]`` is victim ``i``'s keyed
-    uniform number for that list and week; those below the highest chance any victim faces on
-    the list are candidates ``(jurisdiction, list, victim, u)``, checked by
-    :func:`record_contacts` against their own chance once the week's exits are done."""
-    lists = jur.contact_hazards[form]
-    q_max = np.array([-math.expm1(-max(by_group)) for by_group in lists])
-    rows, cols = np.nonzero(u < q_max[:, None])
-    return [(jur.index, lst, items[i], x) for lst, i, x in
-            zip(rows.tolist(), cols.tolist(), u[rows, cols].tolist())]
+@dataclass(frozen=True, slots=True)
+class ContactCandidates:
+    """This week's possible contacts that do not end exploitation, in the order they are
+    checked (pool by pool, list by list, then the pool's members in order): the victim, the
+    jurisdiction, the list and the victim's uniform number for that list and week."""
+
+    victim: np.ndarray
+    jurisdiction: np.ndarray
+    list: np.ndarray
+    u: np.ndarray
 
 
-def record_contacts(model, candidates: list[tuple]) -> None:
+def contact_candidates(model, pools: list, owner: np.ndarray, rows: np.ndarray,
+                       u: np.ndarray) -> ContactCandidates:
+    """The exploited victims ``rows`` (of the pools ``pools``, ``(jurisdiction, form, pool)``;
+    ``owner``: each victim's pool) who may be recorded on a list this week without leaving
+    exploitation: ``u[list, i]`` is victim ``i``'s keyed uniform number for that list and
+    week; those below the highest chance any victim of their pool faces on the list are
+    candidates, checked by :func:`record_contacts` against their own chance once the week's
+    exits are done."""
+    q_max = np.array([[-math.expm1(-max(by_group))
+                       for by_group in model.jurisdictions[j].contact_hazards[f]]
+                      for j, f, _ in pools])  # (pool, list)
+    lst, i = np.nonzero(u < q_max[owner].T)
+    order = np.lexsort((i, lst, owner[i]))  # pool by pool, list by list, members in order
+    lst, i = lst[order], i[order]
+    j_of = np.array([j for j, _, _ in pools])
+    return ContactCandidates(rows[i], j_of[owner[i]], lst, u[lst, i])
+
+
+def record_contacts(model, candidates: ContactCandidates) -> None:
     """This week's contacts that do not end exploitation (an outreach contact, an inspection
     that notes a suspected victim, a hotline call, a police note): each candidate of
     :func:`contact_candidates` still exploited is recorded when its number is also below its
     own chance, by its group and its network's visibility (thinning, as for exits, ODD 3)."""
+    victims = model.victims
+    still = victims.slot[candidates.victim] >= 0  # (those who left this week are not)
+    who, j_of = candidates.victim[still], candidates.jurisdiction[still]
+    lst, u = candidates.list[still], candidates.u[still]
+    if not who.size:
+        return
     security_visibility = model.params["security_visibility"]
-    for j, lst, victim, u in candidates:
-        if victim.slot < 0:
-            continue  # left exploitation this week
-        vis = 1 - security_visibility * victim.network.security
-        by_group = model.jurisdictions[j].contact_hazards[victim.form][lst]
-        if u < -math.expm1(-by_group[victim.group] * vis):
-            record(model, victim, lst, j, identified=False)
+    network = victims.network
+    vis = 1 - security_visibility * np.array([network[v].security for v in who.tolist()])
+    contact = np.array([[by_list for by_list in jur.contact_hazards]
+                        for jur in model.jurisdictions])  # (j, form, list, group)
+    hazard = contact[j_of, victims.form[who], lst, victims.group[who]] * vis
+    for x in np.flatnonzero(exploitation.below(u, hazard)).tolist():
+        record(model, int(who[x]), int(lst[x]), int(j_of[x]), identified=False)
 
 
-def misidentify(model, victim, j: int) -> None:
+def misidentify(model, v: int, j: int) -> None:
     """Treated as an offender: no support, no testimony, returned home if foreign."""
-    leave_network(model, victim)
+    victims = model.victims
+    leave_network(model, v)
     model.weekly_tally[MISIDENTIFIED_COL][j] += 1
-    model.tally_victim("victims_misidentified", victim)
-    victim.location = victim.origin
-    victim.set_status(MISIDENTIFIED)
-    recovery.schedule_retrafficking(model, victim, MISIDENTIFIED)
+    model.tally_victim("victims_misidentified", v)
+    victims.location[v] = victims.origin[v]
+    victims.set_status(v, Status.MISIDENTIFIED, model.week)
+    recovery.schedule_retrafficking(model, v, recovery.Exit.MISIDENTIFIED)
 
 
-def end_spell(model, victim, status: str) -> None:
+END_COLUMN = {Status.RELEASED: "victims_released", Status.SELF_RESCUED: "victims_self_rescued"}
+
+
+def end_spell(model, v: int, status: Status) -> None:
     """Released by the network or self-rescued."""
-    leave_network(model, victim)
-    model.tally(f"victims_{status}", victim.location)
-    victim.set_status(status)
-    recovery.schedule_retrafficking(model, victim, status)
+    victims = model.victims
+    leave_network(model, v)
+    model.tally(END_COLUMN[status], int(victims.location[v]))
+    victims.set_status(v, status, model.week)
+    recovery.schedule_retrafficking(model, v, recovery.EXIT_OF_STATUS[status])
 
 
 assert [*VISIBLE_ROUTES, ExitRoute.RELEASE, ExitRoute.ESCAPE] == list(ExitRoute)

@@ -9,7 +9,7 @@ network has ended meanwhile is let go instead (``journey_ends``).
 from __future__ import annotations
 
 from simulation import events
-from simulation.agents.victim import EXPLOITED, IN_TRANSIT, RELEASED
+from simulation.agents.victim import Status
 from simulation.streams import geometric
 from simulation.registry import Channel
 from simulation.processes import exploitation, identification
@@ -27,65 +27,75 @@ def move(model) -> None:
     model.move_calendar.fire_due(model.week, model)
 
 
-def journey_ends(model, victim) -> None:
+def journey_ends(model, v: int) -> None:
     """The network ended while its recruit was on the way: the victim is let go."""
-    identification.end_spell(model, victim, RELEASED)
+    identification.end_spell(model, v, Status.RELEASED)
 
 
-def depart(model, victim) -> None:
-    if victim.network is None or not victim.network.alive:
-        journey_ends(model, victim)
+def _network_gone(model, v: int) -> bool:
+    network = model.victims.network[v]
+    return network is None or not network.alive
+
+
+def depart(model, v: int) -> None:
+    if _network_gone(model, v):
+        journey_ends(model, v)
         return
-    victim.set_status(IN_TRANSIT)
-    if len(victim.network.route) == 1:
+    victims = model.victims
+    victims.set_status(v, Status.IN_TRANSIT, model.week)
+    if len(victims.network[v].route) == 1:
         model.move_calendar.schedule(model.week + 1,
-                                     events.Arrival(victim, victim.times_trafficked))
+                                     events.Arrival(v, int(victims.times_trafficked[v])))
     else:
-        next_leg(model, victim, 1)
+        next_leg(model, v, 1)
 
 
-def next_leg(model, victim, leg: int) -> None:
+def next_leg(model, v: int, leg: int) -> None:
     """The next crossing, a geometric number of weeks away (mean ``leg_weeks``)."""
-    weeks = geometric(model.streams.uniform("leg weeks", leg, victim.rkey),
+    victims = model.victims
+    weeks = geometric(model.streams.uniform("leg weeks", leg, int(victims.rkey[v])),
                       1 / model.params["leg_weeks"])
     model.move_calendar.schedule(model.week + weeks,
-                                 events.Crossing(victim, victim.times_trafficked, leg))
+                                 events.Crossing(v, int(victims.times_trafficked[v]), leg))
 
 
-def cross_border(model, victim, leg: int) -> None:
+def cross_border(model, v: int, leg: int) -> None:
     """A crossing: checked with the entered jurisdiction's ``border_check``; a checked victim
     is recognised (identified, channel inspection) or misidentified as its officers' training
     decides, or passes."""
-    if victim.network is None or not victim.network.alive:
-        journey_ends(model, victim)
+    if _network_gone(model, v):
+        journey_ends(model, v)
         return
-    route = victim.network.route
+    victims = model.victims
+    route = victims.network[v].route
     j = route[min(leg, len(route) - 1)]
-    victim.location = j
+    victims.location[v] = j
     jur = model.jurisdictions[j]
     uniform = model.streams.uniform
-    if uniform("border check", leg, victim.rkey) < jur.border_check:
-        u = uniform("border recognition", leg, victim.rkey)
+    rkey = int(victims.rkey[v])
+    if uniform("border check", leg, rkey) < jur.border_check:
+        u = uniform("border recognition", leg, rkey)
         if u < jur.recognition:
-            identification.identify(model, victim, j, Channel.INSPECTION)
+            identification.identify(model, v, j, Channel.INSPECTION)
             return
         if u < jur.recognition + jur.misidentification:
-            identification.misidentify(model, victim, j)
+            identification.misidentify(model, v, j)
             return
     if leg + 1 < len(route):
-        next_leg(model, victim, leg + 1)
+        next_leg(model, v, leg + 1)
     else:
-        arrive(model, victim)
+        arrive(model, v)
 
 
-def arrive(model, victim) -> None:
+def arrive(model, v: int) -> None:
     """The victim reaches the destination and is exploited from this week."""
-    network = victim.network
-    if network is None or not network.alive:
-        journey_ends(model, victim)
+    if _network_gone(model, v):
+        journey_ends(model, v)
         return
-    victim.location = network.destination
-    victim.set_status(EXPLOITED)
-    victim.exploited_since = model.week
-    model.exploited[network.destination][victim.form].add(victim)
-    exploitation.open_spell_record(model, victim, network.destination, model.week)
+    victims = model.victims
+    network = victims.network[v]
+    victims.location[v] = network.destination
+    victims.set_status(v, Status.EXPLOITED, model.week)
+    victims.exploited_since[v] = model.week
+    model.exploited[network.destination][victims.form[v]].add(v)
+    exploitation.open_spell_record(model, v, network.destination, model.week)

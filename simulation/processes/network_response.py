@@ -13,7 +13,7 @@ from simulation import events
 from simulation.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.streams import chain
 from simulation.agents.trafficker import ACTIVE, DESISTED, EXPLOITER, LEADER, ROLES, Trafficker
-from simulation.agents.victim import EXPLOITED, RELEASED
+from simulation.agents.victim import Status
 from simulation.processes import (deterrence, exploitation, identification, online,
                                   recruitment, region)
 
@@ -102,8 +102,8 @@ def end_network(model, network, dismantled: bool) -> None:
         for member in network.members[role]:
             member.set_status(DESISTED, "network ended")
         network.members[role] = []
-    for victim in list(network.victims):
-        identification.end_spell(model, victim, RELEASED)
+    for v in list(network.victims):
+        identification.end_spell(model, v, Status.RELEASED)
     model.tally("networks_dismantled" if dismantled else "networks_dissolved",
                 network.destination)
     network.remove()
@@ -128,10 +128,10 @@ def split_network(model, network) -> None:
             other.add_member(member)
         network.members[role] = members[:half]
     victims = list(network.victims)
-    for victim in victims[: len(victims) // 2]:
-        network.victims.discard(victim)
-        other.victims.add(victim)
-        victim.network = other
+    for v in victims[: len(victims) // 2]:
+        network.victims.discard(v)
+        other.victims.add(v)
+        model.victims.network[v] = other
     other.security = network.security
     other.online_share = network.online_share
     promote_leader(model, other)
@@ -154,13 +154,15 @@ def relocate(model, network, destination: int) -> None:
         for member in network.members[role]:
             if member.home == old:
                 move_trafficker(model, member, destination)
-    for victim in network.victims:
-        if victim.status == EXPLOITED:
-            model.exploited[old][victim.form].remove(victim)
-            model.exploited[destination][victim.form].add(victim)
-            victim.location = destination
-            exploitation.close_spell_record(model, victim)  # a new spell, somewhere else
-            exploitation.open_spell_record(model, victim, destination, model.week)
+    victims = model.victims
+    for v in network.victims:
+        if victims.status[v] == Status.EXPLOITED:
+            form = victims.form[v]
+            model.exploited[old][form].remove(v)
+            model.exploited[destination][form].add(v)
+            victims.location[v] = destination
+            exploitation.close_spell_record(model, v)  # a new spell, somewhere else
+            exploitation.open_spell_record(model, v, destination, model.week)
     model.tally("relocations", old)
     model.network_index.changed()
 

@@ -9,30 +9,49 @@ from __future__ import annotations
 
 import math
 
+from enum import Enum
+
 from simulation import events
+from simulation.agents.victim import Status
 from simulation.clock import weeks_from_years
 from simulation.processes import online
-from simulation.agents.victim import MISIDENTIFIED, RECRUITED, RETURNED
 from simulation.registry import WEEKLY_INDEX
-from simulation.streams import chain
 
 NEW_VICTIMS, RETRAFFICKED = WEEKLY_INDEX["new_victims"], WEEKLY_INDEX["victims_retrafficked"]
-RELATIVE_RISK = {MISIDENTIFIED: "retrafficking_risk_misidentified",
-                 "returned_supported": "retrafficking_risk_supported",
-                 "reintegrated": "retrafficking_risk_reintegrated"}
-"""How a person left, where it changes their risk; every other way out (released,
+
+
+class Exit(Enum):
+    """How a person left the pathway, as far as it changes their risk of re-trafficking."""
+
+    RELEASED = "released"
+    SELF_RESCUED = "self_rescued"
+    MISIDENTIFIED = "misidentified"
+    RETURNED_UNSUPPORTED = "returned without support"
+    RETURNED_SUPPORTED = "returned after support"
+    REINTEGRATED = "reintegrated"
+
+
+EXIT_OF_STATUS = {Status.RELEASED: Exit.RELEASED, Status.SELF_RESCUED: Exit.SELF_RESCUED}
+"""The exit of those who leave exploitation without being identified."""
+RELATIVE_RISK = {Exit.MISIDENTIFIED: "retrafficking_risk_misidentified",
+                 Exit.RETURNED_SUPPORTED: "retrafficking_risk_supported",
+                 Exit.REINTEGRATED: "retrafficking_risk_reintegrated"}
+"""The parameter of each way out that changes the risk; every other way out (released,
 self-rescued, returned without support) has relative risk 1."""
 
 
-def leave_pathway(model, victim, status: str, supported: bool) -> None:
+def leave_pathway(model, v: int, status: Status, supported: bool) -> None:
     """Leave support: reintegrated, or returned with or without support."""
-    victim.set_status(status)
-    how = status if status != RETURNED or not supported else "returned_supported"
-    schedule_retrafficking(model, victim, how)
+    model.victims.set_status(v, status, model.week)
+    if status == Status.REINTEGRATED:
+        how = Exit.REINTEGRATED
+    else:
+        how = Exit.RETURNED_SUPPORTED if supported else Exit.RETURNED_UNSUPPORTED
+    schedule_retrafficking(model, v, how)
 
 
-def schedule_retrafficking(model, victim, how: str) -> None:
-    """Draw when (if ever) this person is trafficked again.
+def schedule_retrafficking(model, v: int, how: Exit) -> None:
+    """Draw when (if ever) victim ``v`` is trafficked again.
 
     The hazard ``h * exp(-t / T)`` (T = ``risk_fade_years``) fades after exit; its integral
     gives the chance of ever being re-trafficked, ``1 - exp(-h * T)``, and inverting it gives
@@ -40,18 +59,19 @@ def schedule_retrafficking(model, victim, how: str) -> None:
     awareness in their origin.
     """
     p = model.params
-    awareness = model.jurisdictions[victim.origin].levers["awareness"]
+    victims = model.victims
+    awareness = model.jurisdictions[victims.origin[v]].levers["awareness"]
     fade = p["risk_fade_years"]
     risk = RELATIVE_RISK.get(how)
     h = (p["retrafficking_hazard"] * (1.0 if risk is None else p[risk])
          * (1 - p["awareness_retrafficking"] * awareness))
     total = h * fade
-    e = -math.log(1.0 - model.streams.uniform("retrafficking time", victim.rkey))  # Exp(1)
-    if e >= total:
+    e = -math.log(1.0 - model.streams.uniform("retrafficking time", int(victims.rkey[v])))
+    if e >= total:  # (e is an Exp(1) number)
         return
     years = -fade * math.log(1 - e / total)
     model.recovery_calendar.schedule(model.week + weeks_from_years(years),
-                                     events.Retrafficking(victim, victim.times_trafficked))
+                                     events.Retrafficking(v, int(victims.times_trafficked[v])))
 
 
 def recover(model) -> None:
@@ -59,27 +79,28 @@ def recover(model) -> None:
     model.recovery_calendar.fire_due(model.week, model)
 
 
-def retraffic(model, victim) -> None:
+def retraffic(model, v: int) -> None:
     """A former victim is trafficked again by a network recruiting where they live (chosen in
     proportion to recruitment rates), if any."""
-    candidates, keys, rates = model.network_index.recruiting_in(victim.origin)
+    victims = model.victims
+    origin = int(victims.origin[v])
+    candidates, keys, rates = model.network_index.recruiting_in(origin)
     if not candidates:
         return
-    network = candidates[model.streams.race("retrafficking network", (victim.rkey,), keys,
-                                            rates)]
-    victim.times_trafficked += 1
-    victim.rkey = chain(victim.key, victim.times_trafficked)
-    victim.network = network
-    victim.online = online.recruited_online(model, network, victim.rkey)
-    victim.form = network.form
-    victim.location = network.origin
-    victim.identified_by = None
-    victim.testified = False
-    victim.set_status(RECRUITED)
-    network.victims.add(victim)
+    network = candidates[model.streams.race("retrafficking network",
+                                            (int(victims.rkey[v]),), keys, rates)]
+    rkey = victims.new_episode(v)
+    victims.network[v] = network
+    victims.online[v] = online.recruited_online(model, network, rkey)
+    victims.form[v] = network.form
+    victims.location[v] = network.origin
+    victims.identified_by[v] = -1
+    victims.testified[v] = False
+    victims.set_status(v, Status.RECRUITED, model.week)
+    network.victims.add(v)
     tally = model.weekly_tally
     tally[NEW_VICTIMS][network.origin] += 1
     tally[RETRAFFICKED][network.origin] += 1
-    model.tally_victim("new_victims", victim)
+    model.tally_victim("new_victims", v)
     model.move_calendar.schedule(model.week + 1,
-                                 events.Departure(victim, victim.times_trafficked))
+                                 events.Departure(v, int(victims.times_trafficked[v])))
