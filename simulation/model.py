@@ -30,7 +30,7 @@ from simulation.agents import trafficker as tr
 from simulation.agents.victim import Victims
 from simulation.caches import MarketIndex, NetworkIndex
 from simulation.clock import is_monthly
-from simulation.events import Calendar
+from simulation.calendars import Calendar, VictimCalendar
 from simulation.parameters import run_values
 from simulation.pools import Pool
 from simulation.records import ContactLog, SpellLog
@@ -142,11 +142,11 @@ class TraffickingModel(mesa.Model):
         self.week = -self.burn_in  # week 0 is the first week of the policy period
         self._stamps: dict[str, tuple[int, str]] = {}  # this week's history entries, shared
 
-        self.move_calendar = Calendar()
+        self.move_calendar = VictimCalendar()
         self.support_calendar = Calendar()
         self.cases_calendar = Calendar()
         self.justice_calendar = Calendar()
-        self.recovery_calendar = Calendar()
+        self.recovery_calendar = VictimCalendar()
 
         n = len(spec.jurisdictions)
         self.trafficker_counts = dict.fromkeys(tr.STATUSES, 0)

@@ -140,6 +140,20 @@ class Victims:
         self.log_week.append(week)
         self.log_status.append(status)
 
+    def set_statuses(self, rows: np.ndarray, status: int, week: int) -> None:
+        """Victims ``rows`` (each once) move to ``status`` in ``week``: :meth:`set_status` for
+        many at once."""
+        if not len(rows):
+            return
+        counts = self.counts
+        for s, c in enumerate(np.bincount(self.status[rows], minlength=len(Status)).tolist()):
+            counts[s] -= c
+        counts[status] += len(rows)
+        self.status[rows] = status
+        self.log_victim.extend(rows.tolist())
+        self.log_week.extend([week] * len(rows))
+        self.log_status.extend([status] * len(rows))
+
     def new_episode(self, v: int) -> int:
         """Victim ``v`` is trafficked again: one more episode, whose stream key is returned."""
         times = int(self.times_trafficked[v]) + 1

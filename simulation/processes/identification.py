@@ -141,7 +141,7 @@ def exit_hazards(p, jur) -> np.ndarray:
 
 # -- what follows an exit ------------------------------------------------------------------------
 
-def exit_exploitation(model, v: int, j: int, way: int) -> None:
+def exit_exploitation(model, v: int, j: int, way: int, retrafficking: bool = True) -> None:
     """Victim ``v`` leaves exploitation in ``j`` by ``way`` (an :class:`ExitRoute`). A police
     identification of a victim recruited online is owed to online monitoring with the share of
     the police hazard that monitoring adds (counted in ``identified_online``)."""
@@ -157,19 +157,79 @@ def exit_exploitation(model, v: int, j: int, way: int) -> None:
             model.tally("identified_online", j)
             model.tally_form("identified_online", form)
     if way == ExitRoute.MISIDENTIFIED:
-        misidentify(model, v, j)
+        misidentify(model, v, j, retrafficking)
     elif way < ExitRoute.RELEASE:
         identify(model, v, j, CHANNEL_OF[ExitRoute(way)])
     else:
         end_spell(model, v, Status.RELEASED if way == ExitRoute.RELEASE else Status.SELF_RESCUED)
 
 
+def exit_many(model, rows: np.ndarray, where: np.ndarray, ways: np.ndarray) -> None:
+    """Exploited victims ``rows`` leave exploitation in ``where`` by ``ways`` (each an
+    :class:`ExitRoute`), in this order: :func:`exit_exploitation` for each, the releases and
+    escapes (most exits) carried out together."""
+    victims = model.victims
+    week = model.week
+    exploited = model.exploited
+    # each leaves their pool, in this order (a removal moves the pool's last member)
+    for v, f in zip(rows.tolist(), victims.form[rows].tolist()):
+        exploited[victims.location[v]][f].remove(v)
+    # identifications and misidentifications one by one, in order
+    seen = ways < ExitRoute.RELEASE
+    for v, j, way in zip(rows[seen].tolist(), where[seen].tolist(), ways[seen].tolist()):
+        exit_exploitation(model, v, j, way, retrafficking=False)
+    # releases and escapes together
+    for status, way in ((Status.RELEASED, ExitRoute.RELEASE),
+                        (Status.SELF_RESCUED, ExitRoute.ESCAPE)):
+        out = rows[ways == way]
+        if not out.size:
+            continue
+        location = victims.location[out]
+        end_spells(model, out)
+        n_jur = len(model.jurisdictions)
+        for j, c in enumerate(np.bincount(location, minlength=n_jur).tolist()):
+            model.weekly_tally[END_COLUMNS[status]][j] += c
+        victims.set_statuses(out, status, week)
+    # the time to any re-trafficking, drawn and scheduled in the order of the exits
+    later = ways >= ExitRoute.RELEASE
+    later |= ways == ExitRoute.MISIDENTIFIED
+    recovery.schedule_retrafficking_many(
+        model, rows[later].tolist(),
+        [WAY_OUT[w] for w in ways[later].tolist()])
+
+
+WAY_OUT = {ExitRoute.MISIDENTIFIED: recovery.Exit.MISIDENTIFIED,
+           ExitRoute.RELEASE: recovery.Exit.RELEASED,
+           ExitRoute.ESCAPE: recovery.Exit.SELF_RESCUED}
+
+
+def end_spells(model, rows: np.ndarray) -> None:
+    """Exploited victims ``rows``, already out of their pools, leave their networks: their
+    spells end (:func:`leave_network` for many)."""
+    victims = model.victims
+    week = model.week
+    tally = model.weekly_tally
+    spells = model.spells
+    for v, location, since, spell in zip(rows.tolist(), victims.location[rows].tolist(),
+                                         victims.exploited_since[rows].tolist(),
+                                         victims.spell[rows].tolist()):
+        spells.close(spell, week)
+        tally[SPELL_WEEKS][location] += week - since
+        tally[SPELLS_ENDED][location] += 1
+        network = victims.network[v]
+        if network is not None:
+            network.victims.discard(v)
+    victims.spell[rows] = -1
+
+
 def leave_network(model, v: int) -> None:
-    """End control by the network and, if exploited, the exploitation spell."""
+    """End control by the network and, if exploited, the exploitation spell (and the place in
+    the pool, unless already left)."""
     victims = model.victims
     if victims.status[v] == Status.EXPLOITED:
         location = int(victims.location[v])
-        model.exploited[location][victims.form[v]].remove(v)
+        if victims.slot[v] >= 0:
+            model.exploited[location][victims.form[v]].remove(v)
         exploitation.close_spell_record(model, v)
         tally = model.weekly_tally
         tally[SPELL_WEEKS][location] += model.week - int(victims.exploited_since[v])
@@ -294,18 +354,21 @@ def record_contacts(model, candidates: ContactCandidates) -> None:
         record(model, int(who[x]), int(lst[x]), int(j_of[x]), identified=False)
 
 
-def misidentify(model, v: int, j: int) -> None:
-    """Treated as an offender: no support, no testimony, returned home if foreign."""
+def misidentify(model, v: int, j: int, retrafficking: bool = True) -> None:
+    """Treated as an offender: no support, no testimony, returned home if foreign (and the
+    time to any re-trafficking drawn, unless the caller does it)."""
     victims = model.victims
     leave_network(model, v)
     model.weekly_tally[MISIDENTIFIED_COL][j] += 1
     model.tally_victim("victims_misidentified", v)
     victims.location[v] = victims.origin[v]
     victims.set_status(v, Status.MISIDENTIFIED, model.week)
-    recovery.schedule_retrafficking(model, v, recovery.Exit.MISIDENTIFIED)
+    if retrafficking:
+        recovery.schedule_retrafficking(model, v, recovery.Exit.MISIDENTIFIED)
 
 
 END_COLUMN = {Status.RELEASED: "victims_released", Status.SELF_RESCUED: "victims_self_rescued"}
+END_COLUMNS = {status: WEEKLY_INDEX[name] for status, name in END_COLUMN.items()}
 
 
 def end_spell(model, v: int, status: Status) -> None:

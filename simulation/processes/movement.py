@@ -8,8 +8,10 @@ network has ended meanwhile is let go instead (``journey_ends``).
 
 from __future__ import annotations
 
-from simulation import events
+import numpy as np
+
 from simulation.agents.victim import Status
+from simulation.calendars import ARRIVAL, CROSSING, DEPARTURE, EN_ROUTE
 from simulation.streams import geometric
 from simulation.registry import Channel
 from simulation.processes import exploitation, identification
@@ -23,8 +25,94 @@ def border_check(p, jur) -> float:
 
 
 def move(model) -> None:
-    """The week's journey events: departures, crossings and arrivals."""
-    model.move_calendar.fire_due(model.week, model)
+    """The week's journey events, carried out together, in the order they were scheduled:
+    departures, crossings and arrivals (a recruit whose network has ended meanwhile is let go
+    instead)."""
+    due = model.move_calendar.pop(model.week)
+    if due is None:
+        return
+    victims = model.victims
+    live = due.live(victims, EN_ROUTE)
+    if not live.size:
+        return
+    kind, v, leg = due.kind[live], due.victim[live], due.leg[live]
+    week = model.week
+    streams = model.streams
+    jurisdictions = model.jurisdictions
+    nets = [victims.network[x] for x in v.tolist()]
+    gone = np.array([net is None or not net.alive for net in nets])
+    route_len = np.array([0 if net is None else len(net.route) for net in nets])
+    departing = np.flatnonzero((kind == DEPARTURE) & ~gone)
+    crossing = np.flatnonzero((kind == CROSSING) & ~gone)
+    arriving = np.flatnonzero((kind == ARRIVAL) & ~gone)
+    victims.set_statuses(v[departing], Status.IN_TRANSIT, week)
+
+    # crossings: into the next jurisdiction on the route, where the border may be checked
+    legs = leg[crossing]
+    into = np.array([nets[i].route[min(int(leg[i]), route_len[i] - 1)]
+                     for i in crossing.tolist()], dtype=np.int64)
+    victims.location[v[crossing]] = into
+    rkeys = victims.rkey[v[crossing]]
+    checked = (keyed(streams, "border check", legs, rkeys)
+               < np.array([j.border_check for j in jurisdictions])[into])
+    u = keyed(streams, "border recognition", legs, rkeys)
+    recognised = checked & (u < np.array([j.recognition for j in jurisdictions])[into])
+    misidentified = checked & ~recognised & (
+        u < np.array([j.recognition + j.misidentification for j in jurisdictions])[into])
+    passing = ~(recognised | misidentified)
+    at_last = legs + 1 >= route_len[crossing]
+
+    # the next step of each journey, scheduled in the order of the events that lead to it
+    single = route_len[departing] == 1
+    onward = np.concatenate([departing[~single], crossing[passing & ~at_last]])
+    onward_leg = np.concatenate([np.ones(int((~single).sum()), dtype=np.int64),
+                                 legs[passing & ~at_last] + 1])
+    onward_weeks = leg_weeks(model, onward_leg, victims.rkey[v[onward]])
+    position = np.concatenate([departing[single], onward])
+    order = np.argsort(position, kind="stable")
+    v_next = v[position][order]
+    model.move_calendar.schedule_many(
+        (week + np.concatenate([np.ones(int(single.sum()), dtype=np.int64),
+                                onward_weeks]))[order],
+        np.concatenate([np.full(int(single.sum()), ARRIVAL),
+                        np.full(len(onward), CROSSING)])[order],
+        v_next, victims.times_trafficked[v_next],
+        np.concatenate([np.zeros(int(single.sum()), dtype=np.int64), onward_leg])[order])
+
+    # arrivals, in the order of their events
+    arrivals = np.sort(np.concatenate([arriving, crossing[passing & at_last]]))
+    arrive_all(model, v[arrivals], [nets[i] for i in arrivals.tolist()])
+
+    # what ends a journey: the network gone, identification or misidentification at a border
+    ended = sorted([(i, "gone", 0) for i in np.flatnonzero(gone).tolist()]
+                   + [(int(crossing[x]), "seen", int(into[x]))
+                      for x in np.flatnonzero(recognised).tolist()]
+                   + [(int(crossing[x]), "offender", int(into[x]))
+                      for x in np.flatnonzero(misidentified).tolist()])
+    for i, what, j in ended:
+        if what == "gone":
+            journey_ends(model, int(v[i]))
+        elif what == "seen":
+            identification.identify(model, int(v[i]), j, Channel.INSPECTION)
+        else:
+            identification.misidentify(model, int(v[i]), j)
+
+
+def keyed(streams, name: str, legs: np.ndarray, rkeys: np.ndarray) -> np.ndarray:
+    """``streams.uniform(name, leg, rkey)`` for each pair of ``legs`` and ``rkeys``."""
+    u = np.empty(len(rkeys))
+    for leg in np.unique(legs).tolist():
+        at = legs == leg
+        u[at] = streams.table([streams.base(name, leg)], rkeys[at])[0]
+    return u
+
+
+def leg_weeks(model, legs: np.ndarray, rkeys: np.ndarray) -> np.ndarray:
+    """Weeks to each next crossing: geometric with mean ``leg_weeks``, keyed by the leg and
+    the episode."""
+    p = 1 / model.params["leg_weeks"]
+    return np.array([geometric(x, p) for x in keyed(model.streams, "leg weeks", legs,
+                                                    rkeys).tolist()], dtype=np.int64)
 
 
 def journey_ends(model, v: int) -> None:
@@ -32,70 +120,18 @@ def journey_ends(model, v: int) -> None:
     identification.end_spell(model, v, Status.RELEASED)
 
 
-def _network_gone(model, v: int) -> bool:
-    network = model.victims.network[v]
-    return network is None or not network.alive
-
-
-def depart(model, v: int) -> None:
-    if _network_gone(model, v):
-        journey_ends(model, v)
+def arrive_all(model, rows: np.ndarray, networks: list) -> None:
+    """Victims ``rows`` reach their networks' destinations and are exploited from this week
+    (each joins the pool of their destination and form in this order)."""
+    if not len(rows):
         return
     victims = model.victims
-    victims.set_status(v, Status.IN_TRANSIT, model.week)
-    if len(victims.network[v].route) == 1:
-        model.move_calendar.schedule(model.week + 1,
-                                     events.Arrival(v, int(victims.times_trafficked[v])))
-    else:
-        next_leg(model, v, 1)
-
-
-def next_leg(model, v: int, leg: int) -> None:
-    """The next crossing, a geometric number of weeks away (mean ``leg_weeks``)."""
-    victims = model.victims
-    weeks = geometric(model.streams.uniform("leg weeks", leg, int(victims.rkey[v])),
-                      1 / model.params["leg_weeks"])
-    model.move_calendar.schedule(model.week + weeks,
-                                 events.Crossing(v, int(victims.times_trafficked[v]), leg))
-
-
-def cross_border(model, v: int, leg: int) -> None:
-    """A crossing: checked with the entered jurisdiction's ``border_check``; a checked victim
-    is recognised (identified, channel inspection) or misidentified as its officers' training
-    decides, or passes."""
-    if _network_gone(model, v):
-        journey_ends(model, v)
-        return
-    victims = model.victims
-    route = victims.network[v].route
-    j = route[min(leg, len(route) - 1)]
-    victims.location[v] = j
-    jur = model.jurisdictions[j]
-    uniform = model.streams.uniform
-    rkey = int(victims.rkey[v])
-    if uniform("border check", leg, rkey) < jur.border_check:
-        u = uniform("border recognition", leg, rkey)
-        if u < jur.recognition:
-            identification.identify(model, v, j, Channel.INSPECTION)
-            return
-        if u < jur.recognition + jur.misidentification:
-            identification.misidentify(model, v, j)
-            return
-    if leg + 1 < len(route):
-        next_leg(model, v, leg + 1)
-    else:
-        arrive(model, v)
-
-
-def arrive(model, v: int) -> None:
-    """The victim reaches the destination and is exploited from this week."""
-    if _network_gone(model, v):
-        journey_ends(model, v)
-        return
-    victims = model.victims
-    network = victims.network[v]
-    victims.location[v] = network.destination
-    victims.set_status(v, Status.EXPLOITED, model.week)
-    victims.exploited_since[v] = model.week
-    model.exploited[network.destination][victims.form[v]].add(v)
-    exploitation.open_spell_record(model, v, network.destination, model.week)
+    week = model.week
+    destination = np.array([n.destination for n in networks], dtype=np.int64)
+    victims.location[rows] = destination
+    victims.set_statuses(rows, Status.EXPLOITED, week)
+    victims.exploited_since[rows] = week
+    exploited = model.exploited
+    for x, j, f in zip(rows.tolist(), destination.tolist(), victims.form[rows].tolist()):
+        exploited[j][f].add(x)
+        exploitation.open_spell_record(model, x, j, week)

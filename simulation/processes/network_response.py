@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simulation import events
 from simulation.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.streams import chain
@@ -178,22 +180,34 @@ def move_trafficker(model, trafficker, home: int) -> None:
 
 def review_all(model) -> None:
     """Monthly: every network's :func:`review`, in a random order (keyed by network and week,
-    so that one network more or fewer does not reorder the others)."""
-    week = model.week
-    uniform = model.streams.uniform
-    for network in sorted(model.networks, key=lambda n: uniform("review order", week, n.key)):
-        review(network, model)
+    so that one network more or fewer does not reorder the others). The month's numbers for
+    the order, dissolution and relocation are drawn for all networks at once."""
+    networks = model.networks
+    if not networks:
+        return
+    streams = model.streams
+    week = (model.week,)
+    keys = np.array([n.key for n in networks], dtype=np.uint64)
+    order = np.argsort(streams.uniforms("review order", week, keys), kind="stable")
+    dissolve = streams.uniforms("dissolution", week, keys).tolist()
+    reconsider = streams.uniforms("relocation review", week, keys).tolist()
+    for i in order.tolist():
+        review(networks[i], model, (dissolve[i], reconsider[i]))
 
 
-def review(network, model) -> None:
+def review(network, model, draws: tuple[float, float] | None = None) -> None:
     """Monthly: relax security and memory of hits, bank revenue, hire an exploiter if at
     capacity in a market with room, maybe dissolve, maybe reconsider where to exploit, and
-    reassess recruitment."""
+    reassess recruitment. ``draws``: the network's numbers for dissolution and relocation this
+    month (drawn here if not given)."""
     if not network.alive:
         return
     p = model.params
-    uniform = model.streams.uniform
     week = model.week
+    if draws is None:
+        uniform = model.streams.uniform
+        draws = (uniform("dissolution", week, network.key),
+                 uniform("relocation review", week, network.key))
     network.security *= p["security_decay"]
     network.hits *= p["hit_memory"]
     dest = model.jurisdictions[network.destination]
@@ -205,10 +219,10 @@ def review(network, model) -> None:
             and exploitation.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
-    if uniform("dissolution", week, network.key) < monthly_chance(p["dissolution_hazard"]):
+    if draws[0] < monthly_chance(p["dissolution_hazard"]):
         end_network(model, network, dismantled=False)
         return
-    if uniform("relocation review", week, network.key) < p["relocation_review"]:
+    if draws[1] < p["relocation_review"]:
         reconsider_destination(model, network)
     online.adjust(model, network)
     recruitment.update_rate(model, network)

@@ -11,8 +11,8 @@ import math
 
 from enum import Enum
 
-from simulation import events
 from simulation.agents.victim import Status
+from simulation.calendars import AFTER_EXPLOITATION, DEPARTURE, RETRAFFICKING
 from simulation.clock import weeks_from_years
 from simulation.processes import online
 from simulation.registry import WEEKLY_INDEX
@@ -70,13 +70,43 @@ def schedule_retrafficking(model, v: int, how: Exit) -> None:
     if e >= total:  # (e is an Exp(1) number)
         return
     years = -fade * math.log(1 - e / total)
-    model.recovery_calendar.schedule(model.week + weeks_from_years(years),
-                                     events.Retrafficking(v, int(victims.times_trafficked[v])))
+    model.recovery_calendar.schedule(model.week + weeks_from_years(years), RETRAFFICKING, v,
+                                     int(victims.times_trafficked[v]))
+
+
+def schedule_retrafficking_many(model, rows: list[int], hows: list[Exit]) -> None:
+    """:func:`schedule_retrafficking` for several people at once (their numbers drawn in one
+    vectorised pass), scheduled in this order."""
+    if not rows:
+        return
+    p = model.params
+    victims = model.victims
+    fade = p["risk_fade_years"]
+    base, reduction = p["retrafficking_hazard"], p["awareness_retrafficking"]
+    week = model.week
+    u = model.streams.uniforms("retrafficking time", (), victims.rkey[rows]).tolist()
+    awareness = [j.levers["awareness"] for j in model.jurisdictions]
+    schedule = model.recovery_calendar.schedule
+    for v, how, x, origin, token in zip(rows, hows, u, victims.origin[rows].tolist(),
+                                        victims.times_trafficked[rows].tolist()):
+        risk = RELATIVE_RISK.get(how)
+        h = base * (1.0 if risk is None else p[risk]) * (1 - reduction * awareness[origin])
+        total = h * fade
+        e = -math.log(1.0 - x)
+        if e < total:
+            years = -fade * math.log(1 - e / total)
+            schedule(week + weeks_from_years(years), RETRAFFICKING, v, token)
 
 
 def recover(model) -> None:
+    """This week's re-traffickings, in the order they were scheduled (those overtaken by
+    events are dropped: :meth:`~simulation.calendars.VictimEvents.live`)."""
     model.network_index.new_week_of_recruiting()
-    model.recovery_calendar.fire_due(model.week, model)
+    due = model.recovery_calendar.pop(model.week)
+    if due is None:
+        return
+    for i in due.live(model.victims, AFTER_EXPLOITATION).tolist():
+        retraffic(model, int(due.victim[i]))
 
 
 def retraffic(model, v: int) -> None:
@@ -102,5 +132,4 @@ def retraffic(model, v: int) -> None:
     tally[NEW_VICTIMS][network.origin] += 1
     tally[RETRAFFICKED][network.origin] += 1
     model.tally_victim("new_victims", v)
-    model.move_calendar.schedule(model.week + 1,
-                                 events.Departure(v, int(victims.times_trafficked[v])))
+    model.move_calendar.schedule(model.week + 1, DEPARTURE, v, int(victims.times_trafficked[v]))

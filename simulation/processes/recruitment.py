@@ -14,7 +14,7 @@ import numpy as np
 from simulation.agents.trafficker import EXPLOITER, RECRUITER
 from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, FORMS,
                                  GROUP_INDEX, MALE_SLOT, WEEKLY_INDEX)
-from simulation import events
+from simulation.calendars import DEPARTURE
 from simulation.processes import deterrence, exploitation
 from simulation.streams import chain, extend, name_id, poissons
 
@@ -123,14 +123,16 @@ def new_victims(model, taking: list[tuple]) -> range:
     victims.vulnerability[new] = np.minimum(1.0, base * (1 - spread + 2 * spread
                                                          * vulnerability))
     victims.online[new] = online_u < np.repeat([n.online_share for n, _ in taking], sizes)
-    departures = model.move_calendar.week(week + 1)
     v = rows.start
     for network, n in taking:
         victims.network[v:v + n] = [network] * n
         network.victims.update(dict.fromkeys(range(v, v + n)))
-        departures.extend([events.Departure(x, 1) for x in range(v, v + n)])
         model.weekly_tally[NEW_VICTIMS][network.origin] += n
         v += n
+    count = len(rows)
+    model.move_calendar.schedule_many(np.full(count, week + 1), np.full(count, DEPARTURE),
+                                      np.arange(rows.start, rows.stop), np.ones(count),
+                                      np.zeros(count))
     tally_new(model, rows)
     return rows
 
