@@ -78,8 +78,9 @@ class FixedPool:
         for i, network in enumerate(model.networks):
             network.security = SECURITY_LEVELS[i % len(SECURITY_LEVELS)]
         p = model.params
-        self.victims = [v for pools in model.exploited for pool in pools for v in pool.items]
-        self.row_of = {v.unique_id: i for i, v in enumerate(self.victims)}
+        self.victims = [model.victims.view(int(v))
+                        for pools in model.exploited for pool in pools for v in pool.items]
+        self.row_of = {v.row: i for i, v in enumerate(self.victims)}
         self.group = np.array([v.group + 4 * v.online for v in self.victims])
         self.pool = np.array([v.location * 3 + v.form for v in self.victims])
         self.visibility = np.array([1 - p["security_visibility"] * v.network.security
@@ -120,12 +121,13 @@ class FixedPool:
         week drawn twice gives the same exits."""
         self.model.week += 1
         exits: list[tuple[int, int]] = []
-        monkeypatch.setattr(identification, "exit_exploitation",
-                            lambda model, victim, j, way: exits.append(
-                                (self.row_of[victim.unique_id], int(way))))
-        first = len(self.model.contacts)
+        monkeypatch.setattr(identification, "exit_many",
+                            lambda model, rows, where, ways: exits.extend(
+                                (self.row_of[int(v)], int(w)) for v, w in zip(rows, ways)))
+        log = self.model.contacts
+        first = len(log)
         exploitation.exploit_and_identify(self.model)
-        contacts = [(self.row_of[c[0]], c[1]) for c in self.model.contacts[first:]]
+        contacts = [(self.row_of[log.person[i]], log.list[i]) for i in range(first, len(log))]
         return exits, contacts
 
 
