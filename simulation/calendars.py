@@ -45,11 +45,11 @@ class Calendar:
         """The list of events for ``week``, to append many at once (hot path: recruitment)."""
         return self._weeks[week]
 
-    def fire_due(self, week: int, model) -> None:
-        """Fire every event due in ``week``. Events scheduled while firing fall in later weeks
-        (every delay is at least a week)."""
-        for event in self._weeks.pop(week, ()):
-            event.fire(model)
+    def pop(self, week: int) -> list[Any]:
+        """The events due in ``week``, in the order they were scheduled, removed from the
+        calendar. Events scheduled while they are carried out fall in later weeks (every delay
+        is at least a week)."""
+        return self._weeks.pop(week, [])
 
 
 class VictimCalendar:

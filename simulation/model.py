@@ -36,7 +36,7 @@ from simulation.pools import Pool
 from simulation.records import ContactLog, SpellLog
 from simulation.processes import (deterrence, exploitation, investigation, justice, movement,
                                   network_response, policy, recovery, recruitment, region,
-                                  support)
+                                  support, turnover)
 from simulation.processes.costs import weekly_cost
 from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, FORM_WEEKLY,
                                  FORMS, GROUP_INDEX, GROUP_WEEKLY, MALE_SLOT, VICTIM_GROUPS,
@@ -116,9 +116,9 @@ class TraffickingModel(mesa.Model):
         ("weekly", "9 prosecution, sentencing, extradition, replacement",
          justice.administer_justice),
         ("monthly", "11 perceived risk", deterrence.update_perceptions),
-        ("monthly", "11 desistance", deterrence.desistance),
+        ("monthly", "11 desistance", turnover.desistance),
         ("monthly", "10 network review", network_response.review_all),
-        ("monthly", "11 entry of new networks", deterrence.enter_markets),
+        ("monthly", "11 entry of new networks", turnover.enter_markets),
         ("monthly", "7 agencies' picture of the networks", investigation.survey_networks),
         ("weekly", "12 recovery and re-trafficking", recovery.recover),
     )
@@ -178,7 +178,8 @@ class TraffickingModel(mesa.Model):
         self.spells = SpellLog()
         self.network_index = NetworkIndex(self)
         self.markets = MarketIndex(self)
-        deterrence.start_perceptions(self)
+        self.perceptions = deterrence.start_perceptions(self)  # traffickers' beliefs
+        self.networks_known_in: dict[int, list] = {}  # investigation.survey_networks
 
         with cycle_collection_paused():  # thousands of agents at once, none of them garbage
             region.seed_region(self)
@@ -225,6 +226,19 @@ class TraffickingModel(mesa.Model):
         self.__dict__.clear()
 
     # -- shared state ------------------------------------------------------------------------
+    @property
+    def certainty(self) -> np.ndarray:
+        """Perceived yearly chance of conviction in each jurisdiction (``perceptions``)."""
+        return self.perceptions.certainty
+
+    @property
+    def perceived_sentence(self) -> np.ndarray:
+        return self.perceptions.perceived_sentence
+
+    @property
+    def severity(self) -> np.ndarray:
+        return self.perceptions.severity
+
     @property
     def networks(self) -> list:
         return list(self.agents_by_type.get(TraffickingNetwork, []))

@@ -179,6 +179,17 @@ class Streams:
         return math.exp(mu + sigma * _NORMAL.inv_cdf(self.uniform(name, *parts)))
 
 
+def below_chance(u: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """``u < 1 - exp(-hazard)`` element by element, decided exactly as ``math.expm1`` would
+    (numpy's vectorised ``expm1`` may differ from the C library's in the last bit: the few
+    numbers that close to their chance are decided again with ``math.expm1``)."""
+    chance = -np.expm1(-hazard)
+    out = u < chance
+    for i in np.flatnonzero(np.abs(u - chance) < 1e-12).tolist():
+        out[i] = u[i] < -math.expm1(-float(hazard[i]))
+    return out
+
+
 def geometric(u: float, p: float) -> int:
     """Trials up to the first success, each succeeding with chance ``p`` (1, 2, ...), from one
     uniform number ``u`` in (0, 1) by inversion: P(X > k) = (1 - p) ** k."""

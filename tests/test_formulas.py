@@ -21,7 +21,7 @@ from simulation import calendars
 from simulation.agents import victim as vs
 from simulation.agents.trafficker import ACTIVE, EXPLOITER, LEADER, RECRUITER, TRANSPORTER
 from simulation.model import TraffickingModel
-from simulation.processes import costs, deterrence, network_response, recruitment
+from simulation.processes import costs, deterrence, network_response, recruitment, turnover
 from simulation.processes import region as region_founding
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
 
@@ -143,7 +143,7 @@ class State:
         monkeypatch.setattr(network_response, "lose_member",
                             lambda model, network, member, arrested: left.append(member))
         self.next_month()
-        deterrence.desistance(self.model)
+        turnover.desistance(self.model)
         for member in left:
             member.set_status(ACTIVE, "back (test)")
         return left
@@ -612,7 +612,7 @@ def test_new_networks_enter_each_market_at_the_documented_rate():
     known = {id(n) for n in model.networks}
     for _ in range(months):
         state.next_month()
-        deterrence.enter_markets(model)
+        turnover.enter_markets(model)
     entered = [(n.destination, n.form) for n in model.networks if id(n) not in known]
     observed = np.array([entered.count(m) for m in markets])
 

@@ -7,6 +7,7 @@ agents.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -69,6 +70,18 @@ def test_every_parameter_is_read_by_the_model(monkeypatch):
         TraffickingModel(scenario, rng=seed).run()
     read = set().union(*(t.read for t in tables))
     assert set(PARAMETERS) - read == set(), "parameters the model never reads"
+
+
+def test_every_parameter_name_is_written_out_in_the_models_code():
+    """Every parameter can be found with grep: its name appears as a quoted string in the
+    model's code (never built with an f-string)."""
+    root = Path(simulation.__file__).parent
+    code = "\n".join(p.read_text() for folder in ("processes", "agents")
+                     for p in (root / folder).glob("*.py"))
+    code += (root / "model.py").read_text()
+    missing = [name for name in PARAMETERS
+               if f'"{name}"' not in code and f"'{name}'" not in code]
+    assert missing == []
 
 
 def test_parameters_have_a_unit_a_source_and_a_group():
@@ -312,30 +325,20 @@ def test_perceived_certainty_moves_toward_what_traffickers_see():
         before + model.params["risk_update_rate"] * (signal - before))
     network = model.networks[0]
     assert deterrence.expected_sanction(model, network, j) == pytest.approx(
-        (model.certainty_of[j] + model.params["hit_certainty"] * network.hits)
-        * model.severity_of[j])
+        (model.perceptions.certainty_of[j] + model.params["hit_certainty"] * network.hits)
+        * model.perceptions.severity_of[j])
 
 
 # -- events and caches ---------------------------------------------------------------------------
 
-def test_calendar_fires_in_order_once():
-    fired = []
-
-    class Probe:
-        def __init__(self, name):
-            self.name = name
-
-        def fire(self, model):
-            fired.append(self.name)
-
+def test_calendar_hands_over_a_weeks_events_in_order_once():
     calendar = Calendar()
     for name in "abc":
-        calendar.schedule(3, Probe(name))
-    calendar.schedule(4, Probe("d"))
-    calendar.fire_due(3, None)
-    assert fired == ["a", "b", "c"]
-    calendar.fire_due(3, None)
-    assert fired == ["a", "b", "c"]  # fired once
+        calendar.schedule(3, name)
+    calendar.schedule(4, "d")
+    assert calendar.pop(3) == ["a", "b", "c"]
+    assert calendar.pop(3) == []  # handed over once
+    assert calendar.pop(4) == ["d"]
 
 
 def test_journey_and_retrafficking_steps_act_only_on_live_events():

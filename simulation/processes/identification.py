@@ -16,7 +16,15 @@ import numpy as np
 
 from simulation.agents.victim import CHANNEL_LIST, Status
 from simulation.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
-from simulation.processes import exploitation, investigation, recovery
+from simulation.processes import cases, recovery, spells
+from simulation.streams import below_chance
+
+READS = ("agencies", "jurisdictions", "ngos", "params", "streams", "week")
+CHANGES = (
+    "contacts", "exploited", "form_tally", "group_tally", "spells", "victims", "weekly_tally",
+)
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 class ExitRoute(IntEnum):
@@ -77,9 +85,13 @@ def visibility(p) -> dict[ExitRoute, np.ndarray]:
 
 SEEN_GROUPS = (("female", "adult"), ("female", "child"), ("male", "adult"), ("male", "child"))
 """The victim groups whose visibility differs, in the order of ``Victim.group``."""
-_CHANNEL_PARAMETER = {ExitRoute.POLICE: "police", ExitRoute.MISIDENTIFIED: "police",
-                      ExitRoute.NGO: "ngo", ExitRoute.INSPECTION: "inspection",
-                      ExitRoute.SELF_REFERRAL: "self"}
+_GROUP_PARAMETERS = {  # each route's (male, child) visibility factors
+    ExitRoute.POLICE: ("visibility_police_male", "visibility_police_child"),
+    ExitRoute.MISIDENTIFIED: ("visibility_police_male", "visibility_police_child"),
+    ExitRoute.NGO: ("visibility_ngo_male", "visibility_ngo_child"),
+    ExitRoute.INSPECTION: ("visibility_inspection_male", "visibility_inspection_child"),
+    ExitRoute.SELF_REFERRAL: ("visibility_self_male", "visibility_self_child"),
+}
 
 
 def group_visibility(p) -> np.ndarray:
@@ -88,8 +100,7 @@ def group_visibility(p) -> np.ndarray:
     of the route's channel multiply."""
     rows = []
     for route in VISIBLE_ROUTES:
-        channel = _CHANNEL_PARAMETER[route]
-        male, child = p[f"visibility_{channel}_male"], p[f"visibility_{channel}_child"]
+        male, child = (p[name] for name in _GROUP_PARAMETERS[route])
         rows.append([(male if sex == "male" else 1.0) * (child if age == "child" else 1.0)
                      for sex, age in SEEN_GROUPS])
     return np.array(rows)
@@ -230,7 +241,7 @@ def leave_network(model, v: int) -> None:
         location = int(victims.location[v])
         if victims.slot[v] >= 0:
             model.exploited[location][victims.form[v]].remove(v)
-        exploitation.close_spell_record(model, v)
+        spells.close_spell_record(model, v)
         tally = model.weekly_tally
         tally[SPELL_WEEKS][location] += model.week - int(victims.exploited_since[v])
         tally[SPELLS_ENDED][location] += 1
@@ -270,10 +281,10 @@ def identify(model, v: int, j: int, channel: Channel) -> None:
     agency = model.agencies[j]
     if (channel == Channel.POLICE
             and uniform("police case", rkey) < model.params["police_case_probability"]):
-        investigation.open_case(model, agency, network, police_finding=True)
+        cases.open_case(model, agency, network, police_finding=True)
     elif (channel == Channel.NGO
           and uniform("ngo report", rkey) < jur.levers["ngo_police_partnership"]):
-        investigation.open_case(model, agency, network, ngo_report=True)
+        cases.open_case(model, agency, network, ngo_report=True)
 
 
 IDENTIFIED_BY = {c: f"identified_{c.value}" for c in Channel}
@@ -350,7 +361,7 @@ def record_contacts(model, candidates: ContactCandidates) -> None:
     contact = np.array([[by_list for by_list in jur.contact_hazards]
                         for jur in model.jurisdictions])  # (j, form, list, group)
     hazard = contact[j_of, victims.form[who], lst, victims.group[who]] * vis
-    for x in np.flatnonzero(exploitation.below(u, hazard)).tolist():
+    for x in np.flatnonzero(below_chance(u, hazard)).tolist():
         record(model, int(who[x]), int(lst[x]), int(j_of[x]), identified=False)
 
 

@@ -14,7 +14,12 @@ from simulation.agents.victim import Status
 from simulation.calendars import ARRIVAL, CROSSING, DEPARTURE, EN_ROUTE
 from simulation.streams import geometric
 from simulation.registry import Channel
-from simulation.processes import exploitation, identification
+from simulation.processes import identification, spells
+
+READS = ("jurisdictions", "params", "streams", "week")
+CHANGES = ("exploited", "move_calendar", "victims")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 def border_check(p, jur) -> float:
@@ -134,4 +139,4 @@ def arrive_all(model, rows: np.ndarray, networks: list) -> None:
     exploited = model.exploited
     for x, j, f in zip(rows.tolist(), destination.tolist(), victims.form[rows].tolist()):
         exploited[j][f].add(x)
-        exploitation.open_spell_record(model, x, j, week)
+        spells.open_spell_record(model, x, j, week)

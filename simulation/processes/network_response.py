@@ -16,8 +16,16 @@ from simulation.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.streams import chain
 from simulation.agents.trafficker import ACTIVE, DESISTED, EXPLOITER, LEADER, ROLES, Trafficker
 from simulation.agents.victim import Status
-from simulation.processes import (deterrence, exploitation, identification, online,
-                                  recruitment, region)
+from simulation.processes import (deterrence, identification, markets, online, recruitment,
+                                  region, spells)
+
+READS = ("jurisdictions", "markets", "networks", "params", "stamp", "streams", "week")
+CHANGES = (
+    "active_traffickers", "exploited", "justice_calendar", "labour_pool", "network_index",
+    "victims", "weekly_tally",
+)
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 # -- losses and replacement ----------------------------------------------------------------------
@@ -163,8 +171,8 @@ def relocate(model, network, destination: int) -> None:
             model.exploited[old][form].remove(v)
             model.exploited[destination][form].add(v)
             victims.location[v] = destination
-            exploitation.close_spell_record(model, v)  # a new spell, somewhere else
-            exploitation.open_spell_record(model, v, destination, model.week)
+            spells.close_spell_record(model, v)  # a new spell, somewhere else
+            spells.open_spell_record(model, v, destination, model.week)
     model.tally("relocations", old)
     model.network_index.changed()
 
@@ -213,10 +221,10 @@ def review(network, model, draws: tuple[float, float] | None = None) -> None:
     dest = model.jurisdictions[network.destination]
     n_victims = len(network.victims)
     network.assets += (WEEKS_PER_MONTH * n_victims
-                       * exploitation.revenue_per_week(model, dest, network.form)
+                       * markets.revenue_per_week(model, dest, network.form)
                        * p["asset_retention"])
     if (n_victims >= p["victims_per_exploiter"] * len(network.members[EXPLOITER])  # capacity
-            and exploitation.market_pull(model, network.destination, network.form)
+            and markets.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
     if draws[0] < monthly_chance(p["dissolution_hazard"]):
@@ -232,8 +240,8 @@ def market_value(model, network, j: int) -> float:
     """Expected weekly value of exploiting in ``j``: revenue x unmet demand x exp(-w x expected
     sanction there)."""
     jur = model.jurisdictions[j]
-    return (exploitation.revenue_per_week(model, jur, network.form)
-            * exploitation.market_pull(model, j, network.form)
+    return (markets.revenue_per_week(model, jur, network.form)
+            * markets.market_pull(model, j, network.form)
             * math.exp(-model.params["deterrence_weight"]
                        * deterrence.expected_sanction(model, network, j)))
 

@@ -9,9 +9,14 @@ moving recruitment offline where monitoring makes online work risky (monthly, in
 
 from __future__ import annotations
 
-from simulation.registry import FORMS
+READS = ("jurisdictions", "params", "streams")
+CHANGES = ()
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
-ONLINE_SHARE = tuple(f"online_share_{f}" for f in FORMS)
+
+ONLINE_SHARE = ("online_share_sexual", "online_share_labour", "online_share_criminal")
+"""The parameter of each form (``registry.FORMS`` order)."""
 
 
 def effective_monitoring(p, levers, officers: float = 1.0) -> float:

@@ -17,6 +17,14 @@ from simulation.clock import weeks_from_years
 from simulation.processes import online
 from simulation.registry import WEEKLY_INDEX
 
+READS = ("jurisdictions", "params", "streams", "week")
+CHANGES = (
+    "group_tally", "move_calendar", "network_index", "recovery_calendar", "victims",
+    "weekly_tally",
+)
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
+
 NEW_VICTIMS, RETRAFFICKED = WEEKLY_INDEX["new_victims"], WEEKLY_INDEX["victims_retrafficked"]
 
 

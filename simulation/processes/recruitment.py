@@ -12,14 +12,20 @@ import math
 import numpy as np
 
 from simulation.agents.trafficker import EXPLOITER, RECRUITER
-from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, FORMS,
+from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX,
                                  GROUP_INDEX, MALE_SLOT, WEEKLY_INDEX)
 from simulation.calendars import DEPARTURE
-from simulation.processes import deterrence, exploitation
+from simulation.processes import deterrence, markets
 from simulation.streams import chain, extend, name_id, poissons
 
-FEMALE_SHARE = tuple(f"female_share_{f}" for f in FORMS)
-CHILD_SHARE = tuple(f"child_share_{f}" for f in FORMS)
+READS = ("jurisdictions", "network_index", "params", "streams", "week")
+CHANGES = ("form_tally", "group_tally", "move_calendar", "victims", "weekly_tally")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
+
+FEMALE_SHARE = ("female_share_sexual", "female_share_labour", "female_share_criminal")
+CHILD_SHARE = ("child_share_sexual", "child_share_labour", "child_share_criminal")
+"""The parameters of each form (``registry.FORMS`` order)."""
 NEW_VICTIMS = WEEKLY_INDEX["new_victims"]
 RECRUIT = name_id("recruit")
 
@@ -56,7 +62,7 @@ def recruit(model) -> None:
         return
     per_exploiter = model.params["victims_per_exploiter"]
     u = model.streams.uniforms("recruits", (model.week,), model.network_index.keys)
-    counts = poissons(u, base * exploitation.market_pulls(model)[market])
+    counts = poissons(u, base * markets.market_pulls(model)[market])
     taking = []
     for i in np.flatnonzero(counts).tolist():
         network = networks[i]

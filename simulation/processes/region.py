@@ -13,8 +13,13 @@ from simulation.agents.network import TraffickingNetwork
 from simulation.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
 from simulation.agents.victim import Status
 from simulation.registry import Form
-from simulation.processes import exploitation, online, recruitment
+from simulation.processes import online, recruitment, spells
 from simulation.streams import chain, name_id
+
+READS = ("jurisdictions", "markets", "networks", "params", "streams", "transit_index", "week")
+CHANGES = ("exploited", "network_index", "victims")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 INITIAL_VICTIM = name_id("initial victim")
 
@@ -129,7 +134,7 @@ def seed_region(model) -> None:
                     since = model.week - streams.geometric(spell, "initial spell",
                                                            int(model.victims.rkey[v]))
                     model.victims.exploited_since[v] = since
-                    exploitation.open_spell_record(model, v, jur.index, since)
+                    spells.open_spell_record(model, v, jur.index, since)
                 placed += n
     for network in model.networks:
         recruitment.update_rate(model, network)

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from simulation import events
 from simulation.agents.victim import Status
-from simulation.processes import investigation, recovery
+from simulation.processes import cases, recovery
 from simulation.registry import Form
+
+READS = ("agencies", "ngos", "params", "streams", "week")
+CHANGES = ("support_calendar", "victims", "weekly_tally")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 def trust(p, levers) -> float:
@@ -56,7 +61,11 @@ def testimony_propensity(p, jur) -> float:
 
 
 def support(model) -> None:
-    model.support_calendar.fire_due(model.week, model)
+    for event in model.support_calendar.pop(model.week):
+        if isinstance(event, events.ProgrammeEnd):
+            programme_end(model, event.ngo, event.victim)
+        else:
+            shelter_exit(model, event.ngo, event.victim)
     for ngo in model.ngos:
         admit(model, ngo)
 
@@ -104,7 +113,7 @@ def decide_testimony(model, ngo, v: int, supported: bool) -> None:
             model.tally("compensation_awarded", ngo.j)
         network = victims.network[v]
         if network is not None and network.alive:
-            investigation.open_case(model, model.agencies[ngo.j], network, testimony=True)
+            cases.open_case(model, model.agencies[ngo.j], network, testimony=True)
 
 
 def shelter_exit(model, ngo, v: int) -> None:
