@@ -40,6 +40,13 @@ def recruited_online(model, network, rkey: int) -> bool:
     return model.streams.uniform("online", rkey) < network.online_share
 
 
+def recruited_online_many(model, shares, rkeys):
+    """:func:`recruited_online` for many recruits at once: ``shares``, their networks' online
+    shares; ``rkeys``, their episodes' stream keys."""
+    streams = model.streams
+    return streams.table([streams.decision("online")], rkeys)[0] < shares
+
+
 def adjust(model, network) -> None:
     """Monthly: move part of the way towards the online share the risk where the network
     recruits warrants: the form's share, less ``online_deterrence`` x effective monitoring."""

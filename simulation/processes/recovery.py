@@ -11,17 +11,17 @@ import math
 
 from enum import Enum
 
+import numpy as np
+
 from simulation.agents.victim import Status
 from simulation.calendars import AFTER_EXPLOITATION, DEPARTURE, RETRAFFICKING
 from simulation.clock import weeks_from_years
-from simulation.processes import online
+from simulation.processes import online, recruitment
 from simulation.registry import WEEKLY_INDEX
+from simulation.streams import chain, extend
 
 READS = ("jurisdictions", "params", "streams", "week")
-CHANGES = (
-    "group_tally", "move_calendar", "network_index", "recovery_calendar", "victims",
-    "weekly_tally",
-)
+CHANGES = ("move_calendar", "network_index", "recovery_calendar", "victims", "weekly_tally")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
 
@@ -113,31 +113,62 @@ def recover(model) -> None:
     due = model.recovery_calendar.pop(model.week)
     if due is None:
         return
-    for i in due.live(model.victims, AFTER_EXPLOITATION).tolist():
-        retraffic(model, int(due.victim[i]))
+    rows = due.victim[due.live(model.victims, AFTER_EXPLOITATION)]
+    if rows.size:
+        retraffic_many(model, rows)
 
 
 def retraffic(model, v: int) -> None:
     """A former victim is trafficked again by a network recruiting where they live (chosen in
     proportion to recruitment rates), if any."""
+    retraffic_many(model, np.array([v], dtype=np.int64))
+
+
+def retraffic_many(model, rows: np.ndarray) -> None:
+    """Former victims ``rows`` are trafficked again, each by a network recruiting where they
+    live, chosen in proportion to the networks' recruitment rates by a race keyed by the
+    person's episode (:meth:`~simulation.streams.Streams.race`, for all of an origin's people
+    at once); those whose origin has no such network are not. Carried out in this order."""
     victims = model.victims
-    origin = int(victims.origin[v])
-    candidates, keys, rates = model.network_index.recruiting_in(origin)
-    if not candidates:
+    streams = model.streams
+    origins = victims.origin[rows]
+    chosen: list = [None] * len(rows)
+    decision = streams.decision("retrafficking network")
+    for origin in np.unique(origins).tolist():
+        candidates, keys, rates = model.network_index.recruiting_in(origin)
+        if not candidates:
+            continue
+        at = np.flatnonzero(origins == origin)
+        u = streams.table([chain(decision, k) for k in victims.rkey[rows[at]].tolist()], keys)
+        with np.errstate(divide="ignore"):
+            finish = -np.log(u) / np.asarray(rates, dtype=float)
+        for x, i in zip(at.tolist(), np.argmin(finish, axis=1).tolist()):
+            chosen[x] = candidates[i]
+    taken = [x for x, network in enumerate(chosen) if network is not None]
+    if not taken:
         return
-    network = candidates[model.streams.race("retrafficking network",
-                                            (int(victims.rkey[v]),), keys, rates)]
-    rkey = victims.new_episode(v)
-    victims.network[v] = network
-    victims.online[v] = online.recruited_online(model, network, rkey)
-    victims.form[v] = network.form
-    victims.location[v] = network.origin
-    victims.identified_by[v] = -1
-    victims.testified[v] = False
-    victims.set_status(v, Status.RECRUITED, model.week)
-    network.victims.add(v)
+    networks = [chosen[x] for x in taken]
+    rows = rows[taken]
+    times = victims.times_trafficked[rows] + 1
+    victims.times_trafficked[rows] = times
+    rkeys = extend(victims.key[rows], times)
+    victims.rkey[rows] = rkeys
+    for v, network in zip(rows.tolist(), networks):
+        victims.network[v] = network
+        network.victims.add(v)
+    victims.online[rows] = online.recruited_online_many(
+        model, np.array([n.online_share for n in networks]), rkeys)
+    victims.form[rows] = [n.form for n in networks]
+    home = np.array([n.origin for n in networks], dtype=np.int64)
+    victims.location[rows] = home
+    victims.identified_by[rows] = -1
+    victims.testified[rows] = False
+    victims.set_statuses(rows, Status.RECRUITED, model.week)
     tally = model.weekly_tally
-    tally[NEW_VICTIMS][network.origin] += 1
-    tally[RETRAFFICKED][network.origin] += 1
-    model.tally_victim("new_victims", v)
-    model.move_calendar.schedule(model.week + 1, DEPARTURE, v, int(victims.times_trafficked[v]))
+    for j, count in enumerate(np.bincount(home, minlength=len(model.jurisdictions)).tolist()):
+        tally[NEW_VICTIMS][j] += count
+        tally[RETRAFFICKED][j] += count
+    recruitment.tally_new(model, rows)
+    model.move_calendar.schedule_many(np.full(len(rows), model.week + 1),
+                                      np.full(len(rows), DEPARTURE), rows, times,
+                                      np.zeros(len(rows)))

@@ -15,7 +15,7 @@ from simulation.agents.trafficker import EXPLOITER, RECRUITER
 from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX,
                                  GROUP_INDEX, MALE_SLOT, WEEKLY_INDEX)
 from simulation.calendars import DEPARTURE
-from simulation.processes import deterrence, markets
+from simulation.processes import deterrence, markets, online
 from simulation.streams import chain, extend, name_id, poissons
 
 READS = ("jurisdictions", "network_index", "params", "streams", "week")
@@ -110,7 +110,6 @@ def new_victims(model, taking: list[tuple]) -> range:
     sex, age, vulnerability = streams.table(
         [streams.decision("sex"), streams.decision("age"), streams.decision("vulnerability")],
         keys)
-    online_u = streams.table([streams.decision("online")], rkeys)[0]
     forms = [network.form for network, _ in taking]
     origins = [network.origin for network, _ in taking]
     spread = p["vulnerability_spread"]
@@ -128,7 +127,8 @@ def new_victims(model, taking: list[tuple]) -> range:
     victims.group[new] = 2 * victims.male[new] + victims.child[new]
     victims.vulnerability[new] = np.minimum(1.0, base * (1 - spread + 2 * spread
                                                          * vulnerability))
-    victims.online[new] = online_u < np.repeat([n.online_share for n, _ in taking], sizes)
+    victims.online[new] = online.recruited_online_many(
+        model, np.repeat([n.online_share for n, _ in taking], sizes), rkeys)
     v = rows.start
     for network, n in taking:
         victims.network[v:v + n] = [network] * n
@@ -143,17 +143,18 @@ def new_victims(model, taking: list[tuple]) -> range:
     return rows
 
 
-def tally_new(model, rows: range) -> None:
-    """Count new recruits ``rows`` in this week's ``new_victims`` by form, sex and age."""
+def tally_new(model, rows) -> None:
+    """Count new recruits ``rows`` (a range or an array of rows) in this week's
+    ``new_victims`` by form, sex and age."""
     victims = model.victims
-    new = slice(rows.start, rows.stop)
+    new = slice(rows.start, rows.stop) if isinstance(rows, range) else rows
     forms = model.form_tally[FORM_INDEX["new_victims"]]
     for f, count in enumerate(np.bincount(victims.form[new], minlength=len(forms)).tolist()):
         forms[f] += count
     groups = model.group_tally[GROUP_INDEX["new_victims"]]
     male = int(victims.male[new].sum())
     child = int(victims.child[new].sum())
-    n = rows.stop - rows.start
+    n = len(rows)
     groups[MALE_SLOT] += male
     groups[FEMALE_SLOT] += n - male
     groups[CHILD_SLOT] += child
