@@ -90,13 +90,15 @@ class TraffickingModel(mesa.Model):
       ``random`` are seeded too, but no process draws from them.
     - agents: ``jurisdictions``, ``ngos``, ``agencies`` (one each per jurisdiction, by index),
       ``networks`` (the live ones); ``cooperation`` (pair levers by ``"a:b"``), ``index_of``.
-    - state: ``exploited[j][form]`` (the pools of exploited victims), ``contacts`` and ``spells``
-      (the lists' records and the true exploitation spells), ``labour_pool[j]``
-      (released traffickers), the perceptions of :mod:`~simulation.processes.deterrence`
-      (``certainty``, ``perceived_sentence``, ``severity``), ``networks_known_in`` (the
+    - state: ``victims`` (every victim, a column table: :mod:`simulation.agents.victim`),
+      ``exploited[j][form]`` (the pools of exploited victims' rows), ``contacts`` and ``spells``
+      (the lists' records and the true exploitation spells, :mod:`simulation.records`),
+      ``labour_pool[j]`` (released traffickers), ``perceptions`` (traffickers' beliefs,
+      :class:`~simulation.processes.deterrence.Perceptions`), ``networks_known_in`` (the
       agencies' monthly picture, :func:`~simulation.processes.investigation.survey_networks`).
-    - calendars of :mod:`simulation.events`: ``move_calendar``, ``support_calendar``,
-      ``cases_calendar``, ``justice_calendar``, ``recovery_calendar``.
+    - calendars (:mod:`simulation.calendars`): ``move_calendar`` and ``recovery_calendar``
+      (events about victims, as columns), ``support_calendar``, ``cases_calendar``,
+      ``justice_calendar`` (the typed events of :mod:`simulation.events`).
     - bookkeeping: ``tally(column, j, amount)`` and ``weekly_tally`` (this week's flows),
       ``tally_form(column, form)`` and ``tally_victim(column, victim)`` (the same by form of
       exploitation and by victims' sex and age group),

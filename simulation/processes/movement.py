@@ -1,9 +1,10 @@
 """Movement and border checks (ODD 6.3): recruits travel the network's route; each crossing
 is an encounter with border officers, whose training decides whether they see a victim.
 
-Implements ``TraffickingModel.step`` step 3. The journey is a chain of scheduled events
-(``events.Departure``, ``events.Crossing``, ``events.Arrival``). At each step, a recruit whose
-network has ended meanwhile is let go instead (``journey_ends``).
+Implements ``TraffickingModel.step`` step 3. The journey is a chain of scheduled events on the
+move calendar (departure, crossings, arrival: :mod:`simulation.calendars`), carried out a week
+at a time. At each step, a recruit whose network has ended meanwhile is let go instead
+(``journey_ends``).
 """
 
 from __future__ import annotations

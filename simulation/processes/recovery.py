@@ -2,7 +2,7 @@
 they are trafficked again (if ever) is drawn from a fading hazard; at that time a network
 recruiting in their origin takes them.
 
-Implements ``TraffickingModel.step`` step 12 (``events.Retrafficking``).
+Implements ``TraffickingModel.step`` step 12 (the recovery calendar's re-traffickings).
 """
 
 from __future__ import annotations
