@@ -58,7 +58,7 @@ def register(sub) -> None:
     p.add_argument("--method", choices=("loglinear", "dga", "stepwise", "allmodels"),
                    default="loglinear",
                    help="log-linear models (default), Bayesian model averaging over "
-                        "decomposable graphs (dga; up to five lists), or SparseMSE's methods "
+                        "decomposable graphs (dga; up to six lists), or SparseMSE's methods "
                         "for lists that never overlap: the stepwise choice of Chan, Silverman "
                         "& Vincent 2021, or every two-list model (up to five lists)")
     p.add_argument("--pthresh", type=float, default=None,
