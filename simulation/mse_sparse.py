@@ -41,6 +41,7 @@ patterns solves each linear program once.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -56,10 +57,14 @@ _ITERATIONS = 100
 _TOLERANCE = 1e-10
 
 
+@functools.lru_cache(maxsize=16)
 def patterns(k: int) -> np.ndarray:
-    """Every observable pattern of k lists, one row each, the first list the lowest bit."""
+    """Every observable pattern of k lists, one row each, the first list the lowest bit (one
+    array per k, not to be written to)."""
     codes = np.arange(1, 2 ** k)
-    return ((codes[:, None] >> np.arange(k)) & 1).astype(float)
+    out = ((codes[:, None] >> np.arange(k)) & 1).astype(float)
+    out.setflags(write=False)
+    return out
 
 
 def full_counts(X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -193,12 +198,17 @@ class Table:
 
 def p_value(table: Table, current: Fit, pair) -> float:
     """``SparseMSE``'s p-value for adding ``pair``: the number on both lists against its Poisson
-    distribution under the current fit."""
-    from scipy.stats import poisson
+    distribution under the current fit, min(P(X <= N*), P(X >= N*))."""
+    return float(_p_values(np.array([current.mu @ table.both[pair]]),
+                           np.array([table.nstar[pair]]))[0])
 
-    expected = float(current.mu @ table.both[pair])
-    n = table.nstar[pair]
-    return float(min(poisson.cdf(n, expected), poisson.sf(n - 1, expected)))
+
+def _p_values(expected: np.ndarray, n: np.ndarray) -> np.ndarray:
+    from scipy.special import pdtr, pdtrc
+
+    at_most = pdtr(n, expected)  # P(X <= n)
+    at_least = np.where(n >= 1, pdtrc(np.maximum(n - 1, 0), expected), 1.0)  # P(X >= n)
+    return np.minimum(at_most, at_least)
 
 
 def stepwise(table: Table, pthresh: float = PTHRESH, *, path: list | None = None) -> Fit:
@@ -215,17 +225,19 @@ def stepwise(table: Table, pthresh: float = PTHRESH, *, path: list | None = None
     path.append((model, float("nan"), current))
     if pthresh == 0:
         return current
+    both = np.array([table.both[p] for p in table.pairs])
+    nstar = np.array([table.nstar[p] for p in table.pairs])
     for _ in range(len(table.pairs)):
         best, best_p = None, 1.0
-        for pair in table.pairs:
+        p_values = _p_values(both @ current.mu, nstar)
+        for pair, p in zip(table.pairs, p_values):
             if pair in model:
                 continue
-            p = p_value(table, current, pair)
             if p < best_p and p < pthresh and \
                     table.verdict(model + (pair,)) != mse_checks.EXISTS:
                 p = 1.0
             if p < best_p:  # strictly smaller: the first of equal p-values wins, as in R
-                best, best_p = pair, p
+                best, best_p = pair, float(p)
         if best is None or best_p >= pthresh:
             return current
         model = model + (best,)
