@@ -397,11 +397,12 @@ def sparse_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *,
     else:
         low, high = fit.interval()
     never = [p for p in table.pairs if table.nstar[p] == 0]
-    rows = [(name([p]), "the two lists never overlap: in a model, their interaction is minus "
-             "infinity and the patterns with both drop out (extended estimate, SparseMSE)")
-            for p in never]
-    rows += [(name(m), v) for m, v in left_out]
+    rows = [(name(m), v) for m, v in left_out]
     notes = tuple(notes)
+    if never:
+        notes += (f"lists that never overlap: {', '.join(name([p]) for p in never)}; in a model "
+                  "such an interaction is minus infinity and the patterns with both drop out "
+                  "(extended estimate, as SparseMSE)",)
     if fit.empty:
         notes += (f"the chosen model's {name(fit.empty)} at minus infinity (the lists never "
                   "overlap)",)
