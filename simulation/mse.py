@@ -63,7 +63,7 @@ LISTS = ("police", "ngo", "inspection", "hotline")
 GROUPS = {"female": ("sex", "female"), "male": ("sex", "male"),
           "adult": ("age_group", "adult"), "child": ("age_group", "child")}
 CRITERIA = ("aic", "bic")
-METHODS = ("loglinear", "dga", "stepwise", "allmodels")
+METHODS = ("loglinear", "dga", "stepwise", "allmodels", "lcmcr")
 INTERVALS = ("averaged", "profile", "bootstrap", "wald", "bca")
 
 
@@ -273,6 +273,10 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     every two-list model by ``criterion`` (Silverman, Chan & Vincent 2024; up to five lists),
     with the chosen model's Wald interval.
 
+    ``method="lcmcr"`` is Manrique-Vallier's (2016) Bayesian latent-class model (the R package
+    LCMCR; :mod:`simulation.mse_lcmcr`, its prior stated there): the posterior median and 95%
+    credible interval, ``seed`` fixing the sampler's draws.
+
     Raises :class:`EstimationError` when there are fewer than two lists, no overlap between
     any lists, or no model whose estimate exists.
 
@@ -319,6 +323,13 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
                                resamples=resamples, seed=seed)
     if pthresh is not None:
         raise EstimationError("pthresh is the stepwise method's threshold (method stepwise)")
+    if method == "lcmcr":
+        from simulation.mse_lcmcr import lcmcr_estimate
+
+        if interval not in (None, "averaged"):
+            raise EstimationError(f"interval {interval!r} is for the log-linear models; "
+                                  "method lcmcr gives its own 95% credible interval")
+        return lcmcr_estimate(names, X, y, cells, notes, seed=seed)
     if method == "dga":
         from simulation.mse_bayes import bayes_estimate
 

@@ -55,17 +55,19 @@ def register(sub) -> None:
                         "repeats the model choice; stepwise and allmodels methods: the chosen "
                         "model's Wald interval (default) or, for stepwise, SparseMSE's BCa "
                         "bootstrap")
-    p.add_argument("--method", choices=("loglinear", "dga", "stepwise", "allmodels"),
+    p.add_argument("--method", choices=("loglinear", "dga", "stepwise", "allmodels", "lcmcr"),
                    default="loglinear",
                    help="log-linear models (default), Bayesian model averaging over "
-                        "decomposable graphs (dga; up to six lists), or SparseMSE's methods "
+                        "decomposable graphs (dga; up to six lists), SparseMSE's methods "
                         "for lists that never overlap: the stepwise choice of Chan, Silverman "
-                        "& Vincent 2021, or every two-list model (up to five lists)")
+                        "& Vincent 2021, or every two-list model (up to five lists), or the "
+                        "Bayesian latent-class model of Manrique-Vallier 2016 (lcmcr)")
     p.add_argument("--pthresh", type=float, default=None,
                    help="the stepwise method's p-value threshold (default 0.02)")
     p.add_argument("--resamples", type=int, default=499,
                    help="bootstrap resamples for --interval bootstrap (default 499)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the bootstrap or of lcmcr's sampler (default 0)")
     p.add_argument("--count", help="a table's count column (default: count, freq, frequency, "
                                    "n, ... whichever it has)")
     p.add_argument("--lists", help="a table's lists to use, and to merge: A,B,C+D+E keeps A "
