@@ -51,5 +51,15 @@ def test_the_estimate_on_a_shipped_table():
     assert est.observed == 345 and est.low < est.total < est.high
     assert est.interval == "credible"
     assert est.models["posterior"].sum() == pytest.approx(1.0)
+    # two chains of the default length (seeds 0 and 1) disagree on this sparse table
+    assert any("chains disagree" in n for n in est.notes)
     with pytest.raises(mse.EstimationError, match="method lcmcr gives its own 95% credible"):
         mse.estimate(data, method="lcmcr", interval="profile")
+
+
+def test_chains_that_disagree_are_flagged():
+    rng = np.random.default_rng(0)
+    same = rng.normal(0, 1, size=(2, 500))
+    assert mse_lcmcr.r_hat(same) < 1.01
+    apart = same + np.array([[0.0], [2.0]])
+    assert mse_lcmcr.r_hat(apart) > 1.1
