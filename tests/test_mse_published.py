@@ -167,3 +167,19 @@ def test_stepwise_matches_a_direct_search_of_p_values():
     assert stepwise(t).model == ((0, 4),)
     assert pd.isna(mse.estimate(datasets.load("us_western_site_five_lists"),
                                 method="stepwise").models["p_value"].iloc[0])
+
+
+@pytest.mark.parametrize("criterion", ["aic", "bic"])
+def test_all_models_agree_with_the_default_search_when_every_pair_overlaps(criterion):
+    # for four lists the default method also fits every subset of pairs (with statsmodels);
+    # where every pair overlaps the two implementations must choose the same model and total
+    from simulation.mse_synthetic import synthetic_lists
+
+    for seed in range(3):
+        lists = synthetic_lists(800, [0.3, 0.25, 0.2, 0.15], seed=seed, referral=(1, 2, 0.3))
+        default = mse.estimate(lists, criterion=criterion)
+        every = mse.estimate(lists, method="allmodels", criterion=criterion)
+        assert not any("never overlap" in note for note in every.notes)
+        assert every.model == default.model
+        assert every.total == pytest.approx(default.total, rel=1e-6)
+        assert every.score == pytest.approx(default.score, rel=1e-6)
