@@ -290,12 +290,20 @@ def all_models(table: Table, criterion: str = "bic") -> tuple[list, list]:
 
 def bootstrap_totals(table: Table, pthresh: float = PTHRESH, *, resamples: int = 1000,
                      seed: int = 1234) -> np.ndarray:
-    """The stepwise estimate of ``resamples`` multinomial resamples of the observed counts."""
+    """The stepwise estimate of ``resamples`` multinomial resamples of the observed counts (NaN
+    for a resample whose fit does not converge, e.g. one where everyone is on one list)."""
+    from simulation.mse_tables import EstimationError
+
     rng = np.random.default_rng(seed)
     n = int(round(table.persons))
     draws = rng.multinomial(n, table.c / table.persons, size=resamples)
-    return np.array([stepwise(Table(d, table.k, table.cache), pthresh).abundance
-                     for d in draws])
+    totals = np.full(resamples, np.nan)
+    for b, counts in enumerate(draws):
+        try:
+            totals[b] = stepwise(Table(counts, table.k, table.cache), pthresh).abundance
+        except EstimationError:
+            pass
+    return totals
 
 
 def jackknife_acceleration(table: Table, pthresh: float = PTHRESH) -> float:
@@ -324,6 +332,7 @@ def bca_interval(table: Table, pthresh: float = PTHRESH, *, resamples: int = 100
 
     estimate = stepwise(table, pthresh).abundance
     totals = bootstrap_totals(table, pthresh, resamples=resamples, seed=seed)
+    totals = totals[np.isfinite(totals)]
     acceleration = jackknife_acceleration(table, pthresh)
     z0 = norm.ppf(np.mean(totals < estimate))
     za = norm.ppf(np.asarray(alpha, dtype=float))
