@@ -183,3 +183,22 @@ def test_all_models_agree_with_the_default_search_when_every_pair_overlaps(crite
         assert every.model == default.model
         assert every.total == pytest.approx(default.total, rel=1e-6)
         assert every.score == pytest.approx(default.score, rel=1e-6)
+
+
+def test_korean_lists_give_multiple_systems_estimations_published_output():
+    # Korean women held in sexual slavery by the Japanese military, three lists (Ball, Shin &
+    # Yang 2018, HRDAG), as MultipleSystemsEstimation distributes them (`Korea`). Its user guide
+    # prints the BIC of every admissible two-list model with its total, and the stepwise
+    # choice; Silverman, Chan & Vincent (2024, Table 3) find six admissible models.
+    X = np.array([[0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]],
+                 float)
+    korea = Table.of(X, np.array([41, 5, 5, 54, 6, 0, 12], float))
+    fits, left_out = all_models(korea, "bic")
+    printed = [(((0, 1), (1, 2)), 157.1667, 57.14081), (((0, 1),), 268.7778, 58.96860),
+               (((0, 2), (1, 2)), 123.4630, 91.89711), (((1, 2),), 126.1944, 138.06368),
+               (((0, 2),), 126.9394, 155.16018), ((), 141.9926, 184.14431)]
+    assert [(m, round(f.abundance, 4), round(score, 5)) for m, score, f in fits] == printed
+    assert len(left_out) == 2
+    chosen = stepwise(korea)
+    assert chosen.model == ((0, 1),) and round(chosen.abundance, 4) == 268.7778
+    assert round(chosen.intercept, 6) == 4.982083  # the guide's fitted coefficient 1
