@@ -271,7 +271,8 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     0.02), with the chosen model's Wald interval (``interval="wald"``, default) or the BCa
     bootstrap that repeats the choice (``interval="bca"``); ``method="allmodels"`` chooses among
     every two-list model by ``criterion`` (Silverman, Chan & Vincent 2024; up to five lists),
-    with the chosen model's Wald interval.
+    with the chosen model's Wald interval or the BCa bootstrap that repeats the choice among the
+    best models (``interval="bca"``).
 
     ``method="lcmcr"`` is Manrique-Vallier's (2016) Bayesian latent-class model (the R package
     LCMCR; :mod:`simulation.mse_lcmcr`, its prior stated there): the posterior median and 95%

@@ -32,7 +32,9 @@ observed pattern) and R's type-8 quantiles, as ``SparseMSE`` computes them.
 **All models** (:func:`all_models`): every subset of the two-list interactions (1,024 models
 for five lists) fitted with the rule above, and the lowest AIC or BIC chosen (BIC's sample size
 the number of persons observed, Rcapture's convention, as ``MultipleSystemsEstimation``'s
-``fit_hier_model`` with ``bicRcap = TRUE``). Up to five lists.
+``fit_hier_model`` with ``bicRcap = TRUE``). Up to five lists. Its BCa bootstrap
+(:func:`best_of`) repeats the choice among the best :func:`top_models` models on each resample
+and jackknife table, as that package's ``vary_ntop_bca``.
 
 Existence depends only on which patterns have anyone on them (Fienberg & Rinaldo 2012), so the
 checks are cached by model and support: a bootstrap whose resamples keep the same empty
@@ -289,32 +291,36 @@ def all_models(table: Table, criterion: str = "bic") -> tuple[list, list]:
 
 
 def bootstrap_totals(table: Table, pthresh: float = PTHRESH, *, resamples: int = 1000,
-                     seed: int = 1234) -> np.ndarray:
-    """The stepwise estimate of ``resamples`` multinomial resamples of the observed counts (NaN
-    for a resample whose fit does not converge, e.g. one where everyone is on one list)."""
+                     seed: int = 1234, estimator=None) -> np.ndarray:
+    """The estimate (default: the stepwise choice's) of ``resamples`` multinomial resamples of
+    the observed counts (NaN for a resample whose fit does not converge, e.g. one where
+    everyone is on one list)."""
     from simulation.mse_tables import EstimationError
 
+    estimator = estimator or (lambda t: stepwise(t, pthresh).abundance)
     rng = np.random.default_rng(seed)
     n = int(round(table.persons))
     draws = rng.multinomial(n, table.c / table.persons, size=resamples)
     totals = np.full(resamples, np.nan)
     for b, counts in enumerate(draws):
         try:
-            totals[b] = stepwise(Table(counts, table.k, table.cache), pthresh).abundance
+            totals[b] = estimator(Table(counts, table.k, table.cache))
         except EstimationError:
             pass
     return totals
 
 
-def jackknife_acceleration(table: Table, pthresh: float = PTHRESH) -> float:
+def jackknife_acceleration(table: Table, pthresh: float = PTHRESH, *, estimator=None) -> float:
     """The BCa acceleration from the delete-one jackknife over persons, one refit per observed
-    pattern weighted by its count (``SparseMSE``'s ``estimatepopulation``)."""
+    pattern weighted by its count (``SparseMSE``'s ``estimatepopulation``;
+    ``MultipleSystemsEstimation``'s ``.jackknife_ahat``)."""
+    estimator = estimator or (lambda t: stepwise(t, pthresh).abundance)
     seen = np.flatnonzero(table.c > 0)
     jack = np.empty(len(seen))
     for n, cell in enumerate(seen):
         counts = table.c.copy()
         counts[cell] -= 1
-        jack[n] = stepwise(Table(counts, table.k, table.cache), pthresh).abundance
+        jack[n] = estimator(Table(counts, table.k, table.cache))
     weights = table.c[seen]
     residual = np.sum(weights * jack) / np.sum(weights) - jack
     spread = np.sum(weights * residual ** 2)
@@ -324,16 +330,21 @@ def jackknife_acceleration(table: Table, pthresh: float = PTHRESH) -> float:
 
 
 def bca_interval(table: Table, pthresh: float = PTHRESH, *, resamples: int = 1000,
-                 seed: int = 1234, alpha=(0.025, 0.975)) -> tuple[float, ...]:
-    """The BCa bootstrap quantiles ``alpha`` of the stepwise estimate (``SparseMSE``'s
-    ``estimatepopulation`` and ``bcaconfvalues``). The resamples are numpy's, not R's, so the
-    bounds agree with ``SparseMSE``'s to within the bootstrap's own Monte Carlo error."""
+                 seed: int = 1234, alpha=(0.025, 0.975), estimator=None,
+                 estimate: float | None = None) -> tuple[float, ...]:
+    """The BCa bootstrap quantiles ``alpha`` of an estimate that repeats its model choice on
+    every resample: by default the stepwise choice (``SparseMSE``'s ``estimatepopulation`` and
+    ``bcaconfvalues``); ``estimator`` (a function of a :class:`Table`) and ``estimate`` (its
+    value on ``table``) for another (:func:`best_of`). The resamples are numpy's, not R's, so
+    the bounds agree with the R packages' to within the bootstrap's own Monte Carlo error."""
     from scipy.stats import norm
 
-    estimate = stepwise(table, pthresh).abundance
-    totals = bootstrap_totals(table, pthresh, resamples=resamples, seed=seed)
+    estimator = estimator or (lambda t: stepwise(t, pthresh).abundance)
+    estimate = estimator(table) if estimate is None else estimate
+    totals = bootstrap_totals(table, pthresh, resamples=resamples, seed=seed,
+                              estimator=estimator)
     totals = totals[np.isfinite(totals)]
-    acceleration = jackknife_acceleration(table, pthresh)
+    acceleration = jackknife_acceleration(table, pthresh, estimator=estimator)
     z0 = norm.ppf(np.mean(totals < estimate))
     za = norm.ppf(np.asarray(alpha, dtype=float))
     shifted = za + z0
@@ -341,16 +352,43 @@ def bca_interval(table: Table, pthresh: float = PTHRESH, *, resamples: int = 100
     return tuple(float(q) for q in np.quantile(totals, levels, method="median_unbiased"))
 
 
-__all__ = ["MAX_ALL_MODELS", "PTHRESH", "Fit", "Table", "all_models", "bca_interval",
-           "bootstrap_totals", "full_counts", "jackknife_acceleration", "p_value", "patterns",
-           "stepwise"]
+def top_models(k: int) -> int | None:
+    """How many of the best models (by the criterion on the observed counts) a bootstrap of
+    :func:`all_models` chooses among, as ``MultipleSystemsEstimation``'s defaults: every one for
+    up to three lists, 20 for four, 100 for five (Silverman, Chan & Vincent 2024 find a few
+    dozen enough)."""
+    return None if k <= 3 else 20 if k == 4 else 100
+
+
+def best_of(models, criterion: str = "bic"):
+    """An estimator for :func:`bca_interval`: the total of the model among ``models`` with the
+    lowest criterion whose extended estimate exists on the table given (Silverman, Chan &
+    Vincent 2024: ``bootstrapcal`` and ``jackknifecal``)."""
+    from simulation.mse_tables import EstimationError
+
+    def estimator(table: Table) -> float:
+        best, best_score = None, math.inf
+        for model in models:
+            if table.verdict(model) != mse_checks.EXISTS:
+                continue
+            fit = table.fit(model)
+            if fit is None:
+                continue
+            score = fit.score(criterion, table.persons)
+            if score < best_score:
+                best, best_score = fit, score
+        if best is None:
+            raise EstimationError("no candidate model has an estimate for this resample")
+        return best.abundance
+
+    return estimator
 
 
 # -- as an Estimate --------------------------------------------------------------------------------
 
 
 SPARSE_METHODS = ("stepwise", "allmodels")
-SPARSE_INTERVALS = {"stepwise": ("wald", "bca"), "allmodels": ("wald",)}
+SPARSE_INTERVALS = {"stepwise": ("wald", "bca"), "allmodels": ("wald", "bca")}
 
 
 def sparse_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *,
@@ -359,8 +397,9 @@ def sparse_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *,
                     seed: int = 1234):
     """:func:`stepwise` (``method="stepwise"``) or :func:`all_models` (``"allmodels"``) as a
     :class:`simulation.mse.Estimate`. ``interval``: ``"wald"`` (default; the chosen model's, as
-    ``SparseMSE``'s ``estimatepopulation.0``) or, for the stepwise method, ``"bca"`` (the BCa
-    bootstrap that repeats the stepwise choice on ``resamples`` resamples)."""
+    ``SparseMSE``'s ``estimatepopulation.0``) or ``"bca"``: the BCa bootstrap that repeats the
+    choice on ``resamples`` resamples, the stepwise choice, or the choice among the
+    :func:`top_models` best models by ``criterion`` (Silverman, Chan & Vincent 2024)."""
     import pandas as pd
 
     from simulation.mse import Estimate
@@ -402,7 +441,15 @@ def sparse_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *,
         if not 20 <= int(resamples) <= 100_000:
             raise EstimationError(f"resamples: got {resamples}; allowed: 20 to 100,000 (1000 "
                                   "as SparseMSE)")
-        low, high = bca_interval(table, float(pthresh), resamples=int(resamples), seed=seed)
+        if method == "stepwise":
+            low, high = bca_interval(table, float(pthresh), resamples=int(resamples),
+                                     seed=seed)
+        else:
+            ntop = top_models(table.k)
+            candidates = [m for m, _, _ in fits][:ntop]
+            low, high = bca_interval(table, resamples=int(resamples), seed=seed,
+                                     estimator=best_of(candidates, criterion),
+                                     estimate=fit.abundance)
     else:
         low, high = fit.interval()
     never = [p for p in table.pairs if table.nstar[p] == 0]
@@ -421,3 +468,9 @@ def sparse_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *,
                     criterion=criterion_name, score=float(score), interval=interval,
                     models=models, cells=cells,
                     excluded=pd.DataFrame(rows, columns=["model", "reason"]), notes=notes)
+
+
+__all__ = ["MAX_ALL_MODELS", "PTHRESH", "SPARSE_METHODS", "Fit", "Table", "all_models",
+           "bca_interval", "best_of", "bootstrap_totals", "full_counts",
+           "jackknife_acceleration", "p_value", "patterns", "sparse_estimate", "stepwise",
+           "top_models"]

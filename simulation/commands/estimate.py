@@ -53,8 +53,8 @@ def register(sub) -> None:
                    help="log-linear method: model-averaged interval (default), the chosen "
                         "model's profile likelihood interval, or a parametric bootstrap that "
                         "repeats the model choice; stepwise and allmodels methods: the chosen "
-                        "model's Wald interval (default) or, for stepwise, SparseMSE's BCa "
-                        "bootstrap")
+                        "model's Wald interval (default) or the BCa bootstrap that repeats the "
+                        "choice (SparseMSE, MultipleSystemsEstimation)")
     p.add_argument("--method", choices=("loglinear", "dga", "stepwise", "allmodels", "lcmcr"),
                    default="loglinear",
                    help="log-linear models (default), Bayesian model averaging over "
