@@ -161,7 +161,7 @@ def exit_exploitation(model, v: int, j: int, way: int, retrafficking: bool = Tru
         jur = model.jurisdictions[j]
         extra = online_hazard(model.params, jur)
         form = int(victims.form[v])
-        total = jur.visible_hazards[form][victims.group[v] + 4][ExitRoute.POLICE]
+        total = jur.visible_hazards[form][hazard_row(victims, v)][ExitRoute.POLICE]
         if (extra > 0
                 and model.streams.uniform("online credit", int(victims.rkey[v])) * total
                 < extra):
@@ -287,6 +287,12 @@ def identify(model, v: int, j: int, channel: Channel) -> None:
         cases.open_case(model, agency, network, ngo_report=True)
 
 
+def hazard_row(victims, rows):
+    """Each victim's row of a jurisdiction's ``visible_hazards`` and ``contact_hazards``: their
+    sex-and-age group, plus the number of groups if recruited online."""
+    return victims.group[rows] + len(SEEN_GROUPS) * victims.online[rows]
+
+
 IDENTIFIED_BY = {c: f"identified_{c.value}" for c in Channel}
 """The flow column of each channel's identifications."""
 
@@ -306,10 +312,12 @@ CONTACT_PARAMETERS = ("contacts_police", "contacts_ngo", "contacts_inspection",
 
 
 def contact_hazards(p, visible) -> list[list[list[float]]]:
-    """``[form][list]`` -> per group, the weekly hazard that a victim of that form and group is
-    recorded on the list without leaving exploitation (at full visibility): the channel's
-    identification hazard times its ``contacts_<list>`` multiplier."""
-    return [[[by_group[g][route] * p[name] for g in range(len(SEEN_GROUPS))]
+    """``[form][list]`` -> per row of ``visible`` (the groups, then the same groups recruited
+    online), the weekly hazard that a victim of that form and row is recorded on the list
+    without leaving exploitation (at full visibility): the channel's identification hazard for
+    that victim (for the police, with what online monitoring adds for those recruited online)
+    times its ``contacts_<list>`` multiplier."""
+    return [[[row[route] * p[name] for row in by_group]
              for route, name in zip(LIST_ROUTES, CONTACT_PARAMETERS)]
             for by_group in visible]
 
@@ -360,7 +368,7 @@ def record_contacts(model, candidates: ContactCandidates) -> None:
     vis = 1 - security_visibility * np.array([network[v].security for v in who.tolist()])
     contact = np.array([[by_list for by_list in jur.contact_hazards]
                         for jur in model.jurisdictions])  # (j, form, list, group)
-    hazard = contact[j_of, victims.form[who], lst, victims.group[who]] * vis
+    hazard = contact[j_of, victims.form[who], lst, hazard_row(victims, who)] * vis
     for x in np.flatnonzero(below_chance(u, hazard)).tolist():
         record(model, int(who[x]), int(lst[x]), int(j_of[x]), identified=False)
 
