@@ -136,8 +136,8 @@ LEVERS: dict[str, Lever] = {
               "per place per year", "Specialised shelter places for identified victims.",
               scales=True, kind="int"),
         Lever("reintegration", "Reintegration coverage", "share of supported victims", 0.3, 0, 1,
-              4_000, "per enrolled victim (programme cost, charged per unit of coverage "
-              "per expected enrolee)",
+              4_000, "per enrolled victim (the whole programme's cost, charged when the "
+              "victim enrols)",
               "Share of supported victims enrolled in a rehabilitation and reintegration "
               "programme (education, work, housing, counselling)."),
         Lever("ngo_outreach", "NGO outreach workers", "workers at scale 1", 10, 0, 10000, 30_000,
