@@ -22,7 +22,8 @@ probabilistic sensitivity analysis of patient-level simulations): the within-dra
   taken out; Louis 1984, *JASA* 79) and blurred by the estimate's own error; and since a few
   draws estimate the two variances only roughly, it averages over what they may be (the one-way
   model's reference posterior; Box and Tiao 1973) rather than trusting their point estimates
-  (:func:`predictive_intervals`, whose coverage on known answers is measured in the tests);
+  (:func:`predictive_intervals`, whose coverage on known answers
+  ``benchmarks/interval_coverage.py`` measures);
 - *parameter share*: :math:`\\sigma^2_b (1 + 1/K)` over that plus :math:`\\sigma^2_w / N`,
   the part of the uncertainty that comes from the parameters, with its own interval; reported
   as 0 when a one-way F test cannot tell the draws apart at 5%. Near 1, more replications
@@ -173,10 +174,11 @@ def predictive_intervals(means: np.ndarray, mean: np.ndarray, sizes: np.ndarray,
     with *K* - 1 degrees of freedom). The interval is the central ``confidence`` part of that
     mixture, computed from a fixed stream of random numbers (same runs, same interval).
 
-    Measured on known answers (tests/test_conclusions_coverage.py, 1,000 repetitions per case):
-    it covers a new draw's effect 92-98% of the time with 20 or 60 draws of 2 runs, normal,
-    uniform and skewed draw distributions, equal and unequal variances (the earlier interval:
-    77-97% on the same cases)."""
+    Measured on known answers (``benchmarks/interval_coverage.py``, 4,000 repetitions per case,
+    results in ``benchmarks/interval_coverage.json`` and docs/uncertainty.md): it covers a new
+    draw's effect 91.5-97.6% of the time with 20 or 60 draws of 2 runs, normal, uniform and
+    skewed draw distributions, equal and unequal variances (the earlier interval: 77-97% on the
+    same cases); 5 of the 18 cases lie in 94-96%."""
     means = np.atleast_2d(means)
     r, k = means.shape
     n = float(sizes.sum())
