@@ -9,7 +9,7 @@ import pytest
 import simulation
 from simulation.calibration.independence import RATIO_OUTCOMES, SUMS, dependence
 from simulation.calibration.targets import BASES, TargetError, load_targets
-from simulation.credibility import FactsError, credibility, load_facts, shipped_files
+from simulation.credibility import credibility, load_facts, shipped_files
 
 LIBRARY = simulation.SCENARIOS / "calibration"
 TARGET_FILES = sorted(LIBRARY.glob("*_targets.toml"))
@@ -213,3 +213,25 @@ def test_an_out_of_sample_file_without_labels_is_refused_by_the_credibility_page
     path.write_text(text)
     with pytest.raises(TargetError, match=f"{path}: targets.sexual_share.basis: missing"):
         credibility(tmp_path / "no-store-needed", out_of_sample=path)  # files come first
+
+
+def test_the_calibration_report_shows_checks_apart_from_held_out_targets_that_are_not():
+    import copy
+
+    from simulation.calibration import load_ensemble
+    from simulation.calibration.report import render
+
+    ensemble, manifest = load_ensemble(LIBRARY / "baseline_ensemble")
+    # the shipped manifest predates the labels: every held-out target shown as a check
+    old = render(ensemble, manifest)
+    assert 'id="out-of-sample"' in old and 'id="held-out-not-checks"' not in old
+    labelled = copy.deepcopy(manifest)
+    targets = {t.name: t for t in load_targets(shipped_files()["targets"]).targets}
+    for name, entry in labelled["targets"].items():
+        if entry["held_out"]:
+            entry |= {"basis": targets[name].basis, "basis_reason": targets[name].basis_reason}
+    page = render(ensemble, labelled)
+    section = page[page.index('id="held-out-not-checks"'):]
+    for name in ("identification_rate_global", "conviction_ratio_tip", "inspection_share"):
+        assert f"<strong>{name}</strong>: fitted" in section
+    assert 'id="out-of-sample"' not in page  # the ensemble has none of the emergent checks

@@ -117,12 +117,22 @@ def _joined(fitted: Iterable[Any]) -> _Joined:
                 terms = [(total, place)] + [(p, place) for p in parts]
                 for i, node in enumerate(terms):
                     others = [n for j, n in enumerate(terms) if j != i]
-                    paths = [graph.path(others[0], n) for n in others[1:]]
-                    if any(p is None for p in paths) or graph.path(others[0], node) is not None:
-                        continue
-                    graph.join(others[0], node, set().union(*paths))
-                    changed = True
+                    names = _joined_names(graph, others)
+                    if names is not None and graph.path(others[0], node) is None:
+                        graph.join(others[0], node, names)
+                        changed = True
     return graph
+
+
+def _joined_names(graph: _Joined, nodes: list) -> set[str] | None:
+    """The fitted targets joining all ``nodes`` to the first (None: not all joined)."""
+    names: set[str] = set()
+    for node in nodes[1:]:
+        path = graph.path(nodes[0], node)
+        if path is None:
+            return None
+        names |= path
+    return names
 
 
 def dependence(check: Any, fitted: Iterable[Any]) -> str | None:
