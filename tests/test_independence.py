@@ -235,3 +235,18 @@ def test_the_calibration_report_shows_checks_apart_from_held_out_targets_that_ar
     for name in ("identification_rate_global", "conviction_ratio_tip", "inspection_share"):
         assert f"<strong>{name}</strong>: fitted" in section
     assert 'id="out-of-sample"' not in page  # the ensemble has none of the emergent checks
+
+
+def test_the_shipped_ensemble_was_fitted_to_the_fitted_targets_as_they_stand():
+    """Issue 23 corrects target quantities in documentation only until the refit: a changed
+    fitted band or quantity without a refitted ensemble fails here, not silently."""
+    from simulation.calibration import load_ensemble
+
+    _, manifest = load_ensemble(LIBRARY / "baseline_ensemble")
+    fitted = load_targets(shipped_files()["targets"]).fitted
+    assert sorted(t.name for t in fitted) == sorted(
+        n for n, v in manifest["targets"].items() if not v["held_out"])
+    for t in fitted:
+        entry = manifest["targets"][t.name]
+        assert entry["interval"] == pytest.approx(list(t.interval)), t.name
+        assert entry["description"] == t.description, t.name

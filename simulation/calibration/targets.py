@@ -297,7 +297,7 @@ class TargetSet:
     @property
     def hash(self) -> str:
         """What the calibration depends on: every target's quantity, place, value and
-        uncertainty (sources and notes are documentation and do not count)."""
+        uncertainty (sources, notes and labels are documentation and do not count)."""
         spec = [t.model_dump(exclude=DOCUMENTATION_FIELDS) for t in self.targets]
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
