@@ -117,7 +117,9 @@ class VictimEvents:
         scheduled re-trafficking is not taken twice)."""
         v = self.victim
         status = victims.status[v]
-        where = np.isin(status, still_in)
+        where = status == still_in[0]
+        for other in still_in[1:]:
+            where |= status == other
         return np.flatnonzero(where & (self.token == victims.times_trafficked[v]))
 
 

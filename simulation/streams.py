@@ -169,7 +169,10 @@ class Streams:
         """Uniform numbers for several decisions (rows, by their :meth:`base`) and many keys
         (columns) in one vectorised pass."""
         k = np.asarray(keys, dtype=_U64)
-        y = np.bitwise_xor(k[None, :], np.array(bases, dtype=_U64)[:, None])
+        if len(bases) == 1:  # (the usual case: one decision, no broadcasting to set up)
+            y = np.bitwise_xor(k, _U64(bases[0]))[None, :]
+        else:
+            y = np.bitwise_xor(k[None, :], np.array(bases, dtype=_U64)[:, None])
         y += _GAMMAU
         _mix_array(y)
         y >>= _S11

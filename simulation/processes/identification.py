@@ -287,6 +287,31 @@ def identify(model, v: int, j: int, channel: Channel) -> None:
         cases.open_case(model, agency, network, ngo_report=True)
 
 
+@dataclass(frozen=True, slots=True)
+class HazardArrays:
+    """A jurisdiction's hazards as arrays for the weekly draws of exits and contacts: the
+    identifying routes' hazards ``visible[form, row, route]`` and the lists' contact hazards
+    ``contact[form, list, row]`` (rows as :func:`hazard_row`), and per form the highest weekly
+    chance any victim faces of an exit (``exit_q_max[form]``) and of a contact on each list
+    (``contact_q_max[form][list]``), at full visibility."""
+
+    visible: np.ndarray
+    contact: np.ndarray
+    exit_q_max: list[float]
+    contact_q_max: list[list[float]]
+
+
+def hazard_arrays(p, jur) -> HazardArrays:
+    """:class:`HazardArrays` of ``jur`` (from its ``visible_hazards`` and ``contact_hazards``;
+    the highest chances computed as the scalar draws would, with ``math.expm1``)."""
+    release, escape = p["release_hazard"], p["escape_hazard"]
+    return HazardArrays(
+        np.array(jur.visible_hazards), np.array(jur.contact_hazards),
+        [-math.expm1(-(max(map(sum, by_row)) + release + escape))
+         for by_row in jur.visible_hazards],
+        [[-math.expm1(-max(by_row)) for by_row in by_list] for by_list in jur.contact_hazards])
+
+
 def hazard_row(victims, rows):
     """Each victim's row of a jurisdiction's ``visible_hazards`` and ``contact_hazards``: their
     sex-and-age group, plus the number of groups if recruited online."""
@@ -342,8 +367,7 @@ def contact_candidates(model, pools: list, owner: np.ndarray, rows: np.ndarray,
     week; those below the highest chance any victim of their pool faces on the list are
     candidates, checked by :func:`record_contacts` against their own chance once the week's
     exits are done."""
-    q_max = np.array([[-math.expm1(-max(by_group))
-                       for by_group in model.jurisdictions[j].contact_hazards[f]]
+    q_max = np.array([model.jurisdictions[j].hazard_arrays.contact_q_max[f]
                       for j, f, _ in pools])  # (pool, list)
     lst, i = np.nonzero(u < q_max[owner].T)
     order = np.lexsort((i, lst, owner[i]))  # pool by pool, list by list, members in order
@@ -366,8 +390,8 @@ def record_contacts(model, candidates: ContactCandidates) -> None:
     security_visibility = model.params["security_visibility"]
     network = victims.network
     vis = 1 - security_visibility * np.array([network[v].security for v in who.tolist()])
-    contact = np.array([[by_list for by_list in jur.contact_hazards]
-                        for jur in model.jurisdictions])  # (j, form, list, group)
+    contact = np.stack([jur.hazard_arrays.contact
+                        for jur in model.jurisdictions])  # (j, form, list, row)
     hazard = contact[j_of, victims.form[who], lst, hazard_row(victims, who)] * vis
     for x in np.flatnonzero(below_chance(u, hazard)).tolist():
         record(model, int(who[x]), int(lst[x]), int(j_of[x]), identified=False)

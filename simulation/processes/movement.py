@@ -57,39 +57,45 @@ def move(model) -> None:
     legs = leg[crossing]
     into = np.array([nets[i].route[min(int(leg[i]), route_len[i] - 1)]
                      for i in crossing.tolist()], dtype=np.int64)
-    victims.location[v[crossing]] = into
-    rkeys = victims.rkey[v[crossing]]
-    checked = (keyed(streams, "border check", legs, rkeys)
-               < np.array([j.border_check for j in jurisdictions])[into])
-    u = keyed(streams, "border recognition", legs, rkeys)
-    recognised = checked & (u < np.array([j.recognition for j in jurisdictions])[into])
-    misidentified = checked & ~recognised & (
-        u < np.array([j.recognition + j.misidentification for j in jurisdictions])[into])
-    passing = ~(recognised | misidentified)
-    at_last = legs + 1 >= route_len[crossing]
+    recognised = misidentified = passing = at_last = np.zeros(len(crossing), dtype=bool)
+    if crossing.size:
+        victims.location[v[crossing]] = into
+        rkeys = victims.rkey[v[crossing]]
+        checked = (keyed(streams, "border check", legs, rkeys)
+                   < np.array([j.border_check for j in jurisdictions])[into])
+        u = keyed(streams, "border recognition", legs, rkeys)
+        recognised = checked & (u < np.array([j.recognition for j in jurisdictions])[into])
+        misidentified = checked & ~recognised & (
+            u < np.array([j.recognition + j.misidentification for j in jurisdictions])[into])
+        passing = ~(recognised | misidentified)
+        at_last = legs + 1 >= route_len[crossing]
 
     # the next step of each journey, scheduled in the order of the events that lead to it
     single = route_len[departing] == 1
     onward = np.concatenate([departing[~single], crossing[passing & ~at_last]])
-    onward_leg = np.concatenate([np.ones(int((~single).sum()), dtype=np.int64),
-                                 legs[passing & ~at_last] + 1])
-    onward_weeks = leg_weeks(model, onward_leg, victims.rkey[v[onward]])
-    position = np.concatenate([departing[single], onward])
-    order = np.argsort(position, kind="stable")
-    v_next = v[position][order]
-    model.move_calendar.schedule_many(
-        (week + np.concatenate([np.ones(int(single.sum()), dtype=np.int64),
-                                onward_weeks]))[order],
-        np.concatenate([np.full(int(single.sum()), ARRIVAL),
-                        np.full(len(onward), CROSSING)])[order],
-        v_next, victims.times_trafficked[v_next],
-        np.concatenate([np.zeros(int(single.sum()), dtype=np.int64), onward_leg])[order])
+    if departing.size or onward.size:
+        onward_leg = np.concatenate([np.ones(int((~single).sum()), dtype=np.int64),
+                                     legs[passing & ~at_last] + 1])
+        onward_weeks = leg_weeks(model, onward_leg, victims.rkey[v[onward]])
+        position = np.concatenate([departing[single], onward])
+        order = np.argsort(position, kind="stable")
+        v_next = v[position][order]
+        model.move_calendar.schedule_many(
+            (week + np.concatenate([np.ones(int(single.sum()), dtype=np.int64),
+                                    onward_weeks]))[order],
+            np.concatenate([np.full(int(single.sum()), ARRIVAL),
+                            np.full(len(onward), CROSSING)])[order],
+            v_next, victims.times_trafficked[v_next],
+            np.concatenate([np.zeros(int(single.sum()), dtype=np.int64), onward_leg])[order])
 
     # arrivals, in the order of their events
     arrivals = np.sort(np.concatenate([arriving, crossing[passing & at_last]]))
-    arrive_all(model, v[arrivals], [nets[i] for i in arrivals.tolist()])
+    if arrivals.size:
+        arrive_all(model, v[arrivals], [nets[i] for i in arrivals.tolist()])
 
     # what ends a journey: the network gone, identification or misidentification at a border
+    if not (gone.any() or recognised.any() or misidentified.any()):
+        return
     ended = sorted([(i, "gone", 0) for i in np.flatnonzero(gone).tolist()]
                    + [(int(crossing[x]), "seen", int(into[x]))
                       for x in np.flatnonzero(recognised).tolist()]
@@ -106,6 +112,10 @@ def move(model) -> None:
 
 def keyed(streams, name: str, legs: np.ndarray, rkeys: np.ndarray) -> np.ndarray:
     """``streams.uniform(name, leg, rkey)`` for each pair of ``legs`` and ``rkeys``."""
+    if not len(rkeys):
+        return np.zeros(0)
+    if legs[0] == legs[-1] and (legs == legs[0]).all():
+        return streams.table([streams.base(name, int(legs[0]))], rkeys)[0]
     u = np.empty(len(rkeys))
     for leg in np.unique(legs).tolist():
         at = legs == leg
