@@ -81,6 +81,11 @@ class VictimCalendar:
         weeks = np.asarray(weeks, dtype=np.int64)
         if not weeks.size:
             return
+        if weeks.size <= 32:  # a few: one by one is quicker than grouping by week
+            for event in zip(weeks.tolist(), *(np.asarray(c, dtype=np.int64).tolist()
+                                               for c in (kinds, victims, tokens, legs))):
+                self.schedule(*event)
+            return
         columns = [np.asarray(c, dtype=np.int64) for c in (kinds, victims, tokens, legs)]
         for week in np.unique(weeks).tolist():
             at = weeks == week
