@@ -10,6 +10,7 @@ DEMO_OUT ?= results/demo
 
 # The model's own code, which make test lints (ruff) and type-checks (mypy).
 MODEL_CODE := simulation/model.py simulation/processes simulation/agents simulation/events.py \
+	simulation/calendars.py simulation/records.py \
 	simulation/caches.py simulation/pools.py simulation/streams.py simulation/clock.py \
 	simulation/outcomes.py
 

@@ -9,7 +9,9 @@ share of it: :func:`simulation.mse_synthetic.shaped_like`). Three worlds each: i
 lists; a referral partnership (the second list passes 30% of those it sees to the third);
 unequal visibility (half the population seen with a quarter of the probability). Methods:
 log-linear models chosen by AIC with the model-averaged, profile-likelihood and bootstrap
-(199 resamples) intervals, and Bayesian model averaging over decomposable graphs (dga).
+(199 resamples) intervals, and Bayesian model averaging over decomposable graphs (dga); with
+``--methods stepwise,stepwise_bca,allmodels`` SparseMSE's methods instead (the stepwise choice
+with its Wald and BCa (199 resamples) intervals, every two-list model by AIC).
 Prints, and writes to ``--out`` (JSON), per world and method: coverage of the 95% interval,
 mean relative error of the estimate, and the number of repetitions. docs/estimation_own_lists.md
 reports the numbers.
@@ -28,6 +30,10 @@ from simulation.mse_synthetic import shaped_like, synthetic_lists
 METHODS = {"averaged": {"interval": "averaged"}, "profile": {"interval": "profile"},
            "bootstrap": {"interval": "bootstrap", "resamples": 199},
            "dga": {"method": "dga"}}
+# SparseMSE's methods (simulation.mse_sparse), measured separately with --methods
+SPARSE = {"stepwise": {"method": "stepwise"},
+          "stepwise_bca": {"method": "stepwise", "interval": "bca", "resamples": 199},
+          "allmodels": {"method": "allmodels"}}
 
 
 def shape(name: str):
@@ -47,15 +53,18 @@ def main(argv=None) -> int:
     parser.add_argument("--shape", choices=("three", "uk"), default="three")
     parser.add_argument("--repetitions", type=int, default=100)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help=f"comma-separated, of {', '.join([*METHODS, *SPARSE])}")
     args = parser.parse_args(argv)
+    chosen = {m: {**METHODS, **SPARSE}[m] for m in args.methods.split(",")}
     total, probabilities = shape(args.shape)
     rows = []
     for world, options in worlds().items():
-        tallies = {m: [0, 0.0, 0] for m in METHODS}
+        tallies = {m: [0, 0.0, 0] for m in chosen}
         start = time.perf_counter()
         for rep in range(args.repetitions):
             table = synthetic_lists(total, probabilities, seed=rep, **options)
-            for method, kwargs in METHODS.items():
+            for method, kwargs in chosen.items():
                 try:
                     est = mse.estimate(table, **kwargs)
                 except mse.EstimationError:

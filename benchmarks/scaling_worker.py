@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import simulation
-    from simulation.agents import Trafficker, Victim
+    from simulation.agents import Trafficker
     from simulation.model import BASELINE, TraffickingModel
 
     scenario = simulation.with_overrides(BASELINE, {"run.scale": args.scale})
@@ -67,7 +67,7 @@ def main() -> None:
         build_wall, build_cpu = time.perf_counter() - wall, time.process_time() - cpu
         model.run()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        victims = len(model.agents_by_type[Victim])
+        victims = len(model.victims)
         traffickers = len(model.agents_by_type[Trafficker])
         model.dismantle()  # as simulation.run does
         rows.append((wall, cpu, build_wall, build_cpu))

@@ -22,7 +22,8 @@ probabilistic sensitivity analysis of patient-level simulations): the within-dra
   taken out; Louis 1984, *JASA* 79) and blurred by the estimate's own error; and since a few
   draws estimate the two variances only roughly, it averages over what they may be (the one-way
   model's reference posterior; Box and Tiao 1973) rather than trusting their point estimates
-  (:func:`predictive_intervals`, whose coverage on known answers is measured in the tests);
+  (:func:`predictive_intervals`, whose coverage on known answers
+  ``benchmarks/interval_coverage.py`` measures);
 - *parameter share*: :math:`\\sigma^2_b (1 + 1/K)` over that plus :math:`\\sigma^2_w / N`,
   the part of the uncertainty that comes from the parameters, with its own interval; reported
   as 0 when a one-way F test cannot tell the draws apart at 5%. Near 1, more replications
@@ -92,11 +93,17 @@ def decompose(values: pd.Series, confidence: float = 0.95, *, fixed: bool = Fals
     """The two intervals of a mean over draws: ``values`` indexed by (point, replication).
 
     Returns ``mean, randomness_low, randomness_high, combined_low, combined_high,
-    parameter_share, parameter_share_low, parameter_share_high, parameters_clear,
-    within_variance, between_variance, draws, runs`` (the share's interval and whether an F test
-    tells the draws apart at 5%: when it does not, the share is given as 0; see
-    :func:`predictive_intervals`). ``fixed``: the draws share their parameters, so no variance
-    is theirs."""
+    combined_method, parameter_share, parameter_share_low, parameter_share_high,
+    parameters_clear, within_variance, between_variance, draws, runs`` (the share's interval
+    and whether an F test tells the draws apart at 5%: when it does not, the share is given as
+    0; see :func:`predictive_intervals`). ``fixed``: the draws share their parameters, so no
+    variance is theirs.
+
+    The interval of randomness and parameters (``combined_*``) is where a new parameter draw's
+    effect, run as these draws were, falls: the conformal interval of
+    :func:`conformal_half_width` (``combined_method`` "conformal") when every draw has the same
+    number of runs and there are enough draws for it (19 at 95%), else the model-based
+    :func:`predictive_intervals` ("predictive")."""
     v = pd.Series(values, dtype=float).dropna()
     out = dict.fromkeys(("mean", "randomness_low", "randomness_high", "combined_low",
                          "combined_high", "parameter_share", "within_variance",
@@ -137,10 +144,40 @@ def decompose(values: pd.Series, confidence: float = 0.95, *, fixed: bool = Fals
         low, high, share_low, share_high = _predictive(means, mean, sizes, within, msb,
                                                        df_w, confidence)
         out |= {"combined_low": low, "combined_high": high, "parameters_clear": clear,
-                "parameter_share_low": share_low, "parameter_share_high": share_high}
+                "parameter_share_low": share_low, "parameter_share_high": share_high,
+                "combined_method": "predictive"}
+        if np.all(sizes == sizes[0]) and k >= conformal_draws(confidence):
+            half = conformal_half_width(means, mean, confidence)
+            out |= {"combined_low": mean - half, "combined_high": mean + half,
+                    "combined_method": "conformal"}
         if not clear:
             out["parameter_share"] = 0.0
     return out
+
+
+def conformal_draws(confidence: float) -> int:
+    """The fewest draws for which :func:`conformal_half_width` gives a finite interval at
+    ``confidence`` (19 at 95%)."""
+    return math.ceil(confidence / (1 - confidence) - 1e-9)
+
+
+def conformal_half_width(means: np.ndarray, mean: float, confidence: float) -> float:
+    """Half the width of the interval of randomness and parameters: where the effect of a new
+    parameter draw, run as the batch's draws were (the same number of runs), falls with chance
+    at least ``confidence`` whatever the shape of the draws' distribution.
+
+    A conformal prediction interval (Vovk, Gammerman and Shafer 2005; Lei et al. 2018, *JASA*
+    113:1094): the draws are exchangeable, so a new draw's mean is as likely to be any of the
+    K + 1 in rank; the half-width is the ceil(confidence x (K + 1))-th smallest of the draws'
+    leave-one-out deviations ``|mean_i - mean of the others| = |mean_i - mean| x K / (K - 1)``.
+    Exact in finite samples for any distribution of the draws' effects and of the runs' noise;
+    measured on known answers (``benchmarks/interval_coverage.py``, 4,000 repetitions per case,
+    20 and 60 draws of 2 runs, normal, uniform and skewed draws, equal and unequal variances):
+    94.5-95.8% in every one of the 18 cases."""
+    k = len(means)
+    rank = min(k, math.ceil(confidence * (k + 1) - 1e-9))
+    deviation = np.sort(np.abs(np.asarray(means, dtype=float) - mean)) * (k / (k - 1))
+    return float(deviation[rank - 1])
 
 
 _PREDICTIVE_SAMPLES = 4000
@@ -173,10 +210,11 @@ def predictive_intervals(means: np.ndarray, mean: np.ndarray, sizes: np.ndarray,
     with *K* - 1 degrees of freedom). The interval is the central ``confidence`` part of that
     mixture, computed from a fixed stream of random numbers (same runs, same interval).
 
-    Measured on known answers (tests/test_conclusions_coverage.py, 1,000 repetitions per case):
-    it covers a new draw's effect 92-98% of the time with 20 or 60 draws of 2 runs, normal,
-    uniform and skewed draw distributions, equal and unequal variances (the earlier interval:
-    77-97% on the same cases)."""
+    Measured on known answers (``benchmarks/interval_coverage.py``, 4,000 repetitions per case,
+    results in ``benchmarks/interval_coverage.json`` and docs/uncertainty.md): it covers a new
+    draw's effect 91.5-97.6% of the time with 20 or 60 draws of 2 runs, normal, uniform and
+    skewed draw distributions, equal and unequal variances (the earlier interval: 77-97% on the
+    same cases); 5 of the 18 cases lie in 94-96%."""
     means = np.atleast_2d(means)
     r, k = means.shape
     n = float(sizes.sum())

@@ -17,6 +17,10 @@ its source:
   effect with the baseline (``effect``). A fact the batch cannot check (the scenario it needs is
   not in the batch, the store has no results by form) is *not assessed*, with the reason.
 
+Each held-out target, out-of-sample check and stylised fact is labelled with what it rests on
+(``basis``: *by construction*, *fitted* or *emergent*, issue 23); only the emergent ones are
+counted as checks of the model.
+
 In a batch run under parameter uncertainty each baseline run uses one parameter set drawn from
 the calibrated ensemble, so the baseline runs are what the ensemble simulates; in an ordinary
 batch they are the scenario's default parameters. The output says which (``parameters``): it
@@ -69,7 +73,7 @@ QUANTITY_FIELDS = ("outcome", "ratio", "jurisdiction", "form", "group", "share_o
 """What a quantity of a stylised fact may say: the quantity fields of a calibration target."""
 FACT_FIELDS = {"compare": ("left", "relation", "right"),
                "effect": ("scenario", "quantity", "direction")}
-COMMON_FIELDS = ("statement", "source", "note", "check")
+COMMON_FIELDS = ("statement", "source", "note", "basis", "basis_reason", "check")
 MAX_FILE_BYTES = 1_000_000
 CONFIDENCE = 0.95
 N_RESAMPLES = 2000
@@ -111,6 +115,8 @@ class Fact:
     source: str
     check: str
     note: str = ""
+    basis: str = "emergent"
+    basis_reason: str = ""
     left: Any = None
     relation: str | None = None
     right: Any = None
@@ -140,6 +146,8 @@ def load_facts(path: str | Path) -> tuple[Fact, ...]:
         statement = "More identified victims come forward on their own than police find."
         source = "UNODC GLOTIP 2022: 41% self-initiated, 28% by law enforcement"
         note = "..."                            # optional
+        basis = "fitted"                        # or "by_construction", "emergent" (required)
+        basis_reason = "the ordering of two fitted shares"   # one line: why (required)
         check = "compare"                       # medians over the baseline runs
         left = {outcome = "identified_self"}    # a quantity, or a number
         relation = "greater"                    # or "less"
@@ -216,7 +224,27 @@ def _fact(path: Path, name: str, table: Any) -> Fact:
         fields |= {"scenario": scenario.strip(), "direction": table["direction"],
                    "quantity": _side(path, f"{where}.quantity", table["quantity"],
                                      numbers=False)}
-    return Fact(**fields)
+    return Fact(**fields, **_basis(table, fail))
+
+
+def _basis(table: dict, fail) -> dict[str, str]:
+    """What a fact rests on (issue 23): required, one of BASES, with a one-line reason."""
+    from simulation.calibration.targets import BASES
+
+    basis = table.get("basis")
+    if basis not in BASES:
+        got = "missing (required)" if basis is None else f"got {basis!r}"
+        raise fail("basis", f"{got}; allowed: {', '.join(BASES)} (what the fact rests on, "
+                            "with basis_reason saying why)")
+    reason = table.get("basis_reason")
+    if not isinstance(reason, str) or not reason.strip():
+        got = "missing (required)" if reason is None else f"got {reason!r}"
+        raise fail("basis_reason", f"{got}; allowed: one line saying why the fact holds "
+                                   f"{basis.replace('_', ' ')}" + (" (or, for emergent, why it "
+                                                                   "is independent)"
+                                                                   if basis == "emergent"
+                                                                   else ""))
+    return {"basis": basis, "basis_reason": reason.strip()}
 
 
 def _side(path: Path, where: str, value: Any, numbers: bool):
@@ -451,6 +479,8 @@ def _target_rows(targets, runs: list[_Run]) -> list[dict[str, Any]]:
             "name": t.name, "description": t.description, "where": t.where,
             "observed": float(t.observed), "interval": [float(low), float(high)],
             "sd": float(t.scale), "source": t.source, "note": t.note,
+            "basis": "fitted" if not t.held_out and t.basis is None else t.basis,
+            "basis_reason": t.basis_reason, "derived_from": list(t.derived_from),
             **spread,
             "inside": None if median is None else bool(low <= median <= high),
             "reason": reason})
@@ -460,7 +490,8 @@ def _target_rows(targets, runs: list[_Run]) -> list[dict[str, Any]]:
 def _fact_row(fact: Fact, batch: _Batch, baseline: str, paired: bool,
               draws: bool = False) -> dict[str, Any]:
     row = {"name": fact.name, "statement": fact.statement, "source": fact.source,
-           "note": fact.note, "check": fact.check, "rule": fact.rule(baseline),
+           "note": fact.note, "basis": fact.basis, "basis_reason": fact.basis_reason,
+           "check": fact.check, "rule": fact.rule(baseline),
            "values": {}, "reproduced": None, "reason": None}
     if fact.check == "compare":
         return row | _compare(fact, batch.runs(baseline))
@@ -592,22 +623,27 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
       interval ``difference_low`` and ``difference_high`` (as ``tipsim compare``), ``paired``
       and ``runs`` (pairs, or the smaller scenario's runs). An effect is reproduced when the
       interval lies on the stated side of zero.
+    - Every row of a target section and every fact also has ``basis`` ("by_construction",
+      "fitted" or "emergent": what it rests on) and ``basis_reason``; target rows also
+      ``derived_from`` (the fitted targets a check is declared computed from).
     - ``summary``: counts per section: ``{"inside", "assessed", "total"}`` for the three target
-      sections, ``{"reproduced", "assessed", "total"}`` for the facts.
+      sections, ``{"reproduced", "assessed", "total"}`` for the facts. Only *emergent* held-out
+      and out-of-sample targets and facts are counted: the others are not checks of the model.
+      ``labels`` counts each section's rows by basis.
 
     Raises :class:`~simulation.errors.UserError` when the baseline has no finished run in the
     batch, or when a file is malformed (naming the file and field)."""
-    from simulation.calibration.targets import load_targets
+    from simulation.calibration.targets import BASES, load_targets
     from simulation.store import load_results
 
-    if isinstance(results, (str, Path)):
-        results = load_results(results)
     files = shipped_files()
     files |= {k: Path(v) for k, v in (("targets", targets), ("out_of_sample", out_of_sample),
                                       ("stylised_facts", facts)) if v is not None}
     fitted_and_held = load_targets(files["targets"])
-    checks = load_targets(files["out_of_sample"])
+    checks = _out_of_sample(files["out_of_sample"], fitted_and_held)
     fact_list = load_facts(files["stylised_facts"])
+    if isinstance(results, (str, Path)):
+        results = load_results(results)
 
     batch = _Batch(results)
     if baseline not in batch.scenarios:
@@ -624,11 +660,32 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
                                      bool(results.manifest.get("uncertainty")))
                            for f in fact_list],
     }
-    summary = {name: _count(sections[name], "inside", "inside")
-               for name in ("targets", "held_out", "out_of_sample")}
-    summary["stylised_facts"] = _count(sections["stylised_facts"], "reproduced", "reproduced")
+    def emergent(name: str) -> list[dict]:
+        return [r for r in sections[name] if r["basis"] == "emergent"]
+
+    summary = {"targets": _count(sections["targets"], "inside", "inside")}
+    summary |= {name: _count(emergent(name), "inside", "inside")
+                for name in ("held_out", "out_of_sample")}
+    summary["stylised_facts"] = _count(emergent("stylised_facts"), "reproduced", "reproduced")
+    summary["labels"] = {name: {b: sum(r["basis"] == b for r in sections[name]) for b in BASES}
+                         for name in ("held_out", "out_of_sample", "stylised_facts")}
     return {"provenance": _provenance(results, baseline, base_runs, files), **sections,
             "summary": summary}
+
+
+def _out_of_sample(path: Path, fitted_and_held):
+    """The out-of-sample file: every target is a check here, so every one needs its basis, and
+    an emergent one must not depend on the baseline's fitted targets."""
+    from simulation.calibration.targets import BASES, TargetError, check_emergent, load_targets
+
+    checks = load_targets(path)
+    for t in checks.targets:
+        if t.basis is None:
+            raise TargetError(f"{path}: targets.{t.name}.basis: missing (required for an "
+                              f"out-of-sample check); allowed: {', '.join(BASES)}, with "
+                              "basis_reason saying why")
+    check_emergent(path, checks.targets, fitted_and_held.fitted)
+    return checks
 
 
 def _provenance(results, baseline: str, runs: list[_Run], files: dict[str, Path]) -> dict:

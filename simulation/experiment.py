@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -66,6 +65,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from simulation import limits
 from simulation.errors import UserError
+from simulation.files import digest as _digest
 from simulation.files import read_toml
 from simulation.parameters import GROUPS, resolve_parameter_names
 from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
@@ -557,10 +557,6 @@ def _read_toml(path: Path) -> dict:
 
 def _name_key(name: str) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-
-
-def _digest(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _explain(exc: ValidationError) -> str:

@@ -3,6 +3,7 @@ with a byte limit."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -13,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from simulation.errors import UserError
+
+
+def digest(obj: Any) -> str:
+    """A short SHA-256 (16 hex digits) of a JSON-able object, the same in every process: the
+    key of an experiment's or a calibration's content."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def atomic_write(target: str | os.PathLike, write: Callable[[Path], object]) -> Path:

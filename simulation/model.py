@@ -27,18 +27,20 @@ import numpy as np
 
 from simulation.agents import NGO, EnforcementAgency, Jurisdiction, TraffickingNetwork
 from simulation.agents import trafficker as tr
-from simulation.agents.victim import STATUSES
+from simulation.agents.victim import Victims
 from simulation.caches import MarketIndex, NetworkIndex
 from simulation.clock import is_monthly
-from simulation.events import Calendar
+from simulation.calendars import Calendar, VictimCalendar
 from simulation.parameters import run_values
 from simulation.pools import Pool
+from simulation.records import ContactLog, SpellLog
 from simulation.processes import (deterrence, exploitation, investigation, justice, movement,
                                   network_response, policy, recovery, recruitment, region,
-                                  support)
+                                  support, turnover)
 from simulation.processes.costs import weekly_cost
-from simulation.registry import (FORM_INDEX, FORM_WEEKLY, FORMS, GROUP_INDEX, GROUP_WEEKLY,
-                                 VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
+from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, FORM_WEEKLY,
+                                 FORMS, GROUP_INDEX, GROUP_WEEKLY, MALE_SLOT, VICTIM_GROUPS,
+                                 WEEKLY_COLUMNS, WEEKLY_INDEX)
 from simulation.scenario import Scenario, load_scenario
 from simulation.streams import Streams, stream_seed
 
@@ -50,8 +52,6 @@ in an installed wheel (the same files)."""
 BASELINE = SCENARIOS / "baseline.toml"
 COLUMNS = WEEKLY_COLUMNS
 COLUMN = WEEKLY_INDEX
-SEX_SLOT = {"female": VICTIM_GROUPS.index("female"), "male": VICTIM_GROUPS.index("male")}
-AGE_SLOT = {"adult": VICTIM_GROUPS.index("adult"), "child": VICTIM_GROUPS.index("child")}
 
 
 @contextmanager
@@ -90,13 +90,15 @@ class TraffickingModel(mesa.Model):
       ``random`` are seeded too, but no process draws from them.
     - agents: ``jurisdictions``, ``ngos``, ``agencies`` (one each per jurisdiction, by index),
       ``networks`` (the live ones); ``cooperation`` (pair levers by ``"a:b"``), ``index_of``.
-    - state: ``exploited[j][form]`` (the pools of exploited victims), ``contacts`` and ``spells``
-      (the lists' records and the true exploitation spells), ``labour_pool[j]``
-      (released traffickers), the perceptions of :mod:`~simulation.processes.deterrence`
-      (``certainty``, ``perceived_sentence``, ``severity``), ``networks_known_in`` (the
+    - state: ``victims`` (every victim, a column table: :mod:`simulation.agents.victim`),
+      ``exploited[j][form]`` (the pools of exploited victims' rows), ``contacts`` and ``spells``
+      (the lists' records and the true exploitation spells, :mod:`simulation.records`),
+      ``labour_pool[j]`` (released traffickers), ``perceptions`` (traffickers' beliefs,
+      :class:`~simulation.processes.deterrence.Perceptions`), ``networks_known_in`` (the
       agencies' monthly picture, :func:`~simulation.processes.investigation.survey_networks`).
-    - calendars of :mod:`simulation.events`: ``move_calendar``, ``support_calendar``,
-      ``cases_calendar``, ``justice_calendar``, ``recovery_calendar``.
+    - calendars (:mod:`simulation.calendars`): ``move_calendar`` and ``recovery_calendar``
+      (events about victims, as columns), ``support_calendar``, ``cases_calendar``,
+      ``justice_calendar`` (the typed events of :mod:`simulation.events`).
     - bookkeeping: ``tally(column, j, amount)`` and ``weekly_tally`` (this week's flows),
       ``tally_form(column, form)`` and ``tally_victim(column, victim)`` (the same by form of
       exploitation and by victims' sex and age group),
@@ -116,9 +118,9 @@ class TraffickingModel(mesa.Model):
         ("weekly", "9 prosecution, sentencing, extradition, replacement",
          justice.administer_justice),
         ("monthly", "11 perceived risk", deterrence.update_perceptions),
-        ("monthly", "11 desistance", deterrence.desistance),
+        ("monthly", "11 desistance", turnover.desistance),
         ("monthly", "10 network review", network_response.review_all),
-        ("monthly", "11 entry of new networks", deterrence.enter_markets),
+        ("monthly", "11 entry of new networks", turnover.enter_markets),
         ("monthly", "7 agencies' picture of the networks", investigation.survey_networks),
         ("weekly", "12 recovery and re-trafficking", recovery.recover),
     )
@@ -142,14 +144,13 @@ class TraffickingModel(mesa.Model):
         self.week = -self.burn_in  # week 0 is the first week of the policy period
         self._stamps: dict[str, tuple[int, str]] = {}  # this week's history entries, shared
 
-        self.move_calendar = Calendar()
+        self.move_calendar = VictimCalendar()
         self.support_calendar = Calendar()
         self.cases_calendar = Calendar()
         self.justice_calendar = Calendar()
-        self.recovery_calendar = Calendar()
+        self.recovery_calendar = VictimCalendar()
 
         n = len(spec.jurisdictions)
-        self.victim_counts = dict.fromkeys(STATUSES, 0)
         self.trafficker_counts = dict.fromkeys(tr.STATUSES, 0)
         self.active_traffickers = np.zeros(n)
         self.prisoners = np.zeros(n)
@@ -171,14 +172,16 @@ class TraffickingModel(mesa.Model):
                                   None)
         self.cooperation_base = {k: dict(v) for k, v in spec.cooperation.items()}
         self.cooperation = {k: dict(v) for k, v in spec.cooperation.items()}
-        self.exploited = [[Pool() for _ in FORMS] for _ in range(n)]
+        self.victims = Victims()  # every victim, as a column table (agents.victim)
+        self.exploited = [[Pool(self.victims) for _ in FORMS] for _ in range(n)]
         # the lists' records and the true exploitation spells (identification.record,
         # exploitation.open_spell_record), for multiple systems estimation (simulation.mse)
-        self.contacts: list[tuple] = []
-        self.spells: list[list] = []
+        self.contacts = ContactLog()
+        self.spells = SpellLog()
         self.network_index = NetworkIndex(self)
         self.markets = MarketIndex(self)
-        deterrence.start_perceptions(self)
+        self.perceptions = deterrence.start_perceptions(self)  # traffickers' beliefs
+        self.networks_known_in: dict[int, list] = {}  # investigation.survey_networks
 
         with cycle_collection_paused():  # thousands of agents at once, none of them garbage
             region.seed_region(self)
@@ -226,13 +229,26 @@ class TraffickingModel(mesa.Model):
 
     # -- shared state ------------------------------------------------------------------------
     @property
+    def certainty(self) -> np.ndarray:
+        """Perceived yearly chance of conviction in each jurisdiction (``perceptions``)."""
+        return self.perceptions.certainty
+
+    @property
+    def perceived_sentence(self) -> np.ndarray:
+        return self.perceptions.perceived_sentence
+
+    @property
+    def severity(self) -> np.ndarray:
+        return self.perceptions.severity
+
+    @property
     def networks(self) -> list:
         return list(self.agents_by_type.get(TraffickingNetwork, []))
 
-    def victim_status_changed(self, victim, old: str | None, new: str) -> None:
-        if old is not None:
-            self.victim_counts[old] -= 1
-        self.victim_counts[new] += 1
+    @property
+    def victim_counts(self) -> dict[str, int]:
+        """How many victims are in each status, by the status's name."""
+        return self.victims.status_counts()
 
     def trafficker_status_changed(self, trafficker, old: str | None, new: str) -> None:
         if old is not None:
@@ -267,13 +283,14 @@ class TraffickingModel(mesa.Model):
         """Add to this week's region-wide flow ``column`` for one form of exploitation."""
         self.form_tally[FORM_INDEX[column]][form] += amount
 
-    def tally_victim(self, column: str, victim) -> None:
-        """Add one victim to this week's flow ``column`` by their form, sex and age group (the
+    def tally_victim(self, column: str, v: int) -> None:
+        """Add victim ``v`` to this week's flow ``column`` by their form, sex and age group (the
         jurisdiction's count is :meth:`tally`'s)."""
-        self.form_tally[FORM_INDEX[column]][victim.form] += 1
+        victims = self.victims
+        self.form_tally[FORM_INDEX[column]][victims.form[v]] += 1
         groups = self.group_tally[GROUP_INDEX[column]]
-        groups[SEX_SLOT[victim.sex]] += 1
-        groups[AGE_SLOT[victim.age_group]] += 1
+        groups[MALE_SLOT if victims.male[v] else FEMALE_SLOT] += 1
+        groups[CHILD_SLOT if victims.child[v] else ADULT_SLOT] += 1
 
     def _empty_tally(self, columns=COLUMNS, width: int | None = None) -> list[list[float]]:
         """This week's flows, column by jurisdiction (or by form, or group): plain lists, since

@@ -63,8 +63,8 @@ LISTS = ("police", "ngo", "inspection", "hotline")
 GROUPS = {"female": ("sex", "female"), "male": ("sex", "male"),
           "adult": ("age_group", "adult"), "child": ("age_group", "child")}
 CRITERIA = ("aic", "bic")
-METHODS = ("loglinear", "dga")
-INTERVALS = ("averaged", "profile", "bootstrap")
+METHODS = ("loglinear", "dga", "stepwise", "allmodels", "lcmcr")
+INTERVALS = ("averaged", "profile", "bootstrap", "wald", "bca")
 
 
 # -- capture histories ---------------------------------------------------------------------------
@@ -201,11 +201,12 @@ class Estimate:
 
 
 def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "aic",
-             interval: str = "averaged",
+             interval: str | None = None,
              jurisdiction: str | None = None, form: str | None = None,
              group: str | None = None, count: str | None = None, lists: str | None = None,
              resamples: int = 499, seed: int = 0, allow_large: bool = False,
-             method: str = "loglinear", delta: float | None = None) -> Estimate:
+             method: str = "loglinear", delta: float | None = None,
+             pthresh: float | None = None) -> Estimate:
     """The MSE estimate of the number of people, seen and unseen, with its 95% interval.
 
     ``data`` is either a contacts table (``person``, ``list``, ``week``, ...), from which the
@@ -263,6 +264,20 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     stated in :mod:`simulation.mse_bayes` (``delta``: its hyper-Dirichlet parameter): the
     estimate is the posterior median and the interval the 95% credible interval.
 
+    **SparseMSE's methods** (:mod:`simulation.mse_sparse`), where a pair of lists that never
+    overlaps is kept in the models with its interaction at minus infinity (the extended
+    estimate of Chan, Silverman & Vincent 2021) instead of being left out:
+    ``method="stepwise"`` is their stepwise choice by Poisson p-values (``pthresh``, default
+    0.02), with the chosen model's Wald interval (``interval="wald"``, default) or the BCa
+    bootstrap that repeats the choice (``interval="bca"``); ``method="allmodels"`` chooses among
+    every two-list model by ``criterion`` (Silverman, Chan & Vincent 2024; up to five lists),
+    with the chosen model's Wald interval or the BCa bootstrap that repeats the choice among the
+    best models (``interval="bca"``).
+
+    ``method="lcmcr"`` is Manrique-Vallier's (2016) Bayesian latent-class model (the R package
+    LCMCR; :mod:`simulation.mse_lcmcr`, its prior stated there): the posterior median and 95%
+    credible interval, ``seed`` fixing the sampler's draws.
+
     Raises :class:`EstimationError` when there are fewer than two lists, no overlap between
     any lists, or no model whose estimate exists.
 
@@ -272,7 +287,7 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     """
     if criterion not in CRITERIA:
         raise EstimationError(f"unknown criterion {criterion!r}; allowed: aic, bic")
-    if interval not in INTERVALS:
+    if interval is not None and interval not in INTERVALS:
         raise EstimationError(f"unknown interval {interval!r}; allowed: {', '.join(INTERVALS)}")
     if method not in METHODS:
         raise EstimationError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
@@ -300,13 +315,33 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
         histories = tidy(data, count=count, lists=lists, allow_large=allow_large)
         names, X, y, notes, cells = (histories.lists, histories.X, histories.y,
                                      histories.notes, histories.cells)
+    if method in ("stepwise", "allmodels"):
+        from simulation.mse_sparse import PTHRESH, sparse_estimate
+
+        return sparse_estimate(names, X, y, cells, notes, method=method, interval=interval,
+                               criterion=criterion,
+                               pthresh=PTHRESH if pthresh is None else pthresh,
+                               resamples=resamples, seed=seed)
+    if pthresh is not None:
+        raise EstimationError("pthresh is the stepwise method's threshold (method stepwise)")
+    if method == "lcmcr":
+        from simulation.mse_lcmcr import lcmcr_estimate
+
+        if interval not in (None, "averaged"):
+            raise EstimationError(f"interval {interval!r} is for the log-linear models; "
+                                  "method lcmcr gives its own 95% credible interval")
+        return lcmcr_estimate(names, X, y, cells, notes, seed=seed)
     if method == "dga":
         from simulation.mse_bayes import bayes_estimate
 
-        if interval != "averaged":
+        if interval not in (None, "averaged"):
             raise EstimationError(f"interval {interval!r} is for the log-linear models; "
                                   "method dga gives its own 95% credible interval")
         return bayes_estimate(names, X, y, cells, notes, delta=delta)
+    interval = "averaged" if interval is None else interval
+    if interval in ("wald", "bca"):
+        raise EstimationError(f"interval {interval!r} is for methods stepwise and allmodels; "
+                              "the log-linear method's: averaged, profile, bootstrap")
     fitted = fit_models(X, y, criterion)
     observed = int(y.sum())
     excluded = fitted.excluded(names)
@@ -380,8 +415,8 @@ COLUMNS = ["run_id", "year", "scope", "lists", "observed", "estimate", "low", "h
 
 def estimate_vs_truth(contacts: pd.DataFrame, exploited: pd.DataFrame | None = None,
                       years: list[int] | int | None = None, *, criterion: str = "aic",
-                      interval: str = "averaged", jurisdiction: str | None = None, form: str | None = None,
-                      group: str | None = None, method: str = "loglinear",
+                      interval: str | None = None, jurisdiction: str | None = None,
+                      form: str | None = None, group: str | None = None, method: str = "loglinear",
                       allow_large: bool = False, resamples: int = 499,
                       seed: int = 0) -> pd.DataFrame:
     """Estimate beside truth: one row per run and year.

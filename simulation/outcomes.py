@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
+from simulation.records import ContactLog, SpellLog
 from simulation.registry import (FORM_INDEX, FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_INDEX,
                                  GROUP_OUTCOMES, GROUP_WEEKLY, LISTS, OUTCOME_NAMES, OUTCOMES,
                                  VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
@@ -162,31 +163,38 @@ _SEX = np.array(["female", "female", "male", "male"])
 _AGE = np.array(["adult", "child", "adult", "child"])
 
 
-def contacts_frame(contacts: list[tuple], burn_in: int, names: list[str]) -> pd.DataFrame:
-    """The model's contact records as a table (see :class:`RunResult`)."""
+def contacts_frame(contacts: ContactLog, burn_in: int, names: list[str]) -> pd.DataFrame:
+    """The model's contact records (:class:`~simulation.records.ContactLog`) as a table (see
+    :class:`RunResult`)."""
     columns = ["person", "list", "week", "jurisdiction", "form", "sex", "age_group",
                "identified"]
-    if not contacts:
+    if not len(contacts):
         return pd.DataFrame(columns=columns)
-    person, lst, week, j, form, group, identified = (np.array(c) for c in zip(*contacts))
+    group = np.asarray(contacts.group, dtype=np.int64)
     return pd.DataFrame({
-        "person": person.astype(np.int64), "list": np.array(LISTS)[lst],
-        "week": week.astype(np.int64), "jurisdiction": np.array(names)[j],
-        "form": np.array(FORMS)[form], "sex": _SEX[group], "age_group": _AGE[group],
-        "identified": identified.astype(bool)})
+        "person": np.asarray(contacts.person, dtype=np.int64),
+        "list": np.array(LISTS)[np.asarray(contacts.list, dtype=np.int64)],
+        "week": np.asarray(contacts.week, dtype=np.int64),
+        "jurisdiction": np.array(names)[np.asarray(contacts.jurisdiction, dtype=np.int64)],
+        "form": np.array(FORMS)[np.asarray(contacts.form, dtype=np.int64)],
+        "sex": _SEX[group], "age_group": _AGE[group],
+        "identified": np.asarray(contacts.identified, dtype=bool)})
 
 
-def spells_frame(spells: list[list], now: int, names: list[str]) -> pd.DataFrame:
-    """The model's exploitation spells as a table; spells still open end at ``now``."""
+def spells_frame(spells: SpellLog, now: int, names: list[str]) -> pd.DataFrame:
+    """The model's exploitation spells (:class:`~simulation.records.SpellLog`) as a table;
+    spells still open end at ``now``."""
     columns = ["person", "start", "end", "jurisdiction", "form", "sex", "age_group"]
-    if not spells:
+    if not len(spells):
         return pd.DataFrame(columns=columns)
-    person, start, end, j, form, groups = zip(*spells)
-    group = np.array(groups)
+    group = np.asarray(spells.group, dtype=np.int64)
+    end = np.asarray(spells.end, dtype=np.int64)
     return pd.DataFrame({
-        "person": np.array(person, np.int64), "start": np.array(start, np.int64),
-        "end": np.array([now if e is None else e for e in end], np.int64),
-        "jurisdiction": np.array(names)[list(j)], "form": np.array(FORMS)[list(form)],
+        "person": np.asarray(spells.person, dtype=np.int64),
+        "start": np.asarray(spells.start, dtype=np.int64),
+        "end": np.where(end == SpellLog.OPEN, now, end),
+        "jurisdiction": np.array(names)[np.asarray(spells.jurisdiction, dtype=np.int64)],
+        "form": np.array(FORMS)[np.asarray(spells.form, dtype=np.int64)],
         "sex": _SEX[group], "age_group": _AGE[group]})
 
 

@@ -521,12 +521,14 @@ _group(
       "How strongly one expected, discounted prison-year per year of activity "
       "weighs against profit in traffickers' choices.",
       bounds=(0.0, 200.0)),
-    P("network_entry_rate", "Network entry", "new networks per month at full "
-      "unmet demand", 0.8, 0.2, 2.0,
-      "How readily new networks enter a destination market with unmet demand.",
+    P("network_entry_rate", "Network entry", "new networks per month per 1,000 victims of "
+      "demand, at full unmet demand", 0.8, 0.2, 2.0,
+      "How readily new networks enter a market with unmet demand: the monthly mean number of "
+      "entrants is this x demand / 1,000 x pull x exp(-w x certainty x severity) (ODD 6.11).",
       bounds=(0.0, 50.0)),
     P("desistance_hazard", "Desistance", "per trafficker-year", 0.06, 0.02, 0.2,
-      "Yearly chance an active trafficker leaves crime at zero perceived risk.",
+      "Yearly hazard that an active trafficker leaves crime at zero perceived risk (a "
+      "chance 1 - exp(-h / 13) at each monthly review).",
       bounds=(0.0, 5.0)),
     P("prior_certainty", "Perceived certainty at the start", "per year", 0.01, 0.002, 0.05,
       "Perceived yearly chance of conviction before anything has been seen."),

@@ -136,8 +136,8 @@ LEVERS: dict[str, Lever] = {
               "per place per year", "Specialised shelter places for identified victims.",
               scales=True, kind="int"),
         Lever("reintegration", "Reintegration coverage", "share of supported victims", 0.3, 0, 1,
-              4_000, "per enrolled victim (programme cost, charged per unit of coverage "
-              "per expected enrolee)",
+              4_000, "per enrolled victim (the whole programme's cost, charged when the "
+              "victim enrols)",
               "Share of supported victims enrolled in a rehabilitation and reintegration "
               "programme (education, work, housing, counselling)."),
         Lever("ngo_outreach", "NGO outreach workers", "workers at scale 1", 10, 0, 10000, 30_000,
@@ -351,6 +351,9 @@ FORM_OUTCOMES = FORM_WEEKLY + ("identification_rate", "conviction_ratio",
 
 VICTIM_GROUPS = ("female", "male", "adult", "child")
 """Groups of victims by sex and by age group (each victim is in one of each pair)."""
+FEMALE_SLOT, MALE_SLOT, ADULT_SLOT, CHILD_SLOT = range(4)
+"""Each group's place in :data:`VICTIM_GROUPS`."""
+assert VICTIM_GROUPS[FEMALE_SLOT] == "female" and VICTIM_GROUPS[CHILD_SLOT] == "child"
 GROUP_WEEKLY = ("new_victims", "victims_identified", "identified_police", "identified_ngo",
                 "identified_inspection", "identified_self", "victims_misidentified")
 """Weekly columns kept for each victim group (region totals)."""

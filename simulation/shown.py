@@ -21,10 +21,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from simulation.clock import WEEKS_PER_YEAR
+
 if TYPE_CHECKING:
     import pandas as pd
-
-WEEKS_PER_YEAR = 52.0
 
 READING_UNITS = {"victim_weeks_exploited": ("victim_years_exploited",
                                             "Victim-years of exploitation", WEEKS_PER_YEAR)}

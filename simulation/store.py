@@ -73,10 +73,11 @@ from simulation.store_parts import (FORMAT, LEDGER, PARTS, RUN_PART, Damage, Led
 ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
 DEFAULT_MODEL = "simulation.experiment:run_spec"
 # The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
-MODEL_MODULES = ("agents", "caches.py", "clock.py", "distributions.py", "elicitation.py",
-                 "events.py", "experiment.py", "model.py", "outcomes.py", "parameters.py",
-                 "pools.py", "processes", "registry.py", "runner.py", "scenario.py",
-                 "scenario_schema.py", "streams.py", "uncertainty.py")
+MODEL_MODULES = ("agents", "caches.py", "calendars.py", "clock.py", "distributions.py",
+                 "elicitation.py", "events.py", "experiment.py", "model.py", "outcomes.py",
+                 "parameters.py", "pools.py", "processes", "records.py", "registry.py",
+                 "runner.py", "scenario.py", "scenario_schema.py", "streams.py",
+                 "uncertainty.py")
 
 
 class StoreError(UserError):

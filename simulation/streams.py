@@ -78,11 +78,19 @@ def extend(keys: np.ndarray, parts) -> np.ndarray:
     return _mix_array((np.asarray(keys, dtype=_U64) ^ parts) + _U64(GAMMA))
 
 
+_S30, _S27, _S31, _S11 = _U64(30), _U64(27), _U64(31), _U64(11)
+_M1U, _M2U, _GAMMAU = _U64(_M1), _U64(_M2), _U64(GAMMA)
+
+
 def _mix_array(x: np.ndarray) -> np.ndarray:
-    """:func:`mix` over an array of uint64 (numpy's unsigned arithmetic wraps modulo 2**64)."""
-    x = (x ^ (x >> _U64(30))) * _U64(_M1)
-    x = (x ^ (x >> _U64(27))) * _U64(_M2)
-    return x ^ (x >> _U64(31))
+    """:func:`mix` over an array of uint64 (numpy's unsigned arithmetic wraps modulo 2**64),
+    in place (``x`` is overwritten and returned)."""
+    x ^= x >> _S30
+    x *= _M1U
+    x ^= x >> _S27
+    x *= _M2U
+    x ^= x >> _S31
+    return x
 
 
 class Streams:
@@ -161,9 +169,17 @@ class Streams:
         """Uniform numbers for several decisions (rows, by their :meth:`base`) and many keys
         (columns) in one vectorised pass."""
         k = np.asarray(keys, dtype=_U64)
-        b = np.array(bases, dtype=_U64)[:, None]
-        y = _mix_array((k[None, :] ^ b) + _U64(GAMMA))
-        return ((y >> _U64(11)).astype(np.float64) + 0.5) * _UNIT
+        if len(bases) == 1:  # (the usual case: one decision, no broadcasting to set up)
+            y = np.bitwise_xor(k, _U64(bases[0]))[None, :]
+        else:
+            y = np.bitwise_xor(k[None, :], np.array(bases, dtype=_U64)[:, None])
+        y += _GAMMAU
+        _mix_array(y)
+        y >>= _S11
+        out = y.astype(np.float64)
+        out += 0.5
+        out *= _UNIT
+        return out
 
     # -- distributions by inversion of one uniform number ----------------------------------
     def geometric(self, p: float, name: str, *parts: int) -> int:
@@ -177,6 +193,17 @@ class Streams:
     def lognormal(self, mu: float, sigma: float, name: str, *parts: int) -> float:
         """``exp(mu + sigma * Z)`` for a standard normal ``Z``."""
         return math.exp(mu + sigma * _NORMAL.inv_cdf(self.uniform(name, *parts)))
+
+
+def below_chance(u: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """``u < 1 - exp(-hazard)`` element by element, decided exactly as ``math.expm1`` would
+    (numpy's vectorised ``expm1`` may differ from the C library's in the last bit: the few
+    numbers that close to their chance are decided again with ``math.expm1``)."""
+    chance = -np.expm1(-hazard)
+    out = u < chance
+    for i in np.flatnonzero(np.abs(u - chance) < 1e-12).tolist():
+        out[i] = u[i] < -math.expm1(-float(hazard[i]))
+    return out
 
 
 def geometric(u: float, p: float) -> int:

@@ -65,7 +65,9 @@ def planted_targets() -> str:
         text += (f"[targets.{name}]\n{quantity}\nmean = {float(np.mean(v))!r}\n"
                  f"sd = {max(float(np.std(v, ddof=1)), 1e-3)!r}\nsource = \"planted truth\"\n\n")
     text += ('[targets.police_share]\nshare = ["identified_police", "victims_identified"]\n'
-             'band = [0.1, 0.5]\nsource = "out-of-sample check"\nheld_out = true\n')
+             'band = [0.1, 0.5]\nsource = "out-of-sample check"\nheld_out = true\n'
+             'basis = "emergent"\nbasis_reason = "no fitted target involves police '
+             'identifications"\n')
     return text
 
 

@@ -85,7 +85,8 @@ def test_a_target_needs_a_source_and_one_quantity(tmp_path):
 
 
 def test_only_held_out_targets_leave_nothing_to_fit(tmp_path):
-    path = write(tmp_path, "t.toml", GOOD_TARGET + "held_out = true\n")
+    path = write(tmp_path, "t.toml", GOOD_TARGET + 'held_out = true\nbasis = "emergent"\n'
+                 'basis_reason = "planted"\n')
     with pytest.raises(TargetError, match="at least one must be fitted"):
         load_targets(path)
 

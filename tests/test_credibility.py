@@ -106,6 +106,8 @@ mean = 0.5
 sd = 0.01
 source = "planted, held out"
 held_out = true
+basis = "emergent"
+basis_reason = "planted: prosecutions enter no fitted target"
 """
 
 ONE_CHECK = """
@@ -115,12 +117,16 @@ form = "sexual"
 share_of_region = true
 band = [0.3, 0.5]
 source = "planted check"
+basis = "emergent"
+basis_reason = "planted: identifications by form enter no fitted target"
 """
 
 FACTS = """
 [facts.labour_fewer]
 statement = "Labour cases convict less often than sexual-exploitation cases."
 source = "planted"
+basis = "emergent"
+basis_reason = "planted"
 check = "compare"
 left = {outcome = "convictions_per_identified_victim", form = "labour"}
 relation = "less"
@@ -129,6 +135,8 @@ right = {outcome = "convictions_per_identified_victim", form = "sexual"}
 [facts.displacement]
 statement = "A crackdown in destination_a moves exploitation to destination_b."
 source = "planted"
+basis = "emergent"
+basis_reason = "planted"
 check = "effect"
 scenario = "crackdown_destination_a"
 quantity = {outcome = "victim_weeks_exploited", jurisdiction = "destination_b"}
@@ -318,6 +326,8 @@ GOOD = """
 [facts.x]
 statement = "s"
 source = "src"
+basis = "by_construction"
+basis_reason = "only a prosecuted trafficker can be convicted"
 check = "compare"
 left = {outcome = "convictions"}
 relation = "less"
@@ -332,8 +342,14 @@ right = {outcome = "prosecutions"}
     ('source = "src"', "", "facts.x.source", "missing (required)"),
     ('source = "src"', 'source = " "', "facts.x.source", "allowed: text (not empty)"),
     ('statement = "s"', 'statement = "s"\nscenario = "b"', "facts.x.scenario",
-     "unknown field for check = 'compare'; allowed: statement, source, note, check, left, "
-     "relation, right"),
+     "unknown field for check = 'compare'; allowed: statement, source, note, basis, "
+     "basis_reason, check, left, relation, right"),
+    ('basis = "by_construction"', "", "facts.x.basis",
+     "missing (required); allowed: by_construction, fitted, emergent"),
+    ('basis = "by_construction"', 'basis = "emergant"', "facts.x.basis",
+     "got 'emergant'; allowed: by_construction, fitted, emergent"),
+    ('basis_reason = "only a prosecuted trafficker can be convicted"', "",
+     "facts.x.basis_reason", "missing (required); allowed: one line"),
     ('{outcome = "convictions"}', '{outcome = "convictons"}', "facts.x.left.outcome",
      "did you mean 'convictions'?"),
     ('{outcome = "convictions"}', '{outcome = "convictions", band = [0, 1]}',
@@ -367,6 +383,9 @@ def test_a_malformed_facts_file_is_one_clear_error(tmp_path, old, new, field, al
     ("[facts.x]\n[facts.x.y\n", "not valid TOML"),
     ('[facts.x]\nstatement = "s"\nsource = "s"\ncheck = "effect"\nscenario = "b"\n'
      'quantity = 2\ndirection = "increase"\n', "facts.x.quantity: got 2; allowed: a table"),
+    ('[facts.x]\nstatement = "s"\nsource = "s"\ncheck = "effect"\nscenario = "b"\n'
+     'quantity = {outcome = "arrests"}\ndirection = "increase"\n',
+     "facts.x.basis: missing (required)"),
     ('[facts.x]\nstatement = "s"\nsource = "s"\ncheck = "effect"\nscenario = "b"\n'
      'quantity = {outcome = "arrests"}\ndirection = "up"\n',
      "facts.x.direction: got 'up'; allowed: increase, decrease"),
@@ -411,12 +430,22 @@ def test_the_page_of_a_real_batch(small_batch):
                 assert row["runs"] + row["missing"] == 4
             else:
                 assert row["reason"]
+        # only emergent checks count as checks of the model (issue 23); fitted targets are
+        # all counted
+        counted = [r for r in page[section] if section == "targets" or r["basis"] == "emergent"]
         counts = page["summary"][section]
-        assert counts["inside"] == sum(r["inside"] is True for r in page[section])
-        assert counts["total"] == len(page[section])
+        assert counts["inside"] == sum(r["inside"] is True for r in counted)
+        assert counts["total"] == len(counted)
+        assert all(r["basis"] in ("by_construction", "fitted", "emergent") and
+                   (r["basis_reason"] or section == "targets") for r in page[section])
+    assert {r["basis"] for r in page["targets"]} == {"fitted"}
     facts = page["stylised_facts"]
     assert all(f["reproduced"] is not None for f in facts), [f["reason"] for f in facts]
-    assert page["summary"]["stylised_facts"]["assessed"] == len(facts)
+    emergent = [f for f in facts if f["basis"] == "emergent"]
+    assert page["summary"]["stylised_facts"]["assessed"] == len(emergent) < len(facts)
+    labels = page["summary"]["labels"]
+    assert sum(labels["stylised_facts"].values()) == len(facts)
+    assert labels["held_out"]["emergent"] == page["summary"]["held_out"]["total"] >= 3
 
 
 def test_a_run_s_values_are_what_the_calibration_computes_from_the_run(small_batch):

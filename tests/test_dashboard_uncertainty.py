@@ -355,6 +355,14 @@ def test_credibility_section_carries_every_check_and_fact(data, uncertainty_resu
                 t["inside"]]
     for fact in cred["stylised_facts"]:
         assert f'data-name="{fact["name"]}"' in html
+    # each held-out check, out-of-sample check and fact shows what it rests on (issue 23)
+    for part in ("held_out", "out_of_sample", "stylised_facts"):
+        for t in cred[part]:
+            start = html.index(f'data-name="{t["name"]}"')
+            row = html[start:html.index("</tr>", start)]
+            assert f'data-basis="{t["basis"]}"' in row, t["name"]
+            assert ("not a check of the model" in row) is (t["basis"] != "emergent")
+    assert "These counts take only emergent checks and facts" in html
     # the chart: one simulated point per assessed target, each on its band's scale
     fig = credibility_figure(cred)
     assessed = [t for part in ("targets", "held_out", "out_of_sample") for t in cred[part]

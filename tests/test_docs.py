@@ -54,7 +54,7 @@ def test_api_reference_documents_the_public_modules(site):
     for target in ("simulation.run", "simulation.model.TraffickingModel",
                    "simulation.analysis.compare", "simulation.mse.estimate",
                    "simulation.store.load_results", "simulation.executors.run_experiment",
-                   "simulation.registry.LEVERS", "simulation.events.Calendar",
+                   "simulation.registry.LEVERS", "simulation.calendars.Calendar",
                    "simulation.credibility.credibility",
                    "simulation.conclusions.conclusions", "simulation.dashboard.report.Section"):
         assert f'id="{target}"' in text, target

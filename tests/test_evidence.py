@@ -204,3 +204,28 @@ def test_the_registry_names_the_calibrated_parameters_as_calibrated():
     fit_ = tomllib.loads(Path("scenarios/calibration/baseline.toml").read_text())["fit"]
     assert sorted(CALIBRATED) == sorted(fit_)
     assert all(PARAMETERS[n].source.startswith("calibrated") for n in fit_)
+
+
+def test_every_prior_in_the_map_agrees_with_the_registry():
+    """Audit of simulation/evidence.toml against simulation/parameters.py: each prior lives on
+    the parameter's registry range (what the docs' Range column and the draws promise), inside
+    its hard bounds, with its default inside and the default not an impossible value; and a
+    derivation that states a range states the registry's."""
+    import re
+
+    entries, _ = evidence.load()
+    for name, e in entries.items():
+        p, d = PARAMETERS[name], e.prior
+        assert p.bounds[0] <= d.low < d.high <= p.bounds[1], name
+        assert (d.low, d.high) == (p.low, p.high), f"{name}: prior {d.spec()}, range " \
+            f"{p.low:g} to {p.high:g}"
+        assert p.low <= p.default <= p.high, name
+        near = d.cdf([p.default - 1e-9 * (p.high - p.low), p.default + 1e-9 * (p.high - p.low)])
+        assert 0.0 < near[1] and near[0] < 1.0, f"{name}: the prior excludes the default"
+        if getattr(d, "mode", None) is not None:
+            assert p.low <= d.mode <= p.high, name
+        numbers = [float(x) for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?",
+                                                e.derivation)]
+        if numbers:
+            assert p.low in numbers and p.high in numbers, (
+                f"{name}: derivation says {numbers}, registry range {p.low:g} to {p.high:g}")

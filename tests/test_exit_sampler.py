@@ -78,8 +78,9 @@ class FixedPool:
         for i, network in enumerate(model.networks):
             network.security = SECURITY_LEVELS[i % len(SECURITY_LEVELS)]
         p = model.params
-        self.victims = [v for pools in model.exploited for pool in pools for v in pool.items]
-        self.row_of = {v.unique_id: i for i, v in enumerate(self.victims)}
+        self.victims = [model.victims.view(int(v))
+                        for pools in model.exploited for pool in pools for v in pool.items]
+        self.row_of = {v.row: i for i, v in enumerate(self.victims)}
         self.group = np.array([v.group + 4 * v.online for v in self.victims])
         self.pool = np.array([v.location * 3 + v.form for v in self.victims])
         self.visibility = np.array([1 - p["security_visibility"] * v.network.security
@@ -102,9 +103,9 @@ class FixedPool:
     def _contact_hazards(self, v) -> list[float]:
         p = self.model.params
         jur = self.model.jurisdictions[v.location]
-        offline = identification.visible_hazards(p, jur)[v.form][v.group]
+        row = identification.visible_hazards(p, jur)[v.form][v.group + 4 * v.online]
         vis = 1 - p["security_visibility"] * v.network.security
-        return [offline[route] * p[name] * vis for route, name in
+        return [row[route] * p[name] * vis for route, name in
                 zip(identification.LIST_ROUTES, identification.CONTACT_PARAMETERS)]
 
     def online_police_contact_hazards(self) -> np.ndarray:
@@ -120,12 +121,13 @@ class FixedPool:
         week drawn twice gives the same exits."""
         self.model.week += 1
         exits: list[tuple[int, int]] = []
-        monkeypatch.setattr(identification, "exit_exploitation",
-                            lambda model, victim, j, way: exits.append(
-                                (self.row_of[victim.unique_id], int(way))))
-        first = len(self.model.contacts)
+        monkeypatch.setattr(identification, "exit_many",
+                            lambda model, rows, where, ways: exits.extend(
+                                (self.row_of[int(v)], int(w)) for v, w in zip(rows, ways)))
+        log = self.model.contacts
+        first = len(log)
         exploitation.exploit_and_identify(self.model)
-        contacts = [(self.row_of[c[0]], c[1]) for c in self.model.contacts[first:]]
+        contacts = [(self.row_of[log.person[i]], log.list[i]) for i in range(first, len(log))]
         return exits, contacts
 
 
@@ -247,14 +249,26 @@ def test_lists_record_each_victim_at_their_contact_hazard(draws):
                              WEEKS) < STRICT
 
 
-@pytest.mark.xfail(strict=True, reason="code and ODD 6.5 differ: police contacts of victims "
-                   "recruited online leave out online monitoring's share of the police hazard")
 def test_police_contacts_of_victims_recruited_online_follow_their_whole_police_hazard(draws):
     """ODD 6.5: a list's contact hazard is "the channel's identification hazard for that victim"
     times ``p[contacts_<list>]``; for a victim recruited online the police hazard includes what
-    online monitoring adds (``identification.record_contacts`` uses the offline row)."""
+    online monitoring adds. Leaving that share out (the police contacts of victims recruited
+    online at the offline hazard, as the code did until issue 22) is rejected by the same
+    draws."""
     pool, _, weekly_contacts = draws
     police = list(identification.LIST_ROUTES).index(identification.ExitRoute.POLICE)
     counts = contacts_per_cell(pool, weekly_contacts)[:, police]
     q = chance(pool.online_police_contact_hazards())
     assert bernoulli_p_value(counts, q, pool.group, N_GROUPS, WEEKS) > STRICT
+    online = pool.group >= 4
+    offline_rows = pool.hazards_at(group=None)
+    without = offline_rows[:, identification.ExitRoute.POLICE].copy()
+    extra = identification.online_hazard(pool.model.params, pool.model.jurisdictions[0])
+    assert extra > 0
+    without[online] = np.array([
+        identification.visible_hazards(pool.model.params,
+                                       pool.model.jurisdictions[v.location])[v.form][v.group]
+        [identification.ExitRoute.POLICE] for v, o in zip(pool.victims, online) if o
+    ]) * pool.visibility[online]
+    q_without = chance(without * pool.model.params["contacts_police"])
+    assert bernoulli_p_value(counts, q_without, pool.group, N_GROUPS, WEEKS) < STRICT

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from simulation import events
+from simulation import calendars
 from simulation.agents import victim as vs
 from simulation.agents.trafficker import ACTIVE, EXPLOITER, LEADER, RECRUITER, TRANSPORTER
 from simulation.model import TraffickingModel
-from simulation.processes import costs, deterrence, network_response, recruitment
+from simulation.processes import costs, deterrence, network_response, recruitment, turnover
 from simulation.processes import region as region_founding
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
 
@@ -98,7 +98,8 @@ class State:
         self.model.jurisdictions[j].price_level = value
 
     def victims(self, network) -> list:
-        return list(network.victims)
+        """The network's victims (views of their rows)."""
+        return [self.model.victims.view(v) for v in network.victims]
 
     def recruitment_rate(self, network) -> float:
         """The network's weekly recruitment rate before market pull, as ``update_rate`` sets
@@ -108,7 +109,10 @@ class State:
 
     def spells_of(self, victim) -> list[tuple[int, int | None, int]]:
         """The victim's exploitation spells: (start week, end week or None, jurisdiction)."""
-        return [(s[1], s[2], s[3]) for s in self.model.spells if s[0] == victim.unique_id]
+        spells = self.model.spells
+        return [(spells.start[i], None if spells.end[i] == spells.OPEN else spells.end[i],
+                 spells.jurisdiction[i])
+                for i in range(len(spells)) if spells.person[i] == victim.row]
 
     def active_traffickers(self, j: int) -> float:
         return float(self.model.active_traffickers[j])
@@ -139,7 +143,7 @@ class State:
         monkeypatch.setattr(network_response, "lose_member",
                             lambda model, network, member, arrested: left.append(member))
         self.next_month()
-        deterrence.desistance(self.model)
+        turnover.desistance(self.model)
         for member in left:
             member.set_status(ACTIVE, "back (test)")
         return left
@@ -151,7 +155,8 @@ class State:
 
     def a_victim(self, *, times_trafficked: int):
         """A victim (one exploited at the start), trafficked ``times_trafficked`` times."""
-        victim = next(v for pools in self.model.exploited for pool in pools for v in pool.items)
+        row = next(int(v) for pools in self.model.exploited for pool in pools for v in pool.items)
+        victim = self.model.victims.view(row)
         victim.times_trafficked = times_trafficked
         return victim
 
@@ -607,7 +612,7 @@ def test_new_networks_enter_each_market_at_the_documented_rate():
     known = {id(n) for n in model.networks}
     for _ in range(months):
         state.next_month()
-        deterrence.enter_markets(model)
+        turnover.enter_markets(model)
     entered = [(n.destination, n.form) for n in model.networks if id(n) not in known]
     observed = np.array([entered.count(m) for m in markets])
 
@@ -623,42 +628,29 @@ def test_new_networks_enter_each_market_at_the_documented_rate():
 
 # -- stale events (ODD 3) -------------------------------------------------------------------------
 
-def victim_event_kinds() -> list[type]:
-    """Every kind of event about a victim that the calendars fire."""
-    kinds, todo = [], [events.VictimEvent]
-    while todo:
-        kind = todo.pop()
-        todo.extend(kind.__subclasses__())
-        if kind.happen is not None:
-            kinds.append(kind)
-    return kinds
+CALENDARS = ((calendars.EN_ROUTE, (calendars.DEPARTURE, calendars.CROSSING, calendars.ARRIVAL)),
+             (calendars.AFTER_EXPLOITATION, (calendars.RETRAFFICKING,)))
+"""Every kind of event about a victim, with the statuses it is about."""
 
 
-def make_event(kind, victim, token):
-    return kind(victim, token, 1) if kind is events.Crossing else kind(victim, token)
-
-
-def test_an_event_about_a_victim_fires_exactly_when_it_is_not_stale(monkeypatch):
+def test_an_event_about_a_victim_applies_exactly_while_the_victim_is_where_it_left_them():
     """For every kind of victim event, every status and a token from before, at and after the
-    victim's times trafficked: ``fire`` acts if and only if ``stale()`` is False."""
+    victim's times trafficked: the event is live if and only if the token is the victim's
+    times trafficked and the status one the event is about."""
     model = TraffickingModel(small({"run.scale": 0.1}), rng=6)
     victim = State(model).a_victim(times_trafficked=2)
-    acted = []
-    kinds = victim_event_kinds()
-    assert {events.Departure, events.Crossing, events.Arrival, events.Retrafficking} <= set(kinds)
-    for kind in kinds:
-        monkeypatch.setattr(kind, "happen", staticmethod(lambda m, v: acted.append(v)))
     checked = 0
-    for kind in kinds:
-        for status in vs.STATUSES:
-            for token in (1, 2, 3):
-                State.set_status(victim, status)
-                event = make_event(kind, victim, token)
-                stale = event.stale()
-                acted.clear()
-                event.fire(model)
-                assert acted == ([] if stale else [victim]), (kind.__name__, status, token)
-                assert stale == (token != 2 or status not in kind.STILL_IN)
-                checked += 1
+    for still_in, kinds in CALENDARS:
+        for kind in kinds:
+            for status in vs.STATUSES:
+                for token in (1, 2, 3):
+                    State.set_status(victim, status)
+                    calendar = calendars.VictimCalendar()
+                    calendar.schedule(7, kind, victim.row, token, 1)
+                    calendar.schedule(7, kind, victim.row + 1, 99, 1)  # never live
+                    live = calendar.pop(7).live(model.victims, still_in)
+                    expected = token == 2 and vs.STATUSES.index(status) in still_in
+                    assert live.tolist() == ([0] if expected else []), (kind, status, token)
+                    checked += 1
     State.set_status(victim, vs.EXPLOITED)
-    assert checked == len(kinds) * len(vs.STATUSES) * 3
+    assert checked == 4 * len(vs.STATUSES) * 3

@@ -90,7 +90,7 @@ def test_reintegration_lowers_retrafficking_of_supported_victims():
             model = TraffickingModel(small({"parameters.retrafficking_hazard": 1.0},
                                            shelter_places=500, officers=600,
                                            reintegration=reintegration), rng=seed).run()
-            for v in model.agents_by_type[Victim]:
+            for v in model.victims.views():
                 statuses = [s for _, s in v.history]
                 if vs.SUPPORTED in statuses:
                     supported += 1

@@ -25,19 +25,22 @@ from conftest import BASELINE, small
 
 
 def _check_week(model: TraffickingModel) -> None:
-    victims = model.agents_by_type[Victim]
+    victims = model.victims.views()
     statuses = Counter(v.status for v in victims)
     assert set(statuses) <= set(vs.STATUSES)
     assert sum(statuses.values()) == len(victims)
     assert all(model.victim_counts[s] == statuses.get(s, 0) for s in vs.STATUSES)
     assert min(model.victim_counts.values()) >= 0
     # the exploited pools hold exactly the exploited victims, each where it is
-    pooled = [v for pools in model.exploited for pool in pools for v in pool.items]
-    assert len(pooled) == len(set(map(id, pooled))) == statuses.get(vs.EXPLOITED, 0)
-    assert all(v.status == vs.EXPLOITED for v in pooled)
+    pooled = [int(v) for pools in model.exploited for pool in pools for v in pool.items]
+    assert len(pooled) == len(set(pooled)) == statuses.get(vs.EXPLOITED, 0)
+    assert all(model.victims.view(v).status == vs.EXPLOITED for v in pooled)
     for j, pools in enumerate(model.exploited):
         for f, pool in enumerate(pools):
-            assert all(v.location == j and v.form == f for v in pool.items)
+            views = [model.victims.view(int(v)) for v in pool.items]
+            assert all(v.location == j and v.form == f for v in views)
+            assert [v.slot for v in views] == list(range(len(pool)))
+            assert pool.keys.tolist() == [v.rkey for v in views]
 
     traffickers = model.agents_by_type[Trafficker]
     t_statuses = Counter(t.status for t in traffickers)
@@ -71,7 +74,7 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
 
 def test_victim_history_records_every_transition_in_order():
     model = TraffickingModel(small(), rng=5).run()
-    victims = list(model.agents_by_type[Victim])
+    victims = list(model.victims.views())
     for v in victims:
         weeks = [w for w, _ in v.history]
         assert weeks == sorted(weeks)
@@ -120,14 +123,21 @@ def test_run_frees_its_model_by_reference_counting():
     assert garbage == 0
 
 
-def test_history_entries_are_shared_but_read_as_before():
+def test_the_transition_log_holds_each_victims_history_and_the_status_counts():
+    """Every transition is logged once: the log replayed victim by victim gives each victim's
+    status now, and the count of each status is the number of victims whose last entry it
+    is."""
     model = TraffickingModel(small(), rng=4).run()
-    victims = list(model.agents_by_type[Victim])
-    entries = [e for v in victims for e in v.history]
-    assert all(isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], int) for e in entries)
-    assert len({id(e) for e in entries}) < len(entries) / 10  # one tuple per week and status
-    assert len({id(e) for e in entries}) == len(set(entries))  # and never two for the same one
-
+    table = model.victims
+    last: dict[int, int] = {}
+    for v, s in zip(table.log_victim, table.log_status):
+        last[v] = s
+    assert sorted(last) == list(range(len(table)))
+    assert all(table.status[v] == s for v, s in last.items())
+    assert model.victim_counts == dict(Counter(vs.STATUSES[s] for s in last.values())) | {
+        name: 0 for name in vs.STATUSES if name not in {vs.STATUSES[s] for s in last.values()}}
+    entries = [e for v in table.views()[:500] for e in v.history]
+    assert all(isinstance(w, int) and s in vs.STATUSES for w, s in entries)
 
 def test_result_shape_and_provenance():
     result = simulation.run(small(), seed=2)
@@ -166,15 +176,16 @@ def test_split_network_shares_members_and_victims_between_two_networks():
     model = TraffickingModel(small(), rng=3)
     big = max(model.networks, key=lambda n: n.size)
     members = {id(m) for ms in big.members.values() for m in ms}
-    victims = set(map(id, big.victims))
+    victims = set(big.victims)
     before = len(model.networks)
     network_response.split_network(model, big)
     other = model.networks[-1]
     assert len(model.networks) == before + 1 and other is not big
     after = [{id(m) for ms in n.members.values() for m in ms} for n in (big, other)]
     assert after[0] | after[1] == members and not after[0] & after[1]
-    assert set(map(id, big.victims)) | set(map(id, other.victims)) == victims
-    assert all(v.network is other for v in other.victims)
+    assert set(big.victims) | set(other.victims) == victims
+    assert not set(big.victims) & set(other.victims)
+    assert all(model.victims.network[v] is other for v in other.victims)
     assert all(m.network is other for ms in other.members.values() for m in ms)
     assert len(other.members["leader"]) == 1
 
@@ -190,7 +201,7 @@ def test_arresting_a_leader_raises_security_and_keeps_the_network_led_or_ends_it
         assert leader.status in (tr.ON_TRIAL, tr.RELEASED, tr.DESISTED)
         if not network.alive:
             outcomes["collapsed"] += 1
-            assert all(v.status == vs.RELEASED for v in network.victims) or not network.victims
+            assert all(model.victims.view(v).status == vs.RELEASED for v in network.victims)
         else:
             assert network.security > 0 and len(network.members["leader"]) == 1
             outcomes["split" if len(model.networks) > count else "promoted"] += 1

@@ -91,16 +91,61 @@ def test_madigan_and_york_three_lists_reproduced_as_dga_checks_them():
 
 
 def test_decomposable_graphs_are_counted_as_known():
-    # labelled chordal graphs on 2, 3, 4, 5 vertices: 2, 8, 61, 822 (OEIS A058862)
-    assert [len(mse_bayes.decomposable_graphs(k)) for k in (2, 3, 4, 5)] == [2, 8, 61, 822]
+    # labelled chordal graphs on 2, 3, 4, 5, 6 vertices: 2, 8, 61, 822, 18154 (OEIS A058862)
+    assert [len(mse_bayes.decomposable_graphs(k)) for k in (2, 3, 4, 5, 6)] == \
+        [2, 8, 61, 822, 18154]
 
 
-def test_dga_gives_a_credible_interval_and_refuses_six_lists():
+def test_graph_terms_are_cliques_less_separators():
+    # the signed terms from the maximum cardinality search against networkx's cliques and a
+    # junction tree's separators, on every graph of five lists and 300 of six
+    import networkx as nx
+
+    rng = np.random.default_rng(0)
+    for k, graphs in ((5, mse_bayes.decomposable_graphs(5)),
+                      (6, [mse_bayes.decomposable_graphs(6)[i]
+                           for i in rng.choice(18154, 300, replace=False)])):
+        for edges, terms in graphs:
+            g = nx.Graph(list(edges))
+            g.add_nodes_from(range(k))
+            cliques = [frozenset(c) for c in nx.chordal_graph_cliques(g)]
+            tree = nx.Graph()
+            tree.add_nodes_from(range(len(cliques)))
+            tree.add_weighted_edges_from((a, b, len(cliques[a] & cliques[b]))
+                                         for a in range(len(cliques))
+                                         for b in range(a + 1, len(cliques)))
+            expected = np.zeros(2 ** k)
+            for c in cliques:
+                expected[sum(1 << i for i in c)] += 1
+            for a, b in nx.maximum_spanning_tree(tree).edges():
+                if cliques[a] & cliques[b]:
+                    expected[sum(1 << i for i in cliques[a] & cliques[b])] -= 1
+            got = np.zeros(2 ** k)
+            for mask, sign in terms:
+                got[mask] += sign
+            assert np.array_equal(got, expected), edges
+    # a graph with a chordless four-cycle is not decomposable
+    cycle = ((0, 1), (1, 2), (2, 3), (0, 3))
+    assert cycle not in {e for e, _ in mse_bayes.decomposable_graphs(4)}
+
+
+def test_dga_on_six_independent_lists_covers_the_truth():
+    # 3000 people, six independent lists seeing 10% to 35%; a grid of 0 to 20,000 unseen in
+    # steps of 20 keeps it quick
+    table = synthetic_lists(3000, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35], seed=3)
+    X = table.iloc[:, :6].to_numpy(float)
+    post = mse_bayes.posterior(X, table["count"].to_numpy(float),
+                               missing=np.arange(0, 20000, 20))
+    assert post.low < 3000 < post.high and abs(post.median - 3000) < 300
+    assert post.graphs["graph"].iloc[0] == "independence"
+
+
+def test_dga_gives_a_credible_interval_and_refuses_eight_lists():
     est = mse.estimate(datasets.load("us_western_site_five_lists"), method="dga")
     assert est.interval == "credible" and est.low < est.total < est.high
     assert est.models["posterior"].sum() == pytest.approx(1.0)
-    with pytest.raises(mse.EstimationError, match="6 lists; allowed: 2 to 5"):
-        mse.estimate(datasets.load("uk_2013_six_lists"), method="dga")
+    with pytest.raises(mse.EstimationError, match="8 lists; allowed: 2 to 6"):
+        mse.estimate(datasets.load("new_orleans_eight_lists"), method="dga")
 
 
 def test_batched_fits_match_statsmodels():

@@ -8,7 +8,7 @@ import pytest
 
 from simulation.agents import trafficker as tr
 from simulation.model import TraffickingModel
-from simulation.processes import network_response, region
+from simulation.processes import justice, network_response, region
 
 from conftest import small
 
@@ -41,7 +41,7 @@ def arrest_leader(model, network, u: float) -> None:
 def fire_all_justice_events(model) -> None:
     for week in sorted(model.justice_calendar._weeks):
         model.week = week
-        model.justice_calendar.fire_due(week, model)
+        justice.carry_out_due(model)
 
 
 def test_a_promoted_leader_is_not_joined_by_a_second_one():
@@ -95,7 +95,7 @@ def test_victims_placed_at_the_start_follow_the_recruits_profiles():
     model = TraffickingModel(small({"run.scale": 1.0}), rng=5)
     from simulation.agents import Victim
 
-    placed = list(model.agents_by_type[Victim])
+    placed = list(model.victims.views())
     p = model.params
     for form, name in enumerate(("sexual", "labour", "criminal")):
         group = [v for v in placed if v.form == form]

@@ -7,12 +7,14 @@ agents.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import simulation
 from simulation import events
+from simulation.calendars import DEPARTURE, RETRAFFICKING, Calendar
 from simulation.agents import Case, Victim
 from simulation.agents import victim as vs
 from simulation.experiment import Experiment
@@ -68,6 +70,18 @@ def test_every_parameter_is_read_by_the_model(monkeypatch):
         TraffickingModel(scenario, rng=seed).run()
     read = set().union(*(t.read for t in tables))
     assert set(PARAMETERS) - read == set(), "parameters the model never reads"
+
+
+def test_every_parameter_name_is_written_out_in_the_models_code():
+    """Every parameter can be found with grep: its name appears as a quoted string in the
+    model's code (never built with an f-string)."""
+    root = Path(simulation.__file__).parent
+    code = "\n".join(p.read_text() for folder in ("processes", "agents")
+                     for p in (root / folder).glob("*.py"))
+    code += (root / "model.py").read_text()
+    missing = [name for name in PARAMETERS
+               if f'"{name}"' not in code and f"'{name}'" not in code]
+    assert missing == []
 
 
 def test_parameters_have_a_unit_a_source_and_a_group():
@@ -141,18 +155,21 @@ def test_police_hazards_follow_officer_density_and_form_visibility(model):
 
 
 def test_each_exit_route_has_its_consequence(model):
-    victims = [v for pools in model.exploited for pool in pools for v in pool.items][:3]
+    rows = [int(v) for pools in model.exploited for pool in pools for v in pool.items][:3]
+    victims = [model.victims.view(v) for v in rows]
     before = list(model.weekly_tally[identification.IDENTIFIED_COL])
     j = victims[0].location
-    identification.exit_exploitation(model, victims[0], j, identification.ExitRoute.NGO)
+    identification.exit_exploitation(model, rows[0], j, identification.ExitRoute.NGO)
     assert victims[0].status == vs.IDENTIFIED and victims[0].identified_by == Channel.NGO
     assert model.weekly_tally[identification.IDENTIFIED_COL][j] == before[j] + 1
-    assert model.ngos[j].waiting[-1][0] is victims[0]
-    identification.exit_exploitation(model, victims[1], j, identification.ExitRoute.MISIDENTIFIED)
+    assert model.ngos[j].waiting[-1][0] == rows[0]
+    identification.exit_exploitation(model, rows[1], j, identification.ExitRoute.MISIDENTIFIED)
     assert victims[1].status == vs.MISIDENTIFIED and victims[1].location == victims[1].origin
-    identification.exit_exploitation(model, victims[2], j, identification.ExitRoute.ESCAPE)
+    identification.exit_exploitation(model, rows[2], j, identification.ExitRoute.ESCAPE)
     assert victims[2].status == vs.SELF_RESCUED
-    assert all(v.slot == -1 and v not in v.network.victims for v in victims)
+    assert all(v.slot == -1 and v.row not in v.network.victims for v in victims)
+    assert sum(len(pool) for pools in model.exploited for pool in pools) == (
+        model.victim_counts[vs.EXPLOITED])
 
 
 # -- support (ODD 6.6) ---------------------------------------------------------------------------
@@ -280,7 +297,8 @@ def test_border_checks_follow_inspectors_and_are_capped(model):
 
 def test_retrafficking_chance_matches_the_fading_hazard():
     model = TraffickingModel(small({"run.scale": 0.1}), rng=3)
-    victim = next(v for pools in model.exploited for pool in pools for v in pool.items)
+    victim = model.victims.view(
+        next(int(v) for pools in model.exploited for pool in pools for v in pool.items))
     victim.status = vs.RETURNED
     p = model.params
     awareness = model.jurisdictions[victim.origin].levers["awareness"]
@@ -290,8 +308,8 @@ def test_retrafficking_chance_matches_the_fading_hazard():
     n = 20000
     for i in range(n):  # as many people, each with their own stream key (the same person's
         victim.rkey = i  # episode always gets the same draw: common random numbers)
-        recovery.schedule_retrafficking(model, victim, vs.MISIDENTIFIED)
-    scheduled = sum(len(v) for v in model.recovery_calendar._weeks.values())
+        recovery.schedule_retrafficking(model, victim.row, recovery.Exit.MISIDENTIFIED)
+    scheduled = len(model.recovery_calendar)
     assert scheduled / n == pytest.approx(expected, abs=4 * math.sqrt(expected / n))
 
 
@@ -307,53 +325,43 @@ def test_perceived_certainty_moves_toward_what_traffickers_see():
         before + model.params["risk_update_rate"] * (signal - before))
     network = model.networks[0]
     assert deterrence.expected_sanction(model, network, j) == pytest.approx(
-        (model.certainty_of[j] + model.params["hit_certainty"] * network.hits)
-        * model.severity_of[j])
+        (model.perceptions.certainty_of[j] + model.params["hit_certainty"] * network.hits)
+        * model.perceptions.severity_of[j])
 
 
 # -- events and caches ---------------------------------------------------------------------------
 
-def test_stale_journey_and_retrafficking_events_are_dropped():
-    model = TraffickingModel(small({"run.scale": 0.1}), rng=6)
-    victim = next(v for pools in model.exploited for pool in pools for v in pool.items)
-    # a departure made before the victim was trafficked again no longer applies
-    assert events.Departure(victim, victim.times_trafficked).stale()  # exploited: not en route
-    victim.status = vs.RECRUITED
-    assert not events.Departure(victim, victim.times_trafficked).stale()
-    assert events.Departure(victim, victim.times_trafficked - 1).stale()
-    victim.status = vs.RETURNED
-    assert not events.Retrafficking(victim, victim.times_trafficked).stale()
-    assert events.Retrafficking(victim, victim.times_trafficked + 1).stale()
-    victim.status = vs.EXPLOITED
-
-
-def test_calendar_fires_in_order_once_and_stale_events_do_nothing():
-    fired = []
-
-    class Probe:
-        def __init__(self, name):
-            self.name = name
-
-        def fire(self, model):
-            fired.append(self.name)
-
-    calendar = events.Calendar()
+def test_calendar_hands_over_a_weeks_events_in_order_once():
+    calendar = Calendar()
     for name in "abc":
-        calendar.schedule(3, Probe(name))
-    calendar.schedule(4, Probe("d"))
-    calendar.fire_due(3, None)
-    assert fired == ["a", "b", "c"]
-    calendar.fire_due(3, None)
-    assert fired == ["a", "b", "c"]  # fired once
+        calendar.schedule(3, name)
+    calendar.schedule(4, "d")
+    assert calendar.pop(3) == ["a", "b", "c"]
+    assert calendar.pop(3) == []  # handed over once
+    assert calendar.pop(4) == ["d"]
+
+
+def test_journey_and_retrafficking_steps_act_only_on_live_events():
     model = TraffickingModel(small({"run.scale": 0.1}), rng=6)
-    victim = next(v for pools in model.exploited for pool in pools for v in pool.items)
-    victim.status = vs.RECRUITED
-    model.move_calendar.schedule(model.week, events.Departure(victim, victim.times_trafficked - 1))
-    model.move_calendar.fire_due(model.week, model)
-    assert victim.status == vs.RECRUITED  # the stale departure did nothing
-    model.move_calendar.schedule(model.week, events.Departure(victim, victim.times_trafficked))
-    model.move_calendar.fire_due(model.week, model)
-    assert victim.status == vs.IN_TRANSIT
+    rows = [int(v) for pools in model.exploited for pool in pools for v in pool.items][:2]
+    stale, live = (model.victims.view(v) for v in rows)
+    for victim in (stale, live):
+        victim.status = vs.RECRUITED
+    week = model.week
+    model.move_calendar.schedule(week, DEPARTURE, stale.row, stale.times_trafficked - 1)
+    model.move_calendar.schedule(week, DEPARTURE, live.row, live.times_trafficked)
+    movement.move(model)
+    assert stale.status == vs.RECRUITED  # the stale departure did nothing
+    assert live.status == vs.IN_TRANSIT
+    assert len(model.move_calendar) == 1  # the live one's next step
+    for victim in (stale, live):
+        victim.status = vs.RETURNED
+    times = live.times_trafficked
+    model.recovery_calendar.schedule(week, RETRAFFICKING, stale.row, stale.times_trafficked + 1)
+    model.recovery_calendar.schedule(week, RETRAFFICKING, live.row, times)
+    recovery.recover(model)
+    assert stale.status == vs.RETURNED and live.status == vs.RECRUITED
+    assert live.times_trafficked == times + 1
 
 
 def test_network_index_agrees_with_the_agents():
@@ -383,7 +391,8 @@ def test_victims_recruited_take_their_forms_profile():
     network = next(n for n in model.networks if n.form == 0)
     from simulation.processes import recruitment
 
-    recruits = recruitment.new_victims(model, [(network, 4000)])
+    recruits = [model.victims.view(v)
+                for v in recruitment.new_victims(model, [(network, 4000)])]
     female = np.mean([v.sex == "female" for v in recruits])
     p = model.params["female_share_sexual"]
     assert female == pytest.approx(p, abs=4 * math.sqrt(p * (1 - p) / 4000))

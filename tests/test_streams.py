@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 import simulation
-from simulation.agents.victim import Victim
+from simulation.agents.victim import Victims
 from simulation.model import BASELINE, TraffickingModel
 from simulation.pools import Pool
 from simulation.scenario import with_overrides
@@ -77,22 +77,24 @@ def test_inversions_give_the_distributions_they_name():
 
 
 def test_a_pool_keeps_its_members_keys_in_step_through_adds_and_removes():
-    class Item:
-        def __init__(self, k):
-            self.rkey = k
-            self.slot = -1
-
-    pool = Pool()
-    items = [Item(k) for k in range(100)]
+    victims = Victims()
+    rows = victims.add(100, week=0)
+    victims.rkey[rows.start:rows.stop] = np.arange(1000, 1100, dtype=np.uint64)
+    pool = Pool(victims)
     rng = np.random.default_rng(0)
-    for item in items:
-        pool.add(item)
+    members = set(rows)
+    for v in rows:
+        pool.add(v)
     for i in rng.permutation(100)[:60].tolist():
-        pool.remove(items[i])
+        pool.remove(i)
+        members.discard(i)
         if i % 3 == 0:
-            pool.add(items[i])
-    assert pool.keys.tolist() == [it.rkey for it in pool.items]
-    assert all(pool.items[it.slot] is it for it in pool.items)
+            pool.add(i)
+            members.add(i)
+    assert sorted(pool.items.tolist()) == sorted(members) and len(pool) == len(members)
+    assert pool.keys.tolist() == [int(victims.rkey[v]) for v in pool.items]
+    assert all(victims.slot[v] == i for i, v in enumerate(pool.items.tolist()))
+    assert all(victims.slot[v] == -1 for v in set(rows) - members)
 
 
 def test_no_process_draws_from_mesas_shared_generators():
@@ -110,11 +112,11 @@ def test_a_victims_draws_do_not_depend_on_who_else_is_exploited():
     same whether or not other victims are in it."""
     model = TraffickingModel(with_overrides(BASELINE, {"run.scale": 0.2}), rng=9)
     pool = max((p for pools in model.exploited for p in pools), key=len)
-    before = dict(zip([v.unique_id for v in pool.items],
+    before = dict(zip(pool.items.tolist(),
                       model.streams.uniforms("exit", (model.week,), pool.keys)))
-    for victim in list(pool.items)[::2]:
-        pool.remove(victim)
-    after = dict(zip([v.unique_id for v in pool.items],
+    for v in pool.items.tolist()[::2]:
+        pool.remove(v)
+    after = dict(zip(pool.items.tolist(),
                      model.streams.uniforms("exit", (model.week,), pool.keys)))
     assert after and all(before[v] == u for v, u in after.items())
 
@@ -136,7 +138,7 @@ def test_a_policy_leaves_most_recruits_and_their_draws_as_they_were_at_baseline(
         model = TraffickingModel(with_overrides(path, {"run.scale": 0.2, "run.weeks": 52}),
                                  rng=2).run()
         return {v.key: (v.sex, v.age_group, v.vulnerability, v.origin)
-                for v in model.agents_by_type[Victim]}
+                for v in model.victims.views()}
 
     base, policy = recruits(BASELINE), recruits("scenarios/training.toml")
     common = base.keys() & policy.keys()

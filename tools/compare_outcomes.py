@@ -49,7 +49,24 @@ def _one(job: tuple[str, int]) -> tuple[str, int, dict]:
         "jurisdictions": result.jurisdictions,
         "weekly_sha256": digest,
         "weekly_columns": list(frame.columns),
+        "by_form": result.by_form,
+        "by_group": result.by_group,
+        "contacts_sha256": _records_digest(result.contacts),
+        "exploited_sha256": _records_digest(result.exploited),
     }
+
+
+def _records_digest(frame) -> str:
+    """A digest of a record table (contacts, spells) in its order, with each person renumbered
+    by their first appearance: the records must be the same, whatever number a person has
+    (Mesa's counter before the victims' table, the table's row since)."""
+    import pandas as pd
+
+    if frame.empty:
+        return "empty"
+    renumbered = frame.assign(person=pd.factorize(frame["person"])[0])
+    return hashlib.sha256(pd.util.hash_pandas_object(renumbered, index=False)
+                          .to_numpy().tobytes()).hexdigest()
 
 
 def snapshot(out: Path, seeds: int, workers: int) -> None:
@@ -72,6 +89,12 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def _same_nested(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_nested(a[k], b[k]) for k in a)
+    return _same(a, b)
+
+
 def diff(old: Path, new: Path) -> int:
     a, b = json.loads(old.read_text())["runs"], json.loads(new.read_text())["runs"]
     problems = []
@@ -89,6 +112,12 @@ def diff(old: Path, new: Path) -> int:
                 vb = rb["jurisdictions"].get(jur, {}).get(name)
                 if not _same(va, vb):
                     problems.append(f"{key} {jur} {name}: {va} -> {vb}")
+        for part in ("by_form", "by_group"):
+            if not _same_nested(ra.get(part), rb.get(part)):
+                problems.append(f"{key}: outcomes {part.replace('_', ' ')} differ")
+        for part in ("contacts_sha256", "exploited_sha256"):
+            if ra.get(part) != rb.get(part):
+                problems.append(f"{key}: {part.split('_')[0]} records differ")
         if ra["weekly_columns"] != rb["weekly_columns"]:
             problems.append(f"{key}: weekly columns differ")
         elif ra["weekly_sha256"] != rb["weekly_sha256"]:

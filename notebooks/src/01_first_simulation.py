@@ -43,7 +43,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 import simulation
-from simulation.agents import Trafficker, TraffickingNetwork, Victim
+from simulation.agents import Trafficker, TraffickingNetwork
 from simulation.registry import FORMS, OUTCOMES
 
 # Figures carry their data and plotly.js inside the notebook: they render with no network.
@@ -210,7 +210,7 @@ print(f"people trafficked in the policy period: {by_hand:.0f} stepping by hand, 
 # included; a link's width is the number of people who took it.
 
 # %%
-victims = list(model.agents_by_type[Victim])
+victims = model.victims.views()  # every victim, as views of the table's rows
 moves = (pd.DataFrame([(a, b) for v in victims for (_, a), (_, b) in zip(v.history, v.history[1:])],
                       columns=["source", "target"])
          .value_counts().rename("people").reset_index())

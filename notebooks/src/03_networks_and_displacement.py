@@ -72,7 +72,7 @@ def column(place):
 
 groups = {role: [(column(t.home), t) for t in people] for role, people in net.members.items()}
 by_status = {}
-for v in net.victims:
+for v in map(model.victims.view, net.victims):  # the network holds its victims' rows
     by_status.setdefault(f"victim ({v.status})", []).append((column(v.location), v))
 
 fig = go.Figure()
@@ -85,7 +85,8 @@ for group, items in {**groups, **by_status}.items():
             offset = group.startswith("victim") * 0.25
             xs.append(x + offset + 0.12 * (k % 3))  # victims in small grids beside the members
             ys.append(k // 3 if group.startswith("victim") else k)
-            positions[item.unique_id] = (xs[-1], ys[-1])
+            if not group.startswith("victim"):  # (the lines join the members)
+                positions[item.unique_id] = (xs[-1], ys[-1])
     symbol = {"leader": "star", "recruiter": "diamond", "transporter": "triangle-up",
               "exploiter": "square"}.get(group, "circle")
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=group,

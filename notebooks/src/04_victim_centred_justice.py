@@ -45,7 +45,7 @@ import plotly.io as pio
 from scipy import stats
 
 import simulation
-from simulation.agents import Victim
+
 from simulation.executors import run_experiment
 from simulation.registry import OUTCOMES, PARAMETERS
 from simulation.store import load_results
@@ -214,7 +214,7 @@ last_exit = model.week - FOLLOW_UP
 print(f"exits up to week {last_exit}, followed for at least {FOLLOW_UP} weeks")
 
 exits = []
-for v in model.agents_by_type[Victim]:
+for v in model.victims.views():
     h = v.history
     for i, (week, status) in enumerate(h):
         if status not in ("released", "self_rescued", "misidentified", "returned",

@@ -5,7 +5,7 @@ from simulation.agents.jurisdiction import Jurisdiction
 from simulation.agents.network import TraffickingNetwork
 from simulation.agents.ngo import NGO
 from simulation.agents.trafficker import Trafficker
-from simulation.agents.victim import Victim
+from simulation.agents.victim import Victim, Victims
 
 __all__ = ["Case", "EnforcementAgency", "Jurisdiction", "NGO", "Trafficker", "TraffickingNetwork",
-           "Victim"]
+           "Victim", "Victims"]

@@ -66,6 +66,9 @@ class Jurisdiction(mesa.Agent):
         self.hazards = identification.exit_hazards(p, self)
         self.visible_hazards = identification.visible_hazards(p, self)  # [form][group]
         self.contact_hazards = identification.contact_hazards(p, self.visible_hazards)
+        # the same as arrays, and the highest weekly chances over a market's victims, for the
+        # weekly draws (speed only: identification.hazard_arrays)
+        self.hazard_arrays = identification.hazard_arrays(p, self)
         self.border_check = movement.border_check(p, self)
         self.shelter_capacity = int(round(self.scaled("shelter_places")))
         self.testimony_propensity = support.testimony_propensity(p, self)

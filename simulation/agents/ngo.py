@@ -28,6 +28,6 @@ class NGO(mesa.Agent):
     def j(self) -> int:
         return self.jurisdiction.index
 
-    def refer(self, victim) -> None:
-        """An identified victim asks for a shelter place."""
-        self.waiting.append((victim, self.model.week))
+    def refer(self, v: int) -> None:
+        """An identified victim (a row of ``model.victims``) asks for a shelter place."""
+        self.waiting.append((v, self.model.week))

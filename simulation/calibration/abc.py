@@ -457,7 +457,9 @@ def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
         "fixed_parameters": cal.fixed,
         "targets": {t.name: {"description": t.description, "observed": t.observed,
                              "sd": t.scale, "interval": list(t.interval), "source": t.source,
-                             "held_out": t.held_out}
+                             "held_out": t.held_out,
+                             **({"basis": t.basis, "basis_reason": t.basis_reason}
+                                if t.basis else {})}
                     for t in cal.targets.targets},
         "screening": cal.screening.model_dump(),
         "generations": [{"t": int(r.t), "epsilon": float(r.epsilon), "runs": int(r.samples),

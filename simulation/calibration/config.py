@@ -39,8 +39,6 @@ Every parameter not in ``fit`` keeps its scenario value; the manifest records th
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +46,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from simulation.calibration.targets import MAX_FILE_BYTES, TargetError, TargetSet, explain, load_targets
+from simulation.calibration.targets import (MAX_FILE_BYTES, TargetError, TargetSet, explain,
+                                           load_targets)
+from simulation.files import digest as _digest
 from simulation.files import read_toml
 from simulation.errors import UserError
 from simulation.parameters import GROUPS, PARAMETERS, resolve_parameter_names
@@ -276,5 +276,3 @@ def _priors(spec: _File, where: str) -> dict[str, tuple[float, float]]:
     return priors
 
 
-def _digest(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]

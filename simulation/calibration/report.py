@@ -92,13 +92,28 @@ def render(ensemble: pd.DataFrame, manifest: dict) -> str:
                  "shares one axis; the table below gives them in their own units.",
                  _targets_figure(ensemble, fitted), _targets_table(ensemble, fitted)),
     ]
-    if held:
+    # only emergent held-out targets are checks of the model (issue 23); a manifest written
+    # before held-out targets were labelled shows them all, unlabelled, as before
+    labelled = any("basis" in v for v in held.values())
+    checks = {k: v for k, v in held.items() if not labelled or v.get("basis") == "emergent"}
+    others = {k: v for k, v in held.items() if k not in checks}
+    if checks:
         sections.append(_section(
             "out-of-sample", "Out-of-sample checks (held-out targets, not used in fitting)",
-            "Published patterns the fit never saw. An ensemble that reproduces them was not "
-            "tuned to them; one that misses them shows where the model or its fixed parameters "
-            "disagree with the evidence.",
-            _targets_figure(ensemble, held), _targets_table(ensemble, held)))
+            "Published patterns the fit never saw" + (", each independent of every fitted "
+            "target (emergent)" if labelled else "") + ". An ensemble that reproduces them was "
+            "not tuned to them; one that misses them shows where the model or its fixed "
+            "parameters disagree with the evidence.",
+            _targets_figure(ensemble, checks), _targets_table(ensemble, checks)))
+    if others:
+        items = "".join(f"<li><strong>{_e(k)}</strong>: {_e(v['basis'].replace('_', ' '))}, "
+                        f"{_e(v.get('basis_reason', ''))}</li>" for k, v in others.items())
+        sections.append(_section(
+            "held-out-not-checks", "Held out, but not checks of the model",
+            "These targets were not fitted, but they restate fitted targets or follow from the "
+            "model's rules, so reproducing them says nothing new:",
+            _targets_figure(ensemble, others),
+            f"<ul class='not-checks'>{items}</ul>" + _targets_table(ensemble, others)))
     sections += [
         _section("posteriors", "Prior against posterior, per fitted parameter",
                  "Histogram: the calibrated ensemble (weighted). Grey band: the uniform prior. "

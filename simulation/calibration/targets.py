@@ -13,7 +13,10 @@ A target file (TOML) has one table per target under ``[targets]``::
     mean = 190
     sd = 40
     source = "..."
-    held_out = true                              # an out-of-sample check, not fitted
+    held_out = true                              # a check, not fitted; then also:
+    basis = "emergent"                           # or "fitted", "by_construction" (BASES)
+    basis_reason = "another source and statistic: ..."   # one line: why
+    derived_from = []                            # targets it is computed from, if any
 
 What the model reports is made comparable with what was published:
 
@@ -35,6 +38,14 @@ What the model reports is made comparable with what was published:
 
 A ratio without a denominator in a run (no prosecutions at all) is infinitely far from its
 target, so that parameter set is never accepted.
+
+Every held-out target says what kind of check it is (``basis``, issue 23): *emergent* when it
+is independent of every fitted target (another statistic, not an arithmetic function of fitted
+quantities), *fitted* when it restates a fitted target or follows from fitted ones, and
+*by_construction* when a model rule or an input fixes it. Only emergent checks count as checks
+of the model; a held-out target declared emergent that is the same statistic as a fitted one,
+or follows from fitted ones arithmetically (:mod:`simulation.calibration.independence`), is
+refused with an error naming the fitted targets it depends on.
 """
 
 from __future__ import annotations
@@ -44,7 +55,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -54,6 +65,12 @@ from simulation.registry import FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, 
 from simulation.scenario_schema import did_you_mean
 
 MAX_FILE_BYTES = 1_000_000
+BASES = ("by_construction", "fitted", "emergent")
+"""What a held-out check or a stylised fact rests on: a model rule or input that makes it hold
+(*by construction*), targets the model was fitted to (*fitted*), or neither (*emergent*: only
+these are checks of the model)."""
+DOCUMENTATION_FIELDS = {"label", "source", "note", "basis", "basis_reason", "derived_from"}
+"""Target fields that describe a target without changing what is fitted (not in the hash)."""
 
 
 class TargetError(UserError, ValueError):
@@ -79,6 +96,9 @@ class Target(BaseModel):
     source: str = Field(min_length=1)
     note: str = ""
     held_out: bool = False
+    basis: Literal["by_construction", "fitted", "emergent"] | None = None
+    basis_reason: str = ""
+    derived_from: tuple[str, ...] = ()
 
     @field_validator("outcome")
     @classmethod
@@ -154,7 +174,21 @@ class Target(BaseModel):
             raise ValueError("mean and sd must be finite numbers")
         elif self.share is not None and not 0 <= self.mean <= 1:
             raise ValueError(f"mean: a share lies between 0 and 1 (got {self.mean})")
+        self._check_basis()
         return self
+
+    def _check_basis(self) -> None:
+        allowed = ", ".join(BASES)
+        if self.held_out and self.basis is None:
+            raise ValueError(f"basis: missing (required for a held-out target); allowed: "
+                             f"{allowed}, with basis_reason saying why in one line")
+        if self.basis is not None and not self.basis_reason.strip():
+            raise ValueError(f"basis_reason: missing (required with basis = {self.basis!r}); "
+                             "allowed: one line saying why")
+        if self.basis == "emergent" and self.derived_from:
+            raise ValueError(f"basis: 'emergent' but derived_from names "
+                             f"{', '.join(self.derived_from)}; a check computed from fitted "
+                             "targets is not emergent; allowed here: fitted, by_construction")
 
     # -- what is compared ---------------------------------------------------------------------
 
@@ -256,10 +290,15 @@ class TargetSet:
         return tuple(t for t in self.targets if t.held_out)
 
     @property
+    def checks(self) -> tuple[Target, ...]:
+        """The held-out targets that are checks of the model (basis = "emergent")."""
+        return tuple(t for t in self.held_out if t.basis == "emergent")
+
+    @property
     def hash(self) -> str:
         """What the calibration depends on: every target's quantity, place, value and
-        uncertainty (sources and notes are documentation and do not count)."""
-        spec = [t.model_dump(exclude={"label", "source", "note"}) for t in self.targets]
+        uncertainty (sources, notes and labels are documentation and do not count)."""
+        spec = [t.model_dump(exclude=DOCUMENTATION_FIELDS) for t in self.targets]
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
     def check_places(self, jurisdictions: tuple[str, ...]) -> None:
@@ -302,7 +341,27 @@ def load_targets(path: str | Path) -> TargetSet:
     if not any(not t.held_out for t in targets):
         raise TargetError(f"{path}: targets: every target is held_out; at least one must be "
                           "fitted")
+    fitted = [t for t in targets if not t.held_out]
+    check_emergent(path, [t for t in targets if t.held_out], fitted)
     return TargetSet(tuple(targets), source=str(path), title=top.title)
+
+
+def check_emergent(path: str | Path, checks, fitted) -> None:
+    """Refuse a check labelled emergent that depends on the ``fitted`` targets: one
+    :class:`TargetError` naming the file, the check's ``basis`` and the fitted targets."""
+    from simulation.calibration.independence import dependence
+
+    names = {t.name for t in fitted}
+    for t in checks:
+        if t.basis != "emergent":
+            continue
+        why = dependence(t, fitted)
+        if why is None and names & set(t.derived_from):
+            why = f"derived from fitted targets {', '.join(sorted(names & set(t.derived_from)))}"
+        if why is not None:
+            raise TargetError(f"{path}: targets.{t.name}.basis: 'emergent' but it is {why}; "
+                              "allowed here: fitted (or by_construction), with basis_reason "
+                              "saying so")
 
 
 def explain(exc: ValidationError, prefix: str = "") -> str:

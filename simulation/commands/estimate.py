@@ -48,17 +48,26 @@ def register(sub) -> None:
                        help="one group of victims")
     p.add_argument("--criterion", choices=("aic", "bic"), default="aic",
                    help="information criterion for the model choice (default: aic)")
-    p.add_argument("--interval", choices=("averaged", "profile", "bootstrap"),
-                   default="averaged",
-                   help="model-averaged interval (default), the chosen model's profile "
-                        "likelihood interval, or a parametric bootstrap that repeats the model "
-                        "choice")
-    p.add_argument("--method", choices=("loglinear", "dga"), default="loglinear",
-                   help="log-linear models (default) or Bayesian model averaging over "
-                        "decomposable graphs (dga; up to five lists)")
+    p.add_argument("--interval", choices=("averaged", "profile", "bootstrap", "wald", "bca"),
+                   default=None,
+                   help="log-linear method: model-averaged interval (default), the chosen "
+                        "model's profile likelihood interval, or a parametric bootstrap that "
+                        "repeats the model choice; stepwise and allmodels methods: the chosen "
+                        "model's Wald interval (default) or the BCa bootstrap that repeats the "
+                        "choice (SparseMSE, MultipleSystemsEstimation)")
+    p.add_argument("--method", choices=("loglinear", "dga", "stepwise", "allmodels", "lcmcr"),
+                   default="loglinear",
+                   help="log-linear models (default), Bayesian model averaging over "
+                        "decomposable graphs (dga; up to six lists), SparseMSE's methods "
+                        "for lists that never overlap: the stepwise choice of Chan, Silverman "
+                        "& Vincent 2021, or every two-list model (up to five lists), or the "
+                        "Bayesian latent-class model of Manrique-Vallier 2016 (lcmcr)")
+    p.add_argument("--pthresh", type=float, default=None,
+                   help="the stepwise method's p-value threshold (default 0.02)")
     p.add_argument("--resamples", type=int, default=499,
                    help="bootstrap resamples for --interval bootstrap (default 499)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the bootstrap or of lcmcr's sampler (default 0)")
     p.add_argument("--count", help="a table's count column (default: count, freq, frequency, "
                                    "n, ... whichever it has)")
     p.add_argument("--lists", help="a table's lists to use, and to merge: A,B,C+D+E keeps A "
@@ -127,6 +136,7 @@ def own_lists(args: argparse.Namespace) -> int:
     try:
         est = mse.estimate(histories.cells, criterion=args.criterion, interval=args.interval,
                            method=args.method, resamples=args.resamples, seed=args.seed,
+                           pthresh=args.pthresh,
                            count=mse.count_column(histories.lists),
                            allow_large=args.allow_large)
     except mse.EstimationError as exc:

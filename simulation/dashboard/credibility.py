@@ -23,6 +23,18 @@ SECTIONS = (("targets", "Calibration targets (fitted)"),
             ("held_out", "Held-out checks (not fitted)"),
             ("out_of_sample", "Out-of-sample checks by form and by group (never fitted)"))
 COLOURS = {"targets": "#0072B2", "held_out": "#009E73", "out_of_sample": "#CC79A7"}
+BASIS_LABELS = {"by_construction": "by construction", "fitted": "fitted",
+                "emergent": "emergent"}
+"""What a check or fact rests on (issue 23); only emergent ones are checks of the model."""
+
+
+def _basis(row: dict) -> str:
+    """The 'Rests on' cell: the label, why, and whether it counts as a check of the model."""
+    basis = row.get("basis") or "fitted"
+    note = "" if basis == "emergent" else " (not a check of the model)"
+    return (f'<td class="basis" data-basis="{_e(basis)}"><strong>'
+            f'{_e(BASIS_LABELS.get(basis, basis))}</strong>{_e(note)}<br>'
+            f'<span class="reason">{_e(row.get("basis_reason") or "")}</span></td>')
 
 
 def _num(value) -> str:
@@ -100,6 +112,7 @@ def credibility_figure(cred: dict[str, Any]) -> go.Figure:
 def _target_table(key: str, title: str, targets: list[dict]) -> str:
     if not targets:
         return ""
+    labelled = key != "targets"  # fitted targets are fitted: no label to show
     rows = []
     for t in targets:
         low, high = t["interval"]
@@ -116,11 +129,14 @@ def _target_table(key: str, title: str, targets: list[dict]) -> str:
             f'<th scope="row">{_e(t["description"])}</th>'
             f'<td>{_num(t["observed"])} <span class="range">({_num(low)} to {_num(high)})'
             f'</span></td><td>{simulated}</td><td class="verdict">{_e(verdict)}</td>'
-            f'<td class="source">{_e(t["source"])}</td></tr>')
+            + (_basis(t) if labelled else "")
+            + f'<td class="source">{_e(t["source"])}</td></tr>')
+    basis_head = '<th scope="col">Rests on</th>' if labelled else ""
     return (f'<h3>{_e(title)}</h3><table class="credibility" data-part="{_e(key)}"><thead><tr>'
             '<th scope="col">What</th><th scope="col">Published (band)</th>'
             '<th scope="col">Simulated median (5-95%)</th><th scope="col">Verdict</th>'
-            f'<th scope="col">Source</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+            f'{basis_head}<th scope="col">Source</th></tr></thead><tbody>{"".join(rows)}'
+            '</tbody></table>')
 
 
 def _facts_table(facts: list[dict]) -> str:
@@ -136,11 +152,12 @@ def _facts_table(facts: list[dict]) -> str:
             f'<tr class="fact {verdict.replace(" ", "-")}" data-name="{_e(f["name"])}" '
             f'data-reproduced="{_e(verdict)}"><th scope="row">{_e(f["statement"])}</th>'
             f'<td>{_e(f["rule"])}<br><span class="range">{_e(values)}</span></td>'
-            f'<td class="verdict">{_e(verdict)}{why}</td>'
+            f'<td class="verdict">{_e(verdict)}{why}</td>{_basis(f)}'
             f'<td class="source">{_e(f["source"])}</td></tr>')
     return ('<h3>Stylised facts</h3><table class="credibility facts"><thead><tr>'
             '<th scope="col">Pattern in the literature</th><th scope="col">How it is checked, '
             'and what the runs give</th><th scope="col">Verdict</th>'
+            '<th scope="col">Rests on</th>'
             f'<th scope="col">Source</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
@@ -158,12 +175,17 @@ def credibility_section(data) -> str:
              if p["parameters"] == "ensemble" else
              "each run drawing its parameters from their ranges" if p["parameters"] == "sampled"
              else "at the default parameters")
+    labels = s.get("labels", {})
+    others = sum(n for part in labels.values() for b, n in part.items() if b != "emergent")
     counts = (f'{s["targets"]["inside"]} of {s["targets"]["total"]} calibration targets, '
               f'{s["held_out"]["inside"]} of {s["held_out"]["total"]} held-out checks and '
               f'{s["out_of_sample"]["inside"]} of {s["out_of_sample"]["total"]} out-of-sample '
               f'checks sit inside their published bands; '
               f'{s["stylised_facts"]["reproduced"]} of {s["stylised_facts"]["total"]} stylised '
-              'facts are reproduced.')
+              'facts are reproduced. These counts take only emergent checks and facts, those '
+              'independent of the fitted targets and of the model\'s rules'
+              + (f'; {others} more are shown, labelled fitted or by construction, but are not '
+                 'checks of the model.' if others else '.'))
     div = pio.to_html(credibility_figure(cred), include_plotlyjs=False, full_html=False,
                       div_id="figure-credibility", config=PLOTLY_CONFIG,
                       default_width="100%")
@@ -197,4 +219,5 @@ table.credibility .source { color: #555; font-size: .88em; max-width: 28em; }
 tr.inside .verdict, tr.reproduced .verdict { color: #0b6b3a; font-weight: 600; }
 tr.outside .verdict, tr.not-reproduced .verdict { color: #a4451a; font-weight: 600; }
 tr.not-assessed .verdict { color: #777; }
+td.basis[data-basis="fitted"], td.basis[data-basis="by_construction"] { color: #777; }
 """

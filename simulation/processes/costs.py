@@ -17,6 +17,11 @@ import numpy as np
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.registry import JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, WEEKLY_INDEX
 
+READS = ("cooperation", "costs", "index_of", "jurisdictions", "prisoners", "scale", "weekly_tally")
+CHANGES = ("lever_costs",)
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
+
 _SPECIAL = {"training", "sentence_years", "reintegration", "criminalisation", "residence_permit",
             "compensation"}
 _CAPACITIES = tuple(n for n in JURISDICTION_LEVERS if LEVERS[n].scales)

@@ -11,6 +11,11 @@ from __future__ import annotations
 from simulation import events
 from simulation.scenario import pair_key
 
+READS = ("cooperation", "jurisdictions", "params", "streams", "week")
+CHANGES = ("form_tally", "justice_calendar", "weekly_tally")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
+
 
 def levers_between(model, a: int, b: int) -> dict[str, float]:
     """The pair's levers as they act: joint investigation teams close part of the gap between

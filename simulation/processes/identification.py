@@ -9,13 +9,22 @@ is in :mod:`exploitation`; the hazards it draws from are :func:`exit_hazards`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
 
-from simulation.agents.victim import EXPLOITED, IDENTIFIED, MISIDENTIFIED, RELEASED, SELF_RESCUED
+from simulation.agents.victim import CHANNEL_LIST, Status
 from simulation.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
-from simulation.processes import exploitation, investigation, recovery
+from simulation.processes import cases, recovery, spells
+from simulation.streams import below_chance
+
+READS = ("agencies", "jurisdictions", "ngos", "params", "streams", "week")
+CHANGES = (
+    "contacts", "exploited", "form_tally", "group_tally", "spells", "victims", "weekly_tally",
+)
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 class ExitRoute(IntEnum):
@@ -76,9 +85,13 @@ def visibility(p) -> dict[ExitRoute, np.ndarray]:
 
 SEEN_GROUPS = (("female", "adult"), ("female", "child"), ("male", "adult"), ("male", "child"))
 """The victim groups whose visibility differs, in the order of ``Victim.group``."""
-_CHANNEL_PARAMETER = {ExitRoute.POLICE: "police", ExitRoute.MISIDENTIFIED: "police",
-                      ExitRoute.NGO: "ngo", ExitRoute.INSPECTION: "inspection",
-                      ExitRoute.SELF_REFERRAL: "self"}
+_GROUP_PARAMETERS = {  # each route's (male, child) visibility factors
+    ExitRoute.POLICE: ("visibility_police_male", "visibility_police_child"),
+    ExitRoute.MISIDENTIFIED: ("visibility_police_male", "visibility_police_child"),
+    ExitRoute.NGO: ("visibility_ngo_male", "visibility_ngo_child"),
+    ExitRoute.INSPECTION: ("visibility_inspection_male", "visibility_inspection_child"),
+    ExitRoute.SELF_REFERRAL: ("visibility_self_male", "visibility_self_child"),
+}
 
 
 def group_visibility(p) -> np.ndarray:
@@ -87,8 +100,7 @@ def group_visibility(p) -> np.ndarray:
     of the route's channel multiply."""
     rows = []
     for route in VISIBLE_ROUTES:
-        channel = _CHANNEL_PARAMETER[route]
-        male, child = p[f"visibility_{channel}_male"], p[f"visibility_{channel}_child"]
+        male, child = (p[name] for name in _GROUP_PARAMETERS[route])
         rows.append([(male if sex == "male" else 1.0) * (child if age == "child" else 1.0)
                      for sex, age in SEEN_GROUPS])
     return np.array(rows)
@@ -140,78 +152,182 @@ def exit_hazards(p, jur) -> np.ndarray:
 
 # -- what follows an exit ------------------------------------------------------------------------
 
-def exit_exploitation(model, victim, j: int, way: int) -> None:
-    """A victim leaves exploitation in ``j`` by ``way`` (an :class:`ExitRoute`). A police
+def exit_exploitation(model, v: int, j: int, way: int, retrafficking: bool = True) -> None:
+    """Victim ``v`` leaves exploitation in ``j`` by ``way`` (an :class:`ExitRoute`). A police
     identification of a victim recruited online is owed to online monitoring with the share of
     the police hazard that monitoring adds (counted in ``identified_online``)."""
-    if way == ExitRoute.POLICE and victim.online:
+    victims = model.victims
+    if way == ExitRoute.POLICE and victims.online[v]:
         jur = model.jurisdictions[j]
         extra = online_hazard(model.params, jur)
-        total = jur.visible_hazards[victim.form][victim.group + 4][ExitRoute.POLICE]
-        if extra > 0 and model.streams.uniform("online credit", victim.rkey) * total < extra:
+        form = int(victims.form[v])
+        total = jur.visible_hazards[form][hazard_row(victims, v)][ExitRoute.POLICE]
+        if (extra > 0
+                and model.streams.uniform("online credit", int(victims.rkey[v])) * total
+                < extra):
             model.tally("identified_online", j)
-            model.tally_form("identified_online", victim.form)
+            model.tally_form("identified_online", form)
     if way == ExitRoute.MISIDENTIFIED:
-        misidentify(model, victim, j)
+        misidentify(model, v, j, retrafficking)
     elif way < ExitRoute.RELEASE:
-        identify(model, victim, j, CHANNEL_OF[ExitRoute(way)])
+        identify(model, v, j, CHANNEL_OF[ExitRoute(way)])
     else:
-        end_spell(model, victim, RELEASED if way == ExitRoute.RELEASE else SELF_RESCUED)
+        end_spell(model, v, Status.RELEASED if way == ExitRoute.RELEASE else Status.SELF_RESCUED)
 
 
-def leave_network(model, victim) -> None:
-    """End control by the network and, if exploited, the exploitation spell."""
-    if victim.status == EXPLOITED:
-        location = victim.location
-        model.exploited[location][victim.form].remove(victim)
-        exploitation.close_spell_record(model, victim)
-        tally = model.weekly_tally
-        tally[SPELL_WEEKS][location] += model.week - victim.exploited_since
+def exit_many(model, rows: np.ndarray, where: np.ndarray, ways: np.ndarray) -> None:
+    """Exploited victims ``rows`` leave exploitation in ``where`` by ``ways`` (each an
+    :class:`ExitRoute`), in this order: :func:`exit_exploitation` for each, the releases and
+    escapes (most exits) carried out together."""
+    victims = model.victims
+    week = model.week
+    exploited = model.exploited
+    # each leaves their pool, in this order (a removal moves the pool's last member)
+    for v, f in zip(rows.tolist(), victims.form[rows].tolist()):
+        exploited[victims.location[v]][f].remove(v)
+    # identifications and misidentifications one by one, in order
+    seen = ways < ExitRoute.RELEASE
+    for v, j, way in zip(rows[seen].tolist(), where[seen].tolist(), ways[seen].tolist()):
+        exit_exploitation(model, v, j, way, retrafficking=False)
+    # releases and escapes together
+    for status, way in ((Status.RELEASED, ExitRoute.RELEASE),
+                        (Status.SELF_RESCUED, ExitRoute.ESCAPE)):
+        out = rows[ways == way]
+        if not out.size:
+            continue
+        location = victims.location[out]
+        end_spells(model, out)
+        n_jur = len(model.jurisdictions)
+        for j, c in enumerate(np.bincount(location, minlength=n_jur).tolist()):
+            model.weekly_tally[END_COLUMNS[status]][j] += c
+        victims.set_statuses(out, status, week)
+    # the time to any re-trafficking, drawn and scheduled in the order of the exits
+    later = ways >= ExitRoute.RELEASE
+    later |= ways == ExitRoute.MISIDENTIFIED
+    recovery.schedule_retrafficking_many(
+        model, rows[later].tolist(),
+        [WAY_OUT[w] for w in ways[later].tolist()])
+
+
+WAY_OUT = {ExitRoute.MISIDENTIFIED: recovery.Exit.MISIDENTIFIED,
+           ExitRoute.RELEASE: recovery.Exit.RELEASED,
+           ExitRoute.ESCAPE: recovery.Exit.SELF_RESCUED}
+
+
+def end_spells(model, rows: np.ndarray) -> None:
+    """Exploited victims ``rows``, already out of their pools, leave their networks: their
+    spells end (:func:`leave_network` for many)."""
+    victims = model.victims
+    week = model.week
+    tally = model.weekly_tally
+    spells = model.spells
+    for v, location, since, spell in zip(rows.tolist(), victims.location[rows].tolist(),
+                                         victims.exploited_since[rows].tolist(),
+                                         victims.spell[rows].tolist()):
+        spells.close(spell, week)
+        tally[SPELL_WEEKS][location] += week - since
         tally[SPELLS_ENDED][location] += 1
-    if victim.network is not None:
-        victim.network.victims.discard(victim)
+        network = victims.network[v]
+        if network is not None:
+            network.victims.discard(v)
+    victims.spell[rows] = -1
 
 
-def identify(model, victim, j: int, channel: Channel) -> None:
+def leave_network(model, v: int) -> None:
+    """End control by the network and, if exploited, the exploitation spell (and the place in
+    the pool, unless already left)."""
+    victims = model.victims
+    if victims.status[v] == Status.EXPLOITED:
+        location = int(victims.location[v])
+        if victims.slot[v] >= 0:
+            model.exploited[location][victims.form[v]].remove(v)
+        spells.close_spell_record(model, v)
+        tally = model.weekly_tally
+        tally[SPELL_WEEKS][location] += model.week - int(victims.exploited_since[v])
+        tally[SPELLS_ENDED][location] += 1
+    network = victims.network[v]
+    if network is not None:
+        network.victims.discard(v)
+
+
+def identify(model, v: int, j: int, channel: Channel) -> None:
     """An identified victim leaves the network and asks the NGO of ``j`` for a place; a
     police identification may open a case (``police_case_probability``), an NGO one does
     through the NGO-police partnership."""
-    leave_network(model, victim)
-    victim.location = j
-    victim.identified_by = channel
-    victim.set_status(IDENTIFIED)
+    victims = model.victims
+    leave_network(model, v)
+    victims.location[v] = j
+    victims.identified_by[v] = CHANNEL_LIST.index(channel)
+    victims.set_status(v, Status.IDENTIFIED, model.week)
     tally = model.weekly_tally
     tally[IDENTIFIED_COL][j] += 1
     tally[CHANNEL_COL[channel]][j] += 1
-    model.tally_victim("victims_identified", victim)
-    model.tally_victim(f"identified_{channel.value}", victim)
-    model.ngos[j].refer(victim)
+    model.tally_victim("victims_identified", v)
+    model.tally_victim(IDENTIFIED_BY[channel], v)
+    model.ngos[j].refer(v)
     jur = model.jurisdictions[j]
-    if victim.origin != j and jur.levers["residence_permit"] == "unconditional":
+    if victims.origin[v] != j and jur.levers["residence_permit"] == "unconditional":
         model.tally("permits_granted", j)
-    record(model, victim, LIST_OF_CHANNEL[channel], j, identified=True)
+    record(model, v, LIST_OF_CHANNEL[channel], j, identified=True)
     uniform = model.streams.uniform
-    if uniform("partner record", victim.rkey) < jur.levers["ngo_police_partnership"]:
+    rkey = int(victims.rkey[v])
+    if uniform("partner record", rkey) < jur.levers["ngo_police_partnership"]:
         # a formal referral puts the victim on the partner's list too: lists become dependent
-        record(model, victim, LIST_OF_CHANNEL[Channel.POLICE if channel == Channel.NGO
-                                               else Channel.NGO], j, identified=False)
-    network = victim.network
+        record(model, v, LIST_OF_CHANNEL[Channel.POLICE if channel == Channel.NGO
+                                          else Channel.NGO], j, identified=False)
+    network = victims.network[v]
     if network is None or not network.alive:
         return
     agency = model.agencies[j]
     if (channel == Channel.POLICE
-            and uniform("police case", victim.rkey) < model.params["police_case_probability"]):
-        investigation.open_case(model, agency, network, police_finding=True)
+            and uniform("police case", rkey) < model.params["police_case_probability"]):
+        cases.open_case(model, agency, network, police_finding=True)
     elif (channel == Channel.NGO
-          and uniform("ngo report", victim.rkey) < jur.levers["ngo_police_partnership"]):
-        investigation.open_case(model, agency, network, ngo_report=True)
+          and uniform("ngo report", rkey) < jur.levers["ngo_police_partnership"]):
+        cases.open_case(model, agency, network, ngo_report=True)
 
 
-def record(model, victim, list_index: int, j: int, identified: bool) -> None:
-    """Put a victim on a list (``registry.LISTS``): who, which list, when, where, what form,
-    which group, and whether the contact ended their exploitation."""
-    model.contacts.append((victim.unique_id, list_index, model.week, j, victim.form,
-                           victim.group, identified))
+@dataclass(frozen=True, slots=True)
+class HazardArrays:
+    """A jurisdiction's hazards as arrays for the weekly draws of exits and contacts: the
+    identifying routes' hazards ``visible[form, row, route]`` and the lists' contact hazards
+    ``contact[form, list, row]`` (rows as :func:`hazard_row`), and per form the highest weekly
+    chance any victim faces of an exit (``exit_q_max[form]``) and of a contact on each list
+    (``contact_q_max[form][list]``), at full visibility."""
+
+    visible: np.ndarray
+    contact: np.ndarray
+    exit_q_max: list[float]
+    contact_q_max: list[list[float]]
+
+
+def hazard_arrays(p, jur) -> HazardArrays:
+    """:class:`HazardArrays` of ``jur`` (from its ``visible_hazards`` and ``contact_hazards``;
+    the highest chances computed as the scalar draws would, with ``math.expm1``)."""
+    release, escape = p["release_hazard"], p["escape_hazard"]
+    return HazardArrays(
+        np.array(jur.visible_hazards), np.array(jur.contact_hazards),
+        [-math.expm1(-(max(map(sum, by_row)) + release + escape))
+         for by_row in jur.visible_hazards],
+        [[-math.expm1(-max(by_row)) for by_row in by_list] for by_list in jur.contact_hazards])
+
+
+def hazard_row(victims, rows):
+    """Each victim's row of a jurisdiction's ``visible_hazards`` and ``contact_hazards``: their
+    sex-and-age group, plus the number of groups if recruited online."""
+    return victims.group[rows] + len(SEEN_GROUPS) * victims.online[rows]
+
+
+IDENTIFIED_BY = {c: f"identified_{c.value}" for c in Channel}
+"""The flow column of each channel's identifications."""
+
+
+def record(model, v: int, list_index: int, j: int, identified: bool) -> None:
+    """Put victim ``v`` on a list (``registry.LISTS``): who, which list, when, where, what
+    form, which group, and whether the contact ended their exploitation."""
+    victims = model.victims
+    model.contacts.add(v, list_index, model.week, j, int(victims.form[v]),
+                       int(victims.group[v]), identified)
 
 
 LIST_ROUTES = (ExitRoute.POLICE, ExitRoute.NGO, ExitRoute.INSPECTION, ExitRoute.SELF_REFERRAL)
@@ -221,58 +337,90 @@ CONTACT_PARAMETERS = ("contacts_police", "contacts_ngo", "contacts_inspection",
 
 
 def contact_hazards(p, visible) -> list[list[list[float]]]:
-    """``[form][list]`` -> per group, the weekly hazard that a victim of that form and group is
-    recorded on the list without leaving exploitation (at full visibility): the channel's
-    identification hazard times its ``contacts_<list>`` multiplier."""
-    return [[[by_group[g][route] * p[name] for g in range(len(SEEN_GROUPS))]
+    """``[form][list]`` -> per row of ``visible`` (the groups, then the same groups recruited
+    online), the weekly hazard that a victim of that form and row is recorded on the list
+    without leaving exploitation (at full visibility): the channel's identification hazard for
+    that victim (for the police, with what online monitoring adds for those recruited online)
+    times its ``contacts_<list>`` multiplier."""
+    return [[[row[route] * p[name] for row in by_group]
              for route, name in zip(LIST_ROUTES, CONTACT_PARAMETERS)]
             for by_group in visible]
 
 
-def contact_candidates(jur, form: int, items: list, u: np.ndarray) -> list[tuple]:
-    """The exploited victims ``items`` of one pool (``jur``, ``form``) who may be recorded on a
-    list this week without leaving exploitation: ``u[list, i]`` is victim ``i``'s keyed
-    uniform number for that list and week; those below the highest chance any victim faces on
-    the list are candidates ``(jurisdiction, list, victim, u)``, checked by
-    :func:`record_contacts` against their own chance once the week's exits are done."""
-    lists = jur.contact_hazards[form]
-    q_max = np.array([-math.expm1(-max(by_group)) for by_group in lists])
-    rows, cols = np.nonzero(u < q_max[:, None])
-    return [(jur.index, lst, items[i], x) for lst, i, x in
-            zip(rows.tolist(), cols.tolist(), u[rows, cols].tolist())]
+@dataclass(frozen=True, slots=True)
+class ContactCandidates:
+    """This week's possible contacts that do not end exploitation, in the order they are
+    checked (pool by pool, list by list, then the pool's members in order): the victim, the
+    jurisdiction, the list and the victim's uniform number for that list and week."""
+
+    victim: np.ndarray
+    jurisdiction: np.ndarray
+    list: np.ndarray
+    u: np.ndarray
 
 
-def record_contacts(model, candidates: list[tuple]) -> None:
+def contact_candidates(model, pools: list, owner: np.ndarray, rows: np.ndarray,
+                       u: np.ndarray) -> ContactCandidates:
+    """The exploited victims ``rows`` (of the pools ``pools``, ``(jurisdiction, form, pool)``;
+    ``owner``: each victim's pool) who may be recorded on a list this week without leaving
+    exploitation: ``u[list, i]`` is victim ``i``'s keyed uniform number for that list and
+    week; those below the highest chance any victim of their pool faces on the list are
+    candidates, checked by :func:`record_contacts` against their own chance once the week's
+    exits are done."""
+    q_max = np.array([model.jurisdictions[j].hazard_arrays.contact_q_max[f]
+                      for j, f, _ in pools])  # (pool, list)
+    lst, i = np.nonzero(u < q_max[owner].T)
+    order = np.lexsort((i, lst, owner[i]))  # pool by pool, list by list, members in order
+    lst, i = lst[order], i[order]
+    j_of = np.array([j for j, _, _ in pools])
+    return ContactCandidates(rows[i], j_of[owner[i]], lst, u[lst, i])
+
+
+def record_contacts(model, candidates: ContactCandidates) -> None:
     """This week's contacts that do not end exploitation (an outreach contact, an inspection
     that notes a suspected victim, a hotline call, a police note): each candidate of
     :func:`contact_candidates` still exploited is recorded when its number is also below its
     own chance, by its group and its network's visibility (thinning, as for exits, ODD 3)."""
+    victims = model.victims
+    still = victims.slot[candidates.victim] >= 0  # (those who left this week are not)
+    who, j_of = candidates.victim[still], candidates.jurisdiction[still]
+    lst, u = candidates.list[still], candidates.u[still]
+    if not who.size:
+        return
     security_visibility = model.params["security_visibility"]
-    for j, lst, victim, u in candidates:
-        if victim.slot < 0:
-            continue  # left exploitation this week
-        vis = 1 - security_visibility * victim.network.security
-        by_group = model.jurisdictions[j].contact_hazards[victim.form][lst]
-        if u < -math.expm1(-by_group[victim.group] * vis):
-            record(model, victim, lst, j, identified=False)
+    network = victims.network
+    vis = 1 - security_visibility * np.array([network[v].security for v in who.tolist()])
+    contact = np.stack([jur.hazard_arrays.contact
+                        for jur in model.jurisdictions])  # (j, form, list, row)
+    hazard = contact[j_of, victims.form[who], lst, hazard_row(victims, who)] * vis
+    for x in np.flatnonzero(below_chance(u, hazard)).tolist():
+        record(model, int(who[x]), int(lst[x]), int(j_of[x]), identified=False)
 
 
-def misidentify(model, victim, j: int) -> None:
-    """Treated as an offender: no support, no testimony, returned home if foreign."""
-    leave_network(model, victim)
+def misidentify(model, v: int, j: int, retrafficking: bool = True) -> None:
+    """Treated as an offender: no support, no testimony, returned home if foreign (and the
+    time to any re-trafficking drawn, unless the caller does it)."""
+    victims = model.victims
+    leave_network(model, v)
     model.weekly_tally[MISIDENTIFIED_COL][j] += 1
-    model.tally_victim("victims_misidentified", victim)
-    victim.location = victim.origin
-    victim.set_status(MISIDENTIFIED)
-    recovery.schedule_retrafficking(model, victim, MISIDENTIFIED)
+    model.tally_victim("victims_misidentified", v)
+    victims.location[v] = victims.origin[v]
+    victims.set_status(v, Status.MISIDENTIFIED, model.week)
+    if retrafficking:
+        recovery.schedule_retrafficking(model, v, recovery.Exit.MISIDENTIFIED)
 
 
-def end_spell(model, victim, status: str) -> None:
+END_COLUMN = {Status.RELEASED: "victims_released", Status.SELF_RESCUED: "victims_self_rescued"}
+END_COLUMNS = {status: WEEKLY_INDEX[name] for status, name in END_COLUMN.items()}
+
+
+def end_spell(model, v: int, status: Status) -> None:
     """Released by the network or self-rescued."""
-    leave_network(model, victim)
-    model.tally(f"victims_{status}", victim.location)
-    victim.set_status(status)
-    recovery.schedule_retrafficking(model, victim, status)
+    victims = model.victims
+    leave_network(model, v)
+    model.tally(END_COLUMN[status], int(victims.location[v]))
+    victims.set_status(v, status, model.week)
+    recovery.schedule_retrafficking(model, v, recovery.EXIT_OF_STATUS[status])
 
 
 assert [*VISIBLE_ROUTES, ExitRoute.RELEASE, ExitRoute.ESCAPE] == list(ExitRoute)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation import events
 from simulation.agents.enforcement import Case
 from simulation.agents.trafficker import LEADER, RECRUITER, TRANSPORTER
 from simulation.registry import Form
 from simulation.processes import cross_border, justice
-from simulation.streams import chain
+from simulation.processes.cases import open_case, start_case
+
+READS = ("agencies", "networks", "params", "streams", "week")
+CHANGES = ("cases_calendar", "networks_known_in", "weekly_tally")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 def effective_corruption(p, corruption: float, levers) -> float:
@@ -39,7 +43,8 @@ def case_capacity(p, jur) -> float:
 def investigate(model) -> None:
     for agency in model.agencies:
         open_proactive_cases(model, agency)
-    model.cases_calendar.fire_due(model.week, model)
+    for event in model.cases_calendar.pop(model.week):
+        decide(model, event.case)
     for agency in model.agencies:
         open_waiting_cases(model, agency)
 
@@ -60,7 +65,7 @@ def open_waiting_cases(model, agency) -> None:
             iter(waiting.items()))
         del waiting[network.unique_id]
         if network.alive:
-            _start_case(model, agency, network, proactive, testimonies, ngo_reports, findings)
+            start_case(model, agency, network, proactive, testimonies, ngo_reports, findings)
 
 
 def survey_networks(model) -> None:
@@ -73,46 +78,6 @@ def survey_networks(model) -> None:
         for place in network.places:
             known.setdefault(place, []).append(network)
     model.networks_known_in = known
-
-
-def open_case(model, agency, network, *, proactive=False, testimony=False, ngo_report=False,
-              police_finding=False) -> Case | None:
-    """Open a case against ``network`` or add to the one already open (no officers, no case).
-    An agency at capacity (:func:`case_capacity`) puts the lead on its waiting list instead,
-    where later leads on the same network add to it."""
-    if agency.jurisdiction.scaled("officers") <= 0:
-        return None
-    key = network.unique_id
-    case = agency.open_cases.get(key)
-    if case is None:
-        waiting = agency.waiting_cases.get(key)
-        if waiting is None and len(agency.open_cases) < agency.jurisdiction.case_capacity:
-            return _start_case(model, agency, network, proactive, int(testimony),
-                               int(ngo_report), int(police_finding))
-        since, _, was_proactive, testimonies, reports, findings = waiting or (
-            model.week, network, False, 0, 0, 0)
-        agency.waiting_cases[key] = (since, network, was_proactive or proactive,
-                                     testimonies + testimony, reports + ngo_report,
-                                     findings + police_finding)
-        return None
-    case.proactive |= proactive
-    case.testimonies += testimony
-    case.ngo_reports += ngo_report
-    case.police_findings += police_finding
-    return case
-
-
-def _start_case(model, agency, network, proactive, testimonies, ngo_reports, findings) -> Case:
-    """A case gathers evidence for ``case_min_weeks`` plus a geometric tail (mean
-    ``case_extra_weeks``), then is decided."""
-    p = model.params
-    case = Case(agency, network, model.week, proactive, testimonies, ngo_reports, findings,
-                key=chain(network.key, agency.j, model.week))
-    agency.open_cases[network.unique_id] = case
-    weeks = p["case_min_weeks"] + model.streams.geometric(1 / p["case_extra_weeks"],
-                                                          "case weeks", case.key)
-    model.cases_calendar.schedule(model.week + weeks, events.CaseDecision(case))
-    return case
 
 
 def open_proactive_cases(model, agency) -> None:

@@ -17,6 +17,11 @@ from simulation.processes import deterrence, network_response
 from simulation.registry import Form
 from simulation.streams import chain
 
+READS = ("agencies", "params", "streams", "week")
+CHANGES = ("form_tally", "justice_calendar", "labour_pool", "weekly_tally")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
+
 
 def trial_capacity(p, jur) -> float:
     """Trials a jurisdiction's prosecutors can bring to verdict a week."""
@@ -31,7 +36,22 @@ def administer_justice(model) -> None:
     for agency in model.agencies:
         weekly = agency.jurisdiction.trial_capacity
         agency.trial_budget = min(agency.trial_budget + weekly, max(1.0, carry * weekly))
-    model.justice_calendar.fire_due(model.week, model)
+    carry_out_due(model)
+
+
+def carry_out_due(model) -> None:
+    """The justice calendar's events due this week, in the order they were scheduled."""
+    for event in model.justice_calendar.pop(model.week):
+        match event:
+            case events.Trial():
+                trial(model, event.agency, event.member, event.network, event.waited)
+            case events.Extradition():
+                arrest(model, event.agency, event.member, event.evidence, event.case,
+                       cross_border=True)
+            case events.PrisonRelease():
+                release(model, event.member, "released from prison")
+            case events.Replacement():
+                network_response.replace(model, event.network, event.role)
 
 
 def arrest(model, agency, member, evidence: float, case, cross_border: bool = False) -> None:

@@ -1,18 +1,26 @@
 """Movement and border checks (ODD 6.3): recruits travel the network's route; each crossing
 is an encounter with border officers, whose training decides whether they see a victim.
 
-Implements ``TraffickingModel.step`` step 3. The journey is a chain of scheduled events
-(``events.Departure``, ``events.Crossing``, ``events.Arrival``). At each step, a recruit whose
-network has ended meanwhile is let go instead (``journey_ends``).
+Implements ``TraffickingModel.step`` step 3. The journey is a chain of scheduled events on the
+move calendar (departure, crossings, arrival: :mod:`simulation.calendars`), carried out a week
+at a time. At each step, a recruit whose network has ended meanwhile is let go instead
+(``journey_ends``).
 """
 
 from __future__ import annotations
 
-from simulation import events
-from simulation.agents.victim import EXPLOITED, IN_TRANSIT, RELEASED
+import numpy as np
+
+from simulation.agents.victim import Status
+from simulation.calendars import ARRIVAL, CROSSING, DEPARTURE, EN_ROUTE
 from simulation.streams import geometric
 from simulation.registry import Channel
-from simulation.processes import exploitation, identification
+from simulation.processes import identification, spells
+
+READS = ("jurisdictions", "params", "streams", "week")
+CHANGES = ("exploited", "move_calendar", "victims")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 def border_check(p, jur) -> float:
@@ -23,69 +31,123 @@ def border_check(p, jur) -> float:
 
 
 def move(model) -> None:
-    """The week's journey events: departures, crossings and arrivals."""
-    model.move_calendar.fire_due(model.week, model)
+    """The week's journey events, carried out together, in the order they were scheduled:
+    departures, crossings and arrivals (a recruit whose network has ended meanwhile is let go
+    instead)."""
+    due = model.move_calendar.pop(model.week)
+    if due is None:
+        return
+    victims = model.victims
+    live = due.live(victims, EN_ROUTE)
+    if not live.size:
+        return
+    kind, v, leg = due.kind[live], due.victim[live], due.leg[live]
+    week = model.week
+    streams = model.streams
+    jurisdictions = model.jurisdictions
+    nets = [victims.network[x] for x in v.tolist()]
+    gone = np.array([net is None or not net.alive for net in nets])
+    route_len = np.array([0 if net is None else len(net.route) for net in nets])
+    departing = np.flatnonzero((kind == DEPARTURE) & ~gone)
+    crossing = np.flatnonzero((kind == CROSSING) & ~gone)
+    arriving = np.flatnonzero((kind == ARRIVAL) & ~gone)
+    victims.set_statuses(v[departing], Status.IN_TRANSIT, week)
+
+    # crossings: into the next jurisdiction on the route, where the border may be checked
+    legs = leg[crossing]
+    into = np.array([nets[i].route[min(int(leg[i]), route_len[i] - 1)]
+                     for i in crossing.tolist()], dtype=np.int64)
+    recognised = misidentified = passing = at_last = np.zeros(len(crossing), dtype=bool)
+    if crossing.size:
+        victims.location[v[crossing]] = into
+        rkeys = victims.rkey[v[crossing]]
+        checked = (keyed(streams, "border check", legs, rkeys)
+                   < np.array([j.border_check for j in jurisdictions])[into])
+        u = keyed(streams, "border recognition", legs, rkeys)
+        recognised = checked & (u < np.array([j.recognition for j in jurisdictions])[into])
+        misidentified = checked & ~recognised & (
+            u < np.array([j.recognition + j.misidentification for j in jurisdictions])[into])
+        passing = ~(recognised | misidentified)
+        at_last = legs + 1 >= route_len[crossing]
+
+    # the next step of each journey, scheduled in the order of the events that lead to it
+    single = route_len[departing] == 1
+    onward = np.concatenate([departing[~single], crossing[passing & ~at_last]])
+    if departing.size or onward.size:
+        onward_leg = np.concatenate([np.ones(int((~single).sum()), dtype=np.int64),
+                                     legs[passing & ~at_last] + 1])
+        onward_weeks = leg_weeks(model, onward_leg, victims.rkey[v[onward]])
+        position = np.concatenate([departing[single], onward])
+        order = np.argsort(position, kind="stable")
+        v_next = v[position][order]
+        model.move_calendar.schedule_many(
+            (week + np.concatenate([np.ones(int(single.sum()), dtype=np.int64),
+                                    onward_weeks]))[order],
+            np.concatenate([np.full(int(single.sum()), ARRIVAL),
+                            np.full(len(onward), CROSSING)])[order],
+            v_next, victims.times_trafficked[v_next],
+            np.concatenate([np.zeros(int(single.sum()), dtype=np.int64), onward_leg])[order])
+
+    # arrivals, in the order of their events
+    arrivals = np.sort(np.concatenate([arriving, crossing[passing & at_last]]))
+    if arrivals.size:
+        arrive_all(model, v[arrivals], [nets[i] for i in arrivals.tolist()])
+
+    # what ends a journey: the network gone, identification or misidentification at a border
+    if not (gone.any() or recognised.any() or misidentified.any()):
+        return
+    ended = sorted([(i, "gone", 0) for i in np.flatnonzero(gone).tolist()]
+                   + [(int(crossing[x]), "seen", int(into[x]))
+                      for x in np.flatnonzero(recognised).tolist()]
+                   + [(int(crossing[x]), "offender", int(into[x]))
+                      for x in np.flatnonzero(misidentified).tolist()])
+    for i, what, j in ended:
+        if what == "gone":
+            journey_ends(model, int(v[i]))
+        elif what == "seen":
+            identification.identify(model, int(v[i]), j, Channel.INSPECTION)
+        else:
+            identification.misidentify(model, int(v[i]), j)
 
 
-def journey_ends(model, victim) -> None:
+def keyed(streams, name: str, legs: np.ndarray, rkeys: np.ndarray) -> np.ndarray:
+    """``streams.uniform(name, leg, rkey)`` for each pair of ``legs`` and ``rkeys``."""
+    if not len(rkeys):
+        return np.zeros(0)
+    if legs[0] == legs[-1] and (legs == legs[0]).all():
+        return streams.table([streams.base(name, int(legs[0]))], rkeys)[0]
+    u = np.empty(len(rkeys))
+    for leg in np.unique(legs).tolist():
+        at = legs == leg
+        u[at] = streams.table([streams.base(name, leg)], rkeys[at])[0]
+    return u
+
+
+def leg_weeks(model, legs: np.ndarray, rkeys: np.ndarray) -> np.ndarray:
+    """Weeks to each next crossing: geometric with mean ``leg_weeks``, keyed by the leg and
+    the episode."""
+    p = 1 / model.params["leg_weeks"]
+    return np.array([geometric(x, p) for x in keyed(model.streams, "leg weeks", legs,
+                                                    rkeys).tolist()], dtype=np.int64)
+
+
+def journey_ends(model, v: int) -> None:
     """The network ended while its recruit was on the way: the victim is let go."""
-    identification.end_spell(model, victim, RELEASED)
+    identification.end_spell(model, v, Status.RELEASED)
 
 
-def depart(model, victim) -> None:
-    if victim.network is None or not victim.network.alive:
-        journey_ends(model, victim)
+def arrive_all(model, rows: np.ndarray, networks: list) -> None:
+    """Victims ``rows`` reach their networks' destinations and are exploited from this week
+    (each joins the pool of their destination and form in this order)."""
+    if not len(rows):
         return
-    victim.set_status(IN_TRANSIT)
-    if len(victim.network.route) == 1:
-        model.move_calendar.schedule(model.week + 1,
-                                     events.Arrival(victim, victim.times_trafficked))
-    else:
-        next_leg(model, victim, 1)
-
-
-def next_leg(model, victim, leg: int) -> None:
-    """The next crossing, a geometric number of weeks away (mean ``leg_weeks``)."""
-    weeks = geometric(model.streams.uniform("leg weeks", leg, victim.rkey),
-                      1 / model.params["leg_weeks"])
-    model.move_calendar.schedule(model.week + weeks,
-                                 events.Crossing(victim, victim.times_trafficked, leg))
-
-
-def cross_border(model, victim, leg: int) -> None:
-    """A crossing: checked with the entered jurisdiction's ``border_check``; a checked victim
-    is recognised (identified, channel inspection) or misidentified as its officers' training
-    decides, or passes."""
-    if victim.network is None or not victim.network.alive:
-        journey_ends(model, victim)
-        return
-    route = victim.network.route
-    j = route[min(leg, len(route) - 1)]
-    victim.location = j
-    jur = model.jurisdictions[j]
-    uniform = model.streams.uniform
-    if uniform("border check", leg, victim.rkey) < jur.border_check:
-        u = uniform("border recognition", leg, victim.rkey)
-        if u < jur.recognition:
-            identification.identify(model, victim, j, Channel.INSPECTION)
-            return
-        if u < jur.recognition + jur.misidentification:
-            identification.misidentify(model, victim, j)
-            return
-    if leg + 1 < len(route):
-        next_leg(model, victim, leg + 1)
-    else:
-        arrive(model, victim)
-
-
-def arrive(model, victim) -> None:
-    """The victim reaches the destination and is exploited from this week."""
-    network = victim.network
-    if network is None or not network.alive:
-        journey_ends(model, victim)
-        return
-    victim.location = network.destination
-    victim.set_status(EXPLOITED)
-    victim.exploited_since = model.week
-    model.exploited[network.destination][victim.form].add(victim)
-    exploitation.open_spell_record(model, victim, network.destination, model.week)
+    victims = model.victims
+    week = model.week
+    destination = np.array([n.destination for n in networks], dtype=np.int64)
+    victims.location[rows] = destination
+    victims.set_statuses(rows, Status.EXPLOITED, week)
+    victims.exploited_since[rows] = week
+    exploited = model.exploited
+    for x, j, f in zip(rows.tolist(), destination.tolist(), victims.form[rows].tolist()):
+        exploited[j][f].add(x)
+        spells.open_spell_record(model, x, j, week)

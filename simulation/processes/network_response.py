@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simulation import events
 from simulation.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.streams import chain
 from simulation.agents.trafficker import ACTIVE, DESISTED, EXPLOITER, LEADER, ROLES, Trafficker
-from simulation.agents.victim import EXPLOITED, RELEASED
-from simulation.processes import (deterrence, exploitation, identification, online,
-                                  recruitment, region)
+from simulation.agents.victim import Status
+from simulation.processes import (deterrence, identification, markets, online, recruitment,
+                                  region, spells)
+
+READS = ("jurisdictions", "markets", "networks", "params", "stamp", "streams", "week")
+CHANGES = (
+    "active_traffickers", "exploited", "justice_calendar", "labour_pool", "network_index",
+    "victims", "weekly_tally",
+)
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 # -- losses and replacement ----------------------------------------------------------------------
@@ -102,8 +112,8 @@ def end_network(model, network, dismantled: bool) -> None:
         for member in network.members[role]:
             member.set_status(DESISTED, "network ended")
         network.members[role] = []
-    for victim in list(network.victims):
-        identification.end_spell(model, victim, RELEASED)
+    for v in list(network.victims):
+        identification.end_spell(model, v, Status.RELEASED)
     model.tally("networks_dismantled" if dismantled else "networks_dissolved",
                 network.destination)
     network.remove()
@@ -128,10 +138,10 @@ def split_network(model, network) -> None:
             other.add_member(member)
         network.members[role] = members[:half]
     victims = list(network.victims)
-    for victim in victims[: len(victims) // 2]:
-        network.victims.discard(victim)
-        other.victims.add(victim)
-        victim.network = other
+    for v in victims[: len(victims) // 2]:
+        network.victims.discard(v)
+        other.victims.add(v)
+        model.victims.network[v] = other
     other.security = network.security
     other.online_share = network.online_share
     promote_leader(model, other)
@@ -154,13 +164,15 @@ def relocate(model, network, destination: int) -> None:
         for member in network.members[role]:
             if member.home == old:
                 move_trafficker(model, member, destination)
-    for victim in network.victims:
-        if victim.status == EXPLOITED:
-            model.exploited[old][victim.form].remove(victim)
-            model.exploited[destination][victim.form].add(victim)
-            victim.location = destination
-            exploitation.close_spell_record(model, victim)  # a new spell, somewhere else
-            exploitation.open_spell_record(model, victim, destination, model.week)
+    victims = model.victims
+    for v in network.victims:
+        if victims.status[v] == Status.EXPLOITED:
+            form = victims.form[v]
+            model.exploited[old][form].remove(v)
+            model.exploited[destination][form].add(v)
+            victims.location[v] = destination
+            spells.close_spell_record(model, v)  # a new spell, somewhere else
+            spells.open_spell_record(model, v, destination, model.week)
     model.tally("relocations", old)
     model.network_index.changed()
 
@@ -176,37 +188,49 @@ def move_trafficker(model, trafficker, home: int) -> None:
 
 def review_all(model) -> None:
     """Monthly: every network's :func:`review`, in a random order (keyed by network and week,
-    so that one network more or fewer does not reorder the others)."""
-    week = model.week
-    uniform = model.streams.uniform
-    for network in sorted(model.networks, key=lambda n: uniform("review order", week, n.key)):
-        review(network, model)
+    so that one network more or fewer does not reorder the others). The month's numbers for
+    the order, dissolution and relocation are drawn for all networks at once."""
+    networks = model.networks
+    if not networks:
+        return
+    streams = model.streams
+    week = (model.week,)
+    keys = np.array([n.key for n in networks], dtype=np.uint64)
+    order = np.argsort(streams.uniforms("review order", week, keys), kind="stable")
+    dissolve = streams.uniforms("dissolution", week, keys).tolist()
+    reconsider = streams.uniforms("relocation review", week, keys).tolist()
+    for i in order.tolist():
+        review(networks[i], model, (dissolve[i], reconsider[i]))
 
 
-def review(network, model) -> None:
+def review(network, model, draws: tuple[float, float] | None = None) -> None:
     """Monthly: relax security and memory of hits, bank revenue, hire an exploiter if at
     capacity in a market with room, maybe dissolve, maybe reconsider where to exploit, and
-    reassess recruitment."""
+    reassess recruitment. ``draws``: the network's numbers for dissolution and relocation this
+    month (drawn here if not given)."""
     if not network.alive:
         return
     p = model.params
-    uniform = model.streams.uniform
     week = model.week
+    if draws is None:
+        uniform = model.streams.uniform
+        draws = (uniform("dissolution", week, network.key),
+                 uniform("relocation review", week, network.key))
     network.security *= p["security_decay"]
     network.hits *= p["hit_memory"]
     dest = model.jurisdictions[network.destination]
     n_victims = len(network.victims)
     network.assets += (WEEKS_PER_MONTH * n_victims
-                       * exploitation.revenue_per_week(model, dest, network.form)
+                       * markets.revenue_per_week(model, dest, network.form)
                        * p["asset_retention"])
     if (n_victims >= p["victims_per_exploiter"] * len(network.members[EXPLOITER])  # capacity
-            and exploitation.market_pull(model, network.destination, network.form)
+            and markets.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
-    if uniform("dissolution", week, network.key) < monthly_chance(p["dissolution_hazard"]):
+    if draws[0] < monthly_chance(p["dissolution_hazard"]):
         end_network(model, network, dismantled=False)
         return
-    if uniform("relocation review", week, network.key) < p["relocation_review"]:
+    if draws[1] < p["relocation_review"]:
         reconsider_destination(model, network)
     online.adjust(model, network)
     recruitment.update_rate(model, network)
@@ -216,8 +240,8 @@ def market_value(model, network, j: int) -> float:
     """Expected weekly value of exploiting in ``j``: revenue x unmet demand x exp(-w x expected
     sanction there)."""
     jur = model.jurisdictions[j]
-    return (exploitation.revenue_per_week(model, jur, network.form)
-            * exploitation.market_pull(model, j, network.form)
+    return (markets.revenue_per_week(model, jur, network.form)
+            * markets.market_pull(model, j, network.form)
             * math.exp(-model.params["deterrence_weight"]
                        * deterrence.expected_sanction(model, network, j)))
 

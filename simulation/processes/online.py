@@ -9,9 +9,14 @@ moving recruitment offline where monitoring makes online work risky (monthly, in
 
 from __future__ import annotations
 
-from simulation.registry import FORMS
+READS = ("jurisdictions", "params", "streams")
+CHANGES = ()
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
-ONLINE_SHARE = tuple(f"online_share_{f}" for f in FORMS)
+
+ONLINE_SHARE = ("online_share_sexual", "online_share_labour", "online_share_criminal")
+"""The parameter of each form (``registry.FORMS`` order)."""
 
 
 def effective_monitoring(p, levers, officers: float = 1.0) -> float:
@@ -33,6 +38,13 @@ def recruited_online(model, network, rkey: int) -> bool:
     """Whether one recruit of ``network`` (``rkey``: the episode's stream key) was recruited
     online."""
     return model.streams.uniform("online", rkey) < network.online_share
+
+
+def recruited_online_many(model, shares, rkeys):
+    """:func:`recruited_online` for many recruits at once: ``shares``, their networks' online
+    shares; ``rkeys``, their episodes' stream keys."""
+    streams = model.streams
+    return streams.table([streams.decision("online")], rkeys)[0] < shares
 
 
 def adjust(model, network) -> None:

@@ -8,6 +8,11 @@ from __future__ import annotations
 from simulation.registry import PAIR_LEVERS
 from simulation.scenario import pair_key
 
+READS = ("cooperation", "cooperation_base", "index_of", "jurisdictions", "spec", "week")
+CHANGES = ("lever_costs",)
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
+
 
 def apply_policies(model) -> None:
     """Set every lever to its base value or to the value of the latest policy in force, and

@@ -2,37 +2,64 @@
 they are trafficked again (if ever) is drawn from a fading hazard; at that time a network
 recruiting in their origin takes them.
 
-Implements ``TraffickingModel.step`` step 12 (``events.Retrafficking``).
+Implements ``TraffickingModel.step`` step 12 (the recovery calendar's re-traffickings).
 """
 
 from __future__ import annotations
 
 import math
 
-from simulation import events
+from enum import Enum
+
+import numpy as np
+
+from simulation.agents.victim import Status
+from simulation.calendars import AFTER_EXPLOITATION, DEPARTURE, RETRAFFICKING
 from simulation.clock import weeks_from_years
-from simulation.processes import online
-from simulation.agents.victim import MISIDENTIFIED, RECRUITED, RETURNED
+from simulation.processes import online, recruitment
 from simulation.registry import WEEKLY_INDEX
-from simulation.streams import chain
+from simulation.streams import chain, extend
+
+READS = ("jurisdictions", "params", "streams", "week")
+CHANGES = ("move_calendar", "network_index", "recovery_calendar", "victims", "weekly_tally")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 NEW_VICTIMS, RETRAFFICKED = WEEKLY_INDEX["new_victims"], WEEKLY_INDEX["victims_retrafficked"]
-RELATIVE_RISK = {MISIDENTIFIED: "retrafficking_risk_misidentified",
-                 "returned_supported": "retrafficking_risk_supported",
-                 "reintegrated": "retrafficking_risk_reintegrated"}
-"""How a person left, where it changes their risk; every other way out (released,
+
+
+class Exit(Enum):
+    """How a person left the pathway, as far as it changes their risk of re-trafficking."""
+
+    RELEASED = "released"
+    SELF_RESCUED = "self_rescued"
+    MISIDENTIFIED = "misidentified"
+    RETURNED_UNSUPPORTED = "returned without support"
+    RETURNED_SUPPORTED = "returned after support"
+    REINTEGRATED = "reintegrated"
+
+
+EXIT_OF_STATUS = {Status.RELEASED: Exit.RELEASED, Status.SELF_RESCUED: Exit.SELF_RESCUED}
+"""The exit of those who leave exploitation without being identified."""
+RELATIVE_RISK = {Exit.MISIDENTIFIED: "retrafficking_risk_misidentified",
+                 Exit.RETURNED_SUPPORTED: "retrafficking_risk_supported",
+                 Exit.REINTEGRATED: "retrafficking_risk_reintegrated"}
+"""The parameter of each way out that changes the risk; every other way out (released,
 self-rescued, returned without support) has relative risk 1."""
 
 
-def leave_pathway(model, victim, status: str, supported: bool) -> None:
+def leave_pathway(model, v: int, status: Status, supported: bool) -> None:
     """Leave support: reintegrated, or returned with or without support."""
-    victim.set_status(status)
-    how = status if status != RETURNED or not supported else "returned_supported"
-    schedule_retrafficking(model, victim, how)
+    model.victims.set_status(v, status, model.week)
+    if status == Status.REINTEGRATED:
+        how = Exit.REINTEGRATED
+    else:
+        how = Exit.RETURNED_SUPPORTED if supported else Exit.RETURNED_UNSUPPORTED
+    schedule_retrafficking(model, v, how)
 
 
-def schedule_retrafficking(model, victim, how: str) -> None:
-    """Draw when (if ever) this person is trafficked again.
+def schedule_retrafficking(model, v: int, how: Exit) -> None:
+    """Draw when (if ever) victim ``v`` is trafficked again.
 
     The hazard ``h * exp(-t / T)`` (T = ``risk_fade_years``) fades after exit; its integral
     gives the chance of ever being re-trafficked, ``1 - exp(-h * T)``, and inverting it gives
@@ -40,46 +67,108 @@ def schedule_retrafficking(model, victim, how: str) -> None:
     awareness in their origin.
     """
     p = model.params
-    awareness = model.jurisdictions[victim.origin].levers["awareness"]
+    victims = model.victims
+    awareness = model.jurisdictions[victims.origin[v]].levers["awareness"]
     fade = p["risk_fade_years"]
     risk = RELATIVE_RISK.get(how)
     h = (p["retrafficking_hazard"] * (1.0 if risk is None else p[risk])
          * (1 - p["awareness_retrafficking"] * awareness))
     total = h * fade
-    e = -math.log(1.0 - model.streams.uniform("retrafficking time", victim.rkey))  # Exp(1)
-    if e >= total:
+    e = -math.log(1.0 - model.streams.uniform("retrafficking time", int(victims.rkey[v])))
+    if e >= total:  # (e is an Exp(1) number)
         return
     years = -fade * math.log(1 - e / total)
-    model.recovery_calendar.schedule(model.week + weeks_from_years(years),
-                                     events.Retrafficking(victim, victim.times_trafficked))
+    model.recovery_calendar.schedule(model.week + weeks_from_years(years), RETRAFFICKING, v,
+                                     int(victims.times_trafficked[v]))
+
+
+def schedule_retrafficking_many(model, rows: list[int], hows: list[Exit]) -> None:
+    """:func:`schedule_retrafficking` for several people at once (their numbers drawn in one
+    vectorised pass), scheduled in this order."""
+    if not rows:
+        return
+    p = model.params
+    victims = model.victims
+    fade = p["risk_fade_years"]
+    base, reduction = p["retrafficking_hazard"], p["awareness_retrafficking"]
+    week = model.week
+    u = model.streams.uniforms("retrafficking time", (), victims.rkey[rows]).tolist()
+    awareness = [j.levers["awareness"] for j in model.jurisdictions]
+    schedule = model.recovery_calendar.schedule
+    for v, how, x, origin, token in zip(rows, hows, u, victims.origin[rows].tolist(),
+                                        victims.times_trafficked[rows].tolist()):
+        risk = RELATIVE_RISK.get(how)
+        h = base * (1.0 if risk is None else p[risk]) * (1 - reduction * awareness[origin])
+        total = h * fade
+        e = -math.log(1.0 - x)
+        if e < total:
+            years = -fade * math.log(1 - e / total)
+            schedule(week + weeks_from_years(years), RETRAFFICKING, v, token)
 
 
 def recover(model) -> None:
+    """This week's re-traffickings, in the order they were scheduled (those overtaken by
+    events are dropped: :meth:`~simulation.calendars.VictimEvents.live`)."""
     model.network_index.new_week_of_recruiting()
-    model.recovery_calendar.fire_due(model.week, model)
+    due = model.recovery_calendar.pop(model.week)
+    if due is None:
+        return
+    rows = due.victim[due.live(model.victims, AFTER_EXPLOITATION)]
+    if rows.size:
+        retraffic_many(model, rows)
 
 
-def retraffic(model, victim) -> None:
+def retraffic(model, v: int) -> None:
     """A former victim is trafficked again by a network recruiting where they live (chosen in
     proportion to recruitment rates), if any."""
-    candidates, keys, rates = model.network_index.recruiting_in(victim.origin)
-    if not candidates:
+    retraffic_many(model, np.array([v], dtype=np.int64))
+
+
+def retraffic_many(model, rows: np.ndarray) -> None:
+    """Former victims ``rows`` are trafficked again, each by a network recruiting where they
+    live, chosen in proportion to the networks' recruitment rates by a race keyed by the
+    person's episode (:meth:`~simulation.streams.Streams.race`, for all of an origin's people
+    at once); those whose origin has no such network are not. Carried out in this order."""
+    victims = model.victims
+    streams = model.streams
+    origins = victims.origin[rows]
+    chosen: list = [None] * len(rows)
+    decision = streams.decision("retrafficking network")
+    for origin in np.unique(origins).tolist():
+        candidates, keys, rates = model.network_index.recruiting_in(origin)
+        if not candidates:
+            continue
+        at = np.flatnonzero(origins == origin)
+        u = streams.table([chain(decision, k) for k in victims.rkey[rows[at]].tolist()], keys)
+        with np.errstate(divide="ignore"):
+            finish = -np.log(u) / np.asarray(rates, dtype=float)
+        for x, i in zip(at.tolist(), np.argmin(finish, axis=1).tolist()):
+            chosen[x] = candidates[i]
+    taken = [x for x, network in enumerate(chosen) if network is not None]
+    if not taken:
         return
-    network = candidates[model.streams.race("retrafficking network", (victim.rkey,), keys,
-                                            rates)]
-    victim.times_trafficked += 1
-    victim.rkey = chain(victim.key, victim.times_trafficked)
-    victim.network = network
-    victim.online = online.recruited_online(model, network, victim.rkey)
-    victim.form = network.form
-    victim.location = network.origin
-    victim.identified_by = None
-    victim.testified = False
-    victim.set_status(RECRUITED)
-    network.victims.add(victim)
+    networks = [chosen[x] for x in taken]
+    rows = rows[taken]
+    times = victims.times_trafficked[rows] + 1
+    victims.times_trafficked[rows] = times
+    rkeys = extend(victims.key[rows], times)
+    victims.rkey[rows] = rkeys
+    for v, network in zip(rows.tolist(), networks):
+        victims.network[v] = network
+        network.victims.add(v)
+    victims.online[rows] = online.recruited_online_many(
+        model, np.array([n.online_share for n in networks]), rkeys)
+    victims.form[rows] = [n.form for n in networks]
+    home = np.array([n.origin for n in networks], dtype=np.int64)
+    victims.location[rows] = home
+    victims.identified_by[rows] = -1
+    victims.testified[rows] = False
+    victims.set_statuses(rows, Status.RECRUITED, model.week)
     tally = model.weekly_tally
-    tally[NEW_VICTIMS][network.origin] += 1
-    tally[RETRAFFICKED][network.origin] += 1
-    model.tally_victim("new_victims", victim)
-    model.move_calendar.schedule(model.week + 1,
-                                 events.Departure(victim, victim.times_trafficked))
+    for j, count in enumerate(np.bincount(home, minlength=len(model.jurisdictions)).tolist()):
+        tally[NEW_VICTIMS][j] += count
+        tally[RETRAFFICKED][j] += count
+    recruitment.tally_new(model, rows)
+    model.move_calendar.schedule_many(np.full(len(rows), model.week + 1),
+                                      np.full(len(rows), DEPARTURE), rows, times,
+                                      np.zeros(len(rows)))

@@ -12,14 +12,20 @@ import math
 import numpy as np
 
 from simulation.agents.trafficker import EXPLOITER, RECRUITER
-from simulation.agents.victim import Victim
-from simulation.registry import FORMS, WEEKLY_INDEX
-from simulation import events
-from simulation.processes import deterrence, exploitation
+from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX,
+                                 GROUP_INDEX, MALE_SLOT, WEEKLY_INDEX)
+from simulation.calendars import DEPARTURE
+from simulation.processes import deterrence, markets, online
 from simulation.streams import chain, extend, name_id, poissons
 
-FEMALE_SHARE = tuple(f"female_share_{f}" for f in FORMS)
-CHILD_SHARE = tuple(f"child_share_{f}" for f in FORMS)
+READS = ("jurisdictions", "network_index", "params", "streams", "week")
+CHANGES = ("form_tally", "group_tally", "move_calendar", "victims", "weekly_tally")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
+
+FEMALE_SHARE = ("female_share_sexual", "female_share_labour", "female_share_criminal")
+CHILD_SHARE = ("child_share_sexual", "child_share_labour", "child_share_criminal")
+"""The parameters of each form (``registry.FORMS`` order)."""
 NEW_VICTIMS = WEEKLY_INDEX["new_victims"]
 RECRUIT = name_id("recruit")
 
@@ -56,7 +62,7 @@ def recruit(model) -> None:
         return
     per_exploiter = model.params["victims_per_exploiter"]
     u = model.streams.uniforms("recruits", (model.week,), model.network_index.keys)
-    counts = poissons(u, base * exploitation.market_pulls(model)[market])
+    counts = poissons(u, base * markets.market_pulls(model)[market])
     taking = []
     for i in np.flatnonzero(counts).tolist():
         network = networks[i]
@@ -73,24 +79,25 @@ def recruit(model) -> None:
             update_rate(model, network)
 
 
-def profile(model, form: int, origin: int, key: int) -> tuple[str, str, float]:
-    """Sex, age group and vulnerability of a person recruited for ``form`` in ``origin`` (their
-    stream key ``key``): sex and age drawn from the form's profile, vulnerability the origin's
-    times U(1 - s, 1 + s), capped at 1 (s = ``vulnerability_spread``)."""
+def profile(model, form: int, origin: int, key: int) -> tuple[bool, bool, float]:
+    """Whether a person recruited for ``form`` in ``origin`` (their stream key ``key``) is
+    male, whether a child, and their vulnerability: sex and age drawn from the form's profile,
+    vulnerability the origin's times U(1 - s, 1 + s), capped at 1 (s =
+    ``vulnerability_spread``)."""
     p = model.params
     uniform = model.streams.uniform
     spread = p["vulnerability_spread"]
-    return ("female" if uniform("sex", key) < p[FEMALE_SHARE[form]] else "male",
-            "child" if uniform("age", key) < p[CHILD_SHARE[form]] else "adult",
+    return (not uniform("sex", key) < p[FEMALE_SHARE[form]],
+            uniform("age", key) < p[CHILD_SHARE[form]],
             min(1.0, model.jurisdictions[origin].vulnerability
                 * (1 - spread + 2 * spread * uniform("vulnerability", key))))
 
 
-def new_victims(model, taking: list[tuple]) -> list[Victim]:
+def new_victims(model, taking: list[tuple]) -> range:
     """The people recruited this week, ``n`` by each ``(network, n)`` of ``taking``, leaving
-    next week. Their profiles (:func:`profile`) and whether they were recruited online are
-    drawn for all of them at once; the ``rank``-th recruit of a network in a week has the key
-    ``chain(network.key, RECRUIT, week, rank)``."""
+    next week; returns their rows in ``model.victims``. Their profiles (:func:`profile`) and
+    whether they were recruited online are drawn for all of them at once; the ``rank``-th
+    recruit of a network in a week has the key ``chain(network.key, RECRUIT, week, rank)``."""
     p = model.params
     streams = model.streams
     week = model.week
@@ -102,29 +109,53 @@ def new_victims(model, taking: list[tuple]) -> list[Victim]:
     rkeys = extend(keys, 1)
     sex, age, vulnerability = streams.table(
         [streams.decision("sex"), streams.decision("age"), streams.decision("vulnerability")],
-        keys).tolist()
-    online_u = streams.table([streams.decision("online")], rkeys)[0].tolist()
-    keys, rkeys = keys.tolist(), rkeys.tolist()
+        keys)
+    forms = [network.form for network, _ in taking]
+    origins = [network.origin for network, _ in taking]
     spread = p["vulnerability_spread"]
-    departures = model.move_calendar.week(week + 1)
-    victims = []
-    x = 0
+    base = np.repeat([model.jurisdictions[o].vulnerability for o in origins], sizes)
+    victims = model.victims
+    rows = victims.add(int(sizes.sum()), week)
+    new = slice(rows.start, rows.stop)
+    form = np.repeat(forms, sizes)
+    victims.key[new] = keys
+    victims.rkey[new] = rkeys
+    victims.origin[new] = victims.location[new] = np.repeat(origins, sizes)
+    victims.form[new] = form
+    victims.male[new] = ~(sex < np.repeat([p[FEMALE_SHARE[f]] for f in forms], sizes))
+    victims.child[new] = age < np.repeat([p[CHILD_SHARE[f]] for f in forms], sizes)
+    victims.group[new] = 2 * victims.male[new] + victims.child[new]
+    victims.vulnerability[new] = np.minimum(1.0, base * (1 - spread + 2 * spread
+                                                         * vulnerability))
+    victims.online[new] = online.recruited_online_many(
+        model, np.repeat([n.online_share for n, _ in taking], sizes), rkeys)
+    v = rows.start
     for network, n in taking:
-        f, origin = network.form, network.origin
-        female, child = p[FEMALE_SHARE[f]], p[CHILD_SHARE[f]]
-        base_vulnerability = model.jurisdictions[origin].vulnerability
-        add = network.victims.add
-        for _ in range(n):
-            victim = Victim(model, origin, f, "female" if sex[x] < female else "male",
-                            "child" if age[x] < child else "adult",
-                            min(1.0, base_vulnerability
-                                * (1 - spread + 2 * spread * vulnerability[x])),
-                            network, keys[x], rkeys[x])
-            victim.online = online_u[x] < network.online_share
-            x += 1
-            add(victim)
-            departures.append(events.Departure(victim, 1))
-            victims.append(victim)
-            model.tally_victim("new_victims", victim)
-        model.weekly_tally[NEW_VICTIMS][origin] += n
-    return victims
+        victims.network[v:v + n] = [network] * n
+        network.victims.update(dict.fromkeys(range(v, v + n)))
+        model.weekly_tally[NEW_VICTIMS][network.origin] += n
+        v += n
+    count = len(rows)
+    model.move_calendar.schedule_many(np.full(count, week + 1), np.full(count, DEPARTURE),
+                                      np.arange(rows.start, rows.stop), np.ones(count),
+                                      np.zeros(count))
+    tally_new(model, rows)
+    return rows
+
+
+def tally_new(model, rows) -> None:
+    """Count new recruits ``rows`` (a range or an array of rows) in this week's
+    ``new_victims`` by form, sex and age."""
+    victims = model.victims
+    new = slice(rows.start, rows.stop) if isinstance(rows, range) else rows
+    forms = model.form_tally[FORM_INDEX["new_victims"]]
+    for f, count in enumerate(np.bincount(victims.form[new], minlength=len(forms)).tolist()):
+        forms[f] += count
+    groups = model.group_tally[GROUP_INDEX["new_victims"]]
+    male = int(victims.male[new].sum())
+    child = int(victims.child[new].sum())
+    n = len(rows)
+    groups[MALE_SLOT] += male
+    groups[FEMALE_SLOT] += n - male
+    groups[CHILD_SLOT] += child
+    groups[ADULT_SLOT] += n - child

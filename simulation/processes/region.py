@@ -11,10 +11,15 @@ from bisect import bisect_right
 
 from simulation.agents.network import TraffickingNetwork
 from simulation.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
-from simulation.agents.victim import EXPLOITED, Victim
+from simulation.agents.victim import Status
 from simulation.registry import Form
-from simulation.processes import exploitation, online, recruitment
+from simulation.processes import online, recruitment, spells
 from simulation.streams import chain, name_id
+
+READS = ("jurisdictions", "markets", "networks", "params", "streams", "transit_index", "week")
+CHANGES = ("exploited", "network_index", "victims")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 INITIAL_VICTIM = name_id("initial victim")
 
@@ -125,26 +130,35 @@ def seed_region(model) -> None:
                 key = chain(streams.decision("founded network"), jur.index, int(f), rank)
                 network = found_network(model, int(f), jur.index, key, n)
                 for i in range(n):
-                    victim = place_initial_victim(model, network, i)
-                    victim.exploited_since = model.week - streams.geometric(
-                        spell, "initial spell", victim.rkey)
-                    exploitation.open_spell_record(model, victim, jur.index,
-                                                   victim.exploited_since)
+                    v = place_initial_victim(model, network, i)
+                    since = model.week - streams.geometric(spell, "initial spell",
+                                                           int(model.victims.rkey[v]))
+                    model.victims.exploited_since[v] = since
+                    spells.open_spell_record(model, v, jur.index, since)
                 placed += n
     for network in model.networks:
         recruitment.update_rate(model, network)
 
 
-def place_initial_victim(model, network, rank: int) -> Victim:
+def place_initial_victim(model, network, rank: int) -> int:
     """A victim already in exploitation when the run starts (their history starts then), with
     the same profile as a recruit of the network's form and origin; ``rank`` among the
-    network's initial victims keys their draws."""
+    network's initial victims keys their draws. Returns their row in ``model.victims``."""
     key = chain(network.key, INITIAL_VICTIM, rank)
-    victim = Victim(model, network.origin, network.form,
-                    *recruitment.profile(model, network.form, network.origin, key), network, key)
-    victim.online = online.recruited_online(model, network, victim.rkey)
-    victim.location = network.destination
-    victim.set_status(EXPLOITED)
-    network.victims.add(victim)
-    model.exploited[network.destination][network.form].add(victim)
-    return victim
+    male, child, vulnerability = recruitment.profile(model, network.form, network.origin, key)
+    victims = model.victims
+    v = victims.add(1, model.week).start
+    rkey = chain(key, 1)
+    victims.key[v], victims.rkey[v] = key, rkey
+    victims.origin[v] = network.origin
+    victims.form[v] = network.form
+    victims.male[v], victims.child[v] = male, child
+    victims.group[v] = 2 * male + child
+    victims.vulnerability[v] = vulnerability
+    victims.network[v] = network
+    victims.online[v] = online.recruited_online(model, network, rkey)
+    victims.location[v] = network.destination
+    victims.set_status(v, Status.EXPLOITED, model.week)
+    network.victims.add(v)
+    model.exploited[network.destination][network.form].add(v)
+    return v

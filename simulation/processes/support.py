@@ -8,9 +8,14 @@ Implements ``TraffickingModel.step`` step 6: due shelter exits and programme end
 from __future__ import annotations
 
 from simulation import events
-from simulation.agents.victim import REINTEGRATED, RETURNED, SUPPORTED
-from simulation.processes import investigation, recovery
+from simulation.agents.victim import Status
+from simulation.processes import cases, recovery
 from simulation.registry import Form
+
+READS = ("agencies", "ngos", "params", "streams", "week")
+CHANGES = ("support_calendar", "victims", "weekly_tally")
+"""What of the model this module's code reads and what it changes (tests/test_architecture.py
+checks both against the code)."""
 
 
 def trust(p, levers) -> float:
@@ -56,7 +61,11 @@ def testimony_propensity(p, jur) -> float:
 
 
 def support(model) -> None:
-    model.support_calendar.fire_due(model.week, model)
+    for event in model.support_calendar.pop(model.week):
+        if isinstance(event, events.ProgrammeEnd):
+            programme_end(model, event.ngo, event.victim)
+        else:
+            shelter_exit(model, event.ngo, event.victim)
     for ngo in model.ngos:
         admit(model, ngo)
 
@@ -66,56 +75,60 @@ def admit(model, ngo) -> None:
     unsupported."""
     p = model.params
     capacity = ngo.jurisdiction.shelter_capacity
+    victims = model.victims
     while ngo.waiting and ngo.in_shelter < capacity:
-        victim, _ = ngo.waiting.popleft()
+        v, _ = ngo.waiting.popleft()
         ngo.in_shelter += 1
-        victim.set_status(SUPPORTED)
+        victims.set_status(v, Status.SUPPORTED, model.week)
         model.tally("victims_supported", ngo.j)
-        decide_testimony(model, ngo, victim, supported=True)
-        stay = model.streams.geometric(1 / p["shelter_weeks"], "shelter stay", victim.rkey)
-        model.support_calendar.schedule(model.week + stay, events.ShelterExit(ngo, victim))
+        decide_testimony(model, ngo, v, supported=True)
+        stay = model.streams.geometric(1 / p["shelter_weeks"], "shelter stay",
+                                       int(victims.rkey[v]))
+        model.support_calendar.schedule(model.week + stay, events.ShelterExit(ngo, v))
     max_wait = p["max_wait_weeks"]
     while ngo.waiting and model.week - ngo.waiting[0][1] >= max_wait:
-        victim, _ = ngo.waiting.popleft()
+        v, _ = ngo.waiting.popleft()
         model.tally("unmet_shelter_demand", ngo.j)
-        decide_testimony(model, ngo, victim, supported=False)
-        recovery.leave_pathway(model, victim, RETURNED, supported=False)
+        decide_testimony(model, ngo, v, supported=False)
+        recovery.leave_pathway(model, v, Status.RETURNED, supported=False)
 
 
-def decide_testimony(model, ngo, victim, supported: bool) -> None:
+def decide_testimony(model, ngo, v: int, supported: bool) -> None:
     """Decided once, on admission or on leaving the queue; a testimony adds to (or opens) the
-    case against the network where the victim was identified."""
+    case against the network where victim ``v`` was identified."""
     p = model.params
+    victims = model.victims
     jur = ngo.jurisdiction
     chance = jur.testimony_propensity * (1.0 if supported else p["unsupported_testimony"])
-    if victim.form == Form.LABOUR:
+    if victims.form[v] == Form.LABOUR:
         chance *= p["labour_testimony"]
     uniform = model.streams.uniform
-    if uniform("testimony", victim.rkey) < chance:
-        victim.testified = True
+    rkey = int(victims.rkey[v])
+    if uniform("testimony", rkey) < chance:
+        victims.testified[v] = True
         model.tally("victims_testifying", ngo.j)
-        if victim.origin != ngo.j and jur.levers["residence_permit"] == "conditional":
+        if victims.origin[v] != ngo.j and jur.levers["residence_permit"] == "conditional":
             model.tally("permits_granted", ngo.j)  # the permit that cooperation earns
-        if uniform("compensation", victim.rkey) < jur.levers["compensation"]:
+        if uniform("compensation", rkey) < jur.levers["compensation"]:
             model.tally("compensation_awarded", ngo.j)
-        network = victim.network
+        network = victims.network[v]
         if network is not None and network.alive:
-            investigation.open_case(model, model.agencies[ngo.j], network, testimony=True)
+            cases.open_case(model, model.agencies[ngo.j], network, testimony=True)
 
 
-def shelter_exit(model, ngo, victim) -> None:
+def shelter_exit(model, ngo, v: int) -> None:
     """After the stay: a reintegration programme for those the lever covers, else return."""
     ngo.in_shelter -= 1
     streams = model.streams
-    if streams.uniform("reintegration", victim.rkey) < ngo.jurisdiction.levers["reintegration"]:
+    rkey = int(model.victims.rkey[v])
+    if streams.uniform("reintegration", rkey) < ngo.jurisdiction.levers["reintegration"]:
         model.tally("reintegration_enrolments", ngo.j)
-        weeks = streams.geometric(1 / model.params["programme_weeks"], "programme weeks",
-                                  victim.rkey)
-        model.support_calendar.schedule(model.week + weeks, events.ProgrammeEnd(ngo, victim))
+        weeks = streams.geometric(1 / model.params["programme_weeks"], "programme weeks", rkey)
+        model.support_calendar.schedule(model.week + weeks, events.ProgrammeEnd(ngo, v))
     else:
-        recovery.leave_pathway(model, victim, RETURNED, supported=True)
+        recovery.leave_pathway(model, v, Status.RETURNED, supported=True)
 
 
-def programme_end(model, ngo, victim) -> None:
+def programme_end(model, ngo, v: int) -> None:
     model.tally("victims_reintegrated", ngo.j)
-    recovery.leave_pathway(model, victim, REINTEGRATED, supported=True)
+    recovery.leave_pathway(model, v, Status.REINTEGRATED, supported=True)

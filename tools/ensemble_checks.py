@@ -1,0 +1,91 @@
+"""Does the shipped ensemble reproduce the held-out checks? (issue 23)
+
+Runs the baseline once for each member of a calibrated ensemble (its parameter set, seed
+``--seed`` + member index) and prints, for every held-out target of a target file, its label
+(basis), the ensemble's weighted median with its weighted 5th and 95th percentiles, the
+published band, and inside or MISS. Checks added after the ensemble was fitted have no
+``sim.`` column in it, so they need these runs.
+
+    .venv/bin/python tools/ensemble_checks.py                       # shipped ensemble, scale 1
+    .venv/bin/python tools/ensemble_checks.py --members 40 --scale 0.2 --json out.json
+
+The defaults are the comparisons' settings (scale 1, 156 policy weeks after 104 of burn-in);
+120 members at scale 1 take about four minutes on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import simulation  # noqa: E402
+from simulation.calibration import ensemble_overrides  # noqa: E402
+from simulation.calibration.targets import load_targets  # noqa: E402
+from simulation.clock import WEEKS_PER_YEAR  # noqa: E402
+
+LIBRARY = simulation.SCENARIOS / "calibration"
+
+
+def weighted_quantiles(values, weights, qs=(0.05, 0.5, 0.95)) -> list[float]:
+    values, weights = np.asarray(values, float), np.asarray(weights, float)
+    keep = np.isfinite(values)
+    if not keep.any():
+        return [math.nan] * len(qs)
+    v, w = values[keep], weights[keep] / weights[keep].sum()
+    order = np.argsort(v)
+    cum = np.cumsum(w[order])
+    return [float(v[order][min(np.searchsorted(cum, q), len(v) - 1)]) for q in qs]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ensemble", default=str(LIBRARY / "baseline_ensemble"))
+    parser.add_argument("--targets", default=str(LIBRARY / "baseline_targets.toml"))
+    parser.add_argument("--members", type=int, default=None, help="first N members (all)")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--weeks", type=int, default=156)
+    parser.add_argument("--burn-in", type=int, default=104)
+    parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--json", default=None, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    checks = load_targets(args.targets).held_out
+    members = ensemble_overrides(args.ensemble)[:args.members]
+    weights, values = [], {t.name: [] for t in checks}
+    for i, (weight, overrides) in enumerate(members):
+        scenario = simulation.with_overrides(simulation.BASELINE, overrides | {
+            "run.scale": args.scale, "run.weeks": args.weeks,
+            "run.burn_in_weeks": args.burn_in})
+        result = simulation.run(scenario, seed=args.seed + i)
+        weights.append(weight)
+        for t in checks:
+            values[t.name].append(t.simulated(result, args.weeks / WEEKS_PER_YEAR, args.scale))
+    out = {"ensemble": args.ensemble, "targets": args.targets, "members": len(members),
+           "scale": args.scale, "weeks": args.weeks, "burn_in_weeks": args.burn_in,
+           "seed": args.seed, "checks": {}}
+    print(f"{len(members)} members, scale {args.scale}, {args.weeks} weeks after "
+          f"{args.burn_in} of burn-in")
+    for t in checks:
+        p5, median, p95 = weighted_quantiles(values[t.name], weights)
+        low, high = t.interval
+        inside = bool(low <= median <= high) if math.isfinite(median) else None
+        out["checks"][t.name] = {"basis": t.basis, "median": median, "p5": p5, "p95": p95,
+                                 "interval": [low, high], "inside": inside}
+        verdict = {True: "inside", False: "MISS", None: "no value"}[inside]
+        print(f"{t.name:36s} {t.basis:16s} {median:9.4g} ({p5:.4g} to {p95:.4g})  "
+              f"band [{low:g}, {high:g}]  {verdict}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
