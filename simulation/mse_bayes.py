@@ -47,8 +47,28 @@ GRID_POINTS = 6000
 _BLOCK = 1000  # graphs per block of the posterior
 
 
+class CredibleTotal:
+    """The summary of a posterior of the total N that has a ``quantile(q)``: its ``median``
+    and the 95% credible interval ``low`` to ``high``."""
+
+    def quantile(self, q: float) -> float:
+        raise NotImplementedError
+
+    @property
+    def median(self) -> float:
+        return self.quantile(0.5)
+
+    @property
+    def low(self) -> float:
+        return self.quantile(0.025)
+
+    @property
+    def high(self) -> float:
+        return self.quantile(0.975)
+
+
 @dataclass(frozen=True)
-class Posterior:
+class Posterior(CredibleTotal):
     """The model-averaged posterior of the number unseen: ``missing`` (grid), ``probability``
     (its posterior mass on each grid value), ``graphs`` (each graph's edges and posterior
     probability), and the summary: ``median``, ``low``, ``high`` (95% credible interval of
@@ -65,18 +85,6 @@ class Posterior:
         cumulative = np.cumsum(self.probability)
         return float(self.observed + self.missing[min(np.searchsorted(cumulative, q),
                                                       len(self.missing) - 1)])
-
-    @property
-    def median(self) -> float:
-        return self.quantile(0.5)
-
-    @property
-    def low(self) -> float:
-        return self.quantile(0.025)
-
-    @property
-    def high(self) -> float:
-        return self.quantile(0.975)
 
     @property
     def tail(self) -> float:

@@ -40,12 +40,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.mse_bayes import CredibleTotal
+
 K_CLASSES = 10
 A_ALPHA = B_ALPHA = 0.25
 
 
 @dataclass(frozen=True)
-class LatentClassPosterior:
+class LatentClassPosterior(CredibleTotal):
     """Draws of the total N (``totals``), with ``observed`` and the summary quantiles."""
 
     observed: int
@@ -54,18 +56,6 @@ class LatentClassPosterior:
 
     def quantile(self, q: float) -> float:
         return float(np.quantile(self.totals, q))
-
-    @property
-    def median(self) -> float:
-        return self.quantile(0.5)
-
-    @property
-    def low(self) -> float:
-        return self.quantile(0.025)
-
-    @property
-    def high(self) -> float:
-        return self.quantile(0.975)
 
 
 def sample(X: np.ndarray, y: np.ndarray, *, K: int = K_CLASSES, burn_in: int = 5000,

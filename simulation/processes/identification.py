@@ -16,7 +16,7 @@ import numpy as np
 
 from simulation.agents.victim import CHANNEL_LIST, Status
 from simulation.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
-from simulation.processes import cases, recovery, spells
+from simulation.processes import cases, recovery
 from simulation.streams import below_chance
 
 READS = ("agencies", "jurisdictions", "ngos", "params", "streams", "week")
@@ -216,15 +216,15 @@ WAY_OUT = {ExitRoute.MISIDENTIFIED: recovery.Exit.MISIDENTIFIED,
 
 def end_spells(model, rows: np.ndarray) -> None:
     """Exploited victims ``rows``, already out of their pools, leave their networks: their
-    spells end (:func:`leave_network` for many)."""
+    spells end (what :func:`leave_network` does for an exploited victim, for many)."""
     victims = model.victims
     week = model.week
     tally = model.weekly_tally
-    spells = model.spells
+    log = model.spells
     for v, location, since, spell in zip(rows.tolist(), victims.location[rows].tolist(),
                                          victims.exploited_since[rows].tolist(),
                                          victims.spell[rows].tolist()):
-        spells.close(spell, week)
+        log.close(spell, week)
         tally[SPELL_WEEKS][location] += week - since
         tally[SPELLS_ENDED][location] += 1
         network = victims.network[v]
@@ -238,13 +238,10 @@ def leave_network(model, v: int) -> None:
     the pool, unless already left)."""
     victims = model.victims
     if victims.status[v] == Status.EXPLOITED:
-        location = int(victims.location[v])
         if victims.slot[v] >= 0:
-            model.exploited[location][victims.form[v]].remove(v)
-        spells.close_spell_record(model, v)
-        tally = model.weekly_tally
-        tally[SPELL_WEEKS][location] += model.week - int(victims.exploited_since[v])
-        tally[SPELLS_ENDED][location] += 1
+            model.exploited[victims.location[v]][victims.form[v]].remove(v)
+        end_spells(model, np.array([v], dtype=np.int64))
+        return
     network = victims.network[v]
     if network is not None:
         network.victims.discard(v)

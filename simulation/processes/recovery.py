@@ -59,32 +59,21 @@ def leave_pathway(model, v: int, status: Status, supported: bool) -> None:
 
 
 def schedule_retrafficking(model, v: int, how: Exit) -> None:
-    """Draw when (if ever) victim ``v`` is trafficked again.
+    """Draw when (if ever) victim ``v`` is trafficked again (:func:`schedule_retrafficking_many`
+    for one person)."""
+    schedule_retrafficking_many(model, [v], [how])
+
+
+def schedule_retrafficking_many(model, rows: list[int], hows: list[Exit]) -> None:
+    """Draw when (if ever) each of victims ``rows`` is trafficked again, ``hows`` saying how
+    each left; their numbers are drawn in one vectorised pass and the re-traffickings
+    scheduled in this order.
 
     The hazard ``h * exp(-t / T)`` (T = ``risk_fade_years``) fades after exit; its integral
     gives the chance of ever being re-trafficked, ``1 - exp(-h * T)``, and inverting it gives
     the time. ``h`` is the base hazard times the relative risk of how they left, lowered by
     awareness in their origin.
     """
-    p = model.params
-    victims = model.victims
-    awareness = model.jurisdictions[victims.origin[v]].levers["awareness"]
-    fade = p["risk_fade_years"]
-    risk = RELATIVE_RISK.get(how)
-    h = (p["retrafficking_hazard"] * (1.0 if risk is None else p[risk])
-         * (1 - p["awareness_retrafficking"] * awareness))
-    total = h * fade
-    e = -math.log(1.0 - model.streams.uniform("retrafficking time", int(victims.rkey[v])))
-    if e >= total:  # (e is an Exp(1) number)
-        return
-    years = -fade * math.log(1 - e / total)
-    model.recovery_calendar.schedule(model.week + weeks_from_years(years), RETRAFFICKING, v,
-                                     int(victims.times_trafficked[v]))
-
-
-def schedule_retrafficking_many(model, rows: list[int], hows: list[Exit]) -> None:
-    """:func:`schedule_retrafficking` for several people at once (their numbers drawn in one
-    vectorised pass), scheduled in this order."""
     if not rows:
         return
     p = model.params
@@ -100,7 +89,7 @@ def schedule_retrafficking_many(model, rows: list[int], hows: list[Exit]) -> Non
         risk = RELATIVE_RISK.get(how)
         h = base * (1.0 if risk is None else p[risk]) * (1 - reduction * awareness[origin])
         total = h * fade
-        e = -math.log(1.0 - x)
+        e = -math.log(1.0 - x)  # an Exp(1) number
         if e < total:
             years = -fade * math.log(1 - e / total)
             schedule(week + weeks_from_years(years), RETRAFFICKING, v, token)
@@ -116,12 +105,6 @@ def recover(model) -> None:
     rows = due.victim[due.live(model.victims, AFTER_EXPLOITATION)]
     if rows.size:
         retraffic_many(model, rows)
-
-
-def retraffic(model, v: int) -> None:
-    """A former victim is trafficked again by a network recruiting where they live (chosen in
-    proportion to recruitment rates), if any."""
-    retraffic_many(model, np.array([v], dtype=np.int64))
 
 
 def retraffic_many(model, rows: np.ndarray) -> None:
