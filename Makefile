@@ -45,8 +45,12 @@ lint: $(STAMP)
 	$(BIN)/python -m ruff check $(MODEL_CODE)
 	$(BIN)/python -m mypy $(MODEL_CODE)
 
+# The tests run in parallel on up to four cores (pytest-xdist), a test file per worker: a file's
+# tests share its fixtures (an executed notebook, a built site, a small calibration).
+TEST_JOBS ?= $(shell $(BIN)/python -c 'import os; print(min(4, len(os.sched_getaffinity(0))))' 2>/dev/null || echo 2)
+
 test: $(STAMP) browser lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile
 
 demo: $(STAMP)
 	$(BIN)/tipsim demo --out $(DEMO_OUT)

@@ -121,3 +121,11 @@ def browser():
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch):
+    """Every test starts as a command whose output goes to a file or a pipe: no ``COLUMNS``
+    (pytest-xdist's workers set ``COLUMNS=80``, which would make ``tipsim compare`` fit its
+    table to 80 columns). A test about the terminal's width sets its own."""
+    monkeypatch.delenv("COLUMNS", raising=False)

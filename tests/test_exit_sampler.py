@@ -272,3 +272,32 @@ def test_police_contacts_of_victims_recruited_online_follow_their_whole_police_h
     ]) * pool.visibility[online]
     q_without = chance(without * pool.model.params["contacts_police"])
     assert bernoulli_p_value(counts, q_without, pool.group, N_GROUPS, WEEKS) < STRICT
+
+
+def test_raising_one_way_changes_only_the_exits_it_overtakes():
+    """Common random numbers at the way out: with the same numbers, raising the first way's
+    hazard moves some victims to that way and leaves every other victim's way alone, and the
+    shares still follow the hazards. A choice by the inverse of the cumulative shares fails
+    this (it moves victims between the ways it did not touch)."""
+    from simulation.processes.exploitation import race_ways
+    from simulation.streams import Streams
+
+    streams = Streams(5)
+    n = 40_000
+    rkeys = np.arange(1, n + 1, dtype=np.uint64) * np.uint64(7919)
+    hazards = np.tile([0.02, 0.05, 0.03, 0.01], (n, 1))
+    raised = hazards.copy()
+    raised[:, 0] *= 2.5
+    before = race_ways(streams, 12, rkeys, hazards)
+    after = race_ways(streams, 12, rkeys, raised)
+    moved = before != after
+    assert moved.any()
+    assert (after[moved] == 0).all()  # every victim that moved now takes the raised way
+    for ways, h in ((before, hazards[0]), (after, raised[0])):
+        counts = np.bincount(ways, minlength=4)
+        assert stats.chisquare(counts, h / h.sum() * n).pvalue > 1e-3
+    # the inverse of the cumulative shares, with one number per victim, moves others too
+    u = streams.uniforms("exit route", (12,), rkeys)
+    by_cdf = [np.searchsorted(np.cumsum(h) / h.sum(), u) for h in (hazards[0], raised[0])]
+    changed = by_cdf[0] != by_cdf[1]
+    assert (by_cdf[1][changed] != 0).any()

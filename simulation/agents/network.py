@@ -34,6 +34,8 @@ class TraffickingNetwork(mesa.Agent):
         self.key = key  # random-stream key (simulation.streams): how and when it was founded
         self.hires = 0  # positions filled so far: the rank that keys the next hire
         self.losses = 0  # members lost so far: the rank that keys the next replacement delay
+        self.cases: dict[int, int] = {}  # cases opened against it, by jurisdiction: the rank
+        # that keys the next one
         self.form = form
         self.origin = origin
         self.destination = destination

@@ -32,7 +32,8 @@ class Trafficker(mesa.Agent):
     case_jurisdiction: int | None = None
     cross_border = False
     lesser = False  # charged with a lesser offence (ODD 6.9)
-    arrest_key = 0  # random-stream key of the last arrest: the member's key and its week
+    arrest_key = 0  # random-stream key of the last arrest: the member's key and its rank
+    arrests = 0  # arrests so far: the rank that keys the next one
 
     def __init__(self, model, role: str, home: int, key: int) -> None:
         super().__init__(model)

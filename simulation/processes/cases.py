@@ -47,8 +47,11 @@ def start_case(model, agency, network, proactive, testimonies, ngo_reports, find
     """A case gathers evidence for ``case_min_weeks`` plus a geometric tail (mean
     ``case_extra_weeks``), then is decided."""
     p = model.params
+    # keyed by the network, the agency and the rank of the case against it (not the week it
+    # opens), so a case opened earlier or later under another policy keeps its numbers
+    rank = network.cases[agency.j] = network.cases.get(agency.j, 0) + 1
     case = Case(agency, network, model.week, proactive, testimonies, ngo_reports, findings,
-                key=chain(network.key, agency.j, model.week))
+                key=chain(network.key, agency.j, rank))
     agency.open_cases[network.unique_id] = case
     weeks = p["case_min_weeks"] + model.streams.geometric(1 / p["case_extra_weeks"],
                                                           "case weeks", case.key)

@@ -80,10 +80,11 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     p = model.params
     specialised = agency.jurisdiction.levers["specialised_prosecution"]
     streams, week = model.streams, model.week
-    # every draw of this case against the member is keyed by the member and the week of the
-    # arrest, not the week it is made: a trial postponed for lack of a prosecutor keeps its
-    # verdict's number
-    member.arrest_key = chain(member.key, week)
+    # every draw of this case against the member is keyed by the member and the rank of the
+    # arrest (their first, second...), not by a week: an arrest made earlier or later under
+    # another policy, or a trial postponed for lack of a prosecutor, keeps its numbers
+    member.arrests += 1
+    member.arrest_key = chain(member.key, member.arrests)
     if streams.uniform("charge", member.arrest_key) < min(
             p["charge_cap"], p["charge_base"] + p["charge_evidence"] * evidence
             + p["charge_specialised"] * specialised):
