@@ -236,8 +236,9 @@ def _check_sourced(path: Path, where: str, table: dict, sources: dict[str, dict]
         if not isinstance(sid, str) or (sid != ASSUMPTION and sid not in sources):
             _fail(path, where, "source", f"{sid!r} is not in sources.toml",
                   f"an id of sources.toml or {ASSUMPTION!r}")
-    for sid in table.get("sources", []):
-        if sid not in sources:
+    listed = table.get("sources", [])
+    for sid in [listed] if isinstance(listed, str) else listed:
+        if not isinstance(sid, str) or sid not in sources:
             _fail(path, where, "sources", f"{sid!r} is not in sources.toml", "ids of sources.toml")
     if (ASSUMPTION in ids or assumed) and not str(table.get("why", "")).strip():
         _fail(path, where, "why", "is missing for an assumption", "a sentence saying why")

@@ -201,3 +201,15 @@ def test_a_series_given_by_two_sources_for_one_year_needs_a_source_id(uk, tmp_pa
     with pytest.raises(CountryDataError, match="source_id= one of nca_nrm_2013_press, pq_107708"):
         data.series("referrals")
     assert data.series("referrals", source_id="nca_nrm_2013_press").loc[2013] == 1746
+
+
+@pytest.mark.parametrize("entry, field", [
+    ('[[fact]]\nid = "iasc_appointed"\nwhat = "x"\ndate = 2014-11-01\nsource = "bbc"\n',
+     "source"),
+    ('[[fact]]\nid = "iasc_appointed"\nwhat = "x"\nsource = "si_2015_1476"\n'
+     'sources = "guardian"\n', "sources"),
+])
+def test_a_fact_citing_an_unlisted_source_is_refused(copy, entry, field):
+    _append(copy / "policy_facts.toml", "\n" + entry)
+    with pytest.raises(CountryDataError, match=f"'iasc_appointed', field '{field}'"):
+        load_country(copy)
