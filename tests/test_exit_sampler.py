@@ -49,6 +49,8 @@ BOOST = {  # identification about as fast as release and escape; online monitori
     "parameters.ngo_contact_rate": 0.06,
     "parameters.inspection_rate": 0.04,
     "parameters.self_referral_hazard": 0.04,
+    "parameters.child_protection_rate": 0.1,  # (children only)
+    "parameters.health_services_rate": 0.04,
     "parameters.online_identification_rate": 0.1,
     "levers.online_monitoring": 0.8,
     "parameters.release_hazard": 0.1,
