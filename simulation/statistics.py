@@ -76,3 +76,35 @@ def _add(table: pd.DataFrame, counts: pd.Series, column: str) -> None:
     """Put ``counts`` (by year and jurisdiction) into ``column`` of ``table``."""
     counts = counts[counts.index.isin(table.index)]
     table.loc[counts.index, column] = counts.to_numpy()
+
+
+def compare_published(results, baseline: str = "baseline") -> pd.DataFrame:
+    """The published statistics of each scenario in a results store (``results.statistics``):
+    one row per scenario and statistic, the region's count in each policy year (summed over
+    jurisdictions, averaged over the scenario's runs), its mean per year, and the difference of
+    that mean from ``baseline``'s. What ``tipsim compare --published`` prints."""
+    from simulation.errors import UserError
+
+    table = results.statistics
+    if table.empty:
+        raise UserError(f"{results.path}: no published statistics on record (a store written "
+                        "before issue 23: rerun the batch)")
+    scenarios = [s for s in results.scenarios if s in set(table["scenario"])]
+    if baseline not in scenarios:
+        raise UserError(f"--baseline {baseline!r}: no such scenario in {results.path} "
+                        f"(scenarios: {', '.join(scenarios)})")
+    names = COLUMNS[2:]
+    per_run = table.groupby(["scenario", "run_id", "year"])[names].sum()
+    per_year = per_run.groupby(["scenario", "year"]).mean()
+    rows = []
+    base = per_year.loc[baseline].mean()
+    for scenario in scenarios:
+        years = per_year.loc[scenario]
+        for name in names:
+            row = {"scenario": scenario, "statistic": name}
+            row |= {f"year_{y}": float(v) for y, v in years[name].items()}
+            row["mean_per_year"] = float(years[name].mean())
+            row["difference"] = (float("nan") if scenario == baseline
+                                 else row["mean_per_year"] - float(base[name]))
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -157,3 +157,40 @@ def test_domestic_victims_are_those_identified_in_their_own_country(result):
     # border referrals are always of people crossing into a country not their own
     assert r[r.first_responder == "border"].foreign.all()
     assert np.isin(r.jurisdiction.unique(), list(result.jurisdictions)).all()
+
+
+def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path, capsys):
+    from simulation.cli import main
+    from simulation.executors import run_experiment
+    from simulation.statistics import compare_published
+    from simulation.store import load_results
+
+    experiment = tmp_path / "tiny.toml"
+    experiment.write_text(f"""
+name = "tiny"
+scenarios = ["{simulation.SCENARIOS / 'baseline.toml'}", "{simulation.SCENARIOS / 'training.toml'}"]
+replications = 2
+seed = 5
+[run]
+scale = 0.2
+weeks = 104
+burn_in_weeks = 52
+""")
+    out = tmp_path / "out"
+    run_experiment(experiment, out, workers=1, progress=False)
+    results = load_results(out)
+    stats = results.statistics
+    assert set(stats.year) == {1, 2} and len(stats) == 4 * 2 * 5  # runs x years x places
+    totals = stats.groupby("run_id")[["confirmed", "referred", "convictions"]].sum()
+    runs = results.runs.set_index("run_id").loc[totals.index]
+    assert (totals.confirmed == runs.victims_identified).all()
+    assert (totals.referred == runs.victims_referred).all()
+    assert (totals.convictions == runs.convictions).all()
+    table = compare_published(results).set_index(["scenario", "statistic"])
+    base = runs[runs.scenario == "baseline"].victims_identified.mean() / 2  # a year
+    assert table.loc[("baseline", "confirmed"), "mean_per_year"] == pytest.approx(base)
+    trained = runs[runs.scenario == "training"].victims_identified.mean() / 2
+    assert table.loc[("training", "confirmed"), "difference"] == pytest.approx(trained - base)
+    assert main(["compare", str(out), "--published", "--format", "csv"]) == 0
+    printed = capsys.readouterr().out
+    assert "referred_child_protection" in printed and "confirmed_foreign" in printed
