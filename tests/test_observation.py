@@ -194,3 +194,33 @@ burn_in_weeks = 52
     assert main(["compare", str(out), "--published", "--format", "csv"]) == 0
     printed = capsys.readouterr().out
     assert "referred_child_protection" in printed and "confirmed_foreign" in printed
+
+
+def test_the_dashboard_shows_the_published_statistics_of_a_store_that_has_them(tmp_path):
+    from simulation.dashboard.report import build_report
+    from simulation.executors import run_experiment
+    from simulation.statistics import compare_published
+    from simulation.store import load_results
+
+    experiment = tmp_path / "tiny.toml"
+    experiment.write_text(f"""
+name = "tiny"
+scenarios = ["{simulation.SCENARIOS / 'baseline.toml'}", "{simulation.SCENARIOS / 'training.toml'}"]
+replications = 1
+seed = 6
+[run]
+scale = 0.2
+weeks = 52
+burn_in_weeks = 26
+""")
+    out = tmp_path / "out"
+    run_experiment(experiment, out, workers=1, progress=False)
+    page = build_report(out).read_text()
+    table = compare_published(load_results(out)).set_index(["scenario", "statistic"])
+    section = page[page.index('<section id="published">'):]
+    section = section[:section.index("</section>")]
+    row = section[section.index('data-statistic="confirmed"'):]
+    row = row[:row.index("</tr>")]
+    for scenario in ("baseline", "training"):
+        assert f"<td>{table.loc[(scenario, 'confirmed'), 'mean_per_year']:,.1f}</td>" in row
+    assert 'data-statistic="confirmed_child"' in section
