@@ -152,6 +152,8 @@ def routes_p_value(exits: list[tuple[int, int]], probabilities: np.ndarray,
     ``diag(pi) - pi pi'``); the degrees of freedom are its ranks."""
     rows = np.array([i for i, _ in exits])
     routes = np.array([r for _, r in exits])
+    if (probabilities[rows, routes] == 0).any():
+        return 0.0  # an exit by a route its victim could not take (a route closed to a group)
     x2, df = 0.0, 0
     for s in np.unique(strata[rows]):
         mine = strata[rows] == s
