@@ -1,6 +1,7 @@
 """The statistics as countries publish them (ODD 6.5, 7): per policy year and jurisdiction,
 referrals by first responder, decisions, confirmed victims by form, sex, age group and whether
-foreign or national, prosecutions and convictions.
+foreign or national, prosecutions and convictions, and how many people each list holds (the
+lists that feed multiple systems estimation, ``simulation.mse``).
 
 National referral mechanisms publish referrals in the year they are made and decisions in the
 year they are taken (Home Office, Modern Slavery: National Referral Mechanism statistics); the
@@ -21,7 +22,7 @@ from __future__ import annotations
 import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.registry import CHANNELS, FORMS
+from simulation.registry import CHANNELS, FORMS, LISTS
 
 BREAKDOWNS = {
     "form": FORMS,
@@ -33,7 +34,7 @@ BREAKDOWNS = {
 COLUMNS = (["year", "jurisdiction", "referred"] + [f"referred_{c}" for c in CHANNELS]
            + ["decisions", "confirmed", "not_confirmed"]
            + [f"confirmed_{v}" for values in BREAKDOWNS.values() for v in values]
-           + ["prosecutions", "convictions"])
+           + ["prosecutions", "convictions"] + [f"listed_{name}" for name in LISTS])
 """The table's columns, in order."""
 
 
@@ -69,6 +70,12 @@ def published(result) -> pd.DataFrame:
         ["prosecutions", "convictions"]].sum()
     for column in ("prosecutions", "convictions"):
         _add(table, justice[column].round().astype("int64"), column)
+    contacts = getattr(result, "contacts", None)
+    if contacts is not None and len(contacts):
+        seen = contacts[contacts.week >= 0].assign(year=lambda d: d.week // WEEKS_PER_YEAR + 1)
+        for name, rows in seen.groupby("list"):
+            _add(table, rows.groupby(["year", "jurisdiction"])["person"].nunique(),
+                 f"listed_{name}")
     return table.reset_index()[COLUMNS]
 
 

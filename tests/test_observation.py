@@ -46,6 +46,15 @@ def test_the_published_statistics_are_the_decided_referrals(result):
     for channel in CHANNELS:
         assert (decided.first_responder == channel).sum() == o[f"identified_{channel}"]
     assert set(table.year) == {1, 2}
+    # each list holds at least the people its responders referred that year (and others it
+    # recorded without their leaving exploitation)
+    made = r[r.week >= 0].assign(year=lambda d: d.week // 52 + 1)
+    on = table.set_index(["year", "jurisdiction"])
+    for responder, lst in (("self", "hotline"), ("police", "police")):
+        referred = made[made.first_responder == responder].groupby(
+            ["year", "jurisdiction"]).person.nunique()
+        assert (on.loc[referred.index, f"listed_{lst}"] >= referred).all()
+    assert on.listed_ngo.sum() > on.referred_ngo.sum()  # outreach meets more than it refers
 
 
 def test_same_seed_same_referrals_and_decisions():
