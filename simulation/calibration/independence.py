@@ -40,10 +40,12 @@ tests/test_independence.py checks each against a run."""
 
 SUMS = {
     "victims_identified": ("identified_police", "identified_ngo", "identified_inspection",
-                           "identified_self"),
+                           "identified_self", "identified_border", "identified_health",
+                           "identified_child_protection"),
 }
-"""Accounting identities: each identified victim is counted under exactly one channel
-(simulation/processes/identification.py, ``identify``). tests/test_independence.py checks the
+"""Accounting identities: each identified (confirmed) victim is counted under exactly one
+channel, the first responder that referred them (simulation/processes/confirmation.py,
+``confirm``). tests/test_independence.py checks the
 identity on a run."""
 
 ONE = ("1", "")  # the constant: a fitted level is known relative to it
