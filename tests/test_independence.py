@@ -190,7 +190,6 @@ def test_the_baseline_has_at_least_three_checks_independent_of_every_fitted_targ
 @pytest.mark.parametrize("file, name", [
     ("baseline_targets.toml", "identification_rate_global"),
     ("baseline_targets.toml", "conviction_ratio_tip"),
-    ("netherlands_targets.toml", "registered_share_of_estimate"),
 ])
 def test_the_old_held_out_checks_are_found_to_depend_on_fitted_targets(file, name):
     """Issue 23's offenders: the rule finds each, and the file labels each fitted.

@@ -62,6 +62,9 @@ def _place(target: Any) -> str:
 def _quantity(target: Any) -> tuple[tuple[str, str], tuple[str, str]]:
     """The two nodes a target relates: (numerator, denominator), or (level, ONE)."""
     place = _place(target)
+    statistic = getattr(target, "statistic", None)
+    if statistic is not None:  # a statistic of the records: a quantity of its own
+        return (statistic, place), ONE
     if target.outcome is not None:
         pair = RATIO_OUTCOMES.get(target.outcome)
         if pair is None:
