@@ -48,7 +48,10 @@ def decide(model) -> None:
         v, row = int(due.victim[x]), int(due.leg[x])
         j = referrals.jurisdiction[row]
         chance = confirmation_chance(p, bool(victims.child[v]))
-        confirmed = uniform("referral decision", int(victims.rkey[v]), row) < chance
+        # keyed by the episode and the week of the referral (never by the referral's row in
+        # the log, a count of everyone's referrals that another policy would shift)
+        confirmed = (uniform("referral decision", int(victims.rkey[v]), referrals.week[row])
+                     < chance)
         referrals.close(row, model.week, confirmed)
         if confirmed:
             confirm(model, v, j, CHANNEL_LIST[referrals.channel[row]])
