@@ -233,3 +233,11 @@ def test_compare_without_a_prediction_says_what_to_run(tmp_path, capsys):
     file = make_folder(tmp_path)
     code, _, err = cli(capsys, "backtest", file, "--compare", "--out", tmp_path / "none")
     assert code == 1 and "no prediction there" in err and "--predict-only" in err
+
+
+def test_a_scenario_given_to_backtest_is_named_as_such_and_a_backtest_to_run(capsys):
+    code, _, err = cli(capsys, "backtest", BASELINE)
+    assert code == 1 and "a scenario file" in err and "not a backtest file" in err
+    shipped = ROOT / "scenarios" / "backtests" / "stylised" / "backtest.toml"
+    code, _, err = cli(capsys, "run", shipped)
+    assert code == 1 and f"goes to tipsim backtest {shipped}" in err

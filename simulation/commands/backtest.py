@@ -46,6 +46,9 @@ def backtest(args: argparse.Namespace) -> int:
     from simulation.backtest import load_backtest
     from simulation.backtest_report import compare, predict
 
+    from simulation.guide import expect_file
+
+    expect_file(args.backtest, "backtest", "tipsim backtest")  # not a scenario, nor a typo
     bt = load_backtest(args.backtest)
     out = Path(args.out or Path("results") / "backtest" / bt.name)
     if not args.compare:
