@@ -122,7 +122,7 @@ def write_prediction(bt: Backtest, out: Path, table: pd.DataFrame, model_code: s
 
 
 def prediction_exists(out: Path) -> bool:
-    return (out / PREDICTION_META).exists() or (out / PREDICTION_TABLE).exists()
+    return (out / PREDICTION_META).exists()  # written last: the prediction's commit point
 
 
 def read_prediction(bt: Backtest, out: Path) -> tuple[dict, pd.DataFrame]:
@@ -413,11 +413,13 @@ __all__ = ["bands", "crps", "intervals", "page", "read_prediction", "score", "st
 # -- the two steps ----------------------------------------------------------------------------
 
 
-def predict(bt: Backtest, out: Path, *, executor=None, progress: bool = False) -> dict:
+def predict(bt: Backtest, out: Path, *, executor=None, progress: bool = False,
+            restart: bool = False) -> dict:
     """Run the prediction into ``out/runs`` (a results store: rerun to resume) and write the
     frozen ``prediction.parquet`` and ``prediction.json`` into ``out``. An existing prediction
     is never overwritten: made from the same inputs it is returned as it is; from others, it is
-    refused."""
+    refused. ``restart`` discards the runs of an unfinished prediction in ``out/runs`` (made
+    from other inputs, say) and starts them over."""
     from simulation.executors import run_experiment
     from simulation.store import load_results, model_code_hash
 
@@ -426,7 +428,7 @@ def predict(bt: Backtest, out: Path, *, executor=None, progress: bool = False) -
         meta, _ = read_prediction(bt, out)  # refuses one made from other inputs
         return meta
     summary = run_experiment(bt.experiment, out / "runs", executor=executor or "local",
-                             progress=progress)
+                             progress=progress, restart=restart)
     if summary.failed:
         from simulation.store import load_results as _load
 

@@ -241,3 +241,16 @@ def test_a_scenario_given_to_backtest_is_named_as_such_and_a_backtest_to_run(cap
     shipped = ROOT / "scenarios" / "backtests" / "stylised" / "backtest.toml"
     code, _, err = cli(capsys, "run", shipped)
     assert code == 1 and f"goes to tipsim backtest {shipped}" in err
+
+
+def test_a_prediction_cut_short_before_its_json_is_rewritten_from_the_stored_runs(predicted,
+                                                                                   tmp_path):
+    folder, _, out = predicted
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    (copy / "pred" / "prediction.json").unlink()  # the json is written last
+    (copy / "pred" / "prediction.parquet").write_bytes(b"half a file")
+    assert main(["backtest", str(copy / "backtest.toml"), "--predict-only", "--out",
+                 str(copy / "pred"), "--quiet"]) == 0
+    assert (copy / "pred" / "prediction.parquet").read_bytes() == \
+        (out / "prediction.parquet").read_bytes()

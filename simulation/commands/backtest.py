@@ -38,13 +38,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=("local", "dask"), default=None,
                    help="local processes (default) or a Dask cluster (implied by --scheduler)")
     p.add_argument("--scheduler", help="Dask scheduler address (default: start a local cluster)")
+    p.add_argument("--restart", action="store_true",
+                   help="discard the runs of an unfinished prediction in --out/runs and start "
+                        "over (a written prediction is never discarded)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=backtest)
 
 
 def backtest(args: argparse.Namespace) -> int:
     from simulation.backtest import load_backtest
-    from simulation.backtest_report import compare, predict
+    from simulation.backtest_report import compare, predict, prediction_exists
 
     from simulation.guide import expect_file
 
@@ -55,18 +58,21 @@ def backtest(args: argparse.Namespace) -> int:
         from simulation.commands.batch import signals_interrupt
         from simulation.executors import make_executor
 
+        existed = prediction_exists(out)
         kind = args.executor or ("dask" if args.scheduler else "local")
         executor = make_executor(kind, args.workers, args.scheduler)
         try:
             with signals_interrupt():
-                meta = predict(bt, out, executor=executor, progress=not args.quiet)
+                meta = predict(bt, out, executor=executor, progress=not args.quiet,
+                               restart=args.restart)
         except KeyboardInterrupt:
             print(f"tipsim: interrupted; the finished runs are saved in {out / 'runs'}; run the "
                   "same command to resume", file=sys.stderr)
             return 130
         print(f"{bt.name}: prediction {meta['prediction_digest']} ({bt.draws} draws x "
               f"{bt.replications} replications, {bt.first_year}-{bt.last_year}) -> "
-              f"{out / 'prediction.json'}")
+              f"{out / 'prediction.json'}"
+              + (" (written before, its inputs unchanged)" if existed else ""))
         if args.predict_only:
             return 0
     report = compare(bt, out)
