@@ -118,6 +118,7 @@ class Backtest(BaseModel):
     ensemble: str
     sample: list[str] = Field(default_factory=list)
     observed: str | None = None
+    sources: str | None = None  # a sources.toml (simulation.country_data) the rows must cite
     first_year: int = Field(ge=1800, le=2300)
     cut_year: int
     last_year: int
@@ -299,6 +300,16 @@ def read_observations(path: Path, bt: Backtest) -> pd.DataFrame:
     if missing:
         raise BacktestError(f"{path}: column '{missing[0]}' is missing; allowed: a CSV with "
                             f"columns {', '.join(OBSERVED_COLUMNS)} (unit and note optional)")
+    listed = None
+    if bt.sources is not None:
+        from simulation.country_data import load_sources
+
+        target = bt.resolve(bt.sources)
+        if not target.is_file():
+            raise BacktestError(f"{bt.path}: sources: no such file {bt.sources!r} (looked for "
+                                f"{target}); allowed: a sources.toml with one [[source]] per "
+                                "publication, as a country folder has")
+        listed = load_sources(target)
     rows = []
     for i, row in enumerate(frame.to_dict(orient="records")):
         where = f"{path}: row {i + 2}"  # the header is line 1
@@ -321,6 +332,10 @@ def read_observations(path: Path, bt: Backtest) -> pd.DataFrame:
         if not row["source_id"].strip():
             raise BacktestError(f"{where}, field 'source_id': empty; allowed: the id of the "
                                 "publication the number comes from (every observation has one)")
+        if listed is not None and row["source_id"].strip() not in listed:
+            raise BacktestError(f"{where}, field 'source_id': got {row['source_id']!r}, which "
+                                f"{bt.sources} does not list; allowed: "
+                                f"{', '.join(sorted(listed))}")
         rows.append({"year": year, "series": row["series"], "breakdown": row["breakdown"],
                      "category": row["category"], "value": value,
                      "source_id": row["source_id"].strip(), "note": row.get("note", "")})

@@ -366,7 +366,8 @@ def figure(series: str, bands_rows: list[dict], points: list[dict], cut_year: in
                              name="observed",
                              hovertemplate="%{x}: observed %{y:,.4~s}<extra></extra>"))
     fig.add_vline(x=cut_year + 0.5, line={"color": "#999999", "dash": "dash"})
-    return _layout(fig, 360, title=text(series), xaxis_title="year",
+    return _layout(fig, 360, title=text(series),
+                   xaxis={"title": "year", "dtick": 1, "tickformat": "d"},
                    legend={"orientation": "h", "y": -0.25})
 
 

@@ -254,3 +254,21 @@ def test_a_prediction_cut_short_before_its_json_is_rewritten_from_the_stored_run
                  str(copy / "pred"), "--quiet"]) == 0
     assert (copy / "pred" / "prediction.parquet").read_bytes() == \
         (out / "prediction.parquet").read_bytes()
+
+
+def test_observations_must_cite_a_source_the_sources_file_lists(tmp_path):
+    file = make_folder(tmp_path, BACKTEST.replace('observed = "observed.csv"',
+                                                  'observed = "observed.csv"\n'
+                                                  'sources = "sources.toml"'))
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "nrm_2016"\ntitle = "National Referral Mechanism statistics 2016"\n'
+        'publisher = "National Crime Agency"\nyear = 2017\nurl = "https://example.org/nrm"\n'
+        'gives = "referrals by year"\n')
+    header = "year,series,breakdown,category,value,source_id\n"
+    (tmp_path / "observed.csv").write_text(header + "2011,identified,total,all,3,nrm_2016\n"
+                                           "2011,identified_wrong,total,all,3,nrm_2016\n")
+    assert len(load_backtest(file).observations()) == 2
+    (tmp_path / "observed.csv").write_text(header + "2011,identified,total,all,3,nrm_2061\n")
+    with pytest.raises(BacktestError, match="row 2, field 'source_id': got 'nrm_2061', which "
+                                            "sources.toml does not list; allowed: nrm_2016"):
+        load_backtest(file).observations()
