@@ -234,6 +234,11 @@ def _series_scores(c: dict, rows: list[dict], cut: int) -> dict[str, Any]:
             "crps_mean": crps_mean,
             "crps_relative": crps_mean / mean_obs if mean_obs > 0 else None,
             "statement": statement(c["key"], scored)}
+    outside = sorted(r["year"] for r in rows if not r["predicted"])
+    if outside:
+        out["statement"] += (f" {len(outside)} observed point{'s' * (len(outside) != 1)} "
+                             f"outside the predicted years ({', '.join(map(str, outside))}) "
+                             f"{'are' if len(outside) != 1 else 'is'} not scored.")
     return out
 
 
@@ -305,8 +310,13 @@ def markdown(report: dict) -> str:
               f"saw the years up to {report['cut_year']}, so points after it are scored. "
               f"{report['draws']} parameter draws x {report['replications']} replications "
               f"(prediction {report['prediction_digest']}, model code "
-              f"{report['model_code_hash']}).", "",
-              "| series | points | inside 95% | inside 50% | inside 95% (randomness alone) | "
+              f"{report['model_code_hash']}).", ""]
+    if report.get("model_changed"):
+        lines += [f"The model's code has changed since the prediction (now "
+                  f"{report['model_code_now']}): this report scores the frozen prediction; "
+                  "run the backtest again into a new folder to report the new model beside "
+                  "it.", ""]
+    lines += ["| series | points | inside 95% | inside 50% | inside 95% (randomness alone) | "
               "CRPS (mean) | CRPS / mean observed |", "|---|---|---|---|---|---|---|"]
     for s in report["series"]:
         lines.append(f"| {s['series']} | {s['points_scored']} | {_pct(s['coverage95'])} | "
@@ -449,5 +459,10 @@ def compare(bt: Backtest, out: Path) -> dict:
     out = Path(out)
     meta, table = read_prediction(bt, out)
     report = score(meta, table, bt.observations())
+    from simulation.store import model_code_hash
+
+    now = model_code_hash()
+    report["model_code_now"] = now
+    report["model_changed"] = now != meta.get("model_code_hash")
     write_report(out, report, meta)
     return report

@@ -163,8 +163,8 @@ def test_coverage_and_misses_are_reported_per_series():
     meta = {"backtest": "t", "first_year": 2000, "cut_year": 2000, "last_year": 2003,
             "draws": 5, "replications": 2, "prediction_digest": "x", "frozen": {},
             "compare": [{"key": "s/total/all", "statistic": "arrests", "factor": 1.0}]}
-    observed = pd.DataFrame({"key": "s/total/all", "year": [2000, 2001, 2002, 2003],
-                             "value": [500.0, 20.0, 100.0, 30.0], "source_id": "x"})
+    observed = pd.DataFrame({"key": "s/total/all", "year": [2000, 2001, 2002, 2003, 2004],
+                             "value": [500.0, 20.0, 100.0, 30.0, 1.0], "source_id": "x"})
     report = score(meta, pd.DataFrame(rows), observed)
     s = report["series"][0]
     assert s["points_scored"] == 3 and s["points_before_cut"] == 1  # 2000 is not scored
@@ -172,6 +172,8 @@ def test_coverage_and_misses_are_reported_per_series():
     miss = next(p for p in report["points"] if p["year"] == 2002)
     assert miss["miss"] == pytest.approx(100 - miss["combined_high95"])
     assert "1 of 3" in s["statement"] and "2002" in s["statement"] and "too low" in s["statement"]
+    assert s["points_not_predicted"] == 1  # 2004 is after the last predicted year
+    assert "1 observed point outside the predicted years (2004) is not scored" in s["statement"]
 
 
 @pytest.mark.parametrize("change, where", [
