@@ -201,16 +201,21 @@ class Backtest(BaseModel):
             raise BacktestError(f"{self._path}: {message.lstrip(': ')}") from None
 
     def frozen(self) -> dict[str, str]:
-        """Digests of what the prediction depends on: the lever file, the scenario, the
-        ensemble, and the prediction's settings in this file."""
+        """Digests of what the prediction was made from: the lever file's bytes, the lever file
+        and the scenario as written (each merged with every file it extends, before the
+        registry's defaults are filled in, so a later model with new parameters or defaults
+        still accepts the frozen prediction), the ensemble's content, and the prediction's
+        settings in this file."""
+        from simulation.files import digest
+        from simulation.scenario import read_document
+
         settings = self.model_dump(include={"first_year", "cut_year", "last_year", "draws",
                                             "replications", "seed", "sample", "run"})
         settings["compare"] = [c.model_dump() for c in self.compare]
         ensemble = self.experiment.uncertainty.fingerprint()["ensemble"]
         return {"lever_file": _file_digest(self.resolve(self.levers)),
-                "lever_scenario": self.lever_scenario.hash,
-                "scenario_file": _file_digest(self.resolve(self.scenario)),
-                "scenario": self.base_scenario.hash,
+                "lever_document": digest(read_document(self.resolve(self.levers))),
+                "scenario_document": digest(read_document(self.resolve(self.scenario))),
                 "ensemble": str(ensemble),
                 "settings": hashlib.sha256(repr(sorted(_flat(settings))).encode()
                                            ).hexdigest()[:16]}

@@ -112,6 +112,7 @@ def write_prediction(bt: Backtest, out: Path, table: pd.DataFrame, model_code: s
         else bt.run.scale,
         "compare": [c.model_dump() | {"key": c.key} for c in bt.compare],
         "frozen": bt.frozen(),
+        "resolved_scenario_hash": bt.lever_scenario.hash,  # with this model's defaults
         "prediction_digest": _file_digest(out / PREDICTION_TABLE),
         "model_code_hash": model_code, "tipsim_version": __version__, "method": METHOD,
         "intervals": json.loads(bands(table).to_json(orient="records")),
@@ -149,9 +150,8 @@ def read_prediction(bt: Backtest, out: Path) -> tuple[dict, pd.DataFrame]:
     changed = [k for k in now if meta["frozen"].get(k) != now[k]]
     if changed:
         what = {"lever_file": f"the lever file {bt.levers}",
-                "lever_scenario": "the scenario the lever file resolves to",
-                "scenario_file": f"the scenario file {bt.scenario}",
-                "scenario": "the scenario (or a file it extends)",
+                "lever_document": "a file the lever file extends",
+                "scenario_document": f"the scenario {bt.scenario} (or a file it extends)",
                 "ensemble": f"the ensemble {bt.ensemble}",
                 "settings": f"the prediction's settings in {bt.path} (years, draws, "
                             "replications, seed, run, sample or compare)"}

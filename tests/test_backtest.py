@@ -95,7 +95,7 @@ def test_predict_only_then_compare_gives_the_same_report_as_one_go(predicted, tm
         assert (again / "once" / name).read_bytes() == (out / name).read_bytes(), name
     meta = json.loads((out / "prediction.json").read_text())
     assert len(pd.read_parquet(out / "prediction.parquet")) == 2 * 3 * 3 * 2  # series x years
-    assert set(meta["frozen"]) == {"lever_file", "lever_scenario", "scenario_file", "scenario",
+    assert set(meta["frozen"]) == {"lever_file", "lever_document", "scenario_document",
                                    "ensemble", "settings"}
 
 
@@ -274,3 +274,18 @@ def test_observations_must_cite_a_source_the_sources_file_lists(tmp_path):
     with pytest.raises(BacktestError, match="row 2, field 'source_id': got 'nrm_2061', which "
                                             "sources.toml does not list; allowed: nrm_2016"):
         load_backtest(file).observations()
+
+
+def test_the_frozen_digests_see_an_edit_anywhere_in_the_scenarios_chain(tmp_path):
+    (tmp_path / "base.toml").write_text(BASELINE.read_text())
+    file = make_folder(tmp_path, BACKTEST.replace(str(BASELINE), "base.toml"))
+    (tmp_path / "levers.toml").write_text(LEVERS.replace(str(BASELINE), "base.toml"))
+    before = load_backtest(file).frozen()
+    text = (tmp_path / "base.toml").read_text()
+    assert "# " in text
+    (tmp_path / "base.toml").write_text(text + "\n# a comment changes nothing\n")
+    assert load_backtest(file).frozen() == before
+    (tmp_path / "base.toml").write_text(text.replace("training = 0.25", "training = 0.3", 1))
+    after = load_backtest(file).frozen()
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {"lever_document", "scenario_document"}  # the lever file's bytes did not
