@@ -41,7 +41,7 @@ import math
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -79,9 +79,21 @@ class Compare(BaseModel):
     statistic: str
     jurisdictions: list[str] | None = Field(default=None, min_length=1)
     factor: float = Field(default=1.0, gt=0, le=1e9)
+    # identifications by the victim's form, sex and age group and the list that found them
+    # (the run's contact records, ODD 6.5): only with statistic = "victims_identified"
+    form: Literal["sexual", "labour", "criminal"] | None = None
+    sex: Literal["female", "male"] | None = None
+    age_group: Literal["adult", "child"] | None = None
+    contact_list: Literal["police", "ngo", "inspection", "hotline"] | None = None
 
     @model_validator(mode="after")
     def _known_statistic(self) -> Compare:
+        if self.by_contacts and self.statistic != "victims_identified":
+            raise ValueError(f"statistic: got {self.statistic!r} with form, sex, age_group or "
+                             "contact_list; allowed: \"victims_identified\" (identifications are "
+                             "recorded with the victim's form, sex and age group and the list "
+                             "that found them; other statistics only as region or jurisdiction "
+                             "totals)")
         if self.statistic not in WEEKLY_COLUMNS:
             from simulation.scenario_schema import did_you_mean
 
@@ -95,6 +107,13 @@ class Compare(BaseModel):
     def key(self) -> str:
         """``series/breakdown/category``: the series' name in the prediction and the report."""
         return f"{self.series}/{self.breakdown}/{self.category}"
+
+    @property
+    def by_contacts(self) -> bool:
+        """Whether the statistic is counted from the contact records (a breakdown of
+        identifications) rather than the weekly series."""
+        return any(v is not None for v in (self.form, self.sex, self.age_group,
+                                           self.contact_list))
 
     @property
     def kind(self) -> str:
@@ -191,7 +210,9 @@ class Backtest(BaseModel):
         run |= self.run.model_dump(exclude_none=True)
         levers, ensemble = (str(self.resolve(p).resolve()) for p in (self.levers, self.ensemble))
         doc = {"name": f"{self.name}_prediction", "scenarios": [levers],
-               "replications": self.replications, "seed": self.seed, "record": "weekly",
+               "replications": self.replications, "seed": self.seed,
+               "record": (["weekly", "contacts"] if any(c.by_contacts for c in self.compare)
+                          else "weekly"),
                "run": run, "uncertainty": {"ensemble": ensemble, "draws": self.draws,
                                            "sample": self.sample}}
         try:
@@ -365,8 +386,13 @@ def read_observations(path: Path, bt: Backtest) -> pd.DataFrame:
 
 
 def yearly(weekly: pd.DataFrame, compare: Compare, first_year: int, n_years: int,
-           scale: float) -> pd.DataFrame:
-    """``run_id, year, value`` of one statistic from a store's (or a run's) weekly rows."""
+           scale: float, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``run_id, year, value`` of one statistic from a store's (or a run's) weekly rows, or for
+    a breakdown of identifications from its contact records (the contacts that ended a
+    victim's exploitation, :class:`simulation.records.ContactLog`; every run and year is
+    counted, with 0 where there were none)."""
+    if compare.by_contacts:
+        return _identified(weekly, contacts, compare, first_year, n_years, scale)
     rows = weekly[(weekly["week"] >= 0) & (weekly["week"] < n_years * WEEKS_PER_YEAR)]
     if compare.jurisdictions:
         rows = rows[rows["jurisdiction"].astype(str).isin(compare.jurisdictions)]
@@ -379,14 +405,39 @@ def yearly(weekly: pd.DataFrame, compare: Compare, first_year: int, n_years: int
     return out
 
 
+def _identified(weekly: pd.DataFrame, contacts: pd.DataFrame | None, compare: Compare,
+                first_year: int, n_years: int, scale: float) -> pd.DataFrame:
+    found = contacts if contacts is not None else pd.DataFrame(
+        columns=["run_id", "week", "jurisdiction", "form", "sex", "age_group", "list",
+                 "identified"])
+    found = found[found["identified"].astype(bool) & (found["week"] >= 0)
+                  & (found["week"] < n_years * WEEKS_PER_YEAR)]
+    if compare.jurisdictions:
+        found = found[found["jurisdiction"].astype(str).isin(compare.jurisdictions)]
+    for column, wanted in (("form", compare.form), ("sex", compare.sex),
+                           ("age_group", compare.age_group), ("list", compare.contact_list)):
+        if wanted is not None:
+            found = found[found[column].astype(str) == wanted]
+    years = first_year + found["week"].to_numpy() // WEEKS_PER_YEAR
+    counts = found.assign(year=years).groupby(["run_id", "year"]).size()
+    runs = pd.unique(weekly["run_id"])
+    grid = pd.MultiIndex.from_product([runs, range(first_year, first_year + n_years)],
+                                      names=["run_id", "year"])
+    out = counts.reindex(grid, fill_value=0).rename("value").reset_index()
+    out["value"] = out["value"].astype(float) * compare.factor / scale
+    return out
+
+
 def prediction_table(bt: Backtest, results) -> pd.DataFrame:
     """The prediction: one row per series, year, draw and replication, from a finished store."""
     runs = results.runs[["run_id", "point", "replication"]]
     weekly = results.weekly
+    contacts = results.contacts if any(c.by_contacts for c in bt.compare) else None
     scale = bt.experiment.scenario_objects[0].scale if bt.run.scale is None else bt.run.scale
     parts = []
     for c in bt.compare:
-        part = yearly(weekly, c, bt.first_year, len(bt.years), scale).merge(runs, on="run_id")
+        part = yearly(weekly, c, bt.first_year, len(bt.years), scale, contacts).merge(
+            runs, on="run_id")
         part.insert(0, "series", c.key)
         parts.append(part.rename(columns={"point": "draw"}))
     table = pd.concat(parts, ignore_index=True)
@@ -409,9 +460,11 @@ def held_out_run(bt: Backtest, seed: int, member: int,
     scenario = with_overrides(bt.lever_scenario, overrides)
     result = run(scenario, seed=seed)
     weekly = result.timeseries.assign(run_id="held_out")
+    contacts = result.contacts.assign(run_id="held_out")
     rows = []
     for c in bt.compare:
-        for _, r in yearly(weekly, c, bt.first_year, len(bt.years), scenario.scale).iterrows():
+        per_year = yearly(weekly, c, bt.first_year, len(bt.years), scenario.scale, contacts)
+        for _, r in per_year.iterrows():
             rows.append({"year": int(r["year"]), "series": c.series, "breakdown": c.breakdown,
                          "category": c.category, "value": round(float(r["value"]), 3),
                          "source_id": source_id,

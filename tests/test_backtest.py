@@ -54,6 +54,13 @@ statistic = "victims_identified"
 [[compare]]
 series = "identified_wrong"
 statistic = "victims_identified"
+
+[[compare]]
+series = "identified"
+breakdown = "exploitation_type"
+category = "labour"
+statistic = "victims_identified"
+form = "labour"
 """
 
 
@@ -94,7 +101,13 @@ def test_predict_only_then_compare_gives_the_same_report_as_one_go(predicted, tm
     for name in ("prediction.parquet", "report.json", "report.csv", "report.md", "report.html"):
         assert (again / "once" / name).read_bytes() == (out / name).read_bytes(), name
     meta = json.loads((out / "prediction.json").read_text())
-    assert len(pd.read_parquet(out / "prediction.parquet")) == 2 * 3 * 3 * 2  # series x years
+    table = pd.read_parquet(out / "prediction.parquet")
+    assert len(table) == 3 * 3 * 3 * 2  # series x years x draws x replications
+    # identifications of labour victims, from the contact records, are part of all of them
+    wide = table.pivot_table(index=["year", "draw", "replication"], columns="series",
+                             values="value")
+    assert (wide["identified/exploitation_type/labour"] <= wide["identified/total/all"]).all()
+    assert wide["identified/exploitation_type/labour"].sum() > 0
     assert set(meta["frozen"]) == {"lever_file", "lever_document", "scenario_document",
                                    "ensemble", "settings"}
 
@@ -221,7 +234,7 @@ def test_a_lever_file_for_another_scenario_is_refused(tmp_path, capsys):
      "2011,identified,total,all,4,x\n2011,identified_wrong,total,all,4,x\n",
      "has year 2011 twice"),
     ("year,series,breakdown,category,value,source_id\n2011,identified,total,all,3,x\n",
-     "series identified_wrong/total/all has no rows"),
+     "series identified/exploitation_type/labour has no rows in"),
 ])
 def test_observed_series_errors_name_the_row_and_the_field(tmp_path, csv, where):
     file = make_folder(tmp_path)
@@ -268,8 +281,10 @@ def test_observations_must_cite_a_source_the_sources_file_lists(tmp_path):
         'gives = "referrals by year"\n')
     header = "year,series,breakdown,category,value,source_id\n"
     (tmp_path / "observed.csv").write_text(header + "2011,identified,total,all,3,nrm_2016\n"
-                                           "2011,identified_wrong,total,all,3,nrm_2016\n")
-    assert len(load_backtest(file).observations()) == 2
+                                           "2011,identified_wrong,total,all,3,nrm_2016\n"
+                                           "2011,identified,exploitation_type,labour,1,"
+                                           "nrm_2016\n")
+    assert len(load_backtest(file).observations()) == 3
     (tmp_path / "observed.csv").write_text(header + "2011,identified,total,all,3,nrm_2061\n")
     with pytest.raises(BacktestError, match="row 2, field 'source_id': got 'nrm_2061', which "
                                             "sources.toml does not list; allowed: nrm_2016"):
@@ -289,3 +304,30 @@ def test_the_frozen_digests_see_an_edit_anywhere_in_the_scenarios_chain(tmp_path
     after = load_backtest(file).frozen()
     changed = {k for k in before if before[k] != after[k]}
     assert changed == {"lever_document", "scenario_document"}  # the lever file's bytes did not
+
+
+def test_identifications_by_form_age_and_list_add_up_to_the_total(tmp_path):
+    entries = "".join(
+        f'\n[[compare]]\nseries = "by"\nbreakdown = "{field}"\ncategory = "{value}"\n'
+        f'statistic = "victims_identified"\n{field} = "{value}"\n'
+        for field, values in (("form", ("sexual", "labour", "criminal")),
+                              ("age_group", ("adult", "child")),
+                              ("contact_list", ("police", "ngo", "inspection", "hotline")))
+        for value in values)
+    file = make_folder(tmp_path, BACKTEST + entries)
+    rows = observed_example(load_backtest(file))
+    total = rows[(rows["series"] == "identified") & (rows["breakdown"] == "total")]
+    total = total.set_index("year")["value"]
+    assert total.sum() > 0
+    by = rows[rows["series"] == "by"]
+    for field in ("form", "age_group", "contact_list"):
+        summed = by[by["breakdown"] == field].groupby("year")["value"].sum()
+        assert summed.to_dict() == pytest.approx(total.to_dict()), field
+
+
+def test_a_breakdown_of_another_statistic_is_refused(tmp_path, capsys):
+    file = make_folder(tmp_path, BACKTEST + '\n[[compare]]\nseries = "a"\n'
+                                           'statistic = "arrests"\nform = "labour"\n')
+    code, _, err = cli(capsys, "backtest", file, "--predict-only")
+    assert code == 1 and "compare.3: statistic: got 'arrests' with form" in err
+    assert 'allowed: "victims_identified"' in err

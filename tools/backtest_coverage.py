@@ -31,6 +31,7 @@ def coverage(file: Path, prediction: Path, n: int) -> dict:
     weights = np.asarray(bt.experiment.uncertainty._ensemble[1]["weights"])
     rng = np.random.default_rng(20261206)
     inside = {k: [] for k in ("combined95", "combined50", "randomness95", "randomness50")}
+    per_series: dict[str, list[bool]] = {}
     for i in range(n):
         member = int(rng.choice(len(weights), p=weights))
         rows = held_out_run(bt, 10_000 + i, member)
@@ -43,9 +44,12 @@ def coverage(file: Path, prediction: Path, n: int) -> dict:
                 for level in ("95", "50"):
                     low, high = b[f"{kind}_low{level}"], b[f"{kind}_high{level}"]
                     inside[f"{kind}{level}"].append(low <= v <= high)
+            per_series.setdefault(key, []).append(
+                b["combined_low95"] <= v <= b["combined_high95"])
     points = len(inside["combined95"])
     return {"held_out_runs": n, "points": points,
-            **{k: float(np.mean(v)) for k, v in inside.items()}}
+            **{k: float(np.mean(v)) for k, v in inside.items()},
+            "combined95_by_series": {k: float(np.mean(v)) for k, v in per_series.items()}}
 
 
 if __name__ == "__main__":
