@@ -275,19 +275,30 @@ def statement(key: str, scored: list[dict]) -> str:
 def write_report(out: Path, report: dict, meta: dict) -> list[Path]:
     """report.json, report.csv (one row per observed point), report.md and report.html (a plotly
     figure per series: the prediction's bands and the observed points)."""
-    from simulation.commands.batch import json_ready
-
     out.mkdir(parents=True, exist_ok=True)
     written = []
 
     def put(name: str, text: str) -> None:
         written.append(atomic_write(out / name, lambda tmp: tmp.write_text(text)))
 
-    put("report.json", json.dumps(json_ready(report), indent=1) + "\n")
+    put("report.json", json.dumps(_plain(report), indent=1) + "\n")
     put("report.csv", pd.DataFrame(report["points"]).to_csv(index=False))
     put("report.md", markdown(report))
     put("report.html", page(report, meta))
     return written
+
+
+def _plain(value):
+    """Nested dicts and lists of plain Python values; NaN and infinity as null."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _fmt(value) -> str:
