@@ -331,3 +331,13 @@ def test_a_breakdown_of_another_statistic_is_refused(tmp_path, capsys):
     code, _, err = cli(capsys, "backtest", file, "--predict-only")
     assert code == 1 and "compare.3: statistic: got 'arrests' with form" in err
     assert 'allowed: "victims_identified"' in err
+
+
+def test_compare_needs_only_the_committed_prediction_files(predicted, tmp_path):
+    folder, file, out = predicted
+    committed = tmp_path / "committed"
+    committed.mkdir()
+    for name in ("prediction.parquet", "prediction.json"):  # not runs/: it is not committed
+        shutil.copy(out / name, committed / name)
+    assert main(["backtest", str(file), "--compare", "--out", str(committed)]) == 0
+    assert (committed / "report.json").read_bytes() == (out / "report.json").read_bytes()
