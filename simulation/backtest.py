@@ -49,12 +49,16 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 from simulation.files import read_limited, read_toml
-from simulation.registry import OUTCOMES, WEEKLY_COLUMNS
+from simulation.registry import CHANNELS, OUTCOMES, WEEKLY_COLUMNS
 
 MAX_FILE_BYTES = 1_000_000
 MAX_OBSERVED_BYTES = 20_000_000
 OBSERVED_COLUMNS = ("year", "series", "breakdown", "category", "value", "source_id")
 """Columns every observed-series file has (``unit`` and ``note`` may follow, and are kept)."""
+CHANNEL_NAMES = CHANNELS
+"""The first responders a referral breakdown may name (``first_responder``)."""
+BREAKDOWN_FIELDS = ("form", "sex", "age_group", "origin", "first_responder")
+"""A compared series' breakdown fields (at most one per series)."""
 STOCKS = frozenset({n for n in WEEKLY_COLUMNS if n in OUTCOMES and OUTCOMES[n].kind == "stock"}
                    | {"victims_waiting_shelter", "victims_in_shelter", "prisoners",
                       "cases_waiting", "trials_waiting"})
@@ -79,21 +83,31 @@ class Compare(BaseModel):
     statistic: str
     jurisdictions: list[str] | None = Field(default=None, min_length=1)
     factor: float = Field(default=1.0, gt=0, le=1e9)
-    # identifications by the victim's form, sex and age group and the list that found them
-    # (the run's contact records, ODD 6.5): only with statistic = "victims_identified"
+    # a breakdown of the statistics as countries publish them (simulation.statistics, ODD 6.5):
+    # confirmed victims by form, sex, age group or origin (statistic = "victims_identified",
+    # counted in the year of the decision), or referrals by first responder (statistic =
+    # "victims_referred", counted in the year made); at most one
     form: Literal["sexual", "labour", "criminal"] | None = None
     sex: Literal["female", "male"] | None = None
     age_group: Literal["adult", "child"] | None = None
-    contact_list: Literal["police", "ngo", "inspection", "hotline"] | None = None
+    origin: Literal["national", "foreign"] | None = None
+    first_responder: Literal[CHANNEL_NAMES] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _known_statistic(self) -> Compare:
-        if self.by_contacts and self.statistic != "victims_identified":
-            raise ValueError(f"statistic: got {self.statistic!r} with form, sex, age_group or "
-                             "contact_list; allowed: \"victims_identified\" (identifications are "
-                             "recorded with the victim's form, sex and age group and the list "
-                             "that found them; other statistics only as region or jurisdiction "
-                             "totals)")
+        given = [f for f in BREAKDOWN_FIELDS if getattr(self, f) is not None]
+        if len(given) > 1:
+            raise ValueError(f"got {', '.join(given)}; allowed: at most one breakdown (the "
+                             "statistics are published by one breakdown at a time)")
+        if self.first_responder is not None and self.statistic != "victims_referred":
+            raise ValueError(f"statistic: got {self.statistic!r} with first_responder; "
+                             'allowed: "victims_referred" (referrals are published by first '
+                             "responder)")
+        if given and given[0] != "first_responder" and self.statistic != "victims_identified":
+            raise ValueError(f"statistic: got {self.statistic!r} with {given[0]}; allowed: "
+                             '"victims_identified" (confirmed victims are published by form, '
+                             "sex, age group and origin; other statistics only as region or "
+                             "jurisdiction totals)")
         if self.statistic not in WEEKLY_COLUMNS:
             from simulation.scenario_schema import did_you_mean
 
@@ -109,11 +123,16 @@ class Compare(BaseModel):
         return f"{self.series}/{self.breakdown}/{self.category}"
 
     @property
-    def by_contacts(self) -> bool:
-        """Whether the statistic is counted from the contact records (a breakdown of
-        identifications) rather than the weekly series."""
-        return any(v is not None for v in (self.form, self.sex, self.age_group,
-                                           self.contact_list))
+    def published_column(self) -> str | None:
+        """The column of the published statistics (:data:`simulation.statistics.COLUMNS`) a
+        breakdown reads, or None for a total read from the weekly series."""
+        if self.first_responder is not None:
+            return f"referred_{self.first_responder}"
+        for field in ("form", "sex", "age_group", "origin"):
+            value = getattr(self, field)
+            if value is not None:
+                return f"confirmed_{value}"
+        return None
 
     @property
     def kind(self) -> str:
@@ -211,8 +230,7 @@ class Backtest(BaseModel):
         levers, ensemble = (str(self.resolve(p).resolve()) for p in (self.levers, self.ensemble))
         doc = {"name": f"{self.name}_prediction", "scenarios": [levers],
                "replications": self.replications, "seed": self.seed,
-               "record": (["weekly", "contacts"] if any(c.by_contacts for c in self.compare)
-                          else "weekly"),
+               "record": "weekly",  # (the published statistics are always kept)
                "run": run, "uncertainty": {"ensemble": ensemble, "draws": self.draws,
                                            "sample": self.sample}}
         try:
@@ -386,13 +404,12 @@ def read_observations(path: Path, bt: Backtest) -> pd.DataFrame:
 
 
 def yearly(weekly: pd.DataFrame, compare: Compare, first_year: int, n_years: int,
-           scale: float, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``run_id, year, value`` of one statistic from a store's (or a run's) weekly rows, or for
-    a breakdown of identifications from its contact records (the contacts that ended a
-    victim's exploitation, :class:`simulation.records.ContactLog`; every run and year is
-    counted, with 0 where there were none)."""
-    if compare.by_contacts:
-        return _identified(weekly, contacts, compare, first_year, n_years, scale)
+           scale: float, statistics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``run_id, year, value`` of one statistic from a store's (or a run's) weekly rows, or
+    for a breakdown from its published statistics (:mod:`simulation.statistics`; every run and
+    year is counted, with 0 where there were none)."""
+    if compare.published_column is not None:
+        return _published(weekly, statistics, compare, first_year, n_years, scale)
     rows = weekly[(weekly["week"] >= 0) & (weekly["week"] < n_years * WEEKS_PER_YEAR)]
     if compare.jurisdictions:
         rows = rows[rows["jurisdiction"].astype(str).isin(compare.jurisdictions)]
@@ -405,21 +422,16 @@ def yearly(weekly: pd.DataFrame, compare: Compare, first_year: int, n_years: int
     return out
 
 
-def _identified(weekly: pd.DataFrame, contacts: pd.DataFrame | None, compare: Compare,
-                first_year: int, n_years: int, scale: float) -> pd.DataFrame:
-    found = contacts if contacts is not None else pd.DataFrame(
-        columns=["run_id", "week", "jurisdiction", "form", "sex", "age_group", "list",
-                 "identified"])
-    found = found[found["identified"].astype(bool) & (found["week"] >= 0)
-                  & (found["week"] < n_years * WEEKS_PER_YEAR)]
+def _published(weekly: pd.DataFrame, statistics: pd.DataFrame | None, compare: Compare,
+               first_year: int, n_years: int, scale: float) -> pd.DataFrame:
+    column = str(compare.published_column)
+    found = statistics if statistics is not None else pd.DataFrame(
+        columns=["run_id", "year", "jurisdiction", column])
+    found = found[(found["year"] >= 1) & (found["year"] <= n_years)]  # policy years 1, 2...
     if compare.jurisdictions:
         found = found[found["jurisdiction"].astype(str).isin(compare.jurisdictions)]
-    for column, wanted in (("form", compare.form), ("sex", compare.sex),
-                           ("age_group", compare.age_group), ("list", compare.contact_list)):
-        if wanted is not None:
-            found = found[found[column].astype(str) == wanted]
-    years = first_year + found["week"].to_numpy() // WEEKS_PER_YEAR
-    counts = found.assign(year=years).groupby(["run_id", "year"]).size()
+    counts = (found.assign(year=first_year + found["year"].astype(int) - 1)
+              .groupby(["run_id", "year"])[column].sum())
     runs = pd.unique(weekly["run_id"])
     grid = pd.MultiIndex.from_product([runs, range(first_year, first_year + n_years)],
                                       names=["run_id", "year"])
@@ -432,11 +444,12 @@ def prediction_table(bt: Backtest, results) -> pd.DataFrame:
     """The prediction: one row per series, year, draw and replication, from a finished store."""
     runs = results.runs[["run_id", "point", "replication"]]
     weekly = results.weekly
-    contacts = results.contacts if any(c.by_contacts for c in bt.compare) else None
+    statistics = (results.statistics if any(c.published_column for c in bt.compare)
+                  else None)
     scale = bt.experiment.scenario_objects[0].scale if bt.run.scale is None else bt.run.scale
     parts = []
     for c in bt.compare:
-        part = yearly(weekly, c, bt.first_year, len(bt.years), scale, contacts).merge(
+        part = yearly(weekly, c, bt.first_year, len(bt.years), scale, statistics).merge(
             runs, on="run_id")
         part.insert(0, "series", c.key)
         parts.append(part.rename(columns={"point": "draw"}))
@@ -460,10 +473,11 @@ def held_out_run(bt: Backtest, seed: int, member: int,
     scenario = with_overrides(bt.lever_scenario, overrides)
     result = run(scenario, seed=seed)
     weekly = result.timeseries.assign(run_id="held_out")
-    contacts = result.contacts.assign(run_id="held_out")
+    statistics = result.statistics().assign(run_id="held_out")
     rows = []
     for c in bt.compare:
-        per_year = yearly(weekly, c, bt.first_year, len(bt.years), scenario.scale, contacts)
+        per_year = yearly(weekly, c, bt.first_year, len(bt.years), scenario.scale,
+                          statistics)
         for _, r in per_year.iterrows():
             rows.append({"year": int(r["year"]), "series": c.series, "breakdown": c.breakdown,
                          "category": c.category, "value": round(float(r["value"]), 3),

@@ -306,23 +306,31 @@ def test_the_frozen_digests_see_an_edit_anywhere_in_the_scenarios_chain(tmp_path
     assert changed == {"lever_document", "scenario_document"}  # the lever file's bytes did not
 
 
-def test_identifications_by_form_age_and_list_add_up_to_the_total(tmp_path):
+def test_confirmed_victims_and_referrals_by_breakdown_add_up_to_the_totals(tmp_path):
+    from simulation.registry import CHANNELS
+
     entries = "".join(
         f'\n[[compare]]\nseries = "by"\nbreakdown = "{field}"\ncategory = "{value}"\n'
         f'statistic = "victims_identified"\n{field} = "{value}"\n'
         for field, values in (("form", ("sexual", "labour", "criminal")),
                               ("age_group", ("adult", "child")),
-                              ("contact_list", ("police", "ngo", "inspection", "hotline")))
+                              ("origin", ("national", "foreign")))
         for value in values)
+    entries += '\n[[compare]]\nseries = "referred"\nstatistic = "victims_referred"\n'
+    entries += "".join(
+        f'\n[[compare]]\nseries = "by"\nbreakdown = "first_responder"\ncategory = "{c}"\n'
+        f'statistic = "victims_referred"\nfirst_responder = "{c}"\n' for c in CHANNELS)
     file = make_folder(tmp_path, BACKTEST + entries)
     rows = observed_example(load_backtest(file))
     total = rows[(rows["series"] == "identified") & (rows["breakdown"] == "total")]
     total = total.set_index("year")["value"]
-    assert total.sum() > 0
+    referred = rows[rows["series"] == "referred"].set_index("year")["value"]
+    assert total.sum() > 0 and referred.sum() > total.sum() * 0.5
     by = rows[rows["series"] == "by"]
-    for field in ("form", "age_group", "contact_list"):
+    for field, whole in (("form", total), ("age_group", total), ("origin", total),
+                         ("first_responder", referred)):
         summed = by[by["breakdown"] == field].groupby("year")["value"].sum()
-        assert summed.to_dict() == pytest.approx(total.to_dict()), field
+        assert summed.to_dict() == pytest.approx(whole.to_dict()), field
 
 
 def test_a_breakdown_of_another_statistic_is_refused(tmp_path, capsys):
