@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	@# setuptools reports an editable install of a package with a mapped folder (scenarios/ is
 	@# simulation.library) as a warning, for information only: not shown
 	PYTHONWARNINGS="ignore:Editable installation" \
-		$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore,calibrate,docs]'
+		$(BIN)/python -m pip install --quiet -e '.[dev,cluster,explore,calibrate,backtest,docs]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

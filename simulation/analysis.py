@@ -32,10 +32,11 @@ from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES,
 
 KEY_OUTCOMES = (
     "new_victims", "victims_in_exploitation", "victim_weeks_exploited", "mean_weeks_exploited",
-    "victims_identified", "identification_rate", "victims_misidentified", "victims_supported",
-    "victims_reintegrated", "victims_retrafficked", "arrests", "prosecutions", "convictions",
-    "conviction_ratio", "networks_dismantled", "criminal_revenue", "displacement_index",
-    "identified_online", "cross_border_refused", "trials_dropped", "policy_cost",
+    "victims_identified", "victims_referred", "identification_rate", "victims_misidentified",
+    "victims_supported", "victims_reintegrated", "victims_retrafficked", "arrests",
+    "prosecutions", "convictions", "conviction_ratio", "networks_dismantled", "criminal_revenue",
+    "displacement_index", "identified_online", "cross_border_refused", "trials_dropped",
+    "policy_cost",
 )
 """Outcomes :func:`compare` reports unless told otherwise (``outcomes="all"`` gives every one)."""
 

@@ -400,6 +400,8 @@ def _units(target) -> tuple[bool, bool]:
         kind = OUTCOMES[name].kind
         return (1 if kind == "flow" else 0, 1 if kind in ("flow", "stock") else 0)
 
+    if getattr(target, "statistic", None):
+        return True, True  # per year and at scale 1
     if target.outcome:
         years, scale = dims(target.outcome)
     else:
@@ -428,6 +430,9 @@ def _value(target, run: _Run) -> tuple[float, str | None]:
                               "existed); rerun the batch with --restart")
         if place not in table:
             return math.nan, f"the batch has no results for {what} {place!r}"
+    if getattr(target, "statistic", None):
+        return math.nan, (f"a statistic of the runs' records ({target.statistic}); the page "
+                          "reads the stored outcomes only: see the calibration report")
     years = run.weeks / WEEKS_PER_YEAR if run.weeks is not None else 1.0  # unused when not needed
     scale = run.scale if run.scale is not None else 1.0
     try:

@@ -51,6 +51,7 @@ class RunRecord:
     weekly: Any = None  # pandas.DataFrame or None
     contacts: Any = None  # pandas.DataFrame or None: victims' contacts with each list
     exploited: Any = None  # pandas.DataFrame or None: exploitation spells (the truth for MSE)
+    statistics: Any = None  # pandas.DataFrame or None: the statistics as countries publish them
     error: str | None = None
     traceback: str | None = None
     seconds: float = 0.0
@@ -61,8 +62,9 @@ def execute(run_fn: RunFunction, spec: Any) -> RunRecord:
     """Run one spec, catching its error: the worker-side wrapper every executor submits.
 
     ``run_fn`` returns either ``{"outcomes": {...}, "jurisdictions": {...}, "by_form": {...},
-    "by_group": {...}, "weekly": df, "contacts": df, "exploited": df}`` (any but the outcomes may be missing) or a flat mapping
-    of outcome name to number (an outside model that has nothing else)."""
+    "by_group": {...}, "weekly": df, "contacts": df, "exploited": df, "statistics": df}`` (any
+    but the outcomes may be missing) or a flat mapping of outcome name to number (an outside
+    model that has nothing else)."""
     start = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
@@ -74,7 +76,8 @@ def execute(run_fn: RunFunction, spec: Any) -> RunRecord:
                          jurisdictions=out.get("jurisdictions") or {},
                          by_form=out.get("by_form") or {}, by_group=out.get("by_group") or {},
                          weekly=out.get("weekly"), contacts=out.get("contacts"),
-                         exploited=out.get("exploited"), seconds=time.perf_counter() - start,
+                         exploited=out.get("exploited"), statistics=out.get("statistics"),
+                         seconds=time.perf_counter() - start,
                          worker=worker)
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash of the batch
         return _failed(spec, exc, traceback.format_exc(), time.perf_counter() - start, worker)

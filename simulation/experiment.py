@@ -510,7 +510,9 @@ def run_spec(spec: RunSpec) -> dict[str, Any]:
     out: dict[str, Any] = {"outcomes": dict(result.outcomes),
                            "jurisdictions": {j: dict(v) for j, v in result.jurisdictions.items()},
                            "by_form": {f: dict(v) for f, v in result.by_form.items()},
-                           "by_group": {g: dict(v) for g, v in result.by_group.items()}}
+                           "by_group": {g: dict(v) for g, v in result.by_group.items()},
+                           # per year and jurisdiction, as countries publish them (issue 23)
+                           "statistics": result.statistics()}
     kept = recorded(spec.record)
     if "weekly" in kept:
         out["weekly"] = result.timeseries

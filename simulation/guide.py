@@ -23,6 +23,7 @@ FILE_KINDS = {
     "calibration": "a calibration file (a scenario and the published figures to fit)",
     "targets": "a file of calibration targets",
     "facts": "a file of stylised facts",
+    "backtest": "a backtest file (a frozen lever file, its prediction and observed series)",
 }
 COMMANDS = {
     "scenario": "tipsim run FILE (one run), tipsim validate FILE, or list it in an "
@@ -32,6 +33,7 @@ COMMANDS = {
     "calibration": "tipsim calibrate FILE",
     "targets": "a calibration file's targets = \"...\" (tipsim calibrate)",
     "facts": "the credibility section of tipsim dashboard (it reads the shipped one)",
+    "backtest": "tipsim backtest FILE",
 }
 
 
@@ -43,6 +45,8 @@ def file_kind(path: str | Path) -> str | None:
             doc = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return None
+    if "cut_year" in doc and "compare" in doc:
+        return "backtest"
     if "scenarios" in doc or "replications" in doc or "design" in doc:
         return "experiment"
     if "targets" in doc and ("scenario" in doc or "fit" in doc or "priors" in doc):

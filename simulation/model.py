@@ -33,10 +33,10 @@ from simulation.clock import is_monthly
 from simulation.calendars import Calendar, VictimCalendar
 from simulation.parameters import run_values
 from simulation.pools import Pool
-from simulation.records import ContactLog, SpellLog
-from simulation.processes import (deterrence, exploitation, investigation, justice, movement,
-                                  network_response, policy, recovery, recruitment, region,
-                                  support, turnover)
+from simulation.records import ContactLog, ReferralLog, SpellLog
+from simulation.processes import (confirmation, deterrence, exploitation, investigation,
+                                  justice, movement, network_response, policy, recovery,
+                                  recruitment, region, support, turnover)
 from simulation.processes.costs import weekly_cost
 from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, FORM_WEEKLY,
                                  FORMS, GROUP_INDEX, GROUP_WEEKLY, MALE_SLOT, VICTIM_GROUPS,
@@ -93,12 +93,15 @@ class TraffickingModel(mesa.Model):
     - state: ``victims`` (every victim, a column table: :mod:`simulation.agents.victim`),
       ``exploited[j][form]`` (the pools of exploited victims' rows), ``contacts`` and ``spells``
       (the lists' records and the true exploitation spells, :mod:`simulation.records`),
+      ``referrals`` (first responders' referrals and the decisions on them),
       ``labour_pool[j]`` (released traffickers), ``perceptions`` (traffickers' beliefs,
       :class:`~simulation.processes.deterrence.Perceptions`), ``networks_known_in`` (the
       agencies' monthly picture, :func:`~simulation.processes.investigation.survey_networks`).
     - calendars (:mod:`simulation.calendars`): ``move_calendar`` and ``recovery_calendar``
       (events about victims, as columns), ``support_calendar``, ``cases_calendar``,
-      ``justice_calendar`` (the typed events of :mod:`simulation.events`).
+      ``justice_calendar`` (the typed events of :mod:`simulation.events`),
+      ``decision_calendar`` (the referral mechanism's decisions,
+      :mod:`~simulation.processes.referral`).
     - bookkeeping: ``tally(column, j, amount)`` and ``weekly_tally`` (this week's flows),
       ``tally_form(column, form)`` and ``tally_victim(column, victim)`` (the same by form of
       exploitation and by victims' sex and age group),
@@ -113,6 +116,7 @@ class TraffickingModel(mesa.Model):
         ("weekly", "3 movement and border checks", movement.move),
         ("weekly", "4-5 exploitation, identification and exits",
          exploitation.exploit_and_identify),
+        ("weekly", "5 referral decisions: victims confirmed or not", confirmation.decide),
         ("weekly", "6 support, trust and testimony", support.support),
         ("weekly", "7-8 investigation and cross-border requests", investigation.investigate),
         ("weekly", "9 prosecution, sentencing, extradition, replacement",
@@ -149,6 +153,7 @@ class TraffickingModel(mesa.Model):
         self.cases_calendar = Calendar()
         self.justice_calendar = Calendar()
         self.recovery_calendar = VictimCalendar()
+        self.decision_calendar = VictimCalendar()  # referrals' decisions (processes.referral)
 
         n = len(spec.jurisdictions)
         self.trafficker_counts = dict.fromkeys(tr.STATUSES, 0)
@@ -178,6 +183,7 @@ class TraffickingModel(mesa.Model):
         # exploitation.open_spell_record), for multiple systems estimation (simulation.mse)
         self.contacts = ContactLog()
         self.spells = SpellLog()
+        self.referrals = ReferralLog()  # referrals and their decisions (processes.referral)
         self.network_index = NetworkIndex(self)
         self.markets = MarketIndex(self)
         self.perceptions = deterrence.start_perceptions(self)  # traffickers' beliefs

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.records import ContactLog, SpellLog
-from simulation.registry import (FORM_INDEX, FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_INDEX,
-                                 GROUP_OUTCOMES, GROUP_WEEKLY, LISTS, OUTCOME_NAMES, OUTCOMES,
-                                 VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
+from simulation.records import ContactLog, ReferralLog, SpellLog
+from simulation.registry import (CHANNELS, FORM_INDEX, FORM_OUTCOMES, FORM_WEEKLY, FORMS,
+                                 GROUP_INDEX, GROUP_OUTCOMES, GROUP_WEEKLY, LISTS, OUTCOME_NAMES,
+                                 OUTCOMES, VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
 
 COLUMN = WEEKLY_INDEX
 _FLOWS = [n for n in OUTCOME_NAMES if OUTCOMES[n].kind == "flow"]
@@ -125,6 +125,12 @@ class RunResult:
         exploited: one row per exploitation spell, the truth for estimation: ``person, start,
             end`` (end exclusive; open spells end at the last week run), ``jurisdiction, form,
             sex, age_group``.
+        referrals: one row per referral to the national referral mechanism (ODD 6.5):
+            ``person, week, jurisdiction, first_responder, form, sex, age_group, foreign,
+            removed, decided`` (the decision's week, ``<NA>`` while none was made) and
+            ``confirmed`` (``<NA>`` without a decision); weeks since the policy period
+            started. :func:`simulation.statistics.published` turns it into the tables countries
+            publish.
         timeseries: one row per week and jurisdiction; ``week`` 0 is the first policy week,
             negative weeks are the burn-in.
         provenance: tipsim version, scenario name and hash, seed, weeks, burn-in, scale.
@@ -138,6 +144,14 @@ class RunResult:
     by_group: dict[str, dict[str, float]] = field(default_factory=dict)
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     exploited: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    referrals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def statistics(self) -> pd.DataFrame:
+        """The statistics as countries publish them, per policy year and jurisdiction
+        (:func:`simulation.statistics.published`)."""
+        from simulation.statistics import published
+
+        return published(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (NaN becomes None)."""
@@ -179,6 +193,34 @@ def contacts_frame(contacts: ContactLog, burn_in: int, names: list[str]) -> pd.D
         "form": np.array(FORMS)[np.asarray(contacts.form, dtype=np.int64)],
         "sex": _SEX[group], "age_group": _AGE[group],
         "identified": np.asarray(contacts.identified, dtype=bool)})
+
+
+REFERRAL_COLUMNS = ["person", "week", "jurisdiction", "first_responder", "form", "sex",
+                    "age_group", "foreign", "removed", "decided", "confirmed"]
+
+
+def referrals_frame(referrals: ReferralLog, burn_in: int, names: list[str]) -> pd.DataFrame:
+    """The model's referrals and their decisions (:class:`~simulation.records.ReferralLog`) as
+    a table (see :class:`RunResult`); weeks as the model counts them (0: the first policy
+    week)."""
+    if not len(referrals):
+        return pd.DataFrame(columns=REFERRAL_COLUMNS)
+    group = np.asarray(referrals.group, dtype=np.int64)
+    decided = np.asarray(referrals.decided, dtype=np.int64)
+    confirmed = np.asarray(referrals.confirmed, dtype=np.int64)
+    return pd.DataFrame({
+        "person": np.asarray(referrals.person, dtype=np.int64),
+        "week": np.asarray(referrals.week, dtype=np.int64),
+        "jurisdiction": np.array(names)[np.asarray(referrals.jurisdiction, dtype=np.int64)],
+        "first_responder": np.array(CHANNELS)[np.asarray(referrals.channel, dtype=np.int64)],
+        "form": np.array(FORMS)[np.asarray(referrals.form, dtype=np.int64)],
+        "sex": _SEX[group], "age_group": _AGE[group],
+        "foreign": np.asarray(referrals.foreign, dtype=bool),
+        "removed": np.asarray(referrals.removed, dtype=bool),
+        "decided": pd.array([None if d == ReferralLog.PENDING else d for d in decided.tolist()],
+                            dtype="Int64"),
+        "confirmed": pd.array([None if c < 0 else c == 1 for c in confirmed.tolist()],
+                              dtype="boolean")})
 
 
 def spells_frame(spells: SpellLog, now: int, names: list[str]) -> pd.DataFrame:

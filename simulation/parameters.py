@@ -24,6 +24,7 @@ GROUPS = {
     "movement": "Movement and border checks (ODD 6.3)",
     "exploitation": "Exploitation (ODD 6.4)",
     "identification": "Identification and other exits (ODD 6.5)",
+    "referral": "Referral and the decision that confirms a victim (ODD 6.5)",
     "records": "Contacts on record: the lists that estimate hidden victims (ODD 6.5)",
     "online": "Online recruitment and its monitoring (ODD 6.2, 6.5, 6.7)",
     "support": "Support, trust and testimony (ODD 6.6)",
@@ -210,6 +211,9 @@ _group(
 
 _VIS = "Visibility of {form} exploitation to {channel}, relative to the most visible form."
 _VIS_SOURCE = "assumption, following the channel mix UNODC GLOTIP 2022 reports"
+_VIS_PROFILE_SOURCE = ("assumption, set (issue 23) so that the baseline's detected profile "
+                       "approaches UNODC GLOTIP 2020/2024's (labour 38-39%, female 61-65%, "
+                       "children 34-38% of detected victims); the calibration fits it")
 _GROUP_SOURCE = ("assumption; the detected profile it produces is compared with UNODC GLOTIP 2022 "
                  "in ODD 7 (an out-of-sample check)")
 _group(
@@ -223,9 +227,9 @@ _group(
       "Weekly chance that NGO outreach reaches a victim who accepts referral, at "
       "full trust, with 10 outreach workers per 100,000 at-risk people."),
     P("inspection_rate", "Inspection contact rate",
-      "per visible victim-week at 10 inspectors per 100,000", 0.00007, 0.00002, 0.0002,
+      "per visible victim-week at 10 inspectors per 100,000", 0.00004, 0.00002, 0.0002,
       "Weekly chance that labour inspections reach a fully visible victim at a work "
-      "site, with 10 inspectors per 100,000 at-risk people."),
+      "site, with 10 inspectors per 100,000 at-risk people.", source=_VIS_PROFILE_SOURCE),
     P("self_referral_hazard", "Self-referral hazard", "per victim-week", 0.00015,
       0.00005, 0.0005,
       "Weekly chance an exploited victim comes forward on their own (hotline, "
@@ -241,13 +245,15 @@ _group(
       0.4, "Chance that an officer without training recognises a victim they encounter."),
     P("trust_base", "Trust without victim-centred levers", "0-1", 0.15, 0.05, 0.3,
       "Victims' trust in the authorities and NGOs with every trust lever at zero."),
-    P("visibility_police_labour", "Police visibility, forced labour", "relative", 0.35, 0.15,
-      0.6, _VIS.format(form="labour", channel="police"), source=_VIS_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_police_labour", "Police visibility, forced labour", "relative", 0.25, 0.15,
+      0.6, _VIS.format(form="labour", channel="police"), source=_VIS_PROFILE_SOURCE,
+      bounds=(0.0, 5.0)),
     P("visibility_police_criminal", "Police visibility, forced criminality", "relative", 0.5,
       0.25, 0.8, _VIS.format(form="criminal", channel="police"), source=_VIS_SOURCE,
       bounds=(0.0, 5.0)),
-    P("visibility_ngo_labour", "NGO visibility, forced labour", "relative", 0.6, 0.3, 0.9,
-      _VIS.format(form="labour", channel="NGO outreach"), source=_VIS_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_ngo_labour", "NGO visibility, forced labour", "relative", 0.4, 0.2, 0.9,
+      _VIS.format(form="labour", channel="NGO outreach"), source=_VIS_PROFILE_SOURCE,
+      bounds=(0.0, 5.0)),
     P("visibility_ngo_criminal", "NGO visibility, forced criminality", "relative", 0.4, 0.2,
       0.7, _VIS.format(form="criminal", channel="NGO outreach"), source=_VIS_SOURCE,
       bounds=(0.0, 5.0)),
@@ -257,8 +263,10 @@ _group(
     P("visibility_inspection_criminal", "Inspection visibility, forced criminality",
       "relative", 0.2, 0.05, 0.4, _VIS.format(form="criminal", channel="labour inspections"),
       source=_VIS_SOURCE, bounds=(0.0, 5.0)),
-    P("visibility_self_labour", "Self-referral, forced labour", "relative", 1.0, 0.6, 1.4,
-      _VIS.format(form="labour", channel="self-referral"), source=_VIS_SOURCE,
+    P("visibility_self_labour", "Self-referral, forced labour", "relative", 0.3, 0.15, 1.0,
+      _VIS.format(form="labour", channel="self-referral") + " Workers in debt bondage or "
+      "tied to an employer seldom see themselves as victims of a crime.",
+      source=_VIS_PROFILE_SOURCE,
       bounds=(0.0, 5.0)),
     P("visibility_self_criminal", "Self-referral, forced criminality", "relative", 0.7, 0.4,
       1.0, _VIS.format(form="criminal", channel="self-referral"), source=_VIS_SOURCE,
@@ -294,6 +302,79 @@ _group(
     P("police_case_probability", "Case from a police identification", "probability", 0.3, 0.1,
       0.6, "Chance that a victim identified by the police leads to a case against the "
       "network."),
+)
+
+_SERVICES_SOURCE = ("assumption on the size; the direction follows how the services meet "
+                    "victims (UNODC GLOTIP 2022 ch. 1 on who detects victims; Home Office NRM "
+                    "statistics 2023: 44% of referrals are children, most from local "
+                    "authorities' children's services)")
+_group(
+    "identification",
+    P("child_protection_rate", "Child-protection contact rate", "per child victim-week",
+      0.0007, 0.0001, 0.002,
+      "Weekly chance that child protection, a school or children's services refer a fully "
+      "visible child victim (sexual exploitation) to the referral mechanism; adults are never "
+      "reached this way.", source=_SERVICES_SOURCE, bounds=(0.0, 0.1)),
+    P("visibility_child_protection_labour", "Child-protection visibility, forced labour",
+      "relative", 0.5, 0.2, 1.0, _VIS.format(form="labour", channel="child protection") +
+      " A child kept out of school is noticed; one working beside a parent less so.",
+      source=_SERVICES_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_child_protection_criminal", "Child-protection visibility, forced criminality",
+      "relative", 0.8, 0.4, 1.2, _VIS.format(form="criminal", channel="child protection") +
+      " Children exploited in crime meet youth justice and children's services.",
+      source=_SERVICES_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_child_protection_male", "Child-protection visibility of boys", "x girls",
+      0.8, 0.5, 1.2, "How readily child protection sees an exploited boy, relative to a girl.",
+      source=_SERVICES_SOURCE, bounds=(0.0, 5.0)),
+    P("health_services_rate", "Health and social services contact rate", "per victim-week",
+      0.0003, 0.00005, 0.0008,
+      "Weekly chance that health or social services (clinics, emergency care, housing and "
+      "welfare offices) refer a fully visible adult female victim of sexual exploitation.",
+      source=_SERVICES_SOURCE, bounds=(0.0, 0.1)),
+    P("visibility_health_labour", "Health-service visibility, forced labour", "relative",
+      0.25, 0.1, 0.7, _VIS.format(form="labour", channel="health and social services") +
+      " Workplace injuries bring some in; most never see a clinic.",
+      source=_SERVICES_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_health_criminal", "Health-service visibility, forced criminality",
+      "relative", 0.4, 0.15, 0.8,
+      _VIS.format(form="criminal", channel="health and social services"),
+      source=_SERVICES_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_health_male", "Health-service visibility of men and boys",
+      "x women and girls", 0.5, 0.3, 1.0, "How readily health and social services see a male "
+      "victim (sexual and reproductive health services see mostly women).",
+      source=_SERVICES_SOURCE, bounds=(0.0, 5.0)),
+    P("visibility_health_child", "Health-service visibility of children", "x adults", 1.3,
+      0.8, 2.0, "How readily health and social services see a child victim (safeguarding "
+      "duties make staff ask).", source=_SERVICES_SOURCE, bounds=(0.0, 5.0)),
+)
+
+_NRM = ("Home Office (2024), Modern Slavery: National Referral Mechanism and Duty to Notify "
+        "statistics UK, end of year summary 2023")
+_group(
+    "referral",
+    P("referral_removal", "Removed from exploitation at referral", "probability", 0.8, 0.5,
+      1.0, "Chance that a referral takes the person out of exploitation at once; the others "
+      "stay exploited until the decision (they decline support, cannot be reached, or go "
+      "back). Border referrals always end the journey.",
+      source="assumption; " + _NRM + " counts adults who do not consent to a referral (Duty "
+             "to Notify reports, about a third of adult first-responder reports) without "
+             "saying whether they stay exploited"),
+    P("decision_weeks", "Time to the decision", "weeks (geometric mean)", 8.0, 1.0, 52.0,
+      "Mean time from referral to the decision that confirms the person as a victim or not.",
+      source="assumption between the UK's reasonable-grounds target (5 working days) and "
+             "its conclusive-grounds decisions (at least a 30-45-day recovery period first, "
+             "often much longer: " + _NRM + ")", bounds=(1.0, 520.0)),
+    P("confirmation_probability", "Referrals confirmed", "probability", 0.66, 0.5, 0.9,
+      "Chance that the decision confirms a referred adult as a victim; the others are found "
+      "not to be victims.",
+      source=_NRM + ": 66% of 9,825 conclusive-grounds decisions positive (55% of 15,247 "
+             "reasonable-grounds decisions); Hansard 14 January 2010: 301 of 432 decided "
+             "reasonable-grounds referrals positive in 2009 (70%)"),
+    P("confirmation_child_gain", "Confirmation of children", "share of adult refusals", 0.5,
+      0.0, 1.0, "Share of the refusals an adult would get that a child does not, because a "
+      "child need not show force, fraud or coercion (Palermo Protocol art. 3(c)): a child is "
+      "confirmed with chance p + this x (1 - p).",
+      source="direction from the Palermo Protocol (2000) art. 3(c); size an assumption"),
 )
 
 _CONTACT = ("For every victim this channel identifies, how many others it records on its list "

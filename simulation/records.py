@@ -57,3 +57,44 @@ class SpellLog:
 
     def __len__(self) -> int:
         return len(self.person)
+
+
+class ReferralLog:
+    """Referrals to the national referral mechanism (ODD 6.5), one entry per referral, in the
+    order they were made: who, when, where (the jurisdiction whose mechanism decides), by which
+    first responder (position in ``agents.victim.CHANNEL_LIST``), the victim's form and group,
+    whether they are foreign there (trafficked across a border) and whether the referral took
+    them out of exploitation; then the decision (:meth:`close`): its week (``PENDING`` until
+    made) and whether it confirmed them as a victim (``confirmed``: 1 yes, 0 no, -1 no decision
+    yet or none, because the person left the mechanism's reach first)."""
+
+    PENDING = -(2**62)
+
+    def __init__(self) -> None:
+        self.person, self.week, self.jurisdiction = array("q"), array("q"), array("q")
+        self.channel, self.form, self.group = array("b"), array("b"), array("b")
+        self.foreign, self.removed = array("b"), array("b")
+        self.decided, self.confirmed = array("q"), array("b")
+
+    def add(self, person: int, week: int, jurisdiction: int, channel: int, form: int,
+            group: int, foreign: bool, removed: bool) -> int:
+        """A referral; returns its row, for :meth:`close`."""
+        self.person.append(person)
+        self.week.append(week)
+        self.jurisdiction.append(jurisdiction)
+        self.channel.append(channel)
+        self.form.append(form)
+        self.group.append(group)
+        self.foreign.append(foreign)
+        self.removed.append(removed)
+        self.decided.append(self.PENDING)
+        self.confirmed.append(-1)
+        return len(self.person) - 1
+
+    def close(self, row: int, week: int, confirmed: bool) -> None:
+        """The decision on referral ``row``: made in ``week``, confirming the person or not."""
+        self.decided[row] = week
+        self.confirmed[row] = confirmed
+
+    def __len__(self) -> int:
+        return len(self.person)

@@ -38,6 +38,9 @@ class Channel(StrEnum):
     NGO = "ngo"
     INSPECTION = "inspection"
     SELF = "self"
+    BORDER = "border"  # border and immigration officers (the border checks, ODD 6.3)
+    HEALTH = "health"  # health and social services
+    CHILD_PROTECTION = "child_protection"  # child protection, schools and children's services
 
 
 CHANNELS = tuple(c.value for c in Channel)
@@ -45,7 +48,11 @@ CHANNELS = tuple(c.value for c in Channel)
 LISTS = ("police", "ngo", "inspection", "hotline")
 """The lists on which victims are recorded (ODD 6.5), one per channel: self-referrals come in
 through hotlines. Multiple systems estimation works on their overlaps (``simulation.mse``)."""
-LIST_OF_CHANNEL = {Channel.POLICE: 0, Channel.NGO: 1, Channel.INSPECTION: 2, Channel.SELF: 3}
+LIST_OF_CHANNEL = {Channel.POLICE: 0, Channel.NGO: 1, Channel.INSPECTION: 2, Channel.SELF: 3,
+                   Channel.BORDER: 2, Channel.HEALTH: 1, Channel.CHILD_PROTECTION: 1}
+"""The list each channel's referrals go on: border officers share the inspectors' list (the
+``labour_inspections`` lever covers both), health, social and child-protection services the
+NGOs' list of service providers."""
 
 ROLES = ("origin", "transit", "destination")
 
@@ -275,7 +282,8 @@ _OUT = [
     ("victim_weeks_exploited", "Victim-weeks of exploitation", "victim-weeks", "victims", "flow",
      "Sum over weeks of people in exploitation.", False),
     ("victims_identified", "Victims identified", "people", "victims", "flow",
-     "Victims identified by any channel.", True),
+     "Victims confirmed as victims by the national referral mechanism's decision, whichever "
+     "first responder referred them (ODD 6.5).", True),
     ("identified_police", "Identified by police", "people", "victims", "flow",
      "Victims identified through police operations.", True),
     ("identified_ngo", "Identified by NGOs", "people", "victims", "flow",
@@ -284,6 +292,21 @@ _OUT = [
      "Victims identified at border or labour inspections.", True),
     ("identified_self", "Self-referred", "people", "victims", "flow",
      "Victims who came forward themselves (hotlines, embassies, walk-ins).", True),
+    ("identified_border", "Identified by border and immigration officers", "people", "victims",
+     "flow", "Victims referred by border or immigration officers at a crossing and confirmed.",
+     True),
+    ("identified_health", "Identified by health and social services", "people", "victims",
+     "flow", "Victims referred by health or social services and confirmed.", True),
+    ("identified_child_protection", "Identified by child protection", "people", "victims",
+     "flow", "Child victims referred by child protection, schools or children's services and "
+     "confirmed.", True),
+    ("victims_referred", "Victims referred", "people", "victims", "flow",
+     "Referrals of presumed victims by first responders to the national referral mechanism "
+     "(each awaits a decision; ODD 6.5).", True),
+    ("referrals_not_confirmed", "Referrals not confirmed", "people", "victims", "flow",
+     "Referrals whose decision found the person not to be a victim.", None),
+    ("identified_domestic", "Victims identified at home", "people", "victims", "flow",
+     "Confirmed victims identified in their own country (domestic trafficking).", None),
     ("identified_online", "Identified through online monitoring", "people", "victims", "flow",
      "Police identifications owed to online monitoring (part of identified_police).", True),
     ("victims_misidentified", "Victims treated as offenders", "people", "victims", "flow",
@@ -341,9 +364,10 @@ WEEKLY_INDEX = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
 
 FORM_WEEKLY = ("new_victims", "victims_in_exploitation", "victim_weeks_exploited",
                "victims_identified", "identified_police", "identified_ngo",
-               "identified_inspection", "identified_self", "identified_online",
-               "victims_misidentified", "arrests", "prosecutions", "convictions",
-               "cross_border_refused")
+               "identified_inspection", "identified_self", "identified_border",
+               "identified_health", "identified_child_protection", "identified_online",
+               "victims_referred", "victims_misidentified", "arrests", "prosecutions",
+               "convictions", "cross_border_refused")
 """Weekly columns kept for each form of exploitation (region totals)."""
 FORM_OUTCOMES = FORM_WEEKLY + ("identification_rate", "conviction_ratio",
                                "convictions_per_identified_victim")
@@ -355,7 +379,9 @@ FEMALE_SLOT, MALE_SLOT, ADULT_SLOT, CHILD_SLOT = range(4)
 """Each group's place in :data:`VICTIM_GROUPS`."""
 assert VICTIM_GROUPS[FEMALE_SLOT] == "female" and VICTIM_GROUPS[CHILD_SLOT] == "child"
 GROUP_WEEKLY = ("new_victims", "victims_identified", "identified_police", "identified_ngo",
-                "identified_inspection", "identified_self", "victims_misidentified")
+                "identified_inspection", "identified_self", "identified_border",
+                "identified_health", "identified_child_protection", "victims_referred",
+                "victims_misidentified")
 """Weekly columns kept for each victim group (region totals)."""
 GROUP_OUTCOMES = GROUP_WEEKLY + ("identified_share_of_trafficked",)
 """Outcomes reported for each group (``RunResult.by_group[group][outcome]``):

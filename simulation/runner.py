@@ -15,8 +15,8 @@ from typing import Any
 
 from simulation._version import __version__
 from simulation.model import BASELINE, TraffickingModel, cycle_collection_paused
-from simulation.outcomes import (RunResult, contacts_frame, spells_frame, summarise,
-                                 summarise_forms, summarise_groups, timeseries_frame)
+from simulation.outcomes import (RunResult, contacts_frame, referrals_frame, spells_frame,
+                                 summarise, summarise_forms, summarise_groups, timeseries_frame)
 from simulation.scenario import Scenario, load_scenario, with_overrides
 from simulation.seeds import check_seed
 
@@ -62,6 +62,7 @@ def result_of(model: TraffickingModel) -> RunResult:
         by_group=summarise_groups(model.group_series[: model.steps], model.burn_in),
         contacts=contacts_frame(model.contacts, model.burn_in, names),
         exploited=spells_frame(model.spells, model.week + 1, names),
+        referrals=referrals_frame(model.referrals, model.burn_in, names),
         provenance={
             "tipsim_version": __version__,
             "scenario_name": spec.name,

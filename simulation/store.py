@@ -17,6 +17,8 @@
       weekly/RUN_ID.parquet      one row per week and jurisdiction (when record = "weekly")
       contacts/RUN_ID.parquet    one row per victim's contact with a list (record = "contacts")
       exploited/RUN_ID.parquet   one row per exploitation spell (record = "contacts")
+      statistics/RUN_ID.parquet  one row per policy year and jurisdiction: the statistics as
+                                 countries publish them (simulation.statistics)
       failed/RUN_ID.N.parquet    the N-th failed attempt of a run: its error and traceback
 
 Every file is written to a hidden temporary name, flushed to disk and renamed into place
@@ -76,8 +78,8 @@ DEFAULT_MODEL = "simulation.experiment:run_spec"
 MODEL_MODULES = ("agents", "caches.py", "calendars.py", "clock.py", "distributions.py",
                  "elicitation.py", "events.py", "experiment.py", "model.py", "outcomes.py",
                  "parameters.py", "pools.py", "processes", "records.py", "registry.py",
-                 "runner.py", "scenario.py", "scenario_schema.py", "streams.py",
-                 "uncertainty.py")
+                 "runner.py", "scenario.py", "scenario_schema.py", "statistics.py",
+                 "streams.py", "uncertainty.py")
 
 
 class StoreError(UserError):
@@ -316,7 +318,7 @@ class ResultStore:
         if record.weekly is not None and len(record.weekly):
             staged.append((_weekly_table(ids, record.weekly),
                            self.path / "weekly" / f"{spec.run_id}.parquet"))
-        for part in ("contacts", "exploited"):
+        for part in ("contacts", "exploited", "statistics"):
             people = getattr(record, part, None)
             if people is not None and len(people):
                 staged.append((_people_table(ids, people),
@@ -465,6 +467,12 @@ class Results:
         """One row per run and contact of a victim with a list (``person``, ``list``, ``week``,
         ...; :mod:`simulation.mse`); empty unless the experiment recorded ``contacts``."""
         return self._read("contacts", ["person", "week"])
+
+    @cached_property
+    def statistics(self) -> pd.DataFrame:
+        """One row per run, policy year and jurisdiction: the statistics as countries publish
+        them (:mod:`simulation.statistics`); empty for stores written before issue 23."""
+        return self._read("statistics", ["year", "jurisdiction"])
 
     @cached_property
     def exploited(self) -> pd.DataFrame:

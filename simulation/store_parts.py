@@ -46,7 +46,8 @@ from simulation.files import InputFileError, read_json, read_limited
 from simulation.store_lock import LOCK_NAME
 
 FORMAT = "tipsim-results/1"
-PARTS = ("runs", "jurisdictions", "forms", "groups", "weekly", "contacts", "exploited", "failed")
+PARTS = ("runs", "jurisdictions", "forms", "groups", "weekly", "contacts", "exploited",
+         "statistics", "failed")
 MANIFEST = "manifest.json"
 LEDGER = "written.jsonl"
 MAX_LEDGER_BYTES = 2**30  # about 700 bytes a run: a million runs fit
@@ -78,6 +79,8 @@ _REQUIRED: dict[str, dict[str, tuple]] = {
                  "person": _INT, "list": _TEXT, "week": _INT},
     "exploited": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
                   "person": _INT, "start": _INT, "end": _INT},
+    "statistics": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
+                   "year": _INT, "jurisdiction": _TEXT, "referred": _INT, "confirmed": _INT},
     "failed": {"run_id": _TEXT, "scenario": _TEXT, "point": _INT, "replication": _INT,
                "seed": _INT, "error": _TEXT, "attempt": _INT},
 }

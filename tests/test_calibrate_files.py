@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from simulation.parameters import PARAMETERS
@@ -80,7 +81,7 @@ def test_a_target_needs_a_source_and_one_quantity(tmp_path):
     with pytest.raises(TargetError, match=r"targets\.t\.source: missing"):
         load_targets(path)
     path = write(tmp_path, "u.toml", '[targets.t]\nband = [1, 2]\nsource = "s"\n')
-    with pytest.raises(TargetError, match="exactly one of outcome, ratio or share"):
+    with pytest.raises(TargetError, match="exactly one of outcome, ratio, share or statistic"):
         load_targets(path)
 
 
@@ -211,4 +212,45 @@ def test_a_group_target_on_an_outcome_not_reported_by_group_is_refused(tmp_path)
                  'band = [0.1, 0.2]\nsource = "s"\n')
     with pytest.raises(TargetError, match="'victims_in_exploitation' is not reported by victim "
                                           "group; allowed there: new_victims"):
+        load_targets(path)
+
+
+def test_record_statistics_are_computed_from_the_lists_and_spells_per_year_at_scale_one(
+        tmp_path):
+    """A published MSE estimate is compared with the model's own estimate on its own lists, and
+    an annual count with the people exploited at some time in each year (issue 23)."""
+    import pandas as pd
+
+    from simulation import mse
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for year in (0, 1):  # two policy years, 400 people each, three independent lists
+        for person in range(400):
+            for lst, p in (("police", 0.3), ("ngo", 0.25), ("hotline", 0.2)):
+                if rng.random() < p:
+                    rows.append({"person": 1000 * year + person, "list": lst,
+                                 "week": 52 * year + 10, "jurisdiction": "a", "form": "sexual",
+                                 "sex": "female", "age_group": "adult", "identified": False})
+    contacts = pd.DataFrame(rows)
+    exploited = pd.DataFrame({"person": [1, 2, 2, 3], "start": [0, 0, 60, 50],
+                              "end": [10, 20, 90, 60], "jurisdiction": ["a", "a", "a", "b"],
+                              "form": ["sexual"] * 4, "sex": ["female"] * 4,
+                              "age_group": ["adult"] * 4})
+    result = SimpleNamespace(contacts=contacts, exploited=exploited)
+    own = Target(name="m", statistic="own_mse_estimate", mean=4000, sd=500, source="s")
+    by_year = [mse.estimate(contacts, y).total for y in (0, 1)]
+    assert own.simulated(result, years=2, scale=0.1) == pytest.approx(np.mean(by_year) / 0.1)
+    assert 300 < np.mean(by_year) < 500  # the estimate sees the unlisted: 400 people a year
+    count = Target(name="c", statistic="annual_count", jurisdiction="a", mean=10, sd=1,
+                   source="s")
+    # year 0: persons 1, 2 in a (3 is in b); year 1: person 2 again
+    assert count.simulated(result, years=2, scale=0.5) == pytest.approx((2 + 1) / 2 / 0.5)
+    empty = SimpleNamespace(contacts=contacts[contacts["list"] == "police"], exploited=exploited)
+    assert math.isnan(own.simulated(empty, 2, 1.0))  # one list: no estimate, never accepted
+    with pytest.raises(ValueError, match="allowed with it: jurisdiction"):
+        Target(name="x", statistic="annual_count", form="sexual", mean=1, sd=1, source="s")
+    path = write(tmp_path, "t.toml", '[targets.t]\nstatistic = "own_mse"\nmean = 1\nsd = 1\n'
+                 'source = "s"\n')
+    with pytest.raises(TargetError, match="statistic"):
         load_targets(path)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.registry import LISTS
+from simulation.registry import LIST_OF_CHANNEL, LISTS
 
 from conftest import small
 
@@ -18,12 +18,15 @@ def result():
     return simulation.run(small({"run.scale": 0.5}), seed=2)
 
 
-def test_every_identification_is_on_its_channels_list(result):
+def test_every_referral_out_of_exploitation_is_on_its_responders_list(result):
     c = result.contacts
     policy = c[(c.week >= 0) & c.identified]
-    channel = {"police": "police", "ngo": "ngo", "inspection": "inspection", "hotline": "self"}
+    r = result.referrals
+    out = r[(r.week >= 0) & r.removed]
+    list_of = {c.value: LISTS[i] for c, i in LIST_OF_CHANNEL.items()}
     for lst in LISTS:
-        assert (policy["list"] == lst).sum() == result.outcomes[f"identified_{channel[lst]}"]
+        expected = (out.first_responder.map(list_of) == lst).sum()
+        assert (policy["list"] == lst).sum() == expected > 0
     assert set(c["list"]) == set(LISTS)
     assert (~c.identified).sum() > 0  # and contacts that do not end exploitation
 

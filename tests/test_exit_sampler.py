@@ -49,6 +49,8 @@ BOOST = {  # identification about as fast as release and escape; online monitori
     "parameters.ngo_contact_rate": 0.06,
     "parameters.inspection_rate": 0.04,
     "parameters.self_referral_hazard": 0.04,
+    "parameters.child_protection_rate": 0.1,  # (children only)
+    "parameters.health_services_rate": 0.04,
     "parameters.online_identification_rate": 0.1,
     "levers.online_monitoring": 0.8,
     "parameters.release_hazard": 0.1,
@@ -150,6 +152,8 @@ def routes_p_value(exits: list[tuple[int, int]], probabilities: np.ndarray,
     ``diag(pi) - pi pi'``); the degrees of freedom are its ranks."""
     rows = np.array([i for i, _ in exits])
     routes = np.array([r for _, r in exits])
+    if (probabilities[rows, routes] == 0).any():
+        return 0.0  # an exit by a route its victim could not take (a route closed to a group)
     x2, df = 0.0, 0
     for s in np.unique(strata[rows]):
         mine = strata[rows] == s

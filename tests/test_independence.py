@@ -46,7 +46,12 @@ source = "planted"
 share = ["identified_ngo", "victims_identified"]
 band = [0.05, 0.2]
 source = "planted"
-"""
+""" + "".join(f"""
+[targets.{c}_share]
+share = ["identified_{c}", "victims_identified"]
+band = [0.01, 0.2]
+source = "planted"
+""" for c in ("border", "health", "child_protection"))  # every channel but inspection
 
 
 def held(name: str, quantity: str, basis: str = "emergent", extra: str = "") -> str:
@@ -185,11 +190,11 @@ def test_the_baseline_has_at_least_three_checks_independent_of_every_fitted_targ
 @pytest.mark.parametrize("file, name", [
     ("baseline_targets.toml", "identification_rate_global"),
     ("baseline_targets.toml", "conviction_ratio_tip"),
-    ("baseline_targets.toml", "inspection_share"),
-    ("netherlands_targets.toml", "registered_share_of_estimate"),
 ])
 def test_the_old_held_out_checks_are_found_to_depend_on_fitted_targets(file, name):
-    """Issue 23's offenders: the rule finds each, and the file labels each fitted."""
+    """Issue 23's offenders: the rule finds each, and the file labels each fitted.
+    (``inspection_share`` was one minus the fitted shares while there were four channels;
+    with seven first responders it no longer is, but the file keeps it out of the checks.)"""
     targets = load_targets(LIBRARY / file)
     check = next(t for t in targets.held_out if t.name == name)
     assert dependence(check, targets.fitted) is not None

@@ -37,7 +37,9 @@ def test_training_raises_police_identification_and_lowers_misidentification():
     assert np.mean([o["identified_police"] for o in high]) > 1.5 * np.mean(
         [o["identified_police"] for o in low])
     assert np.mean([o["victims_misidentified"] for o in high]) == 0
-    assert np.mean([o["victims_misidentified"] for o in low]) > 10
+    # untrained police treat victims as offenders: 5, 12 and 12 on these seeds (since the
+    # referral stage of ODD 6.5), none when fully trained
+    assert np.mean([o["victims_misidentified"] for o in low]) > 5
 
 
 def test_non_punishment_lowers_misidentification():

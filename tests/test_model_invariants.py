@@ -19,7 +19,7 @@ from simulation.agents import trafficker as tr
 from simulation.agents import victim as vs
 from simulation.model import TraffickingModel
 from simulation.processes import justice, network_response
-from simulation.registry import OUTCOME_NAMES, WEEKLY_COLUMNS
+from simulation.registry import CHANNELS, OUTCOME_NAMES, WEEKLY_COLUMNS
 
 from conftest import BASELINE, small
 
@@ -153,8 +153,7 @@ def test_result_shape_and_provenance():
         per_j = sum(o[name] for o in result.jurisdictions.values())
         assert result.outcomes[name] == pytest.approx(per_j)
         assert result.outcomes[name] == pytest.approx(ts.loc[ts.week >= 0, name].sum())
-    channels = sum(result.outcomes[f"identified_{c}"] for c in ("police", "ngo", "inspection",
-                                                                 "self"))
+    channels = sum(result.outcomes[f"identified_{c}"] for c in CHANNELS)
     assert channels == result.outcomes["victims_identified"]
     prov = result.provenance
     assert prov["seed"] == 2 and prov["scenario_hash"] == small().hash

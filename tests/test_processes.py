@@ -20,8 +20,9 @@ from simulation.agents import victim as vs
 from simulation.experiment import Experiment
 from simulation.model import TraffickingModel
 from simulation.parameters import GROUPS, PARAMETERS, in_group, resolve_parameter_names
-from simulation.processes import (cross_border, deterrence, identification, investigation,
-                                  justice, movement, recovery, support)
+from simulation.processes import (confirmation, cross_border, deterrence, identification,
+                                  investigation, justice, movement, recovery, referral,
+                                  support)
 from simulation.registry import Channel
 
 from conftest import small
@@ -158,8 +159,18 @@ def test_each_exit_route_has_its_consequence(model):
     rows = [int(v) for pools in model.exploited for pool in pools for v in pool.items][:3]
     victims = [model.victims.view(v) for v in rows]
     before = list(model.weekly_tally[identification.IDENTIFIED_COL])
+    referred = list(model.weekly_tally[referral.REFERRED_COL])
     j = victims[0].location
-    identification.exit_exploitation(model, rows[0], j, identification.ExitRoute.NGO)
+    saved, model.params["referral_removal"] = model.params["referral_removal"], 1.0
+    try:  # a referral that takes the victim out of exploitation, then a positive decision
+        identification.exit_exploitation(model, rows[0], j, identification.ExitRoute.NGO)
+    finally:
+        model.params["referral_removal"] = saved
+    assert victims[0].status == vs.REFERRED and victims[0].identified_by is None
+    assert model.weekly_tally[referral.REFERRED_COL][j] == referred[j] + 1
+    assert model.weekly_tally[identification.IDENTIFIED_COL][j] == before[j]
+    assert model.referrals.person[-1] == rows[0] and model.referrals.removed[-1]
+    confirmation.confirm(model, rows[0], j, Channel.NGO)
     assert victims[0].status == vs.IDENTIFIED and victims[0].identified_by == Channel.NGO
     assert model.weekly_tally[identification.IDENTIFIED_COL][j] == before[j] + 1
     assert model.ngos[j].waiting[-1][0] == rows[0]

@@ -39,7 +39,10 @@ def test_every_model_md_name_is_in_the_registry():
     assert set(OUTCOME_NAMES) == set(MODEL_MD_OUTCOMES) | {
         "victims_self_rescued", "victims_released", "networks_dissolved", "leaders_arrested",
         "cases_dropped", "trials_dropped", "lesser_convictions",
-        "cross_border_refused", "identified_online"}  # and laws and technology (issue 18)
+        "cross_border_refused", "identified_online",  # and laws and technology (issue 18)
+        # the observation process: referral, decision, new first responders (issue 23)
+        "victims_referred", "referrals_not_confirmed", "identified_domestic",
+        "identified_border", "identified_health", "identified_child_protection"}
     assert not set(LEVERS) & set(PARAMETERS), "levers and parameters are kept apart"
 
 

@@ -44,7 +44,7 @@ import plotly.io as pio
 
 import simulation
 from simulation.agents import Trafficker, TraffickingNetwork
-from simulation.registry import FORMS, OUTCOMES
+from simulation.registry import CHANNELS, FORMS, OUTCOMES
 
 # Figures carry their data and plotly.js inside the notebook: they render with no network.
 pio.renderers.default = "plotly_mimetype+notebook"
@@ -149,12 +149,13 @@ fig.show()
 
 # %% [markdown]
 # Identifications are rare events, so weekly counts jump about. Summing them by quarter (13
-# weeks) for the whole region shows the mix of channels: self-referral, police, inspections
-# and NGOs.
+# weeks) for the whole region shows the mix of first responders who referred the victims the
+# referral mechanism then confirmed: police, NGOs, inspections, self-referral, border officers,
+# health and social services, child protection (docs/ODD.md 6.5).
 
 # %%
 channel_columns = {f"identified_{c}": OUTCOMES[f"identified_{c}"].label
-                   for c in ("self", "police", "inspection", "ngo")}
+                   for c in CHANNELS}
 quarterly = (ts.assign(quarter=ts["week"] // 13)
              .groupby("quarter")[list(channel_columns)].sum()
              .rename(columns=channel_columns).reset_index()

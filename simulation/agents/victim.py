@@ -34,12 +34,13 @@ class Status(IntEnum):
     SELF_RESCUED = 7
     RELEASED = 8
     MISIDENTIFIED = 9  # treated as an offender: detained or deported
+    REFERRED = 10  # referred by a first responder, out of exploitation, awaiting the decision
 
 
 STATUSES = tuple(s.name.lower() for s in Status)
 """The statuses' names, in the order of their numbers (what views and histories show)."""
 (RECRUITED, IN_TRANSIT, EXPLOITED, IDENTIFIED, SUPPORTED, REINTEGRATED, RETURNED,
- SELF_RESCUED, RELEASED, MISIDENTIFIED) = STATUSES
+ SELF_RESCUED, RELEASED, MISIDENTIFIED, REFERRED) = STATUSES
 AFTER_EXPLOITATION = (REINTEGRATED, RETURNED, SELF_RESCUED, RELEASED, MISIDENTIFIED)
 CHANNEL_LIST = tuple(Channel)
 """``identified_by`` stores a channel's position here (-1: never identified)."""

@@ -40,10 +40,12 @@ tests/test_independence.py checks each against a run."""
 
 SUMS = {
     "victims_identified": ("identified_police", "identified_ngo", "identified_inspection",
-                           "identified_self"),
+                           "identified_self", "identified_border", "identified_health",
+                           "identified_child_protection"),
 }
-"""Accounting identities: each identified victim is counted under exactly one channel
-(simulation/processes/identification.py, ``identify``). tests/test_independence.py checks the
+"""Accounting identities: each identified (confirmed) victim is counted under exactly one
+channel, the first responder that referred them (simulation/processes/confirmation.py,
+``confirm``). tests/test_independence.py checks the
 identity on a run."""
 
 ONE = ("1", "")  # the constant: a fitted level is known relative to it
@@ -60,6 +62,9 @@ def _place(target: Any) -> str:
 def _quantity(target: Any) -> tuple[tuple[str, str], tuple[str, str]]:
     """The two nodes a target relates: (numerator, denominator), or (level, ONE)."""
     place = _place(target)
+    statistic = getattr(target, "statistic", None)
+    if statistic is not None:  # a statistic of the records: a quantity of its own
+        return (statistic, place), ONE
     if target.outcome is not None:
         pair = RATIO_OUTCOMES.get(target.outcome)
         if pair is None:

@@ -30,6 +30,16 @@ What the model reports is made comparable with what was published:
   ``share_of_region = true`` the numerator is read in the target's place and the denominator in
   the region: ``share = ["victims_identified", "victims_identified"]`` with ``form = "sexual"``
   is the share of all identified victims who were sexually exploited.
+- ``statistic`` names a statistic computed from the run's records as a country computes it
+  from its own, for published figures that are not a model outcome (:data:`STATISTICS`):
+  ``"own_mse_estimate"`` is the multiple-systems estimate the model's own lists give
+  (:func:`simulation.mse.estimate`, log-linear models chosen by AIC, on the lists of each policy
+  year, averaged over the years), the quantity a published MSE estimate is to be compared with
+  (tipsim's MSE undercounts the model's truth: ``docs/estimation.md``); ``"annual_count"`` is
+  the number of people exploited at some time in a year (:func:`simulation.mse.true_count`,
+  averaged over the policy years), which an annual figure counts and a mean stock does not. Both
+  per year at scale 1, for the region or a jurisdiction. A year whose lists give no estimate
+  (too few people, no overlap) makes the run infinitely far from the target.
 - Where: the region (default), a ``jurisdiction`` of the scenario, a ``form`` of exploitation
   (``result.by_form``) or a victim ``group`` (``result.by_group``).
 - Uncertainty: a ``band`` (low, high) is read as a 95% interval, so its standard deviation is a
@@ -57,6 +67,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulation.errors import UserError
@@ -77,6 +88,10 @@ class TargetError(UserError, ValueError):
     """A mistake in a target file: the message names the file and the field."""
 
 
+STATISTICS = ("own_mse_estimate", "annual_count")
+"""Statistics of a run's records that a target may name (``statistic = ...``)."""
+
+
 class Target(BaseModel):
     """One published pattern with its uncertainty and source."""
 
@@ -86,6 +101,7 @@ class Target(BaseModel):
     outcome: str | None = None
     ratio: tuple[str, str] | None = None
     share: tuple[str, str] | None = None
+    statistic: Literal["own_mse_estimate", "annual_count"] | None = None
     jurisdiction: str | None = None
     form: str | None = None
     group: str | None = None
@@ -134,10 +150,14 @@ class Target(BaseModel):
 
     @model_validator(mode="after")
     def _one_quantity_one_place_one_uncertainty(self) -> Target:
-        kinds = [k for k in ("outcome", "ratio", "share") if getattr(self, k) is not None]
+        kinds = [k for k in ("outcome", "ratio", "share", "statistic")
+                 if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError("give exactly one of outcome, ratio or share"
+            raise ValueError("give exactly one of outcome, ratio, share or statistic"
                              + (f" (got {', '.join(kinds)})" if kinds else ""))
+        if self.statistic and (self.form or self.group or self.share_of_region):
+            raise ValueError(f"statistic {self.statistic!r} is computed for the region or a "
+                             "jurisdiction; allowed with it: jurisdiction")
         places = [k for k in ("jurisdiction", "form", "group") if getattr(self, k) is not None]
         if len(places) > 1:
             raise ValueError(f"give at most one of jurisdiction, form or group (got "
@@ -220,7 +240,10 @@ class Target(BaseModel):
     @property
     def description(self) -> str:
         """What is measured, in words (for the report)."""
-        if self.outcome:
+        if self.statistic:
+            what = {"own_mse_estimate": "the model's own MSE estimate per year",
+                    "annual_count": "people exploited at some time in a year"}[self.statistic]
+        elif self.outcome:
             what = self.outcome + (" per year" if OUTCOMES[self.outcome].kind == "flow" else "")
         else:
             num, den = self.ratio or self.share
@@ -233,6 +256,8 @@ class Target(BaseModel):
         """The value a run gives for this target (NaN when a ratio has no denominator).
 
         Raises :class:`TargetError` when the result has no outcomes by form or group."""
+        if self.statistic:
+            return record_statistic(self.statistic, result, years, scale, self.jurisdiction)
         table = self._table(result)
         if self.outcome:
             return _per_year(self.outcome, table, years, scale)
@@ -255,6 +280,25 @@ class Target(BaseModel):
                     "allowed here: targets for the region or a jurisdiction")
             return tables[key]
         return result.outcomes
+
+
+def record_statistic(name: str, result: Any, years: float, scale: float,
+                     jurisdiction: str | None = None) -> float:
+    """A statistic of a run's records (:data:`STATISTICS`), per year at scale 1: the mean over
+    the policy years of the year's value; NaN when a year's lists give no estimate."""
+    from simulation import mse
+    from simulation.mse_tables import EstimationError
+
+    values = []
+    for year in range(max(1, int(round(years)))):
+        if name == "annual_count":
+            values.append(mse.true_count(result.exploited, year, jurisdiction=jurisdiction))
+            continue
+        try:
+            values.append(mse.estimate(result.contacts, year, jurisdiction=jurisdiction).total)
+        except EstimationError:
+            return math.nan
+    return float(np.mean(values)) / scale
 
 
 def _per_year(name: str, table: dict[str, float], years: float, scale: float) -> float:
@@ -299,6 +343,9 @@ class TargetSet:
         """What the calibration depends on: every target's quantity, place, value and
         uncertainty (sources, notes and labels are documentation and do not count)."""
         spec = [t.model_dump(exclude=DOCUMENTATION_FIELDS) for t in self.targets]
+        for item in spec:  # (hashes of files written before statistics existed stay the same)
+            if item.get("statistic") is None:
+                item.pop("statistic", None)
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
     def check_places(self, jurisdictions: tuple[str, ...]) -> None:

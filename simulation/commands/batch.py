@@ -86,6 +86,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                                   "criminal")
     p.add_argument("--group", help="compare one group of victims only: female, male, adult or "
                                    "child")
+    p.add_argument("--published", action="store_true",
+                   help="the statistics as countries publish them instead: per policy year, "
+                        "referrals by first responder, decisions, confirmed victims by form, "
+                        "sex, age and national or foreign, prosecutions and convictions (region "
+                        "totals, mean over runs) and each scenario's difference from the "
+                        "baseline")
     p.set_defaults(handler=compare)
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices from a sweep's results",
@@ -234,6 +240,12 @@ def compare(args: argparse.Namespace) -> int:
 
     expect_store(args.results)
     results = load_results(args.results)
+    if args.published:
+        from simulation.statistics import compare_published
+
+        table = compare_published(results, baseline=args.baseline)
+        print(render(table, args.format, width=_terminal_width()))
+        return 0
     if not args.allow_large and isinstance(args.resamples, int) and args.resamples >= 1:
         from simulation.limits import check_resamples
 

@@ -128,11 +128,13 @@ def sections(data: DashboardData) -> list[Section]:
     A new section goes here, before the methods, as one more :class:`Section`."""
     from simulation.dashboard.answer import answer_section
     from simulation.dashboard.credibility import credibility_section
+    from simulation.dashboard.published import published_section
     from simulation.dashboard.voi import voi_section
 
     out = [Section(key, _chart(key, title, build)) for key, title, build in figures_for(data)]
     return ([Section("answer", answer_section), Section("summary", _cards)] + out
-            + [Section("value_of_information", voi_section),
+            + [Section("published", published_section),
+               Section("value_of_information", voi_section),
                Section("credibility", credibility_section), Section("methods", _methods)])
 
 

@@ -17,6 +17,8 @@ module                 ODD submodel
 ``exploitation``       6.4 exploitation (and the weekly draw of exits from it)
 ``markets``            6.2, 6.4 revenue and the unmet share of demand (questions only)
 ``identification``     6.5 identification, misidentification and other exits
+``referral``           6.5 referral by a first responder to the referral mechanism
+``confirmation``       6.5 the referral mechanism's decision: confirmed as a victim or not
 ``spells``             6.5 the record of exploitation spells
 ``support``            6.6 support, trust and testimony
 ``cases``              6.7 leads and the opening of cases

@@ -1,7 +1,10 @@
 """Identification, misidentification and other exits from exploitation (ODD 6.5).
 
-Who sees an exploited victim, and what follows: four channels identify (police, NGO outreach,
-inspections, self-referral); untrained police may treat a victim as an offender
+Who sees an exploited victim, and what follows: six channels of first responders meet victims
+in exploitation (police, NGO outreach, inspections, self-referral, health and social services,
+child protection; border officers meet them in transit, :mod:`movement`) and refer them to the
+national referral mechanism (:func:`identify`, :mod:`referral`), which confirms them as
+victims or not later (:mod:`confirmation`); untrained police may treat a victim as an offender
 (misidentification); networks release victims and victims escape. The weekly draw of who exits
 is in :mod:`exploitation`; the hazards it draws from are :func:`exit_hazards`.
 """
@@ -14,12 +17,12 @@ from enum import IntEnum
 
 import numpy as np
 
-from simulation.agents.victim import CHANNEL_LIST, Status
+from simulation.agents.victim import Status
 from simulation.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
-from simulation.processes import cases, recovery
+from simulation.processes import cases, recovery, referral
 from simulation.streams import below_chance
 
-READS = ("agencies", "jurisdictions", "ngos", "params", "streams", "week")
+READS = ("agencies", "jurisdictions", "params", "streams", "week")
 CHANGES = (
     "contacts", "exploited", "form_tally", "group_tally", "spells", "victims", "weekly_tally",
 )
@@ -35,14 +38,18 @@ class ExitRoute(IntEnum):
     NGO = 2
     INSPECTION = 3
     SELF_REFERRAL = 4
-    RELEASE = 5  # let go by the network
-    ESCAPE = 6  # self-rescue
+    CHILD_PROTECTION = 5  # child protection, schools, children's services (children only)
+    HEALTH = 6  # health and social services
+    RELEASE = 7  # let go by the network
+    ESCAPE = 8  # self-rescue
 
 
 VISIBLE_ROUTES = tuple(r for r in ExitRoute if r < ExitRoute.RELEASE)
 """Routes whose hazard a network's security lowers (rows of ``exit_hazards``)."""
 CHANNEL_OF = {ExitRoute.POLICE: Channel.POLICE, ExitRoute.NGO: Channel.NGO,
-              ExitRoute.INSPECTION: Channel.INSPECTION, ExitRoute.SELF_REFERRAL: Channel.SELF}
+              ExitRoute.INSPECTION: Channel.INSPECTION, ExitRoute.SELF_REFERRAL: Channel.SELF,
+              ExitRoute.CHILD_PROTECTION: Channel.CHILD_PROTECTION,
+              ExitRoute.HEALTH: Channel.HEALTH}
 """The identifying routes and their channels."""
 
 IDENTIFIED_COL = WEEKLY_INDEX["victims_identified"]
@@ -80,6 +87,10 @@ def visibility(p) -> dict[ExitRoute, np.ndarray]:
                                         p["visibility_inspection_criminal"]]),
         ExitRoute.SELF_REFERRAL: np.array([1.0, p["visibility_self_labour"],
                                            p["visibility_self_criminal"]]),
+        ExitRoute.CHILD_PROTECTION: np.array([1.0, p["visibility_child_protection_labour"],
+                                              p["visibility_child_protection_criminal"]]),
+        ExitRoute.HEALTH: np.array([1.0, p["visibility_health_labour"],
+                                    p["visibility_health_criminal"]]),
     }
 
 
@@ -91,7 +102,10 @@ _GROUP_PARAMETERS = {  # each route's (male, child) visibility factors
     ExitRoute.NGO: ("visibility_ngo_male", "visibility_ngo_child"),
     ExitRoute.INSPECTION: ("visibility_inspection_male", "visibility_inspection_child"),
     ExitRoute.SELF_REFERRAL: ("visibility_self_male", "visibility_self_child"),
+    ExitRoute.CHILD_PROTECTION: ("visibility_child_protection_male", None),
+    ExitRoute.HEALTH: ("visibility_health_male", "visibility_health_child"),
 }
+"""(A route with no child factor reaches children only: its rate is per child victim-week.)"""
 
 
 def group_visibility(p) -> np.ndarray:
@@ -100,8 +114,11 @@ def group_visibility(p) -> np.ndarray:
     of the route's channel multiply."""
     rows = []
     for route in VISIBLE_ROUTES:
-        male, child = (p[name] for name in _GROUP_PARAMETERS[route])
-        rows.append([(male if sex == "male" else 1.0) * (child if age == "child" else 1.0)
+        male_name, child_name = _GROUP_PARAMETERS[route]
+        male, child, adult = p[male_name], 1.0, 0.0
+        if child_name is not None:
+            child, adult = p[child_name], 1.0
+        rows.append([(male if sex == "male" else 1.0) * (child if age == "child" else adult)
                      for sex, age in SEEN_GROUPS])
     return np.array(rows)
 
@@ -146,6 +163,9 @@ def exit_hazards(p, jur) -> np.ndarray:
                                   * (1 + p["awareness_self_referral"] * lv["awareness"])
                                   * (p["self_referral_trust_offset"] + jur.trust)
                                   * jur.coming_forward * vis[ExitRoute.SELF_REFERRAL]),
+        ExitRoute.CHILD_PROTECTION: (p["child_protection_rate"]
+                                     * vis[ExitRoute.CHILD_PROTECTION]),
+        ExitRoute.HEALTH: p["health_services_rate"] * vis[ExitRoute.HEALTH],
     }
     return np.vstack([rows[route] for route in VISIBLE_ROUTES])
 
@@ -248,30 +268,31 @@ def leave_network(model, v: int) -> None:
 
 
 def identify(model, v: int, j: int, channel: Channel) -> None:
-    """An identified victim leaves the network and asks the NGO of ``j`` for a place; a
-    police identification may open a case (``police_case_probability``), an NGO one does
-    through the NGO-police partnership."""
+    """A first responder of ``channel`` recognises victim ``v`` (out of their pool already, or
+    in transit) and refers them to the referral mechanism of ``j`` (:func:`referral.refer`,
+    which decides whether the referral takes them out of exploitation; the confirmation comes
+    later, :mod:`confirmation`). Those taken out leave the network and wait for the decision;
+    the others go back to their pool. The referral puts them on the responder's list; a
+    police referral may open a case (``police_case_probability``), an NGO one does through the
+    NGO-police partnership."""
     victims = model.victims
-    leave_network(model, v)
-    victims.location[v] = j
-    victims.identified_by[v] = CHANNEL_LIST.index(channel)
-    victims.set_status(v, Status.IDENTIFIED, model.week)
-    tally = model.weekly_tally
-    tally[IDENTIFIED_COL][j] += 1
-    tally[CHANNEL_COL[channel]][j] += 1
-    model.tally_victim("victims_identified", v)
-    model.tally_victim(IDENTIFIED_BY[channel], v)
-    model.ngos[j].refer(v)
+    removed = referral.refer(model, v, j, channel)
+    if removed:
+        leave_network(model, v)
+        victims.location[v] = j
+        victims.set_status(v, Status.REFERRED, model.week)
+    elif victims.slot[v] < 0:  # still exploited: back in the pool it was taken from
+        model.exploited[victims.location[v]][victims.form[v]].add(v)
     jur = model.jurisdictions[j]
-    if victims.origin[v] != j and jur.levers["residence_permit"] == "unconditional":
-        model.tally("permits_granted", j)
-    record(model, v, LIST_OF_CHANNEL[channel], j, identified=True)
+    record(model, v, LIST_OF_CHANNEL[channel], j, identified=removed)
     uniform = model.streams.uniform
     rkey = int(victims.rkey[v])
     if uniform("partner record", rkey) < jur.levers["ngo_police_partnership"]:
         # a formal referral puts the victim on the partner's list too: lists become dependent
-        record(model, v, LIST_OF_CHANNEL[Channel.POLICE if channel == Channel.NGO
-                                          else Channel.NGO], j, identified=False)
+        # (the police's partner is the list of NGOs and services, and theirs the police's)
+        own = LIST_OF_CHANNEL[channel]
+        partner = Channel.POLICE if own == LIST_OF_CHANNEL[Channel.NGO] else Channel.NGO
+        record(model, v, LIST_OF_CHANNEL[partner], j, identified=False)
     network = victims.network[v]
     if network is None or not network.alive:
         return

@@ -105,7 +105,7 @@ def move(model) -> None:
         if what == "gone":
             journey_ends(model, int(v[i]))
         elif what == "seen":
-            identification.identify(model, int(v[i]), j, Channel.INSPECTION)
+            identification.identify(model, int(v[i]), j, Channel.BORDER)
         else:
             identification.misidentify(model, int(v[i]), j)
 
