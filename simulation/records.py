@@ -75,10 +75,12 @@ class ReferralLog:
         self.channel, self.form, self.group = array("b"), array("b"), array("b")
         self.foreign, self.removed = array("b"), array("b")
         self.decided, self.confirmed = array("q"), array("b")
+        self.rank = array("q")  # the person's how-manyth referral: the key of its draws
 
     def add(self, person: int, week: int, jurisdiction: int, channel: int, form: int,
-            group: int, foreign: bool, removed: bool) -> int:
+            group: int, foreign: bool, removed: bool, rank: int = 0) -> int:
         """A referral; returns its row, for :meth:`close`."""
+        self.rank.append(rank)
         self.person.append(person)
         self.week.append(week)
         self.jurisdiction.append(jurisdiction)

@@ -66,6 +66,7 @@ _COLUMNS: dict[str, tuple[Any, Any]] = {
     "online": (np.bool_, False),  # recruited online (processes.online): monitoring finds them
     "slot": (np.int32, -1),  # place in the exploited pool (pools.Pool), -1 when not exploited
     "spell": (np.int32, -1),  # the open exploitation spell's row in the model's SpellLog
+    "referrals": (np.int32, 0),  # referrals so far (ODD 6.5): the rank that keys the next one
 }
 
 
@@ -107,6 +108,7 @@ class Victims:
     online: np.ndarray
     slot: np.ndarray
     spell: np.ndarray
+    referrals: np.ndarray
 
     def __len__(self) -> int:
         return self.n

@@ -48,9 +48,9 @@ def decide(model) -> None:
         v, row = int(due.victim[x]), int(due.leg[x])
         j = referrals.jurisdiction[row]
         chance = confirmation_chance(p, bool(victims.child[v]))
-        # keyed by the episode and the week of the referral (never by the referral's row in
-        # the log, a count of everyone's referrals that another policy would shift)
-        confirmed = (uniform("referral decision", int(victims.rkey[v]), referrals.week[row])
+        # keyed by the episode and the rank of the person's referral (never by the referral's
+        # row in the log, a count of everyone's referrals that another policy would shift)
+        confirmed = (uniform("referral decision", int(victims.rkey[v]), referrals.rank[row])
                      < chance)
         referrals.close(row, model.week, confirmed)
         if confirmed:

@@ -19,8 +19,8 @@ from __future__ import annotations
 from simulation.agents.victim import CHANNEL_LIST
 from simulation.registry import Channel, WEEKLY_INDEX
 
-READS = ("params", "streams", "victims", "week")
-CHANGES = ("decision_calendar", "group_tally", "referrals", "weekly_tally")
+READS = ("params", "streams", "week")
+CHANGES = ("decision_calendar", "group_tally", "referrals", "victims", "weekly_tally")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
 
@@ -33,20 +33,25 @@ REFERRED_COL = WEEKLY_INDEX["victims_referred"]
 def refer(model, v: int, j: int, channel: Channel) -> bool:
     """Victim ``v`` is referred in ``j`` by ``channel``: the referral is logged and counted,
     its decision scheduled; returns whether it takes them out of exploitation (the caller
-    carries that out). The chance of removal and the delay are drawn from their own streams,
-    keyed by the victim's episode and the week (a victim may be referred more than once)."""
+    carries that out). The chance of removal, the delay and the decision are drawn from their
+    own streams, keyed by the victim's episode and the rank of the referral (their first,
+    second...), not by its week: a referral that comes earlier under another policy keeps its
+    numbers (common random numbers, ODD 4)."""
     p = model.params
     victims = model.victims
     week = model.week
     rkey = int(victims.rkey[v])
+    rank = int(victims.referrals[v]) + 1
+    victims.referrals[v] = rank
     streams = model.streams
     removed = (channel == Channel.BORDER
-               or streams.uniform("referral removal", rkey, week) < p["referral_removal"])
+               or streams.uniform("referral removal", rkey, rank) < p["referral_removal"])
     row = model.referrals.add(v, week, j, CHANNEL_LIST.index(channel), int(victims.form[v]),
-                              int(victims.group[v]), bool(victims.origin[v] != j), removed)
+                              int(victims.group[v]), bool(victims.origin[v] != j), removed,
+                              rank)
     model.weekly_tally[REFERRED_COL][j] += 1
     model.tally_victim("victims_referred", v)
-    delay = streams.geometric(1 / p["decision_weeks"], "referral delay", rkey, week)
+    delay = streams.geometric(1 / p["decision_weeks"], "referral delay", rkey, rank)
     model.decision_calendar.schedule(week + delay, DECISION, v,
                                      int(victims.times_trafficked[v]), row)
     return removed
