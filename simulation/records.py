@@ -78,8 +78,9 @@ class ReferralLog:
         self.rank = array("q")  # the person's how-manyth referral: the key of its draws
 
     def add(self, person: int, week: int, jurisdiction: int, channel: int, form: int,
-            group: int, foreign: bool, removed: bool, rank: int = 0) -> int:
-        """A referral; returns its row, for :meth:`close`."""
+            group: int, foreign: bool, removed: bool, rank: int) -> int:
+        """A referral (``rank``: the person's first, second... referral, which keys its
+        draws); returns its row, for :meth:`close`."""
         self.rank.append(rank)
         self.person.append(person)
         self.week.append(week)

@@ -289,7 +289,7 @@ _OUT = [
     ("identified_ngo", "Identified by NGOs", "people", "victims", "flow",
      "Victims identified through NGO outreach.", True),
     ("identified_inspection", "Identified by inspections", "people", "victims", "flow",
-     "Victims identified at border or labour inspections.", True),
+     "Victims identified at labour inspections (border checks refer as identified_border).", True),
     ("identified_self", "Self-referred", "people", "victims", "flow",
      "Victims who came forward themselves (hotlines, embassies, walk-ins).", True),
     ("identified_border", "Identified by border and immigration officers", "people", "victims",

@@ -168,25 +168,33 @@ def test_domestic_victims_are_those_identified_in_their_own_country(result):
     assert np.isin(r.jurisdiction.unique(), list(result.jurisdictions)).all()
 
 
-def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path, capsys):
-    from simulation.cli import main
+def tiny_batch(tmp_path, *, replications: int, seed: int, weeks: int,
+               burn_in_weeks: int):
+    """A batch of the baseline and training at scale 0.2, run in one process; its folder."""
     from simulation.executors import run_experiment
-    from simulation.statistics import compare_published
-    from simulation.store import load_results
 
     experiment = tmp_path / "tiny.toml"
     experiment.write_text(f"""
 name = "tiny"
 scenarios = ["{simulation.SCENARIOS / 'baseline.toml'}", "{simulation.SCENARIOS / 'training.toml'}"]
-replications = 2
-seed = 5
+replications = {replications}
+seed = {seed}
 [run]
 scale = 0.2
-weeks = 104
-burn_in_weeks = 52
+weeks = {weeks}
+burn_in_weeks = {burn_in_weeks}
 """)
     out = tmp_path / "out"
     run_experiment(experiment, out, workers=1, progress=False)
+    return out
+
+
+def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path, capsys):
+    from simulation.cli import main
+    from simulation.statistics import compare_published
+    from simulation.store import load_results
+
+    out = tiny_batch(tmp_path, replications=2, seed=5, weeks=104, burn_in_weeks=52)
     results = load_results(out)
     stats = results.statistics
     assert set(stats.year) == {1, 2} and len(stats) == 4 * 2 * 5  # runs x years x places
@@ -207,23 +215,10 @@ burn_in_weeks = 52
 
 def test_the_dashboard_shows_the_published_statistics_of_a_store_that_has_them(tmp_path):
     from simulation.dashboard.report import build_report
-    from simulation.executors import run_experiment
     from simulation.statistics import compare_published
     from simulation.store import load_results
 
-    experiment = tmp_path / "tiny.toml"
-    experiment.write_text(f"""
-name = "tiny"
-scenarios = ["{simulation.SCENARIOS / 'baseline.toml'}", "{simulation.SCENARIOS / 'training.toml'}"]
-replications = 1
-seed = 6
-[run]
-scale = 0.2
-weeks = 52
-burn_in_weeks = 26
-""")
-    out = tmp_path / "out"
-    run_experiment(experiment, out, workers=1, progress=False)
+    out = tiny_batch(tmp_path, replications=1, seed=6, weeks=52, burn_in_weeks=26)
     page = build_report(out).read_text()
     table = compare_published(load_results(out)).set_index(["scenario", "statistic"])
     section = page[page.index('<section id="published">'):]
