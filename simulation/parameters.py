@@ -32,6 +32,8 @@ GROUPS = {
     "cross_border": "Cross-border work (ODD 6.8)",
     "justice": "Prosecution and sentencing (ODD 6.9)",
     "networks": "Network response (ODD 6.10)",
+    "structure": "Ties inside networks and brokers between them (ODD 6.10)",
+    "targeting": "Targeting strategies of investigations (ODD 6.7)",
     "deterrence": "Deterrence, entry and desistance (ODD 6.11)",
     "recovery": "Recovery and re-trafficking (ODD 6.12)",
     "lever_effects": "Sizes of the policy levers' effects",
@@ -581,6 +583,62 @@ _group(
     P("switching_cost", "Cost of relocating", "share of current value", 0.3, 0.1, 0.6,
       "A network moves only if the new market's value beats staying by this share.",
       bounds=(0.0, 10.0)),
+)
+
+_group(
+    "structure",
+    P("tie_closure", "Tie closure", "probability", 0.3, 0.0, 0.7,
+      "Chance a newcomer, introduced by a sponsor, also comes to know one of the sponsor's "
+      "contacts (triadic closure): the higher, the denser and more redundant a network's "
+      "ties, and the fewer members one loss cuts off.",
+      source="Morselli 2009 (Inside Criminal Networks): trafficking and smuggling networks "
+             "trade efficiency (sparse, centralised ties) against security (redundant ties); "
+             "no measured rate, so a wide range"),
+    P("fragment_loss", "Drop-out when cut off", "probability", 0.5, 0.0, 1.0,
+      "Chance that a member whom a loss cuts off from the leader drops out of the network "
+      "(back to the criminal labour pool) rather than rewiring to the others.",
+      source="Duijn, Kashirin and Sloot 2014 (Scientific Reports 4:4238): simulated "
+             "disruption of a cannabis network is followed by fast recovery through rewiring; "
+             "how many drop out is not measured, so the range is the whole unit interval"),
+    P("broker_share", "Networks with a broker", "share of founded networks", 0.3, 0.0, 0.6,
+      "Share of founded networks with a broker: a member tied to a member of another network "
+      "recruiting in the same place.",
+      source="Morselli 2009 and Bright, Hughes and Chalmers 2012 (Crime, Law and Social "
+             "Change 57) describe brokers between criminal groups; no share is measured"),
+    P("broker_replacement_factor", "Replacement delay with a broker", "x the delay", 0.6, 0.3,
+      1.0, "A network with a live broker tie refills a lost role in this multiple of the "
+      "usual replacement delay (brokers supply recruits); 1 is no effect.",
+      bounds=(0.05, 1.0),
+      source="assumption: brokers' role in replacing members (Morselli 2009) with no measured "
+             "size; the range reaches no effect"),
+)
+
+_group(
+    "targeting",
+    P("targeting_focus_gain", "Reach gained in focus", "x reach", 1.0, 0.0, 2.0,
+      "With targeted investigation (leaders or key players), reach of a member fully in focus "
+      "rises by this multiple (before the reach cap).", bounds=(0.0, 10.0),
+      source="assumption; no evaluation compares targeting strategies in trafficking cases, "
+             "so the range reaches no gain"),
+    P("targeting_focus_loss", "Reach lost out of focus", "share of reach", 0.5, 0.0, 0.9,
+      "With targeted investigation, reach of members out of focus falls by this share "
+      "(investigators' time goes to the targets).",
+      source="assumption; the range reaches no loss"),
+    P("targeted_case_weeks", "Extra weeks of a targeted case", "weeks", 8, 0, 26,
+      "Weeks added to an investigation that maps a network's ties or follows its money before "
+      "acting (the cost of key-player, leader and financial targeting).",
+      bounds=(0.0, 104.0), integer=True,
+      source="assumption; financial and network investigations are described as slower than "
+             "reactive ones (UNODC 2017 toolkit on financial investigation of trafficking) "
+             "without a measured figure"),
+    P("money_target_weight", "Weight of assets in choosing targets", "x relative assets", 1.0,
+      0.0, 3.0, "Under follow-the-money targeting, a network's chance of being the target of "
+      "proactive work rises by this multiple of its assets relative to the mean.",
+      bounds=(0.0, 20.0), source="assumption; the range reaches no effect"),
+    P("money_forfeiture_gain", "Forfeiture gain from following the money",
+      "share of assets found", 0.2, 0.0, 0.5, "Under follow-the-money targeting, the share "
+      "of a convicted member's assets found for confiscation rises by this much.",
+      source="assumption; the range reaches no effect"),
 )
 
 _group(

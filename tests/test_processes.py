@@ -67,8 +67,10 @@ def test_every_parameter_is_read_by_the_model(monkeypatch):
                      mutual_legal_assistance=0.9, extradition=0.9, joint_investigations=0.5,
                      specialised_prosecution=0.5, financial_investigation=0.9,
                      digital_forensics=0.9)
-    for seed in (1, 2):
-        TraffickingModel(scenario, rng=seed).run()
+    money = small({"run.scale": 0.3, "run.weeks": 104}, financial_investigation=0.9,
+                  targeting="money")  # follow-the-money targeting reads its own parameters
+    for seed, spec in ((1, scenario), (2, scenario), (1, money)):
+        TraffickingModel(spec, rng=seed).run()
     read = set().union(*(t.read for t in tables))
     assert set(PARAMETERS) - read == set(), "parameters the model never reads"
 
@@ -394,7 +396,7 @@ def test_network_index_agrees_with_the_agents():
 def test_schedule_lists_every_process_in_odd_order():
     names = [what for _, what, _ in TraffickingModel.SCHEDULE]
     assert names[0].startswith("1 ") and names[-1].startswith("12 ")
-    assert [when for when, _, _ in TraffickingModel.SCHEDULE].count("monthly") == 5
+    assert [when for when, _, _ in TraffickingModel.SCHEDULE].count("monthly") == 6
 
 
 def test_victims_recruited_take_their_forms_profile():

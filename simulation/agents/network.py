@@ -50,6 +50,11 @@ class TraffickingNetwork(mesa.Agent):
         self.founded = model.week
         self.recruit_base = 0.0
         self.online_share = 0.0  # of its recruitment done online (processes.online)
+        # (week of the hit, size before it) while recovering from an enforcement hit
+        # (network_response.grade_hit), else None
+        self.recovering: tuple[int, int] | None = None
+        self.n_ties = 0  # ties among its members (processes.ties)
+        self.cut_offs = 0  # members who dropped out after a loss cut them off (processes.ties)
 
     @property
     def size(self) -> int:

@@ -13,10 +13,11 @@ from simulation.agents.network import TraffickingNetwork
 from simulation.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
 from simulation.agents.victim import Status
 from simulation.registry import Form
-from simulation.processes import online, recruitment, spells
+from simulation.processes import online, recruitment, spells, ties
 from simulation.streams import chain, name_id
 
-READS = ("jurisdictions", "markets", "networks", "params", "streams", "transit_index", "week")
+READS = ("jurisdictions", "markets", "networks", "networks_known_in", "params", "streams",
+         "transit_index", "week")
 CHANGES = ("exploited", "network_index", "victims")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
@@ -102,7 +103,12 @@ def found_network(model, form: int, destination: int, key: int,
                                math.ceil(n_victims / p["victims_per_exploiter_at_founding"]))
     for role in roles:
         hire = network.next_hire()
-        network.add_member(Trafficker(model, role, workplace(model, network, role, hire), hire))
+        member = Trafficker(model, role, workplace(model, network, role, hire), hire)
+        network.add_member(member)
+        ties.attach(model, network, member)
+    # a broker's tie to another network recruiting in the same place (none while the region
+    # is seeded: seed_region links those once every network exists)
+    ties.broker(model, network, model.networks_known_in.get(network.origin, ()))
     model.network_index.changed()
     return network
 
@@ -136,7 +142,11 @@ def seed_region(model) -> None:
                     model.victims.exploited_since[v] = since
                     spells.open_spell_record(model, v, jur.index, since)
                 placed += n
+    by_origin: dict[int, list] = {}
     for network in model.networks:
+        by_origin.setdefault(network.origin, []).append(network)
+    for network in model.networks:
+        ties.broker(model, network, by_origin[network.origin])
         recruitment.update_rate(model, network)
 
 
