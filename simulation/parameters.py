@@ -33,6 +33,7 @@ GROUPS = {
     "justice": "Prosecution and sentencing (ODD 6.9)",
     "networks": "Network response (ODD 6.10)",
     "structure": "Ties inside networks and brokers between them (ODD 6.10)",
+    "offenders": "Offenders who are not organised networks: alone, in pairs, families (ODD 6.10)",
     "targeting": "Targeting strategies of investigations (ODD 6.7)",
     "deterrence": "Deterrence, entry and desistance (ODD 6.11)",
     "recovery": "Recovery and re-trafficking (ODD 6.12)",
@@ -611,6 +612,43 @@ _group(
       bounds=(0.05, 1.0),
       source="assumption: brokers' role in replacing members (Morselli 2009) with no measured "
              "size; the range reaches no effect"),
+)
+
+_group(
+    "offenders",
+    P("share_lone", "Operations run by one trafficker", "share of founded operations", 0.2,
+      0.05, 0.4, "Share of new trafficking operations run by one trafficker alone (often "
+      "exploiting an intimate partner: the 'lover boy').",
+      source="UNODC GLOTIP 2022 (court-case summaries): individual traffickers, most often "
+             "young men exploiting their partners, are the most reported profile of convicted "
+             "individual offenders; shares by type of structure vary by region; the range is "
+             "wide"),
+    P("share_pair", "Operations run by a pair", "share of founded operations", 0.1, 0.0, 0.25,
+      "Share of new operations run by two traffickers (typically intimate partners).",
+      source="UNODC GLOTIP 2022: female traffickers are 43% of those operating in pairs, "
+             "typically with intimate partners; Australian Institute of Criminology, Trends & "
+             "Issues 436 (2012): offenders include individuals acting alone or with a spouse"),
+    P("share_family", "Operations run by a family", "share of founded operations", 0.05, 0.0,
+      0.15, "Share of new operations run by members of one family (three people).",
+      source="UNODC GLOTIP 2014, box on intimate and close family relationships in "
+             "trafficking offending; no share measured"),
+    P("small_visibility", "Visibility of a small operation's victims", "x visibility", 0.9,
+      0.5, 1.0, "Victims of a lone, pair or family trafficker are this much as visible to "
+      "every identification channel as those of an organised network (control through a "
+      "relationship or the family, in private, may hide them).", bounds=(0.01, 1.0),
+      source="assumption; no measured ratio: intimate control may hide victims, while small "
+             "operations lack an organised network's security (which 6.10 already models); "
+             "the range runs from half to no difference"),
+    P("victims_per_small_offender", "Victims per small offender", "victims per member", 2.0,
+      1.0, 4.0, "Victims each member of a small operation can control.",
+      bounds=(1.0, 20.0),
+      source="assumption: court cases of lone and pair traffickers typically involve one to a "
+             "few victims (GLOTIP 2022 profile of individual traffickers)"),
+    P("reach_small", "Reach of a case against a small operation", "probability", 0.6, 0.3,
+      0.9, "Chance a case identifies a member of a lone, pair or family operation (the victims "
+      "know everyone involved), at least; the reach cap applies.",
+      source="assumption; Kangaspunta 2015 (Anti-Trafficking Review 4): prosecutions depend "
+             "heavily on victims' testimony and reach those the victims can identify"),
 )
 
 _group(

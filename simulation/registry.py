@@ -262,6 +262,9 @@ _OUT = [
      "leaving crime.", None),
     ("leaders_arrested", "Leaders arrested", "people", "disruption", "flow",
      "Network leaders arrested (members lost at the top of a network).", True),
+    ("small_offenders_arrested", "Lone, pair and family traffickers arrested", "people",
+     "disruption", "flow", "Arrests of traffickers who worked alone, in a pair or in a family "
+     "rather than in an organised network.", None),
     ("central_members_arrested", "Central members arrested", "people", "disruption", "flow",
      "Members arrested who had the most ties in their network (its hub, often but not always "
      "the leader).", True),

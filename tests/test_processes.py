@@ -237,7 +237,8 @@ def test_evidence_grows_with_weeks_and_testimony_and_is_capped(model):
 
 def test_reach_rises_with_testimony_and_techniques_up_to_the_cap(model):
     agency = model.agencies[model.index_of["destination_a"]]
-    case = Case(agency, model.networks[0], opened=model.week, proactive=False)
+    organised = next(n for n in model.networks if n.organised)
+    case = Case(agency, organised, opened=model.week, proactive=False)
     p = model.params
     lv = agency.jurisdiction.levers
     assert investigation.reach(model, case, "exploiter") == pytest.approx(p["reach_exploiter"])
@@ -291,7 +292,8 @@ def test_without_information_sharing_nobody_abroad_is_sought():
     agency = model.agencies[model.index_of["destination_a"]]
     members = [m for n in model.networks for ms in n.members.values() for m in ms
                if m.home != agency.j][:50]
-    case = Case(agency, model.networks[0], opened=model.week, proactive=False)
+    organised = next(n for n in model.networks if n.organised)
+    case = Case(agency, organised, opened=model.week, proactive=False)
     for member in members:
         cross_border.request_abroad(model, agency, member, 1.0, case)
     assert not any(isinstance(e, events.Extradition)

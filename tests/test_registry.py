@@ -45,7 +45,7 @@ def test_every_model_md_name_is_in_the_registry():
         "victims_referred", "referrals_not_confirmed", "identified_domestic",
         "identified_border", "identified_health", "identified_child_protection",
         # disruption that can be measured: networks' ties, graded hits, money (issue 24)
-        "central_members_arrested", "members_cut_off", "enforcement_share_of_endings",
+        "central_members_arrested", "members_cut_off", "small_offenders_arrested", "enforcement_share_of_endings",
         "disruptions_major", "disruptions_moderate", "disruptions_minor", "networks_recovered",
         "mean_recovery_weeks", "share_confiscated", "network_density", "leader_betweenness"}
     assert not set(LEVERS) & set(PARAMETERS), "levers and parameters are kept apart"

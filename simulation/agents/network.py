@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import mesa
 
-from simulation.agents.trafficker import ROLES, Trafficker
+from simulation.agents.trafficker import EXPLOITER, RECRUITER, ROLES, Trafficker
 from simulation.pools import OrderedSet
 from simulation.streams import chain
+
+
+ORGANISED, LONE, PAIR, FAMILY = "organised", "lone", "pair", "family"
+KINDS = (ORGANISED, LONE, PAIR, FAMILY)
+"""Kinds of trafficking operation (ODD 6.10): an organised network with a division of roles,
+or a small operation: one trafficker alone, a pair (often intimate partners) or a family."""
 
 
 class TraffickingNetwork(mesa.Agent):
@@ -29,8 +35,10 @@ class TraffickingNetwork(mesa.Agent):
     """
 
     def __init__(self, model, form: int, origin: int, destination: int, route: list[int],
-                 key: int) -> None:
+                 key: int, kind: str = ORGANISED, exposure: float = 1.0) -> None:
         super().__init__(model)
+        self.kind = kind  # KINDS: organised, or a small operation (lone, pair, family)
+        self.exposure = exposure  # its victims' visibility relative to an organised network's
         self.key = key  # random-stream key (simulation.streams): how and when it was founded
         self.hires = 0  # positions filled so far: the rank that keys the next hire
         self.losses = 0  # members lost so far: the rank that keys the next replacement delay
@@ -62,8 +70,26 @@ class TraffickingNetwork(mesa.Agent):
         return sum(map(len, self.members.values()))
 
     def visibility(self, security_visibility: float) -> float:
-        """Its victims' visibility to identification, 1 at no security (ODD 6.5)."""
-        return 1 - security_visibility * self.security
+        """Its victims' visibility to identification: 1 for an organised network at no
+        security, times ``exposure`` for a small operation (ODD 6.5, 6.10)."""
+        return (1 - security_visibility * self.security) * self.exposure
+
+    @property
+    def organised(self) -> bool:
+        return self.kind == ORGANISED
+
+    def capacity(self, p) -> int:
+        """Victims it can control: ``victims_per_exploiter`` per exploiter in an organised
+        network, ``victims_per_small_offender`` per member of a small operation (where
+        everyone does everything)."""
+        if self.kind == ORGANISED:
+            return p["victims_per_exploiter"] * len(self.members[EXPLOITER])
+        return int(p["victims_per_small_offender"] * self.size)
+
+    @property
+    def recruiting(self) -> int:
+        """Members who recruit: the recruiters, or everyone in a small operation."""
+        return len(self.members[RECRUITER]) if self.kind == ORGANISED else self.size
 
     def next_hire(self) -> int:
         """The key of the next position this network fills (a newcomer hired to it takes it

@@ -141,6 +141,8 @@ def reach(model, case: Case, role: str) -> float:
              + p["online_reach_recruiter"] * online)
     else:  # exploiters are where the victims are
         r = p["reach_exploiter"] + told
+    if not case.network.organised:  # the victims know everyone in a small operation
+        r = max(r, p["reach_small"])
     return min(p["reach_cap"], r)
 
 

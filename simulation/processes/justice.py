@@ -71,6 +71,8 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     model.tally_form("arrests", network.form)
     if member.role == LEADER:
         model.tally("leaders_arrested", j)
+    if not network.organised:
+        model.tally("small_offenders_arrested", j)
     if ties.is_central(network, member):
         model.tally("central_members_arrested", j)
     if cross_border and not case.cross_border:

@@ -95,6 +95,8 @@ def schedule_replacement(model, network, role: str) -> None:
     ``broker_replacement_factor`` if a member has a tie to another living network (a broker,
     :func:`ties.has_broker`)."""
     network.losses += 1
+    if not network.organised:
+        return  # a small operation carries on with whoever is left; nobody is hired
     p = model.params
     mean = p["replacement_delay_weeks"] * (p["broker_replacement_factor"]
                                            if ties.has_broker(network) else 1.0)
@@ -286,7 +288,7 @@ def review(network, model, draws: tuple[float, float] | None = None) -> None:
     network.assets += (WEEKS_PER_MONTH * n_victims
                        * markets.revenue_per_week(model, dest, network.form)
                        * p["asset_retention"])
-    if (n_victims >= p["victims_per_exploiter"] * len(network.members[EXPLOITER])  # capacity
+    if (network.organised and n_victims >= network.capacity(p)
             and markets.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
