@@ -6,6 +6,7 @@ in :mod:`simulation.processes`.
 from __future__ import annotations
 
 import mesa
+import networkx as nx
 
 from simulation.agents.trafficker import EXPLOITER, RECRUITER, ROLES, Trafficker
 from simulation.pools import OrderedSet
@@ -90,6 +91,33 @@ class TraffickingNetwork(mesa.Agent):
     def recruiting(self) -> int:
         """Members who recruit: the recruiters, or everyone in a small operation."""
         return len(self.members[RECRUITER]) if self.kind == ORGANISED else self.size
+
+    def graph(self) -> nx.Graph:
+        """Its members' ties as a networkx graph; nodes are the members' stream keys, with
+        their ``role`` as a node attribute (ODD 6.10)."""
+        g = nx.Graph()
+        members = [m for ms in self.members.values() for m in ms]
+        g.add_nodes_from((m.key, {"role": m.role}) for m in members)
+        g.add_edges_from((a.key, b.key) for a in members for b in a.ties if a.key < b.key)
+        return g
+
+    def measures(self) -> dict[str, float]:
+        """Size, ties, density, its leader's normalised betweenness (networkx) and the share
+        of members connected to the leader through ties (ODD 6.10)."""
+        g = self.graph()
+        n = g.number_of_nodes()
+        leader = self.members[ROLES[0]][0] if self.members[ROLES[0]] else None
+        between = nx.betweenness_centrality(g) if n > 2 else {}
+        connected = (len(nx.node_connected_component(g, leader.key)) / n
+                     if leader is not None else float("nan"))
+        return {
+            "size": float(n),
+            "ties": float(g.number_of_edges()),
+            "density": nx.density(g) if n > 1 else float("nan"),
+            "leader_betweenness": (float(between.get(leader.key, 0.0)) if leader is not None
+                                   else float("nan")),
+            "connected_share": connected,
+        }
 
     def next_hire(self) -> int:
         """The key of the next position this network fills (a newcomer hired to it takes it

@@ -208,31 +208,13 @@ def is_central(network, member) -> bool:
 
 
 def graph(network) -> nx.Graph:
-    """The network's ties as a networkx graph (nodes are the members' keys)."""
-    g = nx.Graph()
-    members = members_of(network)
-    g.add_nodes_from(m.key for m in members)
-    g.add_edges_from((a.key, b.key) for a in members for b in a.ties if a.key < b.key)
-    return g
+    """The network's ties as a networkx graph (:meth:`TraffickingNetwork.graph`)."""
+    return network.graph()
 
 
 def measures(network) -> dict[str, float]:
-    """Size, ties, density, the leader's betweenness (networkx, normalised) and the share of
-    members in the leader's component."""
-    members = members_of(network)
-    n = len(members)
-    g = graph(network)
-    leader = leader_of(network)
-    pairs = n * (n - 1) / 2
-    between = nx.betweenness_centrality(g) if n > 2 else {}
-    return {
-        "size": float(n),
-        "ties": float(g.number_of_edges()),
-        "density": g.number_of_edges() / pairs if pairs else float("nan"),
-        "leader_betweenness": float(between.get(leader.key, 0.0)) if leader else float("nan"),
-        "connected_share": len(component(leader)) / n if leader and n else float("nan"),
-        "broker": float(has_broker(network)),
-    }
+    """:meth:`TraffickingNetwork.measures`, plus whether it has a live broker."""
+    return network.measures() | {"broker": float(has_broker(network))}
 
 
 def survey(model) -> None:
@@ -251,5 +233,5 @@ def survey(model) -> None:
         if last and n > 2:
             leader = leader_of(network)
             if leader is not None:
-                structure[2, j] += nx.betweenness_centrality(graph(network))[leader.key]
+                structure[2, j] += nx.betweenness_centrality(network.graph())[leader.key]
                 structure[3, j] += 1
