@@ -742,6 +742,45 @@ _group(
       "proceedings).", bounds=(0.0, 10.0)),
 )
 
+_group(
+    "lever_effects",
+    P("sex_purchase_ban_effect", "Demand deterred by criminalising the purchase of sex",
+      "share of sexual-exploitation demand", 0.25, 0.0, 0.5,
+      _EFFECT + "Share of the demand for sexual exploitation that a purchase ban deters at "
+      "full enforcement, at a fixed price (ODD 6.4).",
+      source="Vista Analyse 2014 (Norway): prostitution about 25% below 2008, indoor 10-20%, "
+             "Oslo street 45-60%; SOU 2010:49 (Sweden): street prostitution halved; both "
+             "contested (Holmstrom and Skilbrei 2017)"),
+    P("due_diligence_effect", "Demand deterred by a supply-chain due diligence duty",
+      "share of forced-labour demand", 0.05, 0.0, 0.2,
+      _EFFECT + "Share of the demand for forced labour that a full due diligence duty deters, "
+      "at a fixed price.",
+      source="assumption: reviews of UK MSA s.54 find little change in corporate behaviour "
+             "(Field et al. 2019; Hsin et al. 2021); no evaluation of an effect on forced "
+             "labour"),
+    P("import_ban_effect", "Demand deterred by a forced-labour import ban",
+      "share of forced-labour demand", 0.1, 0.0, 0.3,
+      _EFFECT + "Share of the demand for forced labour that a fully enforced import ban "
+      "deters, at a fixed price.",
+      source="assumption: US customs detained thousands of shipments under the UFLPA; no "
+             "evaluation of an effect on forced labour, and goods are reported diverted"),
+    P("procurement_effect", "Demand deterred by public procurement rules",
+      "share of forced-labour demand", 0.03, 0.0, 0.1,
+      _EFFECT + "Share of the demand for forced labour that full anti-trafficking procurement "
+      "rules deter (public contracts are a small part of demand), at a fixed price.",
+      source="assumption: GAO-24-106973 finds the US rule applied unevenly; no evaluation"),
+    P("demand_displacement_places", "Deterred demand displaced to other jurisdictions",
+      "share of deterred demand", 0.3, 0.0, 0.6,
+      _EFFECT + "Share of the demand that buyer-side levers deter which reappears in the same "
+      "form in the region's other jurisdictions (buyers travel, goods are diverted).",
+      source="assumption: Vista Analyse 2014 reports relatively more foreign buyers; reports on "
+             "the UFLPA describe goods diverted to other markets; no measured share"),
+    P("demand_displacement_forms", "Deterred demand displaced to other forms",
+      "share of deterred demand", 0.05, 0.0, 0.2,
+      _EFFECT + "Share of the demand that buyer-side levers deter which reappears in the "
+      "jurisdiction's other forms of exploitation."),
+)
+
 CALIBRATED = (
     "self_referral_hazard", "release_hazard", "reach_exploiter", "police_encounter_rate",
     "ngo_contact_rate", "cross_border_delay_weeks", "case_evidence_rate", "testimony_evidence",

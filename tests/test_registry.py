@@ -18,7 +18,9 @@ financial_investigation sentence_years asset_forfeiture criminalisation non_puni
 victim_centred witness_protection shelter_places reintegration ngo_outreach
 ngo_police_partnership awareness labour_inspections specialised_prosecution
 anti_corruption""".split() + ["prosecutors", "residence_permit", "compensation",  # issue 12
-                               "online_monitoring", "platform_cooperation"]  # issue 18
+                               "online_monitoring", "platform_cooperation",  # issue 18
+                               "sex_purchase_ban", "supply_chain_due_diligence",  # issue 24
+                               "forced_labour_import_ban", "procurement_rules"]
 MODEL_MD_PAIR_LEVERS = ("info_sharing mutual_legal_assistance extradition joint_investigations"
                         .split() + ["harmonisation"])  # issue 18
 MODEL_MD_OUTCOMES = """arrests prosecutions convictions conviction_ratio mean_sentence_years

@@ -29,6 +29,8 @@ class Jurisdiction(mesa.Agent):
         self.vulnerability = spec.vulnerability
         self.demand = np.array([spec.demand[f] for f in FORMS]) * scale
         self.demand_of = self.demand.tolist()  # the same, as plain floats for per-network use
+        # the market's own demand before buyers' risk moves it (markets.update_demand)
+        self.base_demand = self.demand.copy()
         self.price_level = spec.price_level
         self.corruption = spec.corruption
         self.online_reach = spec.online_reach
@@ -50,8 +52,8 @@ class Jurisdiction(mesa.Agent):
 
     def refresh(self) -> None:
         """Recompute what the processes derive from this jurisdiction's levers."""
-        from simulation.processes import (identification, investigation, justice, movement,
-                                          online, recruitment, support)
+        from simulation.processes import (identification, investigation, justice, markets,
+                                          movement, online, recruitment, support)
 
         p = self.model.params
         lv = self.levers
@@ -74,3 +76,4 @@ class Jurisdiction(mesa.Agent):
         self.testimony_propensity = support.testimony_propensity(p, self)
         self.proactive_rate = investigation.proactive_rate(p, self)
         self.recruitment_resistance = recruitment.resistance(p, lv)
+        self.demand_deterred = markets.demand_deterred(p, lv)  # buyer-side levers
