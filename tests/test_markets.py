@@ -29,16 +29,38 @@ def test_buyer_levers_are_registry_levers_that_default_to_zero():
         assert PARAMETERS[effect].group == "lever_effects" and PARAMETERS[effect].low == 0.0
 
 
-def test_demand_deterred_by_buyer_levers():
-    """deterred = prod (1 - effect) ** lever."""
+def test_demand_function():
+    """deterred = prod (1 - effect) ** lever; price = (fill / reference) ** -flexibility within
+    [1/cap, cap]; demand = shifted x price ** -elasticity."""
     p = DEFAULTS | {"sex_purchase_ban_effect": 0.25, "import_ban_effect": 0.2,
-                    "due_diligence_effect": 0.1, "procurement_effect": 0.05}
+                    "due_diligence_effect": 0.1, "procurement_effect": 0.05,
+                    "price_flexibility": 1.5, "price_index_cap": 3.0,
+                    "price_elasticity_sexual": 0.5, "price_elasticity_labour": 0.4,
+                    "price_elasticity_criminal": 0.0}
     levers = {"sex_purchase_ban": 0.5, "forced_labour_import_ban": 1.0,
               "supply_chain_due_diligence": 1.0, "procurement_rules": 0.0}
     deterred = markets.demand_deterred(p, levers)
     assert deterred[SEXUAL] == pytest.approx(0.75 ** 0.5)
     assert deterred[LABOUR] == pytest.approx(0.8 * 0.9)
     assert deterred[Form.CRIMINAL] == 1.0
+
+    fill = np.array([[0.25, 0.5, 0.0, 5.0]])
+    reference = np.array([[0.5, 0.5, 0.5, 0.5]])
+    index = markets.price_index(p, fill, reference)
+    assert index[0, 0] == pytest.approx(2 ** 1.5)  # half the fill: price x 2^1.5
+    assert index[0, 1] == 1.0  # at the reference fill, the scenario's price
+    assert index[0, 2] == 3.0 and index[0, 3] == pytest.approx(1 / 3)  # the ceiling and floor
+    # no reference fill (an empty market when it was set): the scenario's price
+    assert markets.price_index(p, fill, np.zeros_like(reference)).tolist() == [[1, 1, 1, 1]]
+
+    # sticky prices: a quarter of the (log) gap to the target closes in a month
+    adjusted = markets.adjusted_price(p | {"price_adjustment": 0.25}, np.array([1.0, 2.0]),
+                                      np.array([16.0, 2.0]))
+    assert adjusted.tolist() == pytest.approx([2.0, 2.0])
+
+    shifted = np.array([[100.0, 200.0, 50.0]])
+    demand = markets.quantity_demanded(p, shifted, np.array([[2.0, 2.0, 2.0]]))
+    assert demand[0].tolist() == pytest.approx([100 * 2 ** -0.5, 200 * 2 ** -0.4, 50.0])
 
 
 def test_displaced_demand_goes_to_the_other_jurisdictions_by_their_demand():
@@ -81,6 +103,40 @@ def test_a_ban_in_one_destination_raises_demand_in_the_others():
     assert model.markets.demand.tolist() == flat.tolist()  # the pulls see the same demand
 
 
+def test_price_rises_and_demand_falls_when_supply_is_cut():
+    scenario = small({"run.burn_in_weeks": 52}, price_flexibility=1.0)
+    model = simulation.TraffickingModel(scenario, rng=3)
+    while model.week < 0:
+        model.step()
+    model.step()  # week 0: the reference fill is set and the price starts to move
+    j = model.index_of["destination_a"]
+    jur = model.jurisdictions[j]
+    pool = model.exploited[j][SEXUAL]
+    assert len(pool) > 10
+    markets.update_demand(model)
+    price_before, demand_before = jur.price_index[SEXUAL], jur.demand[SEXUAL]
+    for v in pool.items[: len(pool) // 2].tolist():  # enforcement takes half the victims
+        pool.remove(v)
+    markets.update_demand(model)
+    assert jur.price_index[SEXUAL] > price_before
+    assert jur.demand[SEXUAL] < demand_before
+    # along the elasticity: demand x price ** elasticity is the unshifted demand in both
+    e = PARAMETERS["price_elasticity_sexual"].default
+    assert jur.demand[SEXUAL] * jur.price_index[SEXUAL] ** e == pytest.approx(
+        demand_before * price_before ** e)
+    assert markets.revenue_per_week(model, jur, SEXUAL) == pytest.approx(
+        jur.price_level * jur.price_index[SEXUAL] * model.params["revenue_sexual"])
+
+
+def test_the_price_is_the_scenarios_through_the_burn_in():
+    model = simulation.TraffickingModel(small(price_flexibility=2.0), rng=2)
+    while model.week < -1:
+        model.step()
+        assert all((j.price_index == 1).all() for j in model.jurisdictions)
+    assert all(not np.isnan(j.fill_sum).any() and j.fill_months == 13
+               for j in model.jurisdictions)
+
+
 def _form_weeks(lever: str, form: int, seeds=(1, 2, 3), **params) -> tuple[list, list]:
     """Victim-weeks of ``form`` in the policy period, baseline and with ``lever`` at 1
     everywhere, over paired seeds."""
@@ -120,6 +176,8 @@ def test_criminalising_purchase_leaves_labour_demand_alone():
      'policy[0].value: got "yes"; allowed: a number from 0 to 1'),
     ("[levers]\nforced_labour_import_ban = -0.2\n",
      "levers.forced_labour_import_ban: got -0.2; allowed: a number from 0 to 1"),
+    ("[parameters]\nprice_flexibility = -1\n",
+     "parameters.price_flexibility: got -1; allowed: a number from 0 to 10"),
     ("[parameters]\ndemand_displacement_places = 2\n",
      "parameters.demand_displacement_places: got 2; allowed: a number from 0 to 1"),
     ("[jurisdictions.destination_b]\nsupply_chain_due_dilligence = 1\n",

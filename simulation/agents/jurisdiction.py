@@ -29,9 +29,14 @@ class Jurisdiction(mesa.Agent):
         self.vulnerability = spec.vulnerability
         self.demand = np.array([spec.demand[f] for f in FORMS]) * scale
         self.demand_of = self.demand.tolist()  # the same, as plain floats for per-network use
-        # the market's own demand before buyers' risk moves it (markets.update_demand)
+        # the market's own demand before buyers' risk and price move it, the price relative to
+        # the price level, and the fill the price is measured against (markets.update_demand)
         self.base_demand = self.demand.copy()
         self.price_level = spec.price_level
+        self.price_index = np.ones(len(FORMS))
+        self.reference_fill = np.full(len(FORMS), np.nan)  # set in the first policy month
+        self.fill_sum = np.zeros(len(FORMS))  # the burn-in's last year, monthly
+        self.fill_months = 0
         self.corruption = spec.corruption
         self.online_reach = spec.online_reach
         self.base_levers = dict(spec.levers)
