@@ -6,7 +6,7 @@ Each market (jurisdiction x form) has a base demand (the scenario's, victims it 
 scenario's price). Buyer-side levers deter part of it (``demand_deterred``); part of what they
 deter moves to other markets (displacement). The price answers scarcity, the market's fill
 (victims exploited / demand) against the fill it had settled at by the end of the burn-in, and
-the quantity demanded answers the price along the form's price elasticity:
+the quantity demanded answers the price along the form's price elasticity::
 
     deterred  = prod over buyer levers of (1 - p[<lever effect>]) ** L[<lever>]
     shifted   = base x deterred + displaced in
