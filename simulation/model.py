@@ -35,8 +35,8 @@ from simulation.parameters import run_values
 from simulation.pools import Pool
 from simulation.records import ContactLog, ReferralLog, SpellLog
 from simulation.processes import (confirmation, deterrence, exploitation, investigation,
-                                  justice, movement, network_response, policy, recovery,
-                                  recruitment, region, support, ties, turnover)
+                                  justice, markets, movement, network_response, policy,
+                                  recovery, recruitment, region, support, ties, turnover)
 from simulation.processes.costs import weekly_cost
 from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, FORM_WEEKLY,
                                  FORMS, GROUP_INDEX, GROUP_WEEKLY, MALE_SLOT, VICTIM_GROUPS,
@@ -123,6 +123,7 @@ class TraffickingModel(mesa.Model):
         ("weekly", "7-8 investigation and cross-border requests", investigation.investigate),
         ("weekly", "9 prosecution, sentencing, extradition, replacement",
          justice.administer_justice),
+        ("monthly", "6.4 market demand and prices", markets.update_demand),
         ("monthly", "11 perceived risk", deterrence.update_perceptions),
         ("monthly", "11 desistance", turnover.desistance),
         ("monthly", "10 network review", network_response.review_all),

@@ -23,6 +23,7 @@ GROUPS = {
     "recruitment": "Recruitment (ODD 6.2)",
     "movement": "Movement and border checks (ODD 6.3)",
     "exploitation": "Exploitation (ODD 6.4)",
+    "markets": "Markets: demand, buyers' risk and price (ODD 6.4)",
     "identification": "Identification and other exits (ODD 6.5)",
     "referral": "Referral and the decision that confirms a victim (ODD 6.5)",
     "records": "Contacts on record: the lists that estimate hidden victims (ODD 6.5)",
@@ -210,6 +211,41 @@ _group(
     P("revenue_criminal", "Revenue, forced criminality", "x price level per victim-week", 1.0,
       0.5, 1.5, "Weekly revenue per victim of forced criminality, relative to the price level.",
       bounds=(0.0, 100.0)),
+)
+
+_LABOUR_DEMAND = ("Lichter, Peichl and Siegloch 2015 (European Economic Review 80) meta-analysis "
+                  "of own-wage labour demand elasticities, modal estimates about -0.4; Popp "
+                  "2023 (Journal for Labour Market Research), mean -0.43 over 705 German "
+                  "estimates; of ordinary labour, not forced labour")
+_group(
+    "markets",
+    P("price_elasticity_sexual", "Price elasticity of demand, sexual exploitation",
+      "% fall in demand per % rise in price", 0.5, 0.0, 1.0,
+      "How much the demand for sexual exploitation falls when its price rises (ODD 6.4).",
+      bounds=(0.0, 5.0),
+      source="assumption: no estimate of buyers' price elasticity was found; 0 (demand does "
+             "not answer price) to 1"),
+    P("price_elasticity_labour", "Price elasticity of demand, forced labour",
+      "% fall in demand per % rise in price", 0.4, 0.1, 1.0,
+      "How much employers' demand for forced labour falls when its price rises.",
+      bounds=(0.0, 5.0), source=_LABOUR_DEMAND),
+    P("price_elasticity_criminal", "Price elasticity of demand, forced criminality",
+      "% fall in demand per % rise in price", 0.3, 0.0, 1.0,
+      "How much the demand for forced criminality falls when its price rises.",
+      bounds=(0.0, 5.0)),
+    P("price_flexibility", "Price flexibility", "% rise in price per % fall in fill", 1.0,
+      0.0, 2.0,
+      "How much a market's price rises when its fill (victims exploited / demand) falls "
+      "below the fill it had settled at by the end of the burn-in (0: a fixed price).",
+      bounds=(0.0, 10.0)),
+    P("price_adjustment", "Price adjustment per month", "share of the (log) gap closed", 0.25,
+      0.1, 1.0, "Share of the gap between a market's price and the price its scarcity calls "
+      "for that closes each month (1: at once; prices are sticky, and a month's count of "
+      "victims in a small market is noisy).", bounds=(0.01, 1.0)),
+    P("price_index_cap", "Price ceiling and floor", "x the scenario's price level", 3.0, 2.0,
+      5.0, "The price stays between 1/this and this times the scenario's price level (buyers "
+      "turn to substitutes beyond it; an empty market's price is not infinite).",
+      bounds=(1.0, 100.0)),
 )
 
 _VIS = "Visibility of {form} exploitation to {channel}, relative to the most visible form."
@@ -836,6 +872,45 @@ _group(
     P("compensation_testimony", "Testimony from compensation", "share", 0.3, 0.0, 0.6,
       _EFFECT + "How much full compensation coverage raises testimony (claims go through the "
       "proceedings).", bounds=(0.0, 10.0)),
+)
+
+_group(
+    "lever_effects",
+    P("sex_purchase_ban_effect", "Demand deterred by criminalising the purchase of sex",
+      "share of sexual-exploitation demand", 0.25, 0.0, 0.5,
+      _EFFECT + "Share of the demand for sexual exploitation that a purchase ban deters at "
+      "full enforcement, at a fixed price (ODD 6.4).",
+      source="Vista Analyse 2014 (Norway): prostitution about 25% below 2008, indoor 10-20%, "
+             "Oslo street 45-60%; SOU 2010:49 (Sweden): street prostitution halved; both "
+             "contested (Holmstrom and Skilbrei 2017)"),
+    P("due_diligence_effect", "Demand deterred by a supply-chain due diligence duty",
+      "share of forced-labour demand", 0.05, 0.0, 0.2,
+      _EFFECT + "Share of the demand for forced labour that a full due diligence duty deters, "
+      "at a fixed price.",
+      source="assumption: reviews of UK MSA s.54 find little change in corporate behaviour "
+             "(Field et al. 2019; Hsin et al. 2021); no evaluation of an effect on forced "
+             "labour"),
+    P("import_ban_effect", "Demand deterred by a forced-labour import ban",
+      "share of forced-labour demand", 0.1, 0.0, 0.3,
+      _EFFECT + "Share of the demand for forced labour that a fully enforced import ban "
+      "deters, at a fixed price.",
+      source="assumption: US customs detained thousands of shipments under the UFLPA; no "
+             "evaluation of an effect on forced labour, and goods are reported diverted"),
+    P("procurement_effect", "Demand deterred by public procurement rules",
+      "share of forced-labour demand", 0.03, 0.0, 0.1,
+      _EFFECT + "Share of the demand for forced labour that full anti-trafficking procurement "
+      "rules deter (public contracts are a small part of demand), at a fixed price.",
+      source="assumption: GAO-24-106973 finds the US rule applied unevenly; no evaluation"),
+    P("demand_displacement_places", "Deterred demand displaced to other jurisdictions",
+      "share of deterred demand", 0.3, 0.0, 0.6,
+      _EFFECT + "Share of the demand that buyer-side levers deter which reappears in the same "
+      "form in the region's other jurisdictions (buyers travel, goods are diverted).",
+      source="assumption: Vista Analyse 2014 reports relatively more foreign buyers; reports on "
+             "the UFLPA describe goods diverted to other markets; no measured share"),
+    P("demand_displacement_forms", "Deterred demand displaced to other forms",
+      "share of deterred demand", 0.05, 0.0, 0.2,
+      _EFFECT + "Share of the demand that buyer-side levers deter which reappears in the "
+      "jurisdiction's other forms of exploitation."),
 )
 
 CALIBRATED = (

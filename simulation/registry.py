@@ -206,6 +206,38 @@ LEVERS: dict[str, Lever] = {
                      "2014; follow-the-money after FATF 2018 (Financial flows from human "
                      "trafficking); sizes of effect are assumptions (parameter group "
                      "targeting)"),
+        # buyer-side levers: they act on demand (processes.markets, ODD 6.4)
+        Lever("sex_purchase_ban", "Criminalising the purchase of sex",
+              "0-1 enforcement (1: as enforced in Sweden and Norway)", 0.0, 0, 1, 250_000,
+              "per unit of enforcement per year",
+              "Buying sex is an offence and police pursue buyers: raises buyers' risk and "
+              "deters part of the demand for sexual exploitation.",
+              source="Sweden 1999 (Penal Code ch. 6 s. 11), Norway 2009, France 2016; effect "
+                     "from the Swedish (SOU 2010:49) and Norwegian (Vista Analyse 2014) "
+                     "evaluations; cost an assumption"),
+        Lever("supply_chain_due_diligence", "Supply-chain due diligence duty",
+              "0-1 strength (1: a duty with sanctions)", 0.0, 0, 1, 100_000,
+              "per unit of strength per year",
+              "Large firms must find and stop forced labour in their supply chains: from a "
+              "reporting duty (UK Modern Slavery Act 2015 s.54, about 0.3) to a due diligence "
+              "duty with liability or fines (French duty of vigilance 2017, German supply-chain "
+              "act 2023, 1). Deters part of the demand for forced labour.",
+              source="UK MSA 2015 s.54, French law 2017-399, German LkSG 2023; no evaluation "
+                     "measures an effect on forced labour; cost an assumption"),
+        Lever("forced_labour_import_ban", "Forced-labour import ban",
+              "0-1 enforcement (1: like the US UFLPA 2022)", 0.0, 0, 1, 400_000,
+              "per unit of enforcement per year",
+              "Customs detain goods made with forced labour. The model has no trade: the ban "
+              "deters part of the demand for forced labour that buyers here create.",
+              source="US Uyghur Forced Labor Prevention Act (in force June 2022); no evaluation "
+                     "measures an effect on forced labour; cost an assumption"),
+        Lever("procurement_rules", "Anti-trafficking public procurement rules", "0-1 coverage",
+              0.0, 0, 1, 50_000, "per unit of coverage per year",
+              "Public buyers bar contractors and subcontractors that use forced labour, with "
+              "checks and debarment; deters the share of labour demand that public contracts "
+              "create.",
+              source="US FAR 52.222-50 (2015 rule); GAO-24-106973 finds agencies apply it "
+                     "unevenly; no evaluation of an effect; cost an assumption"),
         Lever("info_sharing", "Information sharing", "0-1 per pair", 0.3, 0, 1, 50_000,
               "per pair per unit per year",
               "Police-to-police intelligence exchange (e.g. through liaison officers).",
