@@ -227,3 +227,18 @@ def test_backtest_file_points_at_the_scenario_and_levers(tmp_path):
     assert bt.lever_scenario.name == "united_kingdom_modern_slavery_act"
     assert {c.series for c in bt.compare} == {"referrals", "conclusive_grounds_positive",
                                              "proceeded_against", "found_guilty"}
+
+
+def test_every_number_of_the_scenario_says_its_source_or_assumption(uk):
+    """Each line of scenario.toml that sets a number carries a comment naming a source id of
+    sources.toml, the word assumption, or the calendar arithmetic of a date (start_week)."""
+    sources = set(uk.sources)
+    for n, line in enumerate((UK / "scenario.toml").read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith(("#", "[")) or "=" not in line:
+            continue
+        value, _, comment = line.partition("=")[2].partition("#")
+        if not re.match(r"\s*[-\d{]", value):
+            continue  # names, roles, lever names: not numbers
+        said = ("assumption" in comment or any(s in comment for s in sources)
+                or (line.startswith("start_week") and re.search(r"\d{4}-\d\d-\d\d", comment)))
+        assert said, f"scenario.toml line {n}: {line.strip()}"
