@@ -52,6 +52,11 @@ class Calendar:
         return self._weeks.pop(week, [])
 
 
+_DTYPES = (np.int8, np.int64, np.int64, np.int64)
+"""The numpy types of a :class:`VictimCalendar`'s columns (its arrays' ``b``, ``q``, ``q``,
+``q``)."""
+
+
 class VictimCalendar:
     """Events about victims (rows of ``model.victims``) for each future week, as columns: the
     kind of event, the victim, the victim's *token* and a number the kind needs (the leg of a
@@ -81,16 +86,23 @@ class VictimCalendar:
         weeks = np.asarray(weeks, dtype=np.int64)
         if not weeks.size:
             return
-        if weeks.size <= 32:  # a few: one by one is quicker than grouping by week
+        if weeks.size <= 8:  # a few: one by one is quicker than grouping by week
             for event in zip(weeks.tolist(), *(np.asarray(c, dtype=np.int64).tolist()
                                                for c in (kinds, victims, tokens, legs))):
                 self.schedule(*event)
             return
         columns = [np.asarray(c, dtype=np.int64) for c in (kinds, victims, tokens, legs)]
-        for week in np.unique(weeks).tolist():
-            at = weeks == week
-            for held, new in zip(self._columns(week), columns):
-                held.extend(new[at].tolist())
+        first = int(weeks[0])
+        if (weeks == first).all():  # (the usual case: everyone next week)
+            groups = [(first, columns)]
+        else:
+            groups = []
+            for week in np.unique(weeks).tolist():
+                at = weeks == week
+                groups.append((week, [c[at] for c in columns]))
+        for week, new in groups:
+            for held, column, dtype in zip(self._columns(week), new, _DTYPES):
+                held.frombytes(column.astype(dtype).tobytes())
 
     def pop(self, week: int) -> VictimEvents | None:
         """The events due in ``week``, removed from the calendar (``None`` if none)."""
