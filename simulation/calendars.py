@@ -54,7 +54,8 @@ class Calendar:
 
 _DTYPES = (np.int8, np.int64, np.int64, np.int64)
 """The numpy types of a :class:`VictimCalendar`'s columns (its arrays' ``b``, ``q``, ``q``,
-``q``)."""
+``q``), and their sizes in bytes."""
+_SIZES = tuple(np.dtype(t).itemsize for t in _DTYPES)
 
 
 class VictimCalendar:
@@ -92,17 +93,17 @@ class VictimCalendar:
                 self.schedule(*event)
             return
         columns = [np.asarray(c, dtype=np.int64) for c in (kinds, victims, tokens, legs)]
-        first = int(weeks[0])
-        if (weeks == first).all():  # (the usual case: everyone next week)
-            groups = [(first, columns)]
-        else:
-            groups = []
-            for week in np.unique(weeks).tolist():
-                at = weeks == week
-                groups.append((week, [c[at] for c in columns]))
-        for week, new in groups:
-            for held, column, dtype in zip(self._columns(week), new, _DTYPES):
-                held.frombytes(column.astype(dtype).tobytes())
+        if (weeks == weeks[0]).all():  # (the usual case: everyone next week)
+            bounds = [0, len(weeks)]
+        else:  # grouped by week, in their order within each (a stable sort)
+            order = np.argsort(weeks, kind="stable")
+            weeks = weeks[order]
+            columns = [c[order] for c in columns]
+            bounds = [0, *(np.flatnonzero(weeks[1:] != weeks[:-1]) + 1).tolist(), len(weeks)]
+        data = [c.astype(dtype).tobytes() for c, dtype in zip(columns, _DTYPES)]
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            for held, column, size in zip(self._columns(int(weeks[start])), data, _SIZES):
+                held.frombytes(column[start * size:end * size])
 
     def pop(self, week: int) -> VictimEvents | None:
         """The events due in ``week``, removed from the calendar (``None`` if none)."""
