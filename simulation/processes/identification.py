@@ -240,25 +240,17 @@ def end_spells(model, rows: np.ndarray) -> None:
     spells end (what :func:`leave_network` does for an exploited victim, for many)."""
     victims = model.victims
     week = model.week
-    close = model.spells.close
-    for spell in victims.spell[rows].tolist():
-        close(spell, week)
-    # the weeks and spells ended, by jurisdiction (whole numbers: any order of sums is exact)
-    location = victims.location[rows]
-    n_jur = len(model.jurisdictions)
-    weeks = np.bincount(location, weights=week - victims.exploited_since[rows].astype(np.int64),
-                        minlength=n_jur).tolist()
     tally = model.weekly_tally
-    spell_weeks, ended = tally[SPELL_WEEKS], tally[SPELLS_ENDED]
-    for j, count in enumerate(np.bincount(location, minlength=n_jur).tolist()):
-        if count:
-            spell_weeks[j] += weeks[j]
-            ended[j] += count
-    network = victims.network
-    for v in rows.tolist():
-        controller = network[v]
-        if controller is not None:
-            controller.victims.discard(v)
+    log = model.spells
+    for v, location, since, spell in zip(rows.tolist(), victims.location[rows].tolist(),
+                                         victims.exploited_since[rows].tolist(),
+                                         victims.spell[rows].tolist()):
+        log.close(spell, week)
+        tally[SPELL_WEEKS][location] += week - since
+        tally[SPELLS_ENDED][location] += 1
+        network = victims.network[v]
+        if network is not None:
+            network.victims.discard(v)
     victims.spell[rows] = -1
 
 
