@@ -16,7 +16,7 @@ from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX
                                  GROUP_INDEX, MALE_SLOT, WEEKLY_INDEX)
 from simulation.calendars import DEPARTURE
 from simulation.processes import deterrence, markets, online
-from simulation.streams import chain, extend, name_id, poissons
+from simulation.streams import extend, name_id, poissons
 
 READS = ("jurisdictions", "network_index", "params", "streams", "week")
 CHANGES = ("form_tally", "group_tally", "move_calendar", "victims", "weekly_tally")
@@ -102,8 +102,9 @@ def new_victims(model, taking: list[tuple]) -> range:
     streams = model.streams
     week = model.week
     sizes = np.array([n for _, n in taking])
-    week_keys = np.array([chain(network.key, RECRUIT, week) for network, _ in taking],
-                         dtype=np.uint64)
+    # chain(network.key, RECRUIT, week) for every network at once
+    week_keys = extend(extend(np.array([network.key for network, _ in taking], dtype=np.uint64),
+                              RECRUIT), week)
     ranks = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     keys = extend(np.repeat(week_keys, sizes), ranks)
     rkeys = extend(keys, 1)
