@@ -58,14 +58,14 @@ def revenue_per_week(model, jur, form: int) -> float:
 def market_pull(model, j: int, form: int) -> float:
     """Unmet share of a market's demand, ``max(0, 1 - exploited / demand)``; 0 without demand."""
     demand = model.jurisdictions[j].demand_of[form]
-    return 0.0 if demand <= 0 else max(0.0, 1 - len(model.exploited[j][form].items) / demand)
+    return 0.0 if demand <= 0 else max(0.0, 1 - len(model.exploited[j][form]) / demand)
 
 
 def market_pulls(model) -> np.ndarray:
     """:func:`market_pull` of every market at once, indexed ``j * N_FORMS + form`` (a market
     without demand gets 0)."""
     demand = model.markets.demand
-    stock = np.array([len(p.items) for pools in model.exploited for p in pools], float)
+    stock = np.array([len(p) for pools in model.exploited for p in pools], float)
     return np.clip(1 - np.divide(stock, demand, out=np.ones_like(stock), where=demand > 0),
                    0, 1)
 

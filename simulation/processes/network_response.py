@@ -261,18 +261,23 @@ def review_all(model) -> None:
     streams = model.streams
     week = (model.week,)
     keys = np.array([n.key for n in networks], dtype=np.uint64)
-    order = np.argsort(streams.uniforms("review order", week, keys), kind="stable")
-    dissolve = streams.uniforms("dissolution", week, keys).tolist()
-    reconsider = streams.uniforms("relocation review", week, keys).tolist()
+    # the three decisions' numbers in one pass (rows of one table, as streams.uniforms each)
+    u = streams.table([streams.base(name, *week) for name in
+                       ("review order", "dissolution", "relocation review")], keys)
+    order = np.argsort(u[0], kind="stable")
+    dissolve, reconsider = u[1].tolist(), u[2].tolist()
+    chance = monthly_chance(model.params["dissolution_hazard"])
     for i in order.tolist():
-        review(networks[i], model, (dissolve[i], reconsider[i]))
+        review(networks[i], model, (dissolve[i], reconsider[i]), chance)
 
 
-def review(network, model, draws: tuple[float, float] | None = None) -> None:
+def review(network, model, draws: tuple[float, float] | None = None,
+           dissolve_chance: float | None = None) -> None:
     """Monthly: relax security and memory of hits, bank revenue, hire an exploiter if at
     capacity in a market with room, maybe dissolve, maybe reconsider where to exploit, and
     reassess recruitment. ``draws``: the network's numbers for dissolution and relocation this
-    month (drawn here if not given)."""
+    month (drawn here if not given); ``dissolve_chance``: the month's chance of dissolving
+    (the same for every network; worked out here if not given)."""
     if not network.alive:
         return
     p = model.params
@@ -292,7 +297,9 @@ def review(network, model, draws: tuple[float, float] | None = None) -> None:
             and markets.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
-    if draws[0] < monthly_chance(p["dissolution_hazard"]):
+    if dissolve_chance is None:
+        dissolve_chance = monthly_chance(p["dissolution_hazard"])
+    if draws[0] < dissolve_chance:
         end_network(model, network, dismantled=False)
         return
     if draws[1] < p["relocation_review"]:
