@@ -277,3 +277,23 @@ def test_following_the_money_finds_more_assets_and_aims_at_rich_networks():
     agency.jurisdiction.levers["targeting"] = "volume"
     investigation.open_proactive_cases(model, agency)
     assert seen[1] == pytest.approx(base)
+
+
+def test_a_networks_graph_does_not_depend_on_the_order_of_sets():
+    """Ties are sets, iterated in an order that follows memory addresses; the graph adds its
+    edges by member (role order) and then by the neighbour's key, so its adjacency order (and
+    the last bits of the betweenness networkx sums over it) is the same in any process."""
+    model = TraffickingModel(small({"run.scale": 0.2}), rng=9)
+    checked = 0
+    for network in [n for n in model.networks if n.size > 3][:20]:
+        members = ties.members_of(network)
+        adjacency: dict[int, list[int]] = {m.key: [] for m in members}
+        for a in members:
+            for b in sorted(a.ties, key=lambda t: t.key):
+                if a.key < b.key:
+                    adjacency[a.key].append(b.key)
+                    adjacency[b.key].append(a.key)
+        g = network.graph()
+        assert {k: list(g.adj[k]) for k in g} == adjacency
+        checked += 1
+    assert checked >= 10

@@ -98,7 +98,10 @@ class TraffickingNetwork(mesa.Agent):
         g = nx.Graph()
         members = [m for ms in self.members.values() for m in ms]
         g.add_nodes_from((m.key, {"role": m.role}) for m in members)
-        g.add_edges_from((a.key, b.key) for a in members for b in a.ties if a.key < b.key)
+        # ties are sets, whose order follows memory addresses: sorted, so that the graph (and
+        # the last bits of the betweenness networkx sums over it) is the same in any process
+        g.add_edges_from((a.key, b.key) for a in members
+                         for b in sorted(a.ties, key=lambda t: t.key) if a.key < b.key)
         return g
 
     def measures(self) -> dict[str, float]:
