@@ -34,8 +34,9 @@ KEY_OUTCOMES = (
     "new_victims", "victims_in_exploitation", "victim_weeks_exploited", "mean_weeks_exploited",
     "victims_identified", "victims_referred", "identification_rate", "victims_misidentified",
     "victims_supported", "victims_reintegrated", "victims_retrafficked", "arrests",
-    "prosecutions", "convictions", "conviction_ratio", "networks_dismantled", "criminal_revenue",
-    "displacement_index", "identified_online", "cross_border_refused", "trials_dropped",
+    "prosecutions", "convictions", "conviction_ratio", "networks_dismantled",
+    "enforcement_share_of_endings", "disruptions_major", "central_members_arrested",
+    "criminal_revenue", "share_confiscated", "displacement_index", "identified_online", "cross_border_refused", "trials_dropped",
     "policy_cost",
 )
 """Outcomes :func:`compare` reports unless told otherwise (``outcomes="all"`` gives every one)."""

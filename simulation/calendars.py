@@ -52,6 +52,12 @@ class Calendar:
         return self._weeks.pop(week, [])
 
 
+_DTYPES = (np.int8, np.int64, np.int64, np.int64)
+"""The numpy types of a :class:`VictimCalendar`'s columns (its arrays' ``b``, ``q``, ``q``,
+``q``), and their sizes in bytes."""
+_SIZES = tuple(np.dtype(t).itemsize for t in _DTYPES)
+
+
 class VictimCalendar:
     """Events about victims (rows of ``model.victims``) for each future week, as columns: the
     kind of event, the victim, the victim's *token* and a number the kind needs (the leg of a
@@ -81,16 +87,23 @@ class VictimCalendar:
         weeks = np.asarray(weeks, dtype=np.int64)
         if not weeks.size:
             return
-        if weeks.size <= 32:  # a few: one by one is quicker than grouping by week
+        if weeks.size <= 8:  # a few: one by one is quicker than grouping by week
             for event in zip(weeks.tolist(), *(np.asarray(c, dtype=np.int64).tolist()
                                                for c in (kinds, victims, tokens, legs))):
                 self.schedule(*event)
             return
         columns = [np.asarray(c, dtype=np.int64) for c in (kinds, victims, tokens, legs)]
-        for week in np.unique(weeks).tolist():
-            at = weeks == week
-            for held, new in zip(self._columns(week), columns):
-                held.extend(new[at].tolist())
+        if (weeks == weeks[0]).all():  # (the usual case: everyone next week)
+            bounds = [0, len(weeks)]
+        else:  # grouped by week, in their order within each (a stable sort)
+            order = np.argsort(weeks, kind="stable")
+            weeks = weeks[order]
+            columns = [c[order] for c in columns]
+            bounds = [0, *(np.flatnonzero(weeks[1:] != weeks[:-1]) + 1).tolist(), len(weeks)]
+        data = [c.astype(dtype).tobytes() for c, dtype in zip(columns, _DTYPES)]
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            for held, column, size in zip(self._columns(int(weeks[start])), data, _SIZES):
+                held.frombytes(column[start * size:end * size])
 
     def pop(self, week: int) -> VictimEvents | None:
         """The events due in ``week``, removed from the calendar (``None`` if none)."""

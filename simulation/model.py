@@ -35,8 +35,8 @@ from simulation.parameters import run_values
 from simulation.pools import Pool
 from simulation.records import ContactLog, ReferralLog, SpellLog
 from simulation.processes import (confirmation, deterrence, exploitation, investigation,
-                                  justice, movement, network_response, policy, recovery,
-                                  recruitment, region, support, turnover)
+                                  justice, markets, movement, network_response, policy,
+                                  recovery, recruitment, region, support, ties, turnover)
 from simulation.processes.costs import weekly_cost
 from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, FORM_WEEKLY,
                                  FORMS, GROUP_INDEX, GROUP_WEEKLY, MALE_SLOT, VICTIM_GROUPS,
@@ -52,6 +52,7 @@ in an installed wheel (the same files)."""
 BASELINE = SCENARIOS / "baseline.toml"
 COLUMNS = WEEKLY_COLUMNS
 COLUMN = WEEKLY_INDEX
+STRUCTURE_COLUMNS = [WEEKLY_INDEX[c] for c in ties.MEASURED]
 
 
 @contextmanager
@@ -106,7 +107,8 @@ class TraffickingModel(mesa.Model):
       ``tally_form(column, form)`` and ``tally_victim(column, victim)`` (the same by form of
       exploitation and by victims' sex and age group),
       ``stamp(event)`` (history entries), ``victim_counts``, ``trafficker_counts``,
-      ``active_traffickers``, ``prisoners``.
+      ``active_traffickers``, ``prisoners``; ``structure`` (the networks' ties measured by
+      :func:`~simulation.processes.ties.survey`, held between surveys).
     - caches (:mod:`simulation.caches`): ``network_index``, ``markets``, ``lever_costs``.
     """
 
@@ -121,9 +123,11 @@ class TraffickingModel(mesa.Model):
         ("weekly", "7-8 investigation and cross-border requests", investigation.investigate),
         ("weekly", "9 prosecution, sentencing, extradition, replacement",
          justice.administer_justice),
+        ("monthly", "6.4 market demand and prices", markets.update_demand),
         ("monthly", "11 perceived risk", deterrence.update_perceptions),
         ("monthly", "11 desistance", turnover.desistance),
         ("monthly", "10 network review", network_response.review_all),
+        ("monthly", "10 networks' ties measured", ties.survey),
         ("monthly", "11 entry of new networks", turnover.enter_markets),
         ("monthly", "7 agencies' picture of the networks", investigation.survey_networks),
         ("weekly", "12 recovery and re-trafficking", recovery.recover),
@@ -159,6 +163,7 @@ class TraffickingModel(mesa.Model):
         self.trafficker_counts = dict.fromkeys(tr.STATUSES, 0)
         self.active_traffickers = np.zeros(n)
         self.prisoners = np.zeros(n)
+        self.structure = np.zeros((len(ties.MEASURED), n))  # ties.survey, by destination
         self.labour_pool: list[list] = [[] for _ in range(n)]
         self.weekly_tally = self._empty_tally()
         self.series = np.zeros((self.total_weeks, len(COLUMNS), n))
@@ -316,6 +321,7 @@ class TraffickingModel(mesa.Model):
         row[COLUMN["victims_in_shelter"]] = [n.in_shelter for n in self.ngos]
         row[COLUMN["cases_waiting"]] = [len(a.waiting_cases) for a in self.agencies]
         row[COLUMN["trials_waiting"]] = [a.trials_waiting for a in self.agencies]
+        row[STRUCTURE_COLUMNS] = self.structure
         if self.week >= 0:
             row[COLUMN["policy_cost"]] = weekly_cost(self)
         self.series[self.steps - 1] = row

@@ -47,7 +47,10 @@ def summarise(series: np.ndarray, burn_in: int,
     share_before = _shares(before.sum(axis=0)[vw]) if len(before) else share_after
     shift = share_after - share_before
 
-    def outcomes(total: np.ndarray, mean: np.ndarray, displacement: float) -> dict[str, float]:
+    last = series[-1] if len(series) else np.zeros(series.shape[1:])  # (columns, J)
+
+    def outcomes(total: np.ndarray, mean: np.ndarray, displacement: float,
+                 end: np.ndarray) -> dict[str, float]:
         out = {n: float(total[COLUMN[n]]) for n in _FLOWS}
         out |= {n: float(mean[COLUMN[n]]) for n in _STOCKS}
         out["conviction_ratio"] = _ratio(out["convictions"], out["prosecutions"])
@@ -61,10 +64,22 @@ def summarise(series: np.ndarray, burn_in: int,
         out["convictions_per_identified_victim"] = _ratio(out["convictions"],
                                                           out["victims_identified"])
         out["displacement_index"] = displacement
+        out["enforcement_share_of_endings"] = _ratio(
+            out["networks_dismantled"], out["networks_dismantled"] + out["networks_dissolved"])
+        out["mean_recovery_weeks"] = _ratio(total[COLUMN["recovery_weeks"]],
+                                            out["networks_recovered"])
+        out["share_confiscated"] = _ratio(out["assets_seized"], out["criminal_revenue"])
+        out["network_density"] = _ratio(mean[COLUMN["network_ties"]],
+                                        mean[COLUMN["member_pairs"]])
+        # measured in the run's last month only (ties.survey)
+        out["leader_betweenness"] = _ratio(end[COLUMN["leader_betweenness_total"]],
+                                           end[COLUMN["networks_measured"]])
         return {n: out[n] for n in OUTCOME_NAMES}
 
-    region = outcomes(sums.sum(axis=1), means.sum(axis=1), float(0.5 * np.abs(shift).sum()))
-    per_j = [outcomes(sums[:, j], means[:, j], float(shift[j])) for j in range(series.shape[2])]
+    region = outcomes(sums.sum(axis=1), means.sum(axis=1), float(0.5 * np.abs(shift).sum()),
+                      last.sum(axis=1))
+    per_j = [outcomes(sums[:, j], means[:, j], float(shift[j]), last[:, j])
+             for j in range(series.shape[2])]
     return region, per_j
 
 

@@ -23,6 +23,7 @@ GROUPS = {
     "recruitment": "Recruitment (ODD 6.2)",
     "movement": "Movement and border checks (ODD 6.3)",
     "exploitation": "Exploitation (ODD 6.4)",
+    "markets": "Markets: demand, buyers' risk and price (ODD 6.4)",
     "identification": "Identification and other exits (ODD 6.5)",
     "referral": "Referral and the decision that confirms a victim (ODD 6.5)",
     "records": "Contacts on record: the lists that estimate hidden victims (ODD 6.5)",
@@ -32,6 +33,9 @@ GROUPS = {
     "cross_border": "Cross-border work (ODD 6.8)",
     "justice": "Prosecution and sentencing (ODD 6.9)",
     "networks": "Network response (ODD 6.10)",
+    "structure": "Ties inside networks and brokers between them (ODD 6.10)",
+    "offenders": "Offenders who are not organised networks: alone, in pairs, families (ODD 6.10)",
+    "targeting": "Targeting strategies of investigations (ODD 6.7)",
     "deterrence": "Deterrence, entry and desistance (ODD 6.11)",
     "recovery": "Recovery and re-trafficking (ODD 6.12)",
     "lever_effects": "Sizes of the policy levers' effects",
@@ -207,6 +211,41 @@ _group(
     P("revenue_criminal", "Revenue, forced criminality", "x price level per victim-week", 1.0,
       0.5, 1.5, "Weekly revenue per victim of forced criminality, relative to the price level.",
       bounds=(0.0, 100.0)),
+)
+
+_LABOUR_DEMAND = ("Lichter, Peichl and Siegloch 2015 (European Economic Review 80) meta-analysis "
+                  "of own-wage labour demand elasticities, modal estimates about -0.4; Popp "
+                  "2023 (Journal for Labour Market Research), mean -0.43 over 705 German "
+                  "estimates; of ordinary labour, not forced labour")
+_group(
+    "markets",
+    P("price_elasticity_sexual", "Price elasticity of demand, sexual exploitation",
+      "% fall in demand per % rise in price", 0.5, 0.0, 1.0,
+      "How much the demand for sexual exploitation falls when its price rises (ODD 6.4).",
+      bounds=(0.0, 5.0),
+      source="assumption: no estimate of buyers' price elasticity was found; 0 (demand does "
+             "not answer price) to 1"),
+    P("price_elasticity_labour", "Price elasticity of demand, forced labour",
+      "% fall in demand per % rise in price", 0.4, 0.1, 1.0,
+      "How much employers' demand for forced labour falls when its price rises.",
+      bounds=(0.0, 5.0), source=_LABOUR_DEMAND),
+    P("price_elasticity_criminal", "Price elasticity of demand, forced criminality",
+      "% fall in demand per % rise in price", 0.3, 0.0, 1.0,
+      "How much the demand for forced criminality falls when its price rises.",
+      bounds=(0.0, 5.0)),
+    P("price_flexibility", "Price flexibility", "% rise in price per % fall in fill", 1.0,
+      0.0, 2.0,
+      "How much a market's price rises when its fill (victims exploited / demand) falls "
+      "below the fill it had settled at by the end of the burn-in (0: a fixed price).",
+      bounds=(0.0, 10.0)),
+    P("price_adjustment", "Price adjustment per month", "share of the (log) gap closed", 0.25,
+      0.1, 1.0, "Share of the gap between a market's price and the price its scarcity calls "
+      "for that closes each month (1: at once; prices are sticky, and a month's count of "
+      "victims in a small market is noisy).", bounds=(0.01, 1.0)),
+    P("price_index_cap", "Price ceiling and floor", "x the scenario's price level", 3.0, 2.0,
+      5.0, "The price stays between 1/this and this times the scenario's price level (buyers "
+      "turn to substitutes beyond it; an empty market's price is not infinite).",
+      bounds=(1.0, 100.0)),
 )
 
 _VIS = "Visibility of {form} exploitation to {channel}, relative to the most visible form."
@@ -584,6 +623,99 @@ _group(
 )
 
 _group(
+    "structure",
+    P("tie_closure", "Tie closure", "probability", 0.3, 0.0, 0.7,
+      "Chance a newcomer, introduced by a sponsor, also comes to know one of the sponsor's "
+      "contacts (triadic closure): the higher, the denser and more redundant a network's "
+      "ties, and the fewer members one loss cuts off.",
+      source="Morselli 2009 (Inside Criminal Networks): trafficking and smuggling networks "
+             "trade efficiency (sparse, centralised ties) against security (redundant ties); "
+             "no measured rate, so a wide range"),
+    P("fragment_loss", "Drop-out when cut off", "probability", 0.5, 0.0, 1.0,
+      "Chance that a member whom a loss cuts off from the leader drops out of the network "
+      "(back to the criminal labour pool) rather than rewiring to the others.",
+      source="Duijn, Kashirin and Sloot 2014 (Scientific Reports 4:4238): simulated "
+             "disruption of a cannabis network is followed by fast recovery through rewiring; "
+             "how many drop out is not measured, so the range is the whole unit interval"),
+    P("broker_share", "Networks with a broker", "share of founded networks", 0.3, 0.0, 0.6,
+      "Share of founded networks with a broker: a member tied to a member of another network "
+      "recruiting in the same place.",
+      source="Morselli 2009 and Bright, Hughes and Chalmers 2012 (Crime, Law and Social "
+             "Change 57) describe brokers between criminal groups; no share is measured"),
+    P("broker_replacement_factor", "Replacement delay with a broker", "x the delay", 0.6, 0.3,
+      1.0, "A network with a live broker tie refills a lost role in this multiple of the "
+      "usual replacement delay (brokers supply recruits); 1 is no effect.",
+      bounds=(0.05, 1.0),
+      source="assumption: brokers' role in replacing members (Morselli 2009) with no measured "
+             "size; the range reaches no effect"),
+)
+
+_group(
+    "offenders",
+    P("share_lone", "Operations run by one trafficker", "share of founded operations", 0.2,
+      0.05, 0.4, "Share of new trafficking operations run by one trafficker alone (often "
+      "exploiting an intimate partner: the 'lover boy').",
+      source="UNODC GLOTIP 2022 (court-case summaries): individual traffickers, most often "
+             "young men exploiting their partners, are the most reported profile of convicted "
+             "individual offenders; shares by type of structure vary by region; the range is "
+             "wide"),
+    P("share_pair", "Operations run by a pair", "share of founded operations", 0.1, 0.0, 0.25,
+      "Share of new operations run by two traffickers (typically intimate partners).",
+      source="UNODC GLOTIP 2022: female traffickers are 43% of those operating in pairs, "
+             "typically with intimate partners; Australian Institute of Criminology, Trends & "
+             "Issues 436 (2012): offenders include individuals acting alone or with a spouse"),
+    P("share_family", "Operations run by a family", "share of founded operations", 0.05, 0.0,
+      0.15, "Share of new operations run by members of one family (three people).",
+      source="UNODC GLOTIP 2014, box on intimate and close family relationships in "
+             "trafficking offending; no share measured"),
+    P("small_visibility", "Visibility of a small operation's victims", "x visibility", 0.9,
+      0.5, 1.0, "Victims of a lone, pair or family trafficker are this much as visible to "
+      "every identification channel as those of an organised network (control through a "
+      "relationship or the family, in private, may hide them).", bounds=(0.01, 1.0),
+      source="assumption; no measured ratio: intimate control may hide victims, while small "
+             "operations lack an organised network's security (which 6.10 already models); "
+             "the range runs from half to no difference"),
+    P("victims_per_small_offender", "Victims per small offender", "victims per member", 2.0,
+      1.0, 4.0, "Victims each member of a small operation can control.",
+      bounds=(1.0, 20.0),
+      source="assumption: court cases of lone and pair traffickers typically involve one to a "
+             "few victims (GLOTIP 2022 profile of individual traffickers)"),
+    P("reach_small", "Reach of a case against a small operation", "probability", 0.6, 0.3,
+      0.9, "Chance a case identifies a member of a lone, pair or family operation (the victims "
+      "know everyone involved), at least; the reach cap applies.",
+      source="assumption; Kangaspunta 2015 (Anti-Trafficking Review 4): prosecutions depend "
+             "heavily on victims' testimony and reach those the victims can identify"),
+)
+
+_group(
+    "targeting",
+    P("targeting_focus_gain", "Reach gained in focus", "x reach", 1.0, 0.0, 2.0,
+      "With targeted investigation (leaders or key players), reach of a member fully in focus "
+      "rises by this multiple (before the reach cap).", bounds=(0.0, 10.0),
+      source="assumption; no evaluation compares targeting strategies in trafficking cases, "
+             "so the range reaches no gain"),
+    P("targeting_focus_loss", "Reach lost out of focus", "share of reach", 0.5, 0.0, 0.9,
+      "With targeted investigation, reach of members out of focus falls by this share "
+      "(investigators' time goes to the targets).",
+      source="assumption; the range reaches no loss"),
+    P("targeted_case_weeks", "Extra weeks of a targeted case", "weeks", 8, 0, 26,
+      "Weeks added to an investigation that maps a network's ties or follows its money before "
+      "acting (the cost of key-player, leader and financial targeting).",
+      bounds=(0.0, 104.0), integer=True,
+      source="assumption; financial and network investigations are described as slower than "
+             "reactive ones (UNODC 2017 toolkit on financial investigation of trafficking) "
+             "without a measured figure"),
+    P("money_target_weight", "Weight of assets in choosing targets", "x relative assets", 1.0,
+      0.0, 3.0, "Under follow-the-money targeting, a network's chance of being the target of "
+      "proactive work rises by this multiple of its assets relative to the mean.",
+      bounds=(0.0, 20.0), source="assumption; the range reaches no effect"),
+    P("money_forfeiture_gain", "Forfeiture gain from following the money",
+      "share of assets found", 0.2, 0.0, 0.5, "Under follow-the-money targeting, the share "
+      "of a convicted member's assets found for confiscation rises by this much.",
+      source="assumption; the range reaches no effect"),
+)
+
+_group(
     "deterrence",
     P("risk_update_rate", "Risk-perception update rate", "weight per month", 0.15,
       0.03, 0.5,
@@ -740,6 +872,45 @@ _group(
     P("compensation_testimony", "Testimony from compensation", "share", 0.3, 0.0, 0.6,
       _EFFECT + "How much full compensation coverage raises testimony (claims go through the "
       "proceedings).", bounds=(0.0, 10.0)),
+)
+
+_group(
+    "lever_effects",
+    P("sex_purchase_ban_effect", "Demand deterred by criminalising the purchase of sex",
+      "share of sexual-exploitation demand", 0.25, 0.0, 0.5,
+      _EFFECT + "Share of the demand for sexual exploitation that a purchase ban deters at "
+      "full enforcement, at a fixed price (ODD 6.4).",
+      source="Vista Analyse 2014 (Norway): prostitution about 25% below 2008, indoor 10-20%, "
+             "Oslo street 45-60%; SOU 2010:49 (Sweden): street prostitution halved; both "
+             "contested (Holmstrom and Skilbrei 2017)"),
+    P("due_diligence_effect", "Demand deterred by a supply-chain due diligence duty",
+      "share of forced-labour demand", 0.05, 0.0, 0.2,
+      _EFFECT + "Share of the demand for forced labour that a full due diligence duty deters, "
+      "at a fixed price.",
+      source="assumption: reviews of UK MSA s.54 find little change in corporate behaviour "
+             "(Field et al. 2019; Hsin et al. 2021); no evaluation of an effect on forced "
+             "labour"),
+    P("import_ban_effect", "Demand deterred by a forced-labour import ban",
+      "share of forced-labour demand", 0.1, 0.0, 0.3,
+      _EFFECT + "Share of the demand for forced labour that a fully enforced import ban "
+      "deters, at a fixed price.",
+      source="assumption: US customs detained thousands of shipments under the UFLPA; no "
+             "evaluation of an effect on forced labour, and goods are reported diverted"),
+    P("procurement_effect", "Demand deterred by public procurement rules",
+      "share of forced-labour demand", 0.03, 0.0, 0.1,
+      _EFFECT + "Share of the demand for forced labour that full anti-trafficking procurement "
+      "rules deter (public contracts are a small part of demand), at a fixed price.",
+      source="assumption: GAO-24-106973 finds the US rule applied unevenly; no evaluation"),
+    P("demand_displacement_places", "Deterred demand displaced to other jurisdictions",
+      "share of deterred demand", 0.3, 0.0, 0.6,
+      _EFFECT + "Share of the demand that buyer-side levers deter which reappears in the same "
+      "form in the region's other jurisdictions (buyers travel, goods are diverted).",
+      source="assumption: Vista Analyse 2014 reports relatively more foreign buyers; reports on "
+             "the UFLPA describe goods diverted to other markets; no measured share"),
+    P("demand_displacement_forms", "Deterred demand displaced to other forms",
+      "share of deterred demand", 0.05, 0.0, 0.2,
+      _EFFECT + "Share of the demand that buyer-side levers deter which reappears in the "
+      "jurisdiction's other forms of exploitation."),
 )
 
 CALIBRATED = (

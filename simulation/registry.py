@@ -195,6 +195,49 @@ LEVERS: dict[str, Lever] = {
         Lever("anti_corruption", "Anti-corruption", "0-1 effort", 0.2, 0, 1, 300_000,
               "per unit per year",
               "Integrity measures that reduce the share of cases lost to corruption."),
+        Lever("targeting", "Targeting strategy", "volume, leaders, key players or money",
+              "volume", None, None, 0, "no running cost: targeted cases take longer "
+              "(targeted_case_weeks), which uses investigators' capacity",
+              "Whom investigations pursue first: volume (whoever the evidence reaches, by "
+              "role); leaders; key players (members central in the network's ties, brokers "
+              "among them); or money (proactive work aimed at networks with most assets, and "
+              "more of their assets traced for confiscation).", kind="choice",
+              source="key-player policing after Morselli 2009 and Duijn, Kashirin and Sloot "
+                     "2014; follow-the-money after FATF 2018 (Financial flows from human "
+                     "trafficking); sizes of effect are assumptions (parameter group "
+                     "targeting)"),
+        # buyer-side levers: they act on demand (processes.markets, ODD 6.4)
+        Lever("sex_purchase_ban", "Criminalising the purchase of sex",
+              "0-1 enforcement (1: as enforced in Sweden and Norway)", 0.0, 0, 1, 250_000,
+              "per unit of enforcement per year",
+              "Buying sex is an offence and police pursue buyers: raises buyers' risk and "
+              "deters part of the demand for sexual exploitation.",
+              source="Sweden 1999 (Penal Code ch. 6 s. 11), Norway 2009, France 2016; effect "
+                     "from the Swedish (SOU 2010:49) and Norwegian (Vista Analyse 2014) "
+                     "evaluations; cost an assumption"),
+        Lever("supply_chain_due_diligence", "Supply-chain due diligence duty",
+              "0-1 strength (1: a duty with sanctions)", 0.0, 0, 1, 100_000,
+              "per unit of strength per year",
+              "Large firms must find and stop forced labour in their supply chains: from a "
+              "reporting duty (UK Modern Slavery Act 2015 s.54, about 0.3) to a due diligence "
+              "duty with liability or fines (French duty of vigilance 2017, German supply-chain "
+              "act 2023, 1). Deters part of the demand for forced labour.",
+              source="UK MSA 2015 s.54, French law 2017-399, German LkSG 2023; no evaluation "
+                     "measures an effect on forced labour; cost an assumption"),
+        Lever("forced_labour_import_ban", "Forced-labour import ban",
+              "0-1 enforcement (1: like the US UFLPA 2022)", 0.0, 0, 1, 400_000,
+              "per unit of enforcement per year",
+              "Customs detain goods made with forced labour. The model has no trade: the ban "
+              "deters part of the demand for forced labour that buyers here create.",
+              source="US Uyghur Forced Labor Prevention Act (in force June 2022); no evaluation "
+                     "measures an effect on forced labour; cost an assumption"),
+        Lever("procurement_rules", "Anti-trafficking public procurement rules", "0-1 coverage",
+              0.0, 0, 1, 50_000, "per unit of coverage per year",
+              "Public buyers bar contractors and subcontractors that use forced labour, with "
+              "checks and debarment; deters the share of labour demand that public contracts "
+              "create.",
+              source="US FAR 52.222-50 (2015 rule); GAO-24-106973 finds agencies apply it "
+                     "unevenly; no evaluation of an effect; cost an assumption"),
         Lever("info_sharing", "Information sharing", "0-1 per pair", 0.3, 0, 1, 50_000,
               "per pair per unit per year",
               "Police-to-police intelligence exchange (e.g. through liaison officers).",
@@ -224,7 +267,8 @@ LEVERS: dict[str, Lever] = {
 }
 """Every policy lever by name: label, unit, default, range, unit cost and scope."""
 
-CHOICES = {"residence_permit": ("none", "conditional", "unconditional")}
+CHOICES = {"residence_permit": ("none", "conditional", "unconditional"),
+           "targeting": ("volume", "leaders", "key_players", "money")}
 """The values a ``choice`` lever takes."""
 
 JURISDICTION_LEVERS = tuple(n for n, v in LEVERS.items() if v.scope == _J)
@@ -250,6 +294,30 @@ _OUT = [
      "leaving crime.", None),
     ("leaders_arrested", "Leaders arrested", "people", "disruption", "flow",
      "Network leaders arrested (members lost at the top of a network).", True),
+    ("small_offenders_arrested", "Lone, pair and family traffickers arrested", "people",
+     "disruption", "flow", "Arrests of traffickers who worked alone, in a pair or in a family "
+     "rather than in an organised network.", None),
+    ("central_members_arrested", "Central members arrested", "people", "disruption", "flow",
+     "Members arrested who had the most ties in their network (its hub, often but not always "
+     "the leader).", True),
+    ("members_cut_off", "Members cut off", "people", "disruption", "flow",
+     "Members who dropped out of their network because a loss (an arrest, or a member "
+     "leaving crime) cut them off from its leader.", None),
+    ("enforcement_share_of_endings", "Enforcement's share of network endings", "share",
+     "disruption", "ratio", "Networks dismantled divided by all networks that ended "
+     "(dismantled or dissolved).", True),
+    ("disruptions_major", "Major disruptions", "hits", "disruption", "flow",
+     "Investigations whose arrests ended a network or cost it at least half its members "
+     "(arrested or cut off), after the National Crime Agency's grading.", True),
+    ("disruptions_moderate", "Moderate disruptions", "hits", "disruption", "flow",
+     "Investigations whose arrests took a network's leader or a quarter of its members.", True),
+    ("disruptions_minor", "Minor disruptions", "hits", "disruption", "flow",
+     "Investigations whose arrests cost a network fewer members.", None),
+    ("networks_recovered", "Networks recovered", "networks", "disruption", "flow",
+     "Networks hit by enforcement that got back to their size before the hit.", False),
+    ("mean_recovery_weeks", "Time to recover", "weeks", "disruption", "ratio",
+     "Mean weeks a hit network took to get back to its size before the hit (networks that "
+     "recovered in the policy period; those that ended first are not counted).", True),
     ("cross_border_refused", "Requests refused: dual criminality", "requests", "disruption",
      "flow", "Requests to another jurisdiction refused because its law does not cover the "
      "case's form of exploitation (and no harmonisation instrument waives the check).", False),
@@ -268,6 +336,14 @@ _OUT = [
      "Revenue networks made from exploitation.", False),
     ("assets_seized", "Assets seized", "CU", "disruption", "flow",
      "Criminal assets confiscated on conviction.", True),
+    ("share_confiscated", "Share of revenue confiscated", "share", "disruption", "ratio",
+     "Assets seized divided by criminal revenue.", True),
+    ("network_density", "Network density", "share", "disruption", "ratio",
+     "Ties among members over the pairs of members that could be tied, over living networks "
+     "(sampled monthly).", None),
+    ("leader_betweenness", "Leaders' betweenness", "0-1", "disruption", "ratio",
+     "Mean normalised betweenness centrality of networks' leaders in the run's last month "
+     "(how much of the ties' shortest paths run through them).", None),
     ("cross_border_cases", "Cross-border cases", "cases", "disruption", "flow",
      "Cases that needed another jurisdiction's help and got it.", True),
     ("displacement_index", "Displacement index", "0-1", "disruption", "ratio",
@@ -346,7 +422,15 @@ OUTCOMES: dict[str, Outcome] = {
 
 OUTCOME_NAMES = tuple(OUTCOMES)
 
-SHARE_OUTCOMES = ("conviction_ratio", "displacement_index", "convictions_per_identified_victim")
+MAJOR_LOSS = 0.5
+MODERATE_LOSS = 0.25
+"""Shares of a network's members an investigation's arrests must cost for a major or moderate
+disruption (``disruptions_major``, ``disruptions_moderate``): the model's reading of the UK
+National Crime Agency's framework, which grades disruptions major, moderate or minor by their
+impact on a group's capability without fixed shares; definitions of outcomes, not behaviour."""
+
+SHARE_OUTCOMES = ("conviction_ratio", "displacement_index", "convictions_per_identified_victim",
+                  "enforcement_share_of_endings", "share_confiscated", "network_density")
 """Outcomes that are shares (a fraction of a whole, normally from 0 to 1): tables for reading
 show them as percentages and their differences in percentage points."""
 
@@ -356,7 +440,8 @@ WEEKLY_COLUMNS = tuple(
 ) + ("victims_waiting_shelter", "victims_in_shelter", "prisoners", "victim_spell_weeks_ended",
      "spells_ended", "sentence_years_imposed", "reintegration_enrolments", "relocations",
      "cross_border_convictions", "cases_waiting", "trials_waiting", "permits_granted",
-     "compensation_awarded")
+     "compensation_awarded", "recovery_weeks", "network_ties", "member_pairs",
+     "leader_betweenness_total", "networks_measured")
 WEEKLY_INDEX = {name: i for i, name in enumerate(WEEKLY_COLUMNS)}
 """Position of each weekly column in a run's ``(weeks, columns, jurisdictions)`` series."""
 

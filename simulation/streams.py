@@ -214,6 +214,20 @@ def geometric(u: float, p: float) -> int:
     return 1 + int(math.log(1.0 - u) / math.log(1.0 - p))
 
 
+def geometrics(u: np.ndarray, p: float) -> np.ndarray:
+    """:func:`geometric` over an array of uniform numbers: the same numbers, element by element
+    (numpy's vectorised ``log`` may differ from the C library's in the last bit: the few
+    quotients that close to a whole number are worked out again with ``math.log``)."""
+    u = np.asarray(u, dtype=float)
+    if p >= 1.0:
+        return np.ones(len(u), dtype=np.int64)
+    q = np.log(1.0 - u) / math.log(1.0 - p)
+    out = 1 + q.astype(np.int64)
+    for i in np.flatnonzero(np.abs(q - np.round(q)) < 1e-9 * np.maximum(1.0, q)).tolist():
+        out[i] = geometric(float(u[i]), p)
+    return out
+
+
 def poisson(u: float, lam: float) -> int:
     """The Poisson(``lam``) quantile of ``u`` by sequential search of the CDF (means in the
     model are small; past 30, scipy's quantile function)."""

@@ -204,7 +204,8 @@ def varied_perceptions(model) -> None:
 CAPACITIES = ("officers", "shelter_places", "ngo_outreach", "labour_inspections", "prosecutors")
 PER_PERSON = {"reintegration": "enrolments", "residence_permit": "permits",
               "compensation": "compensated"}
-NOT_YEARLY = {"training", "sentence_years", "criminalisation", *PER_PERSON}
+NOT_YEARLY = {"training", "sentence_years", "criminalisation", "targeting", *PER_PERSON}
+"""(targeting is a choice of practice: no running cost, its cost is investigators' time)"""
 
 
 def two_pairs_region() -> dict:

@@ -162,9 +162,13 @@ def test_uncovered_forms_cannot_be_convicted():
 
 
 def test_specialised_prosecution_raises_the_conviction_ratio():
+    """Full specialisation adds conviction_specialised (0.2) to each conviction chance, less
+    where the cap binds and diluted in the ratio by lesser-offence charges; a small run has
+    about 15 prosecutions, so four seeds gave differences from 0.05 to 0.20 and eight gave
+    0.08 to 0.13 as the model changed (issue 24): eight seeds, and a quarter of the size."""
     low, high = both("conviction_ratio", dict(specialised_prosecution=0.0),
-                     dict(specialised_prosecution=1.0), seeds=(1, 2, 3, 4))
-    assert high > low + 0.1
+                     dict(specialised_prosecution=1.0), seeds=tuple(range(1, 9)))
+    assert high > low + 0.05
 
 
 def test_anti_corruption_raises_convictions_where_corruption_is_high():

@@ -59,11 +59,12 @@ def test_a_small_network_that_loses_its_leader_collapses_with_the_collapse_proba
     p = model.params
     between = (p["collapse_probability"] + p["leader_split_probability"]
                + p["collapse_probability"]) / 2  # above the collapse chance, below split + it
-    network = min(model.networks, key=lambda n: n.size)
-    assert network.size < p["split_min_size"]
+    organised = sorted((n for n in model.networks if n.organised), key=lambda n: n.size)
+    network = organised[0]
+    assert 1 < network.size < p["split_min_size"]
     arrest_leader(model, network, u=between)
     assert network.alive  # carries on under a promoted leader
-    other = sorted(model.networks, key=lambda n: n.size)[1]
+    other = organised[1]
     arrest_leader(model, other, u=p["collapse_probability"] / 2)
     assert not other.alive
 

@@ -67,8 +67,10 @@ def test_every_parameter_is_read_by_the_model(monkeypatch):
                      mutual_legal_assistance=0.9, extradition=0.9, joint_investigations=0.5,
                      specialised_prosecution=0.5, financial_investigation=0.9,
                      digital_forensics=0.9)
-    for seed in (1, 2):
-        TraffickingModel(scenario, rng=seed).run()
+    money = small({"run.scale": 0.3, "run.weeks": 104}, financial_investigation=0.9,
+                  targeting="money")  # follow-the-money targeting reads its own parameters
+    for seed, spec in ((1, scenario), (2, scenario), (1, money)):
+        TraffickingModel(spec, rng=seed).run()
     read = set().union(*(t.read for t in tables))
     assert set(PARAMETERS) - read == set(), "parameters the model never reads"
 
@@ -235,7 +237,8 @@ def test_evidence_grows_with_weeks_and_testimony_and_is_capped(model):
 
 def test_reach_rises_with_testimony_and_techniques_up_to_the_cap(model):
     agency = model.agencies[model.index_of["destination_a"]]
-    case = Case(agency, model.networks[0], opened=model.week, proactive=False)
+    organised = next(n for n in model.networks if n.organised)
+    case = Case(agency, organised, opened=model.week, proactive=False)
     p = model.params
     lv = agency.jurisdiction.levers
     assert investigation.reach(model, case, "exploiter") == pytest.approx(p["reach_exploiter"])
@@ -289,7 +292,8 @@ def test_without_information_sharing_nobody_abroad_is_sought():
     agency = model.agencies[model.index_of["destination_a"]]
     members = [m for n in model.networks for ms in n.members.values() for m in ms
                if m.home != agency.j][:50]
-    case = Case(agency, model.networks[0], opened=model.week, proactive=False)
+    organised = next(n for n in model.networks if n.organised)
+    case = Case(agency, organised, opened=model.week, proactive=False)
     for member in members:
         cross_border.request_abroad(model, agency, member, 1.0, case)
     assert not any(isinstance(e, events.Extradition)
@@ -394,7 +398,9 @@ def test_network_index_agrees_with_the_agents():
 def test_schedule_lists_every_process_in_odd_order():
     names = [what for _, what, _ in TraffickingModel.SCHEDULE]
     assert names[0].startswith("1 ") and names[-1].startswith("12 ")
-    assert [when for when, _, _ in TraffickingModel.SCHEDULE].count("monthly") == 5
+    # the monthly market update (6.4.1), the ties survey (6.10) and five monthly processes of
+    # 10-11 (issue 24)
+    assert [when for when, _, _ in TraffickingModel.SCHEDULE].count("monthly") == 7
 
 
 def test_victims_recruited_take_their_forms_profile():

@@ -18,7 +18,9 @@ financial_investigation sentence_years asset_forfeiture criminalisation non_puni
 victim_centred witness_protection shelter_places reintegration ngo_outreach
 ngo_police_partnership awareness labour_inspections specialised_prosecution
 anti_corruption""".split() + ["prosecutors", "residence_permit", "compensation",  # issue 12
-                               "online_monitoring", "platform_cooperation"]  # issue 18
+                               "online_monitoring", "platform_cooperation",  # issue 18
+                               "sex_purchase_ban", "supply_chain_due_diligence",  # issue 24
+                               "forced_labour_import_ban", "procurement_rules"]
 MODEL_MD_PAIR_LEVERS = ("info_sharing mutual_legal_assistance extradition joint_investigations"
                         .split() + ["harmonisation"])  # issue 18
 MODEL_MD_OUTCOMES = """arrests prosecutions convictions conviction_ratio mean_sentence_years
@@ -32,7 +34,8 @@ policy_cost""".split()
 
 
 def test_every_model_md_name_is_in_the_registry():
-    assert set(JURISDICTION_LEVERS) == set(MODEL_MD_JURISDICTION_LEVERS)
+    # disruption that can be measured (issue 24): whom investigations pursue first
+    assert set(JURISDICTION_LEVERS) == set(MODEL_MD_JURISDICTION_LEVERS) | {"targeting"}
     assert set(PAIR_LEVERS) == set(MODEL_MD_PAIR_LEVERS)
     # two more flows split the victim pathway for the dashboard's Sankey (issue 6)
     # and the model-depth work (issue 12) reports disruption and capacity more finely
@@ -42,7 +45,12 @@ def test_every_model_md_name_is_in_the_registry():
         "cross_border_refused", "identified_online",  # and laws and technology (issue 18)
         # the observation process: referral, decision, new first responders (issue 23)
         "victims_referred", "referrals_not_confirmed", "identified_domestic",
-        "identified_border", "identified_health", "identified_child_protection"}
+        "identified_border", "identified_health", "identified_child_protection",
+        # disruption that can be measured: networks' ties, graded hits, money (issue 24)
+        "central_members_arrested", "members_cut_off", "small_offenders_arrested",
+        "enforcement_share_of_endings",
+        "disruptions_major", "disruptions_moderate", "disruptions_minor", "networks_recovered",
+        "mean_recovery_weeks", "share_confiscated", "network_density", "leader_betweenness"}
     assert not set(LEVERS) & set(PARAMETERS), "levers and parameters are kept apart"
 
 

@@ -11,7 +11,8 @@ from simulation.agents.victim import Victims
 from simulation.model import BASELINE, TraffickingModel
 from simulation.pools import Pool
 from simulation.scenario import with_overrides
-from simulation.streams import (Streams, chain, extend, geometric, key, mix, poisson, poissons)
+from simulation.streams import (Streams, chain, extend, geometric, geometrics, key, mix, poisson,
+                                poissons)
 
 
 def test_scalar_and_vector_draws_are_the_same_numbers():
@@ -74,6 +75,18 @@ def test_inversions_give_the_distributions_they_name():
     assert big.mean() == pytest.approx(60, rel=0.03)
     x = np.log([s.lognormal(1.0, 0.5, "y", i) for i in range(20_000)])
     assert stats.kstest(x, stats.norm(1.0, 0.5).cdf).pvalue > 1e-3
+
+
+def test_vectorised_geometric_numbers_are_the_scalar_ones_even_at_whole_quotients():
+    s = Streams(5)
+    u = s.uniforms("x", (), np.arange(20_000, dtype=np.uint64))
+    for p in (0.5, 0.2, 1 / 3, 1.0):
+        # numbers whose quotient log(1 - u) / log(1 - p) is a whole number, and their
+        # neighbours: where numpy's log and the C library's could round apart
+        edge = 1 - (1 - p) ** np.arange(1, 12)
+        edge = np.concatenate([edge, np.nextafter(edge, 0), np.nextafter(edge, 1)])
+        both = np.concatenate([u, edge[(edge > 0) & (edge < 1)]])
+        assert geometrics(both, p).tolist() == [geometric(float(x), p) for x in both]
 
 
 def test_a_pool_keeps_its_members_keys_in_step_through_adds_and_removes():

@@ -50,6 +50,20 @@ def main(n: int = 20) -> None:
                  "victims_retrafficked", "unmet_shelter_demand", "victims_misidentified"):
         v = np.array([o[name] for o in runs])
         print(f"- {name}: mean {v.mean():,.0f} (range {v.min():,.0f} to {v.max():,.0f})")
+    # disruption (issue 24), where the model reports it
+    for name, fmt in (("networks_dismantled", "{:.1f}"), ("networks_dissolved", "{:.0f}"),
+                      ("enforcement_share_of_endings", "{:.2%}"), ("leaders_arrested", "{:.1f}"),
+                      ("central_members_arrested", "{:.1f}"),
+                      ("small_offenders_arrested", "{:.1f}"), ("members_cut_off", "{:.0f}"),
+                      ("disruptions_major", "{:.1f}"), ("disruptions_moderate", "{:.1f}"),
+                      ("disruptions_minor", "{:.1f}"), ("mean_recovery_weeks", "{:.1f}"),
+                      ("share_confiscated", "{:.2%}"), ("network_density", "{:.2f}"),
+                      ("leader_betweenness", "{:.2f}")):
+        if name not in runs[0]:
+            continue
+        v = np.array([o[name] for o in runs], float)
+        print(f"- {name}: mean {fmt.format(np.nanmean(v))} (range {fmt.format(np.nanmin(v))} "
+              f"to {fmt.format(np.nanmax(v))})")
 
 
 if __name__ == "__main__":

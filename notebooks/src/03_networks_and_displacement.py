@@ -15,6 +15,13 @@
 # section 6.7; the coefficients are *assumptions*). An arrested member is replaced from the
 # criminal labour pool after a delay, and the network raises its security. A network that loses
 # its leader may split in two, carry on under a promoted member, or collapse (section 6.10).
+# Members are tied to the people who brought them in: newcomers are introduced mostly by those
+# who already know many (so the founder becomes a hub), and sometimes come to know their
+# sponsor's contacts too. When a member goes, whoever is no longer connected to the leader is
+# cut off and either drops out or finds a new tie, so losing a member who holds others together
+# costs more than losing one at the edge (Morselli 2009, *Inside Criminal Networks*; Duijn,
+# Kashirin and Sloot 2014, *Scientific Reports* 4:4238, on how networks recover). Not every
+# trafficker works in such a network: some operations are one person, a pair or a family.
 # This is the economic view of organised crime markets: as long as there is demand and
 # replacements, removing suppliers makes room for others (Kleemans 2014, in the *Oxford Handbook
 # of Organized Crime*).
@@ -51,7 +58,8 @@ baseline = simulation.with_overrides(SCENARIOS / "baseline.toml", SMALL)
 #
 # We run the baseline to the end of its burn-in (`model.steps` counts the weeks simulated) and
 # draw the largest network whose route crosses a border. Columns are the jurisdictions on its
-# route; each marker is a person; grey lines join the leader to the members.
+# route; each marker is a person; grey lines are the ties between members. Its measures
+# (`net.measures()`: density, the leader's betweenness, computed with networkx) are printed.
 
 # %%
 model = simulation.TraffickingModel(scenario=baseline, rng=3)
@@ -64,6 +72,7 @@ print(f"network {net.unique_id}: {FORMS[net.form]} exploitation, "
       f"route {' -> '.join(names[j] for j in net.route)}; {net.size} members, "
       f"{len(net.victims)} victims under its control, security {net.security:.2f}")
 print({role: len(people) for role, people in net.members.items()})
+print({name: round(value, 2) for name, value in net.measures().items()})
 
 # %%
 def column(place):
@@ -91,11 +100,11 @@ for group, items in {**groups, **by_status}.items():
               "exploiter": "square"}.get(group, "circle")
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=group,
                              marker={"symbol": symbol, "size": 16 if symbol != "circle" else 8}))
-leader = net.members["leader"][0]
-for role, people in net.members.items():
-    for t in people:
-        if t is not leader:
-            (x0, y0), (x1, y1) = positions[leader.unique_id], positions[t.unique_id]
+members = [t for people in net.members.values() for t in people]
+for t in members:
+    for other in t.ties:  # each tie once
+        if t.unique_id < other.unique_id:
+            (x0, y0), (x1, y1) = positions[t.unique_id], positions[other.unique_id]
             fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False,
                                      line={"color": "lightgrey", "width": 1}, hoverinfo="skip"))
 fig.update_xaxes(tickvals=list(range(len(net.route))), ticktext=[names[j] for j in net.route])

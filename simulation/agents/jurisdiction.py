@@ -29,7 +29,14 @@ class Jurisdiction(mesa.Agent):
         self.vulnerability = spec.vulnerability
         self.demand = np.array([spec.demand[f] for f in FORMS]) * scale
         self.demand_of = self.demand.tolist()  # the same, as plain floats for per-network use
+        # the market's own demand before buyers' risk and price move it, the price relative to
+        # the price level, and the fill the price is measured against (markets.update_demand)
+        self.base_demand = self.demand.copy()
         self.price_level = spec.price_level
+        self.price_index = np.ones(len(FORMS))
+        self.reference_fill = np.full(len(FORMS), np.nan)  # set in the first policy month
+        self.fill_sum = np.zeros(len(FORMS))  # the burn-in's last year, monthly
+        self.fill_months = 0
         self.corruption = spec.corruption
         self.online_reach = spec.online_reach
         self.base_levers = dict(spec.levers)
@@ -50,8 +57,8 @@ class Jurisdiction(mesa.Agent):
 
     def refresh(self) -> None:
         """Recompute what the processes derive from this jurisdiction's levers."""
-        from simulation.processes import (identification, investigation, justice, movement,
-                                          online, recruitment, support)
+        from simulation.processes import (identification, investigation, justice, markets,
+                                          movement, online, recruitment, support)
 
         p = self.model.params
         lv = self.levers
@@ -74,3 +81,4 @@ class Jurisdiction(mesa.Agent):
         self.testimony_propensity = support.testimony_propensity(p, self)
         self.proactive_rate = investigation.proactive_rate(p, self)
         self.recruitment_resistance = recruitment.resistance(p, lv)
+        self.demand_deterred = markets.demand_deterred(p, lv)  # buyer-side levers

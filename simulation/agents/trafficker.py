@@ -41,6 +41,8 @@ class Trafficker(mesa.Agent):
         self.role = role
         self.home = home
         self.network: Any = None  # the TraffickingNetwork they work for, if any
+        self.ties: set[Trafficker] = set()  # members of their network they know (ODD 6.10)
+        self.links: set[Trafficker] = set()  # members of other networks: a broker's ties
         self.status = ACTIVE
         model.trafficker_status_changed(self, None, ACTIVE)
         self.record: list[tuple[int, str]] = []

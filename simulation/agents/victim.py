@@ -128,9 +128,9 @@ class Victims:
         self.n = end
         self.network.extend([None] * count)
         self.counts[Status.RECRUITED] += count
-        self.log_victim.extend(range(start, end))
-        self.log_week.extend([week] * count)
-        self.log_status.extend([Status.RECRUITED] * count)
+        self.log_victim.frombytes(np.arange(start, end, dtype=np.int64).tobytes())
+        self.log_week.extend(array("q", [week]) * count)
+        self.log_status.extend(array("b", [Status.RECRUITED]) * count)
         return range(start, end)
 
     def set_status(self, v: int, status: int, week: int) -> None:
@@ -153,9 +153,9 @@ class Victims:
             counts[s] -= c
         counts[status] += len(rows)
         self.status[rows] = status
-        self.log_victim.extend(rows.tolist())
-        self.log_week.extend([week] * len(rows))
-        self.log_status.extend([status] * len(rows))
+        self.log_victim.frombytes(np.asarray(rows, dtype=np.int64).tobytes())
+        self.log_week.extend(array("q", [week]) * len(rows))
+        self.log_status.extend(array("b", [status]) * len(rows))
 
     def new_episode(self, v: int) -> int:
         """Victim ``v`` is trafficked again: one more episode, whose stream key is returned."""

@@ -34,7 +34,8 @@ SERIES = (("victims_in_exploitation", "stock"), ("new_victims", "flow"),
 """Time-series panels: stocks are weekly means, flows are totals per BIN weeks."""
 BIN = 4
 ZCAP = 0.3  # changes beyond +-30% share the strongest colour, so modest ones stay visible
-DISRUPTION = ("arrests", "prosecutions", "convictions", "networks_active", "networks_dismantled")
+DISRUPTION = ("arrests", "prosecutions", "convictions", "networks_active", "networks_dismantled",
+              "disruptions_major", "share_confiscated")
 
 
 def text(value) -> str:
@@ -357,8 +358,8 @@ def pathway_figure(data) -> go.Figure:
 
 
 def disruption_figure(data) -> go.Figure:
-    """Arrests, prosecutions, convictions, networks active and dismantled: mean per scenario
-    with its 95% interval. Faded bars: the difference from the baseline is not
+    """Arrests, prosecutions, convictions, networks active and dismantled, major disruptions
+    and the share of criminal revenue confiscated: mean per scenario with its 95% interval. Faded bars: the difference from the baseline is not
     distinguishable from no change."""
     outcomes = [o for o in DISRUPTION if data.row(data.baseline, o) is not None]
     if not outcomes:

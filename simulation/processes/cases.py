@@ -55,5 +55,7 @@ def start_case(model, agency, network, proactive, testimonies, ngo_reports, find
     agency.open_cases[network.unique_id] = case
     weeks = p["case_min_weeks"] + model.streams.geometric(1 / p["case_extra_weeks"],
                                                           "case weeks", case.key)
+    if agency.jurisdiction.levers["targeting"] != "volume":
+        weeks += round(p["targeted_case_weeks"])  # mapping ties or money takes longer
     model.cases_calendar.schedule(model.week + weeks, events.CaseDecision(case))
     return case

@@ -23,6 +23,7 @@ CHANGES = ("lever_costs",)
 checks both against the code)."""
 
 _SPECIAL = {"training", "sentence_years", "reintegration", "criminalisation", "residence_permit",
+            "targeting",
             "compensation"}
 _CAPACITIES = tuple(n for n in JURISDICTION_LEVERS if LEVERS[n].scales)
 _INTENSITIES = tuple(n for n in JURISDICTION_LEVERS if not LEVERS[n].scales and n not in _SPECIAL)

@@ -203,8 +203,9 @@ def exit_many(model, rows: np.ndarray, where: np.ndarray, ways: np.ndarray) -> N
     week = model.week
     exploited = model.exploited
     # each leaves their pool, in this order (a removal moves the pool's last member)
-    for v, f in zip(rows.tolist(), victims.form[rows].tolist()):
-        exploited[victims.location[v]][f].remove(v)
+    for v, j, f in zip(rows.tolist(), victims.location[rows].tolist(),
+                       victims.form[rows].tolist()):
+        exploited[j][f].remove(v)
     # identifications and misidentifications one by one, in order
     seen = ways < ExitRoute.RELEASE
     for v, j, way in zip(rows[seen].tolist(), where[seen].tolist(), ways[seen].tolist()):
@@ -225,7 +226,7 @@ def exit_many(model, rows: np.ndarray, where: np.ndarray, ways: np.ndarray) -> N
     later = ways >= ExitRoute.RELEASE
     later |= ways == ExitRoute.MISIDENTIFIED
     recovery.schedule_retrafficking_many(
-        model, rows[later].tolist(),
+        model, rows[later],
         [WAY_OUT[w] for w in ways[later].tolist()])
 
 
@@ -253,6 +254,21 @@ def end_spells(model, rows: np.ndarray) -> None:
     victims.spell[rows] = -1
 
 
+def end_one_spell(model, v: int) -> None:
+    """:func:`end_spells` for one victim ``v`` (the same rule, without arrays)."""
+    victims = model.victims
+    week = model.week
+    model.spells.close(int(victims.spell[v]), week)
+    location = int(victims.location[v])
+    tally = model.weekly_tally
+    tally[SPELL_WEEKS][location] += week - int(victims.exploited_since[v])
+    tally[SPELLS_ENDED][location] += 1
+    network = victims.network[v]
+    if network is not None:
+        network.victims.discard(v)
+    victims.spell[v] = -1
+
+
 def leave_network(model, v: int) -> None:
     """End control by the network and, if exploited, the exploitation spell (and the place in
     the pool, unless already left)."""
@@ -260,7 +276,7 @@ def leave_network(model, v: int) -> None:
     if victims.status[v] == Status.EXPLOITED:
         if victims.slot[v] >= 0:
             model.exploited[victims.location[v]][victims.form[v]].remove(v)
-        end_spells(model, np.array([v], dtype=np.int64))
+        end_one_spell(model, v)
         return
     network = victims.network[v]
     if network is not None:
@@ -380,14 +396,17 @@ class ContactCandidates:
 def contact_candidates(model, pools: list, owner: np.ndarray, rows: np.ndarray,
                        u: np.ndarray) -> ContactCandidates:
     """The exploited victims ``rows`` (of the pools ``pools``, ``(jurisdiction, form, pool)``;
-    ``owner``: each victim's pool) who may be recorded on a list this week without leaving
-    exploitation: ``u[list, i]`` is victim ``i``'s keyed uniform number for that list and
-    week; those below the highest chance any victim of their pool faces on the list are
-    candidates, checked by :func:`record_contacts` against their own chance once the week's
-    exits are done."""
+    ``owner``: each victim's pool, the pools' members in consecutive runs, in order) who may be
+    recorded on a list this week without leaving exploitation: ``u[list, i]`` is victim
+    ``i``'s keyed uniform number for that list and week; those below the highest chance any
+    victim of their pool faces on the list are candidates, checked by :func:`record_contacts`
+    against their own chance once the week's exits are done."""
     q_max = np.array([model.jurisdictions[j].hazard_arrays.contact_q_max[f]
                       for j, f, _ in pools])  # (pool, list)
-    lst, i = np.nonzero(u < q_max[owner].T)
+    # each victim's highest chances, as (list, victim) like u: the pools' members are in
+    # consecutive runs, so repeating each pool's row is the same as q_max[owner].T, and quicker
+    lst, i = np.nonzero(u < np.repeat(q_max.T, np.bincount(owner, minlength=len(pools)),
+                                      axis=1))
     order = np.lexsort((i, lst, owner[i]))  # pool by pool, list by list, members in order
     lst, i = lst[order], i[order]
     j_of = np.array([j for j, _, _ in pools])

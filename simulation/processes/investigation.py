@@ -13,7 +13,7 @@ import numpy as np
 from simulation.agents.enforcement import Case
 from simulation.agents.trafficker import LEADER, RECRUITER, TRANSPORTER
 from simulation.registry import Form
-from simulation.processes import cross_border, justice
+from simulation.processes import cross_border, justice, network_response, ties
 from simulation.processes.cases import open_case, start_case
 
 READS = ("agencies", "networks", "params", "streams", "week")
@@ -91,8 +91,13 @@ def open_proactive_cases(model, agency) -> None:
     # Opening a case changes no network's visibility or size, so the weights hold all week;
     # each case's target is chosen by a keyed race (streams.race), so a network keeps its
     # chance of being the target whichever others are known.
-    security_visibility = model.params["security_visibility"]
+    p = model.params
+    security_visibility = p["security_visibility"]
     weights = np.array([t.visibility(security_visibility) * t.size for t in targets], float)
+    if agency.jurisdiction.levers["targeting"] == "money":
+        # follow the money: networks with more assets draw more of the proactive work
+        assets = np.array([t.assets for t in targets], float)
+        weights *= 1 + p["money_target_weight"] * assets / max(assets.mean(), 1.0)
     keys = np.array([t.key for t in targets], dtype=np.uint64)
     for rank in range(n):
         i = streams.race("proactive target", (week, agency.j, rank), keys, weights)
@@ -136,12 +141,30 @@ def reach(model, case: Case, role: str) -> float:
              + p["online_reach_recruiter"] * online)
     else:  # exploiters are where the victims are
         r = p["reach_exploiter"] + told
+    if not case.network.organised:  # the victims know everyone in a small operation
+        r = max(r, p["reach_small"])
     return min(p["reach_cap"], r)
+
+
+def focus(model, case: Case) -> dict | None:
+    """What the agency's targeting strategy (lever ``targeting``) concentrates reach on: each
+    member's focus, 0-1 (leaders: the leader; key players: centrality from ties,
+    :func:`ties.degree_focus`); None for volume and follow-the-money work, which spread reach
+    by role."""
+    strategy = case.agency.jurisdiction.levers["targeting"]
+    if strategy == "leaders":
+        return {m: float(m.role == LEADER) for m in ties.members_of(case.network)}
+    if strategy == "key_players":
+        return ties.degree_focus(case.network)
+    return None
 
 
 def decide(model, case: Case) -> None:
     """At the end of its investigation a case may be lost to corruption; otherwise each member
-    it reaches is arrested here (with probability = evidence) or sought abroad (ODD 6.8)."""
+    it reaches is arrested here (with probability = evidence) or sought abroad (ODD 6.8).
+    Targeting moves reach from the members out of focus (x ``1 - targeting_focus_loss``) to
+    those in focus (up to x ``1 + targeting_focus_gain``). What the arrests did to the network
+    is graded (``network_response.grade_hit``)."""
     uniform = model.streams.uniform
     agency = case.agency
     agency.open_cases.pop(case.network.unique_id, None)
@@ -149,17 +172,32 @@ def decide(model, case: Case) -> None:
     if not network.alive:
         return
     jur = agency.jurisdiction
-    lost = model.params["corruption_case_loss"] * jur.corruption_effective
+    p = model.params
+    lost = p["corruption_case_loss"] * jur.corruption_effective
     if uniform("case lost", case.key) < lost:
         return  # tipped off or bought off
     e = evidence(model, case)
+    focused = focus(model, case)
+    gain, loss = p["targeting_focus_gain"], p["targeting_focus_loss"]
+    size_before, cut_before = network.size, network.cut_offs
+    leader = ties.leader_of(network)
+    arrested = 0
     for role, members in network.members.items():
         r = reach(model, case, role)
         for member in list(members):
-            if uniform("reach", case.key, member.key) >= r:
+            if focused is not None:
+                r_m = min(p["reach_cap"], r * (1 - loss + (gain + loss) * focused.get(member, 0.0)))
+            else:
+                r_m = r
+            if uniform("reach", case.key, member.key) >= r_m:
                 continue
             if member.home == agency.j:
                 if uniform("arrest", case.key, member.key) < e:
+                    before = member.arrests
                     justice.arrest(model, agency, member, e, case)
+                    arrested += member.arrests - before
             else:
                 cross_border.request_abroad(model, agency, member, e, case)
+    network_response.grade_hit(model, network, size_before,
+                               arrested + network.cut_offs - cut_before,
+                               leader is not None and leader.network is not network)

@@ -13,7 +13,7 @@ from simulation import events
 from simulation.clock import WEEKS_PER_YEAR, weeks_from_years
 from simulation.agents.trafficker import (ACTIVE, ARRESTED, DESISTED, IMPRISONED, LEADER,
                                           ON_TRIAL, RELEASED)
-from simulation.processes import deterrence, network_response
+from simulation.processes import deterrence, network_response, ties
 from simulation.registry import Form
 from simulation.streams import chain
 
@@ -71,6 +71,10 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     model.tally_form("arrests", network.form)
     if member.role == LEADER:
         model.tally("leaders_arrested", j)
+    if not network.organised:
+        model.tally("small_offenders_arrested", j)
+    if ties.is_central(network, member):
+        model.tally("central_members_arrested", j)
     if cross_border and not case.cross_border:
         case.cross_border = True
         model.tally("cross_border_cases", j)
@@ -179,7 +183,9 @@ def forfeiture(model, agency, network, member) -> float:
     lv = agency.jurisdiction.levers
     share = p["forfeiture_leader_share"] if member.role == LEADER else p["forfeiture_member_share"]
     found = p["forfeiture_floor"] + p["forfeiture_financial"] * lv["financial_investigation"]
-    return network.assets * lv["asset_forfeiture"] * found * share
+    if lv["targeting"] == "money":  # follow-the-money targeting: assets traced from the start
+        found += p["money_forfeiture_gain"]
+    return network.assets * lv["asset_forfeiture"] * min(1.0, found) * share
 
 
 def release(model, trafficker, why: str) -> None:

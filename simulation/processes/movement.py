@@ -13,7 +13,7 @@ import numpy as np
 
 from simulation.agents.victim import Status
 from simulation.calendars import ARRIVAL, CROSSING, DEPARTURE, EN_ROUTE
-from simulation.streams import geometric
+from simulation.streams import geometrics
 from simulation.registry import Channel
 from simulation.processes import identification, spells
 
@@ -45,7 +45,8 @@ def move(model) -> None:
     week = model.week
     streams = model.streams
     jurisdictions = model.jurisdictions
-    nets = [victims.network[x] for x in v.tolist()]
+    network = victims.network
+    nets = [network[x] for x in v.tolist()]
     gone = np.array([net is None or not net.alive for net in nets])
     route_len = np.array([0 if net is None else len(net.route) for net in nets])
     departing = np.flatnonzero((kind == DEPARTURE) & ~gone)
@@ -55,20 +56,23 @@ def move(model) -> None:
 
     # crossings: into the next jurisdiction on the route, where the border may be checked
     legs = leg[crossing]
-    into = np.array([nets[i].route[min(int(leg[i]), route_len[i] - 1)]
-                     for i in crossing.tolist()], dtype=np.int64)
     recognised = misidentified = passing = at_last = np.zeros(len(crossing), dtype=bool)
+    into = np.zeros(0, dtype=np.int64)
     if crossing.size:
-        victims.location[v[crossing]] = into
-        rkeys = victims.rkey[v[crossing]]
-        checked = (keyed(streams, "border check", legs, rkeys)
-                   < np.array([j.border_check for j in jurisdictions])[into])
-        u = keyed(streams, "border recognition", legs, rkeys)
-        recognised = checked & (u < np.array([j.recognition for j in jurisdictions])[into])
-        misidentified = checked & ~recognised & (
-            u < np.array([j.recognition + j.misidentification for j in jurisdictions])[into])
-        passing = ~(recognised | misidentified)
         at_last = legs + 1 >= route_len[crossing]
+        step = np.minimum(legs, route_len[crossing] - 1).tolist()
+        into = np.array([nets[i].route[x] for i, x in zip(crossing.tolist(), step)],
+                        dtype=np.int64)
+        victims.location[v[crossing]] = into
+        check, u = keyed(streams, ("border check", "border recognition"), legs,
+                         victims.rkey[v[crossing]])
+        checked = check < np.array([j.border_check for j in jurisdictions])[into]
+        recognition = np.array([j.recognition for j in jurisdictions])
+        misidentification = np.array([j.misidentification for j in jurisdictions])
+        recognised = checked & (u < recognition[into])
+        misidentified = checked & ~recognised & (
+            u < (recognition + misidentification)[into])
+        passing = ~(recognised | misidentified)
 
     # the next step of each journey, scheduled in the order of the events that lead to it
     single = route_len[departing] == 1
@@ -110,25 +114,25 @@ def move(model) -> None:
             identification.misidentify(model, int(v[i]), j)
 
 
-def keyed(streams, name: str, legs: np.ndarray, rkeys: np.ndarray) -> np.ndarray:
-    """``streams.uniform(name, leg, rkey)`` for each pair of ``legs`` and ``rkeys``."""
+def keyed(streams, names: tuple[str, ...], legs: np.ndarray, rkeys: np.ndarray) -> np.ndarray:
+    """``streams.uniform(name, leg, rkey)`` for each pair of ``legs`` and ``rkeys`` (columns)
+    and each of decisions ``names`` (rows)."""
     if not len(rkeys):
-        return np.zeros(0)
+        return np.zeros((len(names), 0))
     if legs[0] == legs[-1] and (legs == legs[0]).all():
-        return streams.table([streams.base(name, int(legs[0]))], rkeys)[0]
-    u = np.empty(len(rkeys))
+        return streams.table([streams.base(name, int(legs[0])) for name in names], rkeys)
+    u = np.empty((len(names), len(rkeys)))
     for leg in np.unique(legs).tolist():
         at = legs == leg
-        u[at] = streams.table([streams.base(name, leg)], rkeys[at])[0]
+        u[:, at] = streams.table([streams.base(name, leg) for name in names], rkeys[at])
     return u
 
 
 def leg_weeks(model, legs: np.ndarray, rkeys: np.ndarray) -> np.ndarray:
     """Weeks to each next crossing: geometric with mean ``leg_weeks``, keyed by the leg and
     the episode."""
-    p = 1 / model.params["leg_weeks"]
-    return np.array([geometric(x, p) for x in keyed(model.streams, "leg weeks", legs,
-                                                    rkeys).tolist()], dtype=np.int64)
+    return geometrics(keyed(model.streams, ("leg weeks",), legs, rkeys)[0],
+                      1 / model.params["leg_weeks"])
 
 
 def journey_ends(model, v: int) -> None:

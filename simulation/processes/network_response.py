@@ -14,10 +14,12 @@ import numpy as np
 from simulation import events
 from simulation.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.streams import chain
-from simulation.agents.trafficker import ACTIVE, DESISTED, EXPLOITER, LEADER, ROLES, Trafficker
+from simulation.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, LEADER, RELEASED, ROLES,
+                                          Trafficker)
 from simulation.agents.victim import Status
 from simulation.processes import (deterrence, identification, markets, online, recruitment,
-                                  region, spells)
+                                  region, spells, ties)
+from simulation.registry import MAJOR_LOSS, MODERATE_LOSS
 
 READS = ("jurisdictions", "markets", "networks", "params", "stamp", "streams", "week")
 CHANGES = (
@@ -34,8 +36,9 @@ def lose_member(model, network, trafficker, arrested: bool) -> None:
     """A member was arrested or left. An arrest raises security and the memory of hits; an
     arrested leader may split or end the network; otherwise a member is promoted to lead (and
     the promoted member's old role is refilled). Any other lost role is refilled after a
-    delay."""
+    delay. Members the loss cut off from the leader drop out or rewire (:func:`ties.fragment`)."""
     network.members[trafficker.role].remove(trafficker)
+    ties.detach(trafficker, network)
     p = model.params
     if arrested:
         network.security = min(1.0, network.security + p["security_gain"])
@@ -54,9 +57,24 @@ def lose_member(model, network, trafficker, arrested: bool) -> None:
             elif u < split + p["collapse_probability"]:
                 end_network(model, network, dismantled=True)
                 return
-        promote_leader(model, network)
-        return  # the promotion fills the leader's place; promote_leader refills the other
-    schedule_replacement(model, network, trafficker.role)
+        promote_leader(model, network)  # fills the leader's place and refills the other role
+    else:
+        schedule_replacement(model, network, trafficker.role)
+    cut_loose(model, network)
+
+
+def cut_loose(model, network) -> None:
+    """Members the last loss cut off from the leader: those who drop out return to the
+    criminal labour pool and their roles are refilled later; the others rewire."""
+    for member in ties.fragment(model, network, network.losses):
+        network.members[member.role].remove(member)
+        ties.detach(member, network)
+        member.network = None
+        member.set_status(RELEASED, "cut off from the network")
+        model.labour_pool[member.home].append(member)
+        model.tally("members_cut_off", network.destination)
+        network.cut_offs += 1
+        schedule_replacement(model, network, member.role)
 
 
 def promote_leader(model, network) -> None:
@@ -66,17 +84,24 @@ def promote_leader(model, network) -> None:
     roles = [r for r in ROLES if network.members[r]]
     role = max(roles, key=lambda r: len(network.members[r]))
     successor = network.members[role].pop()
-    successor.role = LEADER
+    successor.role = LEADER  # they keep their ties: the network's structure is unchanged
     successor.record.append(model.stamp("became leader"))
     network.members[LEADER].append(successor)
     schedule_replacement(model, network, role)
 
 
 def schedule_replacement(model, network, role: str) -> None:
-    """Refill ``role`` after a geometric delay with mean ``replacement_delay_weeks``."""
+    """Refill ``role`` after a geometric delay with mean ``replacement_delay_weeks``, times
+    ``broker_replacement_factor`` if a member has a tie to another living network (a broker,
+    :func:`ties.has_broker`)."""
     network.losses += 1
-    weeks = model.streams.geometric(1 / model.params["replacement_delay_weeks"],
-                                    "replacement delay", network.key, network.losses)
+    if not network.organised:
+        return  # a small operation carries on with whoever is left; nobody is hired
+    p = model.params
+    mean = p["replacement_delay_weeks"] * (p["broker_replacement_factor"]
+                                           if ties.has_broker(network) else 1.0)
+    weeks = model.streams.geometric(min(1.0, 1 / mean), "replacement delay", network.key,
+                                    network.losses)
     model.justice_calendar.schedule(model.week + weeks, events.Replacement(network, role))
 
 
@@ -98,7 +123,40 @@ def fill_role(model, network, role: str) -> Trafficker:
         trafficker.role = role
         trafficker.set_status(ACTIVE, "joined network")
     network.add_member(trafficker)
+    ties.attach(model, network, trafficker)
+    recovery_check(model, network)
     return trafficker
+
+
+def recovery_check(model, network) -> None:
+    """A network hit by enforcement has recovered once it is back to its size before the hit
+    (:func:`grade_hit`): counted, with the weeks it took (resilience)."""
+    hit = network.recovering
+    if hit is not None and network.size >= hit[1]:
+        network.recovering = None
+        model.tally("networks_recovered", network.destination)
+        model.tally("recovery_weeks", network.destination, model.week - hit[0])
+
+
+def grade_hit(model, network, size_before: int, lost: int, leader_lost: bool) -> None:
+    """Grade what an investigation's arrests did to a network, after the UK National Crime
+    Agency's disruption framework (major, moderate, minor): major if the network ended or lost
+    at least ``registry.MAJOR_LOSS`` of its members (arrested or cut off), moderate if it lost
+    its leader or ``registry.MODERATE_LOSS``, minor for any smaller loss. A hit network that
+    carries on starts recovering towards ``size_before``. ``lost``: members arrested and cut
+    off (not those a split took into a new network)."""
+    if lost <= 0:
+        return
+    share = lost / size_before
+    j = network.destination
+    if not network.alive or share >= MAJOR_LOSS:
+        model.tally("disruptions_major", j)
+    elif leader_lost or share >= MODERATE_LOSS:
+        model.tally("disruptions_moderate", j)
+    else:
+        model.tally("disruptions_minor", j)
+    if network.alive and network.recovering is None:
+        network.recovering = (model.week, size_before)
 
 
 # -- splitting, collapse, relocation -------------------------------------------------------------
@@ -110,6 +168,7 @@ def end_network(model, network, dismantled: bool) -> None:
     network.alive = False
     for role in ROLES:
         for member in network.members[role]:
+            ties.detach(member, network)
             member.set_status(DESISTED, "network ended")
         network.members[role] = []
     for v in list(network.victims):
@@ -137,6 +196,11 @@ def split_network(model, network) -> None:
         for member in members[half:]:
             other.add_member(member)
         network.members[role] = members[:half]
+    for member in ties.members_of(other):  # ties across the halves are cut
+        for o in [o for o in member.ties if o.network is not other]:
+            ties.untie(network, member, o)
+    ties.recount(network)
+    ties.recount(other)
     victims = list(network.victims)
     for v in victims[: len(victims) // 2]:
         network.victims.discard(v)
@@ -145,6 +209,7 @@ def split_network(model, network) -> None:
     other.security = network.security
     other.online_share = network.online_share
     promote_leader(model, other)
+    ties.reconnect(model, other, network.losses)  # each half reorganises under its leader
     recruitment.update_rate(model, other)
     model.network_index.changed()
 
@@ -196,18 +261,23 @@ def review_all(model) -> None:
     streams = model.streams
     week = (model.week,)
     keys = np.array([n.key for n in networks], dtype=np.uint64)
-    order = np.argsort(streams.uniforms("review order", week, keys), kind="stable")
-    dissolve = streams.uniforms("dissolution", week, keys).tolist()
-    reconsider = streams.uniforms("relocation review", week, keys).tolist()
+    # the three decisions' numbers in one pass (rows of one table, as streams.uniforms each)
+    u = streams.table([streams.base(name, *week) for name in
+                       ("review order", "dissolution", "relocation review")], keys)
+    order = np.argsort(u[0], kind="stable")
+    dissolve, reconsider = u[1].tolist(), u[2].tolist()
+    chance = monthly_chance(model.params["dissolution_hazard"])
     for i in order.tolist():
-        review(networks[i], model, (dissolve[i], reconsider[i]))
+        review(networks[i], model, (dissolve[i], reconsider[i]), chance)
 
 
-def review(network, model, draws: tuple[float, float] | None = None) -> None:
+def review(network, model, draws: tuple[float, float] | None = None,
+           dissolve_chance: float | None = None) -> None:
     """Monthly: relax security and memory of hits, bank revenue, hire an exploiter if at
     capacity in a market with room, maybe dissolve, maybe reconsider where to exploit, and
     reassess recruitment. ``draws``: the network's numbers for dissolution and relocation this
-    month (drawn here if not given)."""
+    month (drawn here if not given); ``dissolve_chance``: the month's chance of dissolving
+    (the same for every network; worked out here if not given)."""
     if not network.alive:
         return
     p = model.params
@@ -223,11 +293,13 @@ def review(network, model, draws: tuple[float, float] | None = None) -> None:
     network.assets += (WEEKS_PER_MONTH * n_victims
                        * markets.revenue_per_week(model, dest, network.form)
                        * p["asset_retention"])
-    if (n_victims >= p["victims_per_exploiter"] * len(network.members[EXPLOITER])  # capacity
+    if (network.organised and n_victims >= network.capacity(p)
             and markets.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
-    if draws[0] < monthly_chance(p["dissolution_hazard"]):
+    if dissolve_chance is None:
+        dissolve_chance = monthly_chance(p["dissolution_hazard"])
+    if draws[0] < dissolve_chance:
         end_network(model, network, dismantled=False)
         return
     if draws[1] < p["relocation_review"]:

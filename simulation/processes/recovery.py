@@ -60,39 +60,59 @@ def leave_pathway(model, v: int, status: Status, supported: bool) -> None:
 
 def schedule_retrafficking(model, v: int, how: Exit) -> None:
     """Draw when (if ever) victim ``v`` is trafficked again (:func:`schedule_retrafficking_many`
-    for one person)."""
-    schedule_retrafficking_many(model, [v], [how])
+    for one person, with the same number: ``uniform`` is the scalar form of ``uniforms``)."""
+    victims = model.victims
+    x = model.streams.uniform("retrafficking time", int(victims.rkey[v]))
+    _schedule_one(model, v, how, x, int(victims.origin[v]), int(victims.times_trafficked[v]))
 
 
-def schedule_retrafficking_many(model, rows: list[int], hows: list[Exit]) -> None:
-    """Draw when (if ever) each of victims ``rows`` is trafficked again, ``hows`` saying how
-    each left; their numbers are drawn in one vectorised pass and the re-traffickings
-    scheduled in this order.
+def _schedule_one(model, v: int, how: Exit, x: float, origin: int, token: int) -> None:
+    """Schedule victim ``v``'s re-trafficking, if any, from their uniform number ``x`` (the
+    rule of :func:`schedule_retrafficking_many`, for one person)."""
+    p = model.params
+    fade = p["risk_fade_years"]
+    risk = RELATIVE_RISK.get(how)
+    h = (p["retrafficking_hazard"] * (1.0 if risk is None else p[risk])
+         * (1 - p["awareness_retrafficking"] * model.jurisdictions[origin].levers["awareness"]))
+    total = h * fade
+    e = -math.log(1.0 - x)  # an Exp(1) number
+    if e < total:
+        years = -fade * math.log(1 - e / total)
+        model.recovery_calendar.schedule(model.week + weeks_from_years(years), RETRAFFICKING,
+                                         v, token)
+
+
+def schedule_retrafficking_many(model, rows, hows: list[Exit]) -> None:
+    """Draw when (if ever) each of victims ``rows`` (a sequence or an array of rows) is
+    trafficked again, ``hows`` saying how each left; their numbers are drawn in one
+    vectorised pass and the re-traffickings scheduled in this order.
 
     The hazard ``h * exp(-t / T)`` (T = ``risk_fade_years``) fades after exit; its integral
     gives the chance of ever being re-trafficked, ``1 - exp(-h * T)``, and inverting it gives
     the time. ``h`` is the base hazard times the relative risk of how they left, lowered by
     awareness in their origin.
     """
-    if not rows:
+    if not len(rows):
         return
     p = model.params
     victims = model.victims
-    fade = p["risk_fade_years"]
-    base, reduction = p["retrafficking_hazard"], p["awareness_retrafficking"]
-    week = model.week
-    u = model.streams.uniforms("retrafficking time", (), victims.rkey[rows]).tolist()
-    awareness = [j.levers["awareness"] for j in model.jurisdictions]
-    schedule = model.recovery_calendar.schedule
-    for v, how, x, origin, token in zip(rows, hows, u, victims.origin[rows].tolist(),
-                                        victims.times_trafficked[rows].tolist()):
-        risk = RELATIVE_RISK.get(how)
-        h = base * (1.0 if risk is None else p[risk]) * (1 - reduction * awareness[origin])
-        total = h * fade
-        e = -math.log(1.0 - x)  # an Exp(1) number
-        if e < total:
-            years = -fade * math.log(1 - e / total)
-            schedule(week + weeks_from_years(years), RETRAFFICKING, v, token)
+    people = np.asarray(rows, dtype=np.int64)
+    u = model.streams.uniforms("retrafficking time", (), victims.rkey[people])
+    origins = victims.origin[people]
+    # fast path: only those whose number falls (nearly) below their chance of ever being
+    # re-trafficked, 1 - exp(-h * T), go through the exact rule one by one
+    relative = np.array([1.0 if RELATIVE_RISK.get(how) is None else p[RELATIVE_RISK[how]]
+                         for how in hows])
+    awareness = np.array([j.levers["awareness"] for j in model.jurisdictions])
+    total = (p["retrafficking_hazard"] * relative
+             * (1 - p["awareness_retrafficking"] * awareness[origins]) * p["risk_fade_years"])
+    maybe = np.flatnonzero(u < -np.expm1(-total) + 1e-9).tolist()
+    if not maybe:
+        return
+    tokens = victims.times_trafficked[people]
+    for i, v, x, origin, token in zip(maybe, people[maybe].tolist(), u[maybe].tolist(),
+                                      origins[maybe].tolist(), tokens[maybe].tolist()):
+        _schedule_one(model, v, hows[i], x, origin, token)
 
 
 def recover(model) -> None:

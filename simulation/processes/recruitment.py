@@ -11,12 +11,12 @@ import math
 
 import numpy as np
 
-from simulation.agents.trafficker import EXPLOITER, RECRUITER
+
 from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX,
                                  GROUP_INDEX, MALE_SLOT, WEEKLY_INDEX)
 from simulation.calendars import DEPARTURE
 from simulation.processes import deterrence, markets, online
-from simulation.streams import chain, extend, name_id, poissons
+from simulation.streams import extend, name_id, poissons
 
 READS = ("jurisdictions", "network_index", "params", "streams", "week")
 CHANGES = ("form_tally", "group_tally", "move_calendar", "victims", "weekly_tally")
@@ -43,12 +43,12 @@ def update_rate(model, network) -> None:
     they are founded, split or fill a role; in between the last rate holds."""
     p = model.params
     # capacity: victims_per_exploiter x exploiters (ODD 6.2; also in recruit and the review)
-    if len(network.victims) >= p["victims_per_exploiter"] * len(network.members[EXPLOITER]):
+    if len(network.victims) >= network.capacity(p):
         network.recruit_base = 0.0
         return
     origin = model.jurisdictions[network.origin]
     network.recruit_base = (
-        len(network.members[RECRUITER]) * p["recruitment_efficiency"]
+        network.recruiting * p["recruitment_efficiency"]
         * origin.vulnerability * origin.recruitment_resistance
         * (1 - p["security_recruitment_cost"] * network.security)
         * math.exp(-p["deterrence_weight"]
@@ -60,14 +60,14 @@ def recruit(model) -> None:
     networks, base, market = model.network_index.with_rates()
     if not networks:
         return
-    per_exploiter = model.params["victims_per_exploiter"]
+    p = model.params
     u = model.streams.uniforms("recruits", (model.week,), model.network_index.keys)
     counts = poissons(u, base * markets.market_pulls(model)[market])
     taking = []
     for i in np.flatnonzero(counts).tolist():
         network = networks[i]
         # recruits beyond what the network's exploiters can control are not taken
-        room = per_exploiter * len(network.members[EXPLOITER]) - len(network.victims)  # capacity
+        room = network.capacity(p) - len(network.victims)
         n = min(int(counts[i]), room)
         if n > 0:
             taking.append((network, n))
@@ -102,8 +102,9 @@ def new_victims(model, taking: list[tuple]) -> range:
     streams = model.streams
     week = model.week
     sizes = np.array([n for _, n in taking])
-    week_keys = np.array([chain(network.key, RECRUIT, week) for network, _ in taking],
-                         dtype=np.uint64)
+    # chain(network.key, RECRUIT, week) for every network at once
+    week_keys = extend(extend(np.array([network.key for network, _ in taking], dtype=np.uint64),
+                              RECRUIT), week)
     ranks = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     keys = extend(np.repeat(week_keys, sizes), ranks)
     rkeys = extend(keys, 1)

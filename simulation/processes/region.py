@@ -9,14 +9,15 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
-from simulation.agents.network import TraffickingNetwork
+from simulation.agents.network import FAMILY, LONE, ORGANISED, PAIR, TraffickingNetwork
 from simulation.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
 from simulation.agents.victim import Status
 from simulation.registry import Form
-from simulation.processes import online, recruitment, spells
+from simulation.processes import online, recruitment, spells, ties
 from simulation.streams import chain, name_id
 
-READS = ("jurisdictions", "markets", "networks", "params", "streams", "transit_index", "week")
+READS = ("jurisdictions", "markets", "networks", "networks_known_in", "params", "streams",
+         "transit_index", "week")
 CHANGES = ("exploited", "network_index", "victims")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
@@ -84,25 +85,55 @@ def new_network(model, form: int, origin: int, destination: int,
     return network
 
 
+SMALL_ROLES = {LONE: (LEADER,), PAIR: (LEADER, EXPLOITER), FAMILY: (LEADER, RECRUITER, EXPLOITER)}
+"""The members of a small operation (ODD 6.10): everyone recruits and exploits, whatever the
+role's name."""
+KIND_SHARES = ((LONE, "share_lone"), (PAIR, "share_pair"), (FAMILY, "share_family"))
+
+
+def offender_kind(model, key: int) -> str:
+    """The kind of operation founded with stream key ``key``: lone, pair or family with the
+    chances ``share_lone``, ``share_pair``, ``share_family``, else an organised network."""
+    u = model.streams.uniform("offender type", key)
+    for kind, share in KIND_SHARES:
+        u -= model.params[share]
+        if u < 0:
+            return kind
+    return ORGANISED
+
+
 def found_network(model, form: int, destination: int, key: int,
-                  n_victims: int = 0) -> TraffickingNetwork:
-    """A new network with a leader, recruiters, transporters (if it crosses borders) and
-    enough exploiters for the victims it starts with (ODD 5). ``key`` is its stream key
-    (:func:`simulation.streams.chain` of how and when it was founded)."""
+                  n_victims: int = 0, kind: str | None = None) -> TraffickingNetwork:
+    """A new operation (ODD 5, 6.10) of ``kind`` (drawn by :func:`offender_kind` if not
+    given). An organised network gets a leader, recruiters, transporters (if it crosses
+    borders) and enough exploiters for the victims it starts with; a small operation its
+    :data:`SMALL_ROLES`. ``key`` is its stream key (:func:`simulation.streams.chain` of how and
+    when it was founded)."""
     p = model.params
+    kind = offender_kind(model, key) if kind is None else kind
     origin = choose_origin(model, destination, key)
     network = TraffickingNetwork(model, form, origin, destination,
-                                 route(model, origin, destination), key)
+                                 route(model, origin, destination), key, kind,
+                                 1.0 if kind == ORGANISED else p["small_visibility"])
     network.online_share = online.start_share(model, form, origin)
-    roles = [LEADER] + [RECRUITER] * max(
-        1, round(n_victims / p["victims_per_recruiter_at_founding"]))
-    if len(network.route) > 1:
-        roles += [TRANSPORTER] * (1 + (n_victims > p["second_transporter_victims"]))
-    roles += [EXPLOITER] * max(p["min_exploiters_at_founding"],
-                               math.ceil(n_victims / p["victims_per_exploiter_at_founding"]))
+    if kind == ORGANISED:
+        roles = [LEADER] + [RECRUITER] * max(
+            1, round(n_victims / p["victims_per_recruiter_at_founding"]))
+        if len(network.route) > 1:
+            roles += [TRANSPORTER] * (1 + (n_victims > p["second_transporter_victims"]))
+        roles += [EXPLOITER] * max(p["min_exploiters_at_founding"],
+                                   math.ceil(n_victims / p["victims_per_exploiter_at_founding"]))
+    else:
+        roles = list(SMALL_ROLES[kind])
     for role in roles:
         hire = network.next_hire()
-        network.add_member(Trafficker(model, role, workplace(model, network, role, hire), hire))
+        member = Trafficker(model, role, workplace(model, network, role, hire), hire)
+        network.add_member(member)
+        ties.attach(model, network, member)
+    # a broker's tie to another network recruiting in the same place (none while the region
+    # is seeded: seed_region links those once every network exists)
+    if kind == ORGANISED:
+        ties.broker(model, network, model.networks_known_in.get(network.origin, ()))
     model.network_index.changed()
     return network
 
@@ -128,7 +159,10 @@ def seed_region(model) -> None:
                                                         jur.index, int(f), rank)))
                 n = min(n, int(math.ceil(target - placed)))
                 key = chain(streams.decision("founded network"), jur.index, int(f), rank)
-                network = found_network(model, int(f), jur.index, key, n)
+                kind = offender_kind(model, key)
+                if kind != ORGANISED:  # a small operation holds what its members can control
+                    n = min(n, int(p["victims_per_small_offender"] * len(SMALL_ROLES[kind])))
+                network = found_network(model, int(f), jur.index, key, n, kind)
                 for i in range(n):
                     v = place_initial_victim(model, network, i)
                     since = model.week - streams.geometric(spell, "initial spell",
@@ -136,7 +170,12 @@ def seed_region(model) -> None:
                     model.victims.exploited_since[v] = since
                     spells.open_spell_record(model, v, jur.index, since)
                 placed += n
+    by_origin: dict[int, list] = {}
     for network in model.networks:
+        by_origin.setdefault(network.origin, []).append(network)
+    for network in model.networks:
+        if network.organised:
+            ties.broker(model, network, by_origin[network.origin])
         recruitment.update_rate(model, network)
 
 

@@ -32,11 +32,20 @@ def desistance(model) -> None:
     if not networks:
         return
     p = model.params
-    rosters = [m for n in networks for m in n.members.values()]  # members[role], ROLES order
-    sizes = np.array([len(m) for m in rosters]).reshape(len(networks), len(ROLES))
-    # where each role works: its first member's home (the origin for an empty role)
-    homes = np.array([m[0].home if m else n.origin for n in networks
-                      for m in n.members.values()]).reshape(len(networks), len(ROLES))
+    # one pass over the rosters (members[role], ROLES order): each role's size, where it works
+    # (its first member's home; the origin for an empty role) and its members' keys
+    sizes_list, homes_list, members, keys = [], [], [], []
+    for n in networks:
+        for roster in n.members.values():
+            sizes_list.append(len(roster))
+            if roster:
+                homes_list.append(roster[0].home)
+                members.extend(roster)
+                keys.extend([m.key for m in roster])
+            else:
+                homes_list.append(n.origin)
+    sizes = np.array(sizes_list).reshape(len(networks), len(ROLES))
+    homes = np.array(homes_list).reshape(len(networks), len(ROLES))
     hits = np.array([n.hits for n in networks])[:, None]
     seen = model.perceptions
     sanction = (seen.certainty[homes] + p["hit_certainty"] * hits) * seen.severity[homes]
@@ -44,11 +53,9 @@ def desistance(model) -> None:
     # extreme sensitivity-analysis corners free of overflow
     hazard = p["desistance_hazard"] * np.exp(np.minimum(p["deterrence_weight"] * sanction, 50))
     chance = monthly_chance(hazard).ravel()
-    members = [m for roster in rosters for m in roster]
     if not members:
         return
-    u = model.streams.uniforms("desistance", (model.week,),
-                               np.fromiter((m.key for m in members), np.uint64, len(members)))
+    u = model.streams.uniforms("desistance", (model.week,), np.array(keys, dtype=np.uint64))
     leaving = np.flatnonzero(u < np.repeat(chance, sizes.ravel())).tolist()
     owners = np.repeat(np.arange(len(networks)), sizes.sum(axis=1))
     for x in leaving:
