@@ -141,7 +141,8 @@ class RunResult:
             end`` (end exclusive; open spells end at the last week run), ``jurisdiction, form,
             sex, age_group``.
         referrals: one row per referral to the national referral mechanism (ODD 6.5):
-            ``person, week, jurisdiction, first_responder, form, sex, age_group, foreign,
+            ``person, week, jurisdiction, origin`` (the person's origin jurisdiction: their
+            nationality in a country model), ``first_responder, form, sex, age_group, foreign,
             removed, decided`` (the decision's week, ``<NA>`` while none was made) and
             ``confirmed`` (``<NA>`` without a decision); weeks since the policy period
             started. :func:`simulation.statistics.published` turns it into the tables countries
@@ -210,8 +211,8 @@ def contacts_frame(contacts: ContactLog, burn_in: int, names: list[str]) -> pd.D
         "identified": np.asarray(contacts.identified, dtype=bool)})
 
 
-REFERRAL_COLUMNS = ["person", "week", "jurisdiction", "first_responder", "form", "sex",
-                    "age_group", "foreign", "removed", "decided", "confirmed"]
+REFERRAL_COLUMNS = ["person", "week", "jurisdiction", "origin", "first_responder", "form",
+                    "sex", "age_group", "foreign", "removed", "decided", "confirmed"]
 
 
 def referrals_frame(referrals: ReferralLog, burn_in: int, names: list[str]) -> pd.DataFrame:
@@ -227,6 +228,7 @@ def referrals_frame(referrals: ReferralLog, burn_in: int, names: list[str]) -> p
         "person": np.asarray(referrals.person, dtype=np.int64),
         "week": np.asarray(referrals.week, dtype=np.int64),
         "jurisdiction": np.array(names)[np.asarray(referrals.jurisdiction, dtype=np.int64)],
+        "origin": np.array(names)[np.asarray(referrals.origin, dtype=np.int64)],
         "first_responder": np.array(CHANNELS)[np.asarray(referrals.channel, dtype=np.int64)],
         "form": np.array(FORMS)[np.asarray(referrals.form, dtype=np.int64)],
         "sex": _SEX[group], "age_group": _AGE[group],

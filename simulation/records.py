@@ -61,7 +61,8 @@ class SpellLog:
 
 class ReferralLog:
     """Referrals to the national referral mechanism (ODD 6.5), one entry per referral, in the
-    order they were made: who, when, where (the jurisdiction whose mechanism decides), by which
+    order they were made: who, when, where (the jurisdiction whose mechanism decides), where
+    they come from (their origin jurisdiction: their nationality in a country model), by which
     first responder (position in ``agents.victim.CHANNEL_LIST``), the victim's form and group,
     whether they are foreign there (trafficked across a border) and whether the referral took
     them out of exploitation; then the decision (:meth:`close`): its week (``PENDING`` until
@@ -76,12 +77,14 @@ class ReferralLog:
         self.foreign, self.removed = array("b"), array("b")
         self.decided, self.confirmed = array("q"), array("b")
         self.rank = array("q")  # the person's how-manyth referral: the key of its draws
+        self.origin = array("h")  # the person's origin jurisdiction
 
     def add(self, person: int, week: int, jurisdiction: int, channel: int, form: int,
-            group: int, foreign: bool, removed: bool, rank: int) -> int:
+            group: int, foreign: bool, removed: bool, rank: int, origin: int) -> int:
         """A referral (``rank``: the person's first, second... referral, which keys its
-        draws); returns its row, for :meth:`close`."""
+        draws; ``origin``: their origin jurisdiction); returns its row, for :meth:`close`."""
         self.rank.append(rank)
+        self.origin.append(origin)
         self.person.append(person)
         self.week.append(week)
         self.jurisdiction.append(jurisdiction)

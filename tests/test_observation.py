@@ -228,3 +228,15 @@ def test_the_dashboard_shows_the_published_statistics_of_a_store_that_has_them(t
     for scenario in ("baseline", "training"):
         assert f"<td>{table.loc[(scenario, 'confirmed'), 'mean_per_year']:,.1f}</td>" in row
     assert 'data-statistic="confirmed_child"' in section
+
+
+def test_each_referral_records_where_the_person_comes_from(result):
+    """The origin column (a country model's nationality, issue 25): the person's origin
+    jurisdiction, foreign exactly where it is not the referring one, and the same for every
+    referral of the same person."""
+    ref = result.referrals
+    assert len(ref) > 50
+    assert set(ref["origin"]) <= set(result.jurisdictions)
+    assert (ref["foreign"] == (ref["origin"] != ref["jurisdiction"])).all()
+    assert (ref.groupby("person")["origin"].nunique() == 1).all()
+    assert ref["origin"].nunique() >= 2

@@ -48,7 +48,7 @@ def refer(model, v: int, j: int, channel: Channel) -> bool:
                or streams.uniform("referral removal", rkey, rank) < p["referral_removal"])
     row = model.referrals.add(v, week, j, CHANNEL_LIST.index(channel), int(victims.form[v]),
                               int(victims.group[v]), bool(victims.origin[v] != j), removed,
-                              rank)
+                              rank, int(victims.origin[v]))
     model.weekly_tally[REFERRED_COL][j] += 1
     model.tally_victim("victims_referred", v)
     delay = streams.geometric(1 / p["decision_weeks"], "referral delay", rkey, rank)
