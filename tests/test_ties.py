@@ -26,7 +26,7 @@ def built(fragment_loss: float = 1.0, seed: int = 1) -> TraffickingModel:
 
 def wire(network, edges) -> None:
     """Replace a network's ties by ``edges`` between its members (by position)."""
-    members = ties.members_of(network)
+    members = network.roster
     for m in members:
         ties.detach(m, network)
     for a, b in edges:
@@ -46,7 +46,7 @@ def test_losing_a_central_member_costs_more_than_a_peripheral_one_of_the_same_ro
     for victim in ("central", "peripheral"):
         model = built(fragment_loss=1.0)
         network = next(n for n in model.networks if len(n.members[tr.EXPLOITER]) >= 4)
-        members = ties.members_of(network)
+        members = network.roster
         leader = members[0]
         exploiters = network.members[tr.EXPLOITER][:4]
         others = [m for m in members if m is not leader and m not in exploiters]
@@ -89,7 +89,7 @@ def test_in_built_networks_the_hub_cuts_off_more_than_a_leaf_of_the_same_role_on
 def test_a_cut_off_member_rewires_instead_when_drop_out_is_impossible():
     model = built(fragment_loss=0.0)
     network = max(model.networks, key=lambda n: n.size)
-    members = ties.members_of(network)
+    members = network.roster
     # a chain leader - 1 - 2 - 3 ...: losing member 1 cuts off the rest of the chain
     wire(network, [(i, i + 1) for i in range(len(members) - 1)])
     before = network.size
@@ -103,13 +103,13 @@ def test_a_cut_off_member_rewires_instead_when_drop_out_is_impossible():
 def test_founders_become_hubs_and_tie_counts_stay_consistent_through_a_run():
     model = TraffickingModel(small({"run.scale": 0.2, "run.weeks": 104}), rng=4)
     founded = [n for n in model.networks if n.size >= 5]
-    leader_ties = np.mean([len(ties.leader_of(n).ties) for n in founded])
-    other_ties = np.mean([len(m.ties) for n in founded for m in ties.members_of(n)
-                          if m is not ties.leader_of(n)])
+    leader_ties = np.mean([len(n.leader.ties) for n in founded])
+    other_ties = np.mean([len(m.ties) for n in founded for m in n.roster
+                          if m is not n.leader])
     assert leader_ties > 1.5 * other_ties
     model.run()
     for network in model.networks:
-        members = ties.members_of(network)
+        members = network.roster
         assert network.n_ties == sum(len(m.ties) for m in members) // 2
         assert all(o in members for m in members for o in m.ties), "ties stay inside"
         assert ties.cut_off(network) == [], "every member reaches the leader"
@@ -118,11 +118,11 @@ def test_founders_become_hubs_and_tie_counts_stay_consistent_through_a_run():
 def test_measures_agree_with_networkx():
     model = TraffickingModel(small({"run.scale": 0.2}), rng=5)
     for network in [n for n in model.networks if n.size > 2][:30]:
-        g = ties.graph(network)
+        g = network.graph()
         m = ties.measures(network)
         assert m["density"] == pytest.approx(nx.density(g))
         assert m["ties"] == g.number_of_edges() == network.n_ties
-        leader = ties.leader_of(network)
+        leader = network.leader
         assert m["leader_betweenness"] == pytest.approx(
             nx.betweenness_centrality(g)[leader.key])
         assert m["connected_share"] == 1.0
@@ -133,7 +133,7 @@ def test_survey_sums_ties_and_pairs_by_destination():
     ties.survey(model)
     for j in range(len(model.jurisdictions)):
         here = [n for n in model.networks if n.destination == j]
-        assert model.structure[0, j] == sum(ties.graph(n).number_of_edges() for n in here)
+        assert model.structure[0, j] == sum(n.graph().number_of_edges() for n in here)
         assert model.structure[1, j] == sum(n.size * (n.size - 1) / 2 for n in here)
 
 
@@ -178,11 +178,11 @@ def test_a_broker_tie_lives_while_the_partner_network_does():
     brokered = [n for n in model.networks if ties.has_broker(n)]
     assert len(brokered) > 0.8 * len(model.networks)
     network = brokered[0]
-    partner = next(o.network for m in ties.members_of(network) for o in m.links)
+    partner = next(o.network for m in network.roster for o in m.links)
     network_response.end_network(model, partner, dismantled=False)
     assert not any(o.network is partner and partner.alive
-                   for m in ties.members_of(network) for o in m.links)
-    assert all(not m.links for m in ties.members_of(partner))
+                   for m in network.roster for o in m.links)
+    assert all(not m.links for m in partner.roster)
 
 
 def test_disruption_ratios_come_from_the_sums():
@@ -286,7 +286,7 @@ def test_a_networks_graph_does_not_depend_on_the_order_of_sets():
     model = TraffickingModel(small({"run.scale": 0.2}), rng=9)
     checked = 0
     for network in [n for n in model.networks if n.size > 3][:20]:
-        members = ties.members_of(network)
+        members = network.roster
         adjacency: dict[int, list[int]] = {m.key: [] for m in members}
         for a in members:
             for b in sorted(a.ties, key=lambda t: t.key):

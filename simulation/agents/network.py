@@ -70,6 +70,17 @@ class TraffickingNetwork(mesa.Agent):
         """Members in every role."""
         return sum(map(len, self.members.values()))
 
+    @property
+    def roster(self) -> list[Trafficker]:
+        """Every member, in role order (leader first)."""
+        return [m for members in self.members.values() for m in members]
+
+    @property
+    def leader(self) -> Trafficker | None:
+        """Its leader, or None while the place is empty."""
+        leaders = self.members[ROLES[0]]
+        return leaders[0] if leaders else None
+
     def visibility(self, security_visibility: float) -> float:
         """Its victims' visibility to identification: 1 for an organised network at no
         security, times ``exposure`` for a small operation (ODD 6.5, 6.10)."""
@@ -96,7 +107,7 @@ class TraffickingNetwork(mesa.Agent):
         """Its members' ties as a networkx graph; nodes are the members' stream keys, with
         their ``role`` as a node attribute (ODD 6.10)."""
         g = nx.Graph()
-        members = [m for ms in self.members.values() for m in ms]
+        members = self.roster
         g.add_nodes_from((m.key, {"role": m.role}) for m in members)
         # ties are sets, whose order follows memory addresses: sorted, so that the graph (and
         # the last bits of the betweenness networkx sums over it) is the same in any process
@@ -109,7 +120,7 @@ class TraffickingNetwork(mesa.Agent):
         of members connected to the leader through ties (ODD 6.10)."""
         g = self.graph()
         n = g.number_of_nodes()
-        leader = self.members[ROLES[0]][0] if self.members[ROLES[0]] else None
+        leader = self.leader
         between = nx.betweenness_centrality(g) if n > 2 else {}
         connected = (len(nx.node_connected_component(g, leader.key)) / n
                      if leader is not None else float("nan"))

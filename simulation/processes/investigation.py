@@ -153,7 +153,7 @@ def focus(model, case: Case) -> dict | None:
     by role."""
     strategy = case.agency.jurisdiction.levers["targeting"]
     if strategy == "leaders":
-        return {m: float(m.role == LEADER) for m in ties.members_of(case.network)}
+        return {m: float(m.role == LEADER) for m in case.network.roster}
     if strategy == "key_players":
         return ties.degree_focus(case.network)
     return None
@@ -180,7 +180,7 @@ def decide(model, case: Case) -> None:
     focused = focus(model, case)
     gain, loss = p["targeting_focus_gain"], p["targeting_focus_loss"]
     size_before, cut_before = network.size, network.cut_offs
-    leader = ties.leader_of(network)
+    leader = network.leader
     arrested = 0
     for role, members in network.members.items():
         r = reach(model, case, role)

@@ -196,7 +196,7 @@ def split_network(model, network) -> None:
         for member in members[half:]:
             other.add_member(member)
         network.members[role] = members[:half]
-    for member in ties.members_of(other):  # ties across the halves are cut
+    for member in other.roster:  # ties across the halves are cut
         for o in [o for o in member.ties if o.network is not other]:
             ties.untie(network, member, o)
     ties.recount(network)

@@ -27,7 +27,6 @@ from collections.abc import Iterable
 import networkx as nx
 import numpy as np
 
-from simulation.agents.trafficker import LEADER
 from simulation.clock import WEEKS_PER_MONTH
 
 MEASURED = ("network_ties", "member_pairs", "leader_betweenness_total", "networks_measured")
@@ -38,17 +37,6 @@ READS = ("networks", "params", "streams", "week", "weeks")
 CHANGES = ("structure",)
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
-
-
-def members_of(network) -> list:
-    """Every member, in role order (leader first)."""
-    return [m for members in network.members.values() for m in members]
-
-
-def leader_of(network):
-    """The network's leader, or None while the place is empty."""
-    leaders = network.members[LEADER]
-    return leaders[0] if leaders else None
 
 
 def tie(a, b) -> None:
@@ -71,7 +59,7 @@ def attach(model, network, member) -> None:
     """Tie a newcomer to the network: to a sponsor chosen by preferential attachment (keyed by
     the newcomer's position), and with chance ``tie_closure`` to one of the sponsor's contacts.
     The first member of a network has nobody to know."""
-    others = [m for m in members_of(network) if m is not member]
+    others = [m for m in network.roster if m is not member]
     if not others:
         return
     streams = model.streams
@@ -90,7 +78,7 @@ def attach(model, network, member) -> None:
 
 def recount(network) -> None:
     """Count ``network``'s ties afresh (after a split moved members and their ties)."""
-    network.n_ties = sum(len(m.ties) for m in members_of(network)) // 2
+    network.n_ties = sum(len(m.ties) for m in network.roster) // 2
 
 
 def detach(member, network) -> None:
@@ -121,29 +109,28 @@ def component(start) -> set:
 
 def cut_off(network) -> list:
     """Members not connected to the leader, in role order (none without a leader)."""
-    leader = leader_of(network)
+    leader = network.leader
     if leader is None:
         return []
     connected = component(leader)
-    return [m for m in members_of(network) if m not in connected]
+    return [m for m in network.roster if m not in connected]
 
 
-def fragment(model, network, rank: int) -> list:
-    """After a loss: each member cut off from the leader drops out with chance
-    ``fragment_loss`` (returned, still listed as members: the caller removes them) or rewires
+def fragment(model, network, rank: int, chance: float | None = None) -> list:
+    """After a loss: each member cut off from the leader drops out with ``chance`` (default
+    ``fragment_loss``; returned, still listed as members: the caller removes them) or rewires
     to a member of the leader's component. ``rank`` (the network's count of losses) keys the
     draws, so two losses in one week draw apart."""
     lost = cut_off(network)
     if not lost:
         return []
     streams = model.streams
-    chance = model.params["fragment_loss"]
-    leader = leader_of(network)
-    main = sorted(component(leader), key=lambda m: m.key)
+    chance = model.params["fragment_loss"] if chance is None else chance
+    main = sorted(component(network.leader), key=lambda m: m.key)
     keys = np.fromiter((m.key for m in main), np.uint64, len(main))
     dropouts = []
     for m in lost:
-        if streams.uniform("fragment loss", m.key, rank) < chance:
+        if chance > 0 and streams.uniform("fragment loss", m.key, rank) < chance:
             dropouts.append(m)
         else:
             tie(m, main[streams.race("rewire", (m.key, rank), keys, np.ones(len(main)))])
@@ -152,14 +139,9 @@ def fragment(model, network, rank: int) -> list:
 
 def reconnect(model, network, rank: int) -> None:
     """Tie every member cut off from the leader back to the leader's component (after a
-    split, where each half reorganises rather than loses people)."""
-    lost = cut_off(network)
-    if not lost:
-        return
-    main = sorted(component(leader_of(network)), key=lambda m: m.key)
-    keys = np.fromiter((m.key for m in main), np.uint64, len(main))
-    for m in lost:
-        tie(m, main[model.streams.race("rewire", (m.key, rank), keys, np.ones(len(main)))])
+    split, where each half reorganises rather than loses people): :func:`fragment` with no
+    drop-out."""
+    fragment(model, network, rank, chance=0.0)
 
 
 def broker(model, network, candidates: Iterable) -> None:
@@ -178,7 +160,7 @@ def broker(model, network, candidates: Iterable) -> None:
     keys = np.fromiter((n.key for n in others), np.uint64, len(others))
     other = others[model.streams.race("broker partner", (network.key,), keys,
                                       np.ones(len(others)))]
-    contact = leader_of(other) or members_of(other)[0]
+    contact = other.leader or other.roster[0]
     me.links.add(contact)
     contact.links.add(me)
 
@@ -186,13 +168,13 @@ def broker(model, network, candidates: Iterable) -> None:
 def has_broker(network) -> bool:
     """Whether a member has a tie to a member of another living network."""
     return any(o.network is not None and o.network is not network and o.network.alive
-               for m in members_of(network) for o in m.links)
+               for m in network.roster for o in m.links)
 
 
 def degree_focus(network) -> dict:
     """Each member's centrality for key-player targeting, 0-1: ties (and broker links) over
     the most any member has; 1 for a lone member."""
-    members = members_of(network)
+    members = network.roster
     degree = {m: len(m.ties) + len(m.links) for m in members}
     top = max(degree.values(), default=0)
     return {m: (d / top if top else 1.0) for m, d in degree.items()}
@@ -200,16 +182,11 @@ def degree_focus(network) -> dict:
 
 def is_central(network, member) -> bool:
     """Whether ``member`` has the most ties (and links) in the network (ties share it)."""
-    members = members_of(network)
+    members = network.roster
     if len(members) < 2:
         return True
     return len(member.ties) + len(member.links) >= max(len(m.ties) + len(m.links)
                                                        for m in members)
-
-
-def graph(network) -> nx.Graph:
-    """The network's ties as a networkx graph (:meth:`TraffickingNetwork.graph`)."""
-    return network.graph()
 
 
 def measures(network) -> dict[str, float]:
@@ -231,7 +208,7 @@ def survey(model) -> None:
         structure[0, j] += network.n_ties
         structure[1, j] += n * (n - 1) / 2
         if last and n > 2:
-            leader = leader_of(network)
+            leader = network.leader
             if leader is not None:
                 structure[2, j] += nx.betweenness_centrality(network.graph())[leader.key]
                 structure[3, j] += 1
