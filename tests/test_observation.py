@@ -240,3 +240,26 @@ def test_each_referral_records_where_the_person_comes_from(result):
     assert (ref["foreign"] == (ref["origin"] != ref["jurisdiction"])).all()
     assert (ref.groupby("person")["origin"].nunique() == 1).all()
     assert ref["origin"].nunique() >= 2
+
+
+def test_first_responders_referrals_grow_each_year_at_the_set_rate():
+    """first_responder_growth multiplies the first responders' hazards by (1 + g) ** year:
+    referrals grow from year to year, self-referrals do not, and with g = 0 nothing moves."""
+    over = {"run.weeks": 208}
+    flat = run(over)
+    grown = run(over | {"parameters.first_responder_growth": 0.5})
+
+    def by_year(res, column):
+        table = published(res).groupby("year")[column].sum()
+        return table.to_numpy(dtype=float)
+
+    responders = [f"referred_{c}" for c in CHANNELS if c not in ("self", "border")]
+    flat_years = sum(by_year(flat, c) for c in responders)
+    grown_years = sum(by_year(grown, c) for c in responders)
+    # the first year is the same hazards (factor 1); by the fourth (factor 3.4) referrals by
+    # first responders are well above the flat run's and above the grown run's first year
+    assert grown_years[3] > 1.8 * flat_years[3]
+    assert grown_years[3] > 1.8 * grown_years[0]
+    assert grown_years[3] > grown_years[1] > grown_years[0] * 0.9
+    # self-referral keeps its hazard: fewer victims left to come forward, never more
+    assert by_year(grown, "referred_self")[3] <= 1.1 * by_year(flat, "referred_self")[3]
