@@ -156,11 +156,19 @@ def test_calibration_targets_are_the_published_means(uk):
 
     cal = load_calibration(UK / "calibration.toml")
     assert set(cal.priors) == {"recruitment_efficiency", "police_encounter_rate",
-                               "child_share_criminal", "charge_base"}
+                               "child_share_criminal", "charge_base", "first_responder_growth"}
     assert cal.weeks == 52 * 6  # 2009-2014: the years before the Act only
     targets = {t.name: t for t in load_targets(UK / "calibration_targets.toml").targets}
     referrals = uk.series("referrals", source_id="pq_107708_nrm_by_age")
-    assert targets["nrm_referrals"].observed == pytest.approx(referrals.mean(), abs=1)
+    by_year = referrals.groupby(level="year").sum()
+    # the referrals' windows: policy year 1 is 2009, and each window is the published mean
+    for name, (first, last) in {"nrm_referrals_2010_2011": (2010, 2011),
+                                "nrm_referrals_2012": (2012, 2012),
+                                "nrm_referrals_2013_2014": (2013, 2014)}.items():
+        target = targets[name]
+        assert target.years == (first - 2008, last - 2008)
+        assert target.observed == pytest.approx(by_year.loc[first:last].mean(), abs=1)
+    assert not any(t.years and t.years[0] == 1 for t in targets.values())  # 2009: 9 months
     ages = uk.series("referrals", "age_group")
     minor_share = ages.xs("minor", level="category").sum() / referrals.sum()
     low, high = targets["child_share_of_referrals"].interval
