@@ -57,7 +57,8 @@ OBSERVED_COLUMNS = ("year", "series", "breakdown", "category", "value", "source_
 """Columns every observed-series file has (``unit`` and ``note`` may follow, and are kept)."""
 CHANNEL_NAMES = CHANNELS
 """The first responders a referral breakdown may name (``first_responder``)."""
-BREAKDOWN_FIELDS = ("form", "sex", "age_group", "origin", "first_responder")
+BREAKDOWN_FIELDS = ("form", "sex", "age_group", "origin", "origin_jurisdiction",
+                    "first_responder")
 """A compared series' breakdown fields (at most one per series)."""
 STOCKS = frozenset({n for n in WEEKLY_COLUMNS if n in OUTCOMES and OUTCOMES[n].kind == "stock"}
                    | {"victims_waiting_shelter", "victims_in_shelter", "prisoners",
@@ -84,13 +85,16 @@ class Compare(BaseModel):
     jurisdictions: list[str] | None = Field(default=None, min_length=1)
     factor: float = Field(default=1.0, gt=0, le=1e9)
     # a breakdown of the statistics as countries publish them (simulation.statistics, ODD 6.5):
-    # confirmed victims by form, sex, age group or origin (statistic = "victims_identified",
-    # counted in the year of the decision), or referrals by first responder (statistic =
-    # "victims_referred", counted in the year made); at most one
+    # referrals (statistic = "victims_referred", counted in the year made) or confirmed victims
+    # (statistic = "victims_identified", counted in the year of the decision) by form, sex, age
+    # group, origin (national or foreign) or origin_jurisdiction (the jurisdiction a person
+    # comes from: their nationality group in a country model), and referrals by first
+    # responder; at most one
     form: Literal["sexual", "labour", "criminal"] | None = None
     sex: Literal["female", "male"] | None = None
     age_group: Literal["adult", "child"] | None = None
     origin: Literal["national", "foreign"] | None = None
+    origin_jurisdiction: str | None = Field(default=None, pattern=_LABEL.pattern)
     first_responder: Literal[CHANNEL_NAMES] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
@@ -103,11 +107,13 @@ class Compare(BaseModel):
             raise ValueError(f"statistic: got {self.statistic!r} with first_responder; "
                              'allowed: "victims_referred" (referrals are published by first '
                              "responder)")
-        if given and given[0] != "first_responder" and self.statistic != "victims_identified":
+        if (given and given[0] != "first_responder"
+                and self.statistic not in ("victims_identified", "victims_referred")):
             raise ValueError(f"statistic: got {self.statistic!r} with {given[0]}; allowed: "
-                             '"victims_identified" (confirmed victims are published by form, '
-                             "sex, age group and origin; other statistics only as region or "
-                             "jurisdiction totals)")
+                             '"victims_referred" or "victims_identified" (referrals and '
+                             "confirmed victims are published by form, sex, age group and "
+                             "origin; other statistics only as region or jurisdiction "
+                             "totals)")
         if self.statistic not in WEEKLY_COLUMNS:
             from simulation.scenario_schema import did_you_mean
 
@@ -128,10 +134,13 @@ class Compare(BaseModel):
         breakdown reads, or None for a total read from the weekly series."""
         if self.first_responder is not None:
             return f"referred_{self.first_responder}"
+        stage = "referred" if self.statistic == "victims_referred" else "confirmed"
+        if self.origin_jurisdiction is not None:
+            return f"{stage}_from_{self.origin_jurisdiction}"
         for field in ("form", "sex", "age_group", "origin"):
             value = getattr(self, field)
             if value is not None:
-                return f"confirmed_{value}"
+                return f"{stage}_{value}"
         return None
 
     @property
@@ -250,7 +259,8 @@ class Backtest(BaseModel):
 
         settings = self.model_dump(include={"first_year", "cut_year", "last_year", "draws",
                                             "replications", "seed", "sample", "run"})
-        settings["compare"] = [c.model_dump() for c in self.compare]
+        # (unset fields left out, so a field added later keeps earlier predictions' digests)
+        settings["compare"] = [c.model_dump(exclude_none=True) for c in self.compare]
         ensemble = self.experiment.uncertainty.fingerprint()["ensemble"]
         return {"lever_file": _file_digest(self.resolve(self.levers)),
                 "lever_document": digest(read_document(self.resolve(self.levers))),
@@ -300,6 +310,10 @@ def load_backtest(path: str | Path) -> Backtest:
         if unknown:
             raise BacktestError(f"{path}: compare[{i}].jurisdictions: no jurisdiction "
                                 f"{unknown[0]!r} in the scenario; allowed: "
+                                f"{', '.join(sorted(names))}")
+        if c.origin_jurisdiction is not None and c.origin_jurisdiction not in names:
+            raise BacktestError(f"{path}: compare[{i}].origin_jurisdiction: no jurisdiction "
+                                f"{c.origin_jurisdiction!r} in the scenario; allowed: "
                                 f"{', '.join(sorted(names))}")
     bt.experiment  # noqa: B018 - reads and checks the ensemble and the runs' settings
     return bt

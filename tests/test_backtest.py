@@ -16,6 +16,7 @@ import pytest
 from simulation.backtest import BacktestError, load_backtest, observed_example
 from simulation.backtest_report import crps, intervals, score
 from simulation.cli import main
+from simulation.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -320,8 +321,17 @@ def test_confirmed_victims_and_referrals_by_breakdown_add_up_to_the_totals(tmp_p
     entries += "".join(
         f'\n[[compare]]\nseries = "by"\nbreakdown = "first_responder"\ncategory = "{c}"\n'
         f'statistic = "victims_referred"\nfirst_responder = "{c}"\n' for c in CHANNELS)
+    places = load_scenario(BASELINE).jurisdiction_names
+    entries += "".join(
+        f'\n[[compare]]\nseries = "ref_by"\nbreakdown = "{field}"\ncategory = "{value}"\n'
+        f'statistic = "victims_referred"\n{field} = "{value}"\n'
+        for field, values in (("age_group", ("adult", "child")),
+                              ("form", ("sexual", "labour", "criminal")),
+                              ("origin_jurisdiction", places))
+        for value in values)
     file = make_folder(tmp_path, BACKTEST + entries)
     rows = observed_example(load_backtest(file))
+    ref_by = rows[rows["series"] == "ref_by"]
     total = rows[(rows["series"] == "identified") & (rows["breakdown"] == "total")]
     total = total.set_index("year")["value"]
     referred = rows[rows["series"] == "referred"].set_index("year")["value"]
@@ -331,6 +341,20 @@ def test_confirmed_victims_and_referrals_by_breakdown_add_up_to_the_totals(tmp_p
                          ("first_responder", referred)):
         summed = by[by["breakdown"] == field].groupby("year")["value"].sum()
         assert summed.to_dict() == pytest.approx(whole.to_dict()), field
+    for field in ("age_group", "form", "origin_jurisdiction"):
+        summed = ref_by[ref_by["breakdown"] == field].groupby("year")["value"].sum()
+        assert summed.to_dict() == pytest.approx(referred.to_dict()), field
+    origins = ref_by[ref_by["breakdown"] == "origin_jurisdiction"]
+    assert (origins.groupby("category")["value"].sum() > 0).sum() >= 2  # not all from one place
+
+
+def test_an_origin_jurisdiction_the_scenario_lacks_is_refused(tmp_path, capsys):
+    file = make_folder(tmp_path, BACKTEST + '\n[[compare]]\nseries = "a"\n'
+                                           'statistic = "victims_referred"\n'
+                                           'origin_jurisdiction = "atlantis"\n')
+    code, _, err = cli(capsys, "backtest", file, "--predict-only")
+    assert code == 1 and "compare[3].origin_jurisdiction: no jurisdiction 'atlantis'" in err
+    assert "allowed: " in err and "Traceback" not in err
 
 
 def test_a_breakdown_of_another_statistic_is_refused(tmp_path, capsys):
@@ -338,7 +362,7 @@ def test_a_breakdown_of_another_statistic_is_refused(tmp_path, capsys):
                                            'statistic = "arrests"\nform = "labour"\n')
     code, _, err = cli(capsys, "backtest", file, "--predict-only")
     assert code == 1 and "compare.3: statistic: got 'arrests' with form" in err
-    assert 'allowed: "victims_identified"' in err
+    assert 'allowed: "victims_referred" or "victims_identified"' in err
 
 
 def test_compare_needs_only_the_committed_prediction_files(predicted, tmp_path):

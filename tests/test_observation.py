@@ -40,6 +40,18 @@ def test_the_published_statistics_are_the_decided_referrals(result):
                       ("adult", "child"), ("national", "foreign")):
         assert (table[[f"confirmed_{v}" for v in breakdown]].sum(axis=1)
                 == table.confirmed).all()
+        assert (table[[f"referred_{v}" for v in breakdown]].sum(axis=1)
+                == table.referred).all()
+    # by origin jurisdiction (a nationality in a country model): every referral and every
+    # confirmed victim once, and the foreign ones are those from another jurisdiction
+    places = list(result.jurisdictions)
+    assert (table[[f"referred_from_{j}" for j in places]].sum(axis=1) == table.referred).all()
+    assert (table[[f"confirmed_from_{j}" for j in places]].sum(axis=1)
+            == table.confirmed).all()
+    own = [table.loc[i, f"referred_from_{table.jurisdiction[i]}"] for i in table.index]
+    assert (table.referred_national == own).all() and table.referred_foreign.sum() > 0
+    made_by = result.referrals[result.referrals.week >= 0]
+    assert table.referred_child.sum() == (made_by.age_group == "child").sum() > 0
     # each confirmed victim is counted under the responder that referred them
     r = result.referrals
     decided = r[r.decided.notna() & (r.decided >= 0) & r.confirmed.fillna(False)]
