@@ -174,6 +174,9 @@ class Backtest(BaseModel):
     seed: int = 0
     run: BacktestRun = Field(default_factory=BacktestRun)
     compare: list[Compare] = Field(min_length=1)
+    # compared series no publication gives (the prediction was registered before anyone could
+    # know): series key -> why; they are reported as not observed, never dropped silently
+    unobserved: dict[str, str] = Field(default_factory=dict)
 
     _path: Path = PrivateAttr(default=Path("backtest.toml"))
 
@@ -197,6 +200,13 @@ class Backtest(BaseModel):
                                  f"compare[{seen[c.key]}]; allowed: each series, breakdown and "
                                  "category once")
             seen[c.key] = i
+        for key, why in self.unobserved.items():
+            if key not in seen:
+                raise ValueError(f"unobserved: {key!r} is not a compared series; allowed: the "
+                                 "series/breakdown/category of a [[compare]] entry")
+            if not why.strip():
+                raise ValueError(f"unobserved.{key}: empty; allowed: one line saying why no "
+                                 "publication gives this series")
         from simulation.seeds import validated_seed
 
         validated_seed(self.seed)
@@ -407,10 +417,17 @@ def read_observations(path: Path, bt: Backtest) -> pd.DataFrame:
         first = twice.iloc[0]
         raise BacktestError(f"{path}: series {first['key']} has year {first['year']} twice; "
                             "allowed: one value per series, breakdown, category and year")
-    absent = sorted(wanted - set(out["key"]))
+    declared = set(bt.unobserved)
+    both = sorted(declared & set(out["key"]))
+    if both:
+        raise BacktestError(f"{bt.path}: unobserved: series {both[0]} has rows in {path}; "
+                            "allowed: only series the file does not hold")
+    absent = sorted(wanted - set(out["key"]) - declared)
     if absent:
         raise BacktestError(f"{bt.path}: compare: series {absent[0]} has no rows in {path}; "
-                            "allowed: a series, breakdown and category the file holds")
+                            "allowed: a series, breakdown and category the file holds, or the "
+                            "series listed under [unobserved] with why no publication gives "
+                            "it")
     return out.reset_index(drop=True)
 
 

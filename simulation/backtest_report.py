@@ -470,6 +470,11 @@ def compare(bt: Backtest, out: Path) -> dict:
     out = Path(out)
     meta, table = read_prediction(bt, out)
     report = score(meta, table, bt.observations())
+    for entry in report["series"]:
+        why = bt.unobserved.get(entry["series"])
+        if why is not None:
+            entry["unobserved"] = why
+            entry["statement"] = f"{entry['series']}: not observed ({why.strip()})."
     from simulation.store import model_code_hash
 
     now = model_code_hash()

@@ -373,3 +373,40 @@ def test_compare_needs_only_the_committed_prediction_files(predicted, tmp_path):
         shutil.copy(out / name, committed / name)
     assert main(["backtest", str(file), "--compare", "--out", str(committed)]) == 0
     assert (committed / "report.json").read_bytes() == (out / "report.json").read_bytes()
+
+
+def test_a_series_no_publication_gives_is_declared_unobserved_and_reported_so(
+        predicted, tmp_path, capsys):
+    """A registered prediction cannot drop a compared series later, and the publications may
+    not give it: ``[unobserved]`` names it with why; the report says so instead of scoring it.
+    Undeclared absences, declarations of series the file holds and of series not compared
+    stay errors."""
+    folder, _, out = predicted
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("runs", "report.*"))
+    file = tmp_path / "backtest.toml"
+    observed = (tmp_path / "observed.csv").read_text()
+    labour = [line for line in observed.splitlines() if "labour" in line]
+    assert labour
+    (tmp_path / "observed.csv").write_text(
+        "\n".join(line for line in observed.splitlines() if "labour" not in line) + "\n")
+    with pytest.raises(BacktestError, match="or the series listed under \\[unobserved\\]"):
+        load_backtest(file).observations()
+    key = "identified/exploitation_type/labour"
+    text = file.read_text()
+    file.write_text(text.replace("[run]", f'[unobserved]\n"{key}" = "not published by form"'
+                                           "\n\n[run]", 1))
+    bt = load_backtest(file)
+    assert set(bt.observations()["key"]) == {c.key for c in bt.compare} - {key}
+    code, _, err = cli(capsys, "backtest", file, "--compare", "--out", tmp_path / "pred")
+    assert code == 0, err  # (the frozen prediction still accepted: [unobserved] is no setting)
+    report = json.loads((tmp_path / "pred" / "report.json").read_text())
+    entry = next(s for s in report["series"] if s["series"] == key)
+    assert entry["unobserved"] == "not published by form" and entry["points_scored"] == 0
+    assert "not observed (not published by form)" in entry["statement"]
+    (tmp_path / "observed.csv").write_text(observed)  # the file holds it after all
+    with pytest.raises(BacktestError, match="unobserved: series .* has rows in"):
+        load_backtest(file).observations()
+    file.write_text(text.replace("[run]", '[unobserved]\n"nothing/total/all" = "x"\n\n[run]', 1))
+    code, _, err = cli(capsys, "backtest", file, "--predict-only")
+    assert code == 1 and "unobserved: 'nothing/total/all' is not a compared series" in err
