@@ -163,7 +163,7 @@ def read_output(folder: str | Path) -> BacktestOutput:
     """The backtest output in ``folder``, checked: one :class:`UserError` naming the folder (or
     its file) and what is allowed when it is not one."""
     from simulation.files import read_json
-    from simulation.guide import did_you_mean
+    from simulation.guide import did_you_mean, file_kind
 
     folder = Path(folder)
     where = f"--backtest {folder}"
@@ -175,15 +175,18 @@ def read_output(folder: str | Path) -> BacktestOutput:
         what = ("a results store (give it as RESULTS), not a backtest's output"
                 if (folder / "manifest.json").is_file() else
                 "not a backtest's output (it holds no prediction.json)")
+        files = [f for f in sorted(folder.glob("*.toml"))[:50] if file_kind(f) == "backtest"]
+        if files and what.startswith("not"):
+            what += (f"; it holds {files[0].name}: tipsim backtest {files[0]} --out DIR "
+                     "writes a folder to give here")
         raise UserError(f"{where}: {what}; {ALLOWED}")
     prediction = read_json(folder / PREDICTION, MAX_JSON_BYTES,
-                           "a backtest prediction (the prediction.json tipsim backtest writes)",
+                           "a backtest's prediction.json",
                            model=_Prediction)
     report = None
     if (folder / REPORT).exists():
         report = read_json(folder / REPORT, MAX_JSON_BYTES,
-                           "a backtest report (the report.json tipsim backtest --compare "
-                           "writes)", model=_Report)
+                           "a backtest's report.json", model=_Report)
         if report["prediction_digest"] != prediction["prediction_digest"]:
             raise UserError(f"{folder / REPORT}: scores the prediction "
                             f"{report['prediction_digest']}, but {folder / PREDICTION} is "
@@ -238,12 +241,14 @@ def sections_for(outputs: Sequence[BacktestOutput]) -> list[Section]:
         while key in used:
             key += "-"
         used.add(key)
-        made.append(Section(key, lambda data, g=group, k=key: section_html(g, k)))
+        made.append(Section(key, lambda data, g=group, k=key, first=not made:
+                            section_html(g, k, style=first)))
     return made
 
 
-def section_html(group: Sequence[BacktestOutput], key: str) -> str:
-    """The whole ``<section>`` of one backtest, or of a policy beside its counterfactual."""
+def section_html(group: Sequence[BacktestOutput], key: str, style: bool = True) -> str:
+    """The whole ``<section>`` of one backtest, or of a policy beside its counterfactual
+    (``style``: with the sections' style sheet, which the page needs once)."""
     first = group[0].prediction
     labels = _labels(group)
     names = " beside ".join(labels)
@@ -280,7 +285,8 @@ def section_html(group: Sequence[BacktestOutput], key: str) -> str:
         parts.append(f'<h3 data-series="{_e(series)}">{_e(series)} ({_e(statistic)})</h3>{div}')
     parts.append(_provenance(group, labels))
     return (f'<section id="{_e(key)}" class="backtest" data-backtests="'
-            f'{_e(" ".join(o.name for o in group))}"><style>{BACKTEST_CSS}</style>'
+            f'{_e(" ".join(o.name for o in group))}">'
+            + (f"<style>{BACKTEST_CSS}</style>" if style else "") +
             f"<h2>Backtest: {_e(names)}</h2>" + "".join(parts) + "</section>\n")
 
 
