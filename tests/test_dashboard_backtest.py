@@ -19,8 +19,9 @@ import pytest
 
 from simulation.backtest import load_backtest, observed_example
 from simulation.cli import main
-from simulation.dashboard.backtest import (BacktestOutput, groups, misses_sentence,
-                                           read_output, read_outputs, series_figure)
+from simulation.dashboard.backtest import (BacktestOutput, build_backtest_page, groups,
+                                           misses_sentence, read_output, read_outputs,
+                                           series_figure)
 from test_backtest import BACKTEST, BASELINE, make_folder
 
 SMALL = BACKTEST.replace("draws = 3", "draws = 2")
@@ -124,6 +125,9 @@ def test_a_prediction_alone_is_shown_as_not_scored(folders, tmp_path, capsys):
     out = tmp_path / "alone.html"
     assert cli(capsys, "dashboard", "--backtest", folders["alone"], "-o", out)[0] == 0
     html = section(out.read_text(), "backtest-test_backtest")
+    # from Python, the same page
+    assert build_backtest_page([folders["alone"]], tmp_path / "api.html").read_bytes() == \
+        out.read_bytes()
     assert 'data-scored="false"' in html and "not scored yet" in html
     assert '<table class="backtest-scores"' not in html and '<p class="misses' not in html
     drawn = figures(html)
@@ -292,3 +296,33 @@ def test_a_series_figure_marks_only_the_points_outside_the_interval():
     assert [s.x0 for s in fig.layout.shapes] == [2000.5]  # the cut
     assert "95%, randomness alone" not in {t.name for t in fig.data}  # not in these bands
     assert o.misses() == {"s": (1, 2)}  # 2000 is a calibration year: shown, not scored
+
+
+@pytest.mark.browser
+def test_the_backtest_figures_render_in_a_browser_with_no_errors(browser, folders, tiny_results,
+                                                                 tmp_path):
+    from browser_support import open_report
+
+    pages = {"alone": (["--backtest", folders["policy"], "--backtest", folders["counter"]], 3),
+             "with_results": ([tiny_results, "--backtest", folders["policy"]], 9)}
+    for name, (args, charts) in pages.items():
+        out = tmp_path / f"{name}.html"
+        assert main(["dashboard", *map(str, args), "-o", str(out)]) == 0
+        page = open_report(browser, out, charts=charts)
+        try:
+            drawn = page.page.evaluate(
+                "() => Array.from(document.querySelectorAll('section.backtest .js-plotly-plot'))"
+                ".map(g => ({id: g.id, names: g.data.map(t => t.name || ''),"
+                " points: g.querySelectorAll('.scatterlayer .point').length,"
+                " fills: g.querySelectorAll('.scatterlayer .js-fill').length}))")
+            assert len(drawn) == 3, (name, drawn)
+            bands = 2 if name == "alone" else 1  # the policy beside its counterfactual
+            for fig in drawn:
+                assert sum("median" in n for n in fig["names"]) == bands, fig
+                assert fig["fills"] >= 2 * bands and fig["points"] > 0, fig
+            wrong = next(f for f in drawn if f["id"].endswith("identified_wrong-total-all"))
+            assert any("outside" in n for n in wrong["names"])  # its misses are marked
+            assert page.errors == [] and page.requests == [], (name, page.errors)
+            page.page.screenshot(path=str(out.with_suffix(".png")), full_page=True)
+        finally:
+            page.close()
