@@ -21,7 +21,7 @@ from simulation.backtest import load_backtest, observed_example
 from simulation.cli import main
 from simulation.dashboard.backtest import (BacktestOutput, build_backtest_page, groups,
                                            misses_sentence, read_output, read_outputs,
-                                           series_figure)
+                                           sections_for, series_figure)
 from test_backtest import BACKTEST, BASELINE, make_folder
 
 SMALL = BACKTEST.replace("draws = 3", "draws = 2")
@@ -214,6 +214,17 @@ def test_a_description_is_escaped(folders, tmp_path):
     page = (tmp_path / "p.html").read_text()
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" \
         in page
+
+
+def test_a_prediction_the_model_has_moved_on_from_says_so(folders, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(folders["policy"], copy, ignore=shutil.ignore_patterns("runs"))
+    assert 'class="changed"' not in sections_for(read_outputs([copy]))[0].render(None)
+    report = json.loads((copy / "report.json").read_text())
+    report["model_changed"] = True  # as tipsim backtest --compare writes it then
+    (copy / "report.json").write_text(json.dumps(report))
+    html = sections_for(read_outputs([copy]))[0].render(None)
+    assert "the model's code had changed since the prediction was made" in html
 
 
 def _bad(folder: Path, kind: str, policy: Path) -> tuple[Path, str]:

@@ -268,9 +268,9 @@ def section_html(group: Sequence[BacktestOutput], key: str, style: bool = True) 
     parts = head + [f'<p class="explain">{_e(explain)}</p>']
     parts += [_status(o, label) for o, label in zip(group, labels)]
     parts += [_misses(group, labels)]
-    parts += [f'<p class="changed">{_e(label)}: the model\'s code has changed since this '
-              "prediction was made; the section shows the frozen prediction (run the backtest "
-              "again into a new folder to see the new model beside it).</p>"
+    parts += [f'<p class="changed">{_e(label)}: when it was compared, the model\'s code had '
+              "changed since the prediction was made; the section shows the frozen prediction "
+              "(run the backtest again into a new folder to see the new model beside it).</p>"
               for o, label in zip(group, labels) if (o.report or {}).get("model_changed")]
     parts += [_table(group, labels), _statements(group, labels)]
     parts += [f'<p class="caption">{_e(CAPTION)}</p>']
