@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from simulation.backtest import load_backtest, observed_example
@@ -170,6 +171,27 @@ def test_a_policy_and_its_counterfactual_share_one_figure_per_series(folders, tm
     # both scored: both score tables and both misses sentences
     assert html.count('<p class="misses') == 2
     assert len(re.findall(r'<tr data-backtest="test_no_training"', html)) == 3
+    # the predicted effect, run by run: each pair of runs shares its draw and its seed
+    runs = [pd.read_parquet(folders[k] / "prediction.parquet") for k in ("policy", "counter")]
+    pairs = runs[0].merge(runs[1], on=["series", "year", "draw", "replication"])
+    effects = re.search(r'<table class="[^"]*backtest-effects" data-policy="test_backtest" '
+                        r'data-other="test_no_training">(.*?)</table>', html)[1]
+    cells = re.findall(r'<tr data-series="([^"]+)">|<td data-year="(\d+)" data-median="([^"]+)" '
+                       r'data-low95="([^"]+)" data-high95="([^"]+)"', effects)
+    assert [c[0] for c in cells if c[0]] == [c["key"] for c in policy["compare"]]
+    series, checked = None, 0
+    for name, year, median, low, high in cells:
+        if name:
+            series = name
+            continue
+        mine = pairs[(pairs["series"] == series) & (pairs["year"] == int(year))]
+        difference = mine["value_x"] - mine["value_y"]
+        assert len(mine) == 2 * 2 and int(year) > 2010  # draws x replications, after the cut
+        assert float(median) == pytest.approx(difference.median())
+        assert (float(low), float(high)) == pytest.approx(tuple(difference.quantile([.025,
+                                                                                      .975])))
+        checked += 1
+    assert checked == 3 * 2  # three series, 2011 and 2012
     # the same draws and seeds: before the policy's first week (2011) the two predictions are
     # the same runs, after it they differ
     by = {(b["series"], b["year"]): b["median"] for b in counter["intervals"]}
@@ -178,6 +200,24 @@ def test_a_policy_and_its_counterfactual_share_one_figure_per_series(folders, tm
     assert all(same) and len(same) == 3
     assert any(b["median"] != by[(b["series"], b["year"])] for b in policy["intervals"]
                if b["year"] > 2010)
+
+
+def test_the_effect_needs_both_tables_and_refuses_an_edited_one(folders, tmp_path, capsys):
+    counter = tmp_path / "counter"
+    shutil.copytree(folders["counter"], counter, ignore=shutil.ignore_patterns("runs"))
+    (counter / "prediction.parquet").unlink()  # the scores and bands need only the json files
+    out = tmp_path / "page.html"
+    assert cli(capsys, "dashboard", "--backtest", folders["policy"], "--backtest", counter,
+               "-o", out)[0] == 0
+    page = out.read_text()
+    assert "backtest-effects" not in page and "lacks" in page
+    table = pd.read_parquet(folders["counter"] / "prediction.parquet")
+    table.loc[0, "value"] += 10
+    table.to_parquet(counter / "prediction.parquet", index=False)
+    code, _, err = cli(capsys, "dashboard", "--backtest", folders["policy"], "--backtest",
+                       counter, "-o", tmp_path / "edited.html")
+    assert code == 1 and "prediction.parquet: changed since the prediction was written" in err
+    assert "Traceback" not in err and not (tmp_path / "edited.html").exists()
 
 
 def test_backtests_of_other_settings_get_sections_of_their_own(folders, tmp_path):

@@ -273,6 +273,10 @@ def section_html(group: Sequence[BacktestOutput], key: str, style: bool = True) 
               "(run the backtest again into a new folder to see the new model beside it).</p>"
               for o, label in zip(group, labels) if (o.report or {}).get("model_changed")]
     parts += [_table(group, labels), _statements(group, labels)]
+    if len(group) > 1:
+        from simulation.dashboard.backtest_effect import effects_html
+
+        parts.append(effects_html(group, labels))
     parts += [f'<p class="caption">{_e(CAPTION)}</p>']
     judge = _judge(group)
     for series in _all_series(group):
