@@ -228,8 +228,10 @@ def groups(outputs: Sequence[BacktestOutput]) -> list[list[BacktestOutput]]:
 
 def backtest_sections(folders: Iterable[str | Path]) -> list[Section]:
     """One :class:`~simulation.dashboard.report.Section` per backtest, or per group of backtests
-    that share scenario, ensemble and settings. Every folder is read (and refused, if need be)
-    here, before anything is written."""
+    that share scenario, ensemble and settings. Every folder's JSON files are read (and
+    refused, if need be) here; the runs' tables of a policy beside its counterfactual when the
+    section is rendered (:mod:`simulation.dashboard.backtest_effect`); both before the page is
+    written."""
     return sections_for(read_outputs(folders))
 
 
