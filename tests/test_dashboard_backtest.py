@@ -265,6 +265,13 @@ def test_a_prediction_the_model_has_moved_on_from_says_so(folders, tmp_path):
     (copy / "report.json").write_text(json.dumps(report))
     html = sections_for(read_outputs([copy]))[0].render(None)
     assert "the model's code had changed since the prediction was made" in html
+    # a report with no point after the cut is compared, not scored
+    for s in report["series"]:
+        s["points_scored"] = 0
+    (copy / "report.json").write_text(json.dumps(report))
+    html = sections_for(read_outputs([copy]))[0].render(None)
+    assert "compared, with no observed point after 2010" in html
+    assert "No observed point after the cut to score." in html and "lies inside" not in html
 
 
 def _bad(folder: Path, kind: str, policy: Path) -> tuple[Path, str]:

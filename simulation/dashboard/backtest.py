@@ -326,6 +326,10 @@ def _status(o: BacktestOutput, label: str) -> str:
                 "<code>tipsim backtest FILE --compare --out DIR</code> scores it once they are "
                 "published.</p>")
     scored = sum(s["points_scored"] for s in o.report["series"])
+    if not scored:
+        return (f'<p class="status" data-scored="true"><strong>{_e(label)}: compared, with '
+                f"no observed point after {o.prediction['cut_year']}</strong>: nothing to score "
+                "yet.</p>")
     return (f'<p class="status" data-scored="true"><strong>{_e(label)}: scored</strong> '
             f"against {scored} observed point{'s' * (scored != 1)} after "
             f"{o.prediction['cut_year']}, in {len(o.report['series'])} series.</p>")
@@ -334,6 +338,8 @@ def _status(o: BacktestOutput, label: str) -> str:
 def misses_sentence(o: BacktestOutput) -> str:
     """Which series had observed points outside the 95% interval, in one plain sentence."""
     missed = o.misses()
+    if not any(s["points_scored"] for s in o.report["series"]):
+        return "No observed point after the cut to score."
     if not missed:
         return ("Every observed point after the cut lies inside the 95% interval (randomness "
                 "and parameters).")
