@@ -104,3 +104,29 @@ class ReferralLog:
 
     def __len__(self) -> int:
         return len(self.person)
+
+
+class ArrestLog:
+    """Arrests of traffickers (ODD 6.9), one entry per arrest, in the order they happened:
+    when, the arresting jurisdiction, the member's role (position in
+    ``agents.trafficker.ROLES``), where they worked (their home jurisdiction), their
+    random-stream key, and the key of the network they were taken from. A trafficker who has
+    left the game (desisted) is no longer an agent of the model, so this log, not the agents,
+    is where past arrests are read."""
+
+    def __init__(self) -> None:
+        self.week, self.jurisdiction = array("q"), array("q")
+        self.role, self.home = array("b"), array("q")
+        self.key, self.network = array("Q"), array("Q")
+
+    def add(self, week: int, jurisdiction: int, role: int, home: int, key: int,
+            network: int) -> None:
+        self.week.append(week)
+        self.jurisdiction.append(jurisdiction)
+        self.role.append(role)
+        self.home.append(home)
+        self.key.append(key)
+        self.network.append(network)
+
+    def __len__(self) -> int:
+        return len(self.week)

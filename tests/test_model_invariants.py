@@ -68,6 +68,8 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
     # the run moved people through the whole pathway, so the checks above had work to do
     assert model.victim_counts[vs.SUPPORTED] + model.victim_counts[vs.REINTEGRATED] > 0
     assert model.victim_counts[vs.MISIDENTIFIED] > 0
+    # the arrest log holds every arrest the weekly tallies counted
+    assert len(model.arrest_log) == model.series[:, WEEKLY_COLUMNS.index("arrests")].sum() > 0
     assert any(event.startswith("convicted") for t in model.agents_by_type[Trafficker]
                for _, event in t.record)
 

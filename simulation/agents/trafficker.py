@@ -17,6 +17,7 @@ STATUSES = (ACTIVE, ARRESTED, ON_TRIAL, IMPRISONED, RELEASED, DESISTED)
 
 LEADER, RECRUITER, TRANSPORTER, EXPLOITER = "leader", "recruiter", "transporter", "exploiter"
 ROLES = (LEADER, RECRUITER, TRANSPORTER, EXPLOITER)
+ROLE_INDEX = {role: i for i, role in enumerate(ROLES)}
 
 
 class Trafficker(mesa.Agent):
