@@ -11,7 +11,7 @@ ARRESTED = "arrested"  # in custody, awaiting the charging decision
 ON_TRIAL = "on_trial"  # charged, in custody until the verdict
 IMPRISONED = "imprisoned"
 RELEASED = "released"  # at liberty, not working for a network: the criminal labour pool
-DESISTED = "desisted"  # left crime; gone from the model
+DESISTED = "desisted"  # left crime; gone from the model (no longer one of its agents)
 
 STATUSES = (ACTIVE, ARRESTED, ON_TRIAL, IMPRISONED, RELEASED, DESISTED)
 
@@ -23,7 +23,10 @@ ROLE_INDEX = {role: i for i, role in enumerate(ROLES)}
 class Trafficker(mesa.Agent):
     """A member of a trafficking network.
 
-    ``record`` lists ``(week, event)`` for arrests, charges, verdicts and releases.
+    ``record`` lists ``(week, event)`` for arrests, charges, verdicts and releases. A
+    trafficker who desists leaves the game: they stop being one of the model's agents (so a
+    run does not carry everyone who ever trafficked: most traffickers desist), counted in
+    ``model.trafficker_counts``; their arrests stay in ``model.arrest_log``.
     """
 
     # What the case against them rests on, set at arrest and read at trial (shared defaults
@@ -52,3 +55,5 @@ class Trafficker(mesa.Agent):
         self.model.trafficker_status_changed(self, self.status, status)
         self.status = status
         self.record.append(self.model.stamp(event or status))
+        if status == DESISTED:
+            self.remove()  # gone from the model: whoever still holds them may read them
