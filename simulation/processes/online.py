@@ -9,6 +9,8 @@ moving recruitment offline where monitoring makes online work risky (monthly, in
 
 from __future__ import annotations
 
+import numpy as np
+
 READS = ("jurisdictions", "params", "streams")
 CHANGES = ()
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
@@ -55,3 +57,22 @@ def adjust(model, network) -> None:
     target = (start_share(model, network.form, network.origin)
               * (1 - p["online_deterrence"] * risk))
     network.online_share += p["online_adjustment"] * (target - network.online_share)
+
+
+def adjust_many(model, networks: list) -> None:
+    """:func:`adjust` of many networks at once (the month's review of every network): the same
+    arithmetic over arrays, so that every share is the very number :func:`adjust` gives."""
+    if not networks:
+        return
+    p = model.params
+    jurisdictions = model.jurisdictions
+    origins = [n.origin for n in networks]
+    reach = np.array([jurisdictions[j].online_reach for j in origins])
+    risk = np.array([jurisdictions[j].online_monitoring for j in origins])
+    form_share = np.array([p[ONLINE_SHARE[n.form]] for n in networks])
+    share = np.array([n.online_share for n in networks])
+    # start_share(model, form, origin), then the target and the step towards it
+    target = np.minimum(1.0, form_share * reach) * (1 - p["online_deterrence"] * risk)
+    share += p["online_adjustment"] * (target - share)
+    for network, value in zip(networks, share.tolist()):
+        network.online_share = value
