@@ -1,7 +1,8 @@
-"""The month's review works out the networks' online shares and recruitment rates for every
-network at once (``online.adjust_many``, ``recruitment.update_rates``): each must be the very
-number the one-network rule (``online.adjust``, ``recruitment.update_rate``) gives, bit for bit,
-including networks at capacity (no recruitment) and networks with a memory of hits."""
+"""The month's review and the week's recruiters work out many networks' online shares and
+recruitment rates in one pass (``online.adjust_many``, ``recruitment.update_rates``): each must
+be the very number the network gets on its own (``online.adjust``, ``recruitment.update_rate``;
+their formulas are tests/test_formulas.py's), bit for bit, whatever the networks before it in
+the pass, including networks at capacity (no recruitment) and networks with a memory of hits."""
 
 from __future__ import annotations
 

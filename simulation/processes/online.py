@@ -9,8 +9,6 @@ moving recruitment offline where monitoring makes online work risky (monthly, in
 
 from __future__ import annotations
 
-import numpy as np
-
 READS = ("jurisdictions", "params", "streams")
 CHANGES = ()
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
@@ -52,27 +50,19 @@ def recruited_online_many(model, shares, rkeys):
 def adjust(model, network) -> None:
     """Monthly: move part of the way towards the online share the risk where the network
     recruits warrants: the form's share, less ``online_deterrence`` x effective monitoring."""
-    p = model.params
-    risk = model.jurisdictions[network.origin].online_monitoring
-    target = (start_share(model, network.form, network.origin)
-              * (1 - p["online_deterrence"] * risk))
-    network.online_share += p["online_adjustment"] * (target - network.online_share)
+    adjust_many(model, (network,))
 
 
-def adjust_many(model, networks: list) -> None:
-    """:func:`adjust` of many networks at once (the month's review of every network): the same
-    arithmetic over arrays, so that every share is the very number :func:`adjust` gives."""
-    if not networks:
-        return
+def adjust_many(model, networks) -> None:
+    """:func:`adjust` of each of ``networks``: one pass, with the parameters read once (the
+    month's review adjusts every network at once; none reads another's share)."""
     p = model.params
     jurisdictions = model.jurisdictions
-    origins = [n.origin for n in networks]
-    reach = np.array([jurisdictions[j].online_reach for j in origins])
-    risk = np.array([jurisdictions[j].online_monitoring for j in origins])
-    form_share = np.array([p[ONLINE_SHARE[n.form]] for n in networks])
-    share = np.array([n.online_share for n in networks])
-    # start_share(model, form, origin), then the target and the step towards it
-    target = np.minimum(1.0, form_share * reach) * (1 - p["online_deterrence"] * risk)
-    share += p["online_adjustment"] * (target - share)
-    for network, value in zip(networks, share.tolist()):
-        network.online_share = value
+    form_share = [p[name] for name in ONLINE_SHARE]
+    deterrence, step = p["online_deterrence"], p["online_adjustment"]
+    for network in networks:
+        origin = jurisdictions[network.origin]
+        # start_share(model, network.form, network.origin), less what monitoring deters
+        target = (min(1.0, form_share[network.form] * origin.online_reach)
+                  * (1 - deterrence * origin.online_monitoring))
+        network.online_share += step * (target - network.online_share)

@@ -200,15 +200,18 @@ def survey(model) -> None:
     (networkx; too costly to measure every month) and how many networks it was measured on
     (``leader_betweenness_total``, ``networks_measured``). Held in ``model.structure``."""
     structure = model.structure
-    structure[0:2] = 0.0
-    last = model.week + WEEKS_PER_MONTH >= model.weeks
-    for network in model.networks:
-        j = network.destination
-        n = network.size
-        structure[0, j] += network.n_ties
-        structure[1, j] += n * (n - 1) / 2
-        if last and n > 2:
+    networks = model.networks
+    width = structure.shape[1]
+    where = np.array([n.destination for n in networks], dtype=int)
+    sizes = np.array([n.size for n in networks], dtype=float)
+    # sums of whole numbers: exact in any order
+    structure[0] = np.bincount(where, np.array([n.n_ties for n in networks], dtype=float),
+                               minlength=width)
+    structure[1] = np.bincount(where, sizes * (sizes - 1) / 2, minlength=width)
+    if model.week + WEEKS_PER_MONTH >= model.weeks:
+        for network in networks:
+            j = network.destination
             leader = network.leader
-            if leader is not None:
+            if network.size > 2 and leader is not None:
                 structure[2, j] += nx.betweenness_centrality(network.graph())[leader.key]
                 structure[3, j] += 1
