@@ -11,11 +11,12 @@ from array import array
 class ContactLog:
     """Contacts with the lists (``registry.LISTS``), one entry per contact, in the order they
     happened: who (the victim's row), which list, when, where, the victim's form and group, and
-    whether the contact ended their exploitation (an identification)."""
+    whether the contact ended their exploitation (an identification). Rows, weeks and
+    jurisdictions are stored as 32- and 16-bit integers (a run has far fewer of each)."""
 
     def __init__(self) -> None:
-        self.person, self.list, self.week = array("q"), array("b"), array("q")
-        self.jurisdiction, self.form, self.group = array("q"), array("b"), array("b")
+        self.person, self.list, self.week = array("i"), array("b"), array("i")
+        self.jurisdiction, self.form, self.group = array("h"), array("b"), array("b")
         self.identified = array("b")
 
     def add(self, person: int, list_index: int, week: int, jurisdiction: int, form: int,
@@ -34,13 +35,14 @@ class ContactLog:
 
 class SpellLog:
     """Exploitation spells, one entry per spell: who, the first week, the week it ended
-    (``OPEN`` while it lasts), where, the victim's form and group."""
+    (``OPEN`` while it lasts), where, the victim's form and group. Rows, weeks and
+    jurisdictions are stored as 32- and 16-bit integers (a run has far fewer of each)."""
 
-    OPEN = -(2**62)
+    OPEN = -(2**31)
 
     def __init__(self) -> None:
-        self.person, self.start, self.end = array("q"), array("q"), array("q")
-        self.jurisdiction, self.form, self.group = array("q"), array("b"), array("b")
+        self.person, self.start, self.end = array("i"), array("i"), array("i")
+        self.jurisdiction, self.form, self.group = array("h"), array("b"), array("b")
 
     def open(self, person: int, start: int, jurisdiction: int, form: int, group: int) -> int:
         """A spell starts; returns its row, to :meth:`close` it."""
@@ -115,8 +117,8 @@ class ArrestLog:
     is where past arrests are read."""
 
     def __init__(self) -> None:
-        self.week, self.jurisdiction = array("q"), array("q")
-        self.role, self.home = array("b"), array("q")
+        self.week, self.jurisdiction = array("i"), array("h")
+        self.role, self.home = array("b"), array("h")
         self.key, self.network = array("Q"), array("Q")
 
     def add(self, week: int, jurisdiction: int, role: int, home: int, key: int,

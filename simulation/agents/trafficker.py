@@ -38,6 +38,9 @@ class Trafficker(mesa.Agent):
     lesser = False  # charged with a lesser offence (ODD 6.9)
     arrest_key = 0  # random-stream key of the last arrest: the member's key and its rank
     arrests = 0  # arrests so far: the rank that keys the next one
+    # members of other networks they know: a broker's ties (ODD 6.10). Few traffickers are
+    # brokers, so everyone shares this empty default until processes.ties gives them a set
+    links: frozenset | set = frozenset()
 
     def __init__(self, model, role: str, home: int, key: int) -> None:
         super().__init__(model)
@@ -46,7 +49,6 @@ class Trafficker(mesa.Agent):
         self.home = home
         self.network: Any = None  # the TraffickingNetwork they work for, if any
         self.ties: set[Trafficker] = set()  # members of their network they know (ODD 6.10)
-        self.links: set[Trafficker] = set()  # members of other networks: a broker's ties
         self.status = ACTIVE
         model.trafficker_status_changed(self, None, ACTIVE)
         self.record: list[tuple[int, str]] = []

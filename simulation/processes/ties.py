@@ -39,6 +39,10 @@ CHANGES = ("structure",)
 checks both against the code)."""
 
 
+NO_LINKS: frozenset = frozenset()
+"""The links of a trafficker who has none (``Trafficker.links``' default)."""
+
+
 def tie(a, b) -> None:
     """Tie two members of the same network (counted in its ``n_ties``)."""
     if a is not b and b not in a.ties:
@@ -89,7 +93,7 @@ def detach(member, network) -> None:
     member.ties = set()
     for other in member.links:
         other.links.discard(member)
-    member.links = set()
+    member.links = NO_LINKS
 
 
 def component(start) -> set:
@@ -161,8 +165,15 @@ def broker(model, network, candidates: Iterable) -> None:
     other = others[model.streams.race("broker partner", (network.key,), keys,
                                       np.ones(len(others)))]
     contact = other.leader or other.roster[0]
-    me.links.add(contact)
-    contact.links.add(me)
+    link(me, contact)
+    link(contact, me)
+
+
+def link(a, b) -> None:
+    """Add ``b`` to ``a``'s links (a set of their own from the first link on)."""
+    if not a.links:
+        a.links = set()
+    a.links.add(b)
 
 
 def has_broker(network) -> bool:
