@@ -86,7 +86,11 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
     assert model.victim_counts[vs.MISIDENTIFIED] > 0
     assert left, "some traffickers desisted and left the registry"
     # the arrest log holds every arrest the weekly tallies counted
-    assert len(model.arrest_log) == model.series[:, WEEKLY_COLUMNS.index("arrests")].sum() > 0
+    log = model.arrest_log
+    assert len(log) == model.series[:, WEEKLY_COLUMNS.index("arrests")].sum() > 0
+    leaders = sum(role == tr.ROLES.index(tr.LEADER) for role in log.role)
+    assert leaders == model.series[:, WEEKLY_COLUMNS.index("leaders_arrested")].sum()
+    assert list(log.week) == sorted(log.week)
     assert any(event.startswith("convicted") for t in [*model.agents_by_type[Trafficker], *left]
                for _, event in t.record)
 
