@@ -86,6 +86,10 @@ def test_a_scored_backtest_shows_its_scores_misses_and_a_figure_per_series(folde
     report = json.loads((folders["policy"] / "report.json").read_text())
     prediction = json.loads((folders["policy"] / "prediction.json").read_text())
     assert 'data-scored="true"' in html and 'data-scored="false"' not in html
+    points = sum(s["points_scored"] for s in report["series"])
+    with_points = sum(1 for s in report["series"] if s["points_scored"])
+    assert (f"against {points} observed points after 2010, in {with_points} of "
+            f"{len(report['series'])} series.") in html
     # the score table is report.json's, series by series
     for s in report["series"]:
         row = re.search(rf'<tr data-backtest="test_backtest" data-series="{s["series"]}"'

@@ -330,9 +330,14 @@ def _status(o: BacktestOutput, label: str) -> str:
         return (f'<p class="status" data-scored="true"><strong>{_e(label)}: compared, with '
                 f"no observed point after {o.prediction['cut_year']}</strong>: nothing to score "
                 "yet.</p>")
+    with_points = sum(1 for s in o.report["series"] if s["points_scored"])
+    unobserved = sum(1 for s in o.report["series"] if s.get("unobserved"))
+    note = (f"; {unobserved} declared not observed (no publication gives them)"
+            if unobserved else "")
     return (f'<p class="status" data-scored="true"><strong>{_e(label)}: scored</strong> '
             f"against {scored} observed point{'s' * (scored != 1)} after "
-            f"{o.prediction['cut_year']}, in {len(o.report['series'])} series.</p>")
+            f"{o.prediction['cut_year']}, in {with_points} of {len(o.report['series'])} "
+            f"series{note}.</p>")
 
 
 def misses_sentence(o: BacktestOutput) -> str:
