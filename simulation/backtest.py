@@ -177,6 +177,9 @@ class Backtest(BaseModel):
     # compared series no publication gives (the prediction was registered before anyone could
     # know): series key -> why; they are reported as not observed, never dropped silently
     unobserved: dict[str, str] = Field(default_factory=dict)
+    # why the prediction missed a series, written after the comparison (series key -> text):
+    # the report prints it beside the miss, labelled as written afterwards
+    explained: dict[str, str] = Field(default_factory=dict)
 
     _path: Path = PrivateAttr(default=Path("backtest.toml"))
 
@@ -207,6 +210,13 @@ class Backtest(BaseModel):
             if not why.strip():
                 raise ValueError(f"unobserved.{key}: empty; allowed: one line saying why no "
                                  "publication gives this series")
+        for key, why in self.explained.items():
+            if key not in seen:
+                raise ValueError(f"explained: {key!r} is not a compared series; allowed: the "
+                                 "series/breakdown/category of a [[compare]] entry")
+            if not why.strip():
+                raise ValueError(f"explained.{key}: empty; allowed: a sentence saying why the "
+                                 "prediction missed")
         from simulation.seeds import validated_seed
 
         validated_seed(self.seed)

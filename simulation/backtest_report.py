@@ -475,6 +475,11 @@ def compare(bt: Backtest, out: Path) -> dict:
         if why is not None:
             entry["unobserved"] = why
             entry["statement"] = f"{entry['series']}: not observed ({why.strip()})."
+        reason = bt.explained.get(entry["series"])
+        if reason is not None:
+            entry["explained"] = reason
+            entry["statement"] += (" Likely reason (written after the comparison): "
+                                   + reason.strip())
     from simulation.store import model_code_hash
 
     now = model_code_hash()

@@ -404,6 +404,16 @@ def test_a_series_no_publication_gives_is_declared_unobserved_and_reported_so(
     entry = next(s for s in report["series"] if s["series"] == key)
     assert entry["unobserved"] == "not published by form" and entry["points_scored"] == 0
     assert "not observed (not published by form)" in entry["statement"]
+    # a reason for a miss, written after the comparison, is printed beside it as such
+    file.write_text(file.read_text().replace(
+        "[run]", '[explained]\n"identified/total/all" = "the held-out run differs."\n\n[run]', 1))
+    code, _, err = cli(capsys, "backtest", file, "--compare", "--out", tmp_path / "pred")
+    assert code == 0, err
+    report = json.loads((tmp_path / "pred" / "report.json").read_text())
+    entry = next(s for s in report["series"] if s["series"] == "identified/total/all")
+    assert entry["statement"].endswith("Likely reason (written after the comparison): the "
+                                       "held-out run differs.")
+    assert "Likely reason (written after" in (tmp_path / "pred" / "report.md").read_text()
     (tmp_path / "observed.csv").write_text(observed)  # the file holds it after all
     with pytest.raises(BacktestError, match="unobserved: series .* has rows in"):
         load_backtest(file).observations()
