@@ -55,7 +55,6 @@ def main() -> None:
     args = parser.parse_args()
 
     import simulation
-    from simulation.agents import Trafficker
     from simulation.model import BASELINE, TraffickingModel
 
     scenario = simulation.with_overrides(BASELINE, {"run.scale": args.scale})
@@ -68,7 +67,7 @@ def main() -> None:
         model.run()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         victims = len(model.victims)
-        traffickers = len(model.agents_by_type[Trafficker])
+        traffickers = sum(model.trafficker_counts.values())  # ever created
         model.dismantle()  # as simulation.run does
         rows.append((wall, cpu, build_wall, build_cpu))
     wall, cpu, build_wall, build_cpu = (sum(col) / len(rows) for col in zip(*rows))

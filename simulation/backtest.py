@@ -57,7 +57,8 @@ OBSERVED_COLUMNS = ("year", "series", "breakdown", "category", "value", "source_
 """Columns every observed-series file has (``unit`` and ``note`` may follow, and are kept)."""
 CHANNEL_NAMES = CHANNELS
 """The first responders a referral breakdown may name (``first_responder``)."""
-BREAKDOWN_FIELDS = ("form", "sex", "age_group", "origin", "first_responder")
+BREAKDOWN_FIELDS = ("form", "sex", "age_group", "origin", "origin_jurisdiction",
+                    "first_responder")
 """A compared series' breakdown fields (at most one per series)."""
 STOCKS = frozenset({n for n in WEEKLY_COLUMNS if n in OUTCOMES and OUTCOMES[n].kind == "stock"}
                    | {"victims_waiting_shelter", "victims_in_shelter", "prisoners",
@@ -84,13 +85,16 @@ class Compare(BaseModel):
     jurisdictions: list[str] | None = Field(default=None, min_length=1)
     factor: float = Field(default=1.0, gt=0, le=1e9)
     # a breakdown of the statistics as countries publish them (simulation.statistics, ODD 6.5):
-    # confirmed victims by form, sex, age group or origin (statistic = "victims_identified",
-    # counted in the year of the decision), or referrals by first responder (statistic =
-    # "victims_referred", counted in the year made); at most one
+    # referrals (statistic = "victims_referred", counted in the year made) or confirmed victims
+    # (statistic = "victims_identified", counted in the year of the decision) by form, sex, age
+    # group, origin (national or foreign) or origin_jurisdiction (the jurisdiction a person
+    # comes from: their nationality group in a country model), and referrals by first
+    # responder; at most one
     form: Literal["sexual", "labour", "criminal"] | None = None
     sex: Literal["female", "male"] | None = None
     age_group: Literal["adult", "child"] | None = None
     origin: Literal["national", "foreign"] | None = None
+    origin_jurisdiction: str | None = Field(default=None, pattern=_LABEL.pattern)
     first_responder: Literal[CHANNEL_NAMES] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
@@ -103,11 +107,13 @@ class Compare(BaseModel):
             raise ValueError(f"statistic: got {self.statistic!r} with first_responder; "
                              'allowed: "victims_referred" (referrals are published by first '
                              "responder)")
-        if given and given[0] != "first_responder" and self.statistic != "victims_identified":
+        if (given and given[0] != "first_responder"
+                and self.statistic not in ("victims_identified", "victims_referred")):
             raise ValueError(f"statistic: got {self.statistic!r} with {given[0]}; allowed: "
-                             '"victims_identified" (confirmed victims are published by form, '
-                             "sex, age group and origin; other statistics only as region or "
-                             "jurisdiction totals)")
+                             '"victims_referred" or "victims_identified" (referrals and '
+                             "confirmed victims are published by form, sex, age group and "
+                             "origin; other statistics only as region or jurisdiction "
+                             "totals)")
         if self.statistic not in WEEKLY_COLUMNS:
             from simulation.scenario_schema import did_you_mean
 
@@ -128,10 +134,13 @@ class Compare(BaseModel):
         breakdown reads, or None for a total read from the weekly series."""
         if self.first_responder is not None:
             return f"referred_{self.first_responder}"
+        stage = "referred" if self.statistic == "victims_referred" else "confirmed"
+        if self.origin_jurisdiction is not None:
+            return f"{stage}_from_{self.origin_jurisdiction}"
         for field in ("form", "sex", "age_group", "origin"):
             value = getattr(self, field)
             if value is not None:
-                return f"confirmed_{value}"
+                return f"{stage}_{value}"
         return None
 
     @property
@@ -165,6 +174,12 @@ class Backtest(BaseModel):
     seed: int = 0
     run: BacktestRun = Field(default_factory=BacktestRun)
     compare: list[Compare] = Field(min_length=1)
+    # compared series no publication gives (the prediction was registered before anyone could
+    # know): series key -> why; they are reported as not observed, never dropped silently
+    unobserved: dict[str, str] = Field(default_factory=dict)
+    # why the prediction missed a series, written after the comparison (series key -> text):
+    # the report prints it beside the miss, labelled as written afterwards
+    explained: dict[str, str] = Field(default_factory=dict)
 
     _path: Path = PrivateAttr(default=Path("backtest.toml"))
 
@@ -188,6 +203,20 @@ class Backtest(BaseModel):
                                  f"compare[{seen[c.key]}]; allowed: each series, breakdown and "
                                  "category once")
             seen[c.key] = i
+        for key, why in self.unobserved.items():
+            if key not in seen:
+                raise ValueError(f"unobserved: {key!r} is not a compared series; allowed: the "
+                                 "series/breakdown/category of a [[compare]] entry")
+            if not why.strip():
+                raise ValueError(f"unobserved.{key}: empty; allowed: one line saying why no "
+                                 "publication gives this series")
+        for key, why in self.explained.items():
+            if key not in seen:
+                raise ValueError(f"explained: {key!r} is not a compared series; allowed: the "
+                                 "series/breakdown/category of a [[compare]] entry")
+            if not why.strip():
+                raise ValueError(f"explained.{key}: empty; allowed: a sentence saying why the "
+                                 "prediction missed")
         from simulation.seeds import validated_seed
 
         validated_seed(self.seed)
@@ -250,7 +279,8 @@ class Backtest(BaseModel):
 
         settings = self.model_dump(include={"first_year", "cut_year", "last_year", "draws",
                                             "replications", "seed", "sample", "run"})
-        settings["compare"] = [c.model_dump() for c in self.compare]
+        # (unset fields left out, so a field added later keeps earlier predictions' digests)
+        settings["compare"] = [c.model_dump(exclude_none=True) for c in self.compare]
         ensemble = self.experiment.uncertainty.fingerprint()["ensemble"]
         return {"lever_file": _file_digest(self.resolve(self.levers)),
                 "lever_document": digest(read_document(self.resolve(self.levers))),
@@ -300,6 +330,10 @@ def load_backtest(path: str | Path) -> Backtest:
         if unknown:
             raise BacktestError(f"{path}: compare[{i}].jurisdictions: no jurisdiction "
                                 f"{unknown[0]!r} in the scenario; allowed: "
+                                f"{', '.join(sorted(names))}")
+        if c.origin_jurisdiction is not None and c.origin_jurisdiction not in names:
+            raise BacktestError(f"{path}: compare[{i}].origin_jurisdiction: no jurisdiction "
+                                f"{c.origin_jurisdiction!r} in the scenario; allowed: "
                                 f"{', '.join(sorted(names))}")
     bt.experiment  # noqa: B018 - reads and checks the ensemble and the runs' settings
     return bt
@@ -393,10 +427,17 @@ def read_observations(path: Path, bt: Backtest) -> pd.DataFrame:
         first = twice.iloc[0]
         raise BacktestError(f"{path}: series {first['key']} has year {first['year']} twice; "
                             "allowed: one value per series, breakdown, category and year")
-    absent = sorted(wanted - set(out["key"]))
+    declared = set(bt.unobserved)
+    both = sorted(declared & set(out["key"]))
+    if both:
+        raise BacktestError(f"{bt.path}: unobserved: series {both[0]} has rows in {path}; "
+                            "allowed: only series the file does not hold")
+    absent = sorted(wanted - set(out["key"]) - declared)
     if absent:
         raise BacktestError(f"{bt.path}: compare: series {absent[0]} has no rows in {path}; "
-                            "allowed: a series, breakdown and category the file holds")
+                            "allowed: a series, breakdown and category the file holds, or the "
+                            "series listed under [unobserved] with why no publication gives "
+                            "it")
     return out.reset_index(drop=True)
 
 

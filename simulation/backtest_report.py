@@ -470,6 +470,16 @@ def compare(bt: Backtest, out: Path) -> dict:
     out = Path(out)
     meta, table = read_prediction(bt, out)
     report = score(meta, table, bt.observations())
+    for entry in report["series"]:
+        why = bt.unobserved.get(entry["series"])
+        if why is not None:
+            entry["unobserved"] = why
+            entry["statement"] = f"{entry['series']}: not observed ({why.strip()})."
+        reason = bt.explained.get(entry["series"])
+        if reason is not None:
+            entry["explained"] = reason
+            entry["statement"] += (" Likely reason (written after the comparison): "
+                                   + reason.strip())
     from simulation.store import model_code_hash
 
     now = model_code_hash()

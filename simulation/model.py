@@ -33,7 +33,7 @@ from simulation.clock import is_monthly
 from simulation.calendars import Calendar, VictimCalendar
 from simulation.parameters import run_values
 from simulation.pools import Pool
-from simulation.records import ContactLog, ReferralLog, SpellLog
+from simulation.records import ArrestLog, ContactLog, ReferralLog, SpellLog
 from simulation.processes import (confirmation, deterrence, exploitation, investigation,
                                   justice, markets, movement, network_response, policy,
                                   recovery, recruitment, region, support, ties, turnover)
@@ -94,7 +94,8 @@ class TraffickingModel(mesa.Model):
     - state: ``victims`` (every victim, a column table: :mod:`simulation.agents.victim`),
       ``exploited[j][form]`` (the pools of exploited victims' rows), ``contacts`` and ``spells``
       (the lists' records and the true exploitation spells, :mod:`simulation.records`),
-      ``referrals`` (first responders' referrals and the decisions on them),
+      ``referrals`` (first responders' referrals and the decisions on them), ``arrest_log``
+      (every arrest of a trafficker: desisted traffickers are no longer agents),
       ``labour_pool[j]`` (released traffickers), ``perceptions`` (traffickers' beliefs,
       :class:`~simulation.processes.deterrence.Perceptions`), ``networks_known_in`` (the
       agencies' monthly picture, :func:`~simulation.processes.investigation.survey_networks`).
@@ -189,6 +190,7 @@ class TraffickingModel(mesa.Model):
         self.contacts = ContactLog()
         self.spells = SpellLog()
         self.referrals = ReferralLog()  # referrals and their decisions (processes.referral)
+        self.arrest_log = ArrestLog()  # every arrest of a trafficker (justice.arrest)
         self.network_index = NetworkIndex(self)
         self.markets = MarketIndex(self)
         self.perceptions = deterrence.start_perceptions(self)  # traffickers' beliefs

@@ -409,6 +409,18 @@ _group(
       source=_NRM + ": 66% of 9,825 conclusive-grounds decisions positive (55% of 15,247 "
              "reasonable-grounds decisions); Hansard 14 January 2010: 301 of 432 decided "
              "reasonable-grounds referrals positive in 2009 (70%)"),
+    P("first_responder_growth", "Yearly growth of first responders' referrals", "per year",
+      0.0, -0.1, 0.4,
+      "Yearly growth of the hazards with which first responders (police, NGO outreach, labour "
+      "inspection, child protection, health and social services) identify and refer a victim: "
+      "in policy year y (0, 1, ...) they are (1 + this) ** y times their stated values, as a "
+      "new referral mechanism becomes known to the agencies that use it. Self-referral and "
+      "border checks do not grow. 0 (the stylised region) keeps them constant; below 0 they "
+      "fall (a mechanism falling out of use).",
+      source="the stylised region: assumption (0, a mechanism long in place); a country model "
+             "fits it to its referral series (the UK's NRM referrals grew from 712 in 2010 to "
+             "2,339 in 2014, about 35% a year: scenarios/countries/uk/pre_act_statistics.csv, "
+             "pq_107708_nrm_by_age)", bounds=(-0.5, 1.0)),
     P("confirmation_child_gain", "Confirmation of children", "share of adult refusals", 0.5,
       0.0, 1.0, "Share of the refusals an adult would get that a child does not, because a "
       "child need not show force, fraud or coercion (Palermo Protocol art. 3(c)): a child is "

@@ -11,11 +11,12 @@ from array import array
 class ContactLog:
     """Contacts with the lists (``registry.LISTS``), one entry per contact, in the order they
     happened: who (the victim's row), which list, when, where, the victim's form and group, and
-    whether the contact ended their exploitation (an identification)."""
+    whether the contact ended their exploitation (an identification). Rows, weeks and
+    jurisdictions are stored as 32- and 16-bit integers (a run has far fewer of each)."""
 
     def __init__(self) -> None:
-        self.person, self.list, self.week = array("q"), array("b"), array("q")
-        self.jurisdiction, self.form, self.group = array("q"), array("b"), array("b")
+        self.person, self.list, self.week = array("i"), array("b"), array("i")
+        self.jurisdiction, self.form, self.group = array("h"), array("b"), array("b")
         self.identified = array("b")
 
     def add(self, person: int, list_index: int, week: int, jurisdiction: int, form: int,
@@ -34,13 +35,14 @@ class ContactLog:
 
 class SpellLog:
     """Exploitation spells, one entry per spell: who, the first week, the week it ended
-    (``OPEN`` while it lasts), where, the victim's form and group."""
+    (``OPEN`` while it lasts), where, the victim's form and group. Rows, weeks and
+    jurisdictions are stored as 32- and 16-bit integers (a run has far fewer of each)."""
 
-    OPEN = -(2**62)
+    OPEN = -(2**31)
 
     def __init__(self) -> None:
-        self.person, self.start, self.end = array("q"), array("q"), array("q")
-        self.jurisdiction, self.form, self.group = array("q"), array("b"), array("b")
+        self.person, self.start, self.end = array("i"), array("i"), array("i")
+        self.jurisdiction, self.form, self.group = array("h"), array("b"), array("b")
 
     def open(self, person: int, start: int, jurisdiction: int, form: int, group: int) -> int:
         """A spell starts; returns its row, to :meth:`close` it."""
@@ -104,3 +106,29 @@ class ReferralLog:
 
     def __len__(self) -> int:
         return len(self.person)
+
+
+class ArrestLog:
+    """Arrests of traffickers (ODD 6.9), one entry per arrest, in the order they happened:
+    when, the arresting jurisdiction, the member's role (position in
+    ``agents.trafficker.ROLES``), where they worked (their home jurisdiction), their
+    random-stream key, and the key of the network they were taken from. A trafficker who has
+    left the game (desisted) is no longer an agent of the model, so this log, not the agents,
+    is where past arrests are read."""
+
+    def __init__(self) -> None:
+        self.week, self.jurisdiction = array("i"), array("h")
+        self.role, self.home = array("b"), array("h")
+        self.key, self.network = array("Q"), array("Q")
+
+    def add(self, week: int, jurisdiction: int, role: int, home: int, key: int,
+            network: int) -> None:
+        self.week.append(week)
+        self.jurisdiction.append(jurisdiction)
+        self.role.append(role)
+        self.home.append(home)
+        self.key.append(key)
+        self.network.append(network)
+
+    def __len__(self) -> int:
+        return len(self.week)

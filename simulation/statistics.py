@@ -30,12 +30,22 @@ BREAKDOWNS = {
     "age_group": ("adult", "child"),
     "origin": ("national", "foreign"),
 }
-"""How confirmed victims are broken down: column ``confirmed_<value>`` for each value."""
+"""How referrals and confirmed victims are broken down: columns ``referred_<value>`` and
+``confirmed_<value>`` for each value."""
 COLUMNS = (["year", "jurisdiction", "referred"] + [f"referred_{c}" for c in CHANNELS]
            + ["decisions", "confirmed", "not_confirmed"]
            + [f"confirmed_{v}" for values in BREAKDOWNS.values() for v in values]
-           + ["prosecutions", "convictions"] + [f"listed_{name}" for name in LISTS])
-"""The table's columns, in order."""
+           + ["prosecutions", "convictions"] + [f"listed_{name}" for name in LISTS]
+           + [f"referred_{v}" for values in BREAKDOWNS.values() for v in values])
+"""The table's columns, in order; after them, for each jurisdiction ``j`` of the run,
+``referred_from_<j>`` and ``confirmed_from_<j>``: referrals and confirmed victims whose origin
+(their nationality, in a country model) is ``j`` (:func:`origin_columns`)."""
+
+
+def origin_columns(jurisdictions) -> list[str]:
+    """The columns of referrals and confirmed victims by origin jurisdiction."""
+    return ([f"referred_from_{j}" for j in jurisdictions]
+            + [f"confirmed_from_{j}" for j in jurisdictions])
 
 
 def published(result) -> pd.DataFrame:
@@ -46,24 +56,31 @@ def published(result) -> pd.DataFrame:
     years = max(1, -(-weeks // WEEKS_PER_YEAR))
     index = pd.MultiIndex.from_product([range(1, years + 1), names],
                                        names=["year", "jurisdiction"])
-    table = pd.DataFrame(0, index=index, columns=COLUMNS[2:], dtype="int64")
+    columns = COLUMNS[2:] + origin_columns(names)
+    table = pd.DataFrame(0, index=index, columns=columns, dtype="int64")
     ref = result.referrals
     if len(ref):
+        ref = ref.assign(origin_jurisdiction=ref["origin"],
+                         origin=ref.foreign.map({True: "foreign", False: "national"}))
         made = ref[ref.week >= 0].assign(year=lambda d: d.week // WEEKS_PER_YEAR + 1)
         _add(table, made.groupby(["year", "jurisdiction"]).size(), "referred")
         for channel, rows in made.groupby("first_responder"):
             _add(table, rows.groupby(["year", "jurisdiction"]).size(), f"referred_{channel}")
         decided = ref[ref.decided.notna() & (ref.decided >= 0)].copy()
         decided["year"] = (decided.decided.astype("int64") // WEEKS_PER_YEAR + 1)
-        decided["origin"] = decided.foreign.map({True: "foreign", False: "national"})
         _add(table, decided.groupby(["year", "jurisdiction"]).size(), "decisions")
         yes = decided[decided.confirmed.astype(bool)]
         _add(table, yes.groupby(["year", "jurisdiction"]).size(), "confirmed")
         _add(table, decided[~decided.confirmed.astype(bool)]
              .groupby(["year", "jurisdiction"]).size(), "not_confirmed")
-        for column in BREAKDOWNS:
-            for value, rows in yes.groupby(column):
-                _add(table, rows.groupby(["year", "jurisdiction"]).size(), f"confirmed_{value}")
+        for stage, rows_of in (("referred", made), ("confirmed", yes)):
+            for column in BREAKDOWNS:
+                for value, rows in rows_of.groupby(column, observed=True):
+                    _add(table, rows.groupby(["year", "jurisdiction"]).size(),
+                         f"{stage}_{value}")
+            for origin, rows in rows_of.groupby("origin_jurisdiction", observed=True):
+                _add(table, rows.groupby(["year", "jurisdiction"]).size(),
+                     f"{stage}_from_{origin}")
     ts = result.timeseries
     policy = ts[ts.week >= 0].assign(year=lambda d: d.week // WEEKS_PER_YEAR + 1)
     justice = policy.groupby(["year", "jurisdiction"], observed=True)[
@@ -76,7 +93,7 @@ def published(result) -> pd.DataFrame:
         for name, rows in seen.groupby("list"):
             _add(table, rows.groupby(["year", "jurisdiction"])["person"].nunique(),
                  f"listed_{name}")
-    return table.reset_index()[COLUMNS]
+    return table.reset_index()[COLUMNS + origin_columns(names)]
 
 
 def _add(table: pd.DataFrame, counts: pd.Series, column: str) -> None:
@@ -100,7 +117,7 @@ def compare_published(results, baseline: str = "baseline") -> pd.DataFrame:
     if baseline not in scenarios:
         raise UserError(f"--baseline {baseline!r}: no such scenario in {results.path} "
                         f"(scenarios: {', '.join(scenarios)})")
-    names = COLUMNS[2:]
+    names = [c for c in COLUMNS[2:] if c in table.columns]  # (older stores have fewer)
     per_run = table.groupby(["scenario", "run_id", "year"])[names].sum()
     per_year = per_run.groupby(["scenario", "year"]).mean()
     rows = []

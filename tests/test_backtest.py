@@ -16,6 +16,7 @@ import pytest
 from simulation.backtest import BacktestError, load_backtest, observed_example
 from simulation.backtest_report import crps, intervals, score
 from simulation.cli import main
+from simulation.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -320,8 +321,17 @@ def test_confirmed_victims_and_referrals_by_breakdown_add_up_to_the_totals(tmp_p
     entries += "".join(
         f'\n[[compare]]\nseries = "by"\nbreakdown = "first_responder"\ncategory = "{c}"\n'
         f'statistic = "victims_referred"\nfirst_responder = "{c}"\n' for c in CHANNELS)
+    places = load_scenario(BASELINE).jurisdiction_names
+    entries += "".join(
+        f'\n[[compare]]\nseries = "ref_by"\nbreakdown = "{field}"\ncategory = "{value}"\n'
+        f'statistic = "victims_referred"\n{field} = "{value}"\n'
+        for field, values in (("age_group", ("adult", "child")),
+                              ("form", ("sexual", "labour", "criminal")),
+                              ("origin_jurisdiction", places))
+        for value in values)
     file = make_folder(tmp_path, BACKTEST + entries)
     rows = observed_example(load_backtest(file))
+    ref_by = rows[rows["series"] == "ref_by"]
     total = rows[(rows["series"] == "identified") & (rows["breakdown"] == "total")]
     total = total.set_index("year")["value"]
     referred = rows[rows["series"] == "referred"].set_index("year")["value"]
@@ -331,6 +341,20 @@ def test_confirmed_victims_and_referrals_by_breakdown_add_up_to_the_totals(tmp_p
                          ("first_responder", referred)):
         summed = by[by["breakdown"] == field].groupby("year")["value"].sum()
         assert summed.to_dict() == pytest.approx(whole.to_dict()), field
+    for field in ("age_group", "form", "origin_jurisdiction"):
+        summed = ref_by[ref_by["breakdown"] == field].groupby("year")["value"].sum()
+        assert summed.to_dict() == pytest.approx(referred.to_dict()), field
+    origins = ref_by[ref_by["breakdown"] == "origin_jurisdiction"]
+    assert (origins.groupby("category")["value"].sum() > 0).sum() >= 2  # not all from one place
+
+
+def test_an_origin_jurisdiction_the_scenario_lacks_is_refused(tmp_path, capsys):
+    file = make_folder(tmp_path, BACKTEST + '\n[[compare]]\nseries = "a"\n'
+                                           'statistic = "victims_referred"\n'
+                                           'origin_jurisdiction = "atlantis"\n')
+    code, _, err = cli(capsys, "backtest", file, "--predict-only")
+    assert code == 1 and "compare[3].origin_jurisdiction: no jurisdiction 'atlantis'" in err
+    assert "allowed: " in err and "Traceback" not in err
 
 
 def test_a_breakdown_of_another_statistic_is_refused(tmp_path, capsys):
@@ -338,7 +362,7 @@ def test_a_breakdown_of_another_statistic_is_refused(tmp_path, capsys):
                                            'statistic = "arrests"\nform = "labour"\n')
     code, _, err = cli(capsys, "backtest", file, "--predict-only")
     assert code == 1 and "compare.3: statistic: got 'arrests' with form" in err
-    assert 'allowed: "victims_identified"' in err
+    assert 'allowed: "victims_referred" or "victims_identified"' in err
 
 
 def test_compare_needs_only_the_committed_prediction_files(predicted, tmp_path):
@@ -349,3 +373,50 @@ def test_compare_needs_only_the_committed_prediction_files(predicted, tmp_path):
         shutil.copy(out / name, committed / name)
     assert main(["backtest", str(file), "--compare", "--out", str(committed)]) == 0
     assert (committed / "report.json").read_bytes() == (out / "report.json").read_bytes()
+
+
+def test_a_series_no_publication_gives_is_declared_unobserved_and_reported_so(
+        predicted, tmp_path, capsys):
+    """A registered prediction cannot drop a compared series later, and the publications may
+    not give it: ``[unobserved]`` names it with why; the report says so instead of scoring it.
+    Undeclared absences, declarations of series the file holds and of series not compared
+    stay errors."""
+    folder, _, out = predicted
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("runs", "report.*"))
+    file = tmp_path / "backtest.toml"
+    observed = (tmp_path / "observed.csv").read_text()
+    labour = [line for line in observed.splitlines() if "labour" in line]
+    assert labour
+    (tmp_path / "observed.csv").write_text(
+        "\n".join(line for line in observed.splitlines() if "labour" not in line) + "\n")
+    with pytest.raises(BacktestError, match="or the series listed under \\[unobserved\\]"):
+        load_backtest(file).observations()
+    key = "identified/exploitation_type/labour"
+    text = file.read_text()
+    file.write_text(text.replace("[run]", f'[unobserved]\n"{key}" = "not published by form"'
+                                           "\n\n[run]", 1))
+    bt = load_backtest(file)
+    assert set(bt.observations()["key"]) == {c.key for c in bt.compare} - {key}
+    code, _, err = cli(capsys, "backtest", file, "--compare", "--out", tmp_path / "pred")
+    assert code == 0, err  # (the frozen prediction still accepted: [unobserved] is no setting)
+    report = json.loads((tmp_path / "pred" / "report.json").read_text())
+    entry = next(s for s in report["series"] if s["series"] == key)
+    assert entry["unobserved"] == "not published by form" and entry["points_scored"] == 0
+    assert "not observed (not published by form)" in entry["statement"]
+    # a reason for a miss, written after the comparison, is printed beside it as such
+    file.write_text(file.read_text().replace(
+        "[run]", '[explained]\n"identified/total/all" = "the held-out run differs."\n\n[run]', 1))
+    code, _, err = cli(capsys, "backtest", file, "--compare", "--out", tmp_path / "pred")
+    assert code == 0, err
+    report = json.loads((tmp_path / "pred" / "report.json").read_text())
+    entry = next(s for s in report["series"] if s["series"] == "identified/total/all")
+    assert entry["statement"].endswith("Likely reason (written after the comparison): the "
+                                       "held-out run differs.")
+    assert "Likely reason (written after" in (tmp_path / "pred" / "report.md").read_text()
+    (tmp_path / "observed.csv").write_text(observed)  # the file holds it after all
+    with pytest.raises(BacktestError, match="unobserved: series .* has rows in"):
+        load_backtest(file).observations()
+    file.write_text(text.replace("[run]", '[unobserved]\n"nothing/total/all" = "x"\n\n[run]', 1))
+    code, _, err = cli(capsys, "backtest", file, "--predict-only")
+    assert code == 1 and "unobserved: 'nothing/total/all' is not a compared series" in err

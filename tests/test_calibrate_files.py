@@ -254,3 +254,39 @@ def test_record_statistics_are_computed_from_the_lists_and_spells_per_year_at_sc
                  'source = "s"\n')
     with pytest.raises(TargetError, match="statistic"):
         load_targets(path)
+
+
+def test_a_target_over_some_policy_years_reads_only_their_weeks():
+    """``years = [first, last]`` averages a flow over those policy years of the weekly series
+    (policy year 1 is weeks 0-51); a window beyond the run is never accepted (NaN)."""
+    import pandas as pd
+
+    weeks = np.arange(-52, 3 * 52)
+    rows = []
+    for name, per_week in (("a", 1.0), ("b", 10.0)):
+        # "a" refers 1 a week in year 1, 2 in year 2, 3 in year 3 (none in the burn-in)
+        rows.append(pd.DataFrame({"week": weeks, "jurisdiction": name,
+                                  "victims_referred": np.where(
+                                      weeks < 0, 99.0, per_week * (weeks // 52 + 1))}))
+    result = SimpleNamespace(timeseries=pd.concat(rows, ignore_index=True))
+    late = Target(name="late", outcome="victims_referred", jurisdiction="a", years=(2, 3),
+                  mean=100, sd=10, source="s")
+    assert late.simulated(result, years=3, scale=0.5) == pytest.approx((104 + 156) / 2 / 0.5)
+    first = Target(name="first", outcome="victims_referred", years=(1, 1), mean=1, sd=1,
+                   source="s")
+    assert first.simulated(result, years=3, scale=1.0) == pytest.approx(52 + 520)
+    assert math.isnan(late.model_copy(update={"years": (3, 4)}).simulated(result, 3, 1.0))
+    assert "in policy years 2-3" in late.description
+
+
+@pytest.mark.parametrize("table, words", [
+    ('outcome = "victims_referred"\nyears = [3, 2]', "1 <= first <= last"),
+    ('ratio = ["convictions", "prosecutions"]\nyears = [1, 2]', "weekly flow"),
+    ('outcome = "victims_in_exploitation"\nyears = [1, 2]', "weekly flow"),
+])
+def test_bad_target_years_are_one_error_naming_the_field(tmp_path, table, words):
+    path = write(tmp_path, "t.toml", f"[targets.t]\n{table}\nmean = 1\nsd = 1\n"
+                                     'source = "s"\n')
+    with pytest.raises(TargetError, match=words) as err:
+        load_targets(path)
+    assert "t.toml" in str(err.value) and "targets.t" in str(err.value)

@@ -4,7 +4,6 @@ the published categories, its calibration files and the frozen lever file of its
 from __future__ import annotations
 
 import re
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -156,11 +155,19 @@ def test_calibration_targets_are_the_published_means(uk):
 
     cal = load_calibration(UK / "calibration.toml")
     assert set(cal.priors) == {"recruitment_efficiency", "police_encounter_rate",
-                               "child_share_criminal", "charge_base"}
+                               "child_share_criminal", "charge_base", "first_responder_growth"}
     assert cal.weeks == 52 * 6  # 2009-2014: the years before the Act only
     targets = {t.name: t for t in load_targets(UK / "calibration_targets.toml").targets}
     referrals = uk.series("referrals", source_id="pq_107708_nrm_by_age")
-    assert targets["nrm_referrals"].observed == pytest.approx(referrals.mean(), abs=1)
+    by_year = referrals.groupby(level="year").sum()
+    # the referrals' windows: policy year 1 is 2009, and each window is the published mean
+    for name, (first, last) in {"nrm_referrals_2010_2011": (2010, 2011),
+                                "nrm_referrals_2012": (2012, 2012),
+                                "nrm_referrals_2013_2014": (2013, 2014)}.items():
+        target = targets[name]
+        assert target.years == (first - 2008, last - 2008)
+        assert target.observed == pytest.approx(by_year.loc[first:last].mean(), abs=1)
+    assert not any(t.years and t.years[0] == 1 for t in targets.values())  # 2009: 9 months
     ages = uk.series("referrals", "age_group")
     minor_share = ages.xs("minor", level="category").sum() / referrals.sum()
     low, high = targets["child_share_of_referrals"].interval
@@ -212,21 +219,21 @@ def test_lever_file_cites_only_facts_and_starts_at_their_dates(uk):
     assert len(spec.policies) == len(base.policies) + len(blocks)
 
 
-def test_backtest_file_points_at_the_scenario_and_levers(tmp_path):
+def test_backtest_file_points_at_the_scenario_levers_ensemble_and_observations():
     from simulation.backtest import load_backtest
 
-    folder = tmp_path / "uk"
-    shutil.copytree(UK, folder)
-    file = folder / "backtest" / "backtest.toml"
-    ensemble = ROOT / "scenarios" / "calibration" / "baseline_ensemble"
-    file.write_text(file.read_text(encoding="utf-8").replace(
-        'ensemble = "../ensemble"', f'ensemble = "{ensemble.as_posix()}"'), encoding="utf-8")
-    bt = load_backtest(file)
+    bt = load_backtest(UK / "backtest" / "backtest.toml")
     assert (bt.first_year, bt.cut_year, bt.last_year) == (2009, 2014, 2019)
-    assert bt.observed is None  # the observed series come after the prediction
     assert bt.lever_scenario.name == "united_kingdom_modern_slavery_act"
     assert {c.series for c in bt.compare} == {"referrals", "conclusive_grounds_positive",
                                              "proceeded_against", "found_guilty"}
+    # every compared series is observed or declared unobserved with why, never both
+    observed = bt.observations()
+    keys = {c.key for c in bt.compare}
+    assert set(observed["key"]) | set(bt.unobserved) == keys
+    assert not set(observed["key"]) & set(bt.unobserved)
+    after = observed[observed["year"] > bt.cut_year]
+    assert len(after) == 13 and after["year"].max() == 2018
 
 
 def test_every_number_of_the_scenario_says_its_source_or_assumption(uk):

@@ -24,6 +24,7 @@ def examples(page: Path) -> list[list[str]]:
     """Every ``tipsim ...`` line of the page's shell blocks, as arguments (comments dropped)."""
     out = []
     for block in re.findall(r"```sh\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+        block = re.sub(r"\\\n\s*", " ", block)  # a line continued with a backslash
         for line in block.splitlines():
             words = shlex.split(line, comments=True)
             if words and words[0] == "tipsim":

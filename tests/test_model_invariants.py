@@ -24,7 +24,10 @@ from simulation.registry import CHANNELS, OUTCOME_NAMES, WEEKLY_COLUMNS
 from conftest import BASELINE, small
 
 
-def _check_week(model: TraffickingModel) -> None:
+def _check_week(model: TraffickingModel, seen: dict | None = None,
+                left: list | None = None) -> None:
+    """The week's invariants. ``seen`` (the traffickers registered last week, by id) and
+    ``left`` (those who have left the registry so far) let a run check who leaves it."""
     victims = model.victims.views()
     statuses = Counter(v.status for v in victims)
     assert set(statuses) <= set(vs.STATUSES)
@@ -42,10 +45,22 @@ def _check_week(model: TraffickingModel) -> None:
             assert [v.slot for v in views] == list(range(len(pool)))
             assert pool.keys.tolist() == [v.rkey for v in views]
 
-    traffickers = model.agents_by_type[Trafficker]
+    # traffickers who left the game (desisted) are no longer agents: the registered ones are
+    # exactly those in the other statuses, and the model's counts hold both
+    traffickers = model.agents_by_type[Trafficker] if Trafficker in model.agents_by_type else []
     t_statuses = Counter(t.status for t in traffickers)
-    assert sum(t_statuses.values()) == len(traffickers)
-    assert all(model.trafficker_counts[s] == t_statuses.get(s, 0) for s in tr.STATUSES)
+    assert t_statuses[tr.DESISTED] == 0
+    assert all(model.trafficker_counts[s] == t_statuses.get(s, 0) for s in tr.STATUSES
+               if s != tr.DESISTED)
+    assert min(model.trafficker_counts.values()) >= 0
+    if seen is not None:  # whoever left the registry since last week left it by desisting
+        now = {id(t): t for t in traffickers}
+        gone = [t for i, t in seen.items() if i not in now]
+        assert all(t.status == tr.DESISTED for t in gone)
+        left.extend(gone)
+        assert model.trafficker_counts[tr.DESISTED] >= len(left)
+        seen.clear()
+        seen.update(now)
     # active, in custody or gone, never two at once: every active member is in exactly one
     # live network's roster, and nobody else is on a roster
     rostered = [m for n in model.networks for ms in n.members.values() for m in ms]
@@ -62,13 +77,21 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
     # more officers and prosecutors than the baseline's, so that the small region's three years
     # take traffickers through the whole justice pathway too
     model = TraffickingModel(small(officers=200, prosecutors=6), rng=11)
+    seen, left = {}, []
     while model.running:
         model.step()
-        _check_week(model)
+        _check_week(model, seen, left)
     # the run moved people through the whole pathway, so the checks above had work to do
     assert model.victim_counts[vs.SUPPORTED] + model.victim_counts[vs.REINTEGRATED] > 0
     assert model.victim_counts[vs.MISIDENTIFIED] > 0
-    assert any(event.startswith("convicted") for t in model.agents_by_type[Trafficker]
+    assert left, "some traffickers desisted and left the registry"
+    # the arrest log holds every arrest the weekly tallies counted
+    log = model.arrest_log
+    assert len(log) == model.series[:, WEEKLY_COLUMNS.index("arrests")].sum() > 0
+    leaders = sum(role == tr.ROLES.index(tr.LEADER) for role in log.role)
+    assert leaders == model.series[:, WEEKLY_COLUMNS.index("leaders_arrested")].sum()
+    assert list(log.week) == sorted(log.week)
+    assert any(event.startswith("convicted") for t in [*model.agents_by_type[Trafficker], *left]
                for _, event in t.record)
 
 

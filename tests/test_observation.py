@@ -40,6 +40,18 @@ def test_the_published_statistics_are_the_decided_referrals(result):
                       ("adult", "child"), ("national", "foreign")):
         assert (table[[f"confirmed_{v}" for v in breakdown]].sum(axis=1)
                 == table.confirmed).all()
+        assert (table[[f"referred_{v}" for v in breakdown]].sum(axis=1)
+                == table.referred).all()
+    # by origin jurisdiction (a nationality in a country model): every referral and every
+    # confirmed victim once, and the foreign ones are those from another jurisdiction
+    places = list(result.jurisdictions)
+    assert (table[[f"referred_from_{j}" for j in places]].sum(axis=1) == table.referred).all()
+    assert (table[[f"confirmed_from_{j}" for j in places]].sum(axis=1)
+            == table.confirmed).all()
+    own = [table.loc[i, f"referred_from_{table.jurisdiction[i]}"] for i in table.index]
+    assert (table.referred_national == own).all() and table.referred_foreign.sum() > 0
+    made_by = result.referrals[result.referrals.week >= 0]
+    assert table.referred_child.sum() == (made_by.age_group == "child").sum() > 0
     # each confirmed victim is counted under the responder that referred them
     r = result.referrals
     decided = r[r.decided.notna() & (r.decided >= 0) & r.confirmed.fillna(False)]
@@ -240,3 +252,26 @@ def test_each_referral_records_where_the_person_comes_from(result):
     assert (ref["foreign"] == (ref["origin"] != ref["jurisdiction"])).all()
     assert (ref.groupby("person")["origin"].nunique() == 1).all()
     assert ref["origin"].nunique() >= 2
+
+
+def test_first_responders_referrals_grow_each_year_at_the_set_rate():
+    """first_responder_growth multiplies the first responders' hazards by (1 + g) ** year:
+    referrals grow from year to year, self-referrals do not, and with g = 0 nothing moves."""
+    over = {"run.weeks": 208}
+    flat = run(over)
+    grown = run(over | {"parameters.first_responder_growth": 0.5})
+
+    def by_year(res, column):
+        table = published(res).groupby("year")[column].sum()
+        return table.to_numpy(dtype=float)
+
+    responders = [f"referred_{c}" for c in CHANNELS if c not in ("self", "border")]
+    flat_years = sum(by_year(flat, c) for c in responders)
+    grown_years = sum(by_year(grown, c) for c in responders)
+    # the first year is the same hazards (factor 1); by the fourth (factor 3.4) referrals by
+    # first responders are well above the flat run's and above the grown run's first year
+    assert grown_years[3] > 1.8 * flat_years[3]
+    assert grown_years[3] > 1.8 * grown_years[0]
+    assert grown_years[3] > grown_years[1] > grown_years[0] * 0.9
+    # self-referral keeps its hazard: fewer victims left to come forward, never more
+    assert by_year(grown, "referred_self")[3] <= 1.1 * by_year(flat, "referred_self")[3]

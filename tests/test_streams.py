@@ -172,3 +172,22 @@ def test_a_race_chooses_in_proportion_to_the_weights_and_keeps_a_winner_when_oth
         before = s.race("choice", (i,), keys, weights)
         after = s.race("choice", (i,), more_keys, more)
         assert after == 4 or after == before
+
+
+def test_a_race_among_a_few_candidates_has_the_winner_of_the_vectorised_numbers():
+    # up to RACE_ONE_BY_ONE candidates draw their numbers one by one: the same numbers as
+    # uniforms', so the same winner, zero weights (never win) included
+    from simulation.streams import RACE_ONE_BY_ONE
+
+    s = Streams(5)
+    rng = np.random.default_rng(5)
+    for trial in range(3_000):
+        n = 1 + trial % (RACE_ONE_BY_ONE + 2)
+        keys = rng.integers(0, 2**63, n, dtype=np.uint64)
+        weights = rng.random(n) * (rng.random(n) > 0.2)
+        if not weights.any():
+            weights[0] = 1.0
+        parts = (int(rng.integers(0, 2**62)), trial)
+        with np.errstate(divide="ignore"):
+            expected = np.argmin(-np.log(s.uniforms("pick", parts, keys)) / weights)
+        assert s.race("pick", parts, keys, weights) == expected

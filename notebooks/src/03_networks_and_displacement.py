@@ -43,7 +43,7 @@ import plotly.io as pio
 from scipy import stats
 
 import simulation
-from simulation.agents import Trafficker
+from simulation.agents import TRAFFICKER_ROLES
 from simulation.registry import FORMS, PARAMETERS
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
@@ -122,8 +122,9 @@ fig.show()
 # - **follow the money**: no more officers, but strong digital-forensics and
 #   financial-investigation capability, which open proactive cases and reach higher up.
 #
-# We step each model ourselves so we can record the *role* of every person arrested in the
-# policy period; the model's own weekly collector (`model.datacollector`, a Mesa DataCollector)
+# We step each model ourselves so we can count the networks every week; the model's arrest log
+# (`model.arrest_log`) gives the *role* of every person arrested in the policy period, and the
+# model's own weekly collector (`model.datacollector`, a Mesa DataCollector)
 # gives the number of victims in exploitation. A somewhat larger region (`MEDIUM`) makes the
 # rare leader arrests less rare.
 
@@ -151,10 +152,11 @@ def enforcement_run(scenario, seed):
         model.step()
         if model.week < 0:
             continue
-        for t in model.agents_by_type[Trafficker]:
-            if (model.week, "arrested") in t.record[-3:]:
-                arrested[t.role] += 1
         networks.append(len(model.networks))
+    log = model.arrest_log  # every arrest of the run: when, and the member's role
+    for week, role in zip(log.week, log.role):
+        if week >= 0:
+            arrested[TRAFFICKER_ROLES[role]] += 1
     weekly = model.datacollector.get_model_vars_dataframe().iloc[scenario.burn_in_weeks:]
     return {**{f"{role}s arrested": n for role, n in arrested.items()},
             "networks active (mean)": np.mean(networks),

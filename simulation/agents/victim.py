@@ -88,7 +88,8 @@ class Victims:
         self.network: list[Any] = []
         self.counts = [0] * len(Status)
         # the transitions, in the order they happened: victim, week, status
-        self.log_victim, self.log_week, self.log_status = array("q"), array("q"), array("b")
+        # (32-bit rows and weeks: a run has far fewer of either)
+        self.log_victim, self.log_week, self.log_status = array("i"), array("i"), array("b")
 
     # declared for readers and type checkers; set in __init__
     key: np.ndarray
@@ -128,8 +129,8 @@ class Victims:
         self.n = end
         self.network.extend([None] * count)
         self.counts[Status.RECRUITED] += count
-        self.log_victim.frombytes(np.arange(start, end, dtype=np.int64).tobytes())
-        self.log_week.extend(array("q", [week]) * count)
+        self.log_victim.frombytes(np.arange(start, end, dtype=np.int32).tobytes())
+        self.log_week.extend(array("i", [week]) * count)
         self.log_status.extend(array("b", [Status.RECRUITED]) * count)
         return range(start, end)
 
@@ -153,8 +154,8 @@ class Victims:
             counts[s] -= c
         counts[status] += len(rows)
         self.status[rows] = status
-        self.log_victim.frombytes(np.asarray(rows, dtype=np.int64).tobytes())
-        self.log_week.extend(array("q", [week]) * len(rows))
+        self.log_victim.frombytes(np.asarray(rows, dtype=np.int32).tobytes())
+        self.log_week.extend(array("i", [week]) * len(rows))
         self.log_status.extend(array("b", [status]) * len(rows))
 
     def new_episode(self, v: int) -> int:

@@ -40,6 +40,9 @@ What the model reports is made comparable with what was published:
   averaged over the policy years), which an annual figure counts and a mean stock does not. Both
   per year at scale 1, for the region or a jurisdiction. A year whose lists give no estimate
   (too few people, no overlap) makes the run infinitely far from the target.
+- ``years = [first, last]`` with a flow ``outcome`` averages it over those policy years only
+  (1 is the first), from the run's weekly series: a series that grows over the calibration
+  years is fitted by targets for its early and late years, not by its mean.
 - Where: the region (default), a ``jurisdiction`` of the scenario, a ``form`` of exploitation
   (``result.by_form``) or a victim ``group`` (``result.by_group``).
 - Uncertainty: a ``band`` (low, high) is read as a 95% interval, so its standard deviation is a
@@ -72,7 +75,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from simulation.errors import UserError
 from simulation.files import read_toml
-from simulation.registry import FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS
+from simulation.clock import WEEKS_PER_YEAR
+from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS,
+                                 WEEKLY_COLUMNS)
 from simulation.scenario_schema import did_you_mean
 
 MAX_FILE_BYTES = 1_000_000
@@ -115,6 +120,10 @@ class Target(BaseModel):
     basis: Literal["by_construction", "fitted", "emergent"] | None = None
     basis_reason: str = ""
     derived_from: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    """Policy years (first, last; 1 is the first policy year) a flow ``outcome`` is averaged
+    over, for a series that changes over the run (for example referrals that grow); all the
+    policy years when unset."""
 
     @field_validator("outcome")
     @classmethod
@@ -194,6 +203,16 @@ class Target(BaseModel):
             raise ValueError("mean and sd must be finite numbers")
         elif self.share is not None and not 0 <= self.mean <= 1:
             raise ValueError(f"mean: a share lies between 0 and 1 (got {self.mean})")
+        if self.years is not None:
+            first, last = self.years
+            if not 1 <= first <= last:
+                raise ValueError(f"years: got [{first}, {last}]; allowed: [first, last] policy "
+                                 "years with 1 <= first <= last")
+            if (self.outcome is None or self.outcome not in WEEKLY_COLUMNS
+                    or OUTCOMES[self.outcome].kind != "flow" or self.form or self.group):
+                raise ValueError("years: allowed only with an outcome that is a weekly flow "
+                                 "(a count per year: victims_referred, victims_identified, "
+                                 "prosecutions...) for the region or a jurisdiction")
         self._check_basis()
         return self
 
@@ -245,6 +264,8 @@ class Target(BaseModel):
                     "annual_count": "people exploited at some time in a year"}[self.statistic]
         elif self.outcome:
             what = self.outcome + (" per year" if OUTCOMES[self.outcome].kind == "flow" else "")
+            if self.years is not None:
+                what += f" in policy years {self.years[0]}-{self.years[1]}"
         else:
             num, den = self.ratio or self.share
             if self.share_of_region:
@@ -258,6 +279,8 @@ class Target(BaseModel):
         Raises :class:`TargetError` when the result has no outcomes by form or group."""
         if self.statistic:
             return record_statistic(self.statistic, result, years, scale, self.jurisdiction)
+        if self.years is not None:
+            return self._in_years(result, years, scale)
         table = self._table(result)
         if self.outcome:
             return _per_year(self.outcome, table, years, scale)
@@ -266,6 +289,19 @@ class Target(BaseModel):
         den = _per_year(den_name, result.outcomes if self.share_of_region else table, years,
                         scale)
         return num / den if den > 0 else math.nan
+
+    def _in_years(self, result: Any, years: float, scale: float) -> float:
+        """The outcome per year over :attr:`years`, from the run's weekly series (NaN, never
+        accepted, when the run is shorter than the window)."""
+        first, last = self.years or (1, 1)
+        if last > round(years):
+            return math.nan
+        ts = result.timeseries
+        rows = ts[(ts["week"] >= (first - 1) * WEEKS_PER_YEAR)
+                  & (ts["week"] < last * WEEKS_PER_YEAR)]
+        if self.jurisdiction:
+            rows = rows[rows["jurisdiction"].astype(str) == self.jurisdiction]
+        return float(rows[self.outcome].sum()) / (last - first + 1) / scale
 
     def _table(self, result: Any) -> dict[str, float]:
         if self.jurisdiction:
@@ -343,9 +379,10 @@ class TargetSet:
         """What the calibration depends on: every target's quantity, place, value and
         uncertainty (sources, notes and labels are documentation and do not count)."""
         spec = [t.model_dump(exclude=DOCUMENTATION_FIELDS) for t in self.targets]
-        for item in spec:  # (hashes of files written before statistics existed stay the same)
-            if item.get("statistic") is None:
-                item.pop("statistic", None)
+        for item in spec:  # (hashes of files written before these fields stay the same)
+            for field in ("statistic", "years"):
+                if item.get(field) is None:
+                    item.pop(field, None)
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
     def check_places(self, jurisdictions: tuple[str, ...]) -> None:

@@ -29,9 +29,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "and cost-effectiveness acceptability curves. A section on "
                                    "the model's credibility sets the baseline runs beside every "
                                    "calibration target, held-out and out-of-sample check and "
-                                   "stylised fact, each with its source.")
-    p.add_argument("results", help="results directory written by tipsim batch")
-    p.add_argument("-o", "--out", help="HTML file to write (default: RESULTS/dashboard.html)")
+                                   "stylised fact, each with its source. With --backtest, "
+                                   "a section per backtest (tipsim backtest's output folder): "
+                                   "its prediction's bands per series, the observed points "
+                                   "with those outside the 95% interval marked, and the "
+                                   "scores; without RESULTS, a page of the backtests alone.")
+    p.add_argument("results", nargs="?", default=None,
+                   help="results directory written by tipsim batch (may be left out with "
+                        "--backtest: a page of the backtests alone)")
+    p.add_argument("-o", "--out", help="HTML file to write (default: RESULTS/dashboard.html; "
+                                       "without RESULTS, the first backtest folder's "
+                                       "dashboard.html)")
+    p.add_argument("--backtest", action="append", default=[], metavar="DIR",
+                   help="a folder tipsim backtest --out wrote (prediction.json, and "
+                        "report.json once compared): adds its section, read from its files "
+                        "(the model is not run); repeat for more. Backtests of the same "
+                        "scenario, ensemble and settings (a policy and its counterfactual) "
+                        "share one figure per series")
     p.add_argument("--baseline", default="baseline", help="scenario to compare against")
     p.add_argument("--force", action="store_true",
                    help="overwrite the -o file even if it is not a tipsim report")
@@ -59,14 +73,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def dashboard(args: argparse.Namespace) -> int:
     from simulation.dashboard import build_report
+    from simulation.dashboard.backtest import (PREDICTION, read_outputs, render_backtest_page,
+                                               sections_for)
 
     from simulation.guide import expect_store
 
-    expect_store(args.results)  # missing, empty, or one run's output: say so and what to do
-    target = Path(args.out) if args.out else Path(args.results) / "dashboard.html"
+    if args.results is None and not args.backtest:
+        raise UserError("tipsim dashboard: nothing to show; allowed: RESULTS (a folder tipsim "
+                        "batch wrote), --backtest DIR (a folder tipsim backtest wrote), or both")
+    if args.results is not None and (Path(args.results) / PREDICTION).is_file():
+        raise UserError(f"{args.results}: a backtest's output, not a results store; allowed: "
+                        f"tipsim dashboard --backtest {args.results}")
+    if args.results is not None:
+        expect_store(args.results)  # missing, empty, or one run's output: say so and what to do
+    backtests = read_outputs(args.backtest)  # every folder checked before anything is written
+    home = Path(args.results) if args.results is not None else Path(args.backtest[0])
+    target = Path(args.out) if args.out else home / "dashboard.html"
     check_report_target(target, args.force)
     try:
-        path = build_report(args.results, target, baseline=args.baseline)
+        if args.results is None:
+            from simulation.files import atomic_write
+
+            page = render_backtest_page(backtests)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path = atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+        else:
+            path = build_report(args.results, target, baseline=args.baseline,
+                                extra_sections=sections_for(backtests))
     except OSError as exc:
         raise UserError(f"-o {target}: cannot write the report there ({exc.strerror or exc})"
                         ) from None

@@ -2,6 +2,9 @@
 
 - :func:`build_report` writes one self-contained HTML file from a results directory
   (``tipsim dashboard results/NAME``).
+- :mod:`simulation.dashboard.backtest` adds a section per backtest (``tipsim dashboard
+  [RESULTS] --backtest DIR``) read from ``tipsim backtest``'s output folder, or writes a page
+  of backtests alone.
 - :mod:`simulation.dashboard.explorer` is a Solara app (``tipsim explore``) that reruns a
   scenario with changed levers and shows the same charts against the baseline.
 

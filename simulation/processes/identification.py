@@ -18,6 +18,7 @@ from enum import IntEnum
 import numpy as np
 
 from simulation.agents.victim import Status
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
 from simulation.processes import cases, recovery, referral
 from simulation.streams import below_chance
@@ -142,6 +143,19 @@ def online_hazard(p, jur) -> float:
     return p["online_identification_rate"] * jur.online_monitoring
 
 
+GROWING_ROUTES = (ExitRoute.POLICE, ExitRoute.NGO, ExitRoute.INSPECTION,
+                  ExitRoute.CHILD_PROTECTION, ExitRoute.HEALTH)
+"""The first responders' routes, whose hazards grow with ``first_responder_growth``."""
+
+
+def responder_growth(p, week: int) -> float:
+    """The factor on the first responders' hazards in ``week``: ``(1 + g) ** y`` in policy
+    year ``y`` (0 in the first policy year and the burn-in), ``g`` the parameter
+    ``first_responder_growth``."""
+    g = p["first_responder_growth"]
+    return (1.0 + g) ** max(0, week // WEEKS_PER_YEAR) if g else 1.0
+
+
 def exit_hazards(p, jur) -> np.ndarray:
     """Weekly hazards of each identifying route (rows, :data:`VISIBLE_ROUTES` order) for an
     adult female victim of each form (columns) in ``jur``, at full network visibility. Densities
@@ -167,6 +181,10 @@ def exit_hazards(p, jur) -> np.ndarray:
                                      * vis[ExitRoute.CHILD_PROTECTION]),
         ExitRoute.HEALTH: p["health_services_rate"] * vis[ExitRoute.HEALTH],
     }
+    growth = responder_growth(p, jur.model.week)
+    if growth != 1.0:
+        for route in GROWING_ROUTES:
+            rows[route] = rows[route] * growth
     return np.vstack([rows[route] for route in VISIBLE_ROUTES])
 
 

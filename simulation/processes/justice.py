@@ -12,13 +12,13 @@ import math
 from simulation import events
 from simulation.clock import WEEKS_PER_YEAR, weeks_from_years
 from simulation.agents.trafficker import (ACTIVE, ARRESTED, DESISTED, IMPRISONED, LEADER,
-                                          ON_TRIAL, RELEASED)
+                                          ON_TRIAL, RELEASED, ROLE_INDEX)
 from simulation.processes import deterrence, network_response, ties
 from simulation.registry import Form
 from simulation.streams import chain
 
 READS = ("agencies", "params", "streams", "week")
-CHANGES = ("form_tally", "justice_calendar", "labour_pool", "weekly_tally")
+CHANGES = ("arrest_log", "form_tally", "justice_calendar", "labour_pool", "weekly_tally")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
 
@@ -67,6 +67,8 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     member.case_jurisdiction = j
     member.cross_border = cross_border
     member.set_status(ARRESTED, "arrested")
+    model.arrest_log.add(model.week, j, ROLE_INDEX[member.role], member.home, member.key,
+                         network.key)
     model.tally("arrests", j)
     model.tally_form("arrests", network.form)
     if member.role == LEADER:

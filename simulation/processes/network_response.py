@@ -254,7 +254,9 @@ def move_trafficker(model, trafficker, home: int) -> None:
 def review_all(model) -> None:
     """Monthly: every network's :func:`review`, in a random order (keyed by network and week,
     so that one network more or fewer does not reorder the others). The month's numbers for
-    the order, dissolution and relocation are drawn for all networks at once."""
+    the order, dissolution and relocation are drawn for all networks at once, and so are the
+    online adjustments and recruitment rates of the networks that carry on (no review reads
+    another network's; :func:`online.adjust_many`, :func:`recruitment.update_rates`)."""
     networks = model.networks
     if not networks:
         return
@@ -267,25 +269,38 @@ def review_all(model) -> None:
     order = np.argsort(u[0], kind="stable")
     dissolve, reconsider = u[1].tolist(), u[2].tolist()
     chance = monthly_chance(model.params["dissolution_hazard"])
-    for i in order.tolist():
-        review(networks[i], model, (dissolve[i], reconsider[i]), chance)
+    carrying_on = [networks[i] for i in order.tolist()
+                   if _review(networks[i], model, (dissolve[i], reconsider[i]), chance)]
+    # what no other network's review reads, for every network that carries on, at once
+    online.adjust_many(model, carrying_on)
+    recruitment.update_rates(model, carrying_on)
 
 
 def review(network, model, draws: tuple[float, float] | None = None,
            dissolve_chance: float | None = None) -> None:
     """Monthly: relax security and memory of hits, bank revenue, hire an exploiter if at
-    capacity in a market with room, maybe dissolve, maybe reconsider where to exploit, and
-    reassess recruitment. ``draws``: the network's numbers for dissolution and relocation this
-    month (drawn here if not given); ``dissolve_chance``: the month's chance of dissolving
-    (the same for every network; worked out here if not given)."""
-    if not network.alive:
-        return
-    p = model.params
-    week = model.week
+    capacity in a market with room, maybe dissolve, maybe reconsider where to exploit, adjust
+    online recruitment and reassess recruitment. ``draws``: the network's numbers for
+    dissolution and relocation this month (drawn here if not given); ``dissolve_chance``: the
+    month's chance of dissolving (the same for every network; worked out here if not given)."""
     if draws is None:
         uniform = model.streams.uniform
-        draws = (uniform("dissolution", week, network.key),
-                 uniform("relocation review", week, network.key))
+        draws = (uniform("dissolution", model.week, network.key),
+                 uniform("relocation review", model.week, network.key))
+    if dissolve_chance is None:
+        dissolve_chance = monthly_chance(model.params["dissolution_hazard"])
+    if _review(network, model, draws, dissolve_chance):
+        online.adjust(model, network)
+        recruitment.update_rate(model, network)
+
+
+def _review(network, model, draws: tuple[float, float], dissolve_chance: float) -> bool:
+    """:func:`review` up to (not including) its online adjustment and recruitment rate, which
+    read only the network's own state: :func:`review_all` does those for every network at
+    once. Returns whether the network carries on (it was alive and did not dissolve)."""
+    if not network.alive:
+        return False
+    p = model.params
     network.security *= p["security_decay"]
     network.hits *= p["hit_memory"]
     dest = model.jurisdictions[network.destination]
@@ -297,15 +312,12 @@ def review(network, model, draws: tuple[float, float] | None = None,
             and markets.market_pull(model, network.destination, network.form)
             > p["hire_pull_threshold"]):
         fill_role(model, network, EXPLOITER)
-    if dissolve_chance is None:
-        dissolve_chance = monthly_chance(p["dissolution_hazard"])
     if draws[0] < dissolve_chance:
         end_network(model, network, dismantled=False)
-        return
+        return False
     if draws[1] < p["relocation_review"]:
         reconsider_destination(model, network)
-    online.adjust(model, network)
-    recruitment.update_rate(model, network)
+    return True
 
 
 def market_value(model, network, j: int) -> float:

@@ -50,8 +50,19 @@ def recruited_online_many(model, shares, rkeys):
 def adjust(model, network) -> None:
     """Monthly: move part of the way towards the online share the risk where the network
     recruits warrants: the form's share, less ``online_deterrence`` x effective monitoring."""
+    adjust_many(model, (network,))
+
+
+def adjust_many(model, networks) -> None:
+    """:func:`adjust` of each of ``networks``: one pass, with the parameters read once (the
+    month's review adjusts every network at once; none reads another's share)."""
     p = model.params
-    risk = model.jurisdictions[network.origin].online_monitoring
-    target = (start_share(model, network.form, network.origin)
-              * (1 - p["online_deterrence"] * risk))
-    network.online_share += p["online_adjustment"] * (target - network.online_share)
+    jurisdictions = model.jurisdictions
+    form_share = [p[name] for name in ONLINE_SHARE]
+    deterrence, step = p["online_deterrence"], p["online_adjustment"]
+    for network in networks:
+        origin = jurisdictions[network.origin]
+        # start_share(model, network.form, network.origin), less what monitoring deters
+        target = (min(1.0, form_share[network.form] * origin.online_reach)
+                  * (1 - deterrence * origin.online_monitoring))
+        network.online_share += step * (target - network.online_share)

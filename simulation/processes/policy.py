@@ -5,10 +5,12 @@ Implements ``TraffickingModel.step`` step 1.
 
 from __future__ import annotations
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.registry import PAIR_LEVERS
 from simulation.scenario import pair_key
 
-READS = ("cooperation", "cooperation_base", "index_of", "jurisdictions", "spec", "week")
+READS = ("cooperation", "cooperation_base", "index_of", "jurisdictions", "params", "spec",
+         "week")
 CHANGES = ("lever_costs",)
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
@@ -16,7 +18,13 @@ checks both against the code)."""
 
 def apply_policies(model) -> None:
     """Set every lever to its base value or to the value of the latest policy in force, and
-    refresh what depends on the levers that changed."""
+    refresh what depends on the levers that changed; at the start of each policy year after
+    the first, with first responders' referrals growing (``first_responder_growth``), refresh
+    every jurisdiction (:func:`identification.responder_growth`)."""
+    if (model.params["first_responder_growth"] and model.week > 0
+            and model.week % WEEKS_PER_YEAR == 0):
+        for jur in model.jurisdictions:
+            jur.refresh()
     if not model.spec.policies:
         return
     targets: dict[tuple, object] = {}

@@ -15,10 +15,12 @@ import numpy as np
 from simulation.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX,
                                  GROUP_INDEX, MALE_SLOT, WEEKLY_INDEX)
 from simulation.calendars import DEPARTURE
-from simulation.processes import deterrence, markets, online
+from simulation.agents.network import ORGANISED
+from simulation.agents.trafficker import EXPLOITER, RECRUITER
+from simulation.processes import markets, online
 from simulation.streams import extend, name_id, poissons
 
-READS = ("jurisdictions", "network_index", "params", "streams", "week")
+READS = ("jurisdictions", "network_index", "params", "perceptions", "streams", "week")
 CHANGES = ("form_tally", "group_tally", "move_calendar", "victims", "weekly_tally")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
@@ -41,18 +43,42 @@ def update_rate(model, network) -> None:
 
     Networks reassess it monthly (``network_response.review``), after recruiting, and when
     they are founded, split or fill a role; in between the last rate holds."""
+    update_rates(model, (network,))
+
+
+def update_rates(model, networks) -> None:
+    """:func:`update_rate` of each of ``networks``: one pass, with the parameters and the
+    perceptions read once (the month's review and the week's recruiters reassess many
+    networks at once; none reads another's rate)."""
     p = model.params
-    # capacity: victims_per_exploiter x exploiters (ODD 6.2; also in recruit and the review)
-    if len(network.victims) >= network.capacity(p):
-        network.recruit_base = 0.0
-        return
-    origin = model.jurisdictions[network.origin]
-    network.recruit_base = (
-        network.recruiting * p["recruitment_efficiency"]
-        * origin.vulnerability * origin.recruitment_resistance
-        * (1 - p["security_recruitment_cost"] * network.security)
-        * math.exp(-p["deterrence_weight"]
-                   * deterrence.expected_sanction(model, network, network.origin)))
+    jurisdictions = model.jurisdictions
+    seen = model.perceptions
+    certainty, severity = seen.certainty_of, seen.severity_of
+    per_exploiter, per_small = p["victims_per_exploiter"], p["victims_per_small_offender"]
+    efficiency, security_cost = p["recruitment_efficiency"], p["security_recruitment_cost"]
+    hit_certainty, weight = p["hit_certainty"], p["deterrence_weight"]
+    exp = math.exp
+    for network in networks:
+        members = network.members
+        # capacity: victims_per_exploiter x exploiters (ODD 6.2; also in recruit and the
+        # review); the recruiters, or everyone in a small operation (network.capacity,
+        # network.recruiting)
+        if network.kind == ORGANISED:
+            capacity = per_exploiter * len(members[EXPLOITER])
+            recruiting = len(members[RECRUITER])
+        else:
+            recruiting = sum(map(len, members.values()))
+            capacity = int(per_small * recruiting)
+        if len(network.victims) >= capacity:
+            network.recruit_base = 0.0
+            continue
+        j = network.origin
+        origin = jurisdictions[j]
+        # exp(-w x deterrence.expected_sanction(model, network, origin))
+        network.recruit_base = (
+            recruiting * efficiency * origin.vulnerability * origin.recruitment_resistance
+            * (1 - security_cost * network.security)
+            * exp(-weight * ((certainty[j] + hit_certainty * network.hits) * severity[j])))
 
 
 def recruit(model) -> None:
@@ -63,20 +89,19 @@ def recruit(model) -> None:
     p = model.params
     u = model.streams.uniforms("recruits", (model.week,), model.network_index.keys)
     counts = poissons(u, base * markets.market_pulls(model)[market])
-    taking = []
-    for i in np.flatnonzero(counts).tolist():
+    taking, full = [], []
+    for i, count in zip(np.flatnonzero(counts).tolist(), counts[counts > 0].tolist()):
         network = networks[i]
         # recruits beyond what the network's exploiters can control are not taken
-        room = network.capacity(p) - len(network.victims)
-        n = min(int(counts[i]), room)
+        n = min(int(count), network.capacity(p) - len(network.victims))
         if n > 0:
             taking.append((network, n))
         else:
-            update_rate(model, network)
+            full.append(network)
     if taking:
         new_victims(model, taking)
-        for network, _ in taking:
-            update_rate(model, network)
+    # every network that drew recruits reassesses its rate (all at once: none reads another's)
+    update_rates(model, full + [network for network, _ in taking])
 
 
 def profile(model, form: int, origin: int, key: int) -> tuple[bool, bool, float]:

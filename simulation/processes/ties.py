@@ -39,6 +39,10 @@ CHANGES = ("structure",)
 checks both against the code)."""
 
 
+NO_LINKS: frozenset = frozenset()
+"""The links of a trafficker who has none (``Trafficker.links``' default)."""
+
+
 def tie(a, b) -> None:
     """Tie two members of the same network (counted in its ``n_ties``)."""
     if a is not b and b not in a.ties:
@@ -89,7 +93,7 @@ def detach(member, network) -> None:
     member.ties = set()
     for other in member.links:
         other.links.discard(member)
-    member.links = set()
+    member.links = NO_LINKS
 
 
 def component(start) -> set:
@@ -161,8 +165,15 @@ def broker(model, network, candidates: Iterable) -> None:
     other = others[model.streams.race("broker partner", (network.key,), keys,
                                       np.ones(len(others)))]
     contact = other.leader or other.roster[0]
-    me.links.add(contact)
-    contact.links.add(me)
+    link(me, contact)
+    link(contact, me)
+
+
+def link(a, b) -> None:
+    """Add ``b`` to ``a``'s links (a set of their own from the first link on)."""
+    if not a.links:
+        a.links = set()
+    a.links.add(b)
 
 
 def has_broker(network) -> bool:
@@ -200,15 +211,18 @@ def survey(model) -> None:
     (networkx; too costly to measure every month) and how many networks it was measured on
     (``leader_betweenness_total``, ``networks_measured``). Held in ``model.structure``."""
     structure = model.structure
-    structure[0:2] = 0.0
-    last = model.week + WEEKS_PER_MONTH >= model.weeks
-    for network in model.networks:
-        j = network.destination
-        n = network.size
-        structure[0, j] += network.n_ties
-        structure[1, j] += n * (n - 1) / 2
-        if last and n > 2:
+    networks = model.networks
+    width = structure.shape[1]
+    where = np.array([n.destination for n in networks], dtype=int)
+    sizes = np.array([n.size for n in networks], dtype=float)
+    # sums of whole numbers: exact in any order
+    structure[0] = np.bincount(where, np.array([n.n_ties for n in networks], dtype=float),
+                               minlength=width)
+    structure[1] = np.bincount(where, sizes * (sizes - 1) / 2, minlength=width)
+    if model.week + WEEKS_PER_MONTH >= model.weeks:
+        for network in networks:
+            j = network.destination
             leader = network.leader
-            if leader is not None:
+            if network.size > 2 and leader is not None:
                 structure[2, j] += nx.betweenness_centrality(network.graph())[leader.key]
                 structure[3, j] += 1

@@ -33,17 +33,17 @@ def desistance(model) -> None:
         return
     p = model.params
     # one pass over the rosters (members[role], ROLES order): each role's size, where it works
-    # (its first member's home; the origin for an empty role) and its members' keys
-    sizes_list, homes_list, members, keys = [], [], [], []
+    # (its first member's home; the origin for an empty role) and its members
+    sizes_list, homes_list, members = [], [], []
     for n in networks:
+        origin = n.origin
         for roster in n.members.values():
             sizes_list.append(len(roster))
             if roster:
                 homes_list.append(roster[0].home)
-                members.extend(roster)
-                keys.extend([m.key for m in roster])
+                members += roster
             else:
-                homes_list.append(n.origin)
+                homes_list.append(origin)
     sizes = np.array(sizes_list).reshape(len(networks), len(ROLES))
     homes = np.array(homes_list).reshape(len(networks), len(ROLES))
     hits = np.array([n.hits for n in networks])[:, None]
@@ -55,7 +55,8 @@ def desistance(model) -> None:
     chance = monthly_chance(hazard).ravel()
     if not members:
         return
-    u = model.streams.uniforms("desistance", (model.week,), np.array(keys, dtype=np.uint64))
+    keys = np.fromiter([m.key for m in members], np.uint64, len(members))
+    u = model.streams.uniforms("desistance", (model.week,), keys)
     leaving = np.flatnonzero(u < np.repeat(chance, sizes.ravel())).tolist()
     owners = np.repeat(np.arange(len(networks)), sizes.sum(axis=1))
     for x in leaving:
