@@ -203,20 +203,15 @@ class Backtest(BaseModel):
                                  f"compare[{seen[c.key]}]; allowed: each series, breakdown and "
                                  "category once")
             seen[c.key] = i
-        for key, why in self.unobserved.items():
-            if key not in seen:
-                raise ValueError(f"unobserved: {key!r} is not a compared series; allowed: the "
-                                 "series/breakdown/category of a [[compare]] entry")
-            if not why.strip():
-                raise ValueError(f"unobserved.{key}: empty; allowed: one line saying why no "
-                                 "publication gives this series")
-        for key, why in self.explained.items():
-            if key not in seen:
-                raise ValueError(f"explained: {key!r} is not a compared series; allowed: the "
-                                 "series/breakdown/category of a [[compare]] entry")
-            if not why.strip():
-                raise ValueError(f"explained.{key}: empty; allowed: a sentence saying why the "
-                                 "prediction missed")
+        for field, wanted in (("unobserved", "one line saying why no publication gives this "
+                                              "series"),
+                              ("explained", "a sentence saying why the prediction missed")):
+            for key, why in getattr(self, field).items():
+                if key not in seen:
+                    raise ValueError(f"{field}: {key!r} is not a compared series; allowed: the "
+                                     "series/breakdown/category of a [[compare]] entry")
+                if not why.strip():
+                    raise ValueError(f"{field}.{key}: empty; allowed: {wanted}")
         from simulation.seeds import validated_seed
 
         validated_seed(self.seed)
