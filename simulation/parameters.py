@@ -926,11 +926,11 @@ _group(
 )
 
 CALIBRATED = (
-    "self_referral_hazard", "release_hazard", "reach_exploiter", "police_encounter_rate",
+    "self_referral_hazard", "reach_exploiter", "police_encounter_rate",
     "ngo_contact_rate", "cross_border_delay_weeks", "case_evidence_rate", "testimony_evidence",
-    "max_wait_weeks", "security_gain", "intimidation", "network_entry_rate",
+    "max_wait_weeks", "intimidation", "network_entry_rate",
     "second_transporter_victims", "escape_hazard", "security_decay", "self_referral_trust_offset",
-    "charge_base", "conviction_base",
+    "charge_base", "visibility_self_labour", "child_protection_rate", "health_services_rate",
 )
 """The parameters the shipped baseline calibration fits (``fit`` in
 scenarios/calibration/baseline.toml; a test keeps the two lists equal): their source says so,

@@ -207,7 +207,8 @@ def test_compare_json_carries_the_conclusions(batch, capsys):
     assert rows[0]["randomness_high"] == effect["randomness_high"]
     assert rows[0]["probability_better"] == effect["probability_better"]
     assert said["uncertainty"]["draws"] == 3
-    assert said["uncertainty"]["ensemble"]["members"] == 120
+    shipped = json.loads((ENSEMBLE / "manifest.json").read_text())
+    assert said["uncertainty"]["ensemble"]["members"] == shipped["ensemble_size"] == 300
     ranks = said["uncertainty"]["ranks"]["victim_weeks_exploited"]
     assert all(math.isclose(sum(r["probabilities"]), 1) for r in ranks)
     assert said["uncertainty"]["acceptability"]["curves"][0]["scenario"] == "prevention"

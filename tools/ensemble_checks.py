@@ -8,6 +8,11 @@ published band, and inside or MISS. Checks added after the ensemble was fitted h
 
     .venv/bin/python tools/ensemble_checks.py                       # shipped ensemble, scale 1
     .venv/bin/python tools/ensemble_checks.py --members 40 --scale 0.2 --json out.json
+    .venv/bin/python tools/ensemble_checks.py --all --workers 2   # fitted targets too
+
+``--all`` adds the fitted targets: their posterior predictive distribution at the scale and run
+length given here, which is how to see whether a fit made at the calibration's small scale
+holds at the comparisons' scale (issue 23).
 
 The defaults are the comparisons' settings (scale 1, 156 policy weeks after 104 of burn-in);
 120 members at scale 1 take about four minutes on one core.
@@ -55,19 +60,23 @@ def main(argv=None) -> int:
     parser.add_argument("--burn-in", type=int, default=104)
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--json", default=None, help="also write the results here")
+    parser.add_argument("--all", action="store_true", help="fitted targets too")
+    parser.add_argument("--workers", type=int, default=1, help="local processes (1)")
     args = parser.parse_args(argv)
 
-    checks = load_targets(args.targets).held_out
+    targets = load_targets(args.targets)
+    checks = list(targets.targets) if args.all else targets.held_out
     members = ensemble_overrides(args.ensemble)[:args.members]
-    weights, values = [], {t.name: [] for t in checks}
-    for i, (weight, overrides) in enumerate(members):
-        scenario = simulation.with_overrides(simulation.BASELINE, overrides | {
-            "run.scale": args.scale, "run.weeks": args.weeks,
-            "run.burn_in_weeks": args.burn_in})
-        result = simulation.run(scenario, seed=args.seed + i)
-        weights.append(weight)
-        for t in checks:
-            values[t.name].append(t.simulated(result, args.weeks / WEEKS_PER_YEAR, args.scale))
+    weights = [weight for weight, _ in members]
+    jobs = [(overrides, args.seed + i, args.scale, args.weeks, args.burn_in, args.targets,
+             args.all) for i, (_, overrides) in enumerate(members)]
+    if args.workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(args.workers) as pool:
+            rows = list(pool.map(_member, jobs, chunksize=4))
+    else:
+        rows = [_member(job) for job in jobs]
+    values = {t.name: [row[t.name] for row in rows] for t in checks}
     out = {"ensemble": args.ensemble, "targets": args.targets, "members": len(members),
            "scale": args.scale, "weeks": args.weeks, "burn_in_weeks": args.burn_in,
            "seed": args.seed, "checks": {}}
@@ -77,14 +86,27 @@ def main(argv=None) -> int:
         p5, median, p95 = weighted_quantiles(values[t.name], weights)
         low, high = t.interval
         inside = bool(low <= median <= high) if math.isfinite(median) else None
-        out["checks"][t.name] = {"basis": t.basis, "median": median, "p5": p5, "p95": p95,
-                                 "interval": [low, high], "inside": inside}
+        out["checks"][t.name] = {"basis": t.basis, "held_out": t.held_out, "median": median,
+                                 "p5": p5, "p95": p95, "interval": [low, high],
+                                 "inside": inside}
         verdict = {True: "inside", False: "MISS", None: "no value"}[inside]
-        print(f"{t.name:36s} {t.basis:16s} {median:9.4g} ({p5:.4g} to {p95:.4g})  "
+        label = t.basis if t.held_out else "fitted target"
+        print(f"{t.name:36s} {label:16s} {median:9.4g} ({p5:.4g} to {p95:.4g})  "
               f"band [{low:g}, {high:g}]  {verdict}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1))
     return 0
+
+
+def _member(job) -> dict[str, float]:
+    """One member's run and its value of every target (a top-level function for the pool)."""
+    overrides, seed, scale, weeks, burn_in, targets_file, every = job
+    targets = load_targets(targets_file)
+    scenario = simulation.with_overrides(simulation.BASELINE, overrides | {
+        "run.scale": scale, "run.weeks": weeks, "run.burn_in_weeks": burn_in})
+    result = simulation.run(scenario, seed=seed)
+    return {t.name: t.simulated(result, weeks / WEEKS_PER_YEAR, scale)
+            for t in (targets.targets if every else targets.held_out)}
 
 
 if __name__ == "__main__":
