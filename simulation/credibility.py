@@ -534,7 +534,7 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
     """A policy's paired effect with the interval ``tipsim compare`` reports: over parameter
     draws (``draws``), the interval of randomness and parameters
     (:func:`simulation.conclusions.decompose`); otherwise the bootstrap interval."""
-    from simulation.analysis import _difference  # the same interval as compare() reports
+    from simulation.analysis import bootstrap_difference  # the interval compare() reports
 
     series = []
     for group in (base_runs, runs):
@@ -552,7 +552,7 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
         parts = decompose((this - base).dropna(), CONFIDENCE)
         diff, low, high = parts["mean"], parts["combined_low"], parts["combined_high"]
     else:
-        diff, low, high = _difference(base, this, paired, CONFIDENCE, N_RESAMPLES, 0)
+        diff, low, high = bootstrap_difference(base, this, paired, CONFIDENCE, N_RESAMPLES, 0)
     pairs = len(base.index.intersection(this.index)) if paired else 0
     values = {"baseline": float(base.median()), "scenario": float(this.median()),
               "difference": _num(diff), "difference_low": _num(low),

@@ -49,7 +49,6 @@ is part of the seed's key.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from collections.abc import Iterator
@@ -69,6 +68,7 @@ from simulation.files import digest as _digest
 from simulation.files import read_toml
 from simulation.parameters import GROUPS, resolve_parameter_names
 from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
+from simulation.seeds import derive_seed
 from simulation.uncertainty import MEMBER_COLUMN, PREFIX, Uncertainty
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
@@ -541,24 +541,9 @@ def _apply(inputs: dict[str, float], overrides: dict[str, Any], scenario):
     return with_overrides(scenario, overrides, **named)
 
 
-def derive_seed(master: int, common_random_numbers: bool, scenario_name: str, point: int,
-                replication: int) -> int:
-    """A run's seed from the master seed (see :meth:`Experiment.run_seed`); the store checks
-    every part's seed with it."""
-    key = (point, replication)
-    if not common_random_numbers:
-        key = (_name_key(scenario_name),) + key
-    state = np.random.SeedSequence(master, spawn_key=key).generate_state(1, np.uint64)
-    return int(state[0] >> np.uint64(1))
-
-
 def _read_toml(path: Path) -> dict:
     """An experiment file's document, or one :class:`ExperimentError` naming the file."""
     return read_toml(path, "an experiment file", ExperimentError, MAX_FILE_BYTES)
-
-
-def _name_key(name: str) -> int:
-    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
 
 
 def _explain(exc: ValidationError) -> str:
@@ -574,4 +559,5 @@ def _explain(exc: ValidationError) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-__all__ = ["Experiment", "ExperimentError", "RunSpec", "load_experiment", "run_spec"]
+__all__ = ["Experiment", "ExperimentError", "RunSpec", "derive_seed", "load_experiment",
+           "run_spec"]

@@ -48,14 +48,13 @@ recorded there, the people exploited there), ``form=`` (sexual, labour, criminal
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.mse_models import (CHI2_95, _LARGE, Fitted, _averaged_interval,  # noqa: F401
-                                    _design, _exp, _fit, _model_name, _poisson_llf,
+from simulation.mse_models import (CHI2_95, _LARGE, Estimate, Fitted,  # noqa: F401
+                                    _averaged_interval, _design, _exp, _fit, _model_name, _poisson_llf,
                                     _profile_interval, _score, _search, fit_models)
 from simulation.mse_tables import EstimationError, check_size, count_column, tidy
 
@@ -163,41 +162,6 @@ def scope_name(jurisdiction: str | None = None, form: str | None = None,
 
 
 # -- the estimator -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """One MSE estimate.
-
-    ``total`` = ``observed`` + ``unobserved``; ``low``, ``high``: its 95% interval
-    (model-averaged, profile likelihood or bootstrap, ``interval``; ``high`` may be infinite when
-    the data cannot bound it); ``model``: the pairwise interactions of the chosen model
-    (``"police:ngo"``), empty for independence; ``criterion`` and ``score``: how it was chosen;
-    ``models``: every model fitted, with its score; ``excluded``: the models left out before
-    fitting and why (:mod:`simulation.mse_checks`), and the pairs of lists that never overlap;
-    ``notes``: lists dropped or merged on the way in."""
-
-    lists: tuple[str, ...]
-    observed: int
-    unobserved: float
-    total: float
-    low: float
-    high: float
-    model: tuple[str, ...]
-    criterion: str
-    score: float
-    interval: str
-    models: pd.DataFrame = field(repr=False)
-    cells: pd.DataFrame = field(repr=False)
-    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["model", "reason"]), repr=False)
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        return {"lists": "+".join(self.lists), "observed": self.observed,
-                "estimate": self.total, "low": self.low, "high": self.high,
-                "model": " ".join(self.model) or "independence", "criterion": self.criterion,
-                "interval": self.interval}
 
 
 def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "aic",

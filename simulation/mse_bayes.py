@@ -253,7 +253,7 @@ def bayes_estimate(lists, X: np.ndarray, y: np.ndarray, cells: pd.DataFrame, not
     """:func:`posterior` as a :class:`simulation.mse.Estimate`: ``total`` the posterior
     median, ``low`` and ``high`` the 95% credible interval, ``model`` the most probable graph's
     edges, ``models`` every graph with its posterior probability."""
-    from simulation.mse import Estimate
+    from simulation.mse_models import Estimate
 
     post = posterior(X, y, delta=delta)
     graphs = named(post, lists)

@@ -121,7 +121,7 @@ def bootstrap_interval(X: np.ndarray, y: np.ndarray, chosen, fit, criterion: str
                        resamples: int = 499, seed: int = 0, searched=None
                        ) -> tuple[float, float]:
     """The 95% percentile interval of the total (observed + unobserved)."""
-    from simulation.mse import EstimationError
+    from simulation.mse_tables import EstimationError
 
     if not 20 <= int(resamples) <= 100_000:
         raise EstimationError(f"resamples: got {resamples}; allowed: 20 to 100,000 (499 or "

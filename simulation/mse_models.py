@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -196,3 +196,38 @@ def _poisson_llf(y, log_mu):
 
 
 __all__ = ["CHI2_95", "Fitted", "fit_models"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One MSE estimate.
+
+    ``total`` = ``observed`` + ``unobserved``; ``low``, ``high``: its 95% interval
+    (model-averaged, profile likelihood or bootstrap, ``interval``; ``high`` may be infinite when
+    the data cannot bound it); ``model``: the pairwise interactions of the chosen model
+    (``"police:ngo"``), empty for independence; ``criterion`` and ``score``: how it was chosen;
+    ``models``: every model fitted, with its score; ``excluded``: the models left out before
+    fitting and why (:mod:`simulation.mse_checks`), and the pairs of lists that never overlap;
+    ``notes``: lists dropped or merged on the way in."""
+
+    lists: tuple[str, ...]
+    observed: int
+    unobserved: float
+    total: float
+    low: float
+    high: float
+    model: tuple[str, ...]
+    criterion: str
+    score: float
+    interval: str
+    models: pd.DataFrame = field(repr=False)
+    cells: pd.DataFrame = field(repr=False)
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["model", "reason"]), repr=False)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"lists": "+".join(self.lists), "observed": self.observed,
+                "estimate": self.total, "low": self.low, "high": self.high,
+                "model": " ".join(self.model) or "independence", "criterion": self.criterion,
+                "interval": self.interval}

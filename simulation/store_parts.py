@@ -210,7 +210,7 @@ def discard(path: Path, file: Path, ledger: Ledger) -> str:
     if not ledger.strict:
         file.unlink(missing_ok=True)
         return ""
-    data, _ = _part_bytes(file)
+    data, _ = part_bytes(file)
     if data is not None and checksum(data) == ledger.written.get(relative):
         file.unlink(missing_ok=True)
         return ""
@@ -337,7 +337,7 @@ def read_part(file: Path, part: str, manifest: dict[str, Any], written: str | No
     name = part_match(part, file.name)
     if name is None:
         return None, "not a part name tipsim writes"
-    data, problem = _part_bytes(file)
+    data, problem = part_bytes(file)
     if data is None:
         return None, problem
     try:
@@ -372,7 +372,7 @@ def read_part(file: Path, part: str, manifest: dict[str, Any], written: str | No
     return table, ""
 
 
-def _part_bytes(file: Path) -> tuple[bytes | None, str]:
+def part_bytes(file: Path) -> tuple[bytes | None, str]:
     """A part's bytes, read without following a link or waiting on a FIFO."""
     try:
         fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -455,7 +455,7 @@ def parts_in(directory: Path, ledger: Ledger | None = None) -> list[Path]:
 def expected_seed(manifest: dict[str, Any], scenario: str, point: int, replication: int
                   ) -> int | None:
     """The seed the manifest's master seed gives a run (None for a manifest without one)."""
-    from simulation.experiment import derive_seed
+    from simulation.seeds import derive_seed
 
     seeds = manifest.get("seeds") or {}
     master = seeds.get("master")

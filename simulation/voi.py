@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.conclusions import WEEKS_PER_YEAR  # one definition of the model's year
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 
 SPLINE_DF = 5          # statsmodels BSplines df: 4 basis columns per parameter after centring
@@ -136,11 +136,11 @@ def draw_table(results, baseline: str = "baseline") -> tuple[pd.DataFrame, pd.Da
                                                             pd.DataFrame]:
     """Per draw: victim-years averted and extra cost of each policy against the baseline (the
     mean of the draw's paired runs), and the draw's varied parameters."""
-    from simulation.analysis import _results
-    from simulation.conclusions import _setting
+    from simulation.batch_runs import as_results
+    from simulation.conclusions import draw_setting
     from simulation.uncertainty import PREFIX
 
-    results = _results(results)
+    results = as_results(results)
     if not (results.manifest or {}).get("uncertainty"):
         raise UserError(f"{results.path}: this batch did not draw parameters (no [uncertainty] "
                         "table); the value of information needs draws over the parameters")
@@ -155,7 +155,7 @@ def draw_table(results, baseline: str = "baseline") -> tuple[pd.DataFrame, pd.Da
     if baseline not in scenarios:
         raise UserError(f"--baseline {baseline!r}: no such scenario in {results.path} "
                         f"(scenarios: {', '.join(scenarios)})")
-    wide, complete, draws, _ = _setting(runs, scenarios)
+    wide, complete, draws, _ = draw_setting(runs, scenarios)
     averted, extra = {}, {}
     base = wide[baseline]
     for s in scenarios:

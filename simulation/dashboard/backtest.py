@@ -31,7 +31,9 @@ import plotly.io as pio
 from pydantic import BaseModel
 
 from simulation.dashboard.figures import PALETTE, _layout, _rgba, text
-from simulation.dashboard.report import PLOTLY_CONFIG, Section, _attr, _e
+from simulation.dashboard.page import PLOTLY_CONFIG, Section
+from simulation.dashboard.page import attr as _attr
+from simulation.dashboard.page import escape as _e
 from simulation.display import fmt_number
 from simulation.errors import UserError
 
@@ -532,7 +534,7 @@ def render_backtest_page(outputs: Sequence[BacktestOutput]) -> str:
     from plotly.offline import get_plotlyjs
 
     from simulation._version import __version__
-    from simulation.dashboard.report import PAGE_CSS, PRINT_CSS, PRINT_SCRIPT
+    from simulation.dashboard.page import PAGE_CSS, PRINT_CSS, PRINT_SCRIPT
 
     body = "".join(s.render(None) for s in sections_for(outputs))
     title = _e("Backtest" + "s" * (len(outputs) > 1) + ": " + ", ".join(o.name for o in outputs))

@@ -23,7 +23,9 @@ from solara.lab import use_task
 from simulation.dashboard import whatif
 from simulation.dashboard.data import prepare
 from simulation.dashboard.figures import FIGURES, all_figures
-from simulation.dashboard.report import CAPTIONS, CARD_CSS, card_html
+from simulation.dashboard.cards import card_html
+from simulation.dashboard.page import CARD_CSS
+from simulation.dashboard.report import CAPTIONS
 from simulation.model import BASELINE
 from simulation.registry import LEVERS
 
