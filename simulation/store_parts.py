@@ -477,6 +477,44 @@ def _shown(values: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-__all__ = ["FORMAT", "LEDGER", "PARTS", "Damage", "Ledger", "Recognition", "check_parts",
+ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
+"""The columns that say which run a row of any part belongs to."""
+
+
+class StoreError(UserError):
+    """A results directory that cannot be used as asked."""
+
+
+class StaleStoreError(StoreError):
+    """A store that holds runs of another experiment, or of other model code, or runs that its
+    damaged manifest no longer describes: tipsim's own, so ``restart`` may discard them."""
+
+
+class DamagedStoreError(StoreError):
+    """A store with damaged parts (``damaged`` lists them)."""
+
+    def __init__(self, message: str, damaged: list[Damage]):
+        super().__init__(message)
+        self.damaged = damaged
+
+
+def store_manifest(path: Path) -> dict[str, Any]:
+    """The manifest of the store at ``path``, or :class:`StoreError` saying why it cannot be
+    read."""
+    try:
+        return read_manifest(path)
+    except (OSError, ValueError, UserError) as exc:
+        why = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+        raise StoreError(f"{path}/manifest.json: cannot read it ({why})") from None
+
+
+def damaged_parts(path: Path, manifest: dict[str, Any], ledger: Ledger) -> list[Damage]:
+    """Every damaged part of the store at ``path``, missing ones included."""
+    return ([d for part in PARTS for d in check_parts(path, part, manifest, ledger=ledger)[1]]
+            + missing_parts(path, ledger))
+
+
+__all__ = ["FORMAT", "ID_COLUMNS", "LEDGER", "PARTS", "DamagedStoreError", "Damage", "Ledger",
+           "Recognition", "StaleStoreError", "StoreError", "check_parts", "damaged_parts",
            "describe", "discard", "foreign_files", "missing_parts", "own_files", "read_ledger",
-           "read_part", "recognise", "record", "unrecorded"]
+           "read_part", "recognise", "record", "store_manifest", "unrecorded"]
