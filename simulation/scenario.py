@@ -34,7 +34,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from simulation.errors import UserError
-from simulation.files import MAX_DEPTH, InputFileError, depth, read_limited, toml_too_deep
+from simulation.files import MAX_DEPTH, InputFileError, TomlTextError, parse_toml, read_limited
 from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS, PARAMETERS
 from simulation.scenario_schema import did_you_mean, dotted, problems_from, show_value
 from simulation.scenario_schema import validate_document
@@ -181,25 +181,21 @@ def _read_toml(path: Path, shown: str) -> dict:
         raise fail("no such file") from None
     except (OSError, ValueError) as exc:
         raise fail(f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
-    if b"\x00" in data:
-        raise fail("is a binary file; allowed: a TOML text file")
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise fail(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                   "allowed: a TOML text file in UTF-8") from None
-    deep = toml_too_deep(text)  # before parsing: a long dotted key takes tomllib minutes
-    if deep:
-        raise fail(f"is nested too deeply to be a scenario ({deep}); allowed: at most "
-                   f"{MAX_DEPTH} levels")
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(_syntax_problem(shown, text, exc)) from None
-    except RecursionError:
-        raise fail("is nested too deeply to be a scenario") from None
-    if depth(doc) > MAX_DEPTH:
-        raise fail(f"is nested too deeply to be a scenario; allowed: at most {MAX_DEPTH} levels")
+        doc = parse_toml(data)
+    except TomlTextError as problem:
+        if problem.kind == "syntax":
+            raise ScenarioError(_syntax_problem(shown, problem.text, problem.cause)) from None
+        raise fail({
+            "binary": "is a binary file; allowed: a TOML text file",
+            "encoding": f"is not UTF-8 text ({problem.detail}); allowed: a TOML text file in "
+                        "UTF-8",
+            "deep": f"is nested too deeply to be a scenario ({problem.detail}); allowed: at "
+                    f"most {MAX_DEPTH} levels",
+            "recursion": "is nested too deeply to be a scenario",
+            "nesting": f"is nested too deeply to be a scenario; allowed: at most {MAX_DEPTH} "
+                       "levels",
+        }[problem.kind]) from None
     if not doc:
         raise fail('is empty; allowed: a scenario with extends = "baseline.toml" or '
                    "[jurisdictions.NAME] tables")
