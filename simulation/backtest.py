@@ -47,8 +47,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.errors import UserError
-from simulation.files import read_limited, read_toml
+from simulation.errors import UserError, explain
+from simulation.files import file_digest, read_limited, read_toml
 from simulation.registry import CHANNELS, OUTCOMES, WEEKLY_COLUMNS
 
 MAX_FILE_BYTES = 1_000_000
@@ -277,7 +277,7 @@ class Backtest(BaseModel):
         # (unset fields left out, so a field added later keeps earlier predictions' digests)
         settings["compare"] = [c.model_dump(exclude_none=True) for c in self.compare]
         ensemble = self.experiment.uncertainty.fingerprint()["ensemble"]
-        return {"lever_file": _file_digest(self.resolve(self.levers)),
+        return {"lever_file": file_digest(self.resolve(self.levers)),
                 "lever_document": digest(read_document(self.resolve(self.levers))),
                 "scenario_document": digest(read_document(self.resolve(self.scenario))),
                 "ensemble": str(ensemble),
@@ -308,9 +308,7 @@ def load_backtest(path: str | Path) -> Backtest:
     try:
         bt = Backtest.model_validate(doc)
     except ValidationError as exc:
-        from simulation.experiment import _explain
-
-        raise BacktestError(f"{path}: {_explain(exc)}") from None
+        raise BacktestError(f"{path}: {explain(exc, every=True)}") from None
     bt._path = path
     for field in ("scenario", "levers"):  # observed series may not exist yet: read later
         value = getattr(bt, field)
@@ -538,8 +536,6 @@ def observed_example(bt: Backtest) -> pd.DataFrame:
     return rows
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def _flat(value: Any, prefix: str = "") -> list[tuple[str, str]]:

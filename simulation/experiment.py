@@ -61,7 +61,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_validator)
 
 from simulation import limits
-from simulation.errors import UserError
+from simulation.errors import UserError, explain
 from simulation.files import digest as _digest
 from simulation.files import read_toml
 from simulation.experiment_design import (Design, InputRange, design_matrix, input_ranges,
@@ -189,7 +189,7 @@ class Experiment(BaseModel):
         try:
             exp = cls.model_validate(doc)
         except ValidationError as exc:
-            raise ExperimentError(f"{where}: {_explain(exc)}") from None
+            raise ExperimentError(f"{where}: {explain(exc, every=True)}") from None
         exp._source = None if isinstance(source, dict) else str(source)
         exp._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
         exp._allow_large = allow_large
@@ -388,20 +388,5 @@ def _read_toml(path: Path) -> dict:
     return read_toml(path, "an experiment file", ExperimentError, MAX_FILE_BYTES)
 
 
-def _explain(exc: ValidationError) -> str:
-    """Pydantic's errors as one line: 'field.path: message; ...'."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("function-", "list[",
-                                                                              "dict[")))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(dict.fromkeys(parts))
-
-
-# the design (simulation.experiment_design) and the runs (simulation.experiment_runs) keep this
-# module as their import path too; the manifest's default model is "simulation.experiment:run_spec"
 __all__ = ["Design", "Experiment", "ExperimentError", "InputRange", "RunSpec", "derive_seed",
            "load_experiment", "recorded", "run_spec"]

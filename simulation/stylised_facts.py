@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulation.errors import UserError
+from simulation.errors import UserError, explain
 from simulation.files import read_toml
 
 CHECKS = ("compare", "effect")
@@ -201,7 +201,7 @@ def _basis(table: dict, fail) -> dict[str, str]:
 
 def _side(path: Path, where: str, value: Any, numbers: bool):
     """A quantity (a Target used for its quantity only) or, where allowed, a number."""
-    from simulation.calibration.targets import Target, explain
+    from simulation.calibration.targets import Target
 
     allowed = ("a table with outcome or ratio (and at most one of jurisdiction, form, group; "
                "share_of_region)" + (", or a number" if numbers else ""))

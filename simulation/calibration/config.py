@@ -46,11 +46,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from simulation.calibration.targets import (MAX_FILE_BYTES, TargetError, TargetSet, explain,
-                                           load_targets)
+from simulation.calibration.targets import MAX_FILE_BYTES, TargetError, TargetSet, load_targets
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.files import digest as _digest
 from simulation.files import read_toml
-from simulation.errors import UserError
+from simulation.errors import UserError, explain
 from simulation.parameters import GROUPS, PARAMETERS, resolve_parameter_names
 from simulation.scenario_schema import did_you_mean
 
@@ -155,7 +155,7 @@ class Calibration:
 
     @property
     def years(self) -> float:
-        return self.scenario.weeks / 52
+        return self.scenario.weeks / WEEKS_PER_YEAR
 
     def fingerprint(self) -> dict[str, Any]:
         """What the ensemble depends on (not the description or the screening note)."""

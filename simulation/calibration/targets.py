@@ -73,7 +73,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from simulation.errors import UserError
+from simulation.errors import UserError, explain
 from simulation.files import read_toml
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS,
@@ -446,17 +446,3 @@ def check_emergent(path: str | Path, checks, fitted) -> None:
             raise TargetError(f"{path}: targets.{t.name}.basis: 'emergent' but it is {why}; "
                               "allowed here: fitted (or by_construction), with basis_reason "
                               "saying so")
-
-
-def explain(exc: ValidationError, prefix: str = "") -> str:
-    """Pydantic's first error as 'field.path: message' (one mistake, named where it is)."""
-    err = exc.errors()[0]
-    loc = ".".join([prefix] * bool(prefix) + [str(p) for p in err["loc"]])
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field"
-    elif err["type"] == "missing":
-        msg = "missing (required)"
-    return f"{loc}: {msg}" if loc else msg
-
-
