@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.country_calendar import week_year
 from simulation.errors import UserError
 from simulation.files import read_toml
@@ -136,7 +137,7 @@ def country_statistics(result, statistics_map: StatisticsMap, *,
         raise UserError(f"{smap.path}: field 'mechanism': {smap.mechanism!r} is not a "
                         "jurisdiction of the run; allowed: " + ", ".join(result.jurisdictions))
     weeks = int(result.provenance.get("weeks", 0))
-    years = [week_year(w, smap.first_year) for w in range(0, max(weeks, 1), 52)]
+    years = [week_year(w, smap.first_year) for w in range(0, max(weeks, 1), WEEKS_PER_YEAR)]
     scale = float(result.provenance.get("scale", 1.0)) if per_scale else 1.0
     rows: list[dict] = []
 

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from simulation.analysis import WEEKS_PER_YEAR
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.dashboard.headline import display_name, fmt_chance, outcome_label
 from simulation.display import fmt_number, fmt_percent
 from simulation.registry import OUTCOMES
