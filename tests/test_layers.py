@@ -42,6 +42,7 @@ PLACES = {
         "simulation.executors", "simulation.store", "simulation.store_parts",
         "simulation.store_reader", "simulation.store_provenance",
         "simulation.store_lock", "simulation.file_schemas", "simulation.backtest",
+        "simulation.backtest_years",
     ],
     # inference: what a batch or the published data say
     "inference": [
