@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -85,9 +86,9 @@ class StatisticsMap:
 def load_statistics_map(path: str | Path) -> StatisticsMap:
     """A country's ``statistics_map.toml``, checked: every model category mapped, to a name."""
     path = Path(path)
-    doc = read_toml(path, "a statistics map", StatisticsMapError)
+    doc: dict[str, Any] = read_toml(path, "a statistics map", StatisticsMapError)
 
-    def fail(field: str, problem: str, allowed: str):
+    def fail(field: str, problem: str, allowed: str) -> NoReturn:
         raise StatisticsMapError(f"{path}: field '{field}': {problem}; allowed: {allowed}")
 
     first = doc.get("first_year")

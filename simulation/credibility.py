@@ -287,7 +287,7 @@ def _target_rows(targets, runs: list[_Run]) -> list[dict[str, Any]]:
 
 def _fact_row(fact: Fact, batch: _Batch, baseline: str, paired: bool,
               draws: bool = False) -> dict[str, Any]:
-    row = {"name": fact.name, "statement": fact.statement, "source": fact.source,
+    row: dict[str, Any] = {"name": fact.name, "statement": fact.statement, "source": fact.source,
            "note": fact.note, "basis": fact.basis, "basis_reason": fact.basis_reason,
            "check": fact.check, "rule": fact.rule(baseline),
            "values": {}, "reproduced": None, "reason": None}
@@ -314,12 +314,12 @@ def _compare(fact: Fact, runs: list[_Run]) -> dict[str, Any]:
     both = np.isfinite(left) & np.isfinite(right)
     lmed, rmed = (float(np.median(side[np.isfinite(side)])) for side in (left, right))
     reproduced = bool(holds(lmed, rmed))
-    values = {"left": lmed, "right": rmed, "runs": int(both.sum()),
+    found: dict[str, Any] = {"left": lmed, "right": rmed, "runs": int(both.sum()),
               "holds_in": float(holds(left[both], right[both]).mean()) if both.any() else None}
     reason = None if reproduced else (f"the median of {words(fact.left)} ({lmed:.4g}) is not "
                                       f"{'below' if fact.relation == 'less' else 'above'} "
                                       f"{words(fact.right)} ({rmed:.4g})")
-    return {"values": values, "reproduced": reproduced, "reason": reason}
+    return {"values": found, "reproduced": reproduced, "reason": reason}
 
 
 def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
@@ -347,12 +347,12 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
     else:
         diff, low, high = bootstrap_difference(base, this, paired, CONFIDENCE, N_RESAMPLES, 0)
     pairs = len(base.index.intersection(this.index)) if paired else 0
-    values = {"baseline": float(base.median()), "scenario": float(this.median()),
+    found: dict[str, Any] = {"baseline": float(base.median()), "scenario": float(this.median()),
               "difference": _num(diff), "difference_low": _num(low),
               "difference_high": _num(high), "paired": bool(paired and pairs >= 2),
               "runs": pairs if paired and pairs >= 2 else min(len(base), len(this))}
     if not (math.isfinite(low) and math.isfinite(high)):
-        return {"values": values, "reason": "no interval could be computed"}
+        return {"values": found, "reason": "no interval could be computed"}
     up = fact.direction == "increase"
     reproduced = bool(low > 0) if up else bool(high < 0)
     reason = None
@@ -363,7 +363,7 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
         else:
             reason = (f"not distinguishable from no change: the difference's {CONFIDENCE:.0%} "
                       f"interval [{low:.4g}, {high:.4g}] includes zero")
-    return {"values": values, "reproduced": reproduced, "reason": reason}
+    return {"values": found, "reproduced": reproduced, "reason": reason}
 
 
 def _num(x: Any) -> float | None:
@@ -461,7 +461,7 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
     def emergent(name: str) -> list[dict]:
         return [r for r in sections[name] if r["basis"] == "emergent"]
 
-    summary = {"targets": _count(sections["targets"], "inside", "inside")}
+    summary: dict[str, Any] = {"targets": _count(sections["targets"], "inside", "inside")}
     summary |= {name: _count(emergent(name), "inside", "inside")
                 for name in ("held_out", "out_of_sample")}
     summary["stylised_facts"] = _count(emergent("stylised_facts"), "reproduced", "reproduced")

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import gc
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,9 +94,9 @@ def decompose(values: pd.Series, confidence: float = 0.95, *, fixed: bool = Fals
     number of runs and there are enough draws for it (19 at 95%), else the model-based
     :func:`predictive_intervals` ("predictive")."""
     v = pd.Series(values, dtype=float).dropna()
-    out = dict.fromkeys(("mean", "randomness_low", "randomness_high", "combined_low",
-                         "combined_high", "parameter_share", "within_variance",
-                         "between_variance"), math.nan)
+    out: dict[str, Any] = dict.fromkeys(
+        ("mean", "randomness_low", "randomness_high", "combined_low", "combined_high",
+         "parameter_share", "within_variance", "between_variance"), math.nan)
     codes = pd.factorize(v.index.get_level_values("point"))[0]
     y = v.to_numpy()
     sizes = np.bincount(codes).astype(float)

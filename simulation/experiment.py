@@ -53,7 +53,7 @@ import re
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -208,7 +208,8 @@ class Experiment(BaseModel):
         corners = [{n: min(r.get("values", [r.get("low")])) for n, r in ranges},
                    {n: max(r.get("values", [r.get("high")])) for n, r in ranges}]
         if self.uncertainty is not None:  # the draws' lowest and highest values
-            corners = [corner | {k: v for k, v in self.draws.agg(how).items()
+            draws = cast(pd.DataFrame, self.draws)  # there are draws under [uncertainty]
+            corners = [corner | {k: v for k, v in draws.agg(how).items()
                                  if k.startswith(PREFIX)}
                        for corner, how in zip(corners, ("min", "max"))]
         for scenario in self.scenario_objects:
@@ -234,7 +235,8 @@ class Experiment(BaseModel):
         from simulation.scenario import load_scenario
 
         where = self._source or "experiment"
-        loaded, names = [], {}
+        loaded: list = []
+        names: dict[str, str] = {}
         for entry in self.scenarios:
             path = Path(entry)
             if not path.is_absolute():

@@ -42,7 +42,8 @@ class Design(BaseModel):
     def _check(self) -> Design:
         if self.method != "grid" and self.samples is None:
             raise ValueError(f"method {self.method!r} needs 'samples'")
-        if self.method == "sobol" and self.samples & (self.samples - 1):
+        if (self.method == "sobol" and self.samples is not None
+                and self.samples & (self.samples - 1)):
             raise ValueError(f"sobol 'samples' must be a power of 2 (got {self.samples})")
         return self
 
@@ -53,6 +54,7 @@ def input_ranges(design: Design | None) -> dict[str, dict[str, Any]]:
     if design is None:
         return {}
     d = design
+    names: list[str] | dict[str, InputRange | list[float]]
     if d.inputs == "parameters":
         names = list(PARAMETERS)
     elif isinstance(d.inputs, list):
@@ -65,8 +67,8 @@ def input_ranges(design: Design | None) -> dict[str, dict[str, Any]]:
     raw = ({n: InputRange() for n in names} if isinstance(names, list) else
            {resolve_parameter_names([n])[0] if not n.endswith(".*") else n:
             InputRange(values=v) if isinstance(v, list) else v
-            for n, v in d.inputs.items()})
-    out = {}
+            for n, v in names.items()})
+    out: dict[str, dict[str, Any]] = {}
     for name, rng in raw.items():
         where = f"design.inputs.{name}"
         known = PARAMETERS.get(name) or LEVERS.get(name)

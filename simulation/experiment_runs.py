@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simulation.uncertainty import MEMBER_COLUMN
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from simulation.experiment import Experiment
 
 
@@ -59,9 +61,11 @@ def cells(experiment: Experiment
         names, k = experiment.input_names, experiment.uncertainty.draws
         for dp, row in enumerate(experiment.design_matrix):
             swept = dict(zip(names, (float(x) for x in row)))
-            for d, draw in enumerate(experiment.draws.to_dict(orient="records")):
+            draws = cast("pd.DataFrame", experiment.draws)  # there are draws under [uncertainty]
+            for d, draw in enumerate(draws.to_dict(orient="records")):
                 member = draw.pop(MEMBER_COLUMN, None)
-                recorded = {} if member is None else {MEMBER_COLUMN: int(member)}
+                recorded: dict[str, float] = ({} if member is None
+                                              else {MEMBER_COLUMN: int(member)})
                 if experiment.design is not None:
                     recorded |= {"design_point": dp, "draw": d}
                 inputs = swept | {k_: float(v) for k_, v in draw.items()}

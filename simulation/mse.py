@@ -54,8 +54,9 @@ import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.mse_models import (CHI2_95, _LARGE, Estimate, Fitted,  # noqa: F401
-                                    _averaged_interval, _design, _exp, _fit, _model_name, _poisson_llf,
-                                    _profile_interval, _score, _search, fit_models)
+                                    _averaged_interval, _design, _exp, _fit, _model_name,
+                                    _poisson_llf, _profile_interval, _score, _search,
+                                    fit_models)
 from simulation.mse_tables import EstimationError, check_size, count_column, tidy
 
 LISTS = ("police", "ngo", "inspection", "hotline")

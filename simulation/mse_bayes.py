@@ -83,7 +83,7 @@ class Posterior(CredibleTotal):
     def quantile(self, q: float) -> float:
         """The q-quantile of the total N."""
         cumulative = np.cumsum(self.probability)
-        return float(self.observed + self.missing[min(np.searchsorted(cumulative, q),
+        return float(self.observed + self.missing[min(int(np.searchsorted(cumulative, q)),
                                                       len(self.missing) - 1)])
 
     @property

@@ -144,8 +144,8 @@ def _profile_interval(design: np.ndarray, y: np.ndarray, fit) -> tuple[float, fl
     bounds = []
     for direction in (-1.0, 1.0):
         step, inside = 0.25, b0
-        edge = b0 + direction * step
-        while drop(edge) < 0:
+        edge: float | None = b0 + direction * step
+        while edge is not None and drop(edge) < 0:
             inside, step = edge, step * 2
             edge = b0 + direction * step
             if step > 40:  # the likelihood never falls far enough: no finite bound

@@ -58,7 +58,7 @@ def derive_seed(master: int, common_random_numbers: bool, scenario_name: str, po
                 replication: int) -> int:
     """A run's seed from the master seed (see :meth:`Experiment.run_seed`); the store checks
     every part's seed with it."""
-    key = (point, replication)
+    key: tuple[int, ...] = (point, replication)
     if not common_random_numbers:
         key = (_name_key(scenario_name),) + key
     state = np.random.SeedSequence(master, spawn_key=key).generate_state(1, np.uint64)

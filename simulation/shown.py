@@ -19,7 +19,7 @@ and :func:`cost_per_victim_year` is the one reading of the cost-effectiveness ro
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simulation.clock import WEEKS_PER_YEAR
 
@@ -183,6 +183,7 @@ def _cell(value, column: str = "", share: bool = False, figures: int = 3,
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (float, np.floating)):
+        value = cast(float, value)  # a numpy float formats as the float it is
         if math.isnan(value):
             return ""
         if column in RELATIVE:

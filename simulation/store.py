@@ -77,7 +77,7 @@ class ResultStore:
     """One experiment's results on disk. Open it with :meth:`open`, which takes the store's
     writer's lock; :meth:`close` (or leaving a ``with`` block) lets it go."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._lock: store_lock.StoreLock | None = None
         #: damaged parts found when the store was opened; their runs were deleted, to be redone
@@ -89,7 +89,7 @@ class ResultStore:
     # -- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, experiment, *, model: str = DEFAULT_MODEL,
+    def open(cls, path: str | os.PathLike, experiment, *, model: str = DEFAULT_MODEL,
              restart: bool = False, allow_code_change: bool = False) -> ResultStore:
         """Create the store for ``experiment``, or reopen it to resume, holding its lock.
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -168,7 +168,7 @@ class Uncertainty(BaseModel):
 
         from simulation.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
 
-        folder = self.ensemble_path
+        folder = cast(Path, self.ensemble_path)  # called only when there is an ensemble
         table, manifest = folder / ENSEMBLE_TABLE, folder / ENSEMBLE_MANIFEST
         where = f"uncertainty.ensemble {self.ensemble!r}"
         if not table.is_file() or not manifest.is_file():

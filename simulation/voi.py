@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -98,7 +98,7 @@ def smooth(phi: np.ndarray, y: np.ndarray) -> Fit:
         gcv = float((n * rss / max(n - hat_trace, 1e-9) ** 2).sum())
         if best is None or gcv < best[0]:
             best = (gcv, inv, coef, rss, hat_trace)
-    _, inv, coef, rss, edf = best
+    _, inv, coef, rss, edf = cast(tuple, best)  # the loop runs at least once
     sigma2 = rss / max(n - edf, 1.0)
     return Fit(X @ coef, X, coef, inv, sigma2, edf)
 

@@ -136,7 +136,9 @@ class _Progress:
     """A tqdm bar per generation: accepted particles and the acceptance so far."""
 
     def __init__(self, enabled: bool):
-        self.enabled, self.bar, self.t = enabled, None, None
+        self.enabled = enabled
+        self.bar: Any = None  # a tqdm bar
+        self.t: int | None = None
 
     def __call__(self, t: int, done: int, n: int, evaluations: int) -> None:
         if not self.enabled:

@@ -68,7 +68,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -171,7 +171,7 @@ class Target(BaseModel):
         if len(places) > 1:
             raise ValueError(f"give at most one of jurisdiction, form or group (got "
                              f"{', '.join(places)})")
-        pair = self.ratio or self.share
+        pair = cast(tuple[str, str], self.ratio or self.share)
         if self.form or self.group:  # only some outcomes are reported by form and by group
             reported = FORM_OUTCOMES if self.form else GROUP_OUTCOMES
             read_there = ([self.outcome] if self.outcome else
@@ -234,17 +234,20 @@ class Target(BaseModel):
     @property
     def observed(self) -> float:
         """The central observed value: the band's midpoint or the mean."""
-        return (self.band[0] + self.band[1]) / 2 if self.band else float(self.mean)
+        return (self.band[0] + self.band[1]) / 2 if self.band else float(cast(float, self.mean))
 
     @property
     def scale(self) -> float:
         """The observed standard deviation (a band is a 95% interval: width / 4)."""
-        return (self.band[1] - self.band[0]) / 4 if self.band else float(self.sd)
+        return (self.band[1] - self.band[0]) / 4 if self.band else float(cast(float, self.sd))
 
     @property
     def interval(self) -> tuple[float, float]:
         """The observed band, or mean +- 2 sd."""
-        return self.band or (self.mean - 2 * self.sd, self.mean + 2 * self.sd)
+        if self.band:
+            return self.band
+        mean, sd = cast(float, self.mean), cast(float, self.sd)  # a band, or a mean and an sd
+        return (mean - 2 * sd, mean + 2 * sd)
 
     @property
     def where(self) -> str:
@@ -267,7 +270,7 @@ class Target(BaseModel):
             if self.years is not None:
                 what += f" in policy years {self.years[0]}-{self.years[1]}"
         else:
-            num, den = self.ratio or self.share
+            num, den = cast(tuple[str, str], self.ratio or self.share)
             if self.share_of_region:
                 return f"{num} ({self.where}) / {den} (region)"
             what = f"{num} / {den}"
@@ -284,7 +287,7 @@ class Target(BaseModel):
         table = self._table(result)
         if self.outcome:
             return _per_year(self.outcome, table, years, scale)
-        num_name, den_name = self.ratio or self.share
+        num_name, den_name = cast(tuple[str, str], self.ratio or self.share)
         num = _per_year(num_name, table, years, scale)
         den = _per_year(den_name, result.outcomes if self.share_of_region else table, years,
                         scale)
@@ -325,7 +328,7 @@ def record_statistic(name: str, result: Any, years: float, scale: float,
     from simulation import mse
     from simulation.mse_tables import EstimationError
 
-    values = []
+    values: list[float] = []
     for year in range(max(1, int(round(years)))):
         if name == "annual_count":
             values.append(mse.true_count(result.exploited, year, jurisdiction=jurisdiction))

@@ -17,7 +17,7 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # numpy and pandas load where a command needs them (tipsim --help stays quick)
     import pandas as pd
@@ -358,7 +358,7 @@ def render(table: pd.DataFrame, fmt: str, width: int | None = None) -> str:
                          for i in keep).rstrip()
     note = (textwrap.wrap(f"({len(left_out)} columns left out to fit {width} characters: "
                           f"{', '.join(left_out)}; --format csv or markdown has them all)",
-                          width) if left_out else [])
+                          cast(int, width)) if left_out else [])
     return "\n".join([line(header)] + [line(r) for r in cells] + note)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -38,6 +39,9 @@ from simulation.display import fmt_number
 from simulation.dashboard.backtest_output import (ALLOWED, MAX_JSON_BYTES, PREDICTION, REPORT,
                                                   BacktestOutput, groups, read_output,
                                                   read_outputs)
+
+if TYPE_CHECKING:
+    from simulation.dashboard.data import DashboardData
 
 MISS_COLOUR = "#D55E00"  # Okabe-Ito vermilion: an observed point outside the 95% interval
 CAPTION = ("Each figure: the prediction for one published series, year by year. Shaded: the "
@@ -79,14 +83,18 @@ def backtest_sections(folders: Iterable[str | Path]) -> list[Section]:
 
 def sections_for(outputs: Sequence[BacktestOutput]) -> list[Section]:
     """The sections of backtests already read (:func:`read_outputs`)."""
-    made, used = [], set()
+    made: list[Section] = []
+    used: set[str] = set()
     for group in groups(outputs):
         key = "backtest-" + _slug("-".join(o.name for o in group))
         while key in used:
             key += "-"
         used.add(key)
-        made.append(Section(key, lambda data, g=group, k=key, first=not made:
-                            section_html(g, k, style=first)))
+
+        def render(data, g=group, k=key, first=not made) -> str:
+            return section_html(g, k, style=first)
+
+        made.append(Section(key, render))
     return made
 
 
@@ -108,7 +116,7 @@ def section_html(group: Sequence[BacktestOutput], key: str, style: bool = True) 
                     "settings (the same parameter draws and seeds) and differ only in their "
                     "lever files: the gap between their bands is the effect the model predicts "
                     "for the lever changes. Observed points are judged against "
-                    f"{_judge(group)[0] if _judge(group) else labels[0]}.")
+                    f"{judged[0] if (judged := _judge(group)) else labels[0]}.")
     parts = head + [f'<p class="explain">{_e(explain)}</p>']
     parts += [_status(o, label) for o, label in zip(group, labels)]
     parts += [_misses(group, labels)]
@@ -161,31 +169,36 @@ def _all_series(group: Sequence[BacktestOutput]) -> list[str]:
     return seen
 
 
+def _report(o: BacktestOutput) -> dict:
+    """The comparison of a scored backtest (``report.json``; read only where ``o.scored``)."""
+    return cast(dict, o.report)
+
+
 def _status(o: BacktestOutput, label: str) -> str:
     if not o.scored:
         return (f'<p class="status" data-scored="false"><strong>{_e(label)}: a prediction '
                 "alone, not scored yet.</strong> No observed series has been compared with it; "
                 "<code>tipsim backtest FILE --compare --out DIR</code> scores it once they are "
                 "published.</p>")
-    scored = sum(s["points_scored"] for s in o.report["series"])
+    scored = sum(s["points_scored"] for s in _report(o)["series"])
     if not scored:
         return (f'<p class="status" data-scored="true"><strong>{_e(label)}: compared, with '
                 f"no observed point after {o.prediction['cut_year']}</strong>: nothing to score "
                 "yet.</p>")
-    with_points = sum(1 for s in o.report["series"] if s["points_scored"])
-    unobserved = sum(1 for s in o.report["series"] if s.get("unobserved"))
+    with_points = sum(1 for s in _report(o)["series"] if s["points_scored"])
+    unobserved = sum(1 for s in _report(o)["series"] if s.get("unobserved"))
     note = (f"; {unobserved} declared not observed (no publication gives them)"
             if unobserved else "")
     return (f'<p class="status" data-scored="true"><strong>{_e(label)}: scored</strong> '
             f"against {scored} observed point{'s' * (scored != 1)} after "
-            f"{o.prediction['cut_year']}, in {with_points} of {len(o.report['series'])} "
+            f"{o.prediction['cut_year']}, in {with_points} of {len(_report(o)['series'])} "
             f"series{note}.</p>")
 
 
 def misses_sentence(o: BacktestOutput) -> str:
     """Which series had observed points outside the 95% interval, in one plain sentence."""
     missed = o.misses()
-    if not any(s["points_scored"] for s in o.report["series"]):
+    if not any(s["points_scored"] for s in _report(o)["series"]):
         return "No observed point after the cut to score."
     if not missed:
         return ("Every observed point after the cut lies inside the 95% interval (randomness "
@@ -193,7 +206,7 @@ def misses_sentence(o: BacktestOutput) -> str:
     listed = "; ".join(f"{s} ({out} of {n})" for s, out, n in
                        ((s, *v) for s, v in missed.items()))
     return (f"Observed points after the cut fell outside the 95% interval (randomness and "
-            f"parameters) in {len(missed)} of {len(o.report['series'])} series: {listed}.")
+            f"parameters) in {len(missed)} of {len(_report(o)['series'])} series: {listed}.")
 
 
 def _misses(group: Sequence[BacktestOutput], labels: list[str]) -> str:
@@ -227,7 +240,7 @@ def _table(group: Sequence[BacktestOutput], labels: list[str]) -> str:
     rows = []
     for o, label in scored:
         missed = o.misses()
-        for s in o.report["series"]:
+        for s in _report(o)["series"]:
             attrs = " ".join(f'data-{k.replace("_", "-")}="{_attr(s.get(k))}"' for k in (
                 "coverage95", "coverage50", "coverage95_randomness", "crps_mean",
                 "crps_relative"))
@@ -248,7 +261,7 @@ def _table(group: Sequence[BacktestOutput], labels: list[str]) -> str:
 
 def _statements(group: Sequence[BacktestOutput], labels: list[str]) -> str:
     items = [f"<li>{_e(label + ': ' if len(group) > 1 else '')}{_e(s['statement'])}</li>"
-             for o, label in zip(group, labels) if o.scored for s in o.report["series"]]
+             for o, label in zip(group, labels) if o.scored for s in _report(o)["series"]]
     return (f'<details class="statements" open><summary>Where the prediction missed, series by '
             f'series</summary><ul class="statements">{"".join(items)}</ul></details>'
             if items else "")
@@ -376,7 +389,8 @@ def render_backtest_page(outputs: Sequence[BacktestOutput]) -> str:
     from simulation._version import __version__
     from simulation.dashboard.page import PAGE_CSS, PRINT_CSS, PRINT_SCRIPT
 
-    body = "".join(s.render(None) for s in sections_for(outputs))
+    # a backtest's sections draw from its folders, not from a batch
+    body = "".join(s.render(cast("DashboardData", None)) for s in sections_for(outputs))
     title = _e("Backtest" + "s" * (len(outputs) > 1) + ": " + ", ".join(o.name for o in outputs))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 from pathlib import Path
 
 import solara
@@ -104,10 +105,10 @@ def Explorer(scenario: str | Path | None = None, settings: whatif.Settings | Non
     places = list(values)
     place = solara.use_reactive(next((p for p in places if roles[p] == "destination"),
                                      places[0]))
-    changes = solara.use_reactive({})
+    changes: Any = solara.use_reactive({})  # lever -> value chosen
     start = solara.use_reactive(0)
     key = (tuple(sorted(changes.value.items())), start.value)
-    holder = solara.use_ref(None)
+    holder: Any = solara.use_ref(None)  # the current task
 
     def compute():
         task = holder.current

@@ -184,7 +184,9 @@ def jurisdiction_figure(data) -> go.Figure:
                 tr.append(fmt_percent(rel) + ("" if clear else "<br>unclear"))
                 hr.append(_cell_hover(row, base.get(place, math.nan), per, clear)
                           if row is not None else "")
-            z.append(zr), cells.append(tr), hover.append(hr)
+            z.append(zr)
+            cells.append(tr)
+            hover.append(hr)
         finite = [abs(v) for zr in z for v in zr if math.isfinite(v)]
         zmax = min(max([zmax] + finite), ZCAP)
         fig.add_trace(go.Heatmap(
@@ -326,8 +328,8 @@ def pathway_figure(data) -> go.Figure:
 
 def disruption_figure(data) -> go.Figure:
     """Arrests, prosecutions, convictions, networks active and dismantled, major disruptions
-    and the share of criminal revenue confiscated: mean per scenario with its 95% interval. Faded bars: the difference from the baseline is not
-    distinguishable from no change."""
+    and the share of criminal revenue confiscated: mean per scenario with its 95% interval.
+    Faded bars: the difference from the baseline is not distinguishable from no change."""
     outcomes = [o for o in DISRUPTION if data.row(data.baseline, o) is not None]
     if not outcomes:
         return _note("These results lack the disruption outcomes.")
