@@ -184,7 +184,7 @@ class Experiment(BaseModel):
         else:
             path = Path(source)
             where = str(path)
-            doc = _read_toml(path)
+            doc = read_experiment_file(path)
             base_dir = path.parent
         try:
             exp = cls.model_validate(doc)
@@ -385,7 +385,7 @@ def apply_inputs(inputs: dict[str, float], overrides: dict[str, Any], scenario):
     return with_overrides(scenario, overrides, **named)
 
 
-def _read_toml(path: Path) -> dict:
+def read_experiment_file(path: Path) -> dict:
     """An experiment file's document, or one :class:`ExperimentError` naming the file."""
     return read_toml(path, "an experiment file", ExperimentError, MAX_FILE_BYTES)
 

@@ -53,10 +53,9 @@ import numpy as np
 import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.mse_models import (CHI2_95, _LARGE, Estimate, Fitted,  # noqa: F401
-                                    _averaged_interval, _design, _exp, _fit, _model_name,
-                                    _poisson_llf, _profile_interval, _score, _search,
-                                    fit_models)
+from simulation.mse_models import (Estimate, averaged_interval,
+                                    design_columns, fit_models, model_name,
+                                    profile_interval)
 from simulation.mse_tables import EstimationError, check_size, count_column, tidy
 
 LISTS = ("police", "ngo", "inspection", "hotline")
@@ -316,7 +315,7 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     chosen, score, fit = fitted.best
     unobserved = float(math.exp(fit.params[0]))
     if interval == "profile":
-        low, high = _profile_interval(_design(X, chosen), y, fit)
+        low, high = profile_interval(design_columns(X, chosen), y, fit)
     elif interval == "bootstrap":
         from simulation.mse_bootstrap import bootstrap_interval
 
@@ -325,10 +324,10 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
                                        seed=seed, searched=searched)
         low, high = low - observed, high - observed
     else:
-        low, high = _averaged_interval(fitted.fits)
+        low, high = averaged_interval(fitted.fits)
     model_names = tuple(f"{names[i]}:{names[j]}" for i, j in chosen)
     fits = fitted.fits
-    models = pd.DataFrame({"model": [_model_name(names, m) for m, _, _ in fits],
+    models = pd.DataFrame({"model": [model_name(names, m) for m, _, _ in fits],
                            criterion: [s for _, s, _ in fits],
                            "unobserved": [math.exp(f.params[0]) for _, _, f in fits]})
     return Estimate(lists=names, observed=observed, unobserved=unobserved,

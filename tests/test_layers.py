@@ -176,3 +176,15 @@ def test_imports_only_the_type_checker_reads_are_not_dependencies(tmp_path, monk
                     "    from simulation.experiment import Experiment\n")
     monkeypatch.setitem(MODULES, "simulation.probe", path)
     assert imports("simulation.probe") == set()
+
+
+def test_modules_import_only_public_names_of_each_other():
+    """A name starting with ``_`` is its module's own: another module needing it means it
+    belongs lower down, public (the test files may still reach in)."""
+    private = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("simulation"):
+                private += [f"{module} imports {node.module}.{a.name}" for a in node.names
+                            if a.name.startswith("_") and not a.name.startswith("__")]
+    assert private == []

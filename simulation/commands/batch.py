@@ -149,7 +149,7 @@ def batch(args: argparse.Namespace) -> int:
               + "; ".join(summary.redone[:5]), file=sys.stderr)
     rate = f", {summary.runs_per_minute:.1f} runs/min" if summary.ran else ""
     print(f"{exp.name}: {summary.total} runs: {summary.completed} completed, {summary.failed} "
-          f"failed (ran {summary.ran} in {_duration(summary.seconds)}{rate}) -> {out}")
+          f"failed (ran {summary.ran} in {duration_text(summary.seconds)}{rate}) -> {out}")
     if summary.failed:
         from simulation.store import load_results
 
@@ -167,10 +167,10 @@ def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
     """The experiment with ``uncertainty.elicitation`` set to FILE (named ``NAME_elicited`` so
     its results do not overwrite the experiment's own)."""
     from simulation.errors import UserError
-    from simulation.experiment import Experiment, _read_toml
+    from simulation.experiment import Experiment, read_experiment_file
 
     path = Path(experiment)
-    doc = _read_toml(path)
+    doc = read_experiment_file(path)
     if not isinstance(doc.get("uncertainty"), dict):
         raise UserError(f"--elicitation: {experiment} has no [uncertainty] table; allowed: an "
                         "experiment that draws the elicited parameters")
@@ -246,7 +246,7 @@ def compare(args: argparse.Namespace) -> int:
         from simulation.statistics import compare_published
 
         table = compare_published(results, baseline=args.baseline)
-        print(render(table, args.format, width=_terminal_width()))
+        print(render(table, args.format, width=terminal_width()))
         return 0
     if not args.allow_large and isinstance(args.resamples, int) and args.resamples >= 1:
         from simulation.limits import check_resamples
@@ -280,7 +280,7 @@ def compare(args: argparse.Namespace) -> int:
         from simulation.shown import reading_rows
 
         table = reading_rows(table, args.baseline)
-    print(render(table, args.format, width=_terminal_width()))
+    print(render(table, args.format, width=terminal_width()))
     return 0
 
 
@@ -312,7 +312,7 @@ DROPPED_FIRST = ("depends_on", "label", "paired", "excludes_zero", "n", "ci_low"
 """Columns an aligned table leaves out, in this order, to fit the terminal's width."""
 
 
-def _terminal_width() -> int | None:
+def terminal_width() -> int | None:
     """Columns of the terminal (``COLUMNS`` when set); None when the output is not a terminal
     and ``COLUMNS`` is unset (a file or a pipe takes the whole table)."""
     import shutil
@@ -393,6 +393,7 @@ def _outcome_list(text: str | None):
     return [stored_name(t.strip()) for t in text.split(",") if t.strip()]
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A duration as a person reads it: "4.2s", "3m07s"."""
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
