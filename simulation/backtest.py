@@ -44,12 +44,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from simulation.backtest_years import held_out_run, observed_example, prediction_table, yearly
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.errors import UserError, explain
-from simulation.files import file_digest, read_limited, read_toml
+from simulation.errors import UserError
+from simulation.files import file_digest, read_limited, read_validated_toml
 from simulation.registry import CHANNELS, OUTCOMES, WEEKLY_COLUMNS
 
 MAX_FILE_BYTES = 1_000_000
@@ -305,11 +305,8 @@ class Backtest(BaseModel):
 def load_backtest(path: str | Path) -> Backtest:
     """A backtest file, validated, with its scenario, lever file and ensemble checked."""
     path = Path(path)
-    doc = read_toml(path, "a backtest file", BacktestError, MAX_FILE_BYTES)
-    try:
-        bt = Backtest.model_validate(doc)
-    except ValidationError as exc:
-        raise BacktestError(f"{path}: {explain(exc, every=True)}") from None
+    _, bt = read_validated_toml(path, "a backtest file", BacktestError, Backtest,
+                                MAX_FILE_BYTES, every=True)
     bt._path = path
     for field in ("scenario", "levers"):  # observed series may not exist yet: read later
         value = getattr(bt, field)

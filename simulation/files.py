@@ -112,6 +112,22 @@ def read_toml(path: str | os.PathLike, what: str, error: type[Exception],
         raise error(f"{path}: {problem.say(what)}") from None
 
 
+def read_validated_toml(path: str | os.PathLike, what: str, error: type[Exception], model: Any,
+                        limit: int = 1_000_000, *, every: bool = False) -> tuple[dict, Any]:
+    """``(document, validated)``: the TOML file at ``path`` (:func:`read_toml`) and the pydantic
+    ``model`` made from it, or one ``error`` naming the file and the field of the first mistake
+    (with ``every``, of every mistake; :func:`simulation.errors.explain`)."""
+    from pydantic import ValidationError
+
+    from simulation.errors import explain
+
+    doc = read_toml(path, what, error, limit)
+    try:
+        return doc, model.model_validate(doc)
+    except ValidationError as exc:
+        raise error(f"{path}: {explain(exc, every=every)}") from None
+
+
 class TomlTextError(ValueError):
     """Why bytes are not a TOML document tipsim reads: ``kind`` is ``binary``, ``encoding``
     (``detail``: the bad byte and its offset), ``deep`` (``detail``: where, before parsing),

@@ -74,7 +74,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simulation.errors import UserError, explain
-from simulation.files import read_toml
+from simulation.files import read_validated_toml
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS,
                                  WEEKLY_COLUMNS)
@@ -412,11 +412,8 @@ def load_targets(path: str | Path) -> TargetSet:
     """Read a target file; one :class:`TargetError` names the file and the field of the first
     mistake."""
     path = Path(path)
-    doc = read_toml(path, "a target file", TargetError, MAX_FILE_BYTES)
-    try:
-        top = _TargetFile.model_validate(doc)
-    except ValidationError as exc:
-        raise TargetError(f"{path}: {explain(exc)}") from None
+    _, top = read_validated_toml(path, "a target file", TargetError, _TargetFile,
+                                 MAX_FILE_BYTES)
     targets = []
     for name, table in top.targets.items():
         if not isinstance(table, dict):
