@@ -8,11 +8,9 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.tipsim-installed
 DEMO_OUT ?= results/demo
 
-# The model's own code, which make test lints (ruff) and type-checks (mypy).
-MODEL_CODE := simulation/model.py simulation/processes simulation/agents simulation/events.py \
-	simulation/calendars.py simulation/records.py \
-	simulation/caches.py simulation/pools.py simulation/streams.py simulation/clock.py \
-	simulation/outcomes.py
+# make test lints (ruff) and type-checks (mypy) the whole package; both are configured in
+# pyproject.toml ([tool.ruff], [tool.mypy]).
+PACKAGE := simulation
 
 .PHONY: demo test lint bench docs venv browser clean help
 
@@ -42,8 +40,8 @@ browser:
 	@tools/ensure_chromium.sh
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check $(MODEL_CODE)
-	$(BIN)/python -m mypy $(MODEL_CODE)
+	$(BIN)/python -m ruff check $(PACKAGE)
+	$(BIN)/python -m mypy $(PACKAGE)
 
 # The tests run in parallel on up to four cores (pytest-xdist), a test file per worker: a file's
 # tests share its fixtures (an executed notebook, a built site, a small calibration).

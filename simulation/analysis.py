@@ -16,33 +16,17 @@ of a design point are averaged first.
 
 from __future__ import annotations
 
-import math
 import warnings
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation.batch_runs import (COST_EFFECTIVENESS, KEY_OUTCOMES, as_results, check_bootstrap,
+                                   chosen_outcomes, cost_row, part_runs, verdict)
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
-from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS,
-                                 label)
-
-KEY_OUTCOMES = (
-    "new_victims", "victims_in_exploitation", "victim_weeks_exploited", "mean_weeks_exploited",
-    "victims_identified", "victims_referred", "identification_rate", "victims_misidentified",
-    "victims_supported", "victims_reintegrated", "victims_retrafficked", "arrests",
-    "prosecutions", "convictions", "conviction_ratio", "networks_dismantled",
-    "enforcement_share_of_endings", "disruptions_major", "central_members_arrested",
-    "criminal_revenue", "share_confiscated", "displacement_index", "identified_online", "cross_border_refused", "trials_dropped",
-    "policy_cost",
-)
-"""Outcomes :func:`compare` reports unless told otherwise (``outcomes="all"`` gives every one)."""
-
-COST_EFFECTIVENESS = "cost_per_victim_year_averted"
-
+from simulation.registry import label
 
 def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: float = 0.95,
             n_resamples: int = 2000, seed: int = 0, paired: bool | None = None,
@@ -62,8 +46,8 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
     pairs runs when the batch used common random numbers. ``form`` (sexual, labour, criminal) or
     ``group`` (female, male, adult, child) compares that part of the victims only, on the
     outcomes reported for it (``registry.FORM_OUTCOMES``, ``GROUP_OUTCOMES``)."""
-    _check_bootstrap(confidence, n_resamples)
-    results = _results(results)
+    check_bootstrap(confidence, n_resamples)
+    results = as_results(results)
     runs = results.runs
     if runs.empty:
         raise UserError(f"{results.path}: no finished runs to compare")
@@ -72,7 +56,7 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
         raise UserError(f"--baseline {baseline!r}: no such scenario in {results.path} "
                         f"(scenarios: {', '.join(scenarios)})")
     runs, available = part_runs(results, form, group)
-    outcomes = _outcomes(results, outcomes, available)
+    outcomes = chosen_outcomes(results, outcomes, available)
     if results.manifest.get("uncertainty"):
         # parameters drawn per replication: intervals of randomness and parameters together
         from simulation.conclusions import comparison_rows
@@ -96,58 +80,19 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
                    "relative_change": np.nan, "excludes_zero": False, "paired": paired,
                    "verdict": ""}
             if scenario != baseline:
-                diff, dlow, dhigh = _difference(base[outcome], this[outcome], paired,
+                diff, dlow, dhigh = bootstrap_difference(base[outcome], this[outcome], paired,
                                                 confidence, n_resamples, seed)
                 b = base[outcome].to_numpy(float)
                 base_mean = float(np.mean(b[np.isfinite(b)])) if np.isfinite(b).any() else 0.0
                 row |= {"difference": diff, "difference_low": dlow, "difference_high": dhigh,
                         "relative_change": diff / base_mean if base_mean else np.nan,
                         "excludes_zero": bool(dlow > 0 or dhigh < 0)}
-                row["verdict"] = _verdict(outcome, diff, row["excludes_zero"])
+                row["verdict"] = verdict(outcome, diff, row["excludes_zero"])
             rows.append(row)
         if scenario != baseline and {"policy_cost", "victim_weeks_exploited"} <= set(runs):
             rows.append(_cost_effectiveness(scenario, base, this, paired, confidence,
                                             n_resamples, seed))
     return pd.DataFrame(rows)
-
-
-def part_runs(results, form: str | None = None, group: str | None = None):
-    """The runs to compare: the region's, or one form's or one victim group's (with the
-    outcomes reported for it; None for the region)."""
-    runs = results.runs
-    if form is not None and group is not None:
-        raise UserError("--form and --group: give one of them, not both")
-    available = None
-    for option, key, names, table in (("--form", "form", FORMS, "forms"),
-                                      ("--group", "group", VICTIM_GROUPS, "groups")):
-        value = form if key == "form" else group
-        if value is None:
-            continue
-        if value not in names:
-            raise UserError(f"{option} {value!r}: allowed: {', '.join(names)}")
-        part = getattr(results, table)
-        if part.empty or key not in part:
-            raise UserError(f"{results.path}: has no results by {key} (written before they "
-                            "existed); rerun the batch with --restart")
-        runs = results.with_inputs(part[part[key] == value].drop(columns=[key]))
-        available = [c for c in (FORM_OUTCOMES if key == "form" else GROUP_OUTCOMES)
-                     if c in runs]
-    return runs, available
-
-
-def _check_bootstrap(confidence: Any, n_resamples: Any) -> None:
-    """A confidence level outside (0, 1) blanks every interval and so flips verdicts without an
-    error; refuse it, and a number of resamples that is not a whole number of at least 1."""
-    if (isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating))
-            or not math.isfinite(confidence) or not 0 < confidence < 1):
-        raise UserError(f"--confidence {confidence!r}: allowed: a number between 0 and 1 "
-                        "(exclusive), e.g. 0.95")
-    from simulation.limits import MAX_RESAMPLES
-
-    if (isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer))
-            or not 1 <= n_resamples <= MAX_RESAMPLES):
-        raise UserError(f"--resamples {n_resamples!r}: allowed: a whole number from 1 to "
-                        f"{MAX_RESAMPLES:,}, e.g. 2000")
 
 
 def _mean_ci(y: np.ndarray, confidence: float, n_resamples: int, seed: int):
@@ -160,7 +105,7 @@ def _mean_ci(y: np.ndarray, confidence: float, n_resamples: int, seed: int):
     return mean, low, high
 
 
-def _difference(base: pd.Series, this: pd.Series, paired: bool, confidence: float,
+def bootstrap_difference(base: pd.Series, this: pd.Series, paired: bool, confidence: float,
                 n_resamples: int, seed: int):
     if paired:
         both = pd.concat([base.rename("b"), this.rename("t")], axis=1, join="inner").dropna()
@@ -176,15 +121,6 @@ def _difference(base: pd.Series, this: pd.Series, paired: bool, confidence: floa
         return diff, np.nan, np.nan
     low, high = _bootstrap((b, t), _mean_difference, confidence, n_resamples, seed)
     return diff, low, high
-
-
-def cost_row(scenario: str, n: int, paired: bool) -> dict:
-    """The ``cost_per_victim_year_averted`` row of :func:`compare`, its numbers still empty."""
-    return {"scenario": scenario, "outcome": COST_EFFECTIVENESS,
-            "label": "Cost per victim-year of exploitation averted", "n": n,
-            "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "difference": np.nan,
-            "difference_low": np.nan, "difference_high": np.nan, "relative_change": np.nan,
-            "excludes_zero": False, "paired": paired, "verdict": ""}
 
 
 def _cost_effectiveness(scenario: str, base: pd.DataFrame, this: pd.DataFrame, paired: bool,
@@ -220,8 +156,9 @@ def _cost_effectiveness(scenario: str, base: pd.DataFrame, this: pd.DataFrame, p
         return row
     # The ratio means something only when exploitation is clearly averted: judged by the same
     # interval that compare() reports for victim_weeks_exploited, so the two rows agree.
-    _, _, d_high = _difference(base["victim_weeks_exploited"], this["victim_weeks_exploited"],
-                               paired, confidence, n_resamples, seed)
+    _, _, d_high = bootstrap_difference(base["victim_weeks_exploited"],
+                                        this["victim_weeks_exploited"], paired, confidence,
+                                        n_resamples, seed)
     if d_high < 0:
         row["ci_low"], row["ci_high"] = _bootstrap((ib, it), ratio, confidence, n_resamples,
                                                    seed, paired=paired, method="percentile")
@@ -268,7 +205,7 @@ def sensitivity(results, outcomes=None, *, scenario: str | None = None,
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
 
-    results = _results(results)
+    results = as_results(results)
     design = results.manifest.get("design", {})
     method = design.get("method")
     if method not in ("sobol", "morris"):
@@ -282,7 +219,7 @@ def sensitivity(results, outcomes=None, *, scenario: str | None = None,
     runs = results.runs
     scenarios = [scenario] if scenario else [s for s in results.scenarios
                                              if s in set(runs["scenario"])]
-    outcomes = _outcomes(results, outcomes)
+    outcomes = chosen_outcomes(results, outcomes)
     rows = []
     for name in scenarios:
         these = runs[runs["scenario"] == name]
@@ -329,36 +266,7 @@ def sensitivity(results, outcomes=None, *, scenario: str | None = None,
     return table.drop(columns=["_order", "_outcome"]).reset_index(drop=True)
 
 
-def _results(results):
-    from simulation.store import load_results
-
-    return load_results(results) if isinstance(results, (str, Path)) else results
-
-
-def _outcomes(results, outcomes, available: list[str] | None = None) -> list[str]:
-    """The outcomes to report: the key ones by default (for a form or group, all it has)."""
-    breakdown = available is not None
-    available = results.outcomes if available is None else available
-    if outcomes is None:
-        chosen = available if breakdown else ([o for o in KEY_OUTCOMES if o in available]
-                                              or available)
-    elif outcomes == "all":
-        chosen = available
-    else:
-        chosen = [outcomes] if isinstance(outcomes, str) else list(outcomes)
-        unknown = [o for o in chosen if o not in available]
-        if unknown:
-            raise UserError(f"--outcomes: {', '.join(unknown)} not in {results.path} "
-                            f"(available: {', '.join(available)})")
-    return chosen
-
-
-def _verdict(outcome: str, difference: float, clear: bool) -> str:
-    """'better' or 'worse' when the interval excludes zero and the registry says which way is
-    good; 'higher'/'lower' when it does not say; 'no clear change' otherwise."""
-    if not clear:
-        return "no clear change"
-    better = OUTCOMES[outcome].higher_is_better if outcome in OUTCOMES else None
-    if better is None:
-        return "higher" if difference > 0 else "lower"
-    return "better" if (difference > 0) == better else "worse"
+# KEY_OUTCOMES, COST_EFFECTIVENESS, part_runs and cost_row live in simulation.batch_runs (shared
+# with simulation.conclusions) and are still importable from here
+__all__ = ["COST_EFFECTIVENESS", "KEY_OUTCOMES", "bootstrap_difference", "compare", "cost_row",
+           "part_runs", "sensitivity"]

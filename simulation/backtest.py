@@ -44,11 +44,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from simulation.backtest_years import held_out_run, observed_example, prediction_table, yearly
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
-from simulation.files import read_limited, read_toml
+from simulation.files import file_digest, read_limited, read_validated_toml
 from simulation.registry import CHANNELS, OUTCOMES, WEEKLY_COLUMNS
 
 MAX_FILE_BYTES = 1_000_000
@@ -277,7 +278,7 @@ class Backtest(BaseModel):
         # (unset fields left out, so a field added later keeps earlier predictions' digests)
         settings["compare"] = [c.model_dump(exclude_none=True) for c in self.compare]
         ensemble = self.experiment.uncertainty.fingerprint()["ensemble"]
-        return {"lever_file": _file_digest(self.resolve(self.levers)),
+        return {"lever_file": file_digest(self.resolve(self.levers)),
                 "lever_document": digest(read_document(self.resolve(self.levers))),
                 "scenario_document": digest(read_document(self.resolve(self.scenario))),
                 "ensemble": str(ensemble),
@@ -304,13 +305,8 @@ class Backtest(BaseModel):
 def load_backtest(path: str | Path) -> Backtest:
     """A backtest file, validated, with its scenario, lever file and ensemble checked."""
     path = Path(path)
-    doc = read_toml(path, "a backtest file", BacktestError, MAX_FILE_BYTES)
-    try:
-        bt = Backtest.model_validate(doc)
-    except ValidationError as exc:
-        from simulation.experiment import _explain
-
-        raise BacktestError(f"{path}: {_explain(exc)}") from None
+    _, bt = read_validated_toml(path, "a backtest file", BacktestError, Backtest,
+                                MAX_FILE_BYTES, every=True)
     bt._path = path
     for field in ("scenario", "levers"):  # observed series may not exist yet: read later
         value = getattr(bt, field)
@@ -436,112 +432,6 @@ def read_observations(path: Path, bt: Backtest) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-# -- simulated statistics per year ----------------------------------------------------------------
-
-
-def yearly(weekly: pd.DataFrame, compare: Compare, first_year: int, n_years: int,
-           scale: float, statistics: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``run_id, year, value`` of one statistic from a store's (or a run's) weekly rows, or
-    for a breakdown from its published statistics (:mod:`simulation.statistics`; every run and
-    year is counted, with 0 where there were none)."""
-    if compare.published_column is not None:
-        return _published(weekly, statistics, compare, first_year, n_years, scale)
-    rows = weekly[(weekly["week"] >= 0) & (weekly["week"] < n_years * WEEKS_PER_YEAR)]
-    if compare.jurisdictions:
-        rows = rows[rows["jurisdiction"].astype(str).isin(compare.jurisdictions)]
-    per_week = rows.groupby(["run_id", "week"], observed=True)[compare.statistic].sum()
-    frame = per_week.reset_index()
-    frame["year"] = first_year + frame["week"] // WEEKS_PER_YEAR
-    how = "mean" if compare.kind == "stock" else "sum"
-    out = frame.groupby(["run_id", "year"])[compare.statistic].agg(how).reset_index()
-    out["value"] = out.pop(compare.statistic) * compare.factor / scale
-    return out
-
-
-def _published(weekly: pd.DataFrame, statistics: pd.DataFrame | None, compare: Compare,
-               first_year: int, n_years: int, scale: float) -> pd.DataFrame:
-    column = str(compare.published_column)
-    found = statistics if statistics is not None else pd.DataFrame(
-        columns=["run_id", "year", "jurisdiction", column])
-    found = found[(found["year"] >= 1) & (found["year"] <= n_years)]  # policy years 1, 2...
-    if compare.jurisdictions:
-        found = found[found["jurisdiction"].astype(str).isin(compare.jurisdictions)]
-    counts = (found.assign(year=first_year + found["year"].astype(int) - 1)
-              .groupby(["run_id", "year"])[column].sum())
-    runs = pd.unique(weekly["run_id"])
-    grid = pd.MultiIndex.from_product([runs, range(first_year, first_year + n_years)],
-                                      names=["run_id", "year"])
-    out = counts.reindex(grid, fill_value=0).rename("value").reset_index()
-    out["value"] = out["value"].astype(float) * compare.factor / scale
-    return out
-
-
-def prediction_table(bt: Backtest, results) -> pd.DataFrame:
-    """The prediction: one row per series, year, draw and replication, from a finished store."""
-    runs = results.runs[["run_id", "point", "replication"]]
-    weekly = results.weekly
-    statistics = (results.statistics if any(c.published_column for c in bt.compare)
-                  else None)
-    scale = bt.experiment.scenario_objects[0].scale if bt.run.scale is None else bt.run.scale
-    parts = []
-    for c in bt.compare:
-        part = yearly(weekly, c, bt.first_year, len(bt.years), scale, statistics).merge(
-            runs, on="run_id")
-        part.insert(0, "series", c.key)
-        parts.append(part.rename(columns={"point": "draw"}))
-    table = pd.concat(parts, ignore_index=True)
-    table = table[["series", "year", "draw", "replication", "value"]]
-    return table.sort_values(["series", "year", "draw", "replication"]).reset_index(drop=True)
-
-
-def held_out_run(bt: Backtest, seed: int, member: int,
-                 source_id: str = "synthetic_held_out") -> pd.DataFrame:
-    """Observed-series rows (every compared series, every year) made by one more run of the
-    model itself under the lever file, with a seed and an ensemble member of one's choosing:
-    the worked example's "observations", whose score is known in advance."""
-    from simulation.runner import run
-    from simulation.scenario import with_overrides
-
-    members = bt.experiment.uncertainty.members
-    overrides = {f"parameters.{k}": float(v) for k, v in members.iloc[member].items()}
-    overrides["run.weeks"] = len(bt.years) * WEEKS_PER_YEAR
-    overrides |= {f"run.{k}": v for k, v in bt.run.model_dump(exclude_none=True).items()}
-    scenario = with_overrides(bt.lever_scenario, overrides)
-    result = run(scenario, seed=seed)
-    weekly = result.timeseries.assign(run_id="held_out")
-    statistics = result.statistics().assign(run_id="held_out")
-    rows = []
-    for c in bt.compare:
-        per_year = yearly(weekly, c, bt.first_year, len(bt.years), scenario.scale,
-                          statistics)
-        for _, r in per_year.iterrows():
-            rows.append({"year": int(r["year"]), "series": c.series, "breakdown": c.breakdown,
-                         "category": c.category, "value": round(float(r["value"]), 3),
-                         "source_id": source_id,
-                         "note": f"tipsim run seed {seed}, ensemble member {member}"})
-    return pd.DataFrame(rows)
-
-
-HELD_OUT_SEED, HELD_OUT_MEMBER, WRONG_FACTOR = 7_777, 7, 3.0
-"""The worked example's held-out run (a seed no prediction run uses: theirs are spawned from
-the backtest's seed) and how wrong its wrong series is."""
-
-
-def observed_example(bt: Backtest) -> pd.DataFrame:
-    """The worked example's observed series: the held-out run for every compared series, and
-    every series whose name ends in ``_wrong`` multiplied by :data:`WRONG_FACTOR`."""
-    rows = held_out_run(bt, HELD_OUT_SEED, HELD_OUT_MEMBER)
-    wrong = rows["series"].str.endswith("_wrong")
-    rows.loc[wrong, "value"] = (rows.loc[wrong, "value"] * WRONG_FACTOR).round(3)
-    rows.loc[wrong, "source_id"] = "synthetic_wrong"
-    rows.loc[wrong, "note"] += f", times {WRONG_FACTOR:g} (deliberately wrong)"
-    return rows
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-
-
 def _flat(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(value, dict):
         return [kv for k, v in value.items() for kv in _flat(v, f"{prefix}{k}.")]
@@ -550,5 +440,7 @@ def _flat(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix.rstrip("."), repr(value))]
 
 
+# the simulated statistics per year (simulation.backtest_years) keep this import path too
 __all__ = ["Backtest", "BacktestError", "Compare", "OBSERVED_COLUMNS", "held_out_run",
-           "load_backtest", "prediction_table", "read_observations", "yearly"]
+           "load_backtest", "observed_example", "prediction_table", "read_observations",
+           "yearly"]

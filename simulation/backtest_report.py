@@ -24,7 +24,6 @@ mean over a series' points, and that mean divided by the mean observed value.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import math
@@ -35,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.backtest import Backtest, BacktestError
-from simulation.files import atomic_write
+from simulation.files import atomic_write, file_digest
 
 PREDICTION_TABLE = "prediction.parquet"
 PREDICTION_META = "prediction.json"
@@ -113,7 +112,7 @@ def write_prediction(bt: Backtest, out: Path, table: pd.DataFrame, model_code: s
         "compare": [c.model_dump() | {"key": c.key} for c in bt.compare],
         "frozen": bt.frozen(),
         "resolved_scenario_hash": bt.lever_scenario.hash,  # with this model's defaults
-        "prediction_digest": _file_digest(out / PREDICTION_TABLE),
+        "prediction_digest": file_digest(out / PREDICTION_TABLE),
         "model_code_hash": model_code, "tipsim_version": __version__, "method": METHOD,
         "intervals": json.loads(bands(table).to_json(orient="records")),
     }
@@ -141,9 +140,9 @@ def read_prediction(bt: Backtest, out: Path) -> tuple[dict, pd.DataFrame]:
     if not isinstance(meta, dict) or not isinstance(meta.get("frozen"), dict):
         raise BacktestError(f"{meta_path}: not a backtest prediction (no 'frozen' digests); "
                             "allowed: the prediction.json tipsim backtest --predict-only writes")
-    if _file_digest(table_path) != meta.get("prediction_digest"):
+    if file_digest(table_path) != meta.get("prediction_digest"):
         raise BacktestError(f"{table_path}: changed since the prediction was written (its digest "
-                            f"is {_file_digest(table_path)}, {meta_path} recorded "
+                            f"is {file_digest(table_path)}, {meta_path} recorded "
                             f"{meta.get('prediction_digest')}); allowed: the frozen prediction "
                             "as written (restore it from version control)")
     now = bt.frozen()
@@ -166,8 +165,6 @@ def read_prediction(bt: Backtest, out: Path) -> tuple[dict, pd.DataFrame]:
     return meta, table
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 # -- the comparison ---------------------------------------------------------------------------
@@ -359,7 +356,9 @@ def figure(series: str, bands_rows: list[dict], points: list[dict], cut_year: in
     """The prediction's bands over the years and the observed points, one series."""
     import plotly.graph_objects as go
 
-    from simulation.dashboard.figures import _layout, _rgba, text
+    from simulation.dashboard.style import layout as _layout
+    from simulation.dashboard.style import rgba as _rgba
+    from simulation.dashboard.style import text
 
     blue, black = "#0072B2", "#000000"  # Okabe-Ito, as the dashboard
     years = [b["year"] for b in bands_rows]

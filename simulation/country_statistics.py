@@ -34,9 +34,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pandas as pd
 
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.country_calendar import week_year
 from simulation.errors import UserError
 from simulation.files import read_toml
@@ -84,9 +86,9 @@ class StatisticsMap:
 def load_statistics_map(path: str | Path) -> StatisticsMap:
     """A country's ``statistics_map.toml``, checked: every model category mapped, to a name."""
     path = Path(path)
-    doc = read_toml(path, "a statistics map", StatisticsMapError)
+    doc: dict[str, Any] = read_toml(path, "a statistics map", StatisticsMapError)
 
-    def fail(field: str, problem: str, allowed: str):
+    def fail(field: str, problem: str, allowed: str) -> NoReturn:
         raise StatisticsMapError(f"{path}: field '{field}': {problem}; allowed: {allowed}")
 
     first = doc.get("first_year")
@@ -136,7 +138,7 @@ def country_statistics(result, statistics_map: StatisticsMap, *,
         raise UserError(f"{smap.path}: field 'mechanism': {smap.mechanism!r} is not a "
                         "jurisdiction of the run; allowed: " + ", ".join(result.jurisdictions))
     weeks = int(result.provenance.get("weeks", 0))
-    years = [week_year(w, smap.first_year) for w in range(0, max(weeks, 1), 52)]
+    years = [week_year(w, smap.first_year) for w in range(0, max(weeks, 1), WEEKS_PER_YEAR)]
     scale = float(result.provenance.get("scale", 1.0)) if per_scale else 1.0
     rows: list[dict] = []
 

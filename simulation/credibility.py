@@ -54,224 +54,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
-from simulation.files import read_toml
 from simulation.registry import OUTCOMES
+from simulation.stylised_facts import (CONFIDENCE, Fact, FactsError, library_folder,
+                                       load_facts, shipped_files, words)
 
 SECTIONS = ("targets", "held_out", "out_of_sample", "stylised_facts")
 """The sections of :func:`credibility`'s output, in the order the page shows them."""
 
-CHECKS = ("compare", "effect")
-"""The kinds of stylised-fact rule: ``compare`` two quantities of the baseline, or the
-``effect`` of a policy scenario against the baseline."""
-RELATIONS = ("less", "greater")
-DIRECTIONS = ("increase", "decrease")
-QUANTITY_FIELDS = ("outcome", "ratio", "jurisdiction", "form", "group", "share_of_region")
-"""What a quantity of a stylised fact may say: the quantity fields of a calibration target."""
-FACT_FIELDS = {"compare": ("left", "relation", "right"),
-               "effect": ("scenario", "quantity", "direction")}
-COMMON_FIELDS = ("statement", "source", "note", "basis", "basis_reason", "check")
-MAX_FILE_BYTES = 1_000_000
-CONFIDENCE = 0.95
 N_RESAMPLES = 2000
-
-
-class FactsError(UserError, ValueError):
-    """A mistake in a stylised-facts file: the message names the file, the field and what is
-    allowed."""
-
-
-def _library() -> Path:
-    from simulation.model import SCENARIOS
-
-    return SCENARIOS / "calibration"
-
-
-def shipped_files() -> dict[str, Path]:
-    """The files the credibility page reads by default: the baseline's targets (fitted and
-    held out), the out-of-sample checks and the stylised facts."""
-    folder = _library()
-    return {"targets": folder / "baseline_targets.toml",
-            "out_of_sample": folder / "forms_and_groups_targets.toml",
-            "stylised_facts": folder / "stylised_facts.toml"}
-
-
-# -- stylised facts: the file ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One stylised fact: a pattern in words, who reported it, and a rule to check it.
-
-    ``left``, ``right`` and ``quantity`` are quantities (a
-    :class:`~simulation.calibration.targets.Target` used for its quantity only) or, for
-    ``left`` and ``right``, plain numbers."""
-
-    name: str
-    statement: str
-    source: str
-    check: str
-    note: str = ""
-    basis: str = "emergent"
-    basis_reason: str = ""
-    left: Any = None
-    relation: str | None = None
-    right: Any = None
-    scenario: str | None = None
-    quantity: Any = None
-    direction: str | None = None
-
-    def rule(self, baseline: str = "baseline") -> str:
-        """The rule in words."""
-        if self.check == "compare":
-            word = "below" if self.relation == "less" else "above"
-            return (f"{_words(self.left)} is {word} {_words(self.right)} in the {baseline} "
-                    "runs (medians over runs)")
-        word = "raises" if self.direction == "increase" else "lowers"
-        return (f"{self.scenario} {word} {_words(self.quantity)} against {baseline} (the mean "
-                f"paired difference's {CONFIDENCE:.0%} interval lies "
-                f"{'above' if self.direction == 'increase' else 'below'} zero)")
-
-
-def load_facts(path: str | Path) -> tuple[Fact, ...]:
-    """Read a stylised-facts file; one :class:`FactsError` names the file and the field of the
-    first mistake, and what is allowed there.
-
-    The file has an optional ``title`` and one table per fact under ``[facts]``::
-
-        [facts.self_referral_ahead_of_police]
-        statement = "More identified victims come forward on their own than police find."
-        source = "UNODC GLOTIP 2022: 41% self-initiated, 28% by law enforcement"
-        note = "..."                            # optional
-        basis = "fitted"                        # or "by_construction", "emergent" (required)
-        basis_reason = "the ordering of two fitted shares"   # one line: why (required)
-        check = "compare"                       # medians over the baseline runs
-        left = {outcome = "identified_self"}    # a quantity, or a number
-        relation = "greater"                    # or "less"
-        right = {outcome = "identified_police"}
-
-        [facts.crackdown_displaces_exploitation]
-        ...
-        check = "effect"                        # a policy scenario against the baseline
-        scenario = "crackdown_destination_a"
-        quantity = {outcome = "victim_weeks_exploited", jurisdiction = "destination_b"}
-        direction = "increase"                  # or "decrease"
-
-    A quantity is written as a calibration target's quantity (docs/calibration.md):
-    ``outcome = "name"`` or ``ratio = [a, b]``, with at most one of ``jurisdiction``, ``form``
-    or ``group``, and ``share_of_region = true`` to read a ratio's numerator there and its
-    denominator in the region. Flows are per year and at scale 1, as for targets."""
-    path = Path(path)
-    doc = read_toml(path, "a stylised-facts file", FactsError, MAX_FILE_BYTES)
-    for key in doc:
-        if key not in ("title", "description", "facts"):
-            raise FactsError(f"{path}: {key}: unknown field; allowed: title, description, facts")
-    facts = doc.get("facts")
-    if not isinstance(facts, dict) or not facts:
-        raise FactsError(f"{path}: facts: missing or empty; allowed: one table per fact, "
-                         "[facts.NAME] with statement, source, check and its rule")
-    return tuple(_fact(path, name, table) for name, table in facts.items())
-
-
-def _fact(path: Path, name: str, table: Any) -> Fact:
-    where = f"facts.{name}"
-
-    def fail(field: str, message: str) -> FactsError:
-        return FactsError(f"{path}: {where}.{field}: {message}")
-
-    if not isinstance(table, dict):
-        raise FactsError(f"{path}: {where}: expected a table [{where}] with statement, source, "
-                         "check and its rule")
-    check = table.get("check")
-    if check not in CHECKS:
-        got = "missing (required)" if check is None else f"got {check!r}"
-        raise fail("check", f"{got}; allowed: {', '.join(CHECKS)}")
-    allowed = COMMON_FIELDS + FACT_FIELDS[check]
-    for key in table:
-        if key not in allowed:
-            raise fail(key, f"unknown field for check = {check!r}; allowed: "
-                            f"{', '.join(allowed)}")
-    for key in ("statement", "source") + FACT_FIELDS[check]:
-        if key not in table:
-            raise fail(key, "missing (required)")
-    for key in ("statement", "source", "note"):
-        value = table.get(key, "")
-        if not isinstance(value, str) or (key != "note" and not value.strip()):
-            raise fail(key, f"got {value!r}; allowed: text"
-                            + (" (not empty)" if key != "note" else ""))
-    fields: dict[str, Any] = {"name": name, "statement": table["statement"].strip(),
-                              "source": table["source"].strip(), "check": check,
-                              "note": table.get("note", "").strip()}
-    if check == "compare":
-        if table["relation"] not in RELATIONS:
-            raise fail("relation", f"got {table['relation']!r}; allowed: {', '.join(RELATIONS)}")
-        left = _side(path, f"{where}.left", table["left"], numbers=True)
-        right = _side(path, f"{where}.right", table["right"], numbers=True)
-        if isinstance(left, float) and isinstance(right, float):
-            raise fail("left", "both sides are numbers; allowed: at least one side a quantity "
-                               "(a table with outcome or ratio)")
-        fields |= {"left": left, "relation": table["relation"], "right": right}
-    else:
-        scenario = table["scenario"]
-        if not isinstance(scenario, str) or not scenario.strip():
-            raise fail("scenario", f"got {scenario!r}; allowed: the name of a scenario")
-        if table["direction"] not in DIRECTIONS:
-            raise fail("direction", f"got {table['direction']!r}; allowed: "
-                                    f"{', '.join(DIRECTIONS)}")
-        fields |= {"scenario": scenario.strip(), "direction": table["direction"],
-                   "quantity": _side(path, f"{where}.quantity", table["quantity"],
-                                     numbers=False)}
-    return Fact(**fields, **_basis(table, fail))
-
-
-def _basis(table: dict, fail) -> dict[str, str]:
-    """What a fact rests on (issue 23): required, one of BASES, with a one-line reason."""
-    from simulation.calibration.targets import BASES
-
-    basis = table.get("basis")
-    if basis not in BASES:
-        got = "missing (required)" if basis is None else f"got {basis!r}"
-        raise fail("basis", f"{got}; allowed: {', '.join(BASES)} (what the fact rests on, "
-                            "with basis_reason saying why)")
-    reason = table.get("basis_reason")
-    if not isinstance(reason, str) or not reason.strip():
-        got = "missing (required)" if reason is None else f"got {reason!r}"
-        raise fail("basis_reason", f"{got}; allowed: one line saying why the fact holds "
-                                   f"{basis.replace('_', ' ')}" + (" (or, for emergent, why it "
-                                                                   "is independent)"
-                                                                   if basis == "emergent"
-                                                                   else ""))
-    return {"basis": basis, "basis_reason": reason.strip()}
-
-
-def _side(path: Path, where: str, value: Any, numbers: bool):
-    """A quantity (a Target used for its quantity only) or, where allowed, a number."""
-    from simulation.calibration.targets import Target, explain
-
-    allowed = ("a table with outcome or ratio (and at most one of jurisdiction, form, group; "
-               "share_of_region)" + (", or a number" if numbers else ""))
-    if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not math.isfinite(value):
-            raise FactsError(f"{path}: {where}: got {value}; allowed: {allowed}")
-        return float(value)
-    if not isinstance(value, dict):
-        raise FactsError(f"{path}: {where}: got {value!r}; allowed: {allowed}")
-    for key in value:
-        if key not in QUANTITY_FIELDS:
-            raise FactsError(f"{path}: {where}.{key}: unknown field; allowed: "
-                             f"{', '.join(QUANTITY_FIELDS)}")
-    try:  # a Target's quantity rules, messages and arithmetic; its uncertainty is a placeholder
-        return Target.model_validate({**value, "name": where, "mean": 0.0, "sd": 1.0,
-                                      "source": "stylised fact"})
-    except ValidationError as exc:
-        raise FactsError(f"{path}: {explain(exc, prefix=where)}") from None
-
-
-def _words(side: Any) -> str:
-    return f"{side:g}" if isinstance(side, float) else side.description
 
 
 # -- the batch: one object per run, as Target.simulated reads it -------------------------------
@@ -494,7 +287,7 @@ def _target_rows(targets, runs: list[_Run]) -> list[dict[str, Any]]:
 
 def _fact_row(fact: Fact, batch: _Batch, baseline: str, paired: bool,
               draws: bool = False) -> dict[str, Any]:
-    row = {"name": fact.name, "statement": fact.statement, "source": fact.source,
+    row: dict[str, Any] = {"name": fact.name, "statement": fact.statement, "source": fact.source,
            "note": fact.note, "basis": fact.basis, "basis_reason": fact.basis_reason,
            "check": fact.check, "rule": fact.rule(baseline),
            "values": {}, "reproduced": None, "reason": None}
@@ -514,19 +307,19 @@ def _compare(fact: Fact, runs: list[_Run]) -> dict[str, Any]:
             continue
         values, reason = _values(side, runs)
         if reason:
-            return {"reason": f"{_words(side)}: {reason}"}
+            return {"reason": f"{words(side)}: {reason}"}
         sides.append(values)
     left, right = sides
     holds = np.less if fact.relation == "less" else np.greater
     both = np.isfinite(left) & np.isfinite(right)
     lmed, rmed = (float(np.median(side[np.isfinite(side)])) for side in (left, right))
     reproduced = bool(holds(lmed, rmed))
-    values = {"left": lmed, "right": rmed, "runs": int(both.sum()),
+    found: dict[str, Any] = {"left": lmed, "right": rmed, "runs": int(both.sum()),
               "holds_in": float(holds(left[both], right[both]).mean()) if both.any() else None}
-    reason = None if reproduced else (f"the median of {_words(fact.left)} ({lmed:.4g}) is not "
+    reason = None if reproduced else (f"the median of {words(fact.left)} ({lmed:.4g}) is not "
                                       f"{'below' if fact.relation == 'less' else 'above'} "
-                                      f"{_words(fact.right)} ({rmed:.4g})")
-    return {"values": values, "reproduced": reproduced, "reason": reason}
+                                      f"{words(fact.right)} ({rmed:.4g})")
+    return {"values": found, "reproduced": reproduced, "reason": reason}
 
 
 def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
@@ -534,13 +327,13 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
     """A policy's paired effect with the interval ``tipsim compare`` reports: over parameter
     draws (``draws``), the interval of randomness and parameters
     (:func:`simulation.conclusions.decompose`); otherwise the bootstrap interval."""
-    from simulation.analysis import _difference  # the same interval as compare() reports
+    from simulation.analysis import bootstrap_difference  # the interval compare() reports
 
     series = []
     for group in (base_runs, runs):
         values, reason = _values(fact.quantity, group)
         if reason:
-            return {"reason": f"{_words(fact.quantity)}: {reason}"}
+            return {"reason": f"{words(fact.quantity)}: {reason}"}
         series.append(pd.Series(values, index=pd.MultiIndex.from_tuples(
             [r.key for r in group], names=["point", "replication"])).dropna())
     base, this = series
@@ -552,14 +345,14 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
         parts = decompose((this - base).dropna(), CONFIDENCE)
         diff, low, high = parts["mean"], parts["combined_low"], parts["combined_high"]
     else:
-        diff, low, high = _difference(base, this, paired, CONFIDENCE, N_RESAMPLES, 0)
+        diff, low, high = bootstrap_difference(base, this, paired, CONFIDENCE, N_RESAMPLES, 0)
     pairs = len(base.index.intersection(this.index)) if paired else 0
-    values = {"baseline": float(base.median()), "scenario": float(this.median()),
+    found: dict[str, Any] = {"baseline": float(base.median()), "scenario": float(this.median()),
               "difference": _num(diff), "difference_low": _num(low),
               "difference_high": _num(high), "paired": bool(paired and pairs >= 2),
               "runs": pairs if paired and pairs >= 2 else min(len(base), len(this))}
     if not (math.isfinite(low) and math.isfinite(high)):
-        return {"values": values, "reason": "no interval could be computed"}
+        return {"values": found, "reason": "no interval could be computed"}
     up = fact.direction == "increase"
     reproduced = bool(low > 0) if up else bool(high < 0)
     reason = None
@@ -570,7 +363,7 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
         else:
             reason = (f"not distinguishable from no change: the difference's {CONFIDENCE:.0%} "
                       f"interval [{low:.4g}, {high:.4g}] includes zero")
-    return {"values": values, "reproduced": reproduced, "reason": reason}
+    return {"values": found, "reproduced": reproduced, "reason": reason}
 
 
 def _num(x: Any) -> float | None:
@@ -585,7 +378,7 @@ def _count(rows: list[dict], flag: str, good: str) -> dict[str, int]:
 
 def _shown(path: Path) -> str:
     """A shipped file relative to the folder above the scenario library, others as given."""
-    root = _library().parent.parent
+    root = library_folder().parent.parent
     try:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
@@ -668,7 +461,7 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
     def emergent(name: str) -> list[dict]:
         return [r for r in sections[name] if r["basis"] == "emergent"]
 
-    summary = {"targets": _count(sections["targets"], "inside", "inside")}
+    summary: dict[str, Any] = {"targets": _count(sections["targets"], "inside", "inside")}
     summary |= {name: _count(emergent(name), "inside", "inside")
                 for name in ("held_out", "out_of_sample")}
     summary["stylised_facts"] = _count(emergent("stylised_facts"), "reproduced", "reproduced")
@@ -720,3 +513,8 @@ def _provenance(results, baseline: str, runs: list[_Run], files: dict[str, Path]
         "model_code": made.get("model_code"),
         "git_commit": made.get("git_commit"),
     }
+
+
+# the stylised-facts file (simulation.stylised_facts) keeps this module as its import path too
+__all__ = ["CONFIDENCE", "Fact", "FactsError", "N_RESAMPLES", "credibility", "load_facts",
+           "shipped_files"]

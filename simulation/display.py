@@ -19,7 +19,7 @@ MINUS = "\u2212"
 """The true minus sign, for HTML; terminal tables pass ``minus="-"`` so they stay ASCII."""
 
 
-def fmt_number(x: float, signed: bool = False, minus: str = MINUS, figures: int = 3) -> str:
+def fmt_number(x: float | None, signed: bool = False, minus: str = MINUS, figures: int = 3) -> str:
     """``figures`` significant figures (three by default) with thousands separators, M and bn
     for large numbers; ``minus`` in front of negative numbers; '+' in front of positive numbers
     when ``signed``. Missing or infinite numbers are 'n/a'."""
@@ -44,8 +44,8 @@ def fmt_number(x: float, signed: bool = False, minus: str = MINUS, figures: int 
     return sign + body
 
 
-def fmt_percent(x: float, signed: bool = True, scale: float | None = None, minus: str = MINUS,
-                unit: str = "%", decimals: int | None = None) -> str:
+def fmt_percent(x: float | None, signed: bool = True, scale: float | None = None,
+                minus: str = MINUS, unit: str = "%", decimals: int | None = None) -> str:
     """A share as a percentage: one decimal below 10%, none above (judged on ``scale``, when
     given, so an estimate and its interval are shown alike), or ``decimals`` when given.
     ``unit`` follows the number."""
@@ -65,13 +65,13 @@ def fmt_percent(x: float, signed: bool = True, scale: float | None = None, minus
     return f"{sign}{body}{unit}"
 
 
-def fmt_points(x: float, signed: bool = True, scale: float | None = None, minus: str = MINUS,
+def fmt_points(x: float | None, signed: bool = True, scale: float | None = None, minus: str = MINUS,
                decimals: int | None = None) -> str:
     """A difference between two shares, in percentage points ('+3.1 pp')."""
     return fmt_percent(x, signed, scale, minus, unit=" pp", decimals=decimals)
 
 
-def fmt_chance(p: float) -> str:
+def fmt_chance(p: float | None) -> str:
     """A probability (a share of parameter draws or runs) as a whole percentage; '>99%' and
     '<1%' near the ends, so only a certainty reads 100% or 0%; 'n/a' when missing."""
     if p is None or not math.isfinite(p):

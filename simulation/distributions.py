@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy import stats
@@ -116,7 +116,7 @@ class Mixture:
         return max(p.high for p in self.parts)
 
     def cdf(self, x) -> np.ndarray:
-        return sum(w * p.cdf(x) for p, w in zip(self.parts, self.weights))
+        return cast(np.ndarray, sum(w * p.cdf(x) for p, w in zip(self.parts, self.weights)))
 
     def ppf(self, u) -> np.ndarray:
         grid = np.linspace(self.low, self.high, 4001)

@@ -49,14 +49,11 @@ is part of the seed's key.
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -64,12 +61,15 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_validator)
 
 from simulation import limits
-from simulation.errors import UserError
+from simulation.errors import UserError, explain
 from simulation.files import digest as _digest
 from simulation.files import read_toml
-from simulation.parameters import GROUPS, resolve_parameter_names
-from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
-from simulation.uncertainty import MEMBER_COLUMN, PREFIX, Uncertainty
+from simulation.experiment_design import (Design, InputRange, design_matrix, input_ranges,
+                                          salib_problem)
+from simulation.experiment_runs import RunSpec, expand
+from simulation.registry import LEVERS
+from simulation.seeds import derive_seed
+from simulation.uncertainty import PREFIX, Uncertainty
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
 # A scenario's name starts its runs' ids and part files (runs/NAME-r000.parquet), and an
@@ -83,38 +83,6 @@ class ExperimentError(UserError, ValueError):
     """A mistake in an experiment file: the message names the file and the field."""
 
 
-class InputRange(BaseModel):
-    """One swept input: a range (``low``/``high``), or for a grid explicit ``values``."""
-
-    model_config = ConfigDict(extra="forbid")
-    low: float | None = None
-    high: float | None = None
-    values: list[float] | None = None
-    points: int | None = Field(default=None, ge=1)
-
-
-class Design(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    method: Literal["grid", "lhs", "sobol", "morris"]
-    # "parameters" = every parameter in the registry, over its registry range; in a list,
-    # "GROUP.*" is every parameter of a group and "GROUP.name" one parameter
-    inputs: Literal["parameters"] | list[str] | dict[str, InputRange | list[float]] = Field(
-        min_length=1)
-    samples: int | None = Field(default=None, ge=1)
-    # morris grid levels: SALib builds arrays that grow with the levels (4 to 10 are usual)
-    levels: int = Field(default=4, ge=2, le=100)
-    second_order: bool = False  # sobol: also estimate second-order indices (costs N*D more runs)
-    points: int = Field(default=3, ge=1)  # grid: points per input given only as a range
-
-    @model_validator(mode="after")
-    def _check(self) -> Design:
-        if self.method != "grid" and self.samples is None:
-            raise ValueError(f"method {self.method!r} needs 'samples'")
-        if self.method == "sobol" and self.samples & (self.samples - 1):
-            raise ValueError(f"sobol 'samples' must be a power of 2 (got {self.samples})")
-        return self
-
-
 class RunSettings(BaseModel):
     """Overrides of every scenario's [run] table (the run's seed comes from the experiment)."""
 
@@ -122,24 +90,6 @@ class RunSettings(BaseModel):
     weeks: int | None = Field(default=None, ge=1)
     burn_in_weeks: int | None = Field(default=None, ge=0)
     scale: float | None = Field(default=None, gt=0)
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """Everything a worker needs for one run. Picklable; the scenario travels resolved, so a
-    worker never reads files (and a file edited mid-batch cannot leak into it)."""
-
-    run_id: str
-    scenario_name: str
-    point: int
-    replication: int
-    seed: int
-    inputs: dict[str, float]
-    overrides: dict[str, Any]
-    record: str | list[str]  # "summary", "weekly", "contacts" or a list of the last two
-    scenario: Any = field(repr=False)  # simulation.scenario.Scenario
-    # recorded with the run but not applied to it (the ensemble member of a parameter draw)
-    recorded: dict[str, float] = field(default_factory=dict)
 
 
 class Experiment(BaseModel):
@@ -234,12 +184,12 @@ class Experiment(BaseModel):
         else:
             path = Path(source)
             where = str(path)
-            doc = _read_toml(path)
+            doc = read_experiment_file(path)
             base_dir = path.parent
         try:
             exp = cls.model_validate(doc)
         except ValidationError as exc:
-            raise ExperimentError(f"{where}: {_explain(exc)}") from None
+            raise ExperimentError(f"{where}: {explain(exc, every=True)}") from None
         exp._source = None if isinstance(source, dict) else str(source)
         exp._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
         exp._allow_large = allow_large
@@ -258,13 +208,14 @@ class Experiment(BaseModel):
         corners = [{n: min(r.get("values", [r.get("low")])) for n, r in ranges},
                    {n: max(r.get("values", [r.get("high")])) for n, r in ranges}]
         if self.uncertainty is not None:  # the draws' lowest and highest values
-            corners = [corner | {k: v for k, v in self.draws.agg(how).items()
+            draws = cast(pd.DataFrame, self.draws)  # there are draws under [uncertainty]
+            corners = [corner | {k: v for k, v in draws.agg(how).items()
                                  if k.startswith(PREFIX)}
                        for corner, how in zip(corners, ("min", "max"))]
         for scenario in self.scenario_objects:
             try:
                 for inputs in corners:
-                    resolved = _apply(inputs, overrides, scenario)
+                    resolved = apply_inputs(inputs, overrides, scenario)
                     self._run_bytes = max(self._run_bytes, limits.run_bytes(resolved))
                     if not self._allow_large:
                         limits.check_run(resolved, where=self._source or "experiment")
@@ -284,7 +235,8 @@ class Experiment(BaseModel):
         from simulation.scenario import load_scenario
 
         where = self._source or "experiment"
-        loaded, names = [], {}
+        loaded: list = []
+        names: dict[str, str] = {}
         for entry in self.scenarios:
             path = Path(entry)
             if not path.is_absolute():
@@ -310,96 +262,19 @@ class Experiment(BaseModel):
     @cached_property
     def input_ranges(self) -> dict[str, dict[str, Any]]:
         """Each swept input with its resolved range (registry defaults filled in)."""
-        if self.design is None:
-            return {}
-        d = self.design
-        if d.inputs == "parameters":
-            names = list(PARAMETERS)
-        elif isinstance(d.inputs, list):
-            try:
-                names = resolve_parameter_names(d.inputs)
-            except KeyError as exc:
-                raise ValueError(f"design.inputs: {exc.args[0]}") from None
-        else:
-            names = d.inputs
-        raw = ({n: InputRange() for n in names} if isinstance(names, list) else
-               {resolve_parameter_names([n])[0] if not n.endswith(".*") else n:
-                InputRange(values=v) if isinstance(v, list) else v
-                for n, v in d.inputs.items()})
-        out = {}
-        for name, rng in raw.items():
-            where = f"design.inputs.{name}"
-            known = PARAMETERS.get(name) or LEVERS.get(name)
-            if name.endswith(".*"):
-                raise ValueError(f"{where}: a group of parameters goes in a list of inputs "
-                                 f"(inputs = [{name!r}]), where each takes its registry range")
-            if known is None and name.partition(".")[0] in GROUPS:
-                raise ValueError(f"{where}: no parameter {name.partition('.')[2]!r} in group "
-                                 f"{name.partition('.')[0]!r} (see `tipsim levers`)")
-            if known is None and "." not in name:
-                raise ValueError(f"{where}: unknown lever or parameter {name!r} (a lever, a "
-                                 "parameter, or a dotted path such as "
-                                 "'jurisdictions.destination_a.training')")
-            if isinstance(known, Lever) and known.kind == "forms":
-                raise ValueError(f"{where}: {name!r} is a list of forms and cannot be swept")
-            if isinstance(known, Lever) and known.kind == "choice":
-                raise ValueError(f"{where}: {name!r} is a choice ({', '.join(CHOICES[name])}) "
-                                 "and cannot be swept; compare one scenario per choice")
-            if rng.values is not None:
-                if d.method != "grid":
-                    raise ValueError(f"{where}: 'values' only suits method 'grid'; give "
-                                     "low and high")
-                out[name] = {"values": [float(v) for v in rng.values]}
-                continue
-            low = rng.low if rng.low is not None else getattr(known, "low", None)
-            high = rng.high if rng.high is not None else getattr(known, "high", None)
-            if low is None or high is None:
-                raise ValueError(f"{where}: needs low and high")
-            if not low < high:
-                raise ValueError(f"{where}: low ({low}) must be below high ({high})")
-            out[name] = {"low": float(low), "high": float(high)}
-            if d.method == "grid":
-                out[name]["points"] = rng.points or d.points
-        return out
+        return input_ranges(self.design)
 
     @property
     def input_names(self) -> list[str]:
         return list(self.input_ranges)
 
     def salib_problem(self) -> dict:
-        names = self.input_names
-        return {"num_vars": len(names), "names": names,
-                "bounds": [[self.input_ranges[n]["low"], self.input_ranges[n]["high"]]
-                           for n in names]}
+        return salib_problem(self.input_ranges)
 
     @cached_property
     def design_matrix(self) -> np.ndarray:
         """One row per design point, one column per input (shape (1, 0) without a design)."""
-        d = self.design
-        if d is None:
-            return np.zeros((1, 0))
-        ranges = self.input_ranges
-        if d.method == "grid":
-            axes = [r["values"] if "values" in r else
-                    np.linspace(r["low"], r["high"], r["points"]).tolist()
-                    for r in ranges.values()]
-            return np.array(list(itertools.product(*axes)), dtype=float)
-        problem = self.salib_problem()
-        if d.method == "lhs":
-            from scipy.stats import qmc
-
-            unit = qmc.LatinHypercube(d=problem["num_vars"],
-                                      rng=np.random.default_rng(self.seed)).random(d.samples)
-            lows, highs = np.array(problem["bounds"]).T
-            return qmc.scale(unit, lows, highs)
-        if d.method == "sobol":
-            from SALib.sample import sobol
-
-            return sobol.sample(problem, d.samples, calc_second_order=d.second_order,
-                                seed=self.seed)
-        from SALib.sample import morris
-
-        return morris.sample(problem, d.samples, num_levels=d.levels, seed=self.seed)
+        return design_matrix(self.design, self.input_ranges, self.seed)
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -438,42 +313,9 @@ class Experiment(BaseModel):
         return f"{scenario_name}-p{point:0{max(4, len(str(self.n_points - 1)))}d}-{rep}"
 
     def runs(self) -> Iterator[RunSpec]:
-        """Every run, lazily. Replication-major, so an interrupted batch still holds a balanced
-        comparison (all scenarios at replications 0..k). Under [uncertainty], draw-major: an
-        interrupted batch holds whole draws (every replication of draws 0..k), which is what
-        separating randomness from parameters needs."""
-        overrides = dict(self.overrides)
-        overrides |= {f"run.{k}": v for k, v in self.run.model_dump(exclude_none=True).items()}
-        for point, rep, inputs, recorded in self._cells():
-            for scenario in self.scenario_objects:
-                yield RunSpec(
-                    run_id=self.run_id(scenario.name, point, rep),
-                    scenario_name=scenario.name, point=point, replication=rep,
-                    seed=self.run_seed(scenario.name, point, rep), inputs=inputs,
-                    overrides=overrides, record=self.record, scenario=scenario,
-                    recorded=recorded)
-
-    def _cells(self) -> Iterator[tuple[int, int, dict[str, float], dict[str, float]]]:
-        """``(point, replication, inputs, recorded)`` in the order :meth:`runs` takes them."""
-        if self.uncertainty is not None:
-            # with a [design] too: every design point over the same draws (design-major), its
-            # point number design_point * draws + draw; both recorded with the run
-            names, k = self.input_names, self.uncertainty.draws
-            for dp, row in enumerate(self.design_matrix):
-                swept = dict(zip(names, (float(x) for x in row)))
-                for d, draw in enumerate(self.draws.to_dict(orient="records")):
-                    member = draw.pop(MEMBER_COLUMN, None)
-                    recorded = {} if member is None else {MEMBER_COLUMN: int(member)}
-                    if self.design is not None:
-                        recorded |= {"design_point": dp, "draw": d}
-                    inputs = swept | {k_: float(v) for k_, v in draw.items()}
-                    for rep in range(self.replications):
-                        yield dp * k + d, rep, inputs, recorded
-            return
-        names = self.input_names
-        for rep in range(self.replications):
-            for point, row in enumerate(self.design_matrix):
-                yield point, rep, dict(zip(names, (float(x) for x in row))), {}
+        """Every run, lazily (:func:`simulation.experiment_runs.expand`): replication-major, or
+        under [uncertainty] draw-major."""
+        return expand(self)
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -506,7 +348,7 @@ def run_spec(spec: RunSpec) -> dict[str, Any]:
     dotted inputs and the experiment's overrides are set at their path."""
     from simulation.runner import run
 
-    result = run(_apply(spec.inputs, spec.overrides, spec.scenario), seed=spec.seed)
+    result = run(apply_inputs(spec.inputs, spec.overrides, spec.scenario), seed=spec.seed)
     out: dict[str, Any] = {"outcomes": dict(result.outcomes),
                            "jurisdictions": {j: dict(v) for j, v in result.jurisdictions.items()},
                            "by_form": {f: dict(v) for f, v in result.by_form.items()},
@@ -527,7 +369,9 @@ def recorded(record: str | list[str]) -> set[str]:
     return {record} - {"summary"} if isinstance(record, str) else set(record)
 
 
-def _apply(inputs: dict[str, float], overrides: dict[str, Any], scenario):
+def apply_inputs(inputs: dict[str, float], overrides: dict[str, Any], scenario):
+    """``scenario`` with a run's inputs and overrides set (levers region-wide, integer levers
+    rounded; dotted inputs and overrides at their path)."""
     from simulation.scenario import with_overrides
 
     overrides = dict(overrides)
@@ -541,37 +385,10 @@ def _apply(inputs: dict[str, float], overrides: dict[str, Any], scenario):
     return with_overrides(scenario, overrides, **named)
 
 
-def derive_seed(master: int, common_random_numbers: bool, scenario_name: str, point: int,
-                replication: int) -> int:
-    """A run's seed from the master seed (see :meth:`Experiment.run_seed`); the store checks
-    every part's seed with it."""
-    key = (point, replication)
-    if not common_random_numbers:
-        key = (_name_key(scenario_name),) + key
-    state = np.random.SeedSequence(master, spawn_key=key).generate_state(1, np.uint64)
-    return int(state[0] >> np.uint64(1))
-
-
-def _read_toml(path: Path) -> dict:
+def read_experiment_file(path: Path) -> dict:
     """An experiment file's document, or one :class:`ExperimentError` naming the file."""
     return read_toml(path, "an experiment file", ExperimentError, MAX_FILE_BYTES)
 
 
-def _name_key(name: str) -> int:
-    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-
-
-def _explain(exc: ValidationError) -> str:
-    """Pydantic's errors as one line: 'field.path: message; ...'."""
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("function-", "list[",
-                                                                              "dict[")))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(dict.fromkeys(parts))
-
-
-__all__ = ["Experiment", "ExperimentError", "RunSpec", "load_experiment", "run_spec"]
+__all__ = ["Design", "Experiment", "ExperimentError", "InputRange", "RunSpec", "derive_seed",
+           "load_experiment", "recorded", "run_spec"]

@@ -16,10 +16,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_SEED = 2**63 - 1
+from simulation.seeds import MAX_SEED
+
 # a store's manifest: the experiment file, and one entry per session
 MAX_MANIFEST_BYTES = 64 * 2**20
 MAX_STATE_BYTES = 16 * 2**20
+# a calibration's ensemble: a few hundred members, a few KB each
+MAX_ENSEMBLE_BYTES = 256 * 2**20
+# the two files of a calibrated ensemble (tipsim calibrate writes them, an experiment's
+# [uncertainty] table reads them)
+ENSEMBLE_TABLE = "ensemble.parquet"
+ENSEMBLE_MANIFEST = "manifest.json"
 
 
 class _Lenient(BaseModel):
@@ -63,12 +70,12 @@ def store_manifest_problem(manifest: dict[str, Any]) -> str:
     """What makes a manifest that has the right fields disagree with itself ("" if nothing):
     its master seed or its experiment edited by hand, so that every part's seed would look
     wrong and every resume would redo every run."""
-    from simulation.experiment import _digest
+    from simulation.files import digest
 
     experiment, seeds = manifest.get("experiment"), manifest.get("seeds") or {}
     if experiment is None:
         return ""
-    if manifest.get("experiment_hash") not in (None, _digest(experiment)):
+    if manifest.get("experiment_hash") not in (None, digest(experiment)):
         return ("experiment: differs from the experiment_hash it was written with (edited by "
                 "hand); allowed: the manifest as tipsim wrote it")
     for key, field in (("master", "seed"), ("common_random_numbers", "common_random_numbers")):

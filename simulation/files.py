@@ -22,6 +22,12 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def file_digest(path: str | os.PathLike) -> str:
+    """A short SHA-256 (16 hex digits) of a file's bytes: the key of a frozen file (a backtest's
+    lever file, its prediction table)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
 def atomic_write(target: str | os.PathLike, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` to fill a temporary file beside ``target``, flush it to disk, then
     rename it over ``target`` (``os.replace`` is atomic). A failure removes the temporary file;
@@ -94,34 +100,83 @@ def read_toml(path: str | os.PathLike, what: str, error: type[Exception],
     """The TOML document in the regular UTF-8 file at ``path`` (at most ``limit`` bytes), or one
     ``error`` naming the file and what is allowed. ``what`` is the kind of file with its
     article, as messages say it ("an experiment file")."""
-    import tomllib
-
     try:
         data = read_limited(path, limit, f"{what} (.toml)")
     except InputFileError as exc:
         raise error(str(exc)) from None
     except FileNotFoundError:
         raise error(f"{path}: no such {what.split(' ', 1)[1]}") from None
+    try:
+        return parse_toml(data)
+    except TomlTextError as problem:
+        raise error(f"{path}: {problem.say(what)}") from None
+
+
+def read_validated_toml(path: str | os.PathLike, what: str, error: type[Exception], model: Any,
+                        limit: int = 1_000_000, *, every: bool = False) -> tuple[dict, Any]:
+    """``(document, validated)``: the TOML file at ``path`` (:func:`read_toml`) and the pydantic
+    ``model`` made from it, or one ``error`` naming the file and the field of the first mistake
+    (with ``every``, of every mistake; :func:`simulation.errors.explain`)."""
+    from pydantic import ValidationError
+
+    from simulation.errors import explain
+
+    doc = read_toml(path, what, error, limit)
+    try:
+        return doc, model.model_validate(doc)
+    except ValidationError as exc:
+        raise error(f"{path}: {explain(exc, every=every)}") from None
+
+
+class TomlTextError(ValueError):
+    """Why bytes are not a TOML document tipsim reads: ``kind`` is ``binary``, ``encoding``
+    (``detail``: the bad byte and its offset), ``deep`` (``detail``: where, before parsing),
+    ``syntax`` (``cause``: tomllib's error, ``text``: the text), ``recursion`` or ``nesting``.
+    Each reader words it for its kind of file; :meth:`say` is the common wording."""
+
+    def __init__(self, kind: str, detail: str = "", text: str = "", cause: Exception | None = None):
+        super().__init__(kind)
+        self.kind, self.detail, self.text, self.cause = kind, detail, text, cause
+
+    def say(self, what: str) -> str:
+        """The message for ``what`` (a kind of file with its article), without the file name."""
+        return {
+            "binary": f"is a binary file; allowed: {what} (TOML text)",
+            "encoding": f"is not UTF-8 text ({self.detail}); allowed: {what} (TOML text in "
+                        "UTF-8)",
+            "deep": f"nested too deeply ({self.detail}); allowed: {what} nested at most "
+                    f"{MAX_DEPTH} levels",
+            "syntax": f"not valid TOML: {self.cause}",
+            "recursion": f"nested too deeply to be {what}",
+            "nesting": f"nested more than {MAX_DEPTH} levels deep; allowed: {what} nested at "
+                       f"most {MAX_DEPTH} levels",
+        }[self.kind]
+
+
+def parse_toml(data: bytes) -> dict:
+    """The TOML document in ``data`` (UTF-8, a byte-order mark allowed), or
+    :class:`TomlTextError`: the one TOML reader of every file tipsim reads. Nesting is checked
+    before parsing (a long dotted key takes tomllib minutes) and after (:data:`MAX_DEPTH`)."""
+    import tomllib
+
     if b"\x00" in data:
-        raise error(f"{path}: is a binary file; allowed: {what} (TOML text)")
+        raise TomlTextError("binary")
     try:
         text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
-                    f"{exc.start}); allowed: {what} (TOML text in UTF-8)") from None
+        raise TomlTextError("encoding", f"byte 0x{data[exc.start]:02x} at offset "
+                                        f"{exc.start}") from None
     deep = toml_too_deep(text)
     if deep:
-        raise error(f"{path}: nested too deeply ({deep}); allowed: {what} nested at most "
-                    f"{MAX_DEPTH} levels")
+        raise TomlTextError("deep", deep, text)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: not valid TOML: {exc}") from None
+        raise TomlTextError("syntax", text=text, cause=exc) from None
     except RecursionError:
-        raise error(f"{path}: nested too deeply to be {what}") from None
+        raise TomlTextError("recursion", text=text) from None
     if depth(doc) > MAX_DEPTH:
-        raise error(f"{path}: nested more than {MAX_DEPTH} levels deep; allowed: {what} nested "
-                    f"at most {MAX_DEPTH} levels")
+        raise TomlTextError("nesting", text=text)
     return doc
 
 

@@ -119,7 +119,7 @@ def expect_store(path: str | Path) -> None:
         raise UserError(f"{path}: no such results folder{did_you_mean(path)}")
     if not path.is_dir():
         kind = file_kind(path)
-        what = FILE_KINDS.get(kind, "a file")
+        what = FILE_KINDS.get(kind, "a file") if kind else "a file"
         hint = f"; it goes to {COMMANDS[kind].replace('FILE', str(path))}" if kind else ""
         raise UserError(f"{path}: {what}, not a results folder{hint}")
     advice = folder_advice(path)
@@ -166,7 +166,7 @@ class Parser(argparse.ArgumentParser):
         for action in self._actions:
             if isinstance(action, argparse._SubParsersAction):
                 chosen = getattr(namespace, action.dest, None)
-                return action.choices.get(chosen)
+                return action.choices.get(chosen) if chosen is not None else None
         return None
 
     def error(self, message: str):

@@ -48,15 +48,14 @@ recorded there, the people exploited there), ``form=`` (sexual, labour, criminal
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.mse_models import (CHI2_95, _LARGE, Fitted, _averaged_interval,  # noqa: F401
-                                    _design, _exp, _fit, _model_name, _poisson_llf,
-                                    _profile_interval, _score, _search, fit_models)
+from simulation.mse_models import (Estimate, averaged_interval,
+                                    design_columns, fit_models, model_name,
+                                    profile_interval)
 from simulation.mse_tables import EstimationError, check_size, count_column, tidy
 
 LISTS = ("police", "ngo", "inspection", "hotline")
@@ -163,41 +162,6 @@ def scope_name(jurisdiction: str | None = None, form: str | None = None,
 
 
 # -- the estimator -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """One MSE estimate.
-
-    ``total`` = ``observed`` + ``unobserved``; ``low``, ``high``: its 95% interval
-    (model-averaged, profile likelihood or bootstrap, ``interval``; ``high`` may be infinite when
-    the data cannot bound it); ``model``: the pairwise interactions of the chosen model
-    (``"police:ngo"``), empty for independence; ``criterion`` and ``score``: how it was chosen;
-    ``models``: every model fitted, with its score; ``excluded``: the models left out before
-    fitting and why (:mod:`simulation.mse_checks`), and the pairs of lists that never overlap;
-    ``notes``: lists dropped or merged on the way in."""
-
-    lists: tuple[str, ...]
-    observed: int
-    unobserved: float
-    total: float
-    low: float
-    high: float
-    model: tuple[str, ...]
-    criterion: str
-    score: float
-    interval: str
-    models: pd.DataFrame = field(repr=False)
-    cells: pd.DataFrame = field(repr=False)
-    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["model", "reason"]), repr=False)
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        return {"lists": "+".join(self.lists), "observed": self.observed,
-                "estimate": self.total, "low": self.low, "high": self.high,
-                "model": " ".join(self.model) or "independence", "criterion": self.criterion,
-                "interval": self.interval}
 
 
 def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "aic",
@@ -351,7 +315,7 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     chosen, score, fit = fitted.best
     unobserved = float(math.exp(fit.params[0]))
     if interval == "profile":
-        low, high = _profile_interval(_design(X, chosen), y, fit)
+        low, high = profile_interval(design_columns(X, chosen), y, fit)
     elif interval == "bootstrap":
         from simulation.mse_bootstrap import bootstrap_interval
 
@@ -360,10 +324,10 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
                                        seed=seed, searched=searched)
         low, high = low - observed, high - observed
     else:
-        low, high = _averaged_interval(fitted.fits)
+        low, high = averaged_interval(fitted.fits)
     model_names = tuple(f"{names[i]}:{names[j]}" for i, j in chosen)
     fits = fitted.fits
-    models = pd.DataFrame({"model": [_model_name(names, m) for m, _, _ in fits],
+    models = pd.DataFrame({"model": [model_name(names, m) for m, _, _ in fits],
                            criterion: [s for _, s, _ in fits],
                            "unobserved": [math.exp(f.params[0]) for _, _, f in fits]})
     return Estimate(lists=names, observed=observed, unobserved=unobserved,

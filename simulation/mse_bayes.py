@@ -83,7 +83,7 @@ class Posterior(CredibleTotal):
     def quantile(self, q: float) -> float:
         """The q-quantile of the total N."""
         cumulative = np.cumsum(self.probability)
-        return float(self.observed + self.missing[min(np.searchsorted(cumulative, q),
+        return float(self.observed + self.missing[min(int(np.searchsorted(cumulative, q)),
                                                       len(self.missing) - 1)])
 
     @property
@@ -253,7 +253,7 @@ def bayes_estimate(lists, X: np.ndarray, y: np.ndarray, cells: pd.DataFrame, not
     """:func:`posterior` as a :class:`simulation.mse.Estimate`: ``total`` the posterior
     median, ``low`` and ``high`` the 95% credible interval, ``model`` the most probable graph's
     edges, ``models`` every graph with its posterior probability."""
-    from simulation.mse import Estimate
+    from simulation.mse_models import Estimate
 
     post = posterior(X, y, delta=delta)
     graphs = named(post, lists)

@@ -33,7 +33,8 @@ import math
 import numpy as np
 from scipy.special import gammaln
 
-_LARGE = 25.0  # as simulation.mse: a parameter beyond this has run off to infinity
+from simulation.mse_models import LARGE
+
 _ITERATIONS = 60
 _TOLERANCE = 1e-9
 
@@ -76,13 +77,13 @@ def fit_many(design: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray,
         beta[active] = b
         size = np.abs(b).max(axis=1)
         converged = np.abs(step).max(axis=1) < _TOLERANCE * (1 + size)
-        runaway = size > 2 * _LARGE  # off to infinity: stop iterating it
+        runaway = size > 2 * LARGE  # off to infinity: stop iterating it
         done[active[converged]] = True
         done[active[runaway]] = True
         ok[active[runaway]] = False
     eta = beta @ design.T
     llf = (Y * eta - np.exp(np.clip(eta, -60, 60)) - gammaln(Y + 1)).sum(axis=1)
-    ok &= done & np.all(np.isfinite(beta), axis=1) & (np.abs(beta).max(axis=1) <= _LARGE)
+    ok &= done & np.all(np.isfinite(beta), axis=1) & (np.abs(beta).max(axis=1) <= LARGE)
     return beta, llf, ok
 
 
@@ -90,17 +91,17 @@ def resample_totals(X: np.ndarray, y: np.ndarray, chosen, fit, criterion: str = 
                     resamples: int = 499, seed: int = 0, searched=None) -> np.ndarray:
     """The estimated totals of ``resamples`` parametric bootstrap tables (NaN where no
     candidate model has an estimate)."""
-    from simulation.mse_models import _design
+    from simulation.mse_models import design_columns
 
     rng = np.random.default_rng(seed)
-    mu = np.exp(_design(X, chosen) @ np.asarray(fit.params))
+    mu = np.exp(design_columns(X, chosen) @ np.asarray(fit.params))
     Y = rng.poisson(mu, size=(resamples, len(mu))).astype(float)
     persons = Y.sum(axis=1)
     penalty = 2.0 if criterion == "aic" else np.log(np.maximum(persons, 1.0))
     best = np.full(resamples, np.inf)
     unseen = np.full(resamples, np.nan)
     for model in candidate_models(X, y, searched):
-        design = _design(X, model)
+        design = design_columns(X, model)
         usable = np.ones(resamples, dtype=bool)
         for i, j in model:  # a pair that never overlaps in this resample: no finite estimate
             usable &= Y[:, (X[:, i] == 1) & (X[:, j] == 1)].sum(axis=1) > 0
@@ -121,7 +122,7 @@ def bootstrap_interval(X: np.ndarray, y: np.ndarray, chosen, fit, criterion: str
                        resamples: int = 499, seed: int = 0, searched=None
                        ) -> tuple[float, float]:
     """The 95% percentile interval of the total (observed + unobserved)."""
-    from simulation.mse import EstimationError
+    from simulation.mse_tables import EstimationError
 
     if not 20 <= int(resamples) <= 100_000:
         raise EstimationError(f"resamples: got {resamples}; allowed: 20 to 100,000 (499 or "

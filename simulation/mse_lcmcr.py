@@ -124,7 +124,7 @@ def lcmcr_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *, seed
     the chains disagree (:func:`r_hat` of log N above 1.1)."""
     import pandas as pd
 
-    from simulation.mse import Estimate
+    from simulation.mse_models import Estimate
 
     runs = [sample(X, y, seed=seed + c, burn_in=burn_in, draws=draws, thin=thin)
             for c in range(chains)]

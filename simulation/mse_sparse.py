@@ -402,7 +402,7 @@ def sparse_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *,
     :func:`top_models` best models by ``criterion`` (Silverman, Chan & Vincent 2024)."""
     import pandas as pd
 
-    from simulation.mse import Estimate
+    from simulation.mse_models import Estimate
     from simulation.mse_tables import EstimationError
 
     allowed = SPARSE_INTERVALS[method]

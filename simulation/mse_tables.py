@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 from pathlib import Path
 
 import numpy as np
@@ -157,7 +158,7 @@ def tidy(table: pd.DataFrame, *, source: str = "table", count: str | None = None
         if list_names else np.zeros((len(table), 0), dtype=np.int64)
     counts = (_counts(table[count_name], count_name, source) if count_name
               else np.ones(len(table), dtype=np.int64))
-    nobody = np.flatnonzero(indicators.sum(axis=1) == 0) if list_names else []
+    nobody: Any = np.flatnonzero(indicators.sum(axis=1) == 0) if list_names else []
     if len(nobody):
         row = int(nobody[0]) + 1
         what = "pattern" if count_name else "person"
@@ -281,7 +282,7 @@ def _counts(values: pd.Series, column: str, source: str) -> np.ndarray:
         if problem:
             raise TableError(f"{source}: row {row + 1}, column {column!r}: {_show(value)} is "
                              f"{problem}; allowed: a whole number of persons, 0 or more")
-        out[row] = int(number)
+        out[row] = int(cast(float, number))  # checked above: a whole number >= 0
     return out
 
 

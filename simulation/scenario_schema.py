@@ -15,7 +15,7 @@ import re
 import types
 from decimal import Decimal
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, cast, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 from pydantic import create_model, field_validator
@@ -25,7 +25,8 @@ from simulation.registry import (CHOICES, FORMS, JURISDICTION_LEVERS, LEVERS, PA
                                  PARAMETERS, ROLES)
 
 MAX_WEEKS = 5200  # 100 years: far beyond any sensible run, small enough to catch typos
-MIN_JURISDICTIONS, MAX_JURISDICTIONS = 3, 50  # ODD 2: several jurisdictions, typically 3 to about 20
+# ODD 2: several jurisdictions, typically 3 to about 20
+MIN_JURISDICTIONS, MAX_JURISDICTIONS = 3, 50
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 PAIR_SEPARATOR = ":"
 
@@ -80,7 +81,8 @@ def lever_setting(name: str, *, required: bool = False) -> Setting:
         options = CHOICES[name]
         return Setting(Literal[options], "one of " + ", ".join(f'"{o}"' for o in options),
                        default, description, lever.label)
-    return _number(lever.low, lever.high, integer=lever.kind == "int", default=default,
+    return _number(cast(float, lever.low), cast(float, lever.high),  # a number's range
+                   integer=lever.kind == "int", default=default,
                    description=description, title=lever.label)
 
 
@@ -158,7 +160,7 @@ def _where_check(scope: str):
                 allowed += ": " + ", ".join(names)
         unknown = [p for p in parts if names is not None and p not in names]
         if not expected or unknown:
-            hint = did_you_mean(unknown[0], names) if expected and unknown else ""
+            hint = did_you_mean(unknown[0], names or []) if expected and unknown else ""
             raise PydanticCustomError("where", "not a place for this lever", {
                 "allowed": f"{allowed}; this is a {scope} lever", "hint": hint})
         return where
@@ -404,7 +406,8 @@ def _at(loc: tuple, is_key: bool = False) -> tuple[str | None, list[str]]:
     for i, part in enumerate(loc):
         node = _strip(node)
         if is_key and i == len(loc) - 1:
-            return _KEY_ALLOWED.get(field, "a valid key"), keys
+            return (_KEY_ALLOWED.get(field, "a valid key") if field is not None
+                    else "a valid key"), keys
         if _is_model(node):
             keys = list(node.model_fields)
             if part not in node.model_fields:

@@ -19,7 +19,7 @@ and :func:`cost_per_victim_year` is the one reading of the cost-effectiveness ro
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simulation.clock import WEEKS_PER_YEAR
 
@@ -63,7 +63,7 @@ def stored_name(outcome: str) -> str:
 
 def reading_rows(table: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
     """``compare``'s table in the units and with the cells a person reads (see the module's
-    text); numbers stay floats (``readable`` in :mod:`simulation.commands.batch` writes them)."""
+    text); numbers stay floats (:func:`readable` writes them)."""
     from simulation.registry import SHARE_OUTCOMES
 
     out = table.copy()
@@ -114,5 +114,90 @@ def cost_per_victim_year(row: dict[str, Any] | None) -> dict[str, Any]:
     return {"value": value, "low": low, "high": high, "why": why}
 
 
-__all__ = ["MIN_BASE_FOR_PERCENT", "READING_UNITS", "cost_per_victim_year", "reading_name",
-           "reading_rows", "stored_name"]
+INTERVAL = ("mean", "ci_low", "ci_high")
+"""Columns of ``compare`` that are an estimate and its confidence interval."""
+DIFFERENCES = ("difference", "difference_low", "difference_high")
+"""Columns of ``compare`` that are differences from the baseline, shown with their sign."""
+RANDOMNESS = ("difference", "randomness_low", "randomness_high")
+"""Under parameter uncertainty: the difference and its interval of randomness alone."""
+ROUNDED_TOGETHER = ((INTERVAL, True), (DIFFERENCES, True), (RANDOMNESS, False))
+"""Estimate-and-interval columns rounded alike, and whether the group writes the estimate's own
+cell (the randomness interval shares ``difference`` with :data:`DIFFERENCES`, which writes it)."""
+RELATIVE = ("relative_change",)
+"""Columns that are fractions of the baseline's level, shown as signed percentages."""
+PROPORTIONS = ("parameter_share", "probability_better")
+"""Columns that are proportions, shown as unsigned percentages."""
+
+
+def readable(table: pd.DataFrame, minus: str = "-") -> pd.DataFrame:
+    """Every cell as text a person reads easily: numbers to three significant figures with
+    thousands separators (M and bn for millions and billions), differences signed, relative
+    changes as percentages, outcomes that are shares (``registry.SHARE_OUTCOMES``) as
+    percentages with their differences in percentage points, chances as whole percentages
+    (``display.fmt_chance``), whole numbers as they are, yes or no for flags and blank for a
+    missing number. Minus signs are ASCII by default so terminals and pipes show them anywhere
+    (the report passes the true minus sign).
+
+    >>> import pandas as pd
+    >>> shown = readable(pd.DataFrame({"outcome": ["victims_identified", "conviction_ratio"],
+    ...                                "mean": [703612.4, 0.4213], "difference": [-1234.5, 0.031],
+    ...                                "relative_change": [-0.0525, 0.08]}))
+    >>> shown.iloc[0].tolist()
+    ['victims_identified', '704,000', '-1,230', '-5.2%']
+    >>> shown.iloc[1].tolist()
+    ['conviction_ratio', '42%', '+3.1 pp', '+8.0%']
+    """
+    import pandas as pd
+
+    from simulation.registry import SHARE_OUTCOMES
+
+    share = (table["outcome"].isin(SHARE_OUTCOMES) if "outcome" in table
+             else pd.Series(False, index=table.index))
+    shown = pd.DataFrame({column: [_cell(value, column, is_share, minus=minus)
+                                   for value, is_share
+                                   in zip(table[column], share)]
+                          for column in table.columns}, index=table.index)
+    # an estimate and its interval are rounded alike, with as many figures as it takes (up to
+    # six) to tell the three apart
+    for columns, owns_estimate in ROUNDED_TOGETHER:
+        if not set(columns) <= set(table.columns):
+            continue
+        written = slice(0 if owns_estimate else 1, 3)
+        for i, (value, low, high), is_share in zip(table.index, table[list(columns)].values,
+                                                   share):
+            for figures in range(3, 7):
+                cells = [_cell(v, columns[0], is_share, figures, minus)
+                         for v in (value, low, high)]
+                if len(set(cells)) == 3 or not high - low > 1e-9 * abs(value):
+                    break
+            shown.loc[i, list(columns[written])] = cells[written]
+    return shown
+
+
+def _cell(value, column: str = "", share: bool = False, figures: int = 3,
+          minus: str = "-") -> str:
+    import numpy as np
+
+    from simulation.display import fmt_chance, fmt_number, fmt_percent, fmt_points
+
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)):
+        value = cast(float, value)  # a numpy float formats as the float it is
+        if math.isnan(value):
+            return ""
+        if column in RELATIVE:
+            return fmt_percent(value, minus=minus)
+        if column in PROPORTIONS:
+            return fmt_chance(value)
+        signed = column in DIFFERENCES + RANDOMNESS
+        if share:  # percentages; more decimals when more figures are needed
+            decimals = None if figures == 3 else figures - 3
+            return (fmt_points(value, minus=minus, decimals=decimals) if signed else
+                    fmt_percent(value, signed=False, minus=minus, decimals=decimals))
+        return fmt_number(value, signed, minus=minus, figures=figures)
+    return str(value)
+
+
+__all__ = ["MIN_BASE_FOR_PERCENT", "READING_UNITS", "cost_per_victim_year", "readable",
+           "reading_name", "reading_rows", "stored_name"]

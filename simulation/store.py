@@ -49,15 +49,8 @@ the mix (``--allow-code-change``; each session's code stays on record).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import platform
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
-from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,42 +61,23 @@ import pyarrow.parquet as pq
 from simulation import store_lock
 from simulation.errors import UserError
 from simulation.files import atomic_write
-from simulation.store_parts import (FORMAT, LEDGER, PARTS, RUN_PART, Damage, Ledger,
-                                    check_parts, checksum, describe, discard, foreign_files,
-                                    is_temporary, missing_parts, own_files, parts_in,
-                                    read_ledger, read_manifest, recognise, record, unrecorded)
-ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
+from simulation.store_parts import (ID_COLUMNS, LEDGER, PARTS, RUN_PART, DamagedStoreError,
+                                    Damage, Ledger, StaleStoreError, StoreError, checksum,
+                                    damaged_parts, discard, is_temporary, own_files, parts_in,
+                                    read_ledger, read_manifest, recognise, record,
+                                    store_manifest, unrecorded)
+from simulation.store_provenance import (MODEL_MODULES, changes_since, model_code_hash,
+                                         new_manifest, now, software)
+from simulation.store_reader import Results, load_results
+
 DEFAULT_MODEL = "simulation.experiment:run_spec"
-# The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
-MODEL_MODULES = ("agents", "caches.py", "calendars.py", "clock.py", "distributions.py",
-                 "elicitation.py", "events.py", "experiment.py", "model.py", "outcomes.py",
-                 "parameters.py", "pools.py", "processes", "records.py", "registry.py",
-                 "runner.py", "scenario.py", "scenario_schema.py", "statistics.py",
-                 "streams.py", "uncertainty.py")
-
-
-class StoreError(UserError):
-    """A results directory that cannot be used as asked."""
-
-
-class StaleStoreError(StoreError):
-    """A store that holds runs of another experiment, or of other model code, or runs that its
-    damaged manifest no longer describes: tipsim's own, so ``restart`` may discard them."""
-
-
-class DamagedStoreError(StoreError):
-    """A store with damaged parts (``damaged`` lists them)."""
-
-    def __init__(self, message: str, damaged: list[Damage]):
-        super().__init__(message)
-        self.damaged = damaged
 
 
 class ResultStore:
     """One experiment's results on disk. Open it with :meth:`open`, which takes the store's
     writer's lock; :meth:`close` (or leaving a ``with`` block) lets it go."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._lock: store_lock.StoreLock | None = None
         #: damaged parts found when the store was opened; their runs were deleted, to be redone
@@ -115,7 +89,7 @@ class ResultStore:
     # -- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, experiment, *, model: str = DEFAULT_MODEL,
+    def open(cls, path: str | os.PathLike, experiment, *, model: str = DEFAULT_MODEL,
              restart: bool = False, allow_code_change: bool = False) -> ResultStore:
         """Create the store for ``experiment``, or reopen it to resume, holding its lock.
 
@@ -186,7 +160,7 @@ class ResultStore:
                                   "an experiment; rerun with --restart to discard them, or "
                                   "choose another --out")
         if old is not None:
-            changes = _changes(old, experiment, model)
+            changes = changes_since(old, experiment, model)
             if changes and not restart:
                 raise StaleStoreError(
                     f"{self.path}: holds results of a different experiment "
@@ -196,7 +170,7 @@ class ResultStore:
                 self._check_model_code(old)
         if restart or old is None:
             self._clear(ledger)
-            self._write_manifest(_new_manifest(experiment, model))
+            self._write_manifest(new_manifest(experiment, model))
             record_empty = os.open(self.path / LEDGER, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC
                                    | os.O_NOFOLLOW, 0o644)
             os.close(record_empty)
@@ -257,10 +231,7 @@ class ResultStore:
         """Every damaged part in the store, missing ones included (see
         :mod:`simulation.store_parts`)."""
         manifest = self.manifest
-        ledger = self.ledger(manifest)
-        return ([d for part in PARTS
-                 for d in check_parts(self.path, part, manifest, ledger=ledger)[1]]
-                + missing_parts(self.path, ledger))
+        return damaged_parts(self.path, manifest, self.ledger(manifest))
 
     def _remove_damaged(self) -> list[Damage]:
         """Delete the parts of every run with a damaged part, its ``runs/`` part first (so the
@@ -281,11 +252,7 @@ class ResultStore:
 
     @property
     def manifest(self) -> dict[str, Any]:
-        try:
-            return read_manifest(self.path)
-        except (OSError, ValueError, UserError) as exc:
-            why = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
-            raise StoreError(f"{self.path}/manifest.json: cannot read it ({why})") from None
+        return store_manifest(self.path)
 
     def completed_ids(self) -> set[str]:
         return {m["run_id"] for p in parts_in(self.path / "runs", self.ledger())
@@ -310,7 +277,7 @@ class ResultStore:
             attempt = 1 + sum(1 for _ in (self.path / "failed").glob(f"{spec.run_id}.*.parquet"))
             row = ids | {"seed": spec.seed} | spec.inputs | spec.recorded | {
                 "error": record.error, "traceback": record.traceback or "",
-                "worker": record.worker, "attempt": attempt, "failed_at": _now()}
+                "worker": record.worker, "attempt": attempt, "failed_at": now()}
             staged.append((pa.Table.from_pylist([row], schema=_schema(row)),
                            self.path / "failed" / f"{spec.run_id}.{attempt}.parquet"))
             self._commit(spec.run_id, staged)
@@ -332,7 +299,7 @@ class ResultStore:
                 staged.append((pa.Table.from_pylist(rows, schema=_schema(rows[0])),
                                self.path / part / f"{spec.run_id}.parquet"))
         row = ids | {"seed": spec.seed} | spec.inputs | spec.recorded | record.outcomes
-        meta = {"seconds": f"{record.seconds:.4f}", "worker": record.worker, "finished_at": _now()}
+        meta = {"seconds": f"{record.seconds:.4f}", "worker": record.worker, "finished_at": now()}
         table = pa.Table.from_pylist([row], schema=_schema(row).with_metadata(meta))
         staged.append((table, self.path / "runs" / f"{spec.run_id}.parquet"))  # last
         self._commit(spec.run_id, staged)
@@ -363,13 +330,13 @@ class ResultStore:
     def start_session(self, **info: Any) -> None:
         manifest = self.manifest
         manifest.setdefault("sessions", []).append(
-            {"started": _now(), **_software(), **info})
+            {"started": now(), **software(), **info})
         self._write_manifest(manifest)
 
     def finish_session(self, **info: Any) -> None:
         manifest = self.manifest
         if manifest.get("sessions"):
-            manifest["sessions"][-1] |= {"finished": _now(), **info}
+            manifest["sessions"][-1] |= {"finished": now(), **info}
         manifest["status"] = {"completed": len(self.completed_ids()),
                               "failed": len(self.failed_ids()),
                               "total": manifest.get("runs_total")}
@@ -378,171 +345,6 @@ class ResultStore:
     def _write_manifest(self, manifest: dict) -> None:
         text = json.dumps(manifest, indent=2, default=str)
         atomic_write(self.path / "manifest.json", lambda tmp: tmp.write_text(text))
-
-
-# -- reading ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Results:
-    """A store's results as tidy pandas tables.
-
-    ``runs``: one row per finished run (ids, seed, inputs, region outcomes);
-    ``jurisdictions``: one row per run and jurisdiction; ``weekly``: one row per run, week and
-    jurisdiction (empty unless the experiment recorded weekly; read on first use); ``failed``:
-    runs whose last attempt failed, with the error; ``manifest``: provenance."""
-
-    path: Path
-    manifest: dict[str, Any]
-    runs: pd.DataFrame
-    failed: pd.DataFrame
-    _order: dict[str, int] = field(repr=False, default_factory=dict)
-
-    @property
-    def scenarios(self) -> list[str]:
-        return list(self._order)
-
-    @property
-    def inputs(self) -> list[str]:
-        """The columns that say what a run was given: a design's inputs, or under
-        [uncertainty] the parameter draw (``parameters.NAME``) and ``ensemble_member``."""
-        return (list(self.manifest.get("design", {}).get("inputs", []))
-                + list((self.manifest.get("uncertainty") or {}).get("columns", [])))
-
-    def scenarios_as_run(self) -> dict[str, Any]:
-        """Each scenario as it was run (a :class:`~simulation.scenario.Scenario`), when its file
-        is still there unchanged (the manifest's hash); None when it has moved or changed
-        since."""
-        from simulation.scenario import load_scenario
-
-        out = {}
-        for entry in self.manifest.get("scenarios", []):
-            source, scenario = entry.get("source"), None
-            if source and Path(source).is_file():
-                try:
-                    loaded = load_scenario(source)
-                except UserError:
-                    loaded = None
-                if loaded is not None and loaded.hash == entry.get("hash"):
-                    scenario = loaded
-            out[entry.get("name")] = scenario
-        return out
-
-    def with_inputs(self, part: pd.DataFrame) -> pd.DataFrame:
-        """A part's rows (jurisdictions, forms, groups) with what each run was given
-        (:attr:`inputs`), which the store keeps on the run's region row only: a comparison of
-        one jurisdiction or form then pairs and groups runs by their draw as the region's
-        does."""
-        given = [c for c in self.inputs if c in self.runs and c not in part]
-        if not given or part.empty:
-            return part
-        return part.merge(self.runs[["run_id"] + given], on="run_id", how="left")
-
-    @property
-    def outcomes(self) -> list[str]:
-        skip = set(ID_COLUMNS) | set(self.inputs)
-        return [c for c in self.runs.columns if c not in skip]
-
-    @cached_property
-    def jurisdictions(self) -> pd.DataFrame:
-        return self._read("jurisdictions", ["jurisdiction"])
-
-    @cached_property
-    def forms(self) -> pd.DataFrame:
-        """One row per run and form of exploitation (``registry.FORM_OUTCOMES``); empty for
-        stores written before results by form existed."""
-        return self._read("forms", ["form"])
-
-    @cached_property
-    def groups(self) -> pd.DataFrame:
-        """One row per run and victim group (sex, age group; ``registry.GROUP_OUTCOMES``)."""
-        return self._read("groups", ["group"])
-
-    @cached_property
-    def weekly(self) -> pd.DataFrame:
-        return self._read("weekly", ["week", "jurisdiction"])
-
-    @cached_property
-    def contacts(self) -> pd.DataFrame:
-        """One row per run and contact of a victim with a list (``person``, ``list``, ``week``,
-        ...; :mod:`simulation.mse`); empty unless the experiment recorded ``contacts``."""
-        return self._read("contacts", ["person", "week"])
-
-    @cached_property
-    def statistics(self) -> pd.DataFrame:
-        """One row per run, policy year and jurisdiction: the statistics as countries publish
-        them (:mod:`simulation.statistics`); empty for stores written before issue 23."""
-        return self._read("statistics", ["year", "jurisdiction"])
-
-    @cached_property
-    def exploited(self) -> pd.DataFrame:
-        """One row per run and exploitation spell (``person``, ``start``, ``end``, ...)."""
-        return self._read("exploited", ["person", "start"])
-
-    def _read(self, part: str, extra_keys: list[str]) -> pd.DataFrame:
-        done = set(self.runs["run_id"])
-        ledger = read_ledger(self.path, self.manifest)
-        if any(d.run_id in done for d in missing_parts(self.path, ledger, part)):
-            _refuse_damaged(self.path, ResultStore(self.path).damaged())
-        files = [p for p in parts_in(self.path / part, ledger) if p.stem in done]
-        return _sorted(_read_parts(self.path, part, self.manifest, files, ledger), self._order,
-                       extra_keys)
-
-
-def load_results(path: str | Path) -> Results:
-    """Read a results directory written by :func:`~simulation.executors.run_experiment`.
-
-    Raises :class:`DamagedStoreError` naming the damaged parts, if any."""
-    path = Path(path)
-    if not path.is_dir():
-        raise StoreError(f"{path}: no such results directory")
-    found = recognise(path)
-    if found.manifest is None:
-        raise StoreError(f"{path}: not a tipsim results store ({found.why})")
-    manifest = found.manifest
-    order = {s["name"]: i for i, s in enumerate(manifest.get("scenarios", []))}
-    ledger = read_ledger(path, manifest)
-    checked = {part: check_parts(path, part, manifest, ledger=ledger)
-               for part in ("runs", "failed")}
-    if any(damaged for _, damaged in checked.values()) or missing_parts(path, ledger, "runs"):
-        _refuse_damaged(path, ResultStore(path).damaged())  # name every one, weekly included
-    runs = _sorted(_frame(checked["runs"][0]), order, [])
-    failed = _frame(checked["failed"][0])
-    if len(failed):
-        failed = failed[~failed["run_id"].isin(set(runs["run_id"]))]
-        failed = failed.sort_values("attempt").drop_duplicates("run_id", keep="last")
-        failed = _sorted(failed, order, [])
-    return Results(path=path, manifest=manifest, runs=runs, failed=failed, _order=order)
-
-
-def _read_parts(path: Path, part: str, manifest: dict[str, Any],
-                files: list[Path] | None = None, ledger: Ledger | None = None) -> pd.DataFrame:
-    """One folder's parts as one table, or :class:`DamagedStoreError` naming the damaged."""
-    tables, damaged = check_parts(path, part, manifest, files, ledger)
-    if damaged:
-        _refuse_damaged(path, ResultStore(path).damaged())
-    return _frame(tables)
-
-
-def _refuse_damaged(path: Path, damaged: list[Damage]):
-    raise DamagedStoreError(f"{path}: {describe(damaged)}; rerun the batch to redo those runs "
-                            f"(tipsim check {path} lists every damaged part)", damaged)
-
-
-def _frame(tables: list[pa.Table]) -> pd.DataFrame:
-    if not tables:
-        return pd.DataFrame(columns=list(ID_COLUMNS))
-    tables = [t.replace_schema_metadata(None) for t in tables]
-    return pa.concat_tables(tables, promote_options="permissive").to_pandas()
-
-
-def _sorted(df: pd.DataFrame, order: dict[str, int], extra: list[str]) -> pd.DataFrame:
-    if df.empty:
-        return df
-    key = df["scenario"].map(order).fillna(len(order)).astype(int)
-    df = df.assign(_order=key).sort_values(["replication", "point", "_order", *extra],
-                                           kind="stable")
-    return df.drop(columns="_order").reset_index(drop=True)
 
 
 # -- writing helpers --------------------------------------------------------------------------
@@ -615,129 +417,7 @@ def _weekly_table(ids: dict[str, Any], weekly: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-# -- provenance -------------------------------------------------------------------------------
-
-
-def _new_manifest(experiment, model: str) -> dict[str, Any]:
-    design = experiment.design
-    seeds = ("numpy SeedSequence(seed, spawn_key=(point, replication)); 63 high bits of its "
-             "first 64-bit word")
-    if not experiment.common_random_numbers:
-        seeds = seeds.replace("(point,", "(sha256(scenario)[:8], point,")
-    text = None
-    if experiment.source and Path(experiment.source).exists():
-        text = Path(experiment.source).read_text()
-    return {
-        "format": FORMAT,
-        "experiment_name": experiment.name,
-        "description": experiment.description,
-        "experiment_hash": experiment.hash,
-        "experiment": experiment.fingerprint(),
-        "experiment_file": {"path": experiment.source, "text": text},
-        "model": model,
-        "scenarios": [{"name": s.name, "source": s.source, "hash": s.hash}
-                      for s in experiment.scenario_objects],
-        "seeds": {"master": experiment.seed,
-                  "common_random_numbers": experiment.common_random_numbers,
-                  "derivation": seeds},
-        "design": {"method": design.method if design else None,
-                   "inputs": experiment.input_names,
-                   "ranges": experiment.input_ranges,
-                   "points": experiment.n_points,
-                   "settings": design.model_dump(exclude={"inputs"}) if design else {}},
-        "uncertainty": (experiment.uncertainty.describe(experiment.seed)
-                        if experiment.uncertainty is not None else None),
-        "replications": experiment.replications,
-        "record": experiment.record,
-        "runs_total": experiment.n_runs,
-        "ledger": LEDGER,
-        "created": _now(),
-        **_software(),
-        "platform": {"python": sys.version.split()[0], "system": platform.platform(),
-                     "machine": platform.machine(), "cpus": os.cpu_count(),
-                     "packages": _versions()},
-        "sessions": [],
-    }
-
-
-def _changes(manifest: dict, experiment, model: str) -> list[str]:
-    """What differs between the experiment a store holds and ``experiment``, in words."""
-    if manifest.get("experiment_hash") == experiment.hash and manifest.get("model") == model:
-        return []
-    old, new = manifest.get("experiment", {}), experiment.fingerprint()
-    changes = []
-    for key in sorted(set(old) | set(new)):
-        if key == "scenarios":
-            before = {s["name"]: s["hash"] for s in old.get(key, [])}
-            after = {s["name"]: s["hash"] for s in new.get(key, [])}
-            for n in sorted(set(before) | set(after)):
-                if before.get(n) != after.get(n):
-                    how = ("added" if n not in before else "removed" if n not in after
-                           else "changed")
-                    changes.append(f"scenario {n!r} {how}")
-            if not changes and list(before) != list(after):
-                changes.append("scenario order")
-        elif json.dumps(old.get(key), sort_keys=True, default=str) != json.dumps(
-                new.get(key), sort_keys=True, default=str):
-            changes.append(f"{key}: {_short(old.get(key))} -> {_short(new.get(key))}")
-    if manifest.get("model") != model:
-        changes.append(f"model: {manifest.get('model')} -> {model}")
-    return changes or ["experiment hash"]
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _software() -> dict[str, Any]:
-    from simulation._version import __version__
-
-    return {"tipsim_version": __version__, "model_code": model_code_hash(), **_git()}
-
-
-@cache
-def model_code_hash() -> str:
-    """A short SHA-256 of the source of ``MODEL_MODULES``: changes when the code that decides a
-    run's numbers changes, not when batch, report or documentation code does."""
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for name in MODEL_MODULES:
-        path = root / name
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(file.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def _git() -> dict[str, Any]:
-    """The commit of the tipsim source tree, when it is a git checkout (read-only queries)."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / ".git").exists():
-        return {"git_commit": None}
-    try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
-        status = subprocess.run(["git", "--no-optional-locks", "-C", str(root), "status",
-                                 "--porcelain", "--untracked-files=no", "--", "simulation"],
-                                capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {"git_commit": None}
-    return {"git_commit": commit, "git_dirty": bool(status.strip())}
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib", "distributed"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            pass
-    return out
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
+# the store's reader (simulation.store_reader), provenance (simulation.store_provenance) and
+# errors (simulation.store_parts) keep this module as their import path
+__all__ = ["DEFAULT_MODEL", "ID_COLUMNS", "MODEL_MODULES", "DamagedStoreError", "ResultStore",
+           "Results", "StaleStoreError", "StoreError", "load_results", "model_code_hash"]

@@ -210,7 +210,7 @@ def discard(path: Path, file: Path, ledger: Ledger) -> str:
     if not ledger.strict:
         file.unlink(missing_ok=True)
         return ""
-    data, _ = _part_bytes(file)
+    data, _ = part_bytes(file)
     if data is not None and checksum(data) == ledger.written.get(relative):
         file.unlink(missing_ok=True)
         return ""
@@ -337,7 +337,7 @@ def read_part(file: Path, part: str, manifest: dict[str, Any], written: str | No
     name = part_match(part, file.name)
     if name is None:
         return None, "not a part name tipsim writes"
-    data, problem = _part_bytes(file)
+    data, problem = part_bytes(file)
     if data is None:
         return None, problem
     try:
@@ -372,7 +372,7 @@ def read_part(file: Path, part: str, manifest: dict[str, Any], written: str | No
     return table, ""
 
 
-def _part_bytes(file: Path) -> tuple[bytes | None, str]:
+def part_bytes(file: Path) -> tuple[bytes | None, str]:
     """A part's bytes, read without following a link or waiting on a FIFO."""
     try:
         fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -455,7 +455,7 @@ def parts_in(directory: Path, ledger: Ledger | None = None) -> list[Path]:
 def expected_seed(manifest: dict[str, Any], scenario: str, point: int, replication: int
                   ) -> int | None:
     """The seed the manifest's master seed gives a run (None for a manifest without one)."""
-    from simulation.experiment import derive_seed
+    from simulation.seeds import derive_seed
 
     seeds = manifest.get("seeds") or {}
     master = seeds.get("master")
@@ -477,6 +477,44 @@ def _shown(values: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-__all__ = ["FORMAT", "LEDGER", "PARTS", "Damage", "Ledger", "Recognition", "check_parts",
+ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed")
+"""The columns that say which run a row of any part belongs to."""
+
+
+class StoreError(UserError):
+    """A results directory that cannot be used as asked."""
+
+
+class StaleStoreError(StoreError):
+    """A store that holds runs of another experiment, or of other model code, or runs that its
+    damaged manifest no longer describes: tipsim's own, so ``restart`` may discard them."""
+
+
+class DamagedStoreError(StoreError):
+    """A store with damaged parts (``damaged`` lists them)."""
+
+    def __init__(self, message: str, damaged: list[Damage]):
+        super().__init__(message)
+        self.damaged = damaged
+
+
+def store_manifest(path: Path) -> dict[str, Any]:
+    """The manifest of the store at ``path``, or :class:`StoreError` saying why it cannot be
+    read."""
+    try:
+        return read_manifest(path)
+    except (OSError, ValueError, UserError) as exc:
+        why = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+        raise StoreError(f"{path}/manifest.json: cannot read it ({why})") from None
+
+
+def damaged_parts(path: Path, manifest: dict[str, Any], ledger: Ledger) -> list[Damage]:
+    """Every damaged part of the store at ``path``, missing ones included."""
+    return ([d for part in PARTS for d in check_parts(path, part, manifest, ledger=ledger)[1]]
+            + missing_parts(path, ledger))
+
+
+__all__ = ["FORMAT", "ID_COLUMNS", "LEDGER", "PARTS", "DamagedStoreError", "Damage", "Ledger",
+           "Recognition", "StaleStoreError", "StoreError", "check_parts", "damaged_parts",
            "describe", "discard", "foreign_files", "missing_parts", "own_files", "read_ledger",
-           "read_part", "recognise", "record", "unrecorded"]
+           "read_part", "recognise", "record", "store_manifest", "unrecorded"]

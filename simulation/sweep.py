@@ -20,10 +20,10 @@ def by_design_point(results, baseline: str = "baseline", outcome: str = "victim_
     """One row per design point and policy: the swept inputs, the effect against the baseline
     (mean, interval of randomness, interval of randomness and parameters), the parameters'
     share and the probability of being better."""
-    from simulation.analysis import _results
+    from simulation.batch_runs import as_results
     from simulation.conclusions import KEYS, decompose, probability_better
 
-    results = _results(results)
+    results = as_results(results)
     runs = results.runs
     if "design_point" not in runs.columns:
         raise UserError(f"{results.path}: not a sweep under uncertainty (an experiment with "

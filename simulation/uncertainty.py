@@ -37,18 +37,18 @@ from __future__ import annotations
 import hashlib
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simulation.errors import UserError
+from simulation.file_schemas import MAX_ENSEMBLE_BYTES
 from simulation.parameters import resolve_parameter_names
 from simulation.registry import PARAMETERS
 
 MEMBER_COLUMN = "ensemble_member"
-MAX_ENSEMBLE_BYTES = 256 * 2**20  # a calibration's ensemble: a few hundred members, a few KB each
 PREFIX = "parameters."
 # The seed of the draws is the experiment's seed with this tag, so the draws never coincide with
 # a run's seed stream (SeedSequence(seed, spawn_key=(point, replication))).
@@ -165,13 +165,11 @@ class Uncertainty(BaseModel):
     @cached_property
     def _ensemble(self) -> tuple[pd.DataFrame, dict[str, Any], str]:
         import io
-        import json
 
-        # the names tipsim calibrate writes (its module loads without pyabc)
-        from simulation.calibration.abc import ENSEMBLE, MANIFEST
+        from simulation.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
 
-        folder = self.ensemble_path
-        table, manifest = folder / ENSEMBLE, folder / MANIFEST
+        folder = cast(Path, self.ensemble_path)  # called only when there is an ensemble
+        table, manifest = folder / ENSEMBLE_TABLE, folder / ENSEMBLE_MANIFEST
         where = f"uncertainty.ensemble {self.ensemble!r}"
         if not table.is_file() or not manifest.is_file():
             raise UncertaintyError(f"{where}: no calibrated ensemble there (looked for "

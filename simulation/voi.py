@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from simulation.conclusions import WEEKS_PER_YEAR  # one definition of the model's year
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 
 SPLINE_DF = 5          # statsmodels BSplines df: 4 basis columns per parameter after centring
@@ -98,7 +98,7 @@ def smooth(phi: np.ndarray, y: np.ndarray) -> Fit:
         gcv = float((n * rss / max(n - hat_trace, 1e-9) ** 2).sum())
         if best is None or gcv < best[0]:
             best = (gcv, inv, coef, rss, hat_trace)
-    _, inv, coef, rss, edf = best
+    _, inv, coef, rss, edf = cast(tuple, best)  # the loop runs at least once
     sigma2 = rss / max(n - edf, 1.0)
     return Fit(X @ coef, X, coef, inv, sigma2, edf)
 
@@ -136,11 +136,11 @@ def draw_table(results, baseline: str = "baseline") -> tuple[pd.DataFrame, pd.Da
                                                             pd.DataFrame]:
     """Per draw: victim-years averted and extra cost of each policy against the baseline (the
     mean of the draw's paired runs), and the draw's varied parameters."""
-    from simulation.analysis import _results
-    from simulation.conclusions import _setting
+    from simulation.batch_runs import as_results
+    from simulation.conclusions import draw_setting
     from simulation.uncertainty import PREFIX
 
-    results = _results(results)
+    results = as_results(results)
     if not (results.manifest or {}).get("uncertainty"):
         raise UserError(f"{results.path}: this batch did not draw parameters (no [uncertainty] "
                         "table); the value of information needs draws over the parameters")
@@ -155,7 +155,7 @@ def draw_table(results, baseline: str = "baseline") -> tuple[pd.DataFrame, pd.Da
     if baseline not in scenarios:
         raise UserError(f"--baseline {baseline!r}: no such scenario in {results.path} "
                         f"(scenarios: {', '.join(scenarios)})")
-    wide, complete, draws, _ = _setting(runs, scenarios)
+    wide, complete, draws, _ = draw_setting(runs, scenarios)
     averted, extra = {}, {}
     base = wide[baseline]
     for s in scenarios:

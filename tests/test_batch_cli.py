@@ -321,8 +321,10 @@ def test_readable_numbers_docstring_examples_hold():
 
     import simulation.commands.batch as batch
     import simulation.display as display
+    import simulation.shown as shown
 
     assert doctest.testmod(batch).failed == 0 and doctest.testmod(display).failed == 0
+    assert doctest.testmod(shown).attempted >= 2 and doctest.testmod(shown).failed == 0
 
 
 def test_demo_never_wipes_another_experiments_store_or_a_users_dashboard(capsys, tmp_path):

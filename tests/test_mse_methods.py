@@ -151,7 +151,7 @@ def test_dga_gives_a_credible_interval_and_refuses_eight_lists():
 def test_batched_fits_match_statsmodels():
     rng = np.random.default_rng(3)
     X = np.array([[(c >> b) & 1 for b in range(4)] for c in range(1, 16)], float)
-    design = mse._design(X, [(0, 1), (2, 3)])
+    design = mse.design_columns(X, [(0, 1), (2, 3)])
     Y = rng.poisson(30 * rng.random(15) + 1, size=(6, 15)).astype(float)
     beta, llf, ok = fit_many(design, Y)
     assert ok.all()

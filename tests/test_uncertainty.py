@@ -343,7 +343,7 @@ def test_compare_on_planted_results_gives_the_exact_probability_of_being_better(
 def test_rank_correlations_equal_scipys_spearmanr():
     from scipy import stats
 
-    from simulation.conclusions import _spearman
+    from simulation.effect_statistics import _spearman
 
     rng = np.random.default_rng(4)
     x = pd.DataFrame(rng.normal(size=(25, 4)), columns=list("abcd"))

@@ -45,12 +45,14 @@ import pandas as pd
 
 from simulation.calibration.config import Calibration, load_calibration
 from simulation.errors import UserError
+from simulation.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
 from simulation.files import atomic_write
+from simulation.seeds import task_seed
 
 SAMPLERS = ("ordered", "pyabc")
 HISTORY = "history.db"
-ENSEMBLE = "ensemble.parquet"
-MANIFEST = "manifest.json"
+ENSEMBLE = ENSEMBLE_TABLE
+MANIFEST = ENSEMBLE_MANIFEST
 STATE = "state.json"
 REPORT = "report.html"
 OWN = (HISTORY, ENSEMBLE, MANIFEST, STATE, REPORT)  # what calibrate writes in its folder
@@ -130,19 +132,13 @@ class StandardisedDistance:
 
 # -- the sampler ---------------------------------------------------------------------------
 
-def task_seed(seed: int, generation: int, task: int) -> int:
-    """The numpy seed of one task: a child of the calibration's seed keyed by what the task is
-    (``generation`` is -1 for pyabc's calibration sample from the prior, -2 for this
-    process's own draws)."""
-    key = np.random.SeedSequence(seed, spawn_key=(generation + 2, task))
-    return int(key.generate_state(1)[0])
-
-
 class _Progress:
     """A tqdm bar per generation: accepted particles and the acceptance so far."""
 
     def __init__(self, enabled: bool):
-        self.enabled, self.bar, self.t = enabled, None, None
+        self.enabled = enabled
+        self.bar: Any = None  # a tqdm bar
+        self.t: int | None = None
 
     def __call__(self, t: int, done: int, n: int, evaluations: int) -> None:
         if not self.enabled:
@@ -482,9 +478,8 @@ def load_ensemble(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     out = Path(out)
     if not (out / ENSEMBLE).is_file():
         raise CalibrationRunError(f"{out}: no {ENSEMBLE}; run tipsim calibrate first")
-    from simulation.file_schemas import MAX_STATE_BYTES, EnsembleManifest
+    from simulation.file_schemas import MAX_ENSEMBLE_BYTES, MAX_STATE_BYTES, EnsembleManifest
     from simulation.files import read_json, read_limited
-    from simulation.uncertainty import MAX_ENSEMBLE_BYTES
 
     try:
         data = read_limited(out / ENSEMBLE, MAX_ENSEMBLE_BYTES, "a calibrated ensemble")
@@ -540,9 +535,9 @@ def _owned_state(out: Path) -> tuple[dict | None, str]:
 
 
 def _file_checksum(path: Path) -> str | None:
-    from simulation.store_parts import _part_bytes, checksum
+    from simulation.store_parts import checksum, part_bytes
 
-    data, _ = _part_bytes(path)
+    data, _ = part_bytes(path)
     return None if data is None else checksum(data)
 
 

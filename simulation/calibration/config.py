@@ -44,12 +44,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from simulation.calibration.targets import (MAX_FILE_BYTES, TargetError, TargetSet, explain,
-                                           load_targets)
+from simulation.calibration.targets import MAX_FILE_BYTES, TargetError, TargetSet, load_targets
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.files import digest as _digest
-from simulation.files import read_toml
+from simulation.files import read_validated_toml
 from simulation.errors import UserError
 from simulation.parameters import GROUPS, PARAMETERS, resolve_parameter_names
 from simulation.scenario_schema import did_you_mean
@@ -155,7 +155,7 @@ class Calibration:
 
     @property
     def years(self) -> float:
-        return self.scenario.weeks / 52
+        return self.scenario.weeks / WEEKS_PER_YEAR
 
     def fingerprint(self) -> dict[str, Any]:
         """What the ensemble depends on (not the description or the screening note)."""
@@ -178,11 +178,8 @@ def load_calibration(path: str | Path, *, quick: bool = False) -> Calibration:
     from simulation.scenario import load_scenario, with_overrides
 
     path = Path(path)
-    doc = read_toml(path, "a calibration file", CalibrationError, MAX_FILE_BYTES)
-    try:
-        spec = _File.model_validate(doc)
-    except ValidationError as exc:
-        raise CalibrationError(f"{path}: {explain(exc)}") from None
+    doc, spec = read_validated_toml(path, "a calibration file", CalibrationError, _File,
+                                    MAX_FILE_BYTES)
     where = str(path)
 
     scenario_path = path.parent / spec.scenario

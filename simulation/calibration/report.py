@@ -31,7 +31,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from simulation.calibration.abc import load_ensemble
-from simulation.dashboard.report import PAGE_CSS, PLOTLY_CONFIG
+from simulation.dashboard.page import PAGE_CSS, PLOTLY_CONFIG
 from simulation.files import atomic_write
 from simulation.registry import label
 

@@ -68,13 +68,13 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from simulation.errors import UserError
-from simulation.files import read_toml
+from simulation.errors import UserError, explain
+from simulation.files import read_validated_toml
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS,
                                  WEEKLY_COLUMNS)
@@ -171,7 +171,7 @@ class Target(BaseModel):
         if len(places) > 1:
             raise ValueError(f"give at most one of jurisdiction, form or group (got "
                              f"{', '.join(places)})")
-        pair = self.ratio or self.share
+        pair = cast(tuple[str, str], self.ratio or self.share)
         if self.form or self.group:  # only some outcomes are reported by form and by group
             reported = FORM_OUTCOMES if self.form else GROUP_OUTCOMES
             read_there = ([self.outcome] if self.outcome else
@@ -234,17 +234,20 @@ class Target(BaseModel):
     @property
     def observed(self) -> float:
         """The central observed value: the band's midpoint or the mean."""
-        return (self.band[0] + self.band[1]) / 2 if self.band else float(self.mean)
+        return (self.band[0] + self.band[1]) / 2 if self.band else float(cast(float, self.mean))
 
     @property
     def scale(self) -> float:
         """The observed standard deviation (a band is a 95% interval: width / 4)."""
-        return (self.band[1] - self.band[0]) / 4 if self.band else float(self.sd)
+        return (self.band[1] - self.band[0]) / 4 if self.band else float(cast(float, self.sd))
 
     @property
     def interval(self) -> tuple[float, float]:
         """The observed band, or mean +- 2 sd."""
-        return self.band or (self.mean - 2 * self.sd, self.mean + 2 * self.sd)
+        if self.band:
+            return self.band
+        mean, sd = cast(float, self.mean), cast(float, self.sd)  # a band, or a mean and an sd
+        return (mean - 2 * sd, mean + 2 * sd)
 
     @property
     def where(self) -> str:
@@ -267,7 +270,7 @@ class Target(BaseModel):
             if self.years is not None:
                 what += f" in policy years {self.years[0]}-{self.years[1]}"
         else:
-            num, den = self.ratio or self.share
+            num, den = cast(tuple[str, str], self.ratio or self.share)
             if self.share_of_region:
                 return f"{num} ({self.where}) / {den} (region)"
             what = f"{num} / {den}"
@@ -284,7 +287,7 @@ class Target(BaseModel):
         table = self._table(result)
         if self.outcome:
             return _per_year(self.outcome, table, years, scale)
-        num_name, den_name = self.ratio or self.share
+        num_name, den_name = cast(tuple[str, str], self.ratio or self.share)
         num = _per_year(num_name, table, years, scale)
         den = _per_year(den_name, result.outcomes if self.share_of_region else table, years,
                         scale)
@@ -325,7 +328,7 @@ def record_statistic(name: str, result: Any, years: float, scale: float,
     from simulation import mse
     from simulation.mse_tables import EstimationError
 
-    values = []
+    values: list[float] = []
     for year in range(max(1, int(round(years)))):
         if name == "annual_count":
             values.append(mse.true_count(result.exploited, year, jurisdiction=jurisdiction))
@@ -409,11 +412,8 @@ def load_targets(path: str | Path) -> TargetSet:
     """Read a target file; one :class:`TargetError` names the file and the field of the first
     mistake."""
     path = Path(path)
-    doc = read_toml(path, "a target file", TargetError, MAX_FILE_BYTES)
-    try:
-        top = _TargetFile.model_validate(doc)
-    except ValidationError as exc:
-        raise TargetError(f"{path}: {explain(exc)}") from None
+    _, top = read_validated_toml(path, "a target file", TargetError, _TargetFile,
+                                 MAX_FILE_BYTES)
     targets = []
     for name, table in top.targets.items():
         if not isinstance(table, dict):
@@ -446,17 +446,3 @@ def check_emergent(path: str | Path, checks, fitted) -> None:
             raise TargetError(f"{path}: targets.{t.name}.basis: 'emergent' but it is {why}; "
                               "allowed here: fitted (or by_construction), with basis_reason "
                               "saying so")
-
-
-def explain(exc: ValidationError, prefix: str = "") -> str:
-    """Pydantic's first error as 'field.path: message' (one mistake, named where it is)."""
-    err = exc.errors()[0]
-    loc = ".".join([prefix] * bool(prefix) + [str(p) for p in err["loc"]])
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field"
-    elif err["type"] == "missing":
-        msg = "missing (required)"
-    return f"{loc}: {msg}" if loc else msg
-
-

@@ -17,10 +17,12 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # numpy and pandas load where a command needs them (tipsim --help stays quick)
     import pandas as pd
+
+from simulation.shown import readable
 
 EXIT_FAILED_RUNS = 3
 FORMATS = ("table", "csv", "markdown", "json")
@@ -147,7 +149,7 @@ def batch(args: argparse.Namespace) -> int:
               + "; ".join(summary.redone[:5]), file=sys.stderr)
     rate = f", {summary.runs_per_minute:.1f} runs/min" if summary.ran else ""
     print(f"{exp.name}: {summary.total} runs: {summary.completed} completed, {summary.failed} "
-          f"failed (ran {summary.ran} in {_duration(summary.seconds)}{rate}) -> {out}")
+          f"failed (ran {summary.ran} in {duration_text(summary.seconds)}{rate}) -> {out}")
     if summary.failed:
         from simulation.store import load_results
 
@@ -165,10 +167,10 @@ def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
     """The experiment with ``uncertainty.elicitation`` set to FILE (named ``NAME_elicited`` so
     its results do not overwrite the experiment's own)."""
     from simulation.errors import UserError
-    from simulation.experiment import Experiment, _read_toml
+    from simulation.experiment import Experiment, read_experiment_file
 
     path = Path(experiment)
-    doc = _read_toml(path)
+    doc = read_experiment_file(path)
     if not isinstance(doc.get("uncertainty"), dict):
         raise UserError(f"--elicitation: {experiment} has no [uncertainty] table; allowed: an "
                         "experiment that draws the elicited parameters")
@@ -244,7 +246,7 @@ def compare(args: argparse.Namespace) -> int:
         from simulation.statistics import compare_published
 
         table = compare_published(results, baseline=args.baseline)
-        print(render(table, args.format, width=_terminal_width()))
+        print(render(table, args.format, width=terminal_width()))
         return 0
     if not args.allow_large and isinstance(args.resamples, int) and args.resamples >= 1:
         from simulation.limits import check_resamples
@@ -278,7 +280,7 @@ def compare(args: argparse.Namespace) -> int:
         from simulation.shown import reading_rows
 
         table = reading_rows(table, args.baseline)
-    print(render(table, args.format, width=_terminal_width()))
+    print(render(table, args.format, width=terminal_width()))
     return 0
 
 
@@ -310,7 +312,7 @@ DROPPED_FIRST = ("depends_on", "label", "paired", "excludes_zero", "n", "ci_low"
 """Columns an aligned table leaves out, in this order, to fit the terminal's width."""
 
 
-def _terminal_width() -> int | None:
+def terminal_width() -> int | None:
     """Columns of the terminal (``COLUMNS`` when set); None when the output is not a terminal
     and ``COLUMNS`` is unset (a file or a pipe takes the whole table)."""
     import shutil
@@ -356,92 +358,8 @@ def render(table: pd.DataFrame, fmt: str, width: int | None = None) -> str:
                          for i in keep).rstrip()
     note = (textwrap.wrap(f"({len(left_out)} columns left out to fit {width} characters: "
                           f"{', '.join(left_out)}; --format csv or markdown has them all)",
-                          width) if left_out else [])
+                          cast(int, width)) if left_out else [])
     return "\n".join([line(header)] + [line(r) for r in cells] + note)
-
-
-INTERVAL = ("mean", "ci_low", "ci_high")
-"""Columns of ``compare`` that are an estimate and its confidence interval."""
-DIFFERENCES = ("difference", "difference_low", "difference_high")
-"""Columns of ``compare`` that are differences from the baseline, shown with their sign."""
-RANDOMNESS = ("difference", "randomness_low", "randomness_high")
-"""Under parameter uncertainty: the difference and its interval of randomness alone."""
-ROUNDED_TOGETHER = ((INTERVAL, True), (DIFFERENCES, True), (RANDOMNESS, False))
-"""Estimate-and-interval columns rounded alike, and whether the group writes the estimate's own
-cell (the randomness interval shares ``difference`` with :data:`DIFFERENCES`, which writes it)."""
-RELATIVE = ("relative_change",)
-"""Columns that are fractions of the baseline's level, shown as signed percentages."""
-PROPORTIONS = ("parameter_share", "probability_better")
-"""Columns that are proportions, shown as unsigned percentages."""
-
-
-def readable(table: pd.DataFrame, minus: str = "-") -> pd.DataFrame:
-    """Every cell as text a person reads easily: numbers to three significant figures with
-    thousands separators (M and bn for millions and billions), differences signed, relative
-    changes as percentages, outcomes that are shares (``registry.SHARE_OUTCOMES``) as
-    percentages with their differences in percentage points, chances as whole percentages
-    (``display.fmt_chance``), whole numbers as they are, yes or no for flags and blank for a
-    missing number. Minus signs are ASCII by default so terminals and pipes show them anywhere
-    (the report passes the true minus sign).
-
-    >>> import pandas as pd
-    >>> shown = readable(pd.DataFrame({"outcome": ["victims_identified", "conviction_ratio"],
-    ...                                "mean": [703612.4, 0.4213], "difference": [-1234.5, 0.031],
-    ...                                "relative_change": [-0.0525, 0.08]}))
-    >>> shown.iloc[0].tolist()
-    ['victims_identified', '704,000', '-1,230', '-5.2%']
-    >>> shown.iloc[1].tolist()
-    ['conviction_ratio', '42%', '+3.1 pp', '+8.0%']
-    """
-    import pandas as pd
-
-    from simulation.registry import SHARE_OUTCOMES
-
-    share = (table["outcome"].isin(SHARE_OUTCOMES) if "outcome" in table
-             else pd.Series(False, index=table.index))
-    shown = pd.DataFrame({column: [_cell(value, column, is_share, minus=minus)
-                                   for value, is_share
-                                   in zip(table[column], share)]
-                          for column in table.columns}, index=table.index)
-    # an estimate and its interval are rounded alike, with as many figures as it takes (up to
-    # six) to tell the three apart
-    for columns, owns_estimate in ROUNDED_TOGETHER:
-        if not set(columns) <= set(table.columns):
-            continue
-        written = slice(0 if owns_estimate else 1, 3)
-        for i, (value, low, high), is_share in zip(table.index, table[list(columns)].values,
-                                                   share):
-            for figures in range(3, 7):
-                cells = [_cell(v, columns[0], is_share, figures, minus)
-                         for v in (value, low, high)]
-                if len(set(cells)) == 3 or not high - low > 1e-9 * abs(value):
-                    break
-            shown.loc[i, list(columns[written])] = cells[written]
-    return shown
-
-
-def _cell(value, column: str = "", share: bool = False, figures: int = 3,
-          minus: str = "-") -> str:
-    import numpy as np
-
-    from simulation.display import fmt_chance, fmt_number, fmt_percent, fmt_points
-
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return ""
-        if column in RELATIVE:
-            return fmt_percent(value, minus=minus)
-        if column in PROPORTIONS:
-            return fmt_chance(value)
-        signed = column in DIFFERENCES + RANDOMNESS
-        if share:  # percentages; more decimals when more figures are needed
-            decimals = None if figures == 3 else figures - 3
-            return (fmt_points(value, minus=minus, decimals=decimals) if signed else
-                    fmt_percent(value, signed=False, minus=minus, decimals=decimals))
-        return fmt_number(value, signed, minus=minus, figures=figures)
-    return str(value)
 
 
 NUMBER = re.compile(r"[-+]?[\d.,]+(%| pp|M|bn|e[-+]\d+)?")
@@ -475,6 +393,7 @@ def _outcome_list(text: str | None):
     return [stored_name(t.strip()) for t in text.split(",") if t.strip()]
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A duration as a person reads it: "4.2s", "3m07s"."""
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"

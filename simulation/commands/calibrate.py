@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def calibrate(args: argparse.Namespace) -> int:
     from simulation.calibration import load_calibration
     from simulation.calibration.abc import calibrate as run_calibration, load_ensemble
-    from simulation.commands.batch import _duration, signals_interrupt
+    from simulation.commands.batch import duration_text, signals_interrupt
 
     if args.workers is not None and args.workers < 1:
         from simulation.errors import UserError
@@ -80,7 +80,7 @@ def calibrate(args: argparse.Namespace) -> int:
     print(f"{cal.name}: {len(ensemble)} parameter sets after {len(manifest['generations'])} "
           f"generation(s), tolerance {last.get('epsilon', float('nan')):.3g}, acceptance "
           f"{last.get('acceptance') or 0:.1%}; {manifest['runs']} runs in "
-          f"{_duration(manifest['wall_seconds'])} ({manifest['runs_per_minute']} runs/min) "
+          f"{duration_text(manifest['wall_seconds'])} ({manifest['runs_per_minute']} runs/min) "
           f"-> {out}")
     if args.report:
         from simulation.calibration.report import build_report

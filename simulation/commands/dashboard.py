@@ -219,7 +219,7 @@ def _check_listen(host: str, port: int) -> int:
 
 def _is_loopback(host: str) -> bool:
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except (socket.gaierror, UnicodeError):
         return False
     return all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)

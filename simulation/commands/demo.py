@@ -69,7 +69,7 @@ def handle(args: argparse.Namespace) -> int:
             summary = run_experiment(experiment, args.out, workers=workers, restart=True)
     print(f"{summary.completed} runs completed, {summary.failed} failed "
           f"(ran {summary.ran} now in {summary.seconds:.0f} s).")
-    from simulation.commands.batch import _terminal_width
+    from simulation.commands.batch import terminal_width
     from simulation.shown import reading_rows
 
     table = reading_rows(compare(args.out, outcomes=HEADLINE))  # as the report reads it
@@ -82,7 +82,7 @@ def handle(args: argparse.Namespace) -> int:
               "parameter draws in which the policy does better than the baseline. Exploitation "
               "is in victim-years; tipsim compare RESULTS --format markdown has every column.")
     shown = table.loc[table["scenario"] != "baseline", columns]
-    print(render(shown, "table", width=_terminal_width()))
+    print(render(shown, "table", width=terminal_width()))
     report = build_report(args.out, args.out / "dashboard.html")
     print(f"\nDashboard: {Path(report).resolve()} (open it in any browser; no network needed)")
     return 0 if summary.failed == 0 else 3

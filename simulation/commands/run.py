@@ -22,8 +22,9 @@ HEADLINE = ("new_victims", "victims_in_exploitation", "mean_weeks_exploited", "v
 
 def register(sub) -> None:
     p = sub.add_parser("run", help="run one scenario and summarise its outcomes",
-                       description="Run one scenario with one seed. Prints a summary; --json prints "
-                                   "one JSON object; --out writes the weekly series and summary.")
+                       description="Run one scenario with one seed. Prints a summary; --json "
+                                   "prints one JSON object; --out writes the weekly series and "
+                                   "summary.")
     p.add_argument("scenario", help="scenario file (TOML)")
     p.add_argument("--seed", type=seed_argument, default=None,
                    help="random seed, 0 to 2^63 - 1 (default: the scenario's)")
@@ -90,7 +91,8 @@ def format_summary(result) -> str:
              f"after {prov['burn_in_weeks']} burn-in, scale {prov['scale']:g}",
              "Flows are totals over the policy period; stocks are weekly means.", ""]
     width = max(len(OUTCOMES[n].label) for n in HEADLINE)
-    lines.append(f"{'outcome':<{width}}  {'region':>12}  " + "  ".join(f"{n[:13]:>13}" for n in names))
+    lines.append(f"{'outcome':<{width}}  {'region':>12}  "
+                 + "  ".join(f"{n[:13]:>13}" for n in names))
     for name in HEADLINE:
         row = [result.outcomes[name]] + [result.jurisdictions[j][name] for j in names]
         lines.append(f"{OUTCOMES[name].label:<{width}}  {_fmt(row[0]):>12}  "
@@ -139,6 +141,11 @@ def _is_run_summary(path: Path) -> bool:
             and isinstance(doc["provenance"], dict) and "tipsim_version" in doc["provenance"])
 
 
+def _parquet_writer(table):
+    """What atomic_write calls to write ``table`` as Parquet to its temporary file."""
+    return lambda path: table.to_parquet(path, index=False)
+
+
 def write_run(result, out: Path) -> None:
     """Write the run's files atomically (each appears whole or not at all)."""
     try:
@@ -149,7 +156,7 @@ def write_run(result, out: Path) -> None:
         for name in PEOPLE_FILES:
             table = getattr(result, name.removesuffix(".parquet"), None)
             if table is not None:
-                atomic_write(out / name, lambda p, t=table: t.to_parquet(p, index=False))
+                atomic_write(out / name, _parquet_writer(table))
             else:  # a run without them must not leave an older run's beside its summary
                 (out / name).unlink(missing_ok=True)
         atomic_write(out / "summary.json", lambda p: p.write_text(

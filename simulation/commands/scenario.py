@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import cast
 from pathlib import Path
 
 from simulation.errors import UserError
@@ -135,8 +136,8 @@ def _rows() -> list[dict[str, str]]:
         elif lever.kind == "choice":
             default, span = lever.default, "one of " + ", ".join(CHOICES[lever.name])
         else:
-            default, span = fmt_number(lever.default), (f"{fmt_number(lever.low)} to "
-                                                        f"{fmt_number(lever.high)}")
+            low, high = cast(float, lever.low), cast(float, lever.high)  # a number's range
+            default, span = fmt_number(lever.default), f"{fmt_number(low)} to {fmt_number(high)}"
             if lever.kind == "int":
                 span += " (whole)"
         rows.append({"name": lever.name, "scope": lever.scope, "unit": lever.unit,

@@ -49,7 +49,7 @@ def best(data, outcome: str = OUTCOME) -> dict[str, Any] | None:
         order = list(chances)
         runner = order[1] if len(order) > 1 else None
         return {"scenario": order[0], "chance": chances[order[0]], "next": runner,
-                "next_chance": chances.get(runner, math.nan),
+                "next_chance": chances.get(runner, math.nan) if runner is not None else math.nan,
                 "draws": int(data.uncertainty["draws"])}
     rows = [data.row(p, outcome) for p in data.policies]
     better = [(r["difference"], r["scenario"]) for r in rows

@@ -23,23 +23,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from pydantic import BaseModel
 
-from simulation.dashboard.figures import PALETTE, _layout, _rgba, text
-from simulation.dashboard.report import PLOTLY_CONFIG, Section, _attr, _e
+from simulation.dashboard.style import PALETTE, text
+from simulation.dashboard.style import layout as _layout
+from simulation.dashboard.style import rgba as _rgba
+from simulation.dashboard.page import PLOTLY_CONFIG, Section
+from simulation.dashboard.page import attr as _attr
+from simulation.dashboard.page import escape as _e
 from simulation.display import fmt_number
-from simulation.errors import UserError
+from simulation.dashboard.backtest_output import (ALLOWED, MAX_JSON_BYTES, PREDICTION, REPORT,
+                                                  BacktestOutput, groups, read_output,
+                                                  read_outputs)
 
-PREDICTION = "prediction.json"
-REPORT = "report.json"
-MAX_JSON_BYTES = 50_000_000  # as simulation.backtest_report.read_prediction
-ALLOWED = ("allowed: a folder tipsim backtest FILE --out DIR wrote, holding prediction.json "
-           "(and report.json once the prediction is compared)")
+if TYPE_CHECKING:
+    from simulation.dashboard.data import DashboardData
+
 MISS_COLOUR = "#D55E00"  # Okabe-Ito vermilion: an observed point outside the 95% interval
 CAPTION = ("Each figure: the prediction for one published series, year by year. Shaded: the "
            "central 95% (light) and 50% (dark) of all the prediction's runs, every parameter "
@@ -66,163 +69,6 @@ section.backtest h3 { font-size: 1.05em; margin: 18px 0 2px; }
 """
 
 
-# -- reading a backtest's folder ---------------------------------------------------------------
-
-
-class _Band(BaseModel):
-    series: str
-    year: int
-    median: float | None
-    combined_low95: float | None
-    combined_low50: float | None
-    combined_high50: float | None
-    combined_high95: float | None
-
-
-class _Compared(BaseModel):
-    key: str
-    statistic: str
-
-
-class _Prediction(BaseModel):
-    backtest: str
-    first_year: int
-    cut_year: int
-    last_year: int
-    draws: int
-    replications: int
-    compare: list[_Compared]
-    intervals: list[_Band]
-    frozen: dict[str, str]
-    prediction_digest: str
-
-
-class _Point(BaseModel):
-    series: str
-    year: int
-    observed: float | None
-    after_cut: bool
-    predicted: bool
-
-
-class _Scores(BaseModel):
-    series: str
-    statistic: str
-    points_scored: int
-    statement: str
-
-
-class _Report(BaseModel):
-    backtest: str
-    prediction_digest: str
-    series: list[_Scores]
-    points: list[_Point]
-
-
-@dataclass(frozen=True)
-class BacktestOutput:
-    """One backtest's output folder: its prediction and, once compared, its report."""
-
-    folder: Path
-    prediction: dict
-    report: dict | None
-
-    @property
-    def name(self) -> str:
-        return self.prediction["backtest"]
-
-    @property
-    def scored(self) -> bool:
-        return self.report is not None
-
-    def series(self) -> list[str]:
-        """The compared series' keys, in the backtest file's order."""
-        return [c["key"] for c in self.prediction["compare"]]
-
-    def bands(self, series: str) -> list[dict]:
-        return sorted((b for b in self.prediction["intervals"] if b["series"] == series),
-                      key=lambda b: b["year"])
-
-    def points(self, series: str) -> list[dict]:
-        return sorted((p for p in (self.report or {}).get("points", [])
-                       if p["series"] == series), key=lambda p: p["year"])
-
-    def misses(self) -> dict[str, tuple[int, int]]:
-        """Per scored series with a point outside the 95% interval (randomness and
-        parameters): (points outside, points scored), scored points being those after the cut."""
-        out = {}
-        for s in (self.report or {}).get("series", []):
-            scored = [p for p in self.points(s["series"]) if p["after_cut"] and p["predicted"]]
-            outside = sum(not p.get("inside95", True) for p in scored)
-            if outside:
-                out[s["series"]] = (outside, len(scored))
-        return out
-
-
-def read_output(folder: str | Path) -> BacktestOutput:
-    """The backtest output in ``folder``, checked: one :class:`UserError` naming the folder (or
-    its file) and what is allowed when it is not one."""
-    from simulation.files import read_json
-    from simulation.guide import did_you_mean, file_kind
-
-    folder = Path(folder)
-    where = f"--backtest {folder}"
-    if not folder.exists():
-        raise UserError(f"{where}: no such folder{did_you_mean(folder)}; {ALLOWED}")
-    if not folder.is_dir():
-        raise UserError(f"{where}: a file, not a folder; {ALLOWED}")
-    if not (folder / PREDICTION).is_file():
-        what = ("a results store (give it as RESULTS), not a backtest's output"
-                if (folder / "manifest.json").is_file() else
-                "not a backtest's output (it holds no prediction.json)")
-        files = [f for f in sorted(folder.glob("*.toml"))[:50] if file_kind(f) == "backtest"]
-        if files and what.startswith("not"):
-            what += (f"; it holds {files[0].name}: tipsim backtest {files[0]} --out DIR "
-                     "writes a folder to give here")
-        raise UserError(f"{where}: {what}; {ALLOWED}")
-    prediction = read_json(folder / PREDICTION, MAX_JSON_BYTES,
-                           "a backtest's prediction.json",
-                           model=_Prediction)
-    report = None
-    if (folder / REPORT).exists():
-        report = read_json(folder / REPORT, MAX_JSON_BYTES,
-                           "a backtest's report.json", model=_Report)
-        if report["prediction_digest"] != prediction["prediction_digest"]:
-            raise UserError(f"{folder / REPORT}: scores the prediction "
-                            f"{report['prediction_digest']}, but {folder / PREDICTION} is "
-                            f"{prediction['prediction_digest']}; allowed: the report tipsim "
-                            "backtest --compare wrote from this folder's prediction (run it "
-                            "again)")
-    return BacktestOutput(folder, prediction, report)
-
-
-def read_outputs(folders: Iterable[str | Path]) -> list[BacktestOutput]:
-    """Every folder read and checked, in order; a folder given twice counts once."""
-    seen, out = set(), []
-    for folder in folders:
-        key = Path(folder).resolve()
-        if key not in seen:
-            seen.add(key)
-            out.append(read_output(folder))
-    return out
-
-
-def groups(outputs: Sequence[BacktestOutput]) -> list[list[BacktestOutput]]:
-    """The outputs in the order given, those made from the same scenario, ensemble and
-    settings (a policy and its counterfactual: only the lever files differ) in one group."""
-    out: list[list[BacktestOutput]] = []
-    where: dict[tuple, int] = {}
-    for o in outputs:
-        f = o.prediction["frozen"]
-        key = (f.get("scenario_document"), f.get("ensemble"), f.get("settings"))
-        if None in key or key not in where:
-            where[key] = len(out)
-            out.append([o])
-        else:
-            out[where[key]].append(o)
-    return out
-
-
 # -- the section -------------------------------------------------------------------------------
 
 
@@ -237,14 +83,18 @@ def backtest_sections(folders: Iterable[str | Path]) -> list[Section]:
 
 def sections_for(outputs: Sequence[BacktestOutput]) -> list[Section]:
     """The sections of backtests already read (:func:`read_outputs`)."""
-    made, used = [], set()
+    made: list[Section] = []
+    used: set[str] = set()
     for group in groups(outputs):
         key = "backtest-" + _slug("-".join(o.name for o in group))
         while key in used:
             key += "-"
         used.add(key)
-        made.append(Section(key, lambda data, g=group, k=key, first=not made:
-                            section_html(g, k, style=first)))
+
+        def render(data, g=group, k=key, first=not made) -> str:
+            return section_html(g, k, style=first)
+
+        made.append(Section(key, render))
     return made
 
 
@@ -266,7 +116,7 @@ def section_html(group: Sequence[BacktestOutput], key: str, style: bool = True) 
                     "settings (the same parameter draws and seeds) and differ only in their "
                     "lever files: the gap between their bands is the effect the model predicts "
                     "for the lever changes. Observed points are judged against "
-                    f"{_judge(group)[0] if _judge(group) else labels[0]}.")
+                    f"{judged[0] if (judged := _judge(group)) else labels[0]}.")
     parts = head + [f'<p class="explain">{_e(explain)}</p>']
     parts += [_status(o, label) for o, label in zip(group, labels)]
     parts += [_misses(group, labels)]
@@ -319,31 +169,36 @@ def _all_series(group: Sequence[BacktestOutput]) -> list[str]:
     return seen
 
 
+def _report(o: BacktestOutput) -> dict:
+    """The comparison of a scored backtest (``report.json``; read only where ``o.scored``)."""
+    return cast(dict, o.report)
+
+
 def _status(o: BacktestOutput, label: str) -> str:
     if not o.scored:
         return (f'<p class="status" data-scored="false"><strong>{_e(label)}: a prediction '
                 "alone, not scored yet.</strong> No observed series has been compared with it; "
                 "<code>tipsim backtest FILE --compare --out DIR</code> scores it once they are "
                 "published.</p>")
-    scored = sum(s["points_scored"] for s in o.report["series"])
+    scored = sum(s["points_scored"] for s in _report(o)["series"])
     if not scored:
         return (f'<p class="status" data-scored="true"><strong>{_e(label)}: compared, with '
                 f"no observed point after {o.prediction['cut_year']}</strong>: nothing to score "
                 "yet.</p>")
-    with_points = sum(1 for s in o.report["series"] if s["points_scored"])
-    unobserved = sum(1 for s in o.report["series"] if s.get("unobserved"))
+    with_points = sum(1 for s in _report(o)["series"] if s["points_scored"])
+    unobserved = sum(1 for s in _report(o)["series"] if s.get("unobserved"))
     note = (f"; {unobserved} declared not observed (no publication gives them)"
             if unobserved else "")
     return (f'<p class="status" data-scored="true"><strong>{_e(label)}: scored</strong> '
             f"against {scored} observed point{'s' * (scored != 1)} after "
-            f"{o.prediction['cut_year']}, in {with_points} of {len(o.report['series'])} "
+            f"{o.prediction['cut_year']}, in {with_points} of {len(_report(o)['series'])} "
             f"series{note}.</p>")
 
 
 def misses_sentence(o: BacktestOutput) -> str:
     """Which series had observed points outside the 95% interval, in one plain sentence."""
     missed = o.misses()
-    if not any(s["points_scored"] for s in o.report["series"]):
+    if not any(s["points_scored"] for s in _report(o)["series"]):
         return "No observed point after the cut to score."
     if not missed:
         return ("Every observed point after the cut lies inside the 95% interval (randomness "
@@ -351,7 +206,7 @@ def misses_sentence(o: BacktestOutput) -> str:
     listed = "; ".join(f"{s} ({out} of {n})" for s, out, n in
                        ((s, *v) for s, v in missed.items()))
     return (f"Observed points after the cut fell outside the 95% interval (randomness and "
-            f"parameters) in {len(missed)} of {len(o.report['series'])} series: {listed}.")
+            f"parameters) in {len(missed)} of {len(_report(o)['series'])} series: {listed}.")
 
 
 def _misses(group: Sequence[BacktestOutput], labels: list[str]) -> str:
@@ -385,7 +240,7 @@ def _table(group: Sequence[BacktestOutput], labels: list[str]) -> str:
     rows = []
     for o, label in scored:
         missed = o.misses()
-        for s in o.report["series"]:
+        for s in _report(o)["series"]:
             attrs = " ".join(f'data-{k.replace("_", "-")}="{_attr(s.get(k))}"' for k in (
                 "coverage95", "coverage50", "coverage95_randomness", "crps_mean",
                 "crps_relative"))
@@ -406,7 +261,7 @@ def _table(group: Sequence[BacktestOutput], labels: list[str]) -> str:
 
 def _statements(group: Sequence[BacktestOutput], labels: list[str]) -> str:
     items = [f"<li>{_e(label + ': ' if len(group) > 1 else '')}{_e(s['statement'])}</li>"
-             for o, label in zip(group, labels) if o.scored for s in o.report["series"]]
+             for o, label in zip(group, labels) if o.scored for s in _report(o)["series"]]
     return (f'<details class="statements" open><summary>Where the prediction missed, series by '
             f'series</summary><ul class="statements">{"".join(items)}</ul></details>'
             if items else "")
@@ -532,9 +387,10 @@ def render_backtest_page(outputs: Sequence[BacktestOutput]) -> str:
     from plotly.offline import get_plotlyjs
 
     from simulation._version import __version__
-    from simulation.dashboard.report import PAGE_CSS, PRINT_CSS, PRINT_SCRIPT
+    from simulation.dashboard.page import PAGE_CSS, PRINT_CSS, PRINT_SCRIPT
 
-    body = "".join(s.render(None) for s in sections_for(outputs))
+    # a backtest's sections draw from its folders, not from a batch
+    body = "".join(s.render(cast("DashboardData", None)) for s in sections_for(outputs))
     title = _e("Backtest" + "s" * (len(outputs) > 1) + ": " + ", ".join(o.name for o in outputs))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -569,6 +425,8 @@ def build_backtest_page(folders: Iterable[str | Path], out: str | Path) -> Path:
     return atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
-__all__ = ["BacktestOutput", "backtest_sections", "build_backtest_page", "groups",
-           "misses_sentence", "read_output", "read_outputs", "render_backtest_page",
-           "section_html", "sections_for", "series_figure"]
+# the output folders' reader (simulation.dashboard.backtest_output) keeps this import path too
+__all__ = ["ALLOWED", "MAX_JSON_BYTES", "PREDICTION", "REPORT", "BacktestOutput",
+           "backtest_sections", "build_backtest_page", "groups", "misses_sentence",
+           "read_output", "read_outputs", "render_backtest_page", "section_html", "sections_for",
+           "series_figure"]

@@ -82,9 +82,8 @@ class DashboardData:
         (:func:`simulation.shown.reading_rows`, then ``readable``), with true minus signs; {}
         when there is no such row. ``outcome`` is the stored name."""
         if self._shown is None:
-            from simulation.commands.batch import readable
             from simulation.display import MINUS
-            from simulation.shown import reading_rows
+            from simulation.shown import readable, reading_rows
 
             table = pd.concat([self.comparison, self.extra], ignore_index=True)
             table = reading_rows(table, self.baseline)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 from pathlib import Path
 
 import solara
@@ -23,7 +24,9 @@ from solara.lab import use_task
 from simulation.dashboard import whatif
 from simulation.dashboard.data import prepare
 from simulation.dashboard.figures import FIGURES, all_figures
-from simulation.dashboard.report import CAPTIONS, CARD_CSS, card_html
+from simulation.dashboard.cards import card_html
+from simulation.dashboard.page import CARD_CSS
+from simulation.dashboard.report import CAPTIONS
 from simulation.model import BASELINE
 from simulation.registry import LEVERS
 
@@ -102,10 +105,10 @@ def Explorer(scenario: str | Path | None = None, settings: whatif.Settings | Non
     places = list(values)
     place = solara.use_reactive(next((p for p in places if roles[p] == "destination"),
                                      places[0]))
-    changes = solara.use_reactive({})
+    changes: Any = solara.use_reactive({})  # lever -> value chosen
     start = solara.use_reactive(0)
     key = (tuple(sorted(changes.value.items())), start.value)
-    holder = solara.use_ref(None)
+    holder: Any = solara.use_ref(None)  # the current task
 
     def compute():
         task = holder.current

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulation.analysis import COST_EFFECTIVENESS, WEEKS_PER_YEAR
+from simulation.batch_runs import COST_EFFECTIVENESS
+from simulation.clock import WEEKS_PER_YEAR
 from simulation.display import fmt_chance, fmt_number, fmt_percent  # noqa: F401 (re-exported)
 from simulation.registry import OUTCOMES
 

@@ -24,25 +24,23 @@ methods.
 
 from __future__ import annotations
 
-import html
-import json
-import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from simulation._version import __version__
 from simulation.files import atomic_write
 from simulation.dashboard.data import DashboardData, prepare
 from simulation.dashboard.figures import figures_for
-from simulation.dashboard.headline import card_lines, fmt_chance, sentence, verdict_text
-from simulation.analysis import COST_EFFECTIVENESS
-from simulation.display import fmt_number
-from simulation.shown import cost_per_victim_year
+from simulation.dashboard.cards import card_html, uncertainty_note
+from simulation.dashboard.cards import drawn_parameters as _drawn
+from simulation.dashboard.page import (CARD_CSS, PAGE_CSS, PRINT_CSS, PRINT_SCRIPT,
+                                       UNCERTAINTY_CSS, Section, figure_section, shareable)
+from simulation.dashboard.page import interval_percent as _pct
+from simulation.dashboard.page import escape as _e
+from simulation.dashboard.page import script_json as _json
 
 CAPTIONS = {
     "timeseries": "Median over runs (line; for events counted per period, such as arrests "
@@ -102,23 +100,6 @@ UNCERTAINTY_CAPTIONS = {
              "randomness.",
 }
 """What a chart's caption adds for a batch over parameter draws."""
-
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
-                 "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-                 "toImageButtonOptions": {"format": "png", "scale": 2}}
-
-
-@dataclass(frozen=True)
-class Section:
-    """One part of the page below the cards.
-
-    ``render(data)`` returns the whole ``<section id="KEY">`` element, or "" to leave it out
-    (for a batch that has nothing to show there). :func:`figure_section` makes the element for
-    a plotly chart. Every string from a user must be escaped (:func:`html.escape`)."""
-
-    key: str
-    render: Callable[[DashboardData], str]
-
 
 def sections(data: DashboardData) -> list[Section]:
     """The page below its header, in order: the answer in brief
@@ -224,240 +205,6 @@ exploitation is counted in victim-years (one person exploited for one year).</p>
 "".join(card_html(data, s) for s in data.scenarios)}</div>
 </section>
 """
-
-
-def shareable(data: DashboardData, value):
-    """``value`` (a manifest, a path) with every absolute path made relative to the experiment
-    file's folder, so a report shared with others does not carry the folders of the machine
-    that made it."""
-    m = data.results.manifest
-    start = (m.get("experiment_file") or {}).get("path")
-    start = os.path.dirname(start) if start and os.path.isabs(start) else None
-
-    def rel(text: str) -> str:
-        if not os.path.isabs(text):
-            return text
-        if start is None:
-            return os.path.basename(text.rstrip("/\\")) or text
-        try:
-            return os.path.normpath(os.path.relpath(text, start))
-        except ValueError:  # another drive
-            return os.path.basename(text)
-
-    if isinstance(value, dict):
-        return {k: shareable(data, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [shareable(data, v) for v in value]
-    if isinstance(value, (str, os.PathLike)) and os.path.isabs(str(value)):
-        return rel(str(value))
-    return value
-
-
-def _e(value) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _pct(data) -> str:
-    return f"{int(round(100 * data.confidence))}%"
-
-
-def _attr(value) -> str:
-    """A number as a data attribute: the exact float ``compare`` gave, 'nan' when missing."""
-    return "nan" if value is None or not math.isfinite(value) else repr(float(value))
-
-
-CARD_NUMBERS = ("mean", "ci_low", "ci_high", "difference", "difference_low", "difference_high",
-                "relative_change")
-"""The ``compare`` numbers every card line carries as data attributes."""
-UNCERTAINTY_NUMBERS = ("randomness_low", "randomness_high", "parameter_share",
-                       "probability_better")
-"""The ones a batch over parameter draws adds."""
-
-
-def card_html(data: DashboardData, scenario: str) -> str:
-    """One scenario's card: its sentence and headline numbers, every string escaped. For a
-    batch over parameter draws each line also gives the interval of randomness alone, the
-    parameters' share of the variance and the chance of being better than the baseline, and the
-    card says what its effect on victim-years of exploitation depends on."""
-    is_base = scenario == data.baseline
-    uncertain = data.uncertainty is not None
-    numbers = CARD_NUMBERS + (UNCERTAINTY_NUMBERS if uncertain else ())
-    rows = []
-    for line in card_lines(data, scenario):
-        raw = " ".join(f'data-{k.replace("_", "-")}="{_attr(line.raw.get(k))}"'
-                       for k in numbers)
-        # every figure as tipsim compare prints it (DashboardData.shown): one source of numbers
-        cells = data.shown(scenario, line.outcome)
-        ratio = line.outcome == COST_EFFECTIVENESS
-        value, low, high = (("mean", "ci_low", "ci_high") if is_base or ratio else
-                            ("difference", "difference_low", "difference_high"))
-        shown_value = cells.get(value) or "n/a"
-        rel = ("" if not cells.get("relative_change") else
-               f'<span class="relative">{_e(cells["relative_change"])}</span>')
-        verdict = line.verdict
-        if line.outcome == "policy_cost" and verdict in ("better", "worse"):
-            verdict = "cost"  # dearer is not 'worse' for victims: shown without colour
-        unit = line.unit if cells.get(value) else ""
-        extra = _uncertain_cells(cells) if uncertain and not is_base else ""
-        said = verdict_text(line)
-        if ratio:
-            said = cost_per_victim_year(line.raw)["why"]
-        interval = (f"{cells[low]} to {cells[high]}" if cells.get(low) and cells.get(high)
-                    else "no interval")
-        rows.append(
-            f'<tr class="verdict-{_e(verdict or "none")}" data-outcome="{_e(line.outcome)}" '
-            f'{raw}><th scope="row">{_e(line.label)}</th>'
-            f'<td class="value"><span class="number">{_e(shown_value)}</span> '
-            f'<span class="unit">{_e(unit)}</span> {rel}</td>'
-            f'<td class="interval"><span class="range">{_e(interval)}</span>'
-            f'<span class="verdict">{_e(said)}</span></td>{extra}</tr>')
-    head = ("Level over the policy period" if is_base else "Change against the baseline")
-    interval_head = f"{_pct(data)} interval"
-    more_heads = ""
-    if uncertain:
-        interval_head += ", randomness and parameters"
-        if not is_base:
-            more_heads = ('<th scope="col">Randomness only</th>'
-                          '<th scope="col">Share of variance from parameters</th>'
-                          '<th scope="col">Chance better than baseline</th>')
-    desc = data.descriptions.get(scenario, "")
-    return f"""<article class="card{' baseline' if is_base else ''}" data-scenario="{_e(scenario)}">
-<h3><span class="scenario-name">{_e(scenario)}</span>{' <span class="tag">baseline</span>'
-    if is_base else ''}</h3>
-<p class="description">{_e(desc)}</p>
-<p class="sentence">{_e(sentence(data, scenario))}</p>
-<table class="headline"><thead><tr><th scope="col">Outcome</th><th scope="col">{head}</th>
-<th scope="col">{interval_head}</th>{more_heads}</tr></thead><tbody>{"".join(rows)}</tbody></table>
-{_depends_html(data, scenario) if uncertain and not is_base else ""}</article>"""
-
-
-def _uncertain_cells(cells: dict[str, str]) -> str:
-    """The cells a batch over parameter draws adds to a policy's card line, as tipsim compare
-    prints them: the interval of randomness alone, the parameters' share of the variance and
-    the chance of being better than the baseline (none for costs,
-    :data:`simulation.shown.NO_CHANCE`)."""
-    low, high = cells.get("randomness_low"), cells.get("randomness_high")
-    text = f"{low} to {high}" if low and high else ""
-    chance = ("" if not cells.get("probability_better") else
-              f'<span class="probability">{_e(cells["probability_better"])}</span>')
-    share = ("" if not cells.get("parameter_share") else
-             f'<span class="parameter-share">{_e(cells["parameter_share"])}</span>')
-    rand = "" if not text else f'<span class="range-randomness">{_e(text)}</span>'
-    return (f'<td class="randomness">{rand}</td><td class="share">{share}</td>'
-            f'<td class="chance">{chance}</td>')
-
-
-def _depends_html(data: DashboardData, scenario: str) -> str:
-    """What the policy's effect on victim-years of exploitation depends on: the sentence of
-    :func:`simulation.conclusions.depends_sentence`, and the parameters behind it."""
-    from simulation.conclusions import HEADLINE_OUTCOME
-
-    effect = data.effect(scenario, HEADLINE_OUTCOME)
-    if effect is None or not effect["sentence"]:
-        return ""
-    rows = "".join(
-        f'<tr data-parameter="{_e(d["parameter"])}"><td>{_e(d["label"])}</td>'
-        f'<td>{"calibrated" if d["fitted"] else "assumed range"}</td>'
-        f'<td>{_e(fmt_chance(d["index"]))}</td><td>{"yes" if d["clear"] else "no"}</td></tr>'
-        for d in effect["depends_on"])
-    table = ("" if not rows else
-             '<details><summary>The parameters most associated with it</summary>'
-             '<table class="depends"><thead><tr><th scope="col">Parameter</th>'
-             '<th scope="col">Evidence</th><th scope="col">Share of the spread it explains '
-             '(squared rank correlation)</th><th scope="col">Clear after Holm\'s '
-             f'correction</th></tr></thead><tbody>{rows}</tbody></table></details>')
-    return (f'<div class="depends-on" data-outcome="{_e(HEADLINE_OUTCOME)}"><p>'
-            f'<span class="lead">What the change in victim-years of exploitation depends '
-            f'on:</span> <span class="text">{_e(effect["sentence"])}</span></p>{table}</div>')
-
-
-def uncertainty_note(data: DashboardData) -> str:
-    """Above the cards of a batch over parameter draws: what the two intervals, the share and
-    the chance mean, how many draws and runs, and what was drawn ("" for an ordinary batch)."""
-    u = data.uncertainty
-    if not u:
-        return ""
-    pct = _pct(data)
-    draws, reps = u["draws"], u["replications"]
-    runs = draws * reps
-    drawn, listing = _drawn(shareable(data, u))
-    same = ("" if not u["fixed_parameters"] else
-            " <strong>In this batch every draw has the same parameter values</strong>, so the "
-            "two intervals are the same.")
-    return f"""<div class="uncertainty-note" data-draws="{draws}" data-replications="{reps}">
-<p><strong>Two intervals: what is not known about the parameters, and chance.</strong> Each
-scenario was run with {draws} parameter draws, {reps} runs each ({runs} runs per scenario); every
-scenario used the same draws, so the comparisons are paired. Runs of one draw differ only by
-chance; the draws differ by their parameters. The first interval on a card, <em>randomness and
-parameters</em>, is where the change may lie given both: it includes what is not known about the
-model's parameters, so it is the wider one, and it is the interval every verdict on the cards
-uses. The second, <em>randomness only</em>, is the {pct} interval the batch would give if the
-parameters were known: what an ordinary comparison reports. When the wider interval includes
-zero and the narrower one does not, the conclusion depends on parameter values the evidence does
-not pin down.{same}</p>
-<p><strong>Share of the variance from parameters</strong>: how much of the wider interval's width
-(as variance) comes from the parameters. Near 100%, more runs would not narrow it; better
-evidence on the parameters would. <strong>Chance better than baseline</strong>: the share of the
-{draws} draws in which the policy, averaged over its {reps} runs, did better than the baseline
-(ties count half). <strong>What it depends on</strong>: the parameters whose values go with the
-size of the change in victim-years of exploitation, named only when the link is clear after
-allowing for the many parameters tried.</p>
-<p><strong>What was drawn.</strong> {drawn}</p>
-{listing}</div>
-"""
-
-
-def _drawn(u: dict) -> tuple[str, str]:
-    """What was drawn: a sentence, and a ``<details>`` element listing every parameter drawn
-    (the ensemble's with their labels, the sampled ones with their ranges); both escaped."""
-    from simulation.registry import PARAMETERS
-
-    def name(p: str) -> str:
-        return PARAMETERS[p].label if p in PARAMETERS else p
-
-    parts, lists = [], []
-    ens = u.get("ensemble")
-    if ens:
-        ess = ens.get("effective_sample_size")
-        fitted = ens.get("parameters", [])
-        ess_text = (f"; effective sample size {fmt_number(float(ess))}"
-                    if isinstance(ess, (int, float)) and math.isfinite(ess) else "")
-        parts.append(
-            f"one of the {_e(ens.get('members', '?'))} parameter sets of the calibrated "
-            f"ensemble <code>{_e(ens.get('path', '?'))}</code> (fitted to published "
-            f"figures{ess_text}), which sets {len(fitted)} parameters")
-        lists.append(f"<li>From the ensemble: {_e('; '.join(name(p) for p in fitted))}.</li>")
-    sampled = u.get("sampled") or {}
-    if sampled:
-        groups = sorted({PARAMETERS[p].group for p in sampled if p in PARAMETERS})
-        parts.append(
-            f"{len(sampled)} parameters drawn evenly from their assumed ranges (a Latin "
-            f"hypercube over the draws), from the group{'s' * (len(groups) != 1)} "
-            f"<code>{_e(', '.join(f'{g}.*' for g in groups))}</code>")
-        lists.append("<li>From their ranges: " + _e("; ".join(
-            f"{name(p)} {_range(r)}" for p, r in sampled.items())) + ".</li>")
-    if not parts:
-        return "", ""
-    count = len((ens or {}).get("parameters", [])) + len(sampled)
-    text = ("Each draw takes " + " and ".join(parts) + "; every other parameter keeps its "
-            "value in the scenario.")
-    return text, (f'<details class="drawn"><summary>The {count} parameters drawn</summary>'
-                  f'<ul>{"".join(lists)}</ul></details>')
-
-
-def _range(r) -> str:
-    low, high = (r.get("low"), r.get("high")) if isinstance(r, dict) else r
-    return f"({fmt_number(low)} to {fmt_number(high)})"
-
-
-def figure_section(key: str, title: str, fig, caption: str = "", below: str = "") -> str:
-    """A chart as a ``<section>`` of the page: ``title`` and ``caption`` are escaped here; the
-    figure's own text must already be (see :func:`simulation.dashboard.figures.text`), and so
-    must ``below`` (HTML under the chart)."""
-    div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"figure-{key}",
-                      config=PLOTLY_CONFIG, default_width="100%")
-    return (f'<section id="{_e(key)}" class="figure"><h2>{_e(title)}</h2>'
-            f'<p class="caption">{_e(caption)}</p>{div}{below}</section>\n')
 
 
 def _caption(data: DashboardData, key: str) -> str:
@@ -569,104 +316,3 @@ the calibrated ensemble used. They do not cover parameters left at their default
 are themselves wrong, or uncertainty in the model's structure.</p>"""
 
 
-def _json(value) -> str:
-    """JSON that is safe inside a script element."""
-    text = json.dumps(value, default=str, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-PAGE_CSS = """
-:root { --ink: #222; --muted: #5a5a5a; --line: #d8d8d8; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 15px/1.45 "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-       color: var(--ink); background: #fafafa; }
-main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 60px; background: #fff; }
-h1 { font-size: 1.7em; margin: 0 0 6px; } h2 { font-size: 1.3em; margin: 36px 0 6px;
-     border-bottom: 2px solid var(--ink); padding-bottom: 4px; }
-.lede { font-size: 1.05em; margin: 4px 0; } .meta, .caption, .explain { color: var(--muted); }
-.caveat { background: #fff7e0; border-left: 4px solid #E69F00; padding: 6px 10px; }
-section.figure { break-inside: avoid; page-break-inside: avoid; }
-#methods li { margin-bottom: 4px; overflow-wrap: anywhere; }
-pre { background: #f4f4f4; padding: 8px; overflow-x: auto; font-size: .85em; }
-"""
-
-PRINT_CSS = """
-@media print {
-  @page { size: A4; margin: 14mm 12mm; }
-  body { background: #fff; font-size: 10pt; } main { max-width: none; padding: 0; }
-  .modebar-container, .modebar, .updatemenu-container { display: none !important; }
-  #answer { break-after: page; } .cards, .cards.uncertain { grid-template-columns: 1fr; }
-  .card, section.figure, table { break-inside: avoid; }
-  h2, h3 { break-after: avoid; } .caveat { border-left-color: #999; }
-  details > summary { list-style: none; }
-  details > summary::-webkit-details-marker { display: none; }
-}
-"""
-
-PRINT_SCRIPT = """
-(function () {
-  // printed, the folded parts are open and the charts fit the page's width; back as they were
-  // after printing
-  var opened = [];
-  function charts() { return document.querySelectorAll('.js-plotly-plot'); }
-  window.addEventListener('beforeprint', function () {
-    document.querySelectorAll('details:not([open])').forEach(function (d) {
-      d.open = true; opened.push(d); });
-    charts().forEach(function (g) { Plotly.relayout(g, {width: 700}); });
-  });
-  window.addEventListener('afterprint', function () {
-    opened.forEach(function (d) { d.open = false; }); opened = [];
-    charts().forEach(function (g) { Plotly.relayout(g, {width: null, autosize: true}); });
-  });
-})();
-"""
-
-CARD_CSS = """
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr));
-         gap: 14px; margin-top: 12px; color: #222; font-size: 14px; line-height: 1.4; }
-.card { border: 1px solid #d8d8d8; border-radius: 6px; padding: 12px 14px; background: #fff;
-        break-inside: avoid; page-break-inside: avoid; }
-.card.baseline { background: #f4f4f4; }
-.card h3 { font-size: 1.08em; margin: 0 0 4px; }
-.card .tag { font-size: .75em; font-weight: normal; background: #333; color: #fff;
-             padding: 1px 6px; border-radius: 3px; margin-left: 6px; vertical-align: middle; }
-.card .scenario-name { font-family: ui-monospace, Menlo, Consolas, monospace;
-                       overflow-wrap: anywhere; }
-.card .description { color: #5a5a5a; margin: 0 0 6px; font-size: .93em; overflow-wrap: anywhere; }
-.card .sentence { margin: 6px 0 10px; font-weight: 600; }
-table.headline { width: 100%; border-collapse: collapse; }
-.cards table.headline th, .cards table.headline td { text-align: left; padding: 4px 4px;
-       vertical-align: top; border-top: 1px solid #d8d8d8; font-size: 13px; line-height: 1.35; }
-.cards table.headline thead th { color: #5a5a5a; font-weight: normal; border-top: none; }
-table.headline td.value { white-space: nowrap; }
-table.headline .number { font-weight: 700; font-size: 14px; }
-table.headline .unit, table.headline .relative { color: #5a5a5a; }
-table.headline .relative::before { content: "("; }
-table.headline .relative::after { content: ")"; }
-table.headline .range { display: block; }
-table.headline .verdict { display: block; font-size: .9em; }
-tr.verdict-better .number, tr.verdict-better .verdict { color: #0a5c96; }
-tr.verdict-worse .number, tr.verdict-worse .verdict { color: #b34700; }
-tr.verdict-better .verdict::before { content: "\\2714 "; }
-tr.verdict-worse .verdict::before { content: "\\2716 "; }
-tr.verdict-unclear .verdict { color: #5a5a5a; font-style: italic; }
-"""
-
-UNCERTAINTY_CSS = """
-.cards.uncertain { grid-template-columns: 1fr; }
-table.headline td.randomness, table.headline td.share, table.headline td.chance {
-       white-space: nowrap; }
-table.headline .range-randomness, table.headline .parameter-share { color: #5a5a5a; }
-table.headline .probability { font-weight: 700; font-size: 14px; }
-.card .depends-on { margin-top: 8px; font-size: .93em; }
-.card .depends-on p { margin: 4px 0; }
-.card .depends-on .lead { font-weight: 600; }
-.card .depends-on summary { cursor: pointer; color: #5a5a5a; }
-table.depends { border-collapse: collapse; font-size: 12px; margin-top: 4px; }
-table.depends th, table.depends td { text-align: left; padding: 2px 6px 2px 0;
-       border-top: 1px solid #e4e4e4; vertical-align: top; }
-.uncertainty-note { background: #f3f7fb; border-left: 4px solid #0072B2; padding: 4px 12px;
-                    margin: 10px 0; font-size: .95em; }
-.uncertainty-note p { margin: 6px 0; } .uncertainty-note code { overflow-wrap: anywhere; }
-.uncertainty-note details { margin: 4px 0 8px; } .uncertainty-note summary { cursor: pointer; }
-"""

@@ -23,7 +23,8 @@ def voi_section(data) -> str:
         return ""
     import plotly.graph_objects as go
 
-    from simulation.dashboard.report import _e, figure_section
+    from simulation.dashboard.page import escape as _e
+    from simulation.dashboard.page import figure_section
     from simulation.errors import UserError
     from simulation.voi import value_of_information
 

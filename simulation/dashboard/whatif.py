@@ -26,7 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -194,7 +194,8 @@ def baseline_runs(base: Scenario, settings: Settings) -> list:
     key = (base.hash, settings)
     with _BASELINES_LOCK:  # every session waits for the one computation
         if key not in _BASELINES:
-            _BASELINES[key] = run_replications(base, settings)
+            # never None: nothing stops the computation (keep_going is always true)
+            _BASELINES[key] = cast(list, run_replications(base, settings))
         return _BASELINES[key]
 
 
@@ -215,7 +216,8 @@ def compare_runs(base: Scenario, scenario: Scenario | None, settings: Settings,
 def as_results(runs: dict[str, tuple[Scenario, list]], settings: Settings,
                starts: dict[str, int] | None = None):
     """Runs held in memory as a :class:`~simulation.store.Results`, with the tables a results
-    store has (runs, jurisdictions, forms, groups, weekly) and a manifest that says where they came from."""
+    store has (runs, jurisdictions, forms, groups, weekly) and a manifest that says where they
+    came from."""
     from simulation.store import Results
 
     rows, places, forms, groups, weekly = [], [], [], [], []
