@@ -4,9 +4,10 @@ The scenario schema, validation, ``tipsim levers``, the docs and the dashboard l
 built from the tables below, so a name means the same thing everywhere.
 
 Levers are policy choices; parameters are uncertain facts about behaviour and the sizes of the
-levers' effects (ODD section 6; declared in :mod:`simulation.parameters`, one per coefficient). Monetary figures are in a generic currency unit ("CU", think of USD-equivalent); they
-are *assumptions* chosen to give plausible relative costs, not measured prices, unless a source
-is named.
+levers' effects (ODD section 6; declared in :mod:`simulation.parameters`, one per
+coefficient). Monetary figures are in a generic currency unit ("CU", think of USD-equivalent);
+they are *assumptions* chosen to give plausible relative costs, not measured prices, unless a
+source is named.
 """
 
 from __future__ import annotations
