@@ -293,7 +293,7 @@ def test_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(abc_module, "_check_run", lambda cal, say: None)
-    monkeypatch.setattr(abc_module, "_write_json", full)
+    monkeypatch.setattr(abc_module, "write_json", full)
     err = one_line(capsys, "calibrate", path, "--out", tmp_path / "out", "--quiet",
                    "--workers", "1")
     assert "No space left on device" in err and "run the same command to resume" in err

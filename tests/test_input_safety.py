@@ -510,7 +510,7 @@ def test_every_bad_ensemble_manifest_is_one_line(tmp_path, bad):
 def test_every_bad_calibration_state_is_one_line(tmp_path, bad):
     import shutil
 
-    from simulation.calibration.abc import CalibrationRunError, _read_state
+    from simulation.calibration.folder import CalibrationRunError, read_state as _read_state
 
     shutil.copy(bad, tmp_path / "state.json")
     with pytest.raises(CalibrationRunError) as info:

@@ -24,10 +24,14 @@ from simulation.calibration.targets import Target, TargetError, load_targets
 
 def __getattr__(name: str):
     # pyabc (an optional extra) and plotly load only when a calibration runs or is drawn
-    if name in ("calibrate", "ensemble_overrides", "load_ensemble"):
+    if name == "calibrate":
         from simulation.calibration import abc
 
-        return getattr(abc, name)
+        return abc.calibrate
+    if name in ("ensemble_overrides", "load_ensemble"):
+        from simulation.calibration import ensemble
+
+        return getattr(ensemble, name)
     if name == "build_report":
         from simulation.calibration.report import build_report
 

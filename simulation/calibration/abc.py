@@ -27,7 +27,6 @@ What tipsim adds:
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -41,26 +40,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from simulation.calibration.config import Calibration, load_calibration
-from simulation.errors import UserError
-from simulation.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
-from simulation.files import atomic_write
+from simulation.calibration.ensemble import (ensemble_overrides, load_ensemble, natural,
+                                             write_ensemble)
+from simulation.calibration.folder import (ENSEMBLE, HISTORY, MANIFEST, OWN, REPORT, STATE,
+                                           CalibrationRunError, check_writable, own_files,
+                                           owned_state, read_state, record_written, write_json)
 from simulation.seeds import task_seed
 
 SAMPLERS = ("ordered", "pyabc")
-HISTORY = "history.db"
-ENSEMBLE = ENSEMBLE_TABLE
-MANIFEST = ENSEMBLE_MANIFEST
-STATE = "state.json"
-REPORT = "report.html"
-OWN = (HISTORY, ENSEMBLE, MANIFEST, STATE, REPORT)  # what calibrate writes in its folder
 MISSING = "pyabc is not installed; install the calibration extra: pip install 'tipsim[calibrate]'"
-
-
-class CalibrationRunError(UserError):
-    """A calibration that cannot start or resume as asked."""
 
 
 # -- the model and the distance, as pyabc calls them (picklable, top level) --------------------
@@ -86,29 +76,6 @@ class CalibrationModel:
         scenario = with_overrides(self.scenario,
                                   {f"parameters.{k}": v for k, v in values.items()})
         return self.targets.simulated(run(scenario, seed=seed), self.years, self.scale)
-
-
-def natural(z: dict[str, float], priors: dict[str, tuple[float, float]],
-            shapes: dict | None = None) -> dict[str, float]:
-    """Parameter values from the coordinates pyabc samples.
-
-    pyabc works on z ~ N(0, 1) for each fitted parameter, and the model uses
-    ``low + Phi(z) (high - low)``: Phi(z) is uniform on (0, 1), so the prior on the parameter is
-    still uniform over its range. Two reasons: in natural units the perturbation kernel's
-    covariance mixes variances of 1e-8 (weekly hazards) and 1e2 (delays in weeks), which scipy's
-    multivariate normal treats as singular; and with 15 or more dimensions, importance weights
-    prior / kernel-density vary by orders of magnitude when a Gaussian kernel meets a flat prior
-    (one particle carried 99% of the weight in a 40-particle test), far less when both are
-    Gaussian. A shaped prior (``shapes``) maps Phi(z) through its inverse CDF instead, so z
-    stays N(0, 1) whatever the prior."""
-    shapes = shapes or {}
-    return {k: (float(shapes[k].ppf(_phi(float(z[k])))) if k in shapes
-                else lo + float(_phi(float(z[k]))) * (hi - lo))
-            for k, (lo, hi) in priors.items()}
-
-
-def _phi(x: float) -> float:
-    return 0.5 * math.erfc(-x / math.sqrt(2))
 
 
 UNCOMPUTABLE = 10.0
@@ -243,11 +210,11 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
         raise CalibrationRunError(f"--out {out}: exists and is not a folder; allowed: a folder "
                                   "for the calibration's output (new, or one tipsim calibrate "
                                   "wrote)")
-    previous, damaged = _owned_state(out)
+    previous, damaged = owned_state(out)
     if damaged and not restart:
         raise CalibrationRunError(f"{out} holds another calibration or a damaged one "
                                   f"({damaged}); use --restart to discard it, or another --out")
-    ours = _ours(out, previous, damaged)  # a file of somebody else's there: refused
+    ours = own_files(out, previous, damaged)  # a file of somebody else's there: refused
     if restart:
         for name in ours:
             (out / name).unlink(missing_ok=True)
@@ -312,12 +279,12 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
             say(f"resuming {cal.name} from {out / HISTORY}: {done} generation(s) done")
         else:
             # recorded before the history exists, so a kill leaves nothing unaccounted for
-            _write_json(out / STATE, identity | {"sessions": [], "written": {HISTORY: None}})
+            write_json(out / STATE, identity | {"sessions": [], "written": {HISTORY: None}})
             abc.new(db, observed)
             done = 0
         remaining = (budget.generations - done) if budget.generations else np.inf
         # a calibration that ran to the end of this budget (any stopping rule) is not run again
-        finished = (_read_state(out) or {}).get("finished") == budget.model_dump()
+        finished = (read_state(out) or {}).get("finished") == budget.model_dump()
         if remaining > 0 and not finished:
             try:
                 abc.run(minimum_epsilon=budget.min_epsilon or 0.0,
@@ -370,12 +337,12 @@ def _check_run(cal: Calibration, say: Callable) -> None:
 
 def _record_session(out: Path, seconds: float, workers: int, scheduler: str | None,
                     finished: dict | None) -> None:
-    state = _read_state(out) or {"sessions": []}
+    state = read_state(out) or {"sessions": []}
     state["finished"] = finished
     state.setdefault("sessions", []).append(
         {"seconds": round(seconds, 2), "workers": workers, "scheduler": scheduler,
          "ended": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-    _write_json(out / STATE, state)
+    write_json(out / STATE, state)
 
 
 @contextmanager
@@ -394,208 +361,9 @@ def _quiet_pyabc(progress: bool):
         logger.setLevel(level)
 
 
-# -- the ensemble ------------------------------------------------------------------------------
-
-def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
-    """The last generation as ``ensemble.parquet`` (one row per parameter set: ``member``,
-    ``weight``, the fitted parameters, and ``sim.TARGET`` for every target, fitted and held out)
-    and ``manifest.json``."""
-    from simulation._version import __version__
-    from simulation.store import model_code_hash
-
-    if history.max_t < 0:
-        raise CalibrationRunError(
-            f"{cal.source}: no generation finished: the first needed more than population / "
-            f"min_acceptance_rate = {cal.budget.population / cal.budget.min_acceptance_rate:.0f}"
-            " runs; lower budget.min_acceptance_rate")
-    population = history.get_population()
-    rows = []
-    for i, particle in enumerate(population.particles):
-        row = {"member": i, "weight": float(particle.weight)}
-        row |= natural(particle.parameter, cal.priors, cal.shapes)
-        row |= {f"sim.{k}": float(v) for k, v in particle.sum_stat.items()}
-        rows.append(row)
-    ensemble = pd.DataFrame(rows)
-    ensemble["weight"] /= ensemble["weight"].sum()
-    target = out / ENSEMBLE
-    check_writable(out, ENSEMBLE)
-    check_writable(out, MANIFEST)
-    atomic_write(target, lambda tmp: ensemble.to_parquet(tmp, index=False))
-    record_written(out, ENSEMBLE)
-
-    generations = history.get_all_populations()
-    generations = generations[generations["t"] >= 0]
-    state = _read_state(out) or {"sessions": []}
-    seconds = sum(s["seconds"] for s in state.get("sessions", []))
-    runs = int(generations["samples"].sum())
-    manifest = {
-        "calibration": cal.name, "calibration_file": cal.source, "description": cal.description,
-        "calibration_hash": cal.hash, "targets_file": cal.targets.source,
-        "targets_hash": cal.targets.hash, "scenario": cal.scenario.name,
-        "scenario_hash": cal.scenario.hash, "model_code_hash": model_code_hash(),
-        "tipsim_version": __version__,
-        "method": {"name": "ABC-SMC", "library": f"pyabc {how.pop('pyabc_version')}",
-                   "epsilon": "quantile 0.5 of the previous generation's distances",
-                   "distance": "root mean square of (simulated - observed) / sd over the "
-                               "fitted targets",
-                   "transition": "one normal kernel per parameter (pyabc "
-                                 "AggregatedTransition of MultivariateNormalTransition) on z, "
-                                 "where each parameter is low + Phi(z) (high - low) and "
-                                 "z ~ N(0, 1) (a uniform prior)",
-                   **how},
-        "seed": cal.seed, "quick": cal.quick,
-        "run": {"weeks": cal.scenario.weeks, "burn_in_weeks": cal.scenario.burn_in_weeks,
-                "scale": cal.scenario.scale},
-        "budget": cal.budget.model_dump(),
-        "priors": {n: (cal.shapes[n].spec() if n in cal.shapes else
-                       {"distribution": "uniform", "low": lo, "high": hi})
-                   for n, (lo, hi) in cal.priors.items()},
-        "fixed_parameters": cal.fixed,
-        "targets": {t.name: {"description": t.description, "observed": t.observed,
-                             "sd": t.scale, "interval": list(t.interval), "source": t.source,
-                             "held_out": t.held_out,
-                             **({"basis": t.basis, "basis_reason": t.basis_reason}
-                                if t.basis else {})}
-                    for t in cal.targets.targets},
-        "screening": cal.screening.model_dump(),
-        "generations": [{"t": int(r.t), "epsilon": float(r.epsilon), "runs": int(r.samples),
-                         "accepted": int(r.particles),
-                         "acceptance": round(r.particles / r.samples, 4) if r.samples else None}
-                        for r in generations.itertuples()],
-        "ensemble_size": len(ensemble),
-        "effective_sample_size": float(1 / (ensemble["weight"] ** 2).sum()),
-        "runs": runs, "wall_seconds": round(seconds, 2),
-        "runs_per_minute": round(runs / seconds * 60, 1) if seconds else None,
-        "sessions": state.get("sessions", []),
-    }
-    _write_json(out / MANIFEST, manifest)
-    record_written(out, MANIFEST)
-    return target
-
-
-def load_ensemble(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The ensemble table and its manifest from a calibration's output folder."""
-    out = Path(out)
-    if not (out / ENSEMBLE).is_file():
-        raise CalibrationRunError(f"{out}: no {ENSEMBLE}; run tipsim calibrate first")
-    from simulation.file_schemas import MAX_ENSEMBLE_BYTES, MAX_STATE_BYTES, EnsembleManifest
-    from simulation.files import read_json, read_limited
-
-    try:
-        data = read_limited(out / ENSEMBLE, MAX_ENSEMBLE_BYTES, "a calibrated ensemble")
-        manifest = read_json(out / MANIFEST, MAX_STATE_BYTES, "a calibration's manifest",
-                             EnsembleManifest)
-        import io
-
-        return pd.read_parquet(io.BytesIO(data)), manifest
-    except UserError as exc:
-        raise CalibrationRunError(str(exc)) from None
-    except (OSError, ValueError) as exc:
-        raise CalibrationRunError(f"{out}: cannot read the ensemble ({str(exc)[:160]}); "
-                                  "rerun tipsim calibrate") from None
-
-
-def ensemble_overrides(out: str | Path) -> list[tuple[float, dict[str, float]]]:
-    """Each member of a calibrated ensemble as ``(weight, overrides)``, ready for
-    :func:`simulation.with_overrides`::
-
-        for weight, overrides in ensemble_overrides("results/calibration/baseline"):
-            result = simulation.run(simulation.with_overrides(scenario, overrides), seed=1)
-    """
-    ensemble, manifest = load_ensemble(out)
-    names = list(manifest.get("priors", {}))
-    return [(float(row["weight"]), {f"parameters.{n}": float(row[n]) for n in names})
-            for _, row in ensemble.iterrows()]
-
-
-def _read_state(out: Path) -> dict | None:
-    """The folder's ``state.json``, validated (None when there is none);
-    :class:`CalibrationRunError` when it is damaged."""
-    state, damaged = _owned_state(out)
-    if damaged:
-        raise CalibrationRunError(f"{out}: {damaged}; rerun with --restart to start over")
-    return state
-
-
-def _owned_state(out: Path) -> tuple[dict | None, str]:
-    """``(state, "")`` for a folder with a valid ``state.json`` (``state`` None when there is
-    none), or ``(None, why)`` when it is damaged or edited by hand."""
-    from simulation.file_schemas import MAX_STATE_BYTES, CalibrationState
-    from simulation.files import read_json
-
-    try:
-        return read_json(out / STATE, MAX_STATE_BYTES, "a calibration's state.json",
-                         CalibrationState), ""
-    except (FileNotFoundError, NotADirectoryError):
-        return None, ""
-    except UserError as exc:
-        return None, str(exc)
-    except OSError as exc:
-        return None, f"{out / STATE}: cannot be read ({exc.strerror})"
-
-
-def _file_checksum(path: Path) -> str | None:
-    from simulation.store_parts import checksum, part_bytes
-
-    data, _ = part_bytes(path)
-    return None if data is None else checksum(data)
-
-
-def _ours(out: Path, state: dict | None, damaged: str) -> list[str]:
-    """The files in ``out`` that calibrate wrote (what ``--restart`` deletes), or
-    :class:`CalibrationRunError` naming a file at one of its names that it did not write:
-    with a valid state, the files it records (by checksum, the history by name); with a damaged
-    one, its names in a folder that holds nothing else."""
-    if not out.is_dir():
-        return []
-    present = [name for name in OWN if (out / name).exists() or (out / name).is_symlink()]
-    if state is not None and "written" not in state:  # written before files were recorded
-        foreign = []
-    elif state is not None:
-        written = state.get("written") or {}
-        foreign = [n for n in present if n != STATE and not (
-            n in written and not (out / n).is_symlink()
-            and (written[n] is None or written[n] == _file_checksum(out / n)))]
-    elif damaged:
-        others = sorted(p.name for p in out.iterdir() if p.name not in OWN)
-        foreign = others and present
-    else:
-        foreign = present
-    if foreign:
-        raise CalibrationRunError(
-            f"{out}: {', '.join(foreign)}: not written by tipsim calibrate (or changed since); "
-            "tipsim deletes and overwrites only its own files; allowed: a new folder or one "
-            "that tipsim calibrate wrote (move these files, or choose another --out)")
-    return present
-
-
-def record_written(out: Path, name: str) -> None:
-    """Record in ``state.json`` that calibrate wrote ``out/name``, with its checksum (a file
-    changed since is then not deleted or overwritten by a later run)."""
-    state = _read_state(out)
-    if state is None:
-        return
-    state.setdefault("written", {})[name] = _file_checksum(out / name)
-    _write_json(out / STATE, state)
-
-
-def check_writable(out: Path, name: str) -> None:
-    """Refuse to write ``out/name`` over a file calibrate did not write."""
-    if (out / name).exists() or (out / name).is_symlink():
-        state, damaged = _owned_state(out)
-        if state is not None and "written" not in state:
-            return  # a folder written before files were recorded: its names are its own
-        written = (state or {}).get("written") or {}
-        if damaged or name not in written or written[name] != _file_checksum(out / name):
-            raise CalibrationRunError(
-                f"{out / name}: not written by tipsim calibrate (or changed since); tipsim "
-                "overwrites only its own files; allowed: move it, or choose another --out")
-
-
-def _write_json(path: Path, obj: dict) -> None:
-    text = json.dumps(obj, indent=2, default=str)
-    atomic_write(path, lambda tmp: tmp.write_text(text + "\n"))
-
-
-__all__ = ["CalibrationModel", "StandardisedDistance", "calibrate", "ensemble_overrides",
-           "load_ensemble", "record_written", "task_seed", "write_ensemble"]
+# the ensemble's and the output folder's names, re-exported: they lived here before
+# calibration/ensemble.py and calibration/folder.py
+__all__ = ["ENSEMBLE", "HISTORY", "MANIFEST", "OWN", "REPORT", "STATE", "CalibrationModel",
+           "CalibrationRunError", "StandardisedDistance", "calibrate", "check_writable",
+           "ensemble_overrides", "load_ensemble", "natural", "read_state", "record_written",
+           "task_seed", "write_ensemble"]
