@@ -8,8 +8,8 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.tipsim-installed
 DEMO_OUT ?= results/demo
 
-# make test lints (ruff) and type-checks (mypy) the whole package; both are configured in
-# pyproject.toml ([tool.ruff], [tool.mypy]).
+# make test lints (ruff) the whole package, its tests, tools and benchmarks, and type-checks
+# (mypy) the package; both are configured in pyproject.toml ([tool.ruff], [tool.mypy]).
 PACKAGE := simulation
 
 .PHONY: demo test lint bench docs venv browser clean help
@@ -40,7 +40,7 @@ browser:
 	@tools/ensure_chromium.sh
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check $(PACKAGE)
+	$(BIN)/python -m ruff check $(PACKAGE) tests tools benchmarks
 	$(BIN)/python -m mypy $(PACKAGE)
 
 # The tests run in parallel on up to four cores (pytest-xdist), a test file per worker: a file's

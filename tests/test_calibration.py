@@ -1,4 +1,5 @@
-"""The baseline sits inside calibration targets of docs/ODD.md section 7 (steady state, after burn-in).
+"""The baseline sits inside calibration targets of docs/ODD.md section 7 (steady state, after
+burn-in).
 
 Five full-scale seeds; each target is checked on the mean and on every seed. docs/ODD.md has the
 same table over 12 seeds (tools/calibration_table.py).

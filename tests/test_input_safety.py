@@ -63,7 +63,7 @@ def test_experiment_name_cannot_escape_the_results_folder(tmp_path, name, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.toml"]
 
 
-# -- 7. byte limits and regular files ---------------------------------------------------------------
+# -- 7. byte limits and regular files --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["scenario", "experiment"])
@@ -116,7 +116,7 @@ def test_compare_refuses_a_confidence_outside_0_1_and_no_resamples(tmp_path, cap
     assert cli(capsys, "compare", store, "--confidence", "0.9", "--resamples", "50")[0] == 0
 
 
-# -- 9. one rule for seeds ----------------------------------------------------------------------------
+# -- 9. one rule for seeds -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("seed", [1.5, 1.0, "1", True, -1, 2**63])
@@ -142,10 +142,10 @@ def test_the_largest_seed_is_taken_everywhere_and_one_above_it_nowhere(capsys):
         with pytest.raises(SystemExit):
             main(["run", str(BASELINE), "--seed", bad])
         err = capsys.readouterr().err
-        assert f"--seed: got" in err and ALLOWED_SEED in err
+        assert "--seed: got" in err and ALLOWED_SEED in err
 
 
-# -- 11. tracebacks that are now one line; files that are not overwritten ---------------------------
+# -- 11. tracebacks that are now one line; files that are not overwritten --------------------------
 
 
 def test_extends_through_a_loop_of_symbolic_links_is_one_line(tmp_path):

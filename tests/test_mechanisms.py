@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 import simulation
-from simulation.agents import Victim
 from simulation.agents import victim as vs
 from simulation.model import TraffickingModel
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.agents import Trafficker, TraffickingNetwork, Victim
+from simulation.agents import Trafficker
 from simulation.agents import trafficker as tr
 from simulation.agents import victim as vs
 from simulation.model import TraffickingModel

@@ -94,7 +94,6 @@ def test_founding_gives_one_recruiter_per_fifteen_victims_and_at_least_one(victi
 
 def test_victims_placed_at_the_start_follow_the_recruits_profiles():
     model = TraffickingModel(small({"run.scale": 1.0}), rng=5)
-    from simulation.agents import Victim
 
     placed = list(model.victims.views())
     p = model.params

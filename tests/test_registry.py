@@ -1,5 +1,5 @@
-"""The registry is the one vocabulary: it holds every lever and outcome name the ODD uses (docs/ODD.md
-sections 2 and 6), consistently."""
+"""The registry is the one vocabulary: it holds every lever and outcome name the ODD uses
+(docs/ODD.md sections 2 and 6), consistently."""
 
 from __future__ import annotations
 

@@ -140,7 +140,7 @@ def test_missing_required_attribute_of_a_new_jurisdiction(folder):
     assert "jurisdictions.new_place.vulnerability: missing; required: a number from 0 to 1" in line
 
 
-# --- the region ------------------------------------------------------------------------------------
+# --- the region -----------------------------------------------------------------------------------
 
 def test_duplicate_jurisdiction_names_point_at_line_and_column(folder):
     line = only(problems(folder, REGION + '\n[jurisdictions.a]\nrole = "origin"\n'))
@@ -162,7 +162,8 @@ def test_names_that_differ_only_in_case(folder):
 
 @pytest.mark.parametrize("name", ['"a:b"', '"*"', '"two words"', '"1st"'])
 def test_bad_jurisdiction_name(folder, name):
-    text = REGION + f'\n[jurisdictions.{name}]\nrole = "origin"\npopulation = 1\nvulnerability = 0\n'
+    text = REGION + (f'\n[jurisdictions.{name}]\nrole = "origin"\npopulation = 1\n'
+                     'vulnerability = 0\n')
     line = only(problems(folder, text))
     assert "allowed: a name of letters, digits, '_' or '-' starting with a letter" in line
 
@@ -193,7 +194,7 @@ def test_pair_given_twice_in_both_orders(folder):
     assert "cooperation.pairs: got " in line and "each pair once" in line
 
 
-# --- policies --------------------------------------------------------------------------------------
+# --- policies -------------------------------------------------------------------------------------
 
 def test_policy_with_unknown_lever(folder):
     line = only(policy(folder, 'lever = "trainning"\nvalue = 0.5'))
@@ -337,7 +338,8 @@ def test_dict_input_is_named_in_messages():
 
 
 def test_other_input_types_are_refused():
-    with pytest.raises(ScenarioError, match="allowed: a path to a .toml file, a dict or a Scenario"):
+    with pytest.raises(ScenarioError,
+                       match="allowed: a path to a .toml file, a dict or a Scenario"):
         load_scenario(42)
 
 

@@ -195,7 +195,7 @@ def test_scenario_names_are_plain_folder_and_file_names_or_refused(name):
         scenario.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n'
                             f"name = {json_string(name)}\n")
         exp = Path(folder) / "e.toml"
-        exp.write_text(f'name = "e"\nscenarios = ["s.toml"]\n')
+        exp.write_text('name = "e"\nscenarios = ["s.toml"]\n')
         try:
             loaded = Experiment.load(exp)
             names = [s.name for s in loaded.scenario_objects]

@@ -120,7 +120,7 @@ def test_capacity_doubles_in_every_jurisdiction(name, lever):
     assert doubled == {j.name: 2 * j.levers[lever] for j in baseline.jurisdictions}
 
 
-# --- defaults and resolution -----------------------------------------------------------------------
+# --- defaults and resolution ----------------------------------------------------------------------
 
 def test_lever_comes_from_jurisdiction_then_region_then_registry():
     baseline = load_scenario(SCENARIOS / "baseline.toml")
@@ -150,7 +150,8 @@ def test_registry_defaults_fill_what_the_file_leaves_out(folder):
 
 
 def test_pair_policy_named_in_either_order_is_the_same(folder):
-    text = 'extends = "baseline.toml"\n[[policy]]\nlever = "extradition"\nwhere = "{}"\nvalue = 0.9\n'
+    text = ('extends = "baseline.toml"\n[[policy]]\nlever = "extradition"\nwhere = "{}"\n'
+            'value = 0.9\n')
     a = load_scenario(write(folder, "a.toml", text.format("destination_a:origin_a")))
     b = load_scenario(write(folder, "b.toml", text.format("origin_a:destination_a")))
     assert a.policies == b.policies and a.policies[0].where == "destination_a:origin_a"
@@ -177,7 +178,7 @@ def test_dict_is_loaded_like_a_file():
     assert load_scenario(doc).hash == load_scenario(SCENARIOS / "baseline.toml").hash
 
 
-# --- inheritance -------------------------------------------------------------------------------------
+# --- inheritance ----------------------------------------------------------------------------------
 
 def test_extends_chain_deep_merges(folder):
     write(folder, "middle.toml", """extends = "baseline.toml"
@@ -287,7 +288,7 @@ def test_hash_ignores_layout_and_inheritance(folder):
     assert load_scenario(child).hash == load_scenario(folder / "baseline.toml").hash
 
 
-# --- writing and overriding ----------------------------------------------------------------------------
+# --- writing and overriding -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 def test_dump_round_trips_to_the_same_hash(path, tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 import simulation
 
-from conftest import ROOT, SMALL_RUN
+from conftest import SMALL_RUN
 from shipped import shipped
 
 SCENARIOS = shipped()

@@ -21,9 +21,9 @@ def test_scalar_and_vector_draws_are_the_same_numbers():
     for parts in [(), (3,), (-5,), (2**40, 9), (1, 2, 3)]:
         vector = s.uniforms("exit", parts, keys)
         assert vector.tolist() == [s.uniform("exit", *parts, int(k)) for k in keys]
-    table = s.table([s.base("contact", 4, l) for l in range(3)], keys)
-    assert table.tolist() == [[s.uniform("contact", 4, l, int(k)) for k in keys]
-                              for l in range(3)]
+    table = s.table([s.base("contact", 4, lst) for lst in range(3)], keys)
+    assert table.tolist() == [[s.uniform("contact", 4, lst, int(k)) for k in keys]
+                              for lst in range(3)]
     ranks = np.array([1, -2, 3, 0, 7])
     assert extend(keys, ranks).tolist() == [chain(int(k), int(r)) for k, r in zip(keys, ranks)]
 

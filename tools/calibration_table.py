@@ -1,5 +1,5 @@
-"""Print the ODD's calibration table: each target of ODD section 7 beside the baseline's measured value
-(mean and range over many seeds).
+"""Print the ODD's calibration table: each target of ODD section 7 beside the baseline's measured
+value (mean and range over many seeds).
 
     .venv/bin/python tools/calibration_table.py [N_SEEDS]
 """
