@@ -31,6 +31,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from simulation.calibration.ensemble import load_ensemble
+from simulation.calibration.folder import REPORT, check_writable, record_written
 from simulation.dashboard.page import PAGE_CSS, PLOTLY_CONFIG
 from simulation.files import atomic_write
 from simulation.registry import label
@@ -68,8 +69,6 @@ def build_report(out: str | Path, target: str | Path | None = None) -> Path:
     ensemble, manifest = load_ensemble(out)
     page = render(ensemble, manifest)
     if target is None:  # in the calibration's folder: only over a report it wrote there
-        from simulation.calibration.folder import REPORT, check_writable, record_written
-
         check_writable(out, REPORT)
         atomic_write(out / REPORT, lambda tmp: tmp.write_text(page, encoding="utf-8"))
         record_written(out, REPORT)
