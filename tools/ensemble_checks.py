@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -33,21 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 import simulation  # noqa: E402
 from simulation.calibration import ensemble_overrides  # noqa: E402
+from simulation.calibration.report import weighted_quantiles  # noqa: E402
 from simulation.calibration.targets import load_targets  # noqa: E402
 from simulation.clock import WEEKS_PER_YEAR  # noqa: E402
 
 LIBRARY = simulation.SCENARIOS / "calibration"
-
-
-def weighted_quantiles(values, weights, qs=(0.05, 0.5, 0.95)) -> list[float]:
-    values, weights = np.asarray(values, float), np.asarray(weights, float)
-    keep = np.isfinite(values)
-    if not keep.any():
-        return [math.nan] * len(qs)
-    v, w = values[keep], weights[keep] / weights[keep].sum()
-    order = np.argsort(v)
-    cum = np.cumsum(w[order])
-    return [float(v[order][min(np.searchsorted(cum, q), len(v) - 1)]) for q in qs]
 
 
 def main(argv=None) -> int:
@@ -68,14 +59,15 @@ def main(argv=None) -> int:
     checks = list(targets.targets) if args.all else targets.held_out
     members = ensemble_overrides(args.ensemble)[:args.members]
     weights = [weight for weight, _ in members]
-    jobs = [(overrides, args.seed + i, args.scale, args.weeks, args.burn_in, args.targets,
-             args.all) for i, (_, overrides) in enumerate(members)]
+    run = partial(_member, checks=checks, scale=args.scale, weeks=args.weeks,
+                  burn_in=args.burn_in)
+    jobs = [(overrides, args.seed + i) for i, (_, overrides) in enumerate(members)]
     if args.workers > 1:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(args.workers) as pool:
-            rows = list(pool.map(_member, jobs, chunksize=4))
+            rows = list(pool.map(run, jobs, chunksize=4))
     else:
-        rows = [_member(job) for job in jobs]
+        rows = [run(job) for job in jobs]
     values = {t.name: [row[t.name] for row in rows] for t in checks}
     out = {"ensemble": args.ensemble, "targets": args.targets, "members": len(members),
            "scale": args.scale, "weeks": args.weeks, "burn_in_weeks": args.burn_in,
@@ -83,7 +75,8 @@ def main(argv=None) -> int:
     print(f"{len(members)} members, scale {args.scale}, {args.weeks} weeks after "
           f"{args.burn_in} of burn-in")
     for t in checks:
-        p5, median, p95 = weighted_quantiles(values[t.name], weights)
+        p5, median, p95 = (float(q) for q in weighted_quantiles(
+            np.asarray(values[t.name], float), np.asarray(weights, float), [0.05, 0.5, 0.95]))
         low, high = t.interval
         inside = bool(low <= median <= high) if math.isfinite(median) else None
         out["checks"][t.name] = {"basis": t.basis, "held_out": t.held_out, "median": median,
@@ -98,15 +91,14 @@ def main(argv=None) -> int:
     return 0
 
 
-def _member(job) -> dict[str, float]:
-    """One member's run and its value of every target (a top-level function for the pool)."""
-    overrides, seed, scale, weeks, burn_in, targets_file, every = job
-    targets = load_targets(targets_file)
+def _member(job, *, checks, scale: float, weeks: int, burn_in: int) -> dict[str, float]:
+    """One member's run (``job``: its overrides and seed) and its value of every check (a
+    top-level function, so the pool can send it to its workers)."""
+    overrides, seed = job
     scenario = simulation.with_overrides(simulation.BASELINE, overrides | {
         "run.scale": scale, "run.weeks": weeks, "run.burn_in_weeks": burn_in})
     result = simulation.run(scenario, seed=seed)
-    return {t.name: t.simulated(result, weeks / WEEKS_PER_YEAR, scale)
-            for t in (targets.targets if every else targets.held_out)}
+    return {t.name: t.simulated(result, weeks / WEEKS_PER_YEAR, scale) for t in checks}
 
 
 if __name__ == "__main__":
