@@ -267,3 +267,38 @@ def test_no_out_of_sample_check_shares_a_name_with_a_target():
     targets = {t.name for t in load_targets(shipped_files()["targets"]).targets}
     checks = {t.name for t in load_targets(shipped_files()["out_of_sample"]).targets}
     assert checks and not checks & targets, checks & targets
+
+
+# -- a numerator that sums outcomes (the channels a source groups as "other") ---------------
+
+OTHER = ('share = [["identified_inspection", "identified_border", "identified_health", '
+         '"identified_child_protection"], "victims_identified"]')
+THREE = "\n".join(FITTED.split("\n[targets.border_share]")[0:1])  # self, police, NGO shares
+
+
+def test_the_sum_of_the_other_channels_is_one_minus_the_three_fitted_shares(tmp_path):
+    """Grouped under one name, the channels left over by three fitted shares are still their
+    complement: the identity reaches through the sum."""
+    with pytest.raises(TargetError, match="arithmetic function of fitted targets 'ngo_share', "
+                                          "'police_share', 'self_share'"):
+        load_targets(write(tmp_path, THREE + held("other", OTHER)))
+    # without the NGO share it is not fixed, and it is a check of its own
+    two = THREE.split("\n[targets.ngo_share]")[0]
+    assert [t.name for t in load_targets(write(tmp_path, two + held("other", OTHER))).checks] \
+        == ["other"]
+
+
+def test_a_fitted_sum_fixes_the_channel_it_leaves_out(tmp_path):
+    """Fitted with two of the three shares, the sum of the others gives the third."""
+    fitted_other = OTHER.replace("share =", "\n[targets.other]\nband = [0.1, 0.3]\n"
+                                 'source = "planted"\nshare =', 1)
+    text = THREE.replace('[targets.self_share]\nshare = ["identified_self", '
+                         '"victims_identified"]\nband = [0.3, 0.5]\nsource = "planted"\n', "")
+    path = write(tmp_path, text + fitted_other + "\n"
+                 + held("self", 'share = ["identified_self", "victims_identified"]'))
+    with pytest.raises(TargetError, match="'ngo_share', 'other', 'police_share'"):
+        load_targets(path)
+    # one channel inside the sum is not fixed by it
+    ok = write(tmp_path, THREE + fitted_other + "\n"
+               + held("inspection", 'share = ["identified_inspection", "victims_identified"]'))
+    assert [t.name for t in load_targets(ok).checks] == ["inspection"]

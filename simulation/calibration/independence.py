@@ -8,7 +8,8 @@ target measures, without running the model:
   a place: the region, a jurisdiction, a form or a victim group): a ratio or share ``a / b``
   links ``a`` to ``b``; a level (victims identified a year) links the quantity to the constant
   1; an outcome that is itself a ratio of two outcomes (:data:`RATIO_OUTCOMES`) is read as that
-  ratio;
+  ratio; a numerator that sums several outcomes is a quantity of its own, tied to its parts
+  by an identity like those of :data:`SUMS`;
 - fitted targets join their quantities; so does an accounting identity (:data:`SUMS`) when all
   but one of its terms are already joined: the last is then the total minus the others;
 - the fitted targets named in a finding are those along the shortest chain of joins;
@@ -70,8 +71,14 @@ def _quantity(target: Any) -> tuple[tuple[str, str], tuple[str, str]]:
         if pair is None:
             return (target.outcome, place), ONE
         return (pair[0], place), (pair[1], place)
-    num, den = target.ratio or target.share
-    return (num, place), (den, "region" if target.share_of_region else place)
+    den = (target.ratio or target.share)[1]
+    return (_sum_name(target.numerator), place), (den, "region" if target.share_of_region
+                                                   else place)
+
+
+def _sum_name(parts: tuple[str, ...]) -> str:
+    """The node of a numerator: an outcome, or the sum of several (``a+b``)."""
+    return "+".join(parts)
 
 
 class _Joined:
@@ -107,9 +114,18 @@ class _Joined:
         return None
 
 
-def _joined(fitted: Iterable[Any]) -> _Joined:
+def _joined(fitted: Iterable[Any], check: Any = None) -> _Joined:
     graph = _Joined()
     places = {"region"}
+    sums: dict[str, tuple[str, ...]] = dict(SUMS)
+    for t in [*fitted, *([check] if check is not None else [])]:
+        parts = getattr(t, "numerator", ())
+        if len(parts) > 1:  # a summed numerator is an identity too ...
+            sums[_sum_name(parts)] = parts
+            for total, all_parts in SUMS.items():  # ... and stands for its parts in a larger one
+                if set(parts) < set(all_parts):
+                    rest = tuple(p for p in all_parts if p not in parts)
+                    sums[f"{total}={_sum_name(parts)}"] = (_sum_name(parts), *rest)
     for t in fitted:
         a, b = _quantity(t)
         graph.join(a, b, [t.name])
@@ -118,7 +134,8 @@ def _joined(fitted: Iterable[Any]) -> _Joined:
     while changed:  # an identity joins its last term once all the others are joined
         changed = False
         for place in places:
-            for total, parts in SUMS.items():
+            for key, parts in sums.items():
+                total = key.split("=")[0]
                 terms = [(total, place)] + [(p, place) for p in parts]
                 for i, node in enumerate(terms):
                     others = [n for j, n in enumerate(terms) if j != i]
@@ -148,7 +165,7 @@ def dependence(check: Any, fitted: Iterable[Any]) -> str | None:
     for t in fitted:
         if _quantity(t) == (a, b):
             return f"the same statistic as fitted target {t.name!r}"
-    names = _joined(fitted).path(a, b)
+    names = _joined(fitted, check).path(a, b)
     if names is not None:
         return ("an arithmetic function of fitted targets "
                 + ", ".join(repr(n) for n in sorted(names)))

@@ -26,7 +26,10 @@ What the model reports is made comparable with what was published:
   are.
 - ``ratio = [a, b]`` is outcome a divided by outcome b, each in those units (so a flow over a
   stock is per year: victims identified a year per victim in exploitation); ``share`` is a
-  ratio whose part is inside its whole, so its band must lie within 0 to 1. With
+  ratio whose part is inside its whole, so its band must lie within 0 to 1. The numerator may
+  be a list of outcomes of one kind, summed: ``share = [["identified_health",
+  "identified_child_protection"], "victims_identified"]`` is the share the two services refer
+  (a published share of "other" channels is the sum of those the model names separately). With
   ``share_of_region = true`` the numerator is read in the target's place and the denominator in
   the region: ``share = ["victims_identified", "victims_identified"]`` with ``form = "sexual"``
   is the share of all identified victims who were sexually exploited.
@@ -104,8 +107,8 @@ class Target(BaseModel):
     name: str = ""
     label: str = ""
     outcome: str | None = None
-    ratio: tuple[str, str] | None = None
-    share: tuple[str, str] | None = None
+    ratio: tuple[str | tuple[str, ...], str] | None = None
+    share: tuple[str | tuple[str, ...], str] | None = None
     statistic: Literal["own_mse_estimate", "annual_count"] | None = None
     jurisdiction: str | None = None
     form: str | None = None
@@ -134,10 +137,21 @@ class Target(BaseModel):
 
     @field_validator("ratio", "share")
     @classmethod
-    def _known_outcomes(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
+    def _known_outcomes(cls, value: tuple[str | tuple[str, ...], str] | None
+                        ) -> tuple[str | tuple[str, ...], str] | None:
         if value is not None:
-            for name in value:
+            parts = parts_of(value[0])
+            if not parts:
+                raise ValueError("an empty list of outcomes to sum; allowed: one outcome or a "
+                                 "list of outcomes of the same kind")
+            for name in (*parts, value[1]):
                 _check_outcome(name)
+            kinds = {OUTCOMES[n].kind for n in parts}
+            if len(kinds) > 1:
+                raise ValueError(f"outcomes summed in a numerator must be of one kind (got "
+                                 f"{', '.join(f'{n} ({OUTCOMES[n].kind})' for n in parts)})")
+            if len(set(parts)) < len(parts):
+                raise ValueError(f"an outcome summed twice in {list(parts)}")
         return value
 
     @field_validator("form")
@@ -171,11 +185,12 @@ class Target(BaseModel):
         if len(places) > 1:
             raise ValueError(f"give at most one of jurisdiction, form or group (got "
                              f"{', '.join(places)})")
-        pair = cast(tuple[str, str], self.ratio or self.share)
+        pair = self.ratio or self.share
         if self.form or self.group:  # only some outcomes are reported by form and by group
             reported = FORM_OUTCOMES if self.form else GROUP_OUTCOMES
-            read_there = ([self.outcome] if self.outcome else
-                          [pair[0]] if self.share_of_region else list(pair))
+            read_there = ([cast(str, self.outcome)] if pair is None else
+                          list(self.numerator) if self.share_of_region else
+                          [*self.numerator, pair[1]])
             missing = [n for n in read_there if n not in reported]
             if missing:
                 raise ValueError(f"{missing[0]!r} is not reported by "
@@ -185,8 +200,8 @@ class Target(BaseModel):
             raise ValueError("share_of_region: needs a ratio or share and a jurisdiction, form "
                              "or group (its numerator is read there, its denominator in the "
                              "region)")
-        if pair is not None and pair[0] == pair[1] and not self.share_of_region:
-            raise ValueError(f"numerator and denominator are both {pair[0]!r} (for a place's "
+        if pair is not None and pair[1] in self.numerator and not self.share_of_region:
+            raise ValueError(f"numerator and denominator are both {pair[1]!r} (for a place's "
                              "share of the region's total, add share_of_region = true)")
         if self.band is not None:
             if self.mean is not None or self.sd is not None:
@@ -250,6 +265,13 @@ class Target(BaseModel):
         return (mean - 2 * sd, mean + 2 * sd)
 
     @property
+    def numerator(self) -> tuple[str, ...]:
+        """The outcomes whose sum is a ratio's or share's numerator (empty for an outcome or a
+        statistic)."""
+        pair = self.ratio or self.share
+        return parts_of(pair[0]) if pair is not None else ()
+
+    @property
     def where(self) -> str:
         if self.jurisdiction:
             return f"jurisdiction {self.jurisdiction}"
@@ -270,7 +292,9 @@ class Target(BaseModel):
             if self.years is not None:
                 what += f" in policy years {self.years[0]}-{self.years[1]}"
         else:
-            num, den = cast(tuple[str, str], self.ratio or self.share)
+            num, den = " + ".join(self.numerator), cast(tuple, self.ratio or self.share)[1]
+            if len(self.numerator) > 1:
+                num = f"({num})"
             if self.share_of_region:
                 return f"{num} ({self.where}) / {den} (region)"
             what = f"{num} / {den}"
@@ -287,8 +311,8 @@ class Target(BaseModel):
         table = self._table(result)
         if self.outcome:
             return _per_year(self.outcome, table, years, scale)
-        num_name, den_name = cast(tuple[str, str], self.ratio or self.share)
-        num = _per_year(num_name, table, years, scale)
+        den_name = cast(tuple, self.ratio or self.share)[1]
+        num = sum(_per_year(name, table, years, scale) for name in self.numerator)
         den = _per_year(den_name, result.outcomes if self.share_of_region else table, years,
                         scale)
         return num / den if den > 0 else math.nan
@@ -348,6 +372,11 @@ def _per_year(name: str, table: dict[str, float], years: float, scale: float) ->
     if kind == "flow":
         return value / years / scale
     return value / scale if kind == "stock" else value
+
+
+def parts_of(numerator: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The outcomes summed in a ratio's numerator: one name, or a list of them."""
+    return (numerator,) if isinstance(numerator, str) else tuple(numerator)
 
 
 def _check_outcome(name: str) -> None:
