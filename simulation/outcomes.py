@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.agents.trafficker import ROLES
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.records import ContactLog, ReferralLog, SpellLog
+from simulation.records import ArrestLog, ContactLog, ReferralLog, SpellLog
 from simulation.registry import (CHANNELS, FORM_INDEX, FORM_OUTCOMES, FORM_WEEKLY, FORMS,
                                  GROUP_INDEX, GROUP_OUTCOMES, GROUP_WEEKLY, LISTS, OUTCOME_NAMES,
                                  OUTCOMES, VICTIM_GROUPS, WEEKLY_COLUMNS, WEEKLY_INDEX)
@@ -144,9 +145,15 @@ class RunResult:
             ``person, week, jurisdiction, origin`` (the person's origin jurisdiction: their
             nationality in a country model), ``first_responder, form, sex, age_group, foreign,
             removed, decided`` (the decision's week, ``<NA>`` while none was made) and
-            ``confirmed`` (``<NA>`` without a decision); weeks since the policy period
-            started. :func:`simulation.statistics.published` turns it into the tables countries
+            ``confirmed`` (``<NA>`` without a decision), ``network`` (the key of the network
+            that held them, 0 for none); weeks since the policy period started.
+            :func:`simulation.statistics.published` turns it into the tables countries
             publish.
+        arrests: one row per arrest of a trafficker (ODD 6.9): ``week, jurisdiction, role,
+            home`` (where they worked), ``network`` (the key of the network they were taken
+            from) and ``charged`` (prosecuted for trafficking); with the referrals' network
+            keys it gives the victims of prosecuted cases
+            (:func:`simulation.statistics.court_case_shares`).
         timeseries: one row per week and jurisdiction; ``week`` 0 is the first policy week,
             negative weeks are the burn-in.
         provenance: tipsim version, scenario name and hash, seed, weeks, burn-in, scale.
@@ -161,6 +168,7 @@ class RunResult:
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     exploited: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     referrals: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    arrests: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def statistics(self) -> pd.DataFrame:
         """The statistics as countries publish them, per policy year and jurisdiction
@@ -212,7 +220,8 @@ def contacts_frame(contacts: ContactLog, burn_in: int, names: list[str]) -> pd.D
 
 
 REFERRAL_COLUMNS = ["person", "week", "jurisdiction", "origin", "first_responder", "form",
-                    "sex", "age_group", "foreign", "removed", "decided", "confirmed"]
+                    "sex", "age_group", "foreign", "removed", "decided", "confirmed", "network"]
+ARREST_COLUMNS = ["week", "jurisdiction", "role", "home", "network", "charged"]
 
 
 def referrals_frame(referrals: ReferralLog, burn_in: int, names: list[str]) -> pd.DataFrame:
@@ -237,7 +246,22 @@ def referrals_frame(referrals: ReferralLog, burn_in: int, names: list[str]) -> p
         "decided": pd.array([None if d == ReferralLog.PENDING else d for d in decided.tolist()],
                             dtype="Int64"),
         "confirmed": pd.array([None if c < 0 else c == 1 for c in confirmed.tolist()],
-                              dtype="boolean")})
+                              dtype="boolean"),
+        "network": np.asarray(referrals.network, dtype=np.uint64)})
+
+
+def arrests_frame(arrests: ArrestLog, names: list[str]) -> pd.DataFrame:
+    """The model's arrests (:class:`~simulation.records.ArrestLog`) as a table (see
+    :class:`RunResult`)."""
+    if not len(arrests):
+        return pd.DataFrame(columns=ARREST_COLUMNS)
+    return pd.DataFrame({
+        "week": np.asarray(arrests.week, dtype=np.int64),
+        "jurisdiction": np.array(names)[np.asarray(arrests.jurisdiction, dtype=np.int64)],
+        "role": np.array(ROLES)[np.asarray(arrests.role, dtype=np.int64)],
+        "home": np.array(names)[np.asarray(arrests.home, dtype=np.int64)],
+        "network": np.asarray(arrests.network, dtype=np.uint64),
+        "charged": np.asarray(arrests.charged, dtype=bool)})
 
 
 def spells_frame(spells: SpellLog, now: int, names: list[str]) -> pd.DataFrame:

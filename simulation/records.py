@@ -80,13 +80,20 @@ class ReferralLog:
         self.decided, self.confirmed = array("q"), array("b")
         self.rank = array("q")  # the person's how-manyth referral: the key of its draws
         self.origin = array("h")  # the person's origin jurisdiction
+        self.network = array("Q")  # the key of the network exploiting them (NO_NETWORK: none)
+
+    NO_NETWORK = 0
 
     def add(self, person: int, week: int, jurisdiction: int, channel: int, form: int,
-            group: int, foreign: bool, removed: bool, rank: int, origin: int) -> int:
+            group: int, foreign: bool, removed: bool, rank: int, origin: int,
+            network: int = NO_NETWORK) -> int:
         """A referral (``rank``: the person's first, second... referral, which keys its
-        draws; ``origin``: their origin jurisdiction); returns its row, for :meth:`close`."""
+        draws; ``origin``: their origin jurisdiction; ``network``: the key of the network
+        that held them, which links the referral to the cases against it); returns its row,
+        for :meth:`close`."""
         self.rank.append(rank)
         self.origin.append(origin)
+        self.network.append(network)
         self.person.append(person)
         self.week.append(week)
         self.jurisdiction.append(jurisdiction)
@@ -112,23 +119,33 @@ class ArrestLog:
     """Arrests of traffickers (ODD 6.9), one entry per arrest, in the order they happened:
     when, the arresting jurisdiction, the member's role (position in
     ``agents.trafficker.ROLES``), where they worked (their home jurisdiction), their
-    random-stream key, and the key of the network they were taken from. A trafficker who has
-    left the game (desisted) is no longer an agent of the model, so this log, not the agents,
-    is where past arrests are read."""
+    random-stream key, the key of the network they were taken from, and whether they were
+    prosecuted for trafficking (``charged``: 1 when the charge counted among ``prosecutions``;
+    0 when released without charge or charged with a lesser offence). A trafficker who has left
+    the game (desisted) is no longer an agent of the model, so this log, not the agents, is
+    where past arrests are read."""
 
     def __init__(self) -> None:
         self.week, self.jurisdiction = array("i"), array("h")
         self.role, self.home = array("b"), array("h")
         self.key, self.network = array("Q"), array("Q")
+        self.charged = array("b")
 
     def add(self, week: int, jurisdiction: int, role: int, home: int, key: int,
-            network: int) -> None:
+            network: int) -> int:
+        """An arrest; returns its row, for :meth:`charge`."""
         self.week.append(week)
         self.jurisdiction.append(jurisdiction)
         self.role.append(role)
         self.home.append(home)
         self.key.append(key)
         self.network.append(network)
+        self.charged.append(0)
+        return len(self.week) - 1
+
+    def charge(self, row: int) -> None:
+        """The member arrested in ``row`` is prosecuted for trafficking."""
+        self.charged[row] = 1
 
     def __len__(self) -> int:
         return len(self.week)

@@ -15,8 +15,9 @@ from typing import Any
 
 from simulation._version import __version__
 from simulation.model import BASELINE, TraffickingModel, cycle_collection_paused
-from simulation.outcomes import (RunResult, contacts_frame, referrals_frame, spells_frame,
-                                 summarise, summarise_forms, summarise_groups, timeseries_frame)
+from simulation.outcomes import (RunResult, arrests_frame, contacts_frame, referrals_frame,
+                                 spells_frame, summarise, summarise_forms, summarise_groups,
+                                 timeseries_frame)
 from simulation.scenario import Scenario, load_scenario, with_overrides
 from simulation.seeds import check_seed
 
@@ -63,6 +64,7 @@ def result_of(model: TraffickingModel) -> RunResult:
         contacts=contacts_frame(model.contacts, model.burn_in, names),
         exploited=spells_frame(model.spells, model.week + 1, names),
         referrals=referrals_frame(model.referrals, model.burn_in, names),
+        arrests=arrests_frame(model.arrest_log, names),
         provenance={
             "tipsim_version": __version__,
             "scenario_name": spec.name,

@@ -132,3 +132,34 @@ def compare_published(results, baseline: str = "baseline") -> pd.DataFrame:
                                  else row["mean_per_year"] - float(base[name]))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def court_case_shares(result, jurisdiction: str | None = None) -> pd.DataFrame:
+    """Confirmed victims by first responder, among all victims confirmed and among those in
+    prosecuted cases, the quantity of court-case summaries.
+
+    UNODC's shares of victims by who identified them (GLOTIP 2022: own initiative 41%, law
+    enforcement 28%, community and civil society 11%) come from the court cases it analysed:
+    victims of traffickers who were prosecuted. Here a victim is in a prosecuted case when
+    they were referred in the policy period from a network (the run's ``referrals.network``),
+    confirmed, and at least one member of that network was charged with trafficking at some
+    time in the run (``arrests.charged``). Returns one row per first responder with columns
+    ``confirmed`` and ``in_prosecuted_cases`` (counts) and ``share_confirmed`` and
+    ``share_in_prosecuted_cases`` (shares of each column's total; NaN when it is 0)."""
+    ref = result.referrals
+    ref = ref[(ref["week"] >= 0) & ref["confirmed"].fillna(False).astype(bool)]
+    if jurisdiction is not None:
+        ref = ref[ref["jurisdiction"] == jurisdiction]
+    arrests = result.arrests
+    charged = set(arrests.loc[arrests["charged"].astype(bool), "network"].tolist()) \
+        if len(arrests) else set()
+    in_case = ref["network"].isin(charged) & (ref["network"] != 0)
+    table = pd.DataFrame({
+        "confirmed": ref["first_responder"].value_counts(),
+        "in_prosecuted_cases": ref.loc[in_case, "first_responder"].value_counts(),
+    }).reindex(list(CHANNELS)).fillna(0).astype("int64")
+    table.index.name = "first_responder"
+    for column in ("confirmed", "in_prosecuted_cases"):
+        total = table[column].sum()
+        table[f"share_{column}"] = table[column] / total if total else float("nan")
+    return table

@@ -91,6 +91,8 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
     leaders = sum(role == tr.ROLES.index(tr.LEADER) for role in log.role)
     assert leaders == model.series[:, WEEKLY_COLUMNS.index("leaders_arrested")].sum()
     assert list(log.week) == sorted(log.week)
+    # ... and marks as charged exactly the prosecutions they counted
+    assert sum(log.charged) == model.series[:, WEEKLY_COLUMNS.index("prosecutions")].sum() > 0
     assert any(event.startswith("convicted") for t in [*model.agents_by_type[Trafficker], *left]
                for _, event in t.record)
 

@@ -275,3 +275,60 @@ def test_first_responders_referrals_grow_each_year_at_the_set_rate():
     assert grown_years[3] > grown_years[1] > grown_years[0] * 0.9
     # self-referral keeps its hazard: fewer victims left to come forward, never more
     assert by_year(grown, "referred_self")[3] <= 1.1 * by_year(flat, "referred_self")[3]
+
+
+# -- victims in prosecuted cases: the quantity of court-case summaries -----------------------
+
+
+def test_court_case_shares_count_confirmed_victims_of_networks_charged_with_trafficking():
+    import pandas as pd
+    from types import SimpleNamespace
+
+    from simulation.statistics import court_case_shares
+
+    referrals = pd.DataFrame({
+        "week": [-3, 0, 1, 2, 3, 4, 5],
+        "jurisdiction": ["a"] * 6 + ["b"],
+        "first_responder": ["police", "police", "self", "self", "health", "ngo", "police"],
+        "confirmed": pd.array([True, True, True, False, True, True, True], dtype="boolean"),
+        "network": np.array([7, 7, 7, 7, 9, 0, 7], dtype=np.uint64)})
+    arrests = pd.DataFrame({"network": np.array([7, 9, 0], dtype=np.uint64),
+                            "charged": [True, False, True]})
+    table = court_case_shares(SimpleNamespace(referrals=referrals, arrests=arrests))
+    # week -3 is burn-in, the self referral at week 2 was not confirmed, network 9 was
+    # arrested but not charged, and no network (0) is never a case
+    assert table.loc["police", "confirmed"] == 2 and table.loc["police", "in_prosecuted_cases"] == 2
+    assert table.loc["self", "in_prosecuted_cases"] == 1
+    assert table.loc["health", "confirmed"] == 1 and table.loc["health", "in_prosecuted_cases"] == 0
+    assert table.loc["ngo", "in_prosecuted_cases"] == 0
+    assert table["confirmed"].sum() == 5 and table["in_prosecuted_cases"].sum() == 3
+    assert table.loc["police", "share_in_prosecuted_cases"] == pytest.approx(2 / 3)
+    assert list(table.index) == list(CHANNELS)
+    only_b = court_case_shares(SimpleNamespace(referrals=referrals, arrests=arrests), "b")
+    assert only_b["in_prosecuted_cases"].sum() == 1
+
+
+def test_a_police_finding_that_always_opens_a_case_puts_more_police_referrals_in_court():
+    """Police referrals open a case against the network with ``police_case_probability``
+    (ODD 6.5): at certainty, police-referred victims make up more of the victims in
+    prosecuted cases than at the least of its range."""
+    from simulation.statistics import court_case_shares
+
+    def police_share(chance):
+        tables = [court_case_shares(run({"parameters.police_case_probability": chance},
+                                        seed=s)) for s in (1, 2, 3)]
+        total = sum(t["in_prosecuted_cases"] for t in tables)
+        return total["police"] / total.sum()
+
+    assert police_share(1.0) > police_share(0.1) + 0.03
+
+
+def test_referrals_name_the_network_that_held_the_person(result):
+    ref, arrests = result.referrals, result.arrests
+    held = ref["network"] != 0
+    assert held.mean() > 0.5  # most are referred from exploitation, a few from transit or home
+    charged = set(arrests.loc[arrests["charged"], "network"])
+    assert charged and ref.loc[held, "network"].isin(charged).any()
+    ts = result.timeseries
+    assert (arrests["charged"] & (arrests["week"] >= 0)).sum() \
+        == ts.loc[ts["week"] >= 0, "prosecutions"].sum() == result.outcomes["prosecutions"]

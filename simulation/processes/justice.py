@@ -67,8 +67,8 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
     member.case_jurisdiction = j
     member.cross_border = cross_border
     member.set_status(ARRESTED, "arrested")
-    model.arrest_log.add(model.week, j, ROLE_INDEX[member.role], member.home, member.key,
-                         network.key)
+    row = model.arrest_log.add(model.week, j, ROLE_INDEX[member.role], member.home,
+                               member.key, network.key)
     model.tally("arrests", j)
     model.tally_form("arrests", network.form)
     if member.role == LEADER:
@@ -103,6 +103,7 @@ def arrest(model, agency, member, evidence: float, case, cross_border: bool = Fa
             member.set_status(ON_TRIAL, "charged")
             model.tally("prosecutions", j)
             model.tally_form("prosecutions", network.form)
+            model.arrest_log.charge(row)
         mean = p["trial_weeks"] * (1 - p["trial_specialised"] * specialised)
         model.justice_calendar.schedule(week + streams.geometric(1 / mean, "trial weeks",
                                                                  member.arrest_key),

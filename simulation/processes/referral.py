@@ -17,6 +17,7 @@ This module imports no other process: :mod:`identification` calls it, and
 from __future__ import annotations
 
 from simulation.agents.victim import CHANNEL_LIST
+from simulation.records import ReferralLog
 from simulation.registry import Channel, WEEKLY_INDEX
 
 READS = ("params", "streams", "week")
@@ -48,13 +49,19 @@ def refer(model, v: int, j: int, channel: Channel) -> bool:
                or streams.uniform("referral removal", rkey, rank) < p["referral_removal"])
     row = model.referrals.add(v, week, j, CHANNEL_LIST.index(channel), int(victims.form[v]),
                               int(victims.group[v]), bool(victims.origin[v] != j), removed,
-                              rank, int(victims.origin[v]))
+                              rank, int(victims.origin[v]), _network_key(victims, v))
     model.weekly_tally[REFERRED_COL][j] += 1
     model.tally_victim("victims_referred", v)
     delay = streams.geometric(1 / p["decision_weeks"], "referral delay", rkey, rank)
     model.decision_calendar.schedule(week + delay, DECISION, v,
                                      int(victims.times_trafficked[v]), row)
     return removed
+
+
+def _network_key(victims, v: int) -> int:
+    """The key of the network holding victim ``v`` (``ReferralLog.NO_NETWORK`` if none)."""
+    network = victims.network[v]
+    return ReferralLog.NO_NETWORK if network is None else int(network.key)
 
 
 def confirmation_chance(p, child: bool) -> float:
