@@ -30,7 +30,7 @@ The prediction is an ordinary batch over parameter draws (:mod:`simulation.uncer
 Dask. Each statistic is taken from the runs' weekly series, per model year (52 weeks from the
 first policy week): flows summed over the year, stocks averaged over it, summed over the
 jurisdictions named (all by default), divided by the run's scale (populations are given at
-scale 1) and multiplied by ``factor``. :mod:`simulation.backtest_report` scores and reports.
+scale 1) and multiplied by ``factor``. :mod:`simulation.reports.backtest_report` scores and reports.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from simulation.backtest import BacktestError, load_backtest, observed_example
-from simulation.backtest_report import crps, intervals, score
+from simulation.reports.backtest_report import crps, intervals, score
 from simulation.cli import main
 from simulation.scenario import load_scenario
 

@@ -321,7 +321,7 @@ def test_readable_numbers_docstring_examples_hold():
 
     import simulation.commands.batch as batch
     import simulation.display as display
-    import simulation.shown as shown
+    import simulation.reports.shown as shown
 
     assert doctest.testmod(batch).failed == 0 and doctest.testmod(display).failed == 0
     assert doctest.testmod(shown).attempted >= 2 and doctest.testmod(shown).failed == 0

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.calibration import build_report, calibrate, load_ensemble
+from simulation.calibration import calibrate, load_ensemble
 from simulation.calibration import abc as abc_module
-from simulation.calibration.report import weighted_quantiles
+from simulation.reports.calibration_report import build_report, weighted_quantiles
 
 from conftest import BASELINE
 

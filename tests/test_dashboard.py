@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.dashboard import build_report, prepare, render_report
-from simulation.dashboard import whatif
-from simulation.dashboard.data import DashboardData
-from simulation.dashboard.figures import FIGURES, all_figures, pathway_flows, pathway_values
-from simulation.dashboard.headline import HEADLINE, card_lines, sentence
+from simulation.reports.dashboard import build_report, prepare, render_report
+from simulation.reports.dashboard import whatif
+from simulation.reports.dashboard.data import DashboardData
+from simulation.reports.dashboard.figures import FIGURES, all_figures, pathway_flows, pathway_values
+from simulation.reports.dashboard.headline import HEADLINE, card_lines, sentence
 from simulation.display import fmt_number, fmt_percent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,7 +230,7 @@ def test_explorer_renders_as_in_jupyter_and_answers_a_slider():
     import plotly.graph_objs as go
     import solara
 
-    from simulation.dashboard.explorer import Explorer
+    from simulation.reports.dashboard.explorer import Explorer
 
     box, rc = solara.render(Explorer(settings=TINY), handle_error=False)
     try:
@@ -263,7 +263,7 @@ def test_explore_command_refuses_a_bad_scenario(tmp_path, capsys):
 
 
 def test_forms_chart_shows_each_policy_form_by_form(tiny_results):
-    from simulation.dashboard.data import prepare
+    from simulation.reports.dashboard.data import prepare
 
     data = prepare(tiny_results, n_resamples=200)
     figure = dict(all_figures(data))["forms"]
@@ -271,8 +271,8 @@ def test_forms_chart_shows_each_policy_form_by_form(tiny_results):
     assert names == {"sexual", "labour", "criminal"}
     # one trace per form and outcome, charts in FORM_CHART_OUTCOMES order; the last policy is
     # drawn first; a form the baseline has too little of gets no percentage (shown.py)
-    from simulation.dashboard.data import FORM_CHART_OUTCOMES
-    from simulation.shown import MIN_BASE_FOR_PERCENT
+    from simulation.reports.dashboard.data import FORM_CHART_OUTCOMES
+    from simulation.reports.shown import MIN_BASE_FOR_PERCENT
 
     policy = data.policies[-1]
     drawn = 0

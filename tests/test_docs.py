@@ -56,6 +56,7 @@ def test_api_reference_documents_the_public_modules(site):
                    "simulation.store.load_results", "simulation.executors.run_experiment",
                    "simulation.registry.LEVERS", "simulation.calendars.Calendar",
                    "simulation.credibility.credibility",
-                   "simulation.conclusions.conclusions", "simulation.dashboard.report.Section"):
+                   "simulation.conclusions.conclusions",
+                   "simulation.reports.dashboard.report.Section"):
         assert f'id="{target}"' in text, target
     assert re.search(r'id="simulation\.processes\.\w+\.\w+"', text)

@@ -224,7 +224,7 @@ def test_the_calibration_report_shows_checks_apart_from_held_out_targets_that_ar
     import copy
 
     from simulation.calibration import load_ensemble
-    from simulation.calibration.report import render
+    from simulation.reports.calibration_report import render
 
     ensemble, manifest = load_ensemble(LIBRARY / "baseline_ensemble")
     # the shipped manifest (issue 23's refit) carries the labels: only emergent ones are checks

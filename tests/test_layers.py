@@ -56,15 +56,17 @@ PLACES = {
     ],
     # reports: the pages (dashboard, explorer, calibration and backtest reports)
     "reports": [
-        "simulation.dashboard", "simulation.calibration.report", "simulation.backtest_report",
-        "simulation.shown",
+        "simulation.reports.dashboard", "simulation.reports.calibration_report",
+        "simulation.reports.backtest_report", "simulation.reports.shown",
     ],
     "cli": ["simulation.cli", "simulation.commands"],
 }
 
+FOLDERS = {"reports": "simulation.reports"}
+"""The folder (subpackage) of each layer: its ``__init__`` is in that layer."""
+
 FACADES = {
     "simulation": "cli",  # simulation.run, compare, run_experiment, load_results ... on first use
-    "simulation.calibration": "reports",  # calibrate (inference) and build_report (reports)
 }
 """Packages whose ``__init__`` gives, on first use, names from the layers below: the layer of
 the package itself (its modules have their own)."""
@@ -83,6 +85,9 @@ def layer_of(module: str) -> str | None:
     holding it (a facade package's own ``__init__`` is in :data:`FACADES`)."""
     if module in FACADES:
         return FACADES[module]
+    for layer, folder in FOLDERS.items():
+        if module == folder:
+            return layer
     best, found = -1, None
     for layer, names in PLACES.items():
         for name in names:
@@ -154,7 +159,8 @@ def test_no_import_cycles_in_the_package():
 
 
 @pytest.mark.parametrize("source, found", [
-    ("from simulation.dashboard.report import build_report\n", "simulation.dashboard.report"),
+    ("from simulation.reports.dashboard.report import build_report\n",
+     "simulation.reports.dashboard.report"),
     ("def f():\n    from simulation import run\n", "simulation.runner"),
     ("from . import abc\n", "simulation.calibration.abc"),
     ("import simulation.store as s\n", "simulation.store"),

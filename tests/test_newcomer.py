@@ -157,8 +157,8 @@ def test_compare_table_fits_the_terminal_and_says_what_it_left_out(capsys, monke
 
 STOPPED_BY_SIGTERM = """
 import os, signal, time
-from simulation.dashboard import whatif
-from simulation.dashboard.serve import end_on_sigterm
+from simulation.reports.dashboard import whatif
+from simulation.reports.dashboard.serve import end_on_sigterm
 
 if __name__ == "__main__":
     end_on_sigterm()  # as the explorer's server process does

@@ -226,7 +226,7 @@ def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path
 
 
 def test_the_dashboard_shows_the_published_statistics_of_a_store_that_has_them(tmp_path):
-    from simulation.dashboard.report import build_report
+    from simulation.reports.dashboard.report import build_report
     from simulation.statistics import compare_published
     from simulation.store import load_results
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import simulation  # noqa: E402
 from simulation.calibration import ensemble_overrides  # noqa: E402
-from simulation.calibration.report import weighted_quantiles  # noqa: E402
+from simulation.reports.calibration_report import weighted_quantiles  # noqa: E402
 from simulation.calibration.targets import load_targets  # noqa: E402
 from simulation.clock import WEEKS_PER_YEAR  # noqa: E402
 

@@ -6,9 +6,11 @@ or a victim group, each with an observed value, its uncertainty and its source. 
 file* (:mod:`simulation.calibration.config`) names the scenario, the target file, the
 parameters to fit with their priors, the budget and the seed. :func:`calibrate` runs pyabc's
 ABC-SMC (:mod:`simulation.calibration.abc`) and writes an ensemble of weighted parameter sets
-with a manifest; :func:`build_report` draws the calibration report::
+with a manifest; :func:`simulation.reports.calibration_report.build_report` draws the
+calibration report (the reports layer, docs/architecture.md)::
 
-    from simulation.calibration import calibrate, build_report
+    from simulation.calibration import calibrate
+    from simulation.reports.calibration_report import build_report
     out = calibrate("scenarios/calibration/baseline.toml", "results/calibration", quick=True)
     build_report(out)
 
@@ -32,13 +34,8 @@ def __getattr__(name: str):
         from simulation.calibration import ensemble
 
         return getattr(ensemble, name)
-    if name == "build_report":
-        from simulation.calibration.report import build_report
-
-        return build_report
     raise AttributeError(f"module 'simulation.calibration' has no attribute {name!r}")
 
 
-__all__ = ["Calibration", "CalibrationError", "Target", "TargetError", "build_report",
-           "calibrate", "ensemble_overrides", "load_calibration", "load_ensemble",
-           "load_targets"]
+__all__ = ["Calibration", "CalibrationError", "Target", "TargetError", "calibrate",
+           "ensemble_overrides", "load_calibration", "load_ensemble", "load_targets"]

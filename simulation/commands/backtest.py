@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def backtest(args: argparse.Namespace) -> int:
     from simulation.backtest import load_backtest
-    from simulation.backtest_report import compare, predict, prediction_exists
+    from simulation.reports.backtest_report import compare, predict, prediction_exists
 
     from simulation.guide import expect_file
 

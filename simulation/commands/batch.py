@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:  # numpy and pandas load where a command needs them (tipsim --help stays quick)
     import pandas as pd
 
-from simulation.shown import readable
+from simulation.reports.shown import readable
 
 EXIT_FAILED_RUNS = 3
 FORMATS = ("table", "csv", "markdown", "json")
@@ -277,7 +277,7 @@ def compare(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=1))
         return 0
     if args.format in READING:  # what a person reads: the report's units and cells
-        from simulation.shown import reading_rows
+        from simulation.reports.shown import reading_rows
 
         table = reading_rows(table, args.baseline)
     print(render(table, args.format, width=terminal_width()))
@@ -386,7 +386,7 @@ def _json_value(value):
 def _outcome_list(text: str | None):
     """``--outcomes``: None, 'all' or the names (an outcome may be given under the name it is
     read under, e.g. victim_years_exploited)."""
-    from simulation.shown import stored_name
+    from simulation.reports.shown import stored_name
 
     if text is None or text == "all":
         return text

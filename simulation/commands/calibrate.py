@@ -83,7 +83,7 @@ def calibrate(args: argparse.Namespace) -> int:
           f"{duration_text(manifest['wall_seconds'])} ({manifest['runs_per_minute']} runs/min) "
           f"-> {out}")
     if args.report:
-        from simulation.calibration.report import build_report
+        from simulation.reports.calibration_report import build_report
 
         print(f"report: {build_report(out)}")
     return 0

@@ -72,9 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def dashboard(args: argparse.Namespace) -> int:
-    from simulation.dashboard import build_report
-    from simulation.dashboard.backtest import (PREDICTION, read_outputs, render_backtest_page,
-                                               sections_for)
+    from simulation.reports.dashboard import build_report
+    from simulation.reports.dashboard.backtest import (PREDICTION, read_outputs,
+                                                       render_backtest_page, sections_for)
 
     from simulation.guide import expect_store
 
@@ -169,9 +169,9 @@ def explore(args: argparse.Namespace) -> int:
     })
     if args.workers:
         env["TIPSIM_EXPLORE_WORKERS"] = str(args.workers)
-    # Solara's command, with SIGTERM ending it cleanly (simulation.dashboard.serve)
-    command = [sys.executable, "-m", "simulation.dashboard.serve", "run",
-               "simulation.dashboard.explorer",
+    # Solara's command, with SIGTERM ending it cleanly (simulation.reports.dashboard.serve)
+    command = [sys.executable, "-m", "simulation.reports.dashboard.serve", "run",
+               "simulation.reports.dashboard.explorer",
                "--host", args.host, "--port", str(port), "--production",
                "--no-check-version", "--open" if args.open else "--no-open"]
     shown = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address (RFC 3986)

@@ -39,7 +39,7 @@ def register(sub) -> None:
 def handle(args: argparse.Namespace) -> int:
     from simulation.analysis import compare
     from simulation.commands.batch import render, signals_interrupt
-    from simulation.dashboard import build_report
+    from simulation.reports.dashboard import build_report
     from simulation.commands.dashboard import check_report_target
     from simulation.executors import run_experiment
     from simulation.experiment import Experiment
@@ -70,7 +70,7 @@ def handle(args: argparse.Namespace) -> int:
     print(f"{summary.completed} runs completed, {summary.failed} failed "
           f"(ran {summary.ran} now in {summary.seconds:.0f} s).")
     from simulation.commands.batch import terminal_width
-    from simulation.shown import reading_rows
+    from simulation.reports.shown import reading_rows
 
     table = reading_rows(compare(args.out, outcomes=HEADLINE))  # as the report reads it
     columns = ["scenario", "outcome", "mean", "difference", "difference_low", "difference_high",

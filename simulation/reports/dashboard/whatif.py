@@ -7,7 +7,7 @@ a few seconds; both scenarios use the same seeds (common random numbers), so the
 paired, as in a batch. Replications run in a pool of worker processes kept for the session, so
 the explorer's web server stays responsive. Without the UI::
 
-    from simulation.dashboard import whatif
+    from simulation.reports.dashboard import whatif
     base = whatif.load_base("scenarios/baseline.toml", whatif.Settings())
     scenario = whatif.what_if(base, {("training", "destination_a"): 0.9}, start_week=26)
     results = whatif.compare_runs(base, scenario, whatif.Settings())

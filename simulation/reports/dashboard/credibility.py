@@ -15,11 +15,11 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from simulation.dashboard.style import layout as _layout
-from simulation.dashboard.style import text
-from simulation.dashboard.page import PLOTLY_CONFIG
-from simulation.dashboard.page import attr as _attr
-from simulation.dashboard.page import escape as _e
+from simulation.reports.dashboard.style import layout as _layout
+from simulation.reports.dashboard.style import text
+from simulation.reports.dashboard.page import PLOTLY_CONFIG
+from simulation.reports.dashboard.page import attr as _attr
+from simulation.reports.dashboard.page import escape as _e
 from simulation.display import fmt_number
 
 SECTIONS = (("targets", "Calibration targets (fitted)"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape as _e
 
-from simulation.dashboard.headline import display_name
+from simulation.reports.dashboard.headline import display_name
 
 ROWS = (
     ("referred", "Referrals by first responders"),

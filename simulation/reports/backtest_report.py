@@ -356,9 +356,9 @@ def figure(series: str, bands_rows: list[dict], points: list[dict], cut_year: in
     """The prediction's bands over the years and the observed points, one series."""
     import plotly.graph_objects as go
 
-    from simulation.dashboard.style import layout as _layout
-    from simulation.dashboard.style import rgba as _rgba
-    from simulation.dashboard.style import text
+    from simulation.reports.dashboard.style import layout as _layout
+    from simulation.reports.dashboard.style import rgba as _rgba
+    from simulation.reports.dashboard.style import text
 
     blue, black = "#0072B2", "#000000"  # Okabe-Ito, as the dashboard
     years = [b["year"] for b in bands_rows]

@@ -1,5 +1,5 @@
 """A backtest's output folder as the report reads it (``tipsim backtest FILE --out DIR``
-writes it, :mod:`simulation.backtest_report`): ``prediction.json`` and, once compared,
+writes it, :mod:`simulation.reports.backtest_report`): ``prediction.json`` and, once compared,
 ``report.json``, each checked against its schema (:class:`BacktestOutput`, :func:`read_output`),
 and which backtests share a figure (:func:`groups`)."""
 
@@ -15,7 +15,7 @@ from simulation.errors import UserError
 
 PREDICTION = "prediction.json"
 REPORT = "report.json"
-MAX_JSON_BYTES = 50_000_000  # as simulation.backtest_report.read_prediction
+MAX_JSON_BYTES = 50_000_000  # as simulation.reports.backtest_report.read_prediction
 ALLOWED = ("allowed: a folder tipsim backtest FILE --out DIR wrote, holding prediction.json "
            "(and report.json once the prediction is compared)")
 

@@ -1,12 +1,13 @@
 """The effect a pair of backtests predicts: a policy against its counterfactual, run by run.
 
-Two backtests of the same scenario, ensemble and settings (:func:`simulation.dashboard.backtest.
-groups`) run the same parameter draws with the same seeds, so run (draw d, replication r) of the
-one and run (d, r) of the other differ only by the lever files. Their difference, run by run,
-is the predicted effect of the policy with the model's randomness paired away as far as the
-seeds allow; its median and the central 95% of the differences (every draw, every replication:
-randomness and parameters) are what the section's table gives. Read from each folder's
-``prediction.parquet``, whose digest must still be the one ``prediction.json`` recorded.
+Two backtests of the same scenario, ensemble and settings
+(:func:`simulation.reports.dashboard.backtest. groups`) run the same parameter draws with the same
+seeds, so run (draw d, replication r) of the one and run (d, r) of the other differ only by the
+lever files. Their difference, run by run, is the predicted effect of the policy with the model's
+randomness paired away as far as the seeds allow; its median and the central 95% of the differences
+(every draw, every replication: randomness and parameters) are what the section's table gives. Read
+from each folder's ``prediction.parquet``, whose digest must still be the one ``prediction.json``
+recorded.
 """
 
 from __future__ import annotations

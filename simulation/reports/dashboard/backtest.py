@@ -1,7 +1,7 @@
 """The report's backtest section: a frozen prediction beside what was then observed.
 
 Everything is read from the folders ``tipsim backtest FILE --out DIR`` writes, never by running
-the model (:mod:`simulation.backtest_report`): ``prediction.json`` (the intervals per series
+the model (:mod:`simulation.reports.backtest_report`): ``prediction.json`` (the intervals per series
 and year, the settings, the digests of what the prediction was made from) and, once the
 prediction has been compared, ``report.json`` (every observed point beside the intervals, and
 the scores per series). Each backtest gets its name and description, whether it was scored,
@@ -15,7 +15,7 @@ each series' figure shows every prediction's bands, so the gap between them is t
 model predicts for the lever changes. Observed points are judged against the first of them
 (the order given)::
 
-    from simulation.dashboard.backtest import build_backtest_page
+    from simulation.reports.dashboard.backtest import build_backtest_page
     build_backtest_page(["results/backtest/uk_act", "results/backtest/uk_no_act"], "page.html")
 """
 
@@ -29,19 +29,19 @@ from typing import TYPE_CHECKING, cast
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from simulation.dashboard.style import PALETTE, text
-from simulation.dashboard.style import layout as _layout
-from simulation.dashboard.style import rgba as _rgba
-from simulation.dashboard.page import PLOTLY_CONFIG, Section
-from simulation.dashboard.page import attr as _attr
-from simulation.dashboard.page import escape as _e
+from simulation.reports.dashboard.style import PALETTE, text
+from simulation.reports.dashboard.style import layout as _layout
+from simulation.reports.dashboard.style import rgba as _rgba
+from simulation.reports.dashboard.page import PLOTLY_CONFIG, Section
+from simulation.reports.dashboard.page import attr as _attr
+from simulation.reports.dashboard.page import escape as _e
 from simulation.display import fmt_number
-from simulation.dashboard.backtest_output import (ALLOWED, MAX_JSON_BYTES, PREDICTION, REPORT,
-                                                  BacktestOutput, groups, read_output,
-                                                  read_outputs)
+from simulation.reports.dashboard.backtest_output import (ALLOWED, MAX_JSON_BYTES, PREDICTION,
+                                                          REPORT, BacktestOutput, groups,
+                                                          read_output, read_outputs)
 
 if TYPE_CHECKING:
-    from simulation.dashboard.data import DashboardData
+    from simulation.reports.dashboard.data import DashboardData
 
 MISS_COLOUR = "#D55E00"  # Okabe-Ito vermilion: an observed point outside the 95% interval
 CAPTION = ("Each figure: the prediction for one published series, year by year. Shaded: the "
@@ -73,11 +73,11 @@ section.backtest h3 { font-size: 1.05em; margin: 18px 0 2px; }
 
 
 def backtest_sections(folders: Iterable[str | Path]) -> list[Section]:
-    """One :class:`~simulation.dashboard.report.Section` per backtest, or per group of backtests
-    that share scenario, ensemble and settings. Every folder's JSON files are read (and
+    """One :class:`~simulation.reports.dashboard.report.Section` per backtest, or per group of
+    backtests that share scenario, ensemble and settings. Every folder's JSON files are read (and
     refused, if need be) here; the runs' tables of a policy beside its counterfactual when the
-    section is rendered (:mod:`simulation.dashboard.backtest_effect`); both before the page is
-    written."""
+    section is rendered (:mod:`simulation.reports.dashboard.backtest_effect`); both before the page
+    is written."""
     return sections_for(read_outputs(folders))
 
 
@@ -126,7 +126,7 @@ def section_html(group: Sequence[BacktestOutput], key: str, style: bool = True) 
               for o, label in zip(group, labels) if (o.report or {}).get("model_changed")]
     parts += [_table(group, labels), _statements(group, labels)]
     if len(group) > 1:
-        from simulation.dashboard.backtest_effect import effects_html
+        from simulation.reports.dashboard.backtest_effect import effects_html
 
         parts.append(effects_html(group, labels))
     parts += [f'<p class="caption">{_e(CAPTION)}</p>']
@@ -387,7 +387,7 @@ def render_backtest_page(outputs: Sequence[BacktestOutput]) -> str:
     from plotly.offline import get_plotlyjs
 
     from simulation._version import __version__
-    from simulation.dashboard.page import PAGE_CSS, PRINT_CSS, PRINT_SCRIPT
+    from simulation.reports.dashboard.page import PAGE_CSS, PRINT_CSS, PRINT_SCRIPT
 
     # a backtest's sections draw from its folders, not from a batch
     body = "".join(s.render(cast("DashboardData", None)) for s in sections_for(outputs))
@@ -425,7 +425,8 @@ def build_backtest_page(folders: Iterable[str | Path], out: str | Path) -> Path:
     return atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
-# the output folders' reader (simulation.dashboard.backtest_output) keeps this import path too
+# the output folders' reader (simulation.reports.dashboard.backtest_output) keeps this import path
+# too
 __all__ = ["ALLOWED", "MAX_JSON_BYTES", "PREDICTION", "REPORT", "BacktestOutput",
            "backtest_sections", "build_backtest_page", "groups", "misses_sentence",
            "read_output", "read_outputs", "render_backtest_page", "section_html", "sections_for",

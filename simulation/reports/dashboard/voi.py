@@ -23,8 +23,8 @@ def voi_section(data) -> str:
         return ""
     import plotly.graph_objects as go
 
-    from simulation.dashboard.page import escape as _e
-    from simulation.dashboard.page import figure_section
+    from simulation.reports.dashboard.page import escape as _e
+    from simulation.reports.dashboard.page import figure_section
     from simulation.errors import UserError
     from simulation.voi import value_of_information
 

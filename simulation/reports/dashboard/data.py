@@ -53,7 +53,7 @@ class DashboardData:
     uncertainty: dict[str, Any] | None = None  # conclusions(results, baseline) for a batch over
     # parameter draws; None for an ordinary batch
     credibility: dict[str, Any] | None = field(default=None, repr=False)  # filled on first use
-    # by simulation.dashboard.credibility ({} when it cannot be computed)
+    # by simulation.reports.dashboard.credibility ({} when it cannot be computed)
     _shown: dict | None = field(default=None, repr=False)  # filled by shown() on first use
 
     @property
@@ -79,18 +79,18 @@ class DashboardData:
 
     def shown(self, scenario: str, outcome: str) -> dict[str, str]:
         """One row of the comparison as a person reads it: the cells ``tipsim compare`` prints
-        (:func:`simulation.shown.reading_rows`, then ``readable``), with true minus signs; {}
-        when there is no such row. ``outcome`` is the stored name."""
+        (:func:`simulation.reports.shown.reading_rows`, then ``readable``), with true minus signs;
+        {} when there is no such row. ``outcome`` is the stored name."""
         if self._shown is None:
             from simulation.display import MINUS
-            from simulation.shown import readable, reading_rows
+            from simulation.reports.shown import readable, reading_rows
 
             table = pd.concat([self.comparison, self.extra], ignore_index=True)
             table = reading_rows(table, self.baseline)
             cells = readable(table, minus=MINUS)
             self._shown = {(s, o): row for s, o, row in zip(
                 table["scenario"], table["outcome"], cells.to_dict(orient="records"))}
-        from simulation.shown import reading_name
+        from simulation.reports.shown import reading_name
 
         return self._shown.get((scenario, reading_name(outcome)), {})
 

@@ -1,6 +1,6 @@
 """The dashboard's charts for a batch over parameter draws: the rank probabilities with the
 chance that one scenario beats another, and the cost-effectiveness acceptability curves
-(:mod:`simulation.dashboard.figures` lists them with the others)."""
+(:mod:`simulation.reports.dashboard.figures` lists them with the others)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.dashboard.headline import display_name, fmt_chance, outcome_label
-from simulation.dashboard.style import BASELINE_COLOUR, PALETTE, styles, text
-from simulation.dashboard.style import layout as _layout
-from simulation.dashboard.style import note_figure as _note
+from simulation.reports.dashboard.headline import display_name, fmt_chance, outcome_label
+from simulation.reports.dashboard.style import BASELINE_COLOUR, PALETTE, styles, text
+from simulation.reports.dashboard.style import layout as _layout
+from simulation.reports.dashboard.style import note_figure as _note
 from simulation.display import fmt_number
 from simulation.registry import OUTCOMES
 

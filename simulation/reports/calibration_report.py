@@ -12,7 +12,7 @@ What it shows, from ``ensemble.parquet`` and ``manifest.json``:
 
 ::
 
-    from simulation.calibration import build_report
+    from simulation.reports.calibration_report import build_report
     build_report("results/calibration/baseline")   # -> .../report.html
 """
 
@@ -32,7 +32,7 @@ from plotly.subplots import make_subplots
 
 from simulation.calibration.ensemble import load_ensemble
 from simulation.calibration.folder import REPORT, check_writable, record_written
-from simulation.dashboard.page import PAGE_CSS, PLOTLY_CONFIG
+from simulation.reports.dashboard.page import PAGE_CSS, PLOTLY_CONFIG
 from simulation.files import atomic_write
 from simulation.registry import label
 

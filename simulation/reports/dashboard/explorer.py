@@ -2,11 +2,11 @@
 
 A Solara app (the layer Mesa's own visualisation is built on). Sliders set the main levers of
 each jurisdiction and the week the change starts; each change reruns a handful of small
-replications off the UI thread (:mod:`simulation.dashboard.whatif`) and redraws the report's
-charts (:mod:`simulation.dashboard.figures`) while a busy bar shows. Run it with
+replications off the UI thread (:mod:`simulation.reports.dashboard.whatif`) and redraws the report's
+charts (:mod:`simulation.reports.dashboard.figures`) while a busy bar shows. Run it with
 ``tipsim explore [SCENARIO]``, or in Jupyter::
 
-    from simulation.dashboard.explorer import Explorer
+    from simulation.reports.dashboard.explorer import Explorer
     Explorer(scenario="scenarios/baseline.toml")
 """
 
@@ -21,12 +21,12 @@ from pathlib import Path
 import solara
 from solara.lab import use_task
 
-from simulation.dashboard import whatif
-from simulation.dashboard.data import prepare
-from simulation.dashboard.figures import FIGURES, all_figures
-from simulation.dashboard.cards import card_html
-from simulation.dashboard.page import CARD_CSS
-from simulation.dashboard.report import CAPTIONS
+from simulation.reports.dashboard import whatif
+from simulation.reports.dashboard.data import prepare
+from simulation.reports.dashboard.figures import FIGURES, all_figures
+from simulation.reports.dashboard.cards import card_html
+from simulation.reports.dashboard.page import CARD_CSS
+from simulation.reports.dashboard.report import CAPTIONS
 from simulation.model import BASELINE
 from simulation.registry import LEVERS
 

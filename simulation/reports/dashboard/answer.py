@@ -16,7 +16,7 @@ from typing import Any
 
 from simulation.analysis import COST_EFFECTIVENESS
 from simulation.display import fmt_chance
-from simulation.dashboard.headline import chance_sentence, display_name, sentence
+from simulation.reports.dashboard.headline import chance_sentence, display_name, sentence
 
 OUTCOME = "victim_weeks_exploited"
 """The outcome the answer is about (shown in victim-years); the rank chart's first."""

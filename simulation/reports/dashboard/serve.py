@@ -3,8 +3,8 @@ command line, with SIGTERM ending the server as Ctrl-C does.
 
 uvicorn, under Solara, catches SIGINT and SIGTERM, shuts down gracefully, puts the previous
 handlers back and raises the signal again. Python's default for SIGTERM kills the process at
-once, so the what-if worker pool (:mod:`simulation.dashboard.whatif`) was never shut down and
-the resource tracker reported its semaphores as leaked. With :func:`end_on_sigterm` the
+once, so the what-if worker pool (:mod:`simulation.reports.dashboard.whatif`) was never shut down
+and the resource tracker reported its semaphores as leaked. With :func:`end_on_sigterm` the
 process exits as Python does on Ctrl-C: its exit handlers run and the pool is closed.
 """
 
@@ -24,7 +24,7 @@ def main() -> None:
     end_on_sigterm()
     from solara.__main__ import main as solara_main
 
-    solara_main()  # reads sys.argv[1:]: run simulation.dashboard.explorer --host ...
+    solara_main()  # reads sys.argv[1:]: run simulation.reports.dashboard.explorer --host ...
 
 
 if __name__ == "__main__":

@@ -7,13 +7,13 @@ from __future__ import annotations
 import math
 
 from simulation.batch_runs import COST_EFFECTIVENESS
-from simulation.dashboard.data import DashboardData
-from simulation.dashboard.headline import card_lines, fmt_chance, sentence, verdict_text
-from simulation.dashboard.page import attr as _attr
-from simulation.dashboard.page import interval_percent, shareable
-from simulation.dashboard.page import escape as _e
+from simulation.reports.dashboard.data import DashboardData
+from simulation.reports.dashboard.headline import card_lines, fmt_chance, sentence, verdict_text
+from simulation.reports.dashboard.page import attr as _attr
+from simulation.reports.dashboard.page import interval_percent, shareable
+from simulation.reports.dashboard.page import escape as _e
 from simulation.display import fmt_number
-from simulation.shown import cost_per_victim_year
+from simulation.reports.shown import cost_per_victim_year
 
 CARD_NUMBERS = ("mean", "ci_low", "ci_high", "difference", "difference_low", "difference_high",
                 "relative_change")
@@ -84,7 +84,7 @@ def _uncertain_cells(cells: dict[str, str]) -> str:
     """The cells a batch over parameter draws adds to a policy's card line, as tipsim compare
     prints them: the interval of randomness alone, the parameters' share of the variance and
     the chance of being better than the baseline (none for costs,
-    :data:`simulation.shown.NO_CHANCE`)."""
+    :data:`simulation.reports.shown.NO_CHANCE`)."""
     low, high = cells.get("randomness_low"), cells.get("randomness_high")
     text = f"{low} to {high}" if low and high else ""
     chance = ("" if not cells.get("probability_better") else

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import plotly.io as pio
 
 if TYPE_CHECKING:
-    from simulation.dashboard.data import DashboardData
+    from simulation.reports.dashboard.data import DashboardData
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d"],
@@ -78,8 +78,8 @@ def attr(value) -> str:
 
 def figure_section(key: str, title: str, fig, caption: str = "", below: str = "") -> str:
     """A chart as a ``<section>`` of the page: ``title`` and ``caption`` are escaped here; the
-    figure's own text must already be (see :func:`simulation.dashboard.figures.text`), and so
-    must ``below`` (HTML under the chart)."""
+    figure's own text must already be (see :func:`simulation.reports.dashboard.figures.text`), and
+    so must ``below`` (HTML under the chart)."""
     div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"figure-{key}",
                       config=PLOTLY_CONFIG, default_width="100%")
     return (f'<section id="{escape(key)}" class="figure"><h2>{escape(title)}</h2>'

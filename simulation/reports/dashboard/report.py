@@ -6,7 +6,7 @@ jurisdiction names, descriptions, file paths) is escaped with :func:`html.escape
 is serialised by plotly, which escapes ``<``, ``>`` and ``/`` so nothing can close the script
 tag it sits in::
 
-    from simulation.dashboard import build_report
+    from simulation.reports.dashboard import build_report
     build_report("results/policy_comparison")   # -> results/policy_comparison/dashboard.html
 
 A batch run over parameter draws (an ``[uncertainty]`` table) gets more on the same page: each
@@ -32,15 +32,15 @@ from plotly.offline import get_plotlyjs
 
 from simulation._version import __version__
 from simulation.files import atomic_write
-from simulation.dashboard.data import DashboardData, prepare
-from simulation.dashboard.figures import figures_for
-from simulation.dashboard.cards import card_html, uncertainty_note
-from simulation.dashboard.cards import drawn_parameters as _drawn
-from simulation.dashboard.page import (CARD_CSS, PAGE_CSS, PRINT_CSS, PRINT_SCRIPT,
-                                       UNCERTAINTY_CSS, Section, figure_section, shareable)
-from simulation.dashboard.page import interval_percent as _pct
-from simulation.dashboard.page import escape as _e
-from simulation.dashboard.page import script_json as _json
+from simulation.reports.dashboard.data import DashboardData, prepare
+from simulation.reports.dashboard.figures import figures_for
+from simulation.reports.dashboard.cards import card_html, uncertainty_note
+from simulation.reports.dashboard.cards import drawn_parameters as _drawn
+from simulation.reports.dashboard.page import (CARD_CSS, PAGE_CSS, PRINT_CSS, PRINT_SCRIPT,
+                                               UNCERTAINTY_CSS, Section, figure_section, shareable)
+from simulation.reports.dashboard.page import interval_percent as _pct
+from simulation.reports.dashboard.page import escape as _e
+from simulation.reports.dashboard.page import script_json as _json
 
 CAPTIONS = {
     "timeseries": "Median over runs (line; for events counted per period, such as arrests "
@@ -103,14 +103,14 @@ UNCERTAINTY_CAPTIONS = {
 
 def sections(data: DashboardData) -> list[Section]:
     """The page below its header, in order: the answer in brief
-    (:mod:`simulation.dashboard.answer`), the cards, the charts
-    (:func:`~simulation.dashboard.figures.figures_for`: those of parameter uncertainty first),
-    then how credible the model is (:mod:`simulation.dashboard.credibility`), then the methods.
-    A new section goes here, before the methods, as one more :class:`Section`."""
-    from simulation.dashboard.answer import answer_section
-    from simulation.dashboard.credibility import credibility_section
-    from simulation.dashboard.published import published_section
-    from simulation.dashboard.voi import voi_section
+    (:mod:`simulation.reports.dashboard.answer`), the cards, the charts
+    (:func:`~simulation.reports.dashboard.figures.figures_for`: those of parameter uncertainty
+    first), then how credible the model is (:mod:`simulation.reports.dashboard.credibility`), then
+    the methods. A new section goes here, before the methods, as one more :class:`Section`."""
+    from simulation.reports.dashboard.answer import answer_section
+    from simulation.reports.dashboard.credibility import credibility_section
+    from simulation.reports.dashboard.published import published_section
+    from simulation.reports.dashboard.voi import voi_section
 
     out = [Section(key, _chart(key, title, build)) for key, title, build in figures_for(data)]
     return ([Section("answer", answer_section), Section("summary", _cards)] + out
@@ -126,7 +126,7 @@ def _chart(key: str, title: str, build) -> Callable[[DashboardData], str]:
 
 def _below(data: DashboardData, key: str) -> str:
     """What a chart has under it: the rank chart, every rank in a folded table."""
-    from simulation.dashboard.answer import rank_table
+    from simulation.reports.dashboard.answer import rank_table
 
     return rank_table(data) if key == "ranks" else ""
 
@@ -146,8 +146,8 @@ def build_report(results, out: str | os.PathLike | None = None, *,
 def render_report(data: DashboardData, extra_sections: Sequence[Section] = ()) -> str:
     """The whole page as one string: header, then :func:`sections` with ``extra_sections``
     before the methods."""
-    from simulation.dashboard.answer import ANSWER_CSS
-    from simulation.dashboard.credibility import CREDIBILITY_CSS
+    from simulation.reports.dashboard.answer import ANSWER_CSS
+    from simulation.reports.dashboard.credibility import CREDIBILITY_CSS
 
     m = data.results.manifest
     name = m.get("experiment_name") or Path(str(data.results.path)).name

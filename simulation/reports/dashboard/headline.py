@@ -72,7 +72,7 @@ def card_lines(data, scenario: str) -> list[CardLine]:
     if not is_base:
         row = data.row(scenario, COST_EFFECTIVENESS)
         if row is not None:
-            # the ratio compare() gives, read as everywhere (simulation.shown); without an
+            # the ratio compare() gives, read as everywhere (simulation.reports.shown); without an
             # interval when exploitation is not clearly averted (the card says why)
             clear = math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])
             lines.append(CardLine(COST_EFFECTIVENESS, "Cost per victim-year averted", "CU",
@@ -194,8 +194,9 @@ def chance_sentence(data, scenario: str) -> str:
 
 
 def outcome_label(name: str) -> str:
-    """The outcome's label as read (exploitation in victim-years, :mod:`simulation.shown`)."""
-    from simulation.shown import READING_UNITS
+    """The outcome's label as read (exploitation in victim-years,
+    :mod:`simulation.reports.shown`)."""
+    from simulation.reports.shown import READING_UNITS
 
     if name in READING_UNITS:
         return READING_UNITS[name][1]

@@ -1,6 +1,6 @@
 """The dashboard's charts: one plotting path for the static report and the live explorer.
 
-Each builder takes a :class:`~simulation.dashboard.data.DashboardData` and returns a plotly
+Each builder takes a :class:`~simulation.reports.dashboard.data.DashboardData` and returns a plotly
 figure. Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies;
 Okabe & Ito 2008), the baseline always black; beyond seven policies colours repeat with a
 different dash. Every name that came from a user (scenario, jurisdiction) is HTML-escaped
@@ -17,17 +17,17 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.dashboard.headline import display_name, outcome_label
-from simulation.dashboard.style import (BASELINE_COLOUR, DASHES, FONT, PALETTE, rgba, styles,
-                                        text)
-from simulation.dashboard.style import layout as _layout
-from simulation.dashboard.style import note_figure as _note
-from simulation.dashboard.uncertainty_figures import (RANK_OUTCOMES, acceptability_figure,
-                                                      acceptability_frontier, rank_outcomes,
-                                                      ranks_figure)
+from simulation.reports.dashboard.headline import display_name, outcome_label
+from simulation.reports.dashboard.style import (BASELINE_COLOUR, DASHES, FONT, PALETTE, rgba,
+                                                styles, text)
+from simulation.reports.dashboard.style import layout as _layout
+from simulation.reports.dashboard.style import note_figure as _note
+from simulation.reports.dashboard.uncertainty_figures import (RANK_OUTCOMES, acceptability_figure,
+                                                              acceptability_frontier, rank_outcomes,
+                                                              ranks_figure)
 from simulation.display import fmt_number, fmt_percent
 from simulation.registry import OUTCOMES
-from simulation.shown import MIN_BASE_FOR_PERCENT
+from simulation.reports.shown import MIN_BASE_FOR_PERCENT
 
 SERIES = (("victims_in_exploitation", "stock"), ("new_victims", "flow"),
           ("victims_identified", "flow"), ("arrests", "flow"), ("convictions", "flow"),
@@ -172,7 +172,7 @@ def jurisdiction_figure(data) -> go.Figure:
                 rel = float(row["relative_change"]) if row is not None else math.nan
                 clear = bool(row["excludes_zero"]) if row is not None else False
                 if not abs(base.get(place, math.nan)) / per >= MIN_BASE_FOR_PERCENT:
-                    # a percentage of almost nothing (simulation.shown): the change itself,
+                    # a percentage of almost nothing (simulation.reports.shown): the change itself,
                     # uncoloured
                     diff = float(row["difference"]) / per if row is not None else math.nan
                     zr.append(0.0)
@@ -374,7 +374,7 @@ def forms_figure(data) -> go.Figure:
     if table.empty or not data.policies:
         return _note("These results have no outcomes by form of exploitation (stores written "
                      "before results by form existed), or no policy to compare.")
-    from simulation.dashboard.data import FORM_CHART_OUTCOMES
+    from simulation.reports.dashboard.data import FORM_CHART_OUTCOMES
 
     outcomes = [o for o in FORM_CHART_OUTCOMES if o in set(table["outcome"])]
     fig = make_subplots(rows=1, cols=len(outcomes), shared_yaxes=True, horizontal_spacing=0.03,
@@ -390,7 +390,7 @@ def forms_figure(data) -> go.Figure:
             base = float(rows.loc[data.baseline, "mean"]) if data.baseline in rows.index else 0
             per = WEEKS_PER_YEAR if outcome == "victim_weeks_exploited" else 1.0
             if not abs(base) / per >= MIN_BASE_FOR_PERCENT:  # a percentage of almost nothing
-                base = 0.0  # (simulation.shown): no bar
+                base = 0.0  # (simulation.reports.shown): no bar
             pct = [100 * rows.loc[n, "difference"] / base if base and n in rows.index
                    else np.nan for n in order]
             low = [100 * rows.loc[n, "difference_low"] / base if base and n in rows.index
@@ -454,8 +454,8 @@ def all_figures(data) -> dict[str, go.Figure]:
     return {key: build(data) for key, _, build in figures_for(data)}
 
 
-# the look (simulation.dashboard.style) and the uncertainty charts
-# (simulation.dashboard.uncertainty_figures) keep this module as their import path too
+# the look (simulation.reports.dashboard.style) and the uncertainty charts
+# (simulation.reports.dashboard.uncertainty_figures) keep this module as their import path too
 __all__ = ["BASELINE_COLOUR", "DASHES", "FIGURES", "FONT", "PALETTE", "RANK_OUTCOMES", "SERIES",
            "UNCERTAINTY_FIGURES", "acceptability_figure", "acceptability_frontier",
            "all_figures", "disruption_figure", "figures_for", "forms_figure",
