@@ -18,7 +18,8 @@ _ON_FIRST_USE = {"BASELINE": "simulation.model", "SCENARIOS": "simulation.model"
                  "run": "simulation.runner", "Scenario": "simulation.scenario",
                  "ScenarioError": "simulation.scenario", "load_scenario": "simulation.scenario",
                  "with_overrides": "simulation.scenario", "with_policy": "simulation.scenario",
-                 "compare": "simulation.analysis", "sensitivity": "simulation.analysis",
+                 "compare": "simulation.inference.analysis",
+                 "sensitivity": "simulation.inference.analysis",
                  "run_experiment": "simulation.executors", "Experiment": "simulation.experiment",
                  "load_results": "simulation.store"}
 

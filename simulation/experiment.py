@@ -36,8 +36,8 @@ draw plays the part of the design point::
 
 With a ``[design]`` as well, every design point runs over the same draws (a sweep of a lever
 under parameter uncertainty): run ``point`` is ``design_point * draws + draw``, both recorded
-with the run, and :mod:`simulation.sweep` says how each policy's effect and its probability of
-being better change along the design.
+with the run, and :mod:`simulation.inference.sweep` says how each policy's effect and its
+probability of being better change along the design.
 
 Seeds: run ``(point, replication)`` gets ``SeedSequence(seed).spawn(...)[point].spawn(...)
 [replication]``. With ``common_random_numbers = true`` (the default) every scenario's
@@ -102,7 +102,7 @@ class Experiment(BaseModel):
     replications: int = Field(default=1, ge=1)
     seed: int = 0
     # what a run keeps beyond its outcomes: "weekly" rows, "contacts" (every victim's contacts
-    # with each list and their exploitation spells, for simulation.mse), or both as a list
+    # with each list and their exploitation spells, for simulation.inference.mse), or both as a list
     record: str | list[str] = "summary"
     common_random_numbers: bool = True
     run: RunSettings = Field(default_factory=RunSettings)

@@ -186,7 +186,8 @@ class TraffickingModel(mesa.Model):
         self.victims = Victims()  # every victim, as a column table (agents.victim)
         self.exploited = [[Pool(self.victims) for _ in FORMS] for _ in range(n)]
         # the lists' records and the true exploitation spells (identification.record,
-        # exploitation.open_spell_record), for multiple systems estimation (simulation.mse)
+        # exploitation.open_spell_record), for multiple systems estimation
+        # (simulation.inference.mse)
         self.contacts = ContactLog()
         self.spells = SpellLog()
         self.referrals = ReferralLog()  # referrals and their decisions (processes.referral)

@@ -48,7 +48,8 @@ CHANNELS = tuple(c.value for c in Channel)
 
 LISTS = ("police", "ngo", "inspection", "hotline")
 """The lists on which victims are recorded (ODD 6.5), one per channel: self-referrals come in
-through hotlines. Multiple systems estimation works on their overlaps (``simulation.mse``)."""
+through hotlines. Multiple systems estimation works on their overlaps
+(``simulation.inference.mse``)."""
 LIST_OF_CHANNEL = {Channel.POLICE: 0, Channel.NGO: 1, Channel.INSPECTION: 2, Channel.SELF: 3,
                    Channel.BORDER: 2, Channel.HEALTH: 1, Channel.CHILD_PROTECTION: 1}
 """The list each channel's referrals go on: border officers share the inspectors' list (the

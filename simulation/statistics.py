@@ -1,7 +1,7 @@
 """The statistics as countries publish them (ODD 6.5, 7): per policy year and jurisdiction,
 referrals by first responder, decisions, confirmed victims by form, sex, age group and whether
 foreign or national, prosecutions and convictions, and how many people each list holds (the
-lists that feed multiple systems estimation, ``simulation.mse``).
+lists that feed multiple systems estimation, ``simulation.inference.mse``).
 
 National referral mechanisms publish referrals in the year they are made and decisions in the
 year they are taken (Home Office, Modern Slavery: National Referral Mechanism statistics); the

@@ -99,7 +99,7 @@ class Results:
     @cached_property
     def contacts(self) -> pd.DataFrame:
         """One row per run and contact of a victim with a list (``person``, ``list``, ``week``,
-        ...; :mod:`simulation.mse`); empty unless the experiment recorded ``contacts``."""
+        ...; :mod:`simulation.inference.mse`); empty unless the experiment recorded ``contacts``."""
         return self._read("contacts", ["person", "week"])
 
     @cached_property

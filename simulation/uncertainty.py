@@ -28,7 +28,7 @@ seed, so comparisons are paired over both the parameters and the chance events. 
 function of the experiment's seed and these settings only, and is recorded with every run in
 the store (one ``parameters.NAME`` column per varied parameter and ``ensemble_member``).
 
-The analysis of such a batch (:mod:`simulation.conclusions`) separates the two sources of
+The analysis of such a batch (:mod:`simulation.inference.conclusions`) separates the two sources of
 uncertainty with the replications within each draw.
 """
 

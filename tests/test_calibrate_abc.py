@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.calibration import calibrate, load_ensemble
-from simulation.calibration import abc as abc_module
+from simulation.inference.calibration import calibrate, load_ensemble
+from simulation.inference.calibration import abc as abc_module
 from simulation.reports.calibration_report import build_report, weighted_quantiles
 
 from conftest import BASELINE
@@ -269,7 +269,7 @@ def test_a_hand_edited_state_is_one_line_and_restart_recovers(tmp_path, capsys, 
 
 
 def test_a_damaged_history_is_one_line(tmp_path, capsys):
-    from simulation.calibration.config import load_calibration
+    from simulation.inference.calibration.config import load_calibration
     from simulation.store import model_code_hash
 
     path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)

@@ -150,8 +150,8 @@ def test_a_statistics_map_missing_a_category_names_it(tmp_path):
 # -- calibration ---------------------------------------------------------------------------------
 
 def test_calibration_targets_are_the_published_means(uk):
-    from simulation.calibration.config import load_calibration
-    from simulation.calibration.targets import load_targets
+    from simulation.inference.calibration.config import load_calibration
+    from simulation.inference.calibration.targets import load_targets
 
     cal = load_calibration(UK / "calibration.toml")
     assert set(cal.priors) == {"recruitment_efficiency", "police_encounter_rate",

@@ -1,5 +1,5 @@
-"""The model-credibility data (simulation.credibility): known answers on planted stores, rules
-that can come out either way, what a batch cannot assess, malformed fact files, and one small
+"""The model-credibility data (simulation.inference.credibility): known answers on planted stores,
+rules that can come out either way, what a batch cannot assess, malformed fact files, and one small
 real batch of the baseline and the destination_a crackdown."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.credibility import FactsError, credibility, load_facts, shipped_files
+from simulation.inference.credibility import FactsError, credibility, load_facts, shipped_files
 from simulation.errors import UserError
 from simulation.store import Results
 
@@ -417,7 +417,7 @@ def test_the_page_of_a_real_batch(small_batch):
     assert prov["baseline_runs"] == 4 and prov["parameters"] == "defaults"
     assert (prov["weeks"], prov["scale"]) == (104, 0.3)
     assert prov["files"]["stylised_facts"] == "scenarios/calibration/stylised_facts.toml"
-    from simulation.calibration.targets import load_targets
+    from simulation.inference.calibration.targets import load_targets
 
     shipped = load_targets(shipped_files()["targets"])
     assert [r["name"] for r in page["targets"]] == [t.name for t in shipped.fitted]
@@ -451,7 +451,7 @@ def test_the_page_of_a_real_batch(small_batch):
 def test_a_run_s_values_are_what_the_calibration_computes_from_the_run(small_batch):
     """The store's tables rebuilt into a run equal the model's own result for that run."""
     import simulation
-    from simulation.calibration.targets import load_targets
+    from simulation.inference.calibration.targets import load_targets
     from simulation.store import load_results
 
     results = load_results(small_batch)
@@ -494,7 +494,7 @@ def test_parameters_say_where_the_baseline_s_parameters_came_from(small_batch):
 
 
 def test_computing_the_page_does_not_import_pyabc(small_batch):
-    code = ("import sys; from simulation.credibility import credibility; "
+    code = ("import sys; from simulation.inference.credibility import credibility; "
             f"credibility({str(small_batch)!r}); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyabc'))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -113,7 +113,7 @@ def test_numbers_are_shown_to_three_significant_figures():
 
 
 def test_card_numbers_are_compare_numbers(tiny_results, tiny_data):
-    from simulation.analysis import compare
+    from simulation.inference.analysis import compare
 
     table = compare(tiny_results).set_index(["scenario", "outcome"])
     per = {outcome: divisor for outcome, _, _, divisor in HEADLINE}

@@ -19,7 +19,7 @@ import pytest
 from browser_support import assert_shown, dataset_key, open_report
 from conftest import UNCERTAINTY_DRAWS, UNCERTAINTY_REPLICATIONS
 from simulation.cli import main
-from simulation.conclusions import HEADLINE_OUTCOME
+from simulation.inference.conclusions import HEADLINE_OUTCOME
 from simulation.reports.dashboard import prepare, render_report
 from simulation.reports.dashboard.data import DashboardData
 from simulation.reports.dashboard.figures import (FIGURES, UNCERTAINTY_FIGURES,
@@ -333,7 +333,7 @@ def _bar_texts(ranks: dict) -> list[str]:
 
 
 def _credibility(uncertainty_results) -> dict:
-    from simulation.credibility import credibility
+    from simulation.inference.credibility import credibility
 
     return json.loads(json.dumps(credibility(uncertainty_results)))
 

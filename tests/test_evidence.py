@@ -46,7 +46,7 @@ def test_calibrated_parameters_say_so():
 
 
 def test_depends_on_sentence_names_the_kind_of_evidence():
-    from simulation.conclusions import parameter_phrase
+    from simulation.inference.conclusions import parameter_phrase
 
     assert parameter_phrase("awareness_recruitment", False).endswith(
         "(assumed -20% to 80%; evidence: none on its size, an assumption)")
@@ -150,8 +150,8 @@ def test_elicitation_mistakes_name_the_file_and_field(tmp_path):
 
 
 def test_a_calibration_prior_can_have_a_shape(tmp_path):
-    from simulation.calibration.abc import natural
-    from simulation.calibration.config import CalibrationError, load_calibration
+    from simulation.inference.calibration.abc import natural
+    from simulation.inference.calibration.config import CalibrationError, load_calibration
 
     src = Path("scenarios/calibration/baseline.toml").read_text()
     src = src.replace('scenario = "../baseline.toml"',

@@ -493,7 +493,7 @@ def test_every_bad_store_manifest_is_one_line_for_every_reader(tmp_path, capsys,
 def test_every_bad_ensemble_manifest_is_one_line(tmp_path, bad):
     import shutil
 
-    from simulation.calibration.abc import CalibrationRunError, load_ensemble
+    from simulation.inference.calibration.abc import CalibrationRunError, load_ensemble
     from simulation.uncertainty import UncertaintyError
 
     folder = ensemble_copy(tmp_path)
@@ -510,7 +510,8 @@ def test_every_bad_ensemble_manifest_is_one_line(tmp_path, bad):
 def test_every_bad_calibration_state_is_one_line(tmp_path, bad):
     import shutil
 
-    from simulation.calibration.folder import CalibrationRunError, read_state as _read_state
+    from simulation.inference.calibration.folder import (CalibrationRunError,
+                                                         read_state as _read_state)
 
     shutil.copy(bad, tmp_path / "state.json")
     with pytest.raises(CalibrationRunError) as info:

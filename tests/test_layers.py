@@ -46,13 +46,16 @@ PLACES = {
     ],
     # inference: what a batch or the published data say
     "inference": [
-        "simulation.batch_runs", "simulation.analysis", "simulation.conclusions",
-        "simulation.effect_statistics", "simulation.effect_sentences", "simulation.sweep",
-        "simulation.voi", "simulation.credibility", "simulation.stylised_facts",
-        "simulation.calibration",
-        "simulation.mse", "simulation.mse_models", "simulation.mse_tables",
-        "simulation.mse_checks", "simulation.mse_sparse", "simulation.mse_bayes",
-        "simulation.mse_lcmcr", "simulation.mse_bootstrap", "simulation.mse_synthetic",
+        "simulation.inference.batch_runs", "simulation.inference.analysis",
+        "simulation.inference.conclusions", "simulation.inference.effect_statistics",
+        "simulation.inference.effect_sentences", "simulation.inference.sweep",
+        "simulation.inference.voi", "simulation.inference.credibility",
+        "simulation.inference.stylised_facts", "simulation.inference.calibration",
+        "simulation.inference.mse", "simulation.inference.mse.models",
+        "simulation.inference.mse.tables", "simulation.inference.mse.checks",
+        "simulation.inference.mse.sparse", "simulation.inference.mse.bayes",
+        "simulation.inference.mse.lcmcr", "simulation.inference.mse.bootstrap",
+        "simulation.inference.mse.synthetic",
     ],
     # reports: the pages (dashboard, explorer, calibration and backtest reports)
     "reports": [
@@ -62,7 +65,7 @@ PLACES = {
     "cli": ["simulation.cli", "simulation.commands"],
 }
 
-FOLDERS = {"reports": "simulation.reports"}
+FOLDERS = {"inference": "simulation.inference", "reports": "simulation.reports"}
 """The folder (subpackage) of each layer: its ``__init__`` is in that layer."""
 
 FACADES = {
@@ -162,18 +165,19 @@ def test_no_import_cycles_in_the_package():
     ("from simulation.reports.dashboard.report import build_report\n",
      "simulation.reports.dashboard.report"),
     ("def f():\n    from simulation import run\n", "simulation.runner"),
-    ("from . import abc\n", "simulation.calibration.abc"),
+    ("from . import abc\n", "simulation.inference.calibration.abc"),
     ("import simulation.store as s\n", "simulation.store"),
     ("if x:\n    import simulation.store\n", "simulation.store"),
-    ("from simulation.calibration import load_targets\n", "simulation.calibration"),
+    ("from simulation.inference.calibration import load_targets\n",
+     "simulation.inference.calibration"),
 ])
 def test_the_check_sees_every_kind_of_import(tmp_path, monkeypatch, source, found):
     """The checker itself: a module-level, a function-level and a relative import, and a name of
     the top-level package, are each seen as the import of the module they load."""
     path = tmp_path / "probe.py"
     path.write_text(source)
-    monkeypatch.setitem(MODULES, "simulation.calibration.probe", path)
-    assert found in imports("simulation.calibration.probe")
+    monkeypatch.setitem(MODULES, "simulation.inference.calibration.probe", path)
+    assert found in imports("simulation.inference.calibration.probe")
 
 
 def test_imports_only_the_type_checker_reads_are_not_dependencies(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation.voi import default_groups, evpi, evppi
+from simulation.inference.voi import default_groups, evpi, evppi
 
 
 def _analytic(a: float, b: float) -> float:
@@ -102,7 +102,7 @@ def test_value_of_information_of_a_stored_batch(tmp_path):
     only, and what it averts depends on one parameter; the other is irrelevant."""
     import pandas as pd
 
-    from simulation.voi import value_of_information
+    from simulation.inference.voi import value_of_information
 
     rng = np.random.default_rng(3)
     k = 60

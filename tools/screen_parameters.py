@@ -26,7 +26,7 @@ from types import SimpleNamespace
 import pandas as pd
 from SALib.analyze import morris
 
-from simulation.calibration import load_targets
+from simulation.inference.calibration import load_targets
 from simulation.parameters import PARAMETERS
 from simulation.store import load_results
 

@@ -32,7 +32,7 @@ import plotly.io as pio
 from scipy import stats
 
 import simulation
-from simulation.analysis import compare
+from simulation.inference.analysis import compare
 from simulation.executors import run_experiment
 from simulation.registry import LEVERS, OUTCOMES
 

@@ -39,8 +39,8 @@ import plotly.io as pio
 from SALib.analyze import morris as morris_analyze
 
 import simulation
-from simulation.analysis import compare, sensitivity
-from simulation.conclusions import conclusions
+from simulation.inference.analysis import compare, sensitivity
+from simulation.inference.conclusions import conclusions
 from simulation.executors import run_experiment
 from simulation.experiment import load_experiment
 from simulation.registry import LEVERS, OUTCOMES, PARAMETERS

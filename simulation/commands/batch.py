@@ -235,7 +235,7 @@ def check(args: argparse.Namespace) -> int:
 
 
 def compare(args: argparse.Namespace) -> int:
-    from simulation.analysis import compare as compare_scenarios
+    from simulation.inference.analysis import compare as compare_scenarios
 
     from simulation.guide import expect_store
     from simulation.store import load_results
@@ -259,7 +259,7 @@ def compare(args: argparse.Namespace) -> int:
                               form=args.form, group=args.group)
     if args.format == "json" and results.manifest.get("uncertainty"):
         # a batch over parameter draws: the table and everything said about its conclusions
-        from simulation.conclusions import conclusions
+        from simulation.inference.conclusions import conclusions
 
         said = conclusions(results, baseline=args.baseline, outcomes=outcomes,
                            confidence=args.confidence, form=args.form, group=args.group)
@@ -267,7 +267,7 @@ def compare(args: argparse.Namespace) -> int:
                "uncertainty": json_ready(said)}
         if not args.form and not args.group:
             from simulation.errors import UserError
-            from simulation.voi import value_of_information
+            from simulation.inference.voi import value_of_information
 
             try:
                 doc["value_of_information"] = json_ready(
@@ -294,7 +294,7 @@ def json_ready(value):
 
 
 def sensitivity(args: argparse.Namespace) -> int:
-    from simulation.analysis import sensitivity as sensitivity_indices
+    from simulation.inference.analysis import sensitivity as sensitivity_indices
     from simulation.guide import expect_store
 
     expect_store(args.results)

@@ -40,8 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def calibrate(args: argparse.Namespace) -> int:
-    from simulation.calibration import load_calibration
-    from simulation.calibration.abc import calibrate as run_calibration, load_ensemble
+    from simulation.inference.calibration import load_calibration
+    from simulation.inference.calibration.abc import calibrate as run_calibration, load_ensemble
     from simulation.commands.batch import duration_text, signals_interrupt
 
     if args.workers is not None and args.workers < 1:

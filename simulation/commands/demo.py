@@ -37,7 +37,7 @@ def register(sub) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from simulation.analysis import compare
+    from simulation.inference.analysis import compare
     from simulation.commands.batch import render, signals_interrupt
     from simulation.reports.dashboard import build_report
     from simulation.commands.dashboard import check_report_target

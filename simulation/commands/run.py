@@ -111,7 +111,7 @@ def _fmt(v: float) -> str:
 
 
 # the victims' contacts with each list and their exploitation spells, when the model records
-# them (what tipsim estimate reads: simulation.mse)
+# them (what tipsim estimate reads: simulation.inference.mse)
 PEOPLE_FILES = ("contacts.parquet", "exploited.parquet")
 RUN_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", *PEOPLE_FILES)
 

@@ -6,7 +6,7 @@ scenario and the ensemble it was made from) is written before any observation is
 project can commit it first. :func:`read_prediction` refuses a prediction whose table was
 edited or whose inputs changed since.
 
-Two intervals per series and year, as in :mod:`simulation.conclusions`:
+Two intervals per series and year, as in :mod:`simulation.inference.conclusions`:
 
 - **randomness and parameters**: the central 50% and 95% of all the prediction's runs (every
   draw, every replication): where one more run with parameters drawn from the ensemble falls;

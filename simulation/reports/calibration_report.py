@@ -30,8 +30,8 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from simulation.calibration.ensemble import load_ensemble
-from simulation.calibration.folder import REPORT, check_writable, record_written
+from simulation.inference.calibration.ensemble import load_ensemble
+from simulation.inference.calibration.folder import REPORT, check_writable, record_written
 from simulation.reports.dashboard.page import PAGE_CSS, PLOTLY_CONFIG
 from simulation.files import atomic_write
 from simulation.registry import label

@@ -1,6 +1,6 @@
 """The comparison as a person reads it: one function for ``tipsim compare`` and the report.
 
-:func:`simulation.analysis.compare` gives numbers in the model's own units and at full
+:func:`simulation.inference.analysis.compare` gives numbers in the model's own units and at full
 precision (what ``--format csv`` and ``--format json`` print, for other programs). A person
 reads them after :func:`reading_rows`, which both the command line's table and markdown and the
 report's cards and summary use, so the two can never show different figures:

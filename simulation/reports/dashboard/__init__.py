@@ -9,8 +9,8 @@
   scenario with changed levers and shows the same charts against the baseline.
 
 Both draw with :mod:`simulation.reports.dashboard.figures`, from numbers prepared by
-:func:`prepare` (which calls :func:`simulation.analysis.compare`, like ``tipsim compare``, and
-for a batch over parameter draws :func:`simulation.conclusions.conclusions`, like
+:func:`prepare` (which calls :func:`simulation.inference.analysis.compare`, like ``tipsim compare``,
+and for a batch over parameter draws :func:`simulation.inference.conclusions.conclusions`, like
 ``tipsim compare --format json``). The report's parts below the cards are
 :class:`~simulation.reports.dashboard.report.Section` objects, so a new one is one more in the list.
 """

@@ -1,11 +1,12 @@
 """The answer first: what a minister reads in a minute, at the top of the report.
 
-Which policy does best on the chosen outcome (:data:`simulation.conclusions.HEADLINE_OUTCOME`,
-victim-years of exploitation) and the chance that it is best, what it does and costs per
-victim-year averted, how sure the tool is and what the answer depends on, in plain sentences
-and one compact table. Every figure is one the rest of the report and ``tipsim compare`` give:
-chances from :func:`simulation.conclusions.conclusions` (the ``ranks`` of ``tipsim compare
---format json``), numbers from :meth:`DashboardData.shown` (``tipsim compare``'s own cells).
+Which policy does best on the chosen outcome
+(:data:`simulation.inference.conclusions.HEADLINE_OUTCOME`, victim-years of exploitation) and the
+chance that it is best, what it does and costs per victim-year averted, how sure the tool is and
+what the answer depends on, in plain sentences and one compact table. Every figure is one the rest
+of the report and ``tipsim compare`` give: chances from
+:func:`simulation.inference.conclusions.conclusions` (the ``ranks`` of ``tipsim compare --format
+json``), numbers from :meth:`DashboardData.shown` (``tipsim compare``'s own cells).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import html
 import math
 from typing import Any
 
-from simulation.analysis import COST_EFFECTIVENESS
+from simulation.inference.analysis import COST_EFFECTIVENESS
 from simulation.display import fmt_chance
 from simulation.reports.dashboard.headline import chance_sentence, display_name, sentence
 

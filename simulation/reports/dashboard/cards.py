@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from simulation.batch_runs import COST_EFFECTIVENESS
+from simulation.inference.batch_runs import COST_EFFECTIVENESS
 from simulation.reports.dashboard.data import DashboardData
 from simulation.reports.dashboard.headline import card_lines, fmt_chance, sentence, verdict_text
 from simulation.reports.dashboard.page import attr as _attr
@@ -98,8 +98,8 @@ def _uncertain_cells(cells: dict[str, str]) -> str:
 
 def _depends_html(data: DashboardData, scenario: str) -> str:
     """What the policy's effect on victim-years of exploitation depends on: the sentence of
-    :func:`simulation.conclusions.depends_sentence`, and the parameters behind it."""
-    from simulation.conclusions import HEADLINE_OUTCOME
+    :func:`simulation.inference.conclusions.depends_sentence`, and the parameters behind it."""
+    from simulation.inference.conclusions import HEADLINE_OUTCOME
 
     effect = data.effect(scenario, HEADLINE_OUTCOME)
     if effect is None or not effect["sentence"]:

@@ -1,10 +1,10 @@
 """The report's model-credibility section: how far the model's baseline can be trusted.
 
-Drawn from :func:`simulation.credibility.credibility`, computed on the batch's own baseline runs
-(under parameter uncertainty: what the calibrated ensemble simulates): every calibration target
-beside what the runs give, the held-out and out-of-sample checks beside their published
-figures, and the stylised facts the model reproduces or not, each with its source. A chart puts
-every target on one scale, its published band stretched to the same width, so a reader sees at
+Drawn from :func:`simulation.inference.credibility.credibility`, computed on the batch's own
+baseline runs (under parameter uncertainty: what the calibrated ensemble simulates): every
+calibration target beside what the runs give, the held-out and out-of-sample checks beside their
+published figures, and the stylised facts the model reproduces or not, each with its source. A chart
+puts every target on one scale, its published band stretched to the same width, so a reader sees at
 a glance which sit inside; tables give the exact numbers (as data attributes too, for the tests).
 """
 
@@ -53,7 +53,7 @@ def credibility_data(data) -> dict[str, Any] | None:
     runs with the tables it needs); computed once per report."""
     if data.credibility is not None:
         return data.credibility or None
-    from simulation.credibility import credibility
+    from simulation.inference.credibility import credibility
     from simulation.errors import UserError
 
     try:

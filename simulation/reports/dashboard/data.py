@@ -1,13 +1,13 @@
 """What the dashboard shows, computed once from a batch's results.
 
-Every number on a card comes from :func:`simulation.analysis.compare`, called exactly as
+Every number on a card comes from :func:`simulation.inference.analysis.compare`, called exactly as
 ``tipsim compare`` calls it, so the report and the command line can never disagree. The
 per-jurisdiction view runs the same function on each jurisdiction's rows, so its intervals mean
 the same thing as the region's.
 
 A batch run over parameter draws (an experiment with an ``[uncertainty]`` table) also gets
-:func:`simulation.conclusions.conclusions`, called as ``tipsim compare --format json`` calls it:
-the probabilities, ranks and acceptability curves its cards and charts show.
+:func:`simulation.inference.conclusions.conclusions`, called as ``tipsim compare --format json``
+calls it: the probabilities, ranks and acceptability curves its cards and charts show.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.analysis import compare
+from simulation.inference.analysis import compare
 from simulation.registry import FORMS
 
 JURISDICTION_OUTCOMES = ("victim_weeks_exploited", "victims_identified")
@@ -69,8 +69,9 @@ class DashboardData:
         return None
 
     def effect(self, scenario: str, outcome: str) -> dict[str, Any] | None:
-        """One policy's effect on one outcome as :func:`~simulation.conclusions.conclusions`
-        states it (intervals, parameter share, probability of being better, what it depends
+        """One policy's effect on one outcome as
+        :func:`~simulation.inference.conclusions.conclusions` states it (intervals, parameter share,
+        probability of being better, what it depends
         on); None for an ordinary batch, the baseline or an outcome it does not cover."""
         for e in (self.uncertainty or {}).get("effects", []):
             if e["scenario"] == scenario and e["outcome"] == outcome:
@@ -139,7 +140,7 @@ def _prepare(results, kwargs: dict) -> DashboardData:
 
 def _conclusions(results, baseline: str, confidence: float) -> dict[str, Any] | None:
     """What ``tipsim compare --format json`` says about a batch over parameter draws."""
-    from simulation.conclusions import conclusions, is_uncertainty_batch
+    from simulation.inference.conclusions import conclusions, is_uncertainty_batch
 
     if not is_uncertainty_batch(results):
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulation.batch_runs import COST_EFFECTIVENESS
+from simulation.inference.batch_runs import COST_EFFECTIVENESS
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.display import fmt_chance, fmt_number, fmt_percent  # noqa: F401 (re-exported)
 from simulation.registry import OUTCOMES
@@ -183,7 +183,7 @@ def _period(data) -> str:
 def chance_sentence(data, scenario: str) -> str:
     """Under parameter uncertainty: in what share of the draws the policy did better than the
     baseline on victim-years of exploitation ('' for an ordinary batch)."""
-    from simulation.conclusions import HEADLINE_OUTCOME
+    from simulation.inference.conclusions import HEADLINE_OUTCOME
 
     effect = data.effect(scenario, HEADLINE_OUTCOME) if scenario != data.baseline else None
     if effect is None or not math.isfinite(effect["probability_better"]):

@@ -38,7 +38,7 @@ def ranks_figure(data) -> go.Figure:
     column (heatmap), both over the parameter draws.
 
     Every trace's ``meta`` names its outcome (and ``rank`` 1 for the bars), so what is drawn
-    can be checked against :func:`simulation.conclusions.conclusions`."""
+    can be checked against :func:`simulation.inference.conclusions.conclusions`."""
     u = data.uncertainty or {}
     outcomes = rank_outcomes(data)
     if not outcomes:

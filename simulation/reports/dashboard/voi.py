@@ -1,7 +1,8 @@
 """The report's value-of-information section: which research would change the decision.
 
 Curves of EVPI and of the largest EVPPIs over the thresholds (cost per victim-year averted),
-and the plain-words summary of :func:`simulation.voi.summary` (:mod:`simulation.voi`)."""
+and the plain-words summary of :func:`simulation.inference.voi.summary`
+(:mod:`simulation.inference.voi`)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def voi_section(data) -> str:
     from simulation.reports.dashboard.page import escape as _e
     from simulation.reports.dashboard.page import figure_section
     from simulation.errors import UserError
-    from simulation.voi import value_of_information
+    from simulation.inference.voi import value_of_information
 
     try:
         voi = value_of_information(data.results, data.baseline)

@@ -136,8 +136,8 @@ def draw_table(results, baseline: str = "baseline") -> tuple[pd.DataFrame, pd.Da
                                                             pd.DataFrame]:
     """Per draw: victim-years averted and extra cost of each policy against the baseline (the
     mean of the draw's paired runs), and the draw's varied parameters."""
-    from simulation.batch_runs import as_results
-    from simulation.conclusions import draw_setting
+    from simulation.inference.batch_runs import as_results
+    from simulation.inference.conclusions import draw_setting
     from simulation.uncertainty import PREFIX
 
     results = as_results(results)
@@ -208,7 +208,7 @@ def value_of_information(results, baseline: str = "baseline", thresholds=None,
                          *, seed: int = 0) -> dict[str, Any]:
     """EVPI and EVPPI (of every varied parameter and group) over a range of thresholds, and the
     plain-words summary. JSON-ready."""
-    from simulation.conclusions import default_thresholds
+    from simulation.inference.conclusions import default_thresholds
     from simulation.evidence import kind_phrase
     from simulation.registry import PARAMETERS
 

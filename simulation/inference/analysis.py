@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.batch_runs import (COST_EFFECTIVENESS, KEY_OUTCOMES, as_results, check_bootstrap,
-                                   chosen_outcomes, cost_row, part_runs, verdict)
+from simulation.inference.batch_runs import (COST_EFFECTIVENESS, KEY_OUTCOMES, as_results,
+                                             check_bootstrap, chosen_outcomes, cost_row, part_runs,
+                                             verdict)
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 from simulation.registry import label
@@ -59,7 +60,7 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
     outcomes = chosen_outcomes(results, outcomes, available)
     if results.manifest.get("uncertainty"):
         # parameters drawn per replication: intervals of randomness and parameters together
-        from simulation.conclusions import comparison_rows
+        from simulation.inference.conclusions import comparison_rows
 
         rows = comparison_rows(results, runs, scenarios, baseline, outcomes, confidence)
         return pd.DataFrame(rows)
@@ -266,7 +267,7 @@ def sensitivity(results, outcomes=None, *, scenario: str | None = None,
     return table.drop(columns=["_order", "_outcome"]).reset_index(drop=True)
 
 
-# KEY_OUTCOMES, COST_EFFECTIVENESS, part_runs and cost_row live in simulation.batch_runs (shared
-# with simulation.conclusions) and are still importable from here
+# KEY_OUTCOMES, COST_EFFECTIVENESS, part_runs and cost_row live in simulation.inference.batch_runs
+# (shared with simulation.inference.conclusions) and are still importable from here
 __all__ = ["COST_EFFECTIVENESS", "KEY_OUTCOMES", "bootstrap_difference", "compare", "cost_row",
            "part_runs", "sensitivity"]

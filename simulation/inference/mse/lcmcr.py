@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.mse_bayes import CredibleTotal
+from simulation.inference.mse.bayes import CredibleTotal
 
 K_CLASSES = 10
 A_ALPHA = B_ALPHA = 0.25
@@ -119,12 +119,12 @@ def r_hat(chains: np.ndarray) -> float:
 
 def lcmcr_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *, seed: int = 0,
                    chains: int = 2, burn_in: int = 5000, draws: int = 500, thin: int = 10):
-    """:func:`sample` as a :class:`simulation.mse.Estimate`: ``chains`` chains (seeds ``seed``,
-    ``seed + 1``, ...) pooled, the posterior median and the 95% credible interval; a note when
-    the chains disagree (:func:`r_hat` of log N above 1.1)."""
+    """:func:`sample` as a :class:`simulation.inference.mse.Estimate`: ``chains`` chains (seeds
+    ``seed``, ``seed + 1``, ...) pooled, the posterior median and the 95% credible interval; a note
+    when the chains disagree (:func:`r_hat` of log N above 1.1)."""
     import pandas as pd
 
-    from simulation.mse_models import Estimate
+    from simulation.inference.mse.models import Estimate
 
     runs = [sample(X, y, seed=seed + c, burn_in=burn_in, draws=draws, thin=thin)
             for c in range(chains)]

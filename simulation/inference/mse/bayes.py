@@ -169,7 +169,7 @@ def posterior(X: np.ndarray, y: np.ndarray, *, delta: float | None = None,
     >>> round(np.sum(post.probability / N) / np.sum(post.probability / N ** 2))
     731
     """
-    from simulation.mse_tables import EstimationError
+    from simulation.inference.mse.tables import EstimationError
 
     k = X.shape[1]
     if not 2 <= k <= MAX_LISTS:
@@ -250,10 +250,10 @@ __all__ = ["MAX_LISTS", "Posterior", "decomposable_graphs", "named", "posterior"
 
 def bayes_estimate(lists, X: np.ndarray, y: np.ndarray, cells: pd.DataFrame, notes=(), *,
                    delta: float | None = None):
-    """:func:`posterior` as a :class:`simulation.mse.Estimate`: ``total`` the posterior
+    """:func:`posterior` as a :class:`simulation.inference.mse.Estimate`: ``total`` the posterior
     median, ``low`` and ``high`` the 95% credible interval, ``model`` the most probable graph's
     edges, ``models`` every graph with its posterior probability."""
-    from simulation.mse_models import Estimate
+    from simulation.inference.mse.models import Estimate
 
     post = posterior(X, y, delta=delta)
     graphs = named(post, lists)

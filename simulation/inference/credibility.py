@@ -27,8 +27,8 @@ batch they are the scenario's default parameters. The output says which (``param
 reads only the manifest's ``uncertainty`` entry, and its ``ensemble`` inside.
 
 A target's value in a run is computed as the calibration computes it
-(:meth:`simulation.calibration.targets.Target.simulated`): flows per year of the policy period
-and at scale 1, stocks at scale 1, ratios as they are. The policy period and scale are the
+(:meth:`simulation.inference.calibration.targets.Target.simulated`): flows per year of the policy
+period and at scale 1, stocks at scale 1, ratios as they are. The policy period and scale are the
 run's: a design input ``run.weeks`` or ``run.scale``, else the experiment's ``[run]`` table,
 else its ``overrides``, else the scenario file's own ``[run]`` table (read when the file is
 still there unchanged). A target whose units need a setting the store does not record is not
@@ -36,7 +36,7 @@ assessed; ratios of two flows or two stocks never need one.
 
 Example::
 
-    from simulation.credibility import credibility
+    from simulation.inference.credibility import credibility
     page = credibility("results/policy_comparison")
     page["summary"]        # {"targets": {"inside": 8, "assessed": 8, "total": 8}, ...}
     page["stylised_facts"][0]["reproduced"]
@@ -58,8 +58,8 @@ import pandas as pd
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 from simulation.registry import OUTCOMES
-from simulation.stylised_facts import (CONFIDENCE, Fact, FactsError, library_folder,
-                                       load_facts, shipped_files, words)
+from simulation.inference.stylised_facts import (CONFIDENCE, Fact, FactsError, library_folder,
+                                                 load_facts, shipped_files, words)
 
 SECTIONS = ("targets", "held_out", "out_of_sample", "stylised_facts")
 """The sections of :func:`credibility`'s output, in the order the page shows them."""
@@ -326,8 +326,8 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
             draws: bool = False) -> dict[str, Any]:
     """A policy's paired effect with the interval ``tipsim compare`` reports: over parameter
     draws (``draws``), the interval of randomness and parameters
-    (:func:`simulation.conclusions.decompose`); otherwise the bootstrap interval."""
-    from simulation.analysis import bootstrap_difference  # the interval compare() reports
+    (:func:`simulation.inference.conclusions.decompose`); otherwise the bootstrap interval."""
+    from simulation.inference.analysis import bootstrap_difference  # the interval compare() reports
 
     series = []
     for group in (base_runs, runs):
@@ -340,7 +340,7 @@ def _effect(fact: Fact, base_runs: list[_Run], runs: list[_Run], paired: bool,
     if len(base) < 2 or len(this) < 2:
         return {"reason": "needs at least two runs of each scenario with a value for an interval"}
     if draws and paired:
-        from simulation.conclusions import decompose
+        from simulation.inference.conclusions import decompose
 
         parts = decompose((this - base).dropna(), CONFIDENCE)
         diff, low, high = parts["mean"], parts["combined_low"], parts["combined_high"]
@@ -431,7 +431,7 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
 
     Raises :class:`~simulation.errors.UserError` when the baseline has no finished run in the
     batch, or when a file is malformed (naming the file and field)."""
-    from simulation.calibration.targets import BASES, load_targets
+    from simulation.inference.calibration.targets import BASES, load_targets
     from simulation.store import load_results
 
     files = shipped_files()
@@ -474,7 +474,8 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
 def _out_of_sample(path: Path, fitted_and_held):
     """The out-of-sample file: every target is a check here, so every one needs its basis, and
     an emergent one must not depend on the baseline's fitted targets."""
-    from simulation.calibration.targets import BASES, TargetError, check_emergent, load_targets
+    from simulation.inference.calibration.targets import (BASES, TargetError, check_emergent,
+                                                          load_targets)
 
     checks = load_targets(path)
     for t in checks.targets:
@@ -515,6 +516,7 @@ def _provenance(results, baseline: str, runs: list[_Run], files: dict[str, Path]
     }
 
 
-# the stylised-facts file (simulation.stylised_facts) keeps this module as its import path too
+# the stylised-facts file (simulation.inference.stylised_facts) keeps this module as its import path
+# too
 __all__ = ["CONFIDENCE", "Fact", "FactsError", "N_RESAMPLES", "credibility", "load_facts",
            "shipped_files"]

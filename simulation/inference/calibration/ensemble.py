@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.calibration.config import Calibration
-from simulation.calibration.folder import (ENSEMBLE, MANIFEST, CalibrationRunError,
-                                           check_writable, read_state, record_written,
-                                           write_json)
+from simulation.inference.calibration.config import Calibration
+from simulation.inference.calibration.folder import (ENSEMBLE, MANIFEST, CalibrationRunError,
+                                                     check_writable, read_state, record_written,
+                                                     write_json)
 from simulation.errors import UserError
 from simulation.files import atomic_write
 

@@ -1,9 +1,9 @@
 """A batch's runs as the comparisons read them: which runs (the region's, a form's or a victim
 group's), which outcomes, the checks of the bootstrap options, and the words of a verdict.
 
-Shared by :func:`simulation.analysis.compare` (randomness alone) and
-:func:`simulation.conclusions.conclusions` (randomness and parameters), which import it and not
-each other.
+Shared by :func:`simulation.inference.analysis.compare` (randomness alone) and
+:func:`simulation.inference.conclusions.conclusions` (randomness and parameters), which import it
+and not each other.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ KEY_OUTCOMES = (
     "cross_border_refused", "trials_dropped",
     "policy_cost",
 )
-"""Outcomes :func:`simulation.analysis.compare` reports unless told otherwise (``outcomes="all"``
-gives every one)."""
+"""Outcomes :func:`simulation.inference.analysis.compare` reports unless told otherwise
+(``outcomes="all"`` gives every one)."""
 
 COST_EFFECTIVENESS = "cost_per_victim_year_averted"
 
@@ -73,8 +73,8 @@ def check_bootstrap(confidence: Any, n_resamples: Any) -> None:
 
 
 def cost_row(scenario: str, n: int, paired: bool) -> dict:
-    """The ``cost_per_victim_year_averted`` row of :func:`simulation.analysis.compare`, its
-    numbers still empty."""
+    """The ``cost_per_victim_year_averted`` row of :func:`simulation.inference.analysis.compare`,
+    its numbers still empty."""
     return {"scenario": scenario, "outcome": COST_EFFECTIVENESS,
             "label": "Cost per victim-year of exploitation averted", "n": n,
             "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "difference": np.nan,

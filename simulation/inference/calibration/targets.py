@@ -33,13 +33,14 @@ What the model reports is made comparable with what was published:
 - ``statistic`` names a statistic computed from the run's records as a country computes it
   from its own, for published figures that are not a model outcome (:data:`STATISTICS`):
   ``"own_mse_estimate"`` is the multiple-systems estimate the model's own lists give
-  (:func:`simulation.mse.estimate`, log-linear models chosen by AIC, on the lists of each policy
-  year, averaged over the years), the quantity a published MSE estimate is to be compared with
-  (tipsim's MSE undercounts the model's truth: ``docs/estimation.md``); ``"annual_count"`` is
-  the number of people exploited at some time in a year (:func:`simulation.mse.true_count`,
-  averaged over the policy years), which an annual figure counts and a mean stock does not. Both
-  per year at scale 1, for the region or a jurisdiction. A year whose lists give no estimate
-  (too few people, no overlap) makes the run infinitely far from the target.
+  (:func:`simulation.inference.mse.estimate`, log-linear models chosen by AIC, on the lists of each
+  policy year, averaged over the years), the quantity a published MSE estimate is to be compared
+  with (tipsim's MSE undercounts the model's truth: ``docs/estimation.md``); ``"annual_count"`` is
+  the number of people exploited at some time in a year
+  (:func:`simulation.inference.mse.true_count`, averaged over the policy years), which an annual
+  figure counts and a mean stock does not. Both per year at scale 1, for the region or a
+  jurisdiction. A year whose lists give no estimate (too few people, no overlap) makes the run
+  infinitely far from the target.
 - ``years = [first, last]`` with a flow ``outcome`` averages it over those policy years only
   (1 is the first), from the run's weekly series: a series that grows over the calibration
   years is fitted by targets for its early and late years, not by its mean.
@@ -57,8 +58,8 @@ is independent of every fitted target (another statistic, not an arithmetic func
 quantities), *fitted* when it restates a fitted target or follows from fitted ones, and
 *by_construction* when a model rule or an input fixes it. Only emergent checks count as checks
 of the model; a held-out target declared emergent that is the same statistic as a fitted one,
-or follows from fitted ones arithmetically (:mod:`simulation.calibration.independence`), is
-refused with an error naming the fitted targets it depends on.
+or follows from fitted ones arithmetically (:mod:`simulation.inference.calibration.independence`),
+is refused with an error naming the fitted targets it depends on.
 """
 
 from __future__ import annotations
@@ -325,8 +326,8 @@ def record_statistic(name: str, result: Any, years: float, scale: float,
                      jurisdiction: str | None = None) -> float:
     """A statistic of a run's records (:data:`STATISTICS`), per year at scale 1: the mean over
     the policy years of the year's value; NaN when a year's lists give no estimate."""
-    from simulation import mse
-    from simulation.mse_tables import EstimationError
+    from simulation.inference import mse
+    from simulation.inference.mse.tables import EstimationError
 
     values: list[float] = []
     for year in range(max(1, int(round(years)))):
@@ -433,7 +434,7 @@ def load_targets(path: str | Path) -> TargetSet:
 def check_emergent(path: str | Path, checks, fitted) -> None:
     """Refuse a check labelled emergent that depends on the ``fitted`` targets: one
     :class:`TargetError` naming the file, the check's ``basis`` and the fitted targets."""
-    from simulation.calibration.independence import dependence
+    from simulation.inference.calibration.independence import dependence
 
     names = {t.name for t in fitted}
     for t in checks:

@@ -46,7 +46,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from simulation.calibration.targets import MAX_FILE_BYTES, TargetError, TargetSet, load_targets
+from simulation.inference.calibration.targets import (MAX_FILE_BYTES, TargetError, TargetSet,
+                                                      load_targets)
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.files import digest as _digest
 from simulation.files import read_validated_toml
@@ -173,8 +174,8 @@ class Calibration:
 
 def load_calibration(path: str | Path, *, quick: bool = False) -> Calibration:
     """Read a calibration file, its scenario and its targets; one :class:`CalibrationError`
-    (or :class:`~simulation.calibration.targets.TargetError`) names the file and the field of
-    the first mistake. ``quick`` applies the file's [quick] table."""
+    (or :class:`~simulation.inference.calibration.targets.TargetError`) names the file and the field
+    of the first mistake. ``quick`` applies the file's [quick] table."""
     from simulation.scenario import load_scenario, with_overrides
 
     path = Path(path)

@@ -12,7 +12,7 @@ adjusted to take account of the number of parameters corresponding to non-overla
 ``MultipleSystemsEstimation``'s ``fit_hier_model`` does the same for BIC). The number unseen
 does not change (no unseen person is on both lists), but the fit of the other patterns does.
 A model is fitted only when its (extended) estimate exists and is identifiable, checked on the
-patterns that remain (:mod:`simulation.mse_checks`; ``SparseMSE``'s ``checkident``).
+patterns that remain (:mod:`simulation.inference.mse.checks`; ``SparseMSE``'s ``checkident``).
 
 **Stepwise** (:func:`stepwise`; ``SparseMSE``'s ``stepwisefit``): from main effects, add one
 interaction at a time: for each pair not yet in, the number of people on both lists, N*, is
@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln
 
-from simulation import mse_checks
+from simulation.inference.mse import checks as mse_checks
 
 PTHRESH = 0.02  # Chan, Silverman & Vincent (2021), section 4.3: the threshold they recommend
 MAX_ALL_MODELS = 5  # lists; six would be 32,768 models
@@ -152,8 +152,8 @@ class Table:
         return keep, design, empty
 
     def verdict(self, model) -> str:
-        """:data:`simulation.mse_checks.EXISTS` or why the model's extended estimate is not
-        fitted, from the linear program and the rank on the patterns that remain."""
+        """:data:`simulation.inference.mse.checks.EXISTS` or why the model's extended estimate is
+        not fitted, from the linear program and the rank on the patterns that remain."""
         model = tuple(sorted(model))
         key = (model, self._support)
         if key not in self.cache:
@@ -251,7 +251,7 @@ def stepwise(table: Table, pthresh: float = PTHRESH, *, path: list | None = None
 def _fitted(table: Table, model) -> Fit:
     fit = table.fit(model)
     if fit is None:
-        from simulation.mse_tables import EstimationError
+        from simulation.inference.mse.tables import EstimationError
 
         raise EstimationError("the fit of a model that passed the existence checks did not "
                               "converge")
@@ -264,7 +264,7 @@ def all_models(table: Table, criterion: str = "bic") -> tuple[list, list]:
     reason. A model's checks are those of the largest model with the same pairs at minus
     infinity when that one passes (dropping an overlapping pair keeps the estimate in
     existence and the design of full rank: Chan, Silverman & Vincent 2021, section 2.7)."""
-    from simulation.mse_tables import EstimationError
+    from simulation.inference.mse.tables import EstimationError
 
     if table.k > MAX_ALL_MODELS:
         raise EstimationError(f"every two-list model of {table.k} lists is "
@@ -295,7 +295,7 @@ def bootstrap_totals(table: Table, pthresh: float = PTHRESH, *, resamples: int =
     """The estimate (default: the stepwise choice's) of ``resamples`` multinomial resamples of
     the observed counts (NaN for a resample whose fit does not converge, e.g. one where
     everyone is on one list)."""
-    from simulation.mse_tables import EstimationError
+    from simulation.inference.mse.tables import EstimationError
 
     estimator = estimator or (lambda t: stepwise(t, pthresh).abundance)
     rng = np.random.default_rng(seed)
@@ -364,7 +364,7 @@ def best_of(models, criterion: str = "bic"):
     """An estimator for :func:`bca_interval`: the total of the model among ``models`` with the
     lowest criterion whose extended estimate exists on the table given (Silverman, Chan &
     Vincent 2024: ``bootstrapcal`` and ``jackknifecal``)."""
-    from simulation.mse_tables import EstimationError
+    from simulation.inference.mse.tables import EstimationError
 
     def estimator(table: Table) -> float:
         best, best_score = None, math.inf
@@ -396,14 +396,14 @@ def sparse_estimate(lists, X: np.ndarray, y: np.ndarray, cells, notes=(), *,
                     criterion: str = "aic", pthresh: float = PTHRESH, resamples: int = 1000,
                     seed: int = 1234):
     """:func:`stepwise` (``method="stepwise"``) or :func:`all_models` (``"allmodels"``) as a
-    :class:`simulation.mse.Estimate`. ``interval``: ``"wald"`` (default; the chosen model's, as
-    ``SparseMSE``'s ``estimatepopulation.0``) or ``"bca"``: the BCa bootstrap that repeats the
-    choice on ``resamples`` resamples, the stepwise choice, or the choice among the
+    :class:`simulation.inference.mse.Estimate`. ``interval``: ``"wald"`` (default; the chosen
+    model's, as ``SparseMSE``'s ``estimatepopulation.0``) or ``"bca"``: the BCa bootstrap that
+    repeats the choice on ``resamples`` resamples, the stepwise choice, or the choice among the
     :func:`top_models` best models by ``criterion`` (Silverman, Chan & Vincent 2024)."""
     import pandas as pd
 
-    from simulation.mse_models import Estimate
-    from simulation.mse_tables import EstimationError
+    from simulation.inference.mse.models import Estimate
+    from simulation.inference.mse.tables import EstimationError
 
     allowed = SPARSE_INTERVALS[method]
     interval = allowed[0] if interval is None else interval

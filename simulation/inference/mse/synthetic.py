@@ -55,7 +55,7 @@ def synthetic_lists(total: int, probabilities, *, referral: tuple[int, int, floa
 def shaped_like(table: pd.DataFrame, **options) -> tuple[int, list[float], list[str]]:
     """The estimated total, each list's capture probability (its size over that total) and the
     list names of a real capture-history table: synthetic lists of the same shape."""
-    from simulation.mse import estimate
+    from simulation.inference.mse import estimate
 
     est = estimate(table, **options)
     cells = est.cells

@@ -24,7 +24,7 @@ The steps, one function each:
 
 Example::
 
-    import simulation.mse as mse
+    import simulation.inference.mse as mse
     cells = mse.capture_histories(result.contacts, year=2)
     est = mse.estimate(cells)                  # or mse.estimate(result.contacts, year=2)
     est.total, est.low, est.high, est.model
@@ -32,13 +32,14 @@ Example::
     mse.estimate_vs_truth(result.contacts, result.exploited, form="labour")
 
 Real lists, not the model's: :func:`estimate` also takes an analyst's table of lists, checked
-by :mod:`simulation.mse_tables`; each model's existence and identifiability are checked before
-it is fitted (:mod:`simulation.mse_checks`; the models themselves in
-:mod:`simulation.mse_models`); ``interval="bootstrap"`` repeats the model choice
-(:mod:`simulation.mse_bootstrap`); ``method="dga"`` is Bayesian model averaging
-(:mod:`simulation.mse_bayes`). Published lists to try are in :mod:`simulation.datasets`, and
-:mod:`simulation.mse_synthetic` draws lists with a known total; docs/estimation_own_lists.md
-says what each method assumes and how often its interval covers the truth.
+by :mod:`simulation.inference.mse.tables`; each model's existence and identifiability are checked
+before it is fitted (:mod:`simulation.inference.mse.checks`; the models themselves in
+:mod:`simulation.inference.mse.models`); ``interval="bootstrap"`` repeats the model choice
+(:mod:`simulation.inference.mse.bootstrap`); ``method="dga"`` is Bayesian model averaging
+(:mod:`simulation.inference.mse.bayes`). Published lists to try are in :mod:`simulation.datasets`,
+and :mod:`simulation.inference.mse.synthetic` draws lists with a known total;
+docs/estimation_own_lists.md says what each method assumes and how often its interval covers the
+truth.
 
 A scope narrows both lists and truth to one part of the region: ``jurisdiction=`` (the contacts
 recorded there, the people exploited there), ``form=`` (sexual, labour, criminal) or ``group=``
@@ -53,10 +54,9 @@ import numpy as np
 import pandas as pd
 
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.mse_models import (Estimate, averaged_interval,
-                                    design_columns, fit_models, model_name,
-                                    profile_interval)
-from simulation.mse_tables import EstimationError, check_size, count_column, tidy
+from simulation.inference.mse.models import (Estimate, averaged_interval, design_columns,
+                                             fit_models, model_name, profile_interval)
+from simulation.inference.mse.tables import EstimationError, check_size, count_column, tidy
 
 LISTS = ("police", "ngo", "inspection", "hotline")
 GROUPS = {"female": ("sex", "female"), "male": ("sex", "male"),
@@ -81,7 +81,7 @@ def capture_histories(contacts: pd.DataFrame, year: int | None = None, *,
     minus infinity). Returns one row per observable pattern (2^k - 1 of them, empty ones with a
     count of 0): a 0/1 column per list and ``count`` (``count_`` if a list is itself called
     ``count``), ordered as binary numbers with the first list as the lowest bit. More than
-    :data:`simulation.mse_tables.MAX_LISTS` lists are refused unless ``allow_large``.
+    :data:`simulation.inference.mse.tables.MAX_LISTS` lists are refused unless ``allow_large``.
 
     >>> contacts = pd.DataFrame({"person": [1, 1, 2, 3], "list": ["police", "ngo", "ngo", "ngo"],
     ...                          "week": [3, 9, 4, 60]})
@@ -176,9 +176,9 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     ``data`` is either a contacts table (``person``, ``list``, ``week``, ...), from which the
     histories of ``year`` and the scope are counted first, or an analyst's table of lists: a
     capture-history table (a 0/1 column per list and a count column, named by ``count`` or one
-    of :data:`simulation.mse_tables.COUNT_NAMES`; patterns left out count 0) or one row per
-    person. Such a table is checked first (:func:`simulation.mse_tables.tidy`: one clear
-    :class:`EstimationError` for each kind of mistake) and ``lists="A,B,C+D"`` chooses and
+    of :data:`simulation.inference.mse.tables.COUNT_NAMES`; patterns left out count 0) or one row
+    per person. Such a table is checked first (:func:`simulation.inference.mse.tables.tidy`: one
+    clear :class:`EstimationError` for each kind of mistake) and ``lists="A,B,C+D"`` chooses and
     merges its lists.
 
     **Models.** Log-linear Poisson models for the observed cells (Fienberg 1972): the log of the
@@ -195,8 +195,8 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     parameter runs off to infinity. Before any fit, each model's estimate is checked to exist
     (a linear program) and to be identifiable (the rank of its design), the conditions of Chan,
     Silverman & Vincent (2021, JASA 116:1297), as in their SparseMSE package
-    (:mod:`simulation.mse_checks`); the models that fail are listed in ``excluded`` with the
-    reason. Of the rest, the model with the lowest AIC (default) or BIC is chosen (Silverman
+    (:mod:`simulation.inference.mse.checks`); the models that fail are listed in ``excluded`` with
+    the reason. Of the rest, the model with the lowest AIC (default) or BIC is chosen (Silverman
     2020 discusses both for modern-slavery data).
 
     **Interval.** Two 95% intervals, both on the log scale of the unobserved count (its
@@ -214,9 +214,9 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
       are where twice the log-likelihood drop reaches 3.84. Standard practice, but conditional
       on the chosen model.
     - ``interval="bootstrap"``: a parametric bootstrap that repeats the model choice
-      (Silverman 2020, JRSS A 183:691; :mod:`simulation.mse_bootstrap`): ``resamples`` sets of
-      counts drawn from the chosen model's fit, the whole choice and estimate repeated on each,
-      and the 2.5% and 97.5% percentiles of their totals (``seed`` fixes the draws).
+      (Silverman 2020, JRSS A 183:691; :mod:`simulation.inference.mse.bootstrap`): ``resamples``
+      sets of counts drawn from the chosen model's fit, the whole choice and estimate repeated on
+      each, and the 2.5% and 97.5% percentiles of their totals (``seed`` fixes the draws).
 
     Measured on 200 synthetic populations of 1000 with four independent lists (capture
     probabilities 0.3, 0.25, 0.2, 0.15; ``tests/test_mse.py`` repeats it for three lists): the
@@ -225,11 +225,11 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
 
     **Bayesian.** ``method="dga"`` replaces all of the above by Bayesian model averaging over
     decomposable graphical models (Madigan & York 1997; the R package dga), with its prior
-    stated in :mod:`simulation.mse_bayes` (``delta``: its hyper-Dirichlet parameter): the
+    stated in :mod:`simulation.inference.mse.bayes` (``delta``: its hyper-Dirichlet parameter): the
     estimate is the posterior median and the interval the 95% credible interval.
 
-    **SparseMSE's methods** (:mod:`simulation.mse_sparse`), where a pair of lists that never
-    overlaps is kept in the models with its interaction at minus infinity (the extended
+    **SparseMSE's methods** (:mod:`simulation.inference.mse.sparse`), where a pair of lists that
+    never overlaps is kept in the models with its interaction at minus infinity (the extended
     estimate of Chan, Silverman & Vincent 2021) instead of being left out:
     ``method="stepwise"`` is their stepwise choice by Poisson p-values (``pthresh``, default
     0.02), with the chosen model's Wald interval (``interval="wald"``, default) or the BCa
@@ -239,8 +239,8 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     best models (``interval="bca"``).
 
     ``method="lcmcr"`` is Manrique-Vallier's (2016) Bayesian latent-class model (the R package
-    LCMCR; :mod:`simulation.mse_lcmcr`, its prior stated there): the posterior median and 95%
-    credible interval, ``seed`` fixing the sampler's draws.
+    LCMCR; :mod:`simulation.inference.mse.lcmcr`, its prior stated there): the posterior median and
+    95% credible interval, ``seed`` fixing the sampler's draws.
 
     Raises :class:`EstimationError` when there are fewer than two lists, no overlap between
     any lists, or no model whose estimate exists.
@@ -280,7 +280,7 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
         names, X, y, notes, cells = (histories.lists, histories.X, histories.y,
                                      histories.notes, histories.cells)
     if method in ("stepwise", "allmodels"):
-        from simulation.mse_sparse import PTHRESH, sparse_estimate
+        from simulation.inference.mse.sparse import PTHRESH, sparse_estimate
 
         return sparse_estimate(names, X, y, cells, notes, method=method, interval=interval,
                                criterion=criterion,
@@ -289,14 +289,14 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     if pthresh is not None:
         raise EstimationError("pthresh is the stepwise method's threshold (method stepwise)")
     if method == "lcmcr":
-        from simulation.mse_lcmcr import lcmcr_estimate
+        from simulation.inference.mse.lcmcr import lcmcr_estimate
 
         if interval not in (None, "averaged"):
             raise EstimationError(f"interval {interval!r} is for the log-linear models; "
                                   "method lcmcr gives its own 95% credible interval")
         return lcmcr_estimate(names, X, y, cells, notes, seed=seed)
     if method == "dga":
-        from simulation.mse_bayes import bayes_estimate
+        from simulation.inference.mse.bayes import bayes_estimate
 
         if interval not in (None, "averaged"):
             raise EstimationError(f"interval {interval!r} is for the log-linear models; "
@@ -317,7 +317,7 @@ def estimate(data: pd.DataFrame, year: int | None = None, *, criterion: str = "a
     if interval == "profile":
         low, high = profile_interval(design_columns(X, chosen), y, fit)
     elif interval == "bootstrap":
-        from simulation.mse_bootstrap import bootstrap_interval
+        from simulation.inference.mse.bootstrap import bootstrap_interval
 
         searched = [m for m, _, _ in fitted.fits] + [m for m, _ in fitted.left_out]
         low, high = bootstrap_interval(X, y, chosen, fit, criterion, resamples=resamples,

@@ -1,11 +1,11 @@
 """The log-linear models of multiple systems estimation: fitting, the search over models and
-the intervals (the machinery behind :func:`simulation.mse.estimate`, which documents the
-method; split out of :mod:`simulation.mse` to keep each file to one idea).
+the intervals (the machinery behind :func:`simulation.inference.mse.estimate`, which documents the
+method; split out of :mod:`simulation.inference.mse` to keep each file to one idea).
 
 Each model is a Poisson GLM fitted with statsmodels (log link): an intercept (the log of the
 expected number on no list), a main effect per list and an interaction per included pair.
 Before a model is fitted its estimate is checked to exist and to be identifiable
-(:mod:`simulation.mse_checks`).
+(:mod:`simulation.inference.mse.checks`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from simulation import mse_checks
+from simulation.inference.mse import checks as mse_checks
 
 CHI2_95 = 3.841458820694124  # chi-square(1) 0.95 quantile: the profile-likelihood cut-off
 # Models with a parameter beyond this size (on the log scale) have run off to infinity: the data
@@ -207,8 +207,8 @@ class Estimate:
     the data cannot bound it); ``model``: the pairwise interactions of the chosen model
     (``"police:ngo"``), empty for independence; ``criterion`` and ``score``: how it was chosen;
     ``models``: every model fitted, with its score; ``excluded``: the models left out before
-    fitting and why (:mod:`simulation.mse_checks`), and the pairs of lists that never overlap;
-    ``notes``: lists dropped or merged on the way in."""
+    fitting and why (:mod:`simulation.inference.mse.checks`), and the pairs of lists that never
+    overlap; ``notes``: lists dropped or merged on the way in."""
 
     lists: tuple[str, ...]
     observed: int

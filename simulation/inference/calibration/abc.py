@@ -41,12 +41,13 @@ from typing import Any
 
 import numpy as np
 
-from simulation.calibration.config import Calibration, load_calibration
-from simulation.calibration.ensemble import (ensemble_overrides, load_ensemble, natural,
-                                             write_ensemble)
-from simulation.calibration.folder import (ENSEMBLE, HISTORY, MANIFEST, OWN, REPORT, STATE,
-                                           CalibrationRunError, check_writable, own_files,
-                                           owned_state, read_state, record_written, write_json)
+from simulation.inference.calibration.config import Calibration, load_calibration
+from simulation.inference.calibration.ensemble import (ensemble_overrides, load_ensemble, natural,
+                                                       write_ensemble)
+from simulation.inference.calibration.folder import (ENSEMBLE, HISTORY, MANIFEST, OWN, REPORT,
+                                                     STATE, CalibrationRunError, check_writable,
+                                                     own_files, owned_state, read_state,
+                                                     record_written, write_json)
 from simulation.seeds import task_seed
 
 SAMPLERS = ("ordered", "pyabc")
@@ -195,7 +196,7 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
         import pyabc
     except ImportError:
         raise CalibrationRunError(MISSING) from None
-    from simulation.calibration.sampler import OrderedSampler
+    from simulation.inference.calibration.sampler import OrderedSampler
     from simulation.store import model_code_hash
 
     cal = calibration if isinstance(calibration, Calibration) else load_calibration(

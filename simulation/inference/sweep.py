@@ -4,8 +4,8 @@ better, change with the lever's level.
 An experiment with both a ``[design]`` and an ``[uncertainty]`` table runs every design point
 over the same parameter draws (:mod:`simulation.experiment`). For each design point this module
 compares each policy with the baseline on the draws of that point alone, with the statistics of
-:mod:`simulation.conclusions`: the two intervals, the parameters' share and the probability of
-being better. ``tipsim sweep RESULTS`` prints it.
+:mod:`simulation.inference.conclusions`: the two intervals, the parameters' share and the
+probability of being better. ``tipsim sweep RESULTS`` prints it.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ def by_design_point(results, baseline: str = "baseline", outcome: str = "victim_
     """One row per design point and policy: the swept inputs, the effect against the baseline
     (mean, interval of randomness, interval of randomness and parameters), the parameters'
     share and the probability of being better."""
-    from simulation.batch_runs import as_results
-    from simulation.conclusions import KEYS, decompose, probability_better
+    from simulation.inference.batch_runs import as_results
+    from simulation.inference.conclusions import KEYS, decompose, probability_better
 
     results = as_results(results)
     runs = results.runs

@@ -33,7 +33,7 @@ import math
 import numpy as np
 from scipy.special import gammaln
 
-from simulation.mse_models import LARGE
+from simulation.inference.mse.models import LARGE
 
 _ITERATIONS = 60
 _TOLERANCE = 1e-9
@@ -52,7 +52,7 @@ def candidate_models(X: np.ndarray, y: np.ndarray, searched=None) -> list[tuple]
 def fit_many(design: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Poisson log-linear fits of the count tables ``Y`` (one per row) on one ``design``:
     parameters (rows of ``Y`` x columns of design), log-likelihoods, and whether each fit
-    converged to finite values within the bound of :mod:`simulation.mse`."""
+    converged to finite values within the bound of :mod:`simulation.inference.mse`."""
     B, p = Y.shape[0], design.shape[1]
     # start from least squares on log(y + 0.5), the usual start of the iteration
     beta = np.linalg.lstsq(design, np.log(Y + 0.5).T, rcond=None)[0].T
@@ -91,7 +91,7 @@ def resample_totals(X: np.ndarray, y: np.ndarray, chosen, fit, criterion: str = 
                     resamples: int = 499, seed: int = 0, searched=None) -> np.ndarray:
     """The estimated totals of ``resamples`` parametric bootstrap tables (NaN where no
     candidate model has an estimate)."""
-    from simulation.mse_models import design_columns
+    from simulation.inference.mse.models import design_columns
 
     rng = np.random.default_rng(seed)
     mu = np.exp(design_columns(X, chosen) @ np.asarray(fit.params))
@@ -122,7 +122,7 @@ def bootstrap_interval(X: np.ndarray, y: np.ndarray, chosen, fit, criterion: str
                        resamples: int = 499, seed: int = 0, searched=None
                        ) -> tuple[float, float]:
     """The 95% percentile interval of the total (observed + unobserved)."""
-    from simulation.mse_tables import EstimationError
+    from simulation.inference.mse.tables import EstimationError
 
     if not 20 <= int(resamples) <= 100_000:
         raise EstimationError(f"resamples: got {resamples}; allowed: 20 to 100,000 (499 or "

@@ -1,5 +1,5 @@
 """The statistics of policy conclusions under parameter uncertainty (what survives what is not
-known); :mod:`simulation.conclusions` applies them to a batch.
+known); :mod:`simulation.inference.conclusions` applies them to a batch.
 
 A batch run with an ``[uncertainty]`` table (:mod:`simulation.uncertainty`) gives each scenario
 *K* parameter draws, each run with *M* seeds, paired across scenarios. This module turns it into

@@ -3,9 +3,9 @@ parameter share, probability of being better and what it depends on; which polic
 the ranks, and the acceptability curves (``tipsim compare`` of a batch with an ``[uncertainty]``
 table).
 
-The methods are in :mod:`simulation.effect_statistics` (the analysis of variance over the draws,
-the probabilities, the rank correlations) and the sentences in :mod:`simulation.effect_sentences`;
-their names are importable from here too.
+The methods are in :mod:`simulation.inference.effect_statistics` (the analysis of variance over the
+draws, the probabilities, the rank correlations) and the sentences in
+:mod:`simulation.inference.effect_sentences`; their names are importable from here too.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.batch_runs import (as_results, check_bootstrap, chosen_outcomes, cost_row,
-                                   part_runs, verdict)
+from simulation.inference.batch_runs import (as_results, check_bootstrap, chosen_outcomes, cost_row,
+                                             part_runs, verdict)
 from simulation.clock import WEEKS_PER_YEAR
-from simulation.effect_sentences import (MOSTLY, MOSTLY_RANDOMNESS, depends_sentence,
-                                         parameter_phrase)
-from simulation.effect_statistics import (CLEAR_LEVEL, MIN_DRAWS_FOR_INDICES, acceptability,
-                                          conformal_draws, conformal_half_width, decompose,
-                                          default_thresholds, depends_on, direction,
-                                          predictive_intervals, probability_beats,
-                                          probability_better, rank_probabilities)
+from simulation.inference.effect_sentences import (MOSTLY, MOSTLY_RANDOMNESS, depends_sentence,
+                                                   parameter_phrase)
+from simulation.inference.effect_statistics import (CLEAR_LEVEL, MIN_DRAWS_FOR_INDICES,
+                                                    acceptability, conformal_draws,
+                                                    conformal_half_width, decompose,
+                                                    default_thresholds, depends_on, direction,
+                                                    predictive_intervals, probability_beats,
+                                                    probability_better, rank_probabilities)
 from simulation.errors import UserError
 from simulation.registry import PARAMETERS, label
 from simulation.uncertainty import PREFIX
@@ -51,7 +52,7 @@ def conclusions(results, baseline: str = "baseline", outcomes=None, *,
     outcome: the two intervals, parameter share, probability of being better, what it depends
     on and the sentence), ``beats`` and ``ranks`` per outcome, ``acceptability`` (the curves),
     and what was drawn. ``form`` or ``group`` restricts it to that part of the victims, as
-    :func:`simulation.analysis.compare` does."""
+    :func:`simulation.inference.analysis.compare` does."""
     check_bootstrap(confidence, 1)
 
     results = as_results(results)
@@ -118,7 +119,7 @@ def conclusions(results, baseline: str = "baseline", outcomes=None, *,
 
 def comparison_rows(results, runs: pd.DataFrame, scenarios: list[str], baseline: str,
                     outcomes: list[str], confidence: float) -> list[dict[str, Any]]:
-    """The rows of :func:`simulation.analysis.compare` for an uncertainty batch.
+    """The rows of :func:`simulation.inference.analysis.compare` for an uncertainty batch.
 
     ``ci_low, ci_high`` and ``difference_low, difference_high`` are the intervals of randomness
     and parameters together (so every verdict takes the parameters into account);
@@ -200,7 +201,8 @@ def draw_setting(runs: pd.DataFrame, scenarios: list[str]):
     """The runs by scenario, the pairs all have, the draws' parameters, and whether they vary."""
     if "design_point" in runs.columns:
         raise UserError("this batch sweeps a [design] under [uncertainty]: each design point "
-                        "has its own draws; see `tipsim sweep RESULTS` (simulation.sweep)")
+                        "has its own draws; see `tipsim sweep RESULTS` "
+                        "(simulation.inference.sweep)")
     params = [c for c in runs.columns if c.startswith(PREFIX)]
     draws = runs.groupby("point")[params].first().sort_index()
     fixed = all(draws[c].nunique() <= 1 for c in params)
@@ -252,8 +254,8 @@ def _acceptability(wide, baseline, policies, complete, thresholds) -> dict[str, 
             "unit": "cost units (CU) per victim-year of exploitation averted"}
 
 
-# the statistics (simulation.effect_statistics) and the sentences (simulation.effect_sentences)
-# keep their old import path
+# the statistics (simulation.inference.effect_statistics) and the sentences
+# (simulation.inference.effect_sentences) keep their old import path
 __all__ = ["CLEAR_LEVEL", "COSTS", "HEADLINE_OUTCOME", "KEYS", "MIN_DRAWS_FOR_INDICES", "MOSTLY",
            "MOSTLY_RANDOMNESS", "acceptability", "comparison_rows", "conclusions",
            "conformal_draws", "conformal_half_width", "decompose", "default_thresholds",

@@ -1,6 +1,7 @@
 """The stylised-facts file (``scenarios/calibration/stylised_facts.toml``): qualitative patterns
 from the literature, each with a rule the credibility page checks on a batch
-(:mod:`simulation.credibility`); :func:`load_facts` reads and checks the file and describes it.
+(:mod:`simulation.inference.credibility`); :func:`load_facts` reads and checks the file and
+describes it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Fact:
     """One stylised fact: a pattern in words, who reported it, and a rule to check it.
 
     ``left``, ``right`` and ``quantity`` are quantities (a
-    :class:`~simulation.calibration.targets.Target` used for its quantity only) or, for
+    :class:`~simulation.inference.calibration.targets.Target` used for its quantity only) or, for
     ``left`` and ``right``, plain numbers."""
 
     name: str
@@ -181,7 +182,7 @@ def _fact(path: Path, name: str, table: Any) -> Fact:
 
 def _basis(table: dict, fail) -> dict[str, str]:
     """What a fact rests on (issue 23): required, one of BASES, with a one-line reason."""
-    from simulation.calibration.targets import BASES
+    from simulation.inference.calibration.targets import BASES
 
     basis = table.get("basis")
     if basis not in BASES:
@@ -201,7 +202,7 @@ def _basis(table: dict, fail) -> dict[str, str]:
 
 def _side(path: Path, where: str, value: Any, numbers: bool):
     """A quantity (a Target used for its quantity only) or, where allowed, a number."""
-    from simulation.calibration.targets import Target
+    from simulation.inference.calibration.targets import Target
 
     allowed = ("a table with outcome or ratio (and at most one of jurisdiction, form, group; "
                "share_of_region)" + (", or a number" if numbers else ""))

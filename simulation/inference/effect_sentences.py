@@ -1,6 +1,6 @@
 """What an effect depends on, in words: the sentence under each effect of an uncertainty batch
 (``tipsim compare --format json`` carries it, the dashboard's cards show it), from the indices
-of :func:`simulation.effect_statistics.depends_on`."""
+of :func:`simulation.inference.effect_statistics.depends_on`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from simulation.effect_statistics import MIN_DRAWS_FOR_INDICES
+from simulation.inference.effect_statistics import MIN_DRAWS_FOR_INDICES
 from simulation.registry import PARAMETERS
 from simulation.uncertainty import PREFIX
 
