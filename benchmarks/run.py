@@ -186,7 +186,7 @@ def batch(replications: int, repeats: int = 1) -> dict:
         row["speedup"] = round(row["runs_per_minute"] / rows[1]["runs_per_minute"], 2)
         row["efficiency"] = round(row["speedup"] / n, 2)
     result["workers"] = rows
-    result["source"] = "benchmarks/batch.py (simulation.executors.run_experiment)"
+    result["source"] = "benchmarks/batch.py (simulation.studies.executors.run_experiment)"
     return result
 
 

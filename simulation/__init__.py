@@ -20,8 +20,9 @@ _ON_FIRST_USE = {"BASELINE": "simulation.model", "SCENARIOS": "simulation.model"
                  "with_overrides": "simulation.scenario", "with_policy": "simulation.scenario",
                  "compare": "simulation.inference.analysis",
                  "sensitivity": "simulation.inference.analysis",
-                 "run_experiment": "simulation.executors", "Experiment": "simulation.experiment",
-                 "load_results": "simulation.store"}
+                 "run_experiment": "simulation.studies.executors",
+                 "Experiment": "simulation.studies.experiment",
+                 "load_results": "simulation.studies.store"}
 
 
 def __dir__() -> list[str]:

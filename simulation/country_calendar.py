@@ -7,8 +7,8 @@ week 0, the first policy week, is the first week of ``first_year``, and a model 
 ``52 (Y - first_year) + min(51, (day of year - 1) // 7)``. Restarting every year at its first
 week keeps the model's years on the calendar's (a 52-week model year is 1.25 days short of a
 calendar year, so a plain count of weeks since 1 January would drift two weeks behind in eleven
-years), at the cost of a last week of 8 or 9 days. :mod:`simulation.backtest` counts a backtest's
-years the same way (52 weeks from ``first_year``).
+years), at the cost of a last week of 8 or 9 days. :mod:`simulation.studies.backtest` counts a
+backtest's years the same way (52 weeks from ``first_year``).
 
 Example::
 

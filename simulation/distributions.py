@@ -19,7 +19,7 @@ same values in any process.
 PERT is the beta distribution with mean ``(low + 4 mode + high) / 6`` (Malcolm et al. 1959;
 Vose 2008, *Risk Analysis*, 3rd ed., section 9.1.2): a triangular's smoother cousin for three-point
 estimates. :class:`Mixture` is a weighted sum of distributions: what linear pooling of several
-experts' beliefs gives (:mod:`simulation.elicitation`).
+experts' beliefs gives (:mod:`simulation.studies.elicitation`).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ import pytest
 
 from simulation.inference.analysis import COST_EFFECTIVENESS, _mean_ci, compare, sensitivity
 from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.store import load_results
+from simulation.studies.executors import run_experiment
+from simulation.studies.store import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.backtest import BacktestError, load_backtest, observed_example
+from simulation.studies.backtest import BacktestError, load_backtest, observed_example
 from simulation.reports.backtest_report import crps, intervals, score
 from simulation.cli import main
 from simulation.scenario import load_scenario

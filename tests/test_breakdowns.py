@@ -76,7 +76,7 @@ weeks = 104
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     folder = tmp_path_factory.mktemp("by_form")
     spec = folder / "by_form.toml"

@@ -270,7 +270,7 @@ def test_a_hand_edited_state_is_one_line_and_restart_recovers(tmp_path, capsys, 
 
 def test_a_damaged_history_is_one_line(tmp_path, capsys):
     from simulation.inference.calibration.config import load_calibration
-    from simulation.store import model_code_hash
+    from simulation.studies.store import model_code_hash
 
     path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
     out = tmp_path / "out"

@@ -220,7 +220,7 @@ def test_lever_file_cites_only_facts_and_starts_at_their_dates(uk):
 
 
 def test_backtest_file_points_at_the_scenario_levers_ensemble_and_observations():
-    from simulation.backtest import load_backtest
+    from simulation.studies.backtest import load_backtest
 
     bt = load_backtest(UK / "backtest" / "backtest.toml")
     assert (bt.first_year, bt.cut_year, bt.last_year) == (2009, 2014, 2019)

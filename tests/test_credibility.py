@@ -16,7 +16,7 @@ import pytest
 
 from simulation.inference.credibility import FactsError, credibility, load_facts, shipped_files
 from simulation.errors import UserError
-from simulation.store import Results
+from simulation.studies.store import Results
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_EXPERIMENT = f"""
@@ -37,7 +37,7 @@ weeks = 104
 def small_batch(tmp_path_factory) -> Path:
     """Four replications of the baseline and the crackdown, two policy years at 30% scale
     (about a second of runs)."""
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     base = tmp_path_factory.mktemp("credibility")
     spec = base / "small.toml"
@@ -452,7 +452,7 @@ def test_a_run_s_values_are_what_the_calibration_computes_from_the_run(small_bat
     """The store's tables rebuilt into a run equal the model's own result for that run."""
     import simulation
     from simulation.inference.calibration.targets import load_targets
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     results = load_results(small_batch)
     one = dataclasses.replace(results, runs=results.runs[results.runs["replication"] == 0]
@@ -478,7 +478,7 @@ def test_a_run_s_values_are_what_the_calibration_computes_from_the_run(small_bat
 
 
 def test_parameters_say_where_the_baseline_s_parameters_came_from(small_batch):
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     results = load_results(small_batch)
     drawn = dataclasses.replace(results, manifest=results.manifest

@@ -27,7 +27,7 @@ HOSTILE_DESCRIPTION = '</script><script>window.__pwned=3</script> & "quotes" <b>
 def hostile(results, name: str = "training"):
     """``results`` with one scenario renamed and described in HTML that would run if it were
     not escaped (the experiment loader refuses such names; a hand-edited store need not)."""
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     results = load_results(results) if isinstance(results, (str, Path)) else results
     rename = {name: HOSTILE_NAME}
@@ -133,7 +133,7 @@ def test_card_numbers_are_compare_numbers(tiny_results, tiny_data):
 
 def test_jurisdiction_view_compares_each_jurisdiction_with_its_baseline(tiny_results,
                                                                          tiny_data):
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     places = load_results(tiny_results).jurisdictions
     table = tiny_data.by_jurisdiction

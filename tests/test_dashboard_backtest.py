@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation.backtest import load_backtest, observed_example
+from simulation.studies.backtest import load_backtest, observed_example
 from simulation.cli import main
 from simulation.reports.dashboard.backtest import (BacktestOutput, build_backtest_page, groups,
                                                    misses_sentence, read_output, read_outputs,

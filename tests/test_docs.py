@@ -53,7 +53,8 @@ def test_api_reference_documents_the_public_modules(site):
     text = (site / "api.html").read_text()
     for target in ("simulation.run", "simulation.model.TraffickingModel",
                    "simulation.inference.analysis.compare", "simulation.inference.mse.estimate",
-                   "simulation.store.load_results", "simulation.executors.run_experiment",
+                   "simulation.studies.store.load_results",
+                   "simulation.studies.executors.run_experiment",
                    "simulation.registry.LEVERS", "simulation.calendars.Calendar",
                    "simulation.inference.credibility.credibility",
                    "simulation.inference.conclusions.conclusions",

@@ -10,7 +10,7 @@ import pytest
 
 from simulation import evidence
 from simulation.distributions import DistributionError, parse
-from simulation.elicitation import ElicitationError, fit, load_elicitation
+from simulation.studies.elicitation import ElicitationError, fit, load_elicitation
 from simulation.parameters import PARAMETERS, in_group
 
 
@@ -98,7 +98,7 @@ def test_bad_priors_get_one_clear_error(spec, message):
 
 def test_experiment_priors_shape_the_draws_and_the_same_seed_gives_the_same_draws(tmp_path):
     from simulation.errors import UserError
-    from simulation.experiment import Experiment
+    from simulation.studies.experiment import Experiment
 
     doc = {"name": "p", "scenarios": ["scenarios/baseline.toml"], "replications": 2,
            "uncertainty": {"sample": ["awareness_recruitment", "online_identification_rate"],

@@ -18,10 +18,10 @@ import pytest
 import simulation
 from simulation.cli import main
 from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment, ExperimentError
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment, ExperimentError
 from simulation.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario
-from simulation.store import load_results
+from simulation.studies.store import load_results
 
 from conftest import BASELINE
 
@@ -258,7 +258,7 @@ def test_experiment_whose_runs_cannot_fit_is_refused_and_allowed_with_the_flag(t
 
 
 def test_workers_are_capped_at_the_cores_and_the_runs(tmp_path):
-    from simulation.executors import LocalExecutor
+    from simulation.studies.executors import LocalExecutor
 
     exp = tmp_path / "exp.toml"
     exp.write_text(f'name = "toy"\nscenarios = ["{BASELINE}"]\nreplications = 3\n')
@@ -432,7 +432,7 @@ def test_a_hand_edited_ensemble_manifest_is_one_line(tmp_path, capsys, text):
 
 def test_an_ensemble_file_larger_than_the_limit_is_refused_without_reading_it(tmp_path, capsys,
                                                                              monkeypatch):
-    import simulation.uncertainty as uncertainty
+    import simulation.studies.uncertainty as uncertainty
 
     folder = ensemble_copy(tmp_path)
     size = (folder / "ensemble.parquet").stat().st_size
@@ -494,7 +494,7 @@ def test_every_bad_ensemble_manifest_is_one_line(tmp_path, bad):
     import shutil
 
     from simulation.inference.calibration.abc import CalibrationRunError, load_ensemble
-    from simulation.uncertainty import UncertaintyError
+    from simulation.studies.uncertainty import UncertaintyError
 
     folder = ensemble_copy(tmp_path)
     shutil.copy(bad, folder / "manifest.json")

@@ -37,12 +37,13 @@ PLACES = {
     ],
     # studies: experiments (designs, parameter draws, seeds), their execution and results store
     "studies": [
-        "simulation.experiment", "simulation.experiment_design", "simulation.experiment_runs",
-        "simulation.uncertainty", "simulation.elicitation",
-        "simulation.executors", "simulation.store", "simulation.store_parts",
-        "simulation.store_reader", "simulation.store_provenance",
-        "simulation.store_lock", "simulation.file_schemas", "simulation.backtest",
-        "simulation.backtest_years",
+        "simulation.studies.experiment", "simulation.studies.experiment_design",
+        "simulation.studies.experiment_runs", "simulation.studies.uncertainty",
+        "simulation.studies.elicitation", "simulation.studies.executors",
+        "simulation.studies.store", "simulation.studies.store_parts",
+        "simulation.studies.store_reader", "simulation.studies.store_provenance",
+        "simulation.studies.store_lock", "simulation.studies.file_schemas",
+        "simulation.studies.backtest", "simulation.studies.backtest_years",
     ],
     # inference: what a batch or the published data say
     "inference": [
@@ -65,7 +66,8 @@ PLACES = {
     "cli": ["simulation.cli", "simulation.commands"],
 }
 
-FOLDERS = {"inference": "simulation.inference", "reports": "simulation.reports"}
+FOLDERS = {"studies": "simulation.studies", "inference": "simulation.inference",
+           "reports": "simulation.reports"}
 """The folder (subpackage) of each layer: its ``__init__`` is in that layer."""
 
 FACADES = {
@@ -166,8 +168,8 @@ def test_no_import_cycles_in_the_package():
      "simulation.reports.dashboard.report"),
     ("def f():\n    from simulation import run\n", "simulation.runner"),
     ("from . import abc\n", "simulation.inference.calibration.abc"),
-    ("import simulation.store as s\n", "simulation.store"),
-    ("if x:\n    import simulation.store\n", "simulation.store"),
+    ("import simulation.studies.store as s\n", "simulation.studies.store"),
+    ("if x:\n    import simulation.studies.store\n", "simulation.studies.store"),
     ("from simulation.inference.calibration import load_targets\n",
      "simulation.inference.calibration"),
 ])
@@ -183,7 +185,7 @@ def test_the_check_sees_every_kind_of_import(tmp_path, monkeypatch, source, foun
 def test_imports_only_the_type_checker_reads_are_not_dependencies(tmp_path, monkeypatch):
     path = tmp_path / "probe.py"
     path.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                    "    from simulation.experiment import Experiment\n")
+                    "    from simulation.studies.experiment import Experiment\n")
     monkeypatch.setitem(MODULES, "simulation.probe", path)
     assert imports("simulation.probe") == set()
 

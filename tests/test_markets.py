@@ -208,7 +208,7 @@ BUYER_SIDE = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "buyer_
 
 
 def test_one_policy_file_per_buyer_lever_and_a_comparison_of_them():
-    from simulation.experiment import Experiment
+    from simulation.studies.experiment import Experiment
 
     assert {p.stem for p in BUYER_SIDE} == set(markets.BUYER_LEVERS)
     exp = Experiment.load(BUYER_SIDE[0].parents[1] / "experiments" / "buyer_side.toml")

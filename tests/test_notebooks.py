@@ -29,9 +29,10 @@ CELL_TIMEOUT = 600  # seconds for any one cell; generous for a loaded CI machine
 # internals (model, pathway, network_dynamics, calendar, outcomes, runner, scenario...) are
 # reached through ``simulation`` itself.
 PUBLIC_MODULES = {"simulation", "simulation.agents", "simulation.registry",
-                  "simulation.inference.analysis", "simulation.experiment",
-                  "simulation.executors", "simulation.store", "simulation.inference.mse",
-                  "simulation.inference.conclusions", "simulation.datasets",
+                  "simulation.inference.analysis", "simulation.studies.experiment",
+                  "simulation.studies.executors", "simulation.studies.store",
+                  "simulation.inference.mse", "simulation.inference.conclusions",
+                  "simulation.datasets",
                   "simulation.inference.mse.synthetic"}
 
 _spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS / "build_notebooks.py")

@@ -183,7 +183,7 @@ def test_domestic_victims_are_those_identified_in_their_own_country(result):
 def tiny_batch(tmp_path, *, replications: int, seed: int, weeks: int,
                burn_in_weeks: int):
     """A batch of the baseline and training at scale 0.2, run in one process; its folder."""
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     experiment = tmp_path / "tiny.toml"
     experiment.write_text(f"""
@@ -204,7 +204,7 @@ burn_in_weeks = {burn_in_weeks}
 def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path, capsys):
     from simulation.cli import main
     from simulation.statistics import compare_published
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     out = tiny_batch(tmp_path, replications=2, seed=5, weeks=104, burn_in_weeks=52)
     results = load_results(out)
@@ -228,7 +228,7 @@ def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path
 def test_the_dashboard_shows_the_published_statistics_of_a_store_that_has_them(tmp_path):
     from simulation.reports.dashboard.report import build_report
     from simulation.statistics import compare_published
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     out = tiny_batch(tmp_path, replications=1, seed=6, weeks=52, burn_in_weeks=26)
     page = build_report(out).read_text()

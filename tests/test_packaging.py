@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from simulation import SCENARIOS
-from simulation.experiment import Experiment
+from simulation.studies.experiment import Experiment
 from shipped import shipped
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,7 @@ def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
                     str(site), str(wheel)], check=True, capture_output=True)
     code = (
         "import json, simulation\n"
-        "from simulation.experiment import Experiment\n"
+        "from simulation.studies.experiment import Experiment\n"
         "exp = Experiment.load(simulation.SCENARIOS / 'experiments' / 'policy_comparison.toml')\n"
         "result = simulation.run(weeks=4)\n"
         "print(json.dumps([simulation.__file__, str(simulation.BASELINE),\n"

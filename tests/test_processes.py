@@ -17,7 +17,7 @@ from simulation import events
 from simulation.calendars import DEPARTURE, RETRAFFICKING, Calendar
 from simulation.agents import Case, Victim
 from simulation.agents import victim as vs
-from simulation.experiment import Experiment
+from simulation.studies.experiment import Experiment
 from simulation.model import TraffickingModel
 from simulation.parameters import GROUPS, PARAMETERS, in_group, resolve_parameter_names
 from simulation.processes import (confirmation, cross_border, deterrence, identification,

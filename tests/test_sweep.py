@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment
-from simulation.store import load_results
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment
+from simulation.studies.store import load_results
 from simulation.inference.sweep import by_design_point
 
 ROOT = Path(__file__).resolve().parent.parent

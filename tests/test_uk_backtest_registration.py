@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from simulation.backtest import load_backtest
+from simulation.studies.backtest import load_backtest
 from simulation.reports.backtest_report import PREDICTION_META, PREDICTION_TABLE, read_prediction
 
 from conftest import ROOT

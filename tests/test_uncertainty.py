@@ -1,5 +1,5 @@
-"""Experiments over parameter uncertainty (simulation.uncertainty) and the conclusions drawn from
-them (simulation.inference.conclusions): draws, pairing, records, reproducibility, and known
+"""Experiments over parameter uncertainty (simulation.studies.uncertainty) and the conclusions drawn
+from them (simulation.inference.conclusions): draws, pairing, records, reproducibility, and known
 answers."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from simulation.inference.conclusions import (acceptability, conclusions, decomp
                                               probability_beats, probability_better,
                                               rank_probabilities)
 from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment, run_spec
-from simulation.store import Results, load_results
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment, run_spec
+from simulation.studies.store import Results, load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 ENSEMBLE = ROOT / "scenarios" / "calibration" / "baseline_ensemble"

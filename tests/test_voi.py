@@ -134,7 +134,7 @@ def test_value_of_information_of_a_stored_batch(tmp_path):
 
 
 class _FakeResults:
-    """The parts of :class:`simulation.store.Results` the value of information reads."""
+    """The parts of :class:`simulation.studies.store.Results` the value of information reads."""
 
     def __init__(self, path, runs):
         self.path, self.runs = path, runs

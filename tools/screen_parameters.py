@@ -28,7 +28,7 @@ from SALib.analyze import morris
 
 from simulation.inference.calibration import load_targets
 from simulation.parameters import PARAMETERS
-from simulation.store import load_results
+from simulation.studies.store import load_results
 
 
 def target_values(results, targets) -> pd.DataFrame:

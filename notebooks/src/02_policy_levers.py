@@ -33,7 +33,7 @@ from scipy import stats
 
 import simulation
 from simulation.inference.analysis import compare
-from simulation.executors import run_experiment
+from simulation.studies.executors import run_experiment
 from simulation.registry import LEVERS, OUTCOMES
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network

@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--elicitation", metavar="FILE",
                    help="draw the parameters an elicitation file names from its experts' pooled "
-                        "distributions (simulation/elicitation.py; the experiment needs an "
+                        "distributions (simulation/studies/elicitation.py; the experiment needs an "
                         "[uncertainty] table that samples them)")
     p.set_defaults(handler=batch)
 
@@ -110,9 +110,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def batch(args: argparse.Namespace) -> int:
-    from simulation.executors import make_executor, run_experiment
-    from simulation.experiment import Experiment
-    from simulation.store import ResultStore
+    from simulation.studies.executors import make_executor, run_experiment
+    from simulation.studies.experiment import Experiment
+    from simulation.studies.store import ResultStore
 
     from simulation.guide import expect_file
 
@@ -140,7 +140,7 @@ def batch(args: argparse.Namespace) -> int:
               f"faster ({os.cpu_count()} cores, {summary.total - summary.skipped} runs to do) "
               "or would not fit in memory", file=sys.stderr)
     if summary.previous_writer:
-        from simulation.store_lock import describe
+        from simulation.studies.store_lock import describe
 
         print(f"note: took over the lock of a batch that ended without releasing it "
               f"({describe(summary.previous_writer)})", file=sys.stderr)
@@ -151,7 +151,7 @@ def batch(args: argparse.Namespace) -> int:
     print(f"{exp.name}: {summary.total} runs: {summary.completed} completed, {summary.failed} "
           f"failed (ran {summary.ran} in {duration_text(summary.seconds)}{rate}) -> {out}")
     if summary.failed:
-        from simulation.store import load_results
+        from simulation.studies.store import load_results
 
         failed = load_results(out).failed
         for _, row in failed.head(5).iterrows():
@@ -167,7 +167,7 @@ def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
     """The experiment with ``uncertainty.elicitation`` set to FILE (named ``NAME_elicited`` so
     its results do not overwrite the experiment's own)."""
     from simulation.errors import UserError
-    from simulation.experiment import Experiment, read_experiment_file
+    from simulation.studies.experiment import Experiment, read_experiment_file
 
     path = Path(experiment)
     doc = read_experiment_file(path)
@@ -181,7 +181,7 @@ def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
     except UserError as exc:  # name the file, not "experiment"
         raise type(exc)(f"{path}: {str(exc).removeprefix('experiment: ')}") from None
     exp._source = str(path)
-    from simulation.elicitation import load_elicitation
+    from simulation.studies.elicitation import load_elicitation
 
     if load_elicitation(elicitation).illustrative:
         print(f"note: {elicitation} is marked illustrative: its judgements are invented, not "
@@ -206,8 +206,8 @@ def signals_interrupt():
 
 def check(args: argparse.Namespace) -> int:
     """List the damaged parts of a store: 0 when there are none, 1 when there are."""
-    from simulation.store import ResultStore, StoreError
-    from simulation.store_parts import recognise
+    from simulation.studies.store import ResultStore, StoreError
+    from simulation.studies.store_parts import recognise
 
     from simulation.guide import expect_store
 
@@ -225,7 +225,7 @@ def check(args: argparse.Namespace) -> int:
           f"{len(damaged)} damaged part{'s' * (len(damaged) != 1)}")
     for d in damaged:
         print(f"  damaged: {d}")
-    from simulation.store_parts import unrecorded
+    from simulation.studies.store_parts import unrecorded
 
     for name in unrecorded(path, store.ledger(manifest)):  # kept and not read; in the way
         print(f"  not written by tipsim: {name} (not read; move it out before resuming)")
@@ -238,7 +238,7 @@ def compare(args: argparse.Namespace) -> int:
     from simulation.inference.analysis import compare as compare_scenarios
 
     from simulation.guide import expect_store
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     expect_store(args.results)
     results = load_results(args.results)

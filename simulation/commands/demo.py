@@ -41,9 +41,9 @@ def handle(args: argparse.Namespace) -> int:
     from simulation.commands.batch import render, signals_interrupt
     from simulation.reports.dashboard import build_report
     from simulation.commands.dashboard import check_report_target
-    from simulation.executors import run_experiment
-    from simulation.experiment import Experiment
-    from simulation.store import StaleStoreError
+    from simulation.studies.executors import run_experiment
+    from simulation.studies.experiment import Experiment
+    from simulation.studies.store import StaleStoreError
 
     from simulation.model import SCENARIOS
 
@@ -90,7 +90,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def _holds(out: Path) -> str | None:
     """The name of the experiment whose runs the store at ``out`` holds (None if unreadable)."""
-    from simulation.store_parts import read_manifest
+    from simulation.studies.store_parts import read_manifest
 
     try:
         return read_manifest(out).get("experiment_name")

@@ -168,7 +168,7 @@ def read_lists(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | No
         raise UserError(f"{path}: no such file or folder; allowed: a CSV or Parquet table of "
                         "lists, a run's --out folder or a results store")
     if (path / "manifest.json").exists():
-        from simulation.store import StoreError, load_results
+        from simulation.studies.store import StoreError, load_results
 
         try:
             results = load_results(path)

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def voi(args) -> int:
     from simulation.commands.batch import json_ready
     from simulation.errors import UserError
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
     from simulation.inference.voi import value_of_information
 
     thresholds = None
@@ -82,7 +82,7 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
 
 def sweep(args) -> int:
     from simulation.commands.batch import render
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
     from simulation.inference.sweep import by_design_point
 
     table = by_design_point(load_results(args.results), args.baseline, args.outcome)

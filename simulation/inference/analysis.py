@@ -43,10 +43,10 @@ def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: f
     ``victim_weeks_exploited`` / 52), with a bootstrap interval when the averted victim-years are
     clearly positive (otherwise the ratio has no meaning and is left empty).
 
-    ``results`` is a :class:`~simulation.store.Results` or a results directory. ``paired=None``
-    pairs runs when the batch used common random numbers. ``form`` (sexual, labour, criminal) or
-    ``group`` (female, male, adult, child) compares that part of the victims only, on the
-    outcomes reported for it (``registry.FORM_OUTCOMES``, ``GROUP_OUTCOMES``)."""
+    ``results`` is a :class:`~simulation.studies.store.Results` or a results directory.
+    ``paired=None`` pairs runs when the batch used common random numbers. ``form`` (sexual, labour,
+    criminal) or ``group`` (female, male, adult, child) compares that part of the victims only, on
+    the outcomes reported for it (``registry.FORM_OUTCOMES``, ``GROUP_OUTCOMES``)."""
     check_bootstrap(confidence, n_resamples)
     results = as_results(results)
     runs = results.runs

@@ -84,7 +84,7 @@ def cost_row(scenario: str, n: int, paired: bool) -> dict:
 
 def as_results(results):
     """``results`` itself, or the results a results directory holds."""
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     return load_results(results) if isinstance(results, (str, Path)) else results
 

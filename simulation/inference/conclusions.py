@@ -29,7 +29,7 @@ from simulation.inference.effect_statistics import (CLEAR_LEVEL, MIN_DRAWS_FOR_I
                                                     probability_better, rank_probabilities)
 from simulation.errors import UserError
 from simulation.registry import PARAMETERS, label
-from simulation.uncertainty import PREFIX
+from simulation.studies.uncertainty import PREFIX
 
 KEYS = ["point", "replication"]
 COSTS = frozenset({"policy_cost", "victim_weeks_exploited"})

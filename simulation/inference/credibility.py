@@ -110,7 +110,7 @@ class _Batch:
             if frame.empty or key not in frame:
                 self._parts[table] = None
             else:
-                from simulation.store import ID_COLUMNS
+                from simulation.studies.store import ID_COLUMNS
 
                 cols = [c for c in frame.columns if c not in ID_COLUMNS and c != key]
                 out: dict[str, dict] = {}
@@ -121,7 +121,7 @@ class _Batch:
         return self._parts[table]
 
     def _build(self, scenario: str) -> list[_Run]:
-        from simulation.store import ID_COLUMNS
+        from simulation.studies.store import ID_COLUMNS
 
         runs = self.results.runs
         rows = runs[runs["scenario"] == scenario]
@@ -393,7 +393,7 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
                 facts: str | Path | None = None) -> dict[str, Any]:
     """Everything the model-credibility page shows, computed from a batch's finished runs.
 
-    ``results`` is a :class:`~simulation.store.Results` or a results directory; ``baseline``
+    ``results`` is a :class:`~simulation.studies.store.Results` or a results directory; ``baseline``
     the scenario whose runs are compared with the targets. ``targets``, ``out_of_sample`` and
     ``facts`` replace the shipped files (:func:`shipped_files`). The answer is a dict:
 
@@ -432,7 +432,7 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
     Raises :class:`~simulation.errors.UserError` when the baseline has no finished run in the
     batch, or when a file is malformed (naming the file and field)."""
     from simulation.inference.calibration.targets import BASES, load_targets
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     files = shipped_files()
     files |= {k: Path(v) for k, v in (("targets", targets), ("out_of_sample", out_of_sample),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from simulation.inference.effect_statistics import MIN_DRAWS_FOR_INDICES
 from simulation.registry import PARAMETERS
-from simulation.uncertainty import PREFIX
+from simulation.studies.uncertainty import PREFIX
 
 MOSTLY_RANDOMNESS = 0.25
 """Below this parameter share, the sentence says the effect's uncertainty is mostly randomness."""

@@ -1,9 +1,9 @@
 """The statistics of policy conclusions under parameter uncertainty (what survives what is not
 known); :mod:`simulation.inference.conclusions` applies them to a batch.
 
-A batch run with an ``[uncertainty]`` table (:mod:`simulation.uncertainty`) gives each scenario
-*K* parameter draws, each run with *M* seeds, paired across scenarios. This module turns it into
-the statements a policymaker needs:
+A batch run with an ``[uncertainty]`` table (:mod:`simulation.studies.uncertainty`) gives each
+scenario *K* parameter draws, each run with *M* seeds, paired across scenarios. This module turns it
+into the statements a policymaker needs:
 
 **Two intervals for every effect.** The runs of one draw differ only by chance; the draws differ
 by their parameters. A one-way random-effects analysis of variance over the draws separates the

@@ -2,9 +2,9 @@
 better, change with the lever's level.
 
 An experiment with both a ``[design]`` and an ``[uncertainty]`` table runs every design point
-over the same parameter draws (:mod:`simulation.experiment`). For each design point this module
-compares each policy with the baseline on the draws of that point alone, with the statistics of
-:mod:`simulation.inference.conclusions`: the two intervals, the parameters' share and the
+over the same parameter draws (:mod:`simulation.studies.experiment`). For each design point this
+module compares each policy with the baseline on the draws of that point alone, with the statistics
+of :mod:`simulation.inference.conclusions`: the two intervals, the parameters' share and the
 probability of being better. ``tipsim sweep RESULTS`` prints it.
 """
 

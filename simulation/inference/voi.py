@@ -1,8 +1,8 @@
 """The expected value of information: which research would change the decision, and by how much.
 
-For a batch over parameter draws (:mod:`simulation.uncertainty`), the decision is "which policy
-(or the baseline) maximises net benefit" at a threshold *λ*, the cost one is willing to pay to
-avert a victim-year of exploitation: net benefit = *λ* × victim-years averted − extra cost,
+For a batch over parameter draws (:mod:`simulation.studies.uncertainty`), the decision is "which
+policy (or the baseline) maximises net benefit" at a threshold *λ*, the cost one is willing to pay
+to avert a victim-year of exploitation: net benefit = *λ* × victim-years averted − extra cost,
 each against the baseline, per draw (the mean of its paired runs).
 
 - **EVPI**, the expected value of perfect information: what knowing every parameter would be
@@ -138,7 +138,7 @@ def draw_table(results, baseline: str = "baseline") -> tuple[pd.DataFrame, pd.Da
     mean of the draw's paired runs), and the draw's varied parameters."""
     from simulation.inference.batch_runs import as_results
     from simulation.inference.conclusions import draw_setting
-    from simulation.uncertainty import PREFIX
+    from simulation.studies.uncertainty import PREFIX
 
     results = as_results(results)
     if not (results.manifest or {}).get("uncertainty"):

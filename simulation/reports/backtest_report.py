@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.backtest import Backtest, BacktestError
+from simulation.studies.backtest import Backtest, BacktestError
 from simulation.files import atomic_write, file_digest
 
 PREDICTION_TABLE = "prediction.parquet"
@@ -441,8 +441,8 @@ def predict(bt: Backtest, out: Path, *, executor=None, progress: bool = False,
     is never overwritten: made from the same inputs it is returned as it is; from others, it is
     refused. ``restart`` discards the runs of an unfinished prediction in ``out/runs`` (made
     from other inputs, say) and starts them over."""
-    from simulation.executors import run_experiment
-    from simulation.store import load_results, model_code_hash
+    from simulation.studies.executors import run_experiment
+    from simulation.studies.store import load_results, model_code_hash
 
     out = Path(out)
     if prediction_exists(out):
@@ -451,13 +451,13 @@ def predict(bt: Backtest, out: Path, *, executor=None, progress: bool = False,
     summary = run_experiment(bt.experiment, out / "runs", executor=executor or "local",
                              progress=progress, restart=restart)
     if summary.failed:
-        from simulation.store import load_results as _load
+        from simulation.studies.store import load_results as _load
 
         first = _load(out / "runs").failed.iloc[0]
         raise BacktestError(f"{bt.path}: {summary.failed} run(s) of the prediction failed "
                             f"(first: {first['run_id']}: {first['error']}); rerun the same "
                             "command to retry them")
-    from simulation.backtest import prediction_table
+    from simulation.studies.backtest import prediction_table
 
     table = prediction_table(bt, load_results(out / "runs"))
     return write_prediction(bt, out, table, model_code_hash())
@@ -479,7 +479,7 @@ def compare(bt: Backtest, out: Path) -> dict:
             entry["explained"] = reason
             entry["statement"] += (" Likely reason (written after the comparison): "
                                    + reason.strip())
-    from simulation.store import model_code_hash
+    from simulation.studies.store import model_code_hash
 
     now = model_code_hash()
     report["model_code_now"] = now

@@ -14,7 +14,7 @@ What tipsim adds:
 - the distance (:class:`StandardisedDistance`): the root mean square of ``(simulated -
   observed) / sd`` over the fitted targets, so a tolerance of 1 means "one standard deviation
   off, on average" (a target a run cannot compute counts 10 standard deviations off);
-- an output folder that follows the store's rule (:mod:`simulation.store_parts`): what
+- an output folder that follows the store's rule (:mod:`simulation.studies.store_parts`): what
   calibrate writes is recorded in ``state.json`` by name and checksum, and it deletes or
   overwrites nothing else (a ``manifest.json`` or ``report.html`` of the user's in ``--out`` is
   refused, with or without ``--restart``);
@@ -153,7 +153,7 @@ def _mapper(workers: int, scheduler: str | None):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from simulation.executors import shielded_resource_tracker
+    from simulation.studies.executors import shielded_resource_tracker
 
     shielded_resource_tracker()  # a SIGHUP to the group ends the calibration with one line
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
@@ -197,7 +197,7 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
     except ImportError:
         raise CalibrationRunError(MISSING) from None
     from simulation.inference.calibration.sampler import OrderedSampler
-    from simulation.store import model_code_hash
+    from simulation.studies.store import model_code_hash
 
     cal = calibration if isinstance(calibration, Calibration) else load_calibration(
         calibration, quick=quick)

@@ -47,7 +47,7 @@ def write_ensemble(cal: Calibration, history, out: Path, **how: Any) -> Path:
     ``weight``, the fitted parameters, and ``sim.TARGET`` for every target, fitted and held out)
     and ``manifest.json``."""
     from simulation._version import __version__
-    from simulation.store import model_code_hash
+    from simulation.studies.store import model_code_hash
 
     if history.max_t < 0:
         raise CalibrationRunError(
@@ -124,7 +124,8 @@ def load_ensemble(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     out = Path(out)
     if not (out / ENSEMBLE).is_file():
         raise CalibrationRunError(f"{out}: no {ENSEMBLE}; run tipsim calibrate first")
-    from simulation.file_schemas import MAX_ENSEMBLE_BYTES, MAX_STATE_BYTES, EnsembleManifest
+    from simulation.studies.file_schemas import (MAX_ENSEMBLE_BYTES, MAX_STATE_BYTES,
+                                                 EnsembleManifest)
     from simulation.files import read_json, read_limited
 
     try:

@@ -1,6 +1,6 @@
 """A calibration's output folder: the files ``tipsim calibrate`` writes there, and the record
 (``state.json``) of which ones it wrote, by name and checksum, so that it deletes or overwrites
-nothing else (the store's rule, :mod:`simulation.store_parts`)."""
+nothing else (the store's rule, :mod:`simulation.studies.store_parts`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from simulation.errors import UserError
-from simulation.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
+from simulation.studies.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
 from simulation.files import atomic_write
 
 HISTORY = "history.db"
@@ -35,7 +35,7 @@ def read_state(out: Path) -> dict | None:
 def owned_state(out: Path) -> tuple[dict | None, str]:
     """``(state, "")`` for a folder with a valid ``state.json`` (``state`` None when there is
     none), or ``(None, why)`` when it is damaged or edited by hand."""
-    from simulation.file_schemas import MAX_STATE_BYTES, CalibrationState
+    from simulation.studies.file_schemas import MAX_STATE_BYTES, CalibrationState
     from simulation.files import read_json
 
     try:
@@ -50,7 +50,7 @@ def owned_state(out: Path) -> tuple[dict | None, str]:
 
 
 def file_checksum(path: Path) -> str | None:
-    from simulation.store_parts import checksum, part_bytes
+    from simulation.studies.store_parts import checksum, part_bytes
 
     data, _ = part_bytes(path)
     return None if data is None else checksum(data)

@@ -37,7 +37,7 @@ EXTRA_OUTCOMES = ("networks_active", "traffickers_active", "identified_police", 
 class DashboardData:
     """A batch's results and their comparison with the baseline, ready to draw."""
 
-    results: Any  # simulation.store.Results
+    results: Any  # simulation.studies.store.Results
     baseline: str
     scenarios: list[str]  # in the experiment's order, the baseline first
     comparison: pd.DataFrame  # compare(results, baseline): the cards' numbers
@@ -104,9 +104,10 @@ class DashboardData:
 def prepare(results, baseline: str = "baseline", *, confidence: float = 0.95,
             n_resamples: int = 2000) -> DashboardData:
     """Compare every scenario of ``results`` (a results directory or a
-    :class:`~simulation.store.Results`) with ``baseline``, region-wide and per jurisdiction."""
+    :class:`~simulation.studies.store.Results`) with ``baseline``, region-wide and per
+    jurisdiction."""
     if isinstance(results, (str, Path)):
-        from simulation.store import load_results
+        from simulation.studies.store import load_results
 
         results = load_results(results)
     kwargs = {"baseline": baseline, "confidence": confidence, "n_resamples": n_resamples}

@@ -134,7 +134,7 @@ def _below(data: DashboardData, key: str) -> str:
 def build_report(results, out: str | os.PathLike | None = None, *,
                  baseline: str = "baseline", extra_sections: Sequence[Section] = ()) -> Path:
     """Write the report for ``results`` (a results directory or a
-    :class:`~simulation.store.Results`) and return its path (default:
+    :class:`~simulation.studies.store.Results`) and return its path (default:
     ``RESULTS/dashboard.html``). ``extra_sections`` go before the methods."""
     data = prepare(results, baseline=baseline)
     target = Path(out) if out is not None else Path(data.results.path) / "dashboard.html"

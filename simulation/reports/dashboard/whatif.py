@@ -201,8 +201,8 @@ def baseline_runs(base: Scenario, settings: Settings) -> list:
 
 def compare_runs(base: Scenario, scenario: Scenario | None, settings: Settings,
                  keep_going: Callable[[], bool] = lambda: True, start_week: int = 0):
-    """Results (as :func:`simulation.store.load_results` gives) of the baseline and the what-if,
-    or None when superseded."""
+    """Results (as :func:`simulation.studies.store.load_results` gives) of the baseline and the
+    what-if, or None when superseded."""
     before = baseline_runs(base, settings)
     if scenario is None:  # nothing changed yet: the baseline alone
         return as_results({base.name: (base, before)}, settings)
@@ -215,10 +215,10 @@ def compare_runs(base: Scenario, scenario: Scenario | None, settings: Settings,
 
 def as_results(runs: dict[str, tuple[Scenario, list]], settings: Settings,
                starts: dict[str, int] | None = None):
-    """Runs held in memory as a :class:`~simulation.store.Results`, with the tables a results
-    store has (runs, jurisdictions, forms, groups, weekly) and a manifest that says where they
-    came from."""
-    from simulation.store import Results
+    """Runs held in memory as a :class:`~simulation.studies.store.Results`, with the tables a
+    results store has (runs, jurisdictions, forms, groups, weekly) and a manifest that says where
+    they came from."""
+    from simulation.studies.store import Results
 
     rows, places, forms, groups, weekly = [], [], [], [], []
     for name, (_, results) in runs.items():

@@ -15,8 +15,8 @@ in an order shuffled by the seed) and a value of each sampled parameter from its
 hypercube over the draws mapped through each prior's inverse CDF, so each prior is evenly
 covered). A parameter's prior is, first found: its table in ``[uncertainty.priors]``
 (:mod:`simulation.distributions`), its pooled experts' distribution in the ``elicitation`` file
-(:mod:`simulation.elicitation`), or the evidence map's (:mod:`simulation.evidence`; uniform over
-the registry range unless the map says otherwise)::
+(:mod:`simulation.studies.elicitation`), or the evidence map's (:mod:`simulation.evidence`; uniform
+over the registry range unless the map says otherwise)::
 
     [uncertainty.priors]
     awareness_recruitment = { distribution = "pert", low = -0.2, mode = 0.1, high = 0.8 }
@@ -44,7 +44,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simulation.errors import UserError
-from simulation.file_schemas import MAX_ENSEMBLE_BYTES
+from simulation.studies.file_schemas import MAX_ENSEMBLE_BYTES
 from simulation.parameters import resolve_parameter_names
 from simulation.registry import PARAMETERS
 
@@ -71,7 +71,7 @@ class Uncertainty(BaseModel):
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _where: str = PrivateAttr(default="experiment")
-    _elicited: Any = PrivateAttr(default=None)  # simulation.elicitation.Elicitation
+    _elicited: Any = PrivateAttr(default=None)  # simulation.studies.elicitation.Elicitation
 
     def bind(self, base_dir: Path, where: str) -> Uncertainty:
         """Resolve the ensemble's folder against the experiment file's and check everything
@@ -128,7 +128,7 @@ class Uncertainty(BaseModel):
         names = list(self.sampled_ranges)
         elicited: dict[str, Any] = {}
         if self.elicitation is not None:
-            from simulation.elicitation import load_elicitation
+            from simulation.studies.elicitation import load_elicitation
 
             path = Path(self.elicitation)
             path = path if path.is_absolute() else self._base_dir / path
@@ -166,7 +166,7 @@ class Uncertainty(BaseModel):
     def _ensemble(self) -> tuple[pd.DataFrame, dict[str, Any], str]:
         import io
 
-        from simulation.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
+        from simulation.studies.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
 
         folder = cast(Path, self.ensemble_path)  # called only when there is an ensemble
         table, manifest = folder / ENSEMBLE_TABLE, folder / ENSEMBLE_MANIFEST
@@ -176,7 +176,7 @@ class Uncertainty(BaseModel):
                                    f"{table} and {manifest}); allowed: the output folder of "
                                    "tipsim calibrate, e.g. scenarios/calibration/"
                                    "baseline_ensemble")
-        from simulation.file_schemas import MAX_STATE_BYTES, EnsembleManifest
+        from simulation.studies.file_schemas import MAX_STATE_BYTES, EnsembleManifest
         from simulation.files import read_json, read_limited
 
         try:

@@ -1,7 +1,7 @@
 """An experiment's runs: each run's specification (:class:`RunSpec`: scenario, design point or
 parameter draw, replication, seed), in the order a batch takes them (:func:`expand`). The run
-function that runs one (:func:`simulation.experiment.run_spec`) stays in
-:mod:`simulation.experiment`: a store's manifest names it there."""
+function that runs one (:func:`simulation.studies.experiment.run_spec`) stays in
+:mod:`simulation.studies.experiment`: a store's manifest names it there."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from simulation.uncertainty import MEMBER_COLUMN
+from simulation.studies.uncertainty import MEMBER_COLUMN
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from simulation.experiment import Experiment
+    from simulation.studies.experiment import Experiment
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ compared with::
     series = "referrals"                            # breakdown "total", category "all" if unset
     statistic = "victims_identified"                # a weekly column of the model's run
 
-The prediction is an ordinary batch over parameter draws (:mod:`simulation.uncertainty`, run by
-:func:`simulation.executors.run_experiment`): reproducible, resumable, on local processes or
-Dask. Each statistic is taken from the runs' weekly series, per model year (52 weeks from the
+The prediction is an ordinary batch over parameter draws (:mod:`simulation.studies.uncertainty`, run
+by :func:`simulation.studies.executors.run_experiment`): reproducible, resumable, on local processes
+or Dask. Each statistic is taken from the runs' weekly series, per model year (52 weeks from the
 first policy week): flows summed over the year, stocks averaged over it, summed over the
 jurisdictions named (all by default), divided by the run's scale (populations are given at
 scale 1) and multiplied by ``factor``. :mod:`simulation.reports.backtest_report` scores and reports.
@@ -46,7 +46,8 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from simulation.backtest_years import held_out_run, observed_example, prediction_table, yearly
+from simulation.studies.backtest_years import (held_out_run, observed_example, prediction_table,
+                                               yearly)
 from simulation.clock import WEEKS_PER_YEAR
 from simulation.errors import UserError
 from simulation.files import file_digest, read_limited, read_validated_toml
@@ -248,7 +249,7 @@ class Backtest(BaseModel):
     @cached_property
     def experiment(self):
         """The batch that makes the prediction: the lever file over the ensemble's draws."""
-        from simulation.experiment import Experiment
+        from simulation.studies.experiment import Experiment
 
         run: dict[str, Any] = {"weeks": len(self.years) * WEEKS_PER_YEAR}
         run |= self.run.model_dump(exclude_none=True)
@@ -440,7 +441,7 @@ def _flat(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix.rstrip("."), repr(value))]
 
 
-# the simulated statistics per year (simulation.backtest_years) keep this import path too
+# the simulated statistics per year (simulation.studies.backtest_years) keep this import path too
 __all__ = ["Backtest", "BacktestError", "Compare", "OBSERVED_COLUMNS", "held_out_run",
            "load_backtest", "observed_example", "prediction_table", "read_observations",
            "yearly"]

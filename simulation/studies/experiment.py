@@ -25,7 +25,7 @@ the scenario document) with a design: ``grid``, ``lhs`` (scipy.stats.qmc), ``sob
     # or [design.inputs.training] low = 0.1, high = 0.9   (grid: values = [...] or points = n)
 
 Under parameter uncertainty an ``[uncertainty]`` table draws each replication's parameters from
-a calibrated ensemble and from registry ranges instead (:mod:`simulation.uncertainty`); the
+a calibrated ensemble and from registry ranges instead (:mod:`simulation.studies.uncertainty`); the
 draw plays the part of the design point::
 
     replications = 2                 # runs per draw
@@ -64,12 +64,12 @@ from simulation import limits
 from simulation.errors import UserError, explain
 from simulation.files import digest as _digest
 from simulation.files import read_toml
-from simulation.experiment_design import (Design, InputRange, design_matrix, input_ranges,
-                                          salib_problem)
-from simulation.experiment_runs import RunSpec, expand
+from simulation.studies.experiment_design import (Design, InputRange, design_matrix, input_ranges,
+                                                  salib_problem)
+from simulation.studies.experiment_runs import RunSpec, expand
 from simulation.registry import LEVERS
 from simulation.seeds import derive_seed
-from simulation.uncertainty import PREFIX, Uncertainty
+from simulation.studies.uncertainty import PREFIX, Uncertainty
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
 # A scenario's name starts its runs' ids and part files (runs/NAME-r000.parquet), and an
@@ -280,8 +280,8 @@ class Experiment(BaseModel):
 
     @cached_property
     def draws(self) -> pd.DataFrame | None:
-        """Under [uncertainty], one row per parameter draw (see :mod:`simulation.uncertainty`);
-        otherwise None."""
+        """Under [uncertainty], one row per parameter draw (see
+        :mod:`simulation.studies.uncertainty`); otherwise None."""
         if self.uncertainty is None:
             return None
         return self.uncertainty.draw_table(self.seed)
@@ -313,8 +313,8 @@ class Experiment(BaseModel):
         return f"{scenario_name}-p{point:0{max(4, len(str(self.n_points - 1)))}d}-{rep}"
 
     def runs(self) -> Iterator[RunSpec]:
-        """Every run, lazily (:func:`simulation.experiment_runs.expand`): replication-major, or
-        under [uncertainty] draw-major."""
+        """Every run, lazily (:func:`simulation.studies.experiment_runs.expand`): replication-major,
+        or under [uncertainty] draw-major."""
         return expand(self)
 
     # -- identity -----------------------------------------------------------------------------

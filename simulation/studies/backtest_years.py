@@ -1,7 +1,7 @@
 """A backtest's simulated statistics per year: each compared series as the country publishes it
 (:func:`yearly`), the prediction's table over draws and replications (:func:`prediction_table`),
 one held-out run (:func:`held_out_run`) and the worked example's observed series
-(:func:`observed_example`). :mod:`simulation.backtest` describes the backtest file."""
+(:func:`observed_example`). :mod:`simulation.studies.backtest` describes the backtest file."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 from simulation.clock import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
-    from simulation.backtest import Backtest, Compare
+    from simulation.studies.backtest import Backtest, Compare
 
 def yearly(weekly: pd.DataFrame, compare: Compare, first_year: int, n_years: int,
            scale: float, statistics: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -40,10 +40,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.errors import UserError
-from simulation.file_schemas import (MAX_MANIFEST_BYTES, StoreManifest,
-                                     store_manifest_problem)
+from simulation.studies.file_schemas import (MAX_MANIFEST_BYTES, StoreManifest,
+                                             store_manifest_problem)
 from simulation.files import InputFileError, read_json, read_limited
-from simulation.store_lock import LOCK_NAME
+from simulation.studies.store_lock import LOCK_NAME
 
 FORMAT = "tipsim-results/1"
 PARTS = ("runs", "jurisdictions", "forms", "groups", "weekly", "contacts", "exploited",
@@ -52,6 +52,11 @@ MANIFEST = "manifest.json"
 LEDGER = "written.jsonl"
 MAX_LEDGER_BYTES = 2**30  # about 700 bytes a run: a million runs fit
 MAX_PART_BYTES = 2**30  # a run's weekly rows at scale 8 over 12 years are a few MB
+DEFAULT_MODEL = "simulation.experiment:run_spec"
+"""What a manifest's ``model`` records for the real model (:func:`simulation.studies.experiment.
+run_spec`): the function's import path when the first stores were written, kept when the module
+moved into ``studies/`` so that every store, older or newer, names the real model the same way
+(and an older one still resumes). A function passed as ``run_fn`` is recorded by its own path."""
 _RUN_ID = r"[A-Za-z0-9_.-]+-(?:p\d+-)?r\d+"
 RUN_PART = re.compile(rf"^(?P<run_id>{_RUN_ID})\.parquet$")
 FAILED_PART = re.compile(rf"^(?P<run_id>{_RUN_ID})\.(?P<attempt>\d+)\.parquet$")
@@ -431,7 +436,7 @@ def check_parts(path: Path, part: str, manifest: dict[str, Any],
         else:
             tables.append((file, run_id, table))
             names.append(tuple(table.column_names))
-    if manifest.get("model") == "simulation.experiment:run_spec" and len(set(names)) > 1:
+    if manifest.get("model") == DEFAULT_MODEL and len(set(names)) > 1:
         usual = Counter(names).most_common(1)[0][0]
         for file, run_id, table in [t for t in tables if tuple(t[2].column_names) != usual]:
             odd = sorted(set(table.column_names) ^ set(usual))
@@ -514,7 +519,7 @@ def damaged_parts(path: Path, manifest: dict[str, Any], ledger: Ledger) -> list[
             + missing_parts(path, ledger))
 
 
-__all__ = ["FORMAT", "ID_COLUMNS", "LEDGER", "PARTS", "DamagedStoreError", "Damage", "Ledger",
-           "Recognition", "StaleStoreError", "StoreError", "check_parts", "damaged_parts",
-           "describe", "discard", "foreign_files", "missing_parts", "own_files", "read_ledger",
-           "read_part", "recognise", "record", "store_manifest", "unrecorded"]
+__all__ = ["DEFAULT_MODEL", "FORMAT", "ID_COLUMNS", "LEDGER", "PARTS", "DamagedStoreError",
+           "Damage", "Ledger", "Recognition", "StaleStoreError", "StoreError", "check_parts",
+           "damaged_parts", "describe", "discard", "foreign_files", "missing_parts", "own_files",
+           "read_ledger", "read_part", "recognise", "record", "store_manifest", "unrecorded"]

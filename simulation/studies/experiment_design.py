@@ -1,6 +1,7 @@
 """An experiment's design: the ``[design]`` table (:class:`Design`), each swept input's range
 (:func:`input_ranges`) and the design points (:func:`design_matrix`: a grid, a Latin hypercube
-from scipy, or SALib's Sobol or Morris samples). :mod:`simulation.experiment` describes the file.
+from scipy, or SALib's Sobol or Morris samples). :mod:`simulation.studies.experiment` describes the
+file.
 """
 
 from __future__ import annotations

@@ -329,8 +329,8 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
                    allow_code_change: bool = False, allow_large: bool = False) -> BatchSummary:
     """Run every run of ``experiment`` not yet in the store at ``out``, writing each as it ends.
 
-    ``experiment`` is an :class:`~simulation.experiment.Experiment`, a path to its TOML file or a
-    dict. Rerunning the same call after an interruption runs only the missing runs (and, with
+    ``experiment`` is an :class:`~simulation.studies.experiment.Experiment`, a path to its TOML file
+    or a dict. Rerunning the same call after an interruption runs only the missing runs (and, with
     ``retry_failed``, the failed ones). ``run_fn`` replaces the model (a picklable top-level
     ``(RunSpec) -> dict``); by default the real model runs. A store whose finished runs came
     from other model code is refused unless ``restart`` or ``allow_code_change``; one of more
@@ -341,12 +341,13 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
     >>> summary = run_experiment("scenarios/experiments/policy_comparison.toml",
     ...                          "results/policy_comparison", workers=2)  # doctest: +SKIP
     """
-    from simulation.experiment import Experiment, run_spec
-    from simulation.store import ResultStore
+    from simulation.studies.experiment import Experiment, run_spec
+    from simulation.studies.store import DEFAULT_MODEL, ResultStore
 
     exp = Experiment.load(experiment, allow_large=allow_large)
     run_fn = run_fn or run_spec
-    model = f"{run_fn.__module__}:{run_fn.__qualname__}"
+    model = (DEFAULT_MODEL if run_fn is run_spec
+             else f"{run_fn.__module__}:{run_fn.__qualname__}")
     if isinstance(executor, str):
         executor = make_executor(executor, workers, scheduler)
     with ResultStore.open(out, exp, model=model, restart=restart,

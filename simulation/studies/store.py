@@ -26,7 +26,7 @@ Every file is written to a hidden temporary name, flushed to disk and renamed in
 temporary files are ignored and swept on the next open. Before a run's parts are renamed into
 place, their names and checksums are appended to the store's ledger (``written.jsonl``): what
 tipsim deletes is what the ledger names, and a part it names that is gone or changed is damage
-(:mod:`simulation.store_parts`). tipsim follows no symbolic link in a store. A run counts as
+(:mod:`simulation.studies.store_parts`). tipsim follows no symbolic link in a store. A run counts as
 finished when its ``runs/`` file exists, and that file is written last; resuming runs exactly
 the runs without one.
 Failed runs are retried when a batch resumes (a lost worker or a full disk is often transient;
@@ -34,12 +34,13 @@ a deterministic error just fails again), and a later success supersedes the fail
 record stays as history.
 
 One batch at a time writes to a store: it holds the store's lock (``writer.lock``,
-:mod:`simulation.store_lock`) from opening to the end, and a second writer is refused. Every part
-is checked when a batch resumes and when results are read (:mod:`simulation.store_parts`): a part
-that is truncated, has a flipped bit, or holds another run or seed is damaged; resuming deletes
-the damaged run's parts and runs it again, reading names the damaged parts in one line, and
-``tipsim check`` lists them. ``restart`` deletes only what tipsim wrote (the manifest, the ledger
-and the parts the ledger records) in a folder it recognises as a store.
+:mod:`simulation.studies.store_lock`) from opening to the end, and a second writer is refused. Every
+part is checked when a batch resumes and when results are read
+(:mod:`simulation.studies.store_parts`): a part that is truncated, has a flipped bit, or holds
+another run or seed is damaged; resuming deletes the damaged run's parts and runs it again, reading
+names the damaged parts in one line, and ``tipsim check`` lists them. ``restart`` deletes only what
+tipsim wrote (the manifest, the ledger and the parts the ledger records) in a folder it recognises
+as a store.
 
 A store also remembers the model code that made its runs (a hash of the modules that decide a
 run's numbers, in the manifest and in every session). Resuming with other model code is refused,
@@ -58,19 +59,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulation import store_lock
+from simulation.studies import store_lock
 from simulation.errors import UserError
 from simulation.files import atomic_write
-from simulation.store_parts import (ID_COLUMNS, LEDGER, PARTS, RUN_PART, DamagedStoreError,
-                                    Damage, Ledger, StaleStoreError, StoreError, checksum,
-                                    damaged_parts, discard, is_temporary, own_files, parts_in,
-                                    read_ledger, read_manifest, recognise, record,
-                                    store_manifest, unrecorded)
-from simulation.store_provenance import (MODEL_MODULES, changes_since, model_code_hash,
-                                         new_manifest, now, software)
-from simulation.store_reader import Results, load_results
-
-DEFAULT_MODEL = "simulation.experiment:run_spec"
+from simulation.studies.store_parts import (DEFAULT_MODEL, ID_COLUMNS, LEDGER, PARTS, RUN_PART,
+                                            DamagedStoreError, Damage, Ledger, StaleStoreError,
+                                            StoreError, checksum, damaged_parts, discard,
+                                            is_temporary, own_files, parts_in, read_ledger,
+                                            read_manifest, recognise, record, store_manifest,
+                                            unrecorded)
+from simulation.studies.store_provenance import (MODEL_MODULES, changes_since, model_code_hash,
+                                                 new_manifest, now, software)
+from simulation.studies.store_reader import Results, load_results
 
 
 class ResultStore:
@@ -184,7 +184,7 @@ class ResultStore:
             self.redone = self._remove_damaged()
 
     def ledger(self, manifest: dict[str, Any] | None = None) -> Ledger:
-        """What the store's ledger says tipsim wrote (see :mod:`simulation.store_parts`)."""
+        """What the store's ledger says tipsim wrote (see :mod:`simulation.studies.store_parts`)."""
         if manifest is None:
             try:
                 manifest = read_manifest(self.path)
@@ -229,7 +229,7 @@ class ResultStore:
 
     def damaged(self) -> list[Damage]:
         """Every damaged part in the store, missing ones included (see
-        :mod:`simulation.store_parts`)."""
+        :mod:`simulation.studies.store_parts`)."""
         manifest = self.manifest
         return damaged_parts(self.path, manifest, self.ledger(manifest))
 
@@ -266,8 +266,8 @@ class ResultStore:
     # -- writing ------------------------------------------------------------------------------
 
     def write(self, record) -> None:
-        """Write one finished run (a :class:`~simulation.executors.RunRecord`) at once: every
-        part to a temporary file, then their names and checksums to the ledger, then each
+        """Write one finished run (a :class:`~simulation.studies.executors.RunRecord`) at once:
+        every part to a temporary file, then their names and checksums to the ledger, then each
         renamed into place, its ``runs/`` part last (it marks the run finished)."""
         spec = record.spec
         ids = {"run_id": spec.run_id, "scenario": spec.scenario_name, "point": spec.point,
@@ -417,7 +417,8 @@ def _weekly_table(ids: dict[str, Any], weekly: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-# the store's reader (simulation.store_reader), provenance (simulation.store_provenance) and
-# errors (simulation.store_parts) keep this module as their import path
+# the store's reader (simulation.studies.store_reader), provenance
+# (simulation.studies.store_provenance) and errors (simulation.studies.store_parts) keep this module
+# as their import path
 __all__ = ["DEFAULT_MODEL", "ID_COLUMNS", "MODEL_MODULES", "DamagedStoreError", "ResultStore",
            "Results", "StaleStoreError", "StoreError", "load_results", "model_code_hash"]

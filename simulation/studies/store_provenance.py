@@ -15,14 +15,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from simulation.store_parts import FORMAT, LEDGER
+from simulation.studies.store_parts import FORMAT, LEDGER
 
-# The modules whose code decides a run's numbers (batch, store, analysis and report code do not).
+# The modules whose code decides a run's numbers (batch, store, analysis and report code do not),
+# as paths under simulation/.
 MODEL_MODULES = ("agents", "caches.py", "calendars.py", "clock.py", "distributions.py",
-                 "elicitation.py", "events.py", "experiment.py", "model.py", "outcomes.py",
-                 "parameters.py", "pools.py", "processes", "records.py", "registry.py",
-                 "runner.py", "scenario.py", "scenario_schema.py", "statistics.py",
-                 "streams.py", "uncertainty.py")
+                 "studies/elicitation.py", "events.py", "studies/experiment.py", "model.py",
+                 "outcomes.py", "parameters.py", "pools.py", "processes", "records.py",
+                 "registry.py", "runner.py", "scenario.py", "scenario_schema.py", "statistics.py",
+                 "streams.py", "studies/uncertainty.py")
 
 
 def new_manifest(experiment, model: str) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def software() -> dict[str, Any]:
 def model_code_hash() -> str:
     """A short SHA-256 of the source of ``MODEL_MODULES``: changes when the code that decides a
     run's numbers changes, not when batch, report or documentation code does."""
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for name in MODEL_MODULES:
         path = root / name
@@ -121,7 +122,7 @@ def model_code_hash() -> str:
 
 def _git() -> dict[str, Any]:
     """The commit of the tipsim source tree, when it is a git checkout (read-only queries)."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent.parent
     if not (root / ".git").exists():
         return {"git_commit": None}
     try:

@@ -1,6 +1,6 @@
 """Reading a results store: :func:`load_results` gives a :class:`Results`, the store's runs as
-tidy pandas tables, every part checked on the way (:mod:`simulation.store_parts`); the layout of
-a store is described in :mod:`simulation.store`, which writes it."""
+tidy pandas tables, every part checked on the way (:mod:`simulation.studies.store_parts`); the
+layout of a store is described in :mod:`simulation.studies.store`, which writes it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pandas as pd
 import pyarrow as pa
 
 from simulation.errors import UserError
-from simulation.store_parts import (ID_COLUMNS, DamagedStoreError, Damage, Ledger, StoreError,
-                                    check_parts, damaged_parts, describe, missing_parts,
-                                    parts_in, read_ledger, recognise, store_manifest)
+from simulation.studies.store_parts import (ID_COLUMNS, DamagedStoreError, Damage, Ledger,
+                                            StoreError, check_parts, damaged_parts, describe,
+                                            missing_parts, parts_in, read_ledger, recognise,
+                                            store_manifest)
 
 @dataclass
 class Results:
@@ -124,7 +125,7 @@ class Results:
 
 
 def load_results(path: str | Path) -> Results:
-    """Read a results directory written by :func:`~simulation.executors.run_experiment`.
+    """Read a results directory written by :func:`~simulation.studies.executors.run_experiment`.
 
     Raises :class:`DamagedStoreError` naming the damaged parts, if any."""
     path = Path(path)
