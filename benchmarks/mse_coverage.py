@@ -23,7 +23,7 @@ import argparse
 import json
 import time
 
-import simulation.datasets as datasets
+import simulation.model.datasets as datasets
 import simulation.inference.mse as mse
 from simulation.inference.mse.synthetic import shaped_like, synthetic_lists
 

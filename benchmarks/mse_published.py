@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-import simulation.datasets as datasets
+import simulation.model.datasets as datasets
 from simulation.inference.mse.sparse import Table, bca_interval
 
 PUBLISHED = {  # Chan, Silverman & Vincent (2021): BCa 95% intervals

@@ -52,7 +52,7 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
 import simulation  # noqa: E402
-from simulation.model import BASELINE, TraffickingModel  # noqa: E402
+from simulation.model.trafficking_model import BASELINE, TraffickingModel  # noqa: E402
 
 BOLTZMANN_AGENTS = 10_000
 BOLTZMANN_STEPS = 15

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from simulation.inference.analysis import COST_EFFECTIVENESS, _mean_ci, compare, sensitivity
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.executors import run_experiment
 from simulation.studies.store import load_results
 

@@ -320,7 +320,7 @@ def test_readable_numbers_docstring_examples_hold():
     import doctest
 
     import simulation.commands.batch as batch
-    import simulation.display as display
+    import simulation.model.display as display
     import simulation.reports.shown as shown
 
     assert doctest.testmod(batch).failed == 0 and doctest.testmod(display).failed == 0

@@ -9,7 +9,8 @@ import math
 import pytest
 
 import simulation
-from simulation.registry import FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_OUTCOMES, VICTIM_GROUPS
+from simulation.model.registry import (FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_OUTCOMES,
+                                       VICTIM_GROUPS)
 
 from conftest import small
 

@@ -177,7 +177,7 @@ def test_the_command_writes_ensemble_manifest_and_report(tmp_path, planted_targe
     assert manifest["quick"] and manifest["ensemble_size"] == 6
     assert {"targets_hash", "scenario_hash", "model_code_hash", "method", "budget",
             "wall_seconds", "fixed_parameters"} <= set(manifest)
-    assert len(manifest["fixed_parameters"]) == len(simulation.parameters.PARAMETERS) - 2
+    assert len(manifest["fixed_parameters"]) == len(simulation.model.parameters.PARAMETERS) - 2
     assert (out / "report.html").stat().st_size > 100_000
 
 
@@ -301,7 +301,7 @@ def test_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch):
 
 def test_a_calibration_whose_runs_cannot_fit_is_refused_before_any_run(tmp_path, capsys,
                                                                        monkeypatch):
-    import simulation.limits as limits
+    import simulation.model.limits as limits
 
     path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
     monkeypatch.setattr(limits, "memory_bytes", lambda: 2**20)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from simulation.parameters import PARAMETERS
+from simulation.model.parameters import PARAMETERS
 
 from simulation.inference.calibration import (CalibrationError, TargetError, load_calibration,
                                               load_targets)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.registry import LIST_OF_CHANNEL, LISTS
+from simulation.model.registry import LIST_OF_CHANNEL, LISTS
 
 from conftest import small
 

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.country_calendar import date_week, week_year, year_weeks
-from simulation.country_data import load_country
-from simulation.country_statistics import (SERIES, StatisticsMapError, country_statistics,
-                                           group_published, load_statistics_map)
-from simulation.scenario import load_scenario, validate_file, with_overrides
+from simulation.model.country_calendar import date_week, week_year, year_weeks
+from simulation.model.country_data import load_country
+from simulation.model.country_statistics import (SERIES, StatisticsMapError, country_statistics,
+                                                 group_published, load_statistics_map)
+from simulation.model.scenario import load_scenario, validate_file, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 UK = ROOT / "scenarios" / "countries" / "uk"
@@ -88,7 +88,7 @@ def test_dates_fall_in_the_week_of_their_year():
         assert date_week(f"{year}-01-01", 2009) == weeks[0]
         assert date_week(f"{year}-12-31", 2009) == weeks[-1]
     assert week_year(-1, 2009) == 2008  # the burn-in is before the first year
-    with pytest.raises(simulation.errors.UserError, match="before the first calendar year"):
+    with pytest.raises(simulation.model.errors.UserError, match="before the first calendar year"):
         date_week("2008-12-31", 2009)
 
 

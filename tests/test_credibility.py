@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from simulation.inference.credibility import FactsError, credibility, load_facts, shipped_files
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.store import Results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,7 +207,7 @@ def test_policy_weeks_and_scale_come_from_the_store(tmp_path):
     # no [run] in the experiment: the overrides, else the scenario file's own run table
     store.manifest["experiment"] = {"run": {}, "overrides": {"run": {"weeks": 52, "scale": 0.5}}}
     assert credibility(store, **files(tmp_path))["targets"][0]["median"] == pytest.approx(40.0)
-    from simulation.scenario import load_scenario
+    from simulation.model.scenario import load_scenario
 
     baseline = load_scenario(ROOT / "scenarios" / "baseline.toml")
     store.manifest["experiment"] = {}

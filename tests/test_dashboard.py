@@ -18,7 +18,7 @@ from simulation.reports.dashboard import whatif
 from simulation.reports.dashboard.data import DashboardData
 from simulation.reports.dashboard.figures import FIGURES, all_figures, pathway_flows, pathway_values
 from simulation.reports.dashboard.headline import HEADLINE, card_lines, sentence
-from simulation.display import fmt_number, fmt_percent
+from simulation.model.display import fmt_number, fmt_percent
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_NAME = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'

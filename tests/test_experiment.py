@@ -10,8 +10,8 @@ import pytest
 
 from simulation.studies.executors import LocalExecutor, run_experiment
 from simulation.studies.experiment import Experiment, ExperimentError
-from simulation.parameters import resolve_parameter_names
-from simulation.registry import PARAMETERS
+from simulation.model.parameters import resolve_parameter_names
+from simulation.model.registry import PARAMETERS
 from simulation.studies.store import load_results
 from shipped import shipped as shipped_files
 

@@ -17,10 +17,10 @@ import pytest
 
 import simulation
 from simulation.cli import main
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.executors import run_experiment
 from simulation.studies.experiment import Experiment, ExperimentError
-from simulation.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario
+from simulation.model.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario
 from simulation.studies.store import load_results
 
 from conftest import BASELINE
@@ -456,7 +456,7 @@ def test_compare_refuses_resamples_that_would_not_fit_with_the_estimate(tmp_path
 
 
 def test_compare_allow_large_lifts_the_memory_estimate(tmp_path, capsys, monkeypatch):
-    import simulation.limits as limits
+    import simulation.model.limits as limits
 
     store = toy_store(tmp_path)
     monkeypatch.setattr(limits, "memory_bytes", lambda: 1000)  # a machine of 1000 bytes

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.parameters import PARAMETERS
-from simulation.processes import markets
-from simulation.registry import FORMS, LEVERS, Form
+from simulation.model.parameters import PARAMETERS
+from simulation.model.processes import markets
+from simulation.model.registry import FORMS, LEVERS, Form
 
 from conftest import small
 
@@ -192,7 +192,7 @@ def test_criminalising_purchase_leaves_labour_demand_alone():
 ])
 def test_bad_buyer_lever_input_gets_one_clear_error(tmp_path, text, message):
     from conftest import ROOT
-    from simulation.scenario import ScenarioError, load_scenario
+    from simulation.model.scenario import ScenarioError, load_scenario
 
     (tmp_path / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
     path = tmp_path / "bad.toml"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import simulation.datasets as datasets
+import simulation.model.datasets as datasets
 import simulation.inference.mse as mse
 from simulation.inference.mse import lcmcr as mse_lcmcr
 from simulation.inference.mse.synthetic import synthetic_lists

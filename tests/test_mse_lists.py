@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import simulation.inference.mse as mse
 from simulation.cli import main
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.inference.mse.tables import MAX_LISTS, TableError, read_table, tidy
 
 LP = pd.DataFrame({"a": [1, 0, 1], "b": [0, 1, 1], "count": [60, 40, 20]})  # 80 * 60 / 20 = 240

@@ -13,7 +13,7 @@ import pytest
 import statsmodels.api as sm
 from scipy.special import gammaln
 
-import simulation.datasets as datasets
+import simulation.model.datasets as datasets
 import simulation.inference.mse as mse
 from simulation.inference.mse import bayes as mse_bayes
 from simulation.inference.mse import checks as mse_checks

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-import simulation.datasets as datasets
+import simulation.model.datasets as datasets
 import simulation.inference.mse as mse
 from simulation.inference.mse import checks as mse_checks
 from simulation.cli import main

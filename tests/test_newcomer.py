@@ -121,7 +121,7 @@ def test_a_users_own_scenario_in_scenarios_is_not_taken_for_a_shipped_one(tmp_pa
 
 
 def test_levers_is_grouped_and_one_group_can_be_shown(capsys, monkeypatch):
-    from simulation.registry import LEVERS, PARAMETERS
+    from simulation.model.registry import LEVERS, PARAMETERS
 
     monkeypatch.setenv("COLUMNS", "80")
     capsys.readouterr()

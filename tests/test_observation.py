@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.model import TraffickingModel
-from simulation.registry import CHANNELS
-from simulation.statistics import published
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.registry import CHANNELS
+from simulation.model.statistics import published
 
 from conftest import small
 
@@ -101,7 +101,8 @@ def test_a_negative_decision_returns_a_removed_person_to_the_at_risk_population(
     refs = model.referrals
     decided = [i for i in range(len(refs)) if refs.confirmed[i] == 0]
     assert decided and not any(refs.confirmed[i] == 1 for i in range(len(refs)))
-    assert model.series[:, simulation.model.COLUMN["victims_identified"]].sum() == 0
+    column = simulation.model.trafficking_model.COLUMN["victims_identified"]
+    assert model.series[:, column].sum() == 0
     for i in decided[:50]:
         history = model.victims.history_of(refs.person[i])
         after = [s for w, s in history if w >= refs.week[i]]
@@ -203,7 +204,7 @@ burn_in_weeks = {burn_in_weeks}
 
 def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path, capsys):
     from simulation.cli import main
-    from simulation.statistics import compare_published
+    from simulation.model.statistics import compare_published
     from simulation.studies.store import load_results
 
     out = tiny_batch(tmp_path, replications=2, seed=5, weeks=104, burn_in_weeks=52)
@@ -227,7 +228,7 @@ def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path
 
 def test_the_dashboard_shows_the_published_statistics_of_a_store_that_has_them(tmp_path):
     from simulation.reports.dashboard.report import build_report
-    from simulation.statistics import compare_published
+    from simulation.model.statistics import compare_published
     from simulation.studies.store import load_results
 
     out = tiny_batch(tmp_path, replications=1, seed=6, weeks=52, burn_in_weeks=26)

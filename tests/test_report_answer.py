@@ -20,7 +20,7 @@ from simulation.cli import main
 from simulation.reports.dashboard import prepare, render_report
 from simulation.reports.dashboard.answer import best, chances_of_being_best
 from simulation.reports.dashboard.report import title_of
-from simulation.display import MINUS, fmt_chance
+from simulation.model.display import MINUS, fmt_chance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -272,7 +272,7 @@ def test_reading_rows_use_victim_years_and_give_percentages_only_of_a_large_enou
 
 
 def test_small_percentages_keep_their_sign():
-    from simulation.display import fmt_percent
+    from simulation.model.display import fmt_percent
 
     # prevention's interval "0% to 21%" had a lower end of -0.4%
     assert fmt_percent(-0.004, scale=0.21) == f"{MINUS}0.4%"
@@ -297,7 +297,7 @@ def test_event_counts_over_time_are_drawn_as_means_not_medians_stuck_at_zero(pag
 
 def test_jurisdiction_cells_give_no_percentage_of_a_small_base(pages):
     from simulation.reports.dashboard.figures import jurisdiction_figure
-    from simulation.display import fmt_number
+    from simulation.model.display import fmt_number
     from simulation.reports.shown import MIN_BASE_FOR_PERCENT
 
     data = pages("tiny_results")[0]

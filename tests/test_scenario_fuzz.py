@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.registry import FORMS, LEVERS, PARAMETERS
-from simulation.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from simulation.model.registry import FORMS, LEVERS, PARAMETERS
+from simulation.model.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = tomllib.loads((SCENARIOS / "baseline.toml").read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.executors import DaskExecutor, LocalExecutor, run_experiment
 from simulation.studies.experiment import Experiment
 from simulation.studies.store import load_results

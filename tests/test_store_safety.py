@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from simulation.cli import main
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.executors import run_experiment
 from simulation.studies.experiment import Experiment
 from simulation.studies.store import ResultStore, load_results

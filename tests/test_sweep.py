@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.executors import run_experiment
 from simulation.studies.experiment import Experiment
 from simulation.studies.store import load_results

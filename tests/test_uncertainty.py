@@ -18,7 +18,7 @@ from simulation.inference.analysis import compare
 from simulation.inference.conclusions import (acceptability, conclusions, decompose, depends_on,
                                               probability_beats, probability_better,
                                               rank_probabilities)
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.executors import run_experiment
 from simulation.studies.experiment import Experiment, run_spec
 from simulation.studies.store import Results, load_results

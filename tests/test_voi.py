@@ -56,8 +56,8 @@ def test_evppi_of_a_small_tipsim_batch_agrees_with_nested_monte_carlo():
     """Prevention against the baseline; phi = awareness_recruitment, the other awareness effect
     drawn too. Regression on 40 draws against brute force: 6 values of phi, each over 12 draws
     of the other parameter (common random numbers in both scenarios)."""
-    from simulation.runner import run
-    from simulation.scenario import load_scenario, with_overrides
+    from simulation.model.runner import run
+    from simulation.model.scenario import load_scenario, with_overrides
 
     short = {"run.scale": 0.05, "run.weeks": 52, "run.burn_in_weeks": 26}
     base = with_overrides(load_scenario("scenarios/baseline.toml"), short)

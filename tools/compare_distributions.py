@@ -48,7 +48,7 @@ def _scenarios(root: Path) -> list[Path]:
 
 def _one(job: tuple[str, int, float | None]) -> tuple[str, int, dict]:
     import simulation
-    from simulation.scenario import with_overrides
+    from simulation.model.scenario import with_overrides
 
     path, seed, scale = job
     scenario = path if scale is None else with_overrides(path, {"run.scale": scale})

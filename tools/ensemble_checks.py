@@ -36,7 +36,7 @@ import simulation  # noqa: E402
 from simulation.inference.calibration import ensemble_overrides  # noqa: E402
 from simulation.reports.calibration_report import weighted_quantiles  # noqa: E402
 from simulation.inference.calibration.targets import load_targets  # noqa: E402
-from simulation.clock import WEEKS_PER_YEAR  # noqa: E402
+from simulation.model.clock import WEEKS_PER_YEAR  # noqa: E402
 
 LIBRARY = simulation.SCENARIOS / "calibration"
 

@@ -47,7 +47,7 @@ from scipy import stats
 import simulation
 
 from simulation.studies.executors import run_experiment
-from simulation.registry import OUTCOMES, PARAMETERS
+from simulation.model.registry import OUTCOMES, PARAMETERS
 from simulation.studies.store import load_results
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network

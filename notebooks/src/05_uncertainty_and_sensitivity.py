@@ -43,7 +43,7 @@ from simulation.inference.analysis import compare, sensitivity
 from simulation.inference.conclusions import conclusions
 from simulation.studies.executors import run_experiment
 from simulation.studies.experiment import load_experiment
-from simulation.registry import LEVERS, OUTCOMES, PARAMETERS
+from simulation.model.registry import LEVERS, OUTCOMES, PARAMETERS
 from simulation.studies.store import load_results
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network

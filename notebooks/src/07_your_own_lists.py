@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.io as pio
 
-import simulation.datasets as datasets
+import simulation.model.datasets as datasets
 import simulation.inference.mse as mse
 from simulation.inference.mse.synthetic import shaped_like, synthetic_lists
 

@@ -49,7 +49,7 @@ def backtest(args: argparse.Namespace) -> int:
     from simulation.studies.backtest import load_backtest
     from simulation.reports.backtest_report import compare, predict, prediction_exists
 
-    from simulation.guide import expect_file
+    from simulation.model.guide import expect_file
 
     expect_file(args.backtest, "backtest", "tipsim backtest")  # not a scenario, nor a typo
     bt = load_backtest(args.backtest)

@@ -114,7 +114,7 @@ def batch(args: argparse.Namespace) -> int:
     from simulation.studies.experiment import Experiment
     from simulation.studies.store import ResultStore
 
-    from simulation.guide import expect_file
+    from simulation.model.guide import expect_file
 
     expect_file(args.experiment, "experiment", "tipsim batch")  # not a scenario, nor a typo
     if getattr(args, "elicitation", None):
@@ -166,7 +166,7 @@ def batch(args: argparse.Namespace) -> int:
 def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
     """The experiment with ``uncertainty.elicitation`` set to FILE (named ``NAME_elicited`` so
     its results do not overwrite the experiment's own)."""
-    from simulation.errors import UserError
+    from simulation.model.errors import UserError
     from simulation.studies.experiment import Experiment, read_experiment_file
 
     path = Path(experiment)
@@ -209,7 +209,7 @@ def check(args: argparse.Namespace) -> int:
     from simulation.studies.store import ResultStore, StoreError
     from simulation.studies.store_parts import recognise
 
-    from simulation.guide import expect_store
+    from simulation.model.guide import expect_store
 
     path = Path(args.results)
     expect_store(path)  # missing, empty, or one run's output: say so and what to do
@@ -237,19 +237,19 @@ def check(args: argparse.Namespace) -> int:
 def compare(args: argparse.Namespace) -> int:
     from simulation.inference.analysis import compare as compare_scenarios
 
-    from simulation.guide import expect_store
+    from simulation.model.guide import expect_store
     from simulation.studies.store import load_results
 
     expect_store(args.results)
     results = load_results(args.results)
     if args.published:
-        from simulation.statistics import compare_published
+        from simulation.model.statistics import compare_published
 
         table = compare_published(results, baseline=args.baseline)
         print(render(table, args.format, width=terminal_width()))
         return 0
     if not args.allow_large and isinstance(args.resamples, int) and args.resamples >= 1:
-        from simulation.limits import check_resamples
+        from simulation.model.limits import check_resamples
 
         per_scenario = results.runs["scenario"].value_counts()
         check_resamples(args.resamples, int(per_scenario.max()) if len(per_scenario) else 1)
@@ -266,7 +266,7 @@ def compare(args: argparse.Namespace) -> int:
         doc = {"comparison": json_ready(table.to_dict(orient="records")),
                "uncertainty": json_ready(said)}
         if not args.form and not args.group:
-            from simulation.errors import UserError
+            from simulation.model.errors import UserError
             from simulation.inference.voi import value_of_information
 
             try:
@@ -295,7 +295,7 @@ def json_ready(value):
 
 def sensitivity(args: argparse.Namespace) -> int:
     from simulation.inference.analysis import sensitivity as sensitivity_indices
-    from simulation.guide import expect_store
+    from simulation.model.guide import expect_store
 
     expect_store(args.results)
     table = sensitivity_indices(args.results, outcomes=_outcome_list(args.outcomes),

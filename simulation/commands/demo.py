@@ -45,7 +45,7 @@ def handle(args: argparse.Namespace) -> int:
     from simulation.studies.experiment import Experiment
     from simulation.studies.store import StaleStoreError
 
-    from simulation.model import SCENARIOS
+    from simulation.model.trafficking_model import SCENARIOS
 
     args.experiment = args.experiment or SCENARIOS / EXPERIMENT
     workers = args.workers or os.cpu_count() or 1

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas loads where the command runs (tipsim --help stays quick)
     import pandas as pd
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 
 FORMATS = ("table", "csv", "json")
 

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def voi(args) -> int:
     from simulation.commands.batch import json_ready
-    from simulation.errors import UserError
+    from simulation.model.errors import UserError
     from simulation.studies.store import load_results
     from simulation.inference.voi import value_of_information
 

@@ -25,9 +25,9 @@ from scipy import stats
 from simulation.inference.batch_runs import (COST_EFFECTIVENESS, KEY_OUTCOMES, as_results,
                                              check_bootstrap, chosen_outcomes, cost_row, part_runs,
                                              verdict)
-from simulation.clock import WEEKS_PER_YEAR
-from simulation.errors import UserError
-from simulation.registry import label
+from simulation.model.clock import WEEKS_PER_YEAR
+from simulation.model.errors import UserError
+from simulation.model.registry import label
 
 def compare(results, baseline: str = "baseline", outcomes=None, *, confidence: float = 0.95,
             n_resamples: int = 2000, seed: int = 0, paired: bool | None = None,

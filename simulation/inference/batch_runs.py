@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from simulation.errors import UserError
-from simulation.registry import FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS
+from simulation.model.errors import UserError
+from simulation.model.registry import FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS
 
 KEY_OUTCOMES = (
     "new_victims", "victims_in_exploitation", "victim_weeks_exploited", "mean_weeks_exploited",
@@ -64,7 +64,7 @@ def check_bootstrap(confidence: Any, n_resamples: Any) -> None:
             or not math.isfinite(confidence) or not 0 < confidence < 1):
         raise UserError(f"--confidence {confidence!r}: allowed: a number between 0 and 1 "
                         "(exclusive), e.g. 0.95")
-    from simulation.limits import MAX_RESAMPLES
+    from simulation.model.limits import MAX_RESAMPLES
 
     if (isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer))
             or not 1 <= n_resamples <= MAX_RESAMPLES):

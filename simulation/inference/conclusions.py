@@ -18,7 +18,7 @@ import pandas as pd
 
 from simulation.inference.batch_runs import (as_results, check_bootstrap, chosen_outcomes, cost_row,
                                              part_runs, verdict)
-from simulation.clock import WEEKS_PER_YEAR
+from simulation.model.clock import WEEKS_PER_YEAR
 from simulation.inference.effect_sentences import (MOSTLY, MOSTLY_RANDOMNESS, depends_sentence,
                                                    parameter_phrase)
 from simulation.inference.effect_statistics import (CLEAR_LEVEL, MIN_DRAWS_FOR_INDICES,
@@ -27,8 +27,8 @@ from simulation.inference.effect_statistics import (CLEAR_LEVEL, MIN_DRAWS_FOR_I
                                                     default_thresholds, depends_on, direction,
                                                     predictive_intervals, probability_beats,
                                                     probability_better, rank_probabilities)
-from simulation.errors import UserError
-from simulation.registry import PARAMETERS, label
+from simulation.model.errors import UserError
+from simulation.model.registry import PARAMETERS, label
 from simulation.studies.uncertainty import PREFIX
 
 KEYS = ["point", "replication"]

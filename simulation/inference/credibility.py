@@ -55,9 +55,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.clock import WEEKS_PER_YEAR
-from simulation.errors import UserError
-from simulation.registry import OUTCOMES
+from simulation.model.clock import WEEKS_PER_YEAR
+from simulation.model.errors import UserError
+from simulation.model.registry import OUTCOMES
 from simulation.inference.stylised_facts import (CONFIDENCE, Fact, FactsError, library_folder,
                                                  load_facts, shipped_files, words)
 
@@ -429,7 +429,7 @@ def credibility(results, baseline: str = "baseline", *, targets: str | Path | No
       and out-of-sample targets and facts are counted: the others are not checks of the model.
       ``labels`` counts each section's rows by basis.
 
-    Raises :class:`~simulation.errors.UserError` when the baseline has no finished run in the
+    Raises :class:`~simulation.model.errors.UserError` when the baseline has no finished run in the
     batch, or when a file is malformed (naming the file and field)."""
     from simulation.inference.calibration.targets import BASES, load_targets
     from simulation.studies.store import load_results

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from simulation.inference.effect_statistics import MIN_DRAWS_FOR_INDICES
-from simulation.registry import PARAMETERS
+from simulation.model.registry import PARAMETERS
 from simulation.studies.uncertainty import PREFIX
 
 MOSTLY_RANDOMNESS = 0.25
@@ -27,7 +27,7 @@ def parameter_phrase(name: str, fitted: bool) -> str:
     low, high = _value(p.low, p.unit), _value(p.high, p.unit)
     if fitted:
         return f"{what} (calibrated to published figures; prior range {low} to {high})"
-    from simulation.evidence import kind_phrase
+    from simulation.model.evidence import kind_phrase
 
     return f"{what} (assumed {low} to {high}; evidence: {kind_phrase(name)})"
 

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.registry import OUTCOMES
+from simulation.model.registry import OUTCOMES
 
 CLEAR_LEVEL = 0.01
 """A parameter is named as deciding an effect when its Holm-adjusted p-value is below this. One

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulation.errors import UserError, explain
-from simulation.files import read_toml
+from simulation.model.errors import UserError, explain
+from simulation.model.files import read_toml
 
 CHECKS = ("compare", "effect")
 """The kinds of stylised-fact rule: ``compare`` two quantities of the baseline, or the
@@ -38,7 +38,7 @@ class FactsError(UserError, ValueError):
 
 def library_folder() -> Path:
     """The shipped calibration files' folder (``scenarios/calibration``)."""
-    from simulation.model import SCENARIOS
+    from simulation.model.trafficking_model import SCENARIOS
 
     return SCENARIOS / "calibration"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 
 
 def by_design_point(results, baseline: str = "baseline", outcome: str = "victim_weeks_exploited",

@@ -34,8 +34,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from simulation.clock import WEEKS_PER_YEAR
-from simulation.errors import UserError
+from simulation.model.clock import WEEKS_PER_YEAR
+from simulation.model.errors import UserError
 
 SPLINE_DF = 5          # statsmodels BSplines df: 4 basis columns per parameter after centring
 SE_SAMPLES = 300       # coefficient draws for the standard error
@@ -194,7 +194,7 @@ def default_groups(names: list[str]) -> dict[str, list[str]]:
     """Parameter groups for EVPPI: the registry's groups among the varied parameters, with the
     lever effects split by the lever they belong to (a group's regression needs fewer terms than
     draws). Groups of one parameter are left out (their EVPPI is the parameter's)."""
-    from simulation.registry import PARAMETERS
+    from simulation.model.registry import PARAMETERS
 
     groups: dict[str, list[str]] = {}
     for name in names:
@@ -209,8 +209,8 @@ def value_of_information(results, baseline: str = "baseline", thresholds=None,
     """EVPI and EVPPI (of every varied parameter and group) over a range of thresholds, and the
     plain-words summary. JSON-ready."""
     from simulation.inference.conclusions import default_thresholds
-    from simulation.evidence import kind_phrase
-    from simulation.registry import PARAMETERS
+    from simulation.model.evidence import kind_phrase
+    from simulation.model.registry import PARAMETERS
 
     averted, extra, params = draw_table(results, baseline)
     n = len(averted)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.studies.backtest import Backtest, BacktestError
-from simulation.files import atomic_write, file_digest
+from simulation.model.files import atomic_write, file_digest
 
 PREDICTION_TABLE = "prediction.parquet"
 PREDICTION_META = "prediction.json"
@@ -129,7 +129,7 @@ def read_prediction(bt: Backtest, out: Path) -> tuple[dict, pd.DataFrame]:
     """The committed prediction in ``out``, refused (one :class:`BacktestError`) when it is
     missing, when its table changed since it was written, or when the lever file, the scenario,
     the ensemble or the prediction's settings in the backtest file changed since."""
-    from simulation.files import read_json
+    from simulation.model.files import read_json
 
     meta_path, table_path = out / PREDICTION_META, out / PREDICTION_TABLE
     for p in (meta_path, table_path):
@@ -241,7 +241,7 @@ def _series_scores(c: dict, rows: list[dict], cut: int) -> dict[str, Any]:
 
 def statement(key: str, scored: list[dict]) -> str:
     """Where the prediction missed and by how much, in words."""
-    from simulation.display import fmt_number
+    from simulation.model.display import fmt_number
 
     missed = [r for r in scored if not r["inside95"]]
     n = len(scored)
@@ -299,7 +299,7 @@ def _plain(value):
 
 
 def _fmt(value) -> str:
-    from simulation.display import fmt_number
+    from simulation.model.display import fmt_number
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""

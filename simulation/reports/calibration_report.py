@@ -33,8 +33,8 @@ from plotly.subplots import make_subplots
 from simulation.inference.calibration.ensemble import load_ensemble
 from simulation.inference.calibration.folder import REPORT, check_writable, record_written
 from simulation.reports.dashboard.page import PAGE_CSS, PLOTLY_CONFIG
-from simulation.files import atomic_write
-from simulation.registry import label
+from simulation.model.files import atomic_write
+from simulation.model.registry import label
 
 TOP = 8  # parameters in the correlation matrix
 

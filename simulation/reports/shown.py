@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, cast
 
-from simulation.clock import WEEKS_PER_YEAR
+from simulation.model.clock import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,7 +64,7 @@ def stored_name(outcome: str) -> str:
 def reading_rows(table: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
     """``compare``'s table in the units and with the cells a person reads (see the module's
     text); numbers stay floats (:func:`readable` writes them)."""
-    from simulation.registry import SHARE_OUTCOMES
+    from simulation.model.registry import SHARE_OUTCOMES
 
     out = table.copy()
     if out.empty:
@@ -149,7 +149,7 @@ def readable(table: pd.DataFrame, minus: str = "-") -> pd.DataFrame:
     """
     import pandas as pd
 
-    from simulation.registry import SHARE_OUTCOMES
+    from simulation.model.registry import SHARE_OUTCOMES
 
     share = (table["outcome"].isin(SHARE_OUTCOMES) if "outcome" in table
              else pd.Series(False, index=table.index))
@@ -178,7 +178,7 @@ def _cell(value, column: str = "", share: bool = False, figures: int = 3,
           minus: str = "-") -> str:
     import numpy as np
 
-    from simulation.display import fmt_chance, fmt_number, fmt_percent, fmt_points
+    from simulation.model.display import fmt_chance, fmt_number, fmt_percent, fmt_points
 
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"

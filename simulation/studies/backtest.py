@@ -48,10 +48,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from simulation.studies.backtest_years import (held_out_run, observed_example, prediction_table,
                                                yearly)
-from simulation.clock import WEEKS_PER_YEAR
-from simulation.errors import UserError
-from simulation.files import file_digest, read_limited, read_validated_toml
-from simulation.registry import CHANNELS, OUTCOMES, WEEKLY_COLUMNS
+from simulation.model.clock import WEEKS_PER_YEAR
+from simulation.model.errors import UserError
+from simulation.model.files import file_digest, read_limited, read_validated_toml
+from simulation.model.registry import CHANNELS, OUTCOMES, WEEKLY_COLUMNS
 
 MAX_FILE_BYTES = 1_000_000
 MAX_OBSERVED_BYTES = 20_000_000
@@ -86,10 +86,10 @@ class Compare(BaseModel):
     statistic: str
     jurisdictions: list[str] | None = Field(default=None, min_length=1)
     factor: float = Field(default=1.0, gt=0, le=1e9)
-    # a breakdown of the statistics as countries publish them (simulation.statistics, ODD 6.5):
-    # referrals (statistic = "victims_referred", counted in the year made) or confirmed victims
-    # (statistic = "victims_identified", counted in the year of the decision) by form, sex, age
-    # group, origin (national or foreign) or origin_jurisdiction (the jurisdiction a person
+    # a breakdown of the statistics as countries publish them (simulation.model.statistics, ODD
+    # 6.5): referrals (statistic = "victims_referred", counted in the year made) or confirmed
+    # victims (statistic = "victims_identified", counted in the year of the decision) by form, sex,
+    # age group, origin (national or foreign) or origin_jurisdiction (the jurisdiction a person
     # comes from: their nationality group in a country model), and referrals by first
     # responder; at most one
     form: Literal["sexual", "labour", "criminal"] | None = None
@@ -117,7 +117,7 @@ class Compare(BaseModel):
                              "origin; other statistics only as region or jurisdiction "
                              "totals)")
         if self.statistic not in WEEKLY_COLUMNS:
-            from simulation.scenario_schema import did_you_mean
+            from simulation.model.scenario_schema import did_you_mean
 
             raise ValueError(f"statistic: got {self.statistic!r}"
                              f"{did_you_mean(self.statistic, list(WEEKLY_COLUMNS))}; allowed: a "
@@ -132,7 +132,7 @@ class Compare(BaseModel):
 
     @property
     def published_column(self) -> str | None:
-        """The column of the published statistics (:data:`simulation.statistics.COLUMNS`) a
+        """The column of the published statistics (:data:`simulation.model.statistics.COLUMNS`) a
         breakdown reads, or None for a total read from the weekly series."""
         if self.first_responder is not None:
             return f"referred_{self.first_responder}"
@@ -167,7 +167,7 @@ class Backtest(BaseModel):
     ensemble: str
     sample: list[str] = Field(default_factory=list)
     observed: str | None = None
-    sources: str | None = None  # a sources.toml (simulation.country_data) the rows must cite
+    sources: str | None = None  # a sources.toml (simulation.model.country_data) the rows must cite
     first_year: int = Field(ge=1800, le=2300)
     cut_year: int
     last_year: int
@@ -214,7 +214,7 @@ class Backtest(BaseModel):
                                      "series/breakdown/category of a [[compare]] entry")
                 if not why.strip():
                     raise ValueError(f"{field}.{key}: empty; allowed: {wanted}")
-        from simulation.seeds import validated_seed
+        from simulation.model.seeds import validated_seed
 
         validated_seed(self.seed)
         return self
@@ -236,13 +236,13 @@ class Backtest(BaseModel):
     @cached_property
     def lever_scenario(self):
         """The frozen lever file as a scenario (what every run of the prediction runs)."""
-        from simulation.scenario import load_scenario
+        from simulation.model.scenario import load_scenario
 
         return load_scenario(self.resolve(self.levers))
 
     @cached_property
     def base_scenario(self):
-        from simulation.scenario import load_scenario
+        from simulation.model.scenario import load_scenario
 
         return load_scenario(self.resolve(self.scenario))
 
@@ -271,8 +271,8 @@ class Backtest(BaseModel):
         registry's defaults are filled in, so a later model with new parameters or defaults
         still accepts the frozen prediction), the ensemble's content, and the prediction's
         settings in this file."""
-        from simulation.files import digest
-        from simulation.scenario import read_document
+        from simulation.model.files import digest
+        from simulation.model.scenario import read_document
 
         settings = self.model_dump(include={"first_year", "cut_year", "last_year", "draws",
                                             "replications", "seed", "sample", "run"})
@@ -372,7 +372,7 @@ def read_observations(path: Path, bt: Backtest) -> pd.DataFrame:
                             f"columns {', '.join(OBSERVED_COLUMNS)} (unit and note optional)")
     listed = None
     if bt.sources is not None:
-        from simulation.country_data import load_sources
+        from simulation.model.country_data import load_sources
 
         target = bt.resolve(bt.sources)
         if not target.is_file():

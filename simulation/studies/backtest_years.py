@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from simulation.clock import WEEKS_PER_YEAR
+from simulation.model.clock import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
     from simulation.studies.backtest import Backtest, Compare
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def yearly(weekly: pd.DataFrame, compare: Compare, first_year: int, n_years: int,
            scale: float, statistics: pd.DataFrame | None = None) -> pd.DataFrame:
     """``run_id, year, value`` of one statistic from a store's (or a run's) weekly rows, or
-    for a breakdown from its published statistics (:mod:`simulation.statistics`; every run and
+    for a breakdown from its published statistics (:mod:`simulation.model.statistics`; every run and
     year is counted, with 0 where there were none)."""
     if compare.published_column is not None:
         return _published(weekly, statistics, compare, first_year, n_years, scale)
@@ -74,8 +74,8 @@ def held_out_run(bt: Backtest, seed: int, member: int,
     """Observed-series rows (every compared series, every year) made by one more run of the
     model itself under the lever file, with a seed and an ensemble member of one's choosing:
     the worked example's "observations", whose score is known in advance."""
-    from simulation.runner import run
-    from simulation.scenario import with_overrides
+    from simulation.model.runner import run
+    from simulation.model.scenario import with_overrides
 
     members = bt.experiment.uncertainty.members
     overrides = {f"parameters.{k}": float(v) for k, v in members.iloc[member].items()}

@@ -36,10 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from simulation.distributions import Distribution, Mixture
-from simulation.errors import UserError
-from simulation.files import read_toml
-from simulation.parameters import PARAMETERS
+from simulation.model.distributions import Distribution, Mixture
+from simulation.model.errors import UserError
+from simulation.model.files import read_toml
+from simulation.model.parameters import PARAMETERS
 
 FAMILIES = ("beta", "lognormal")
 
@@ -148,7 +148,7 @@ def load_elicitation(path: str | Path) -> Elicitation:
     for name, spec in params.items():
         w = f"{where}: parameters.{name}"
         if name not in PARAMETERS:
-            from simulation.scenario_schema import did_you_mean
+            from simulation.model.scenario_schema import did_you_mean
 
             raise ElicitationError(f"{w}: unknown parameter{did_you_mean(name, list(PARAMETERS))}"
                                    "; allowed: a parameter of `tipsim levers`")

@@ -31,8 +31,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.errors import UserError
-from simulation.limits import useful_workers
+from simulation.model.errors import UserError
+from simulation.model.limits import useful_workers
 
 RunFunction = Callable[[Any], Any]
 

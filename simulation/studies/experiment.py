@@ -21,7 +21,7 @@ the scenario document) with a design: ``grid``, ``lhs`` (scipy.stats.qmc), ``sob
     samples = 10            # lhs: points; sobol: base sample N (a power of 2); morris: trajectories
     inputs = ["recruitment_efficiency", "intimidation"]   # ranges from the registry
     # inputs = "parameters"   every parameter over its registry range
-    # inputs = ["lever_effects.*"]   one group of parameters (simulation.parameters.GROUPS)
+    # inputs = ["lever_effects.*"]   one group of parameters (simulation.model.parameters.GROUPS)
     # or [design.inputs.training] low = 0.1, high = 0.9   (grid: values = [...] or points = n)
 
 Under parameter uncertainty an ``[uncertainty]`` table draws each replication's parameters from
@@ -60,15 +60,15 @@ import pandas as pd
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
-from simulation import limits
-from simulation.errors import UserError, explain
-from simulation.files import digest as _digest
-from simulation.files import read_toml
+from simulation.model import limits
+from simulation.model.errors import UserError, explain
+from simulation.model.files import digest as _digest
+from simulation.model.files import read_toml
 from simulation.studies.experiment_design import (Design, InputRange, design_matrix, input_ranges,
                                                   salib_problem)
 from simulation.studies.experiment_runs import RunSpec, expand
-from simulation.registry import LEVERS
-from simulation.seeds import derive_seed
+from simulation.model.registry import LEVERS
+from simulation.model.seeds import derive_seed
 from simulation.studies.uncertainty import PREFIX, Uncertainty
 
 MAX_FILE_BYTES = 1_000_000  # an experiment file is a few hundred bytes
@@ -139,7 +139,7 @@ class Experiment(BaseModel):
     @field_validator("seed", mode="before")
     @classmethod
     def _one_seed_rule(cls, value: Any) -> int:
-        from simulation.seeds import validated_seed
+        from simulation.model.seeds import validated_seed
 
         return validated_seed(value)
 
@@ -175,7 +175,7 @@ class Experiment(BaseModel):
         Scenario paths are relative to the experiment file (to ``base_dir`` or the working
         directory for a dict). An experiment of more than a million runs, or whose runs would
         not fit in this machine's memory, is refused unless ``allow_large``
-        (:mod:`simulation.limits`)."""
+        (:mod:`simulation.model.limits`)."""
         if isinstance(source, Experiment):
             return source
         where = "experiment"
@@ -232,7 +232,7 @@ class Experiment(BaseModel):
 
     @cached_property
     def scenario_objects(self) -> tuple:
-        from simulation.scenario import load_scenario
+        from simulation.model.scenario import load_scenario
 
         where = self._source or "experiment"
         loaded: list = []
@@ -346,7 +346,7 @@ def run_spec(spec: RunSpec) -> dict[str, Any]:
 
     Levers and parameters named as inputs are set region-wide (integer levers rounded);
     dotted inputs and the experiment's overrides are set at their path."""
-    from simulation.runner import run
+    from simulation.model.runner import run
 
     result = run(apply_inputs(spec.inputs, spec.overrides, spec.scenario), seed=spec.seed)
     out: dict[str, Any] = {"outcomes": dict(result.outcomes),
@@ -372,7 +372,7 @@ def recorded(record: str | list[str]) -> set[str]:
 def apply_inputs(inputs: dict[str, float], overrides: dict[str, Any], scenario):
     """``scenario`` with a run's inputs and overrides set (levers region-wide, integer levers
     rounded; dotted inputs and overrides at their path)."""
-    from simulation.scenario import with_overrides
+    from simulation.model.scenario import with_overrides
 
     overrides = dict(overrides)
     named = {}

@@ -12,8 +12,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulation.parameters import GROUPS, resolve_parameter_names
-from simulation.registry import CHOICES, LEVERS, PARAMETERS, Lever
+from simulation.model.parameters import GROUPS, resolve_parameter_names
+from simulation.model.registry import CHOICES, LEVERS, PARAMETERS, Lever
 
 
 class InputRange(BaseModel):

@@ -30,7 +30,7 @@ class RunSpec:
     inputs: dict[str, float]
     overrides: dict[str, Any]
     record: str | list[str]  # "summary", "weekly", "contacts" or a list of the last two
-    scenario: Any = field(repr=False)  # simulation.scenario.Scenario
+    scenario: Any = field(repr=False)  # simulation.model.scenario.Scenario
     # recorded with the run but not applied to it (the ensemble member of a parameter draw)
     recorded: dict[str, float] = field(default_factory=dict)
 

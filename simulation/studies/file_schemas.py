@@ -3,8 +3,8 @@ calibration's manifest (which an experiment's ``[uncertainty]`` reads as its ens
 calibration's ``state.json``.
 
 They are validated with pydantic, the schema machinery of scenario and experiment files, after
-:func:`simulation.files.read_json` has checked the file's size and nesting, so a file edited by
-hand (a list where a table was, a text where a number was, a document thousands of levels deep)
+:func:`simulation.model.files.read_json` has checked the file's size and nesting, so a file edited
+by hand (a list where a table was, a text where a number was, a document thousands of levels deep)
 is one line naming the file, the field and what is allowed, never a ``TypeError`` or a
 ``RecursionError`` later. The models check the fields tipsim reads and pass over the others
 (a newer tipsim may write more); the reader keeps the document as it was read.
@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulation.seeds import MAX_SEED
+from simulation.model.seeds import MAX_SEED
 
 # a store's manifest: the experiment file, and one entry per session
 MAX_MANIFEST_BYTES = 64 * 2**20
@@ -70,7 +70,7 @@ def store_manifest_problem(manifest: dict[str, Any]) -> str:
     """What makes a manifest that has the right fields disagree with itself ("" if nothing):
     its master seed or its experiment edited by hand, so that every part's seed would look
     wrong and every resume would redo every run."""
-    from simulation.files import digest
+    from simulation.model.files import digest
 
     experiment, seeds = manifest.get("experiment"), manifest.get("seeds") or {}
     if experiment is None:

@@ -18,7 +18,7 @@
       contacts/RUN_ID.parquet    one row per victim's contact with a list (record = "contacts")
       exploited/RUN_ID.parquet   one row per exploitation spell (record = "contacts")
       statistics/RUN_ID.parquet  one row per policy year and jurisdiction: the statistics as
-                                 countries publish them (simulation.statistics)
+                                 countries publish them (simulation.model.statistics)
       failed/RUN_ID.N.parquet    the N-th failed attempt of a run: its error and traceback
 
 Every file is written to a hidden temporary name, flushed to disk and renamed into place
@@ -60,8 +60,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.studies import store_lock
-from simulation.errors import UserError
-from simulation.files import atomic_write
+from simulation.model.errors import UserError
+from simulation.model.files import atomic_write
 from simulation.studies.store_parts import (DEFAULT_MODEL, ID_COLUMNS, LEDGER, PARTS, RUN_PART,
                                             DamagedStoreError, Damage, Ledger, StaleStoreError,
                                             StoreError, checksum, damaged_parts, discard,
@@ -351,7 +351,7 @@ class ResultStore:
 
 
 def _temporary(target: Path) -> Path:
-    """A hidden temporary name beside ``target``, as :func:`simulation.files.atomic_write`
+    """A hidden temporary name beside ``target``, as :func:`simulation.model.files.atomic_write`
     names its own (``.NAME.PID.XXXXXXXX.tmp``)."""
     import uuid
 

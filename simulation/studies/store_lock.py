@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 
 LOCK_NAME = "writer.lock"
 

@@ -39,10 +39,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.file_schemas import (MAX_MANIFEST_BYTES, StoreManifest,
                                              store_manifest_problem)
-from simulation.files import InputFileError, read_json, read_limited
+from simulation.model.files import InputFileError, read_json, read_limited
 from simulation.studies.store_lock import LOCK_NAME
 
 FORMAT = "tipsim-results/1"
@@ -60,7 +60,7 @@ moved into ``studies/`` so that every store, older or newer, names the real mode
 _RUN_ID = r"[A-Za-z0-9_.-]+-(?:p\d+-)?r\d+"
 RUN_PART = re.compile(rf"^(?P<run_id>{_RUN_ID})\.parquet$")
 FAILED_PART = re.compile(rf"^(?P<run_id>{_RUN_ID})\.(?P<attempt>\d+)\.parquet$")
-# what simulation.files.atomic_write names its temporary file: .NAME.PID.XXXXXXXX.tmp
+# what simulation.model.files.atomic_write names its temporary file: .NAME.PID.XXXXXXXX.tmp
 TEMPORARY = re.compile(r"^\.(?P<target>.+)\.\d+\.[0-9a-f]{8}\.tmp$")
 # files tipsim writes at the top of a store (the report is the dashboard command's default)
 OWN_FILES = (MANIFEST, LOCK_NAME, LEDGER, "dashboard.html")
@@ -460,7 +460,7 @@ def parts_in(directory: Path, ledger: Ledger | None = None) -> list[Path]:
 def expected_seed(manifest: dict[str, Any], scenario: str, point: int, replication: int
                   ) -> int | None:
     """The seed the manifest's master seed gives a run (None for a manifest without one)."""
-    from simulation.seeds import derive_seed
+    from simulation.model.seeds import derive_seed
 
     seeds = manifest.get("seeds") or {}
     master = seeds.get("master")

@@ -19,11 +19,13 @@ from simulation.studies.store_parts import FORMAT, LEDGER
 
 # The modules whose code decides a run's numbers (batch, store, analysis and report code do not),
 # as paths under simulation/.
-MODEL_MODULES = ("agents", "caches.py", "calendars.py", "clock.py", "distributions.py",
-                 "studies/elicitation.py", "events.py", "studies/experiment.py", "model.py",
-                 "outcomes.py", "parameters.py", "pools.py", "processes", "records.py",
-                 "registry.py", "runner.py", "scenario.py", "scenario_schema.py", "statistics.py",
-                 "streams.py", "studies/uncertainty.py")
+MODEL_MODULES = ("model/agents", "model/caches.py", "model/calendars.py", "model/clock.py",
+                 "model/distributions.py", "studies/elicitation.py", "model/events.py",
+                 "studies/experiment.py", "model/trafficking_model.py", "model/outcomes.py",
+                 "model/parameters.py", "model/pools.py", "model/processes", "model/records.py",
+                 "model/registry.py", "model/runner.py", "model/scenario.py",
+                 "model/scenario_schema.py", "model/statistics.py", "model/streams.py",
+                 "studies/uncertainty.py")
 
 
 def new_manifest(experiment, model: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.store_parts import (ID_COLUMNS, DamagedStoreError, Damage, Ledger,
                                             StoreError, check_parts, damaged_parts, describe,
                                             missing_parts, parts_in, read_ledger, recognise,
@@ -45,10 +45,10 @@ class Results:
                 + list((self.manifest.get("uncertainty") or {}).get("columns", [])))
 
     def scenarios_as_run(self) -> dict[str, Any]:
-        """Each scenario as it was run (a :class:`~simulation.scenario.Scenario`), when its file
-        is still there unchanged (the manifest's hash); None when it has moved or changed
+        """Each scenario as it was run (a :class:`~simulation.model.scenario.Scenario`), when its
+        file is still there unchanged (the manifest's hash); None when it has moved or changed
         since."""
-        from simulation.scenario import load_scenario
+        from simulation.model.scenario import load_scenario
 
         out = {}
         for entry in self.manifest.get("scenarios", []):
@@ -106,7 +106,7 @@ class Results:
     @cached_property
     def statistics(self) -> pd.DataFrame:
         """One row per run, policy year and jurisdiction: the statistics as countries publish
-        them (:mod:`simulation.statistics`); empty for stores written before issue 23."""
+        them (:mod:`simulation.model.statistics`); empty for stores written before issue 23."""
         return self._read("statistics", ["year", "jurisdiction"])
 
     @cached_property

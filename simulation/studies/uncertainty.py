@@ -14,9 +14,9 @@ weights, so the ensemble's weighted distribution is reproduced with the least sa
 in an order shuffled by the seed) and a value of each sampled parameter from its prior (a Latin
 hypercube over the draws mapped through each prior's inverse CDF, so each prior is evenly
 covered). A parameter's prior is, first found: its table in ``[uncertainty.priors]``
-(:mod:`simulation.distributions`), its pooled experts' distribution in the ``elicitation`` file
-(:mod:`simulation.studies.elicitation`), or the evidence map's (:mod:`simulation.evidence`; uniform
-over the registry range unless the map says otherwise)::
+(:mod:`simulation.model.distributions`), its pooled experts' distribution in the ``elicitation``
+file (:mod:`simulation.studies.elicitation`), or the evidence map's
+(:mod:`simulation.model.evidence`; uniform over the registry range unless the map says otherwise)::
 
     [uncertainty.priors]
     awareness_recruitment = { distribution = "pert", low = -0.2, mode = 0.1, high = 0.8 }
@@ -43,10 +43,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.file_schemas import MAX_ENSEMBLE_BYTES
-from simulation.parameters import resolve_parameter_names
-from simulation.registry import PARAMETERS
+from simulation.model.parameters import resolve_parameter_names
+from simulation.model.registry import PARAMETERS
 
 MEMBER_COLUMN = "ensemble_member"
 PREFIX = "parameters."
@@ -110,7 +110,7 @@ class Uncertainty(BaseModel):
         names = resolve_parameter_names(self.sample) if self.sample else []
         unknown = [n for n in names if n not in PARAMETERS]
         if unknown:
-            from simulation.scenario_schema import did_you_mean
+            from simulation.model.scenario_schema import did_you_mean
 
             raise KeyError(f"unknown parameter {unknown[0]!r}"
                            f"{did_you_mean(unknown[0], list(PARAMETERS))}; allowed: a parameter "
@@ -119,10 +119,10 @@ class Uncertainty(BaseModel):
 
     @cached_property
     def sampled_priors(self) -> dict[str, Any]:
-        """Each sampled parameter's prior (a :class:`simulation.distributions.Distribution` or
-        a pooled :class:`~simulation.distributions.Mixture`), in the order of the sample."""
-        from simulation.distributions import DistributionError, parse
-        from simulation.evidence import prior
+        """Each sampled parameter's prior (a :class:`simulation.model.distributions.Distribution` or
+        a pooled :class:`~simulation.model.distributions.Mixture`), in the order of the sample."""
+        from simulation.model.distributions import DistributionError, parse
+        from simulation.model.evidence import prior
 
         where = f"{self._where}: uncertainty"
         names = list(self.sampled_ranges)
@@ -177,7 +177,7 @@ class Uncertainty(BaseModel):
                                    "tipsim calibrate, e.g. scenarios/calibration/"
                                    "baseline_ensemble")
         from simulation.studies.file_schemas import MAX_STATE_BYTES, EnsembleManifest
-        from simulation.files import read_json, read_limited
+        from simulation.model.files import read_json, read_limited
 
         try:
             # read once, at most MAX_ENSEMBLE_BYTES: hashed and parsed

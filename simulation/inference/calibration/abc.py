@@ -48,7 +48,7 @@ from simulation.inference.calibration.folder import (ENSEMBLE, HISTORY, MANIFEST
                                                      STATE, CalibrationRunError, check_writable,
                                                      own_files, owned_state, read_state,
                                                      record_written, write_json)
-from simulation.seeds import task_seed
+from simulation.model.seeds import task_seed
 
 SAMPLERS = ("ordered", "pyabc")
 MISSING = "pyabc is not installed; install the calibration extra: pip install 'tipsim[calibrate]'"
@@ -69,8 +69,8 @@ class CalibrationModel:
     shapes: dict = field(default_factory=dict)  # name -> Distribution (not uniform)
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
-        from simulation.runner import run
-        from simulation.scenario import with_overrides
+        from simulation.model.runner import run
+        from simulation.model.scenario import with_overrides
 
         seed = int(np.random.randint(0, 2**62))
         values = natural(pars, self.priors, self.shapes)
@@ -188,7 +188,7 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
         progress: show a bar per generation.
         log: where one-line notes go (default: nowhere).
         allow_large: run even if a run is estimated not to fit in memory
-            (:mod:`simulation.limits`).
+            (:mod:`simulation.model.limits`).
 
     Returns the path of the ensemble.
     """
@@ -227,7 +227,7 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
                 f"{out} holds another calibration (different {', '.join(changed)}); use "
                 "--restart to discard it, or another --out")
     if not allow_large:
-        from simulation.limits import check_run
+        from simulation.model.limits import check_run
 
         check_run(cal.scenario, where=str(cal.source or "calibration"),
                   workers=min(workers or os.cpu_count() or 1, os.cpu_count() or 1))
@@ -325,7 +325,7 @@ def _check_run(cal: Calibration, say: Callable) -> None:
     """One run at the scenario's own values before anything else: a target the model cannot
     compute (outcomes by form before the model reports them) is one error now, not a failure in
     every worker."""
-    from simulation.runner import run
+    from simulation.model.runner import run
 
     start = time.perf_counter()
     values = cal.targets.simulated(run(cal.scenario, seed=cal.seed), cal.years,

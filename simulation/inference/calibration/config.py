@@ -11,7 +11,7 @@
     [priors.self_referral_rate]            # optional: a narrower (or wider) uniform prior,
     low = 0.001                            # inside the parameter's hard bounds
     high = 0.01
-    # or a shaped prior (simulation/distributions.py), e.g.
+    # or a shaped prior (simulation/model/distributions.py), e.g.
     # distribution = "pert"; mode = 0.004   (also triangular, beta, lognormal)
 
     [run]                                  # run length and scale of every simulation
@@ -48,12 +48,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulation.inference.calibration.targets import (MAX_FILE_BYTES, TargetError, TargetSet,
                                                       load_targets)
-from simulation.clock import WEEKS_PER_YEAR
-from simulation.files import digest as _digest
-from simulation.files import read_validated_toml
-from simulation.errors import UserError
-from simulation.parameters import GROUPS, PARAMETERS, resolve_parameter_names
-from simulation.scenario_schema import did_you_mean
+from simulation.model.clock import WEEKS_PER_YEAR
+from simulation.model.files import digest as _digest
+from simulation.model.files import read_validated_toml
+from simulation.model.errors import UserError
+from simulation.model.parameters import GROUPS, PARAMETERS, resolve_parameter_names
+from simulation.model.scenario_schema import did_you_mean
 
 
 class CalibrationError(UserError, ValueError):
@@ -64,7 +64,7 @@ class Prior(BaseModel):
     model_config = ConfigDict(extra="forbid")
     low: float | None = None
     high: float | None = None
-    distribution: str | None = None  # simulation.distributions.KINDS; default uniform
+    distribution: str | None = None  # simulation.model.distributions.KINDS; default uniform
     mode: float | None = None
     alpha: float | None = None
     beta: float | None = None
@@ -125,7 +125,7 @@ class _File(BaseModel):
     @field_validator("seed", mode="before")
     @classmethod
     def _one_seed_rule(cls, value: Any) -> int:
-        from simulation.seeds import validated_seed
+        from simulation.model.seeds import validated_seed
 
         return validated_seed(value)
 
@@ -137,7 +137,7 @@ class Calibration:
     name: str
     description: str
     source: str
-    scenario: Any  # simulation.scenario.Scenario, with the run length and scale applied
+    scenario: Any  # simulation.model.scenario.Scenario, with the run length and scale applied
     targets: TargetSet
     priors: dict[str, tuple[float, float]]  # fitted parameter -> prior support (low, high)
     fixed: dict[str, float]  # every other parameter at its scenario value
@@ -148,7 +148,7 @@ class Calibration:
     document: dict = field(default_factory=dict, repr=False)
     shapes: dict = field(default_factory=dict)
     """Fitted parameters whose prior is not uniform on its support: name ->
-    :class:`simulation.distributions.Distribution`."""
+    :class:`simulation.model.distributions.Distribution`."""
 
     @property
     def weeks(self) -> int:
@@ -176,7 +176,7 @@ def load_calibration(path: str | Path, *, quick: bool = False) -> Calibration:
     """Read a calibration file, its scenario and its targets; one :class:`CalibrationError`
     (or :class:`~simulation.inference.calibration.targets.TargetError`) names the file and the field
     of the first mistake. ``quick`` applies the file's [quick] table."""
-    from simulation.scenario import load_scenario, with_overrides
+    from simulation.model.scenario import load_scenario, with_overrides
 
     path = Path(path)
     doc, spec = read_validated_toml(path, "a calibration file", CalibrationError, _File,
@@ -224,7 +224,7 @@ def load_calibration(path: str | Path, *, quick: bool = False) -> Calibration:
 
 def _shapes(spec: _File, priors: dict[str, tuple[float, float]], where: str) -> dict:
     """The priors given a distribution other than uniform, checked on their support."""
-    from simulation.distributions import DistributionError, parse
+    from simulation.model.distributions import DistributionError, parse
 
     out = {}
     for name, given in spec.priors.items():

@@ -14,8 +14,8 @@ from simulation.inference.calibration.config import Calibration
 from simulation.inference.calibration.folder import (ENSEMBLE, MANIFEST, CalibrationRunError,
                                                      check_writable, read_state, record_written,
                                                      write_json)
-from simulation.errors import UserError
-from simulation.files import atomic_write
+from simulation.model.errors import UserError
+from simulation.model.files import atomic_write
 
 
 def natural(z: dict[str, float], priors: dict[str, tuple[float, float]],
@@ -126,7 +126,7 @@ def load_ensemble(out: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         raise CalibrationRunError(f"{out}: no {ENSEMBLE}; run tipsim calibrate first")
     from simulation.studies.file_schemas import (MAX_ENSEMBLE_BYTES, MAX_STATE_BYTES,
                                                  EnsembleManifest)
-    from simulation.files import read_json, read_limited
+    from simulation.model.files import read_json, read_limited
 
     try:
         data = read_limited(out / ENSEMBLE, MAX_ENSEMBLE_BYTES, "a calibrated ensemble")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 from simulation.studies.file_schemas import ENSEMBLE_MANIFEST, ENSEMBLE_TABLE
-from simulation.files import atomic_write
+from simulation.model.files import atomic_write
 
 HISTORY = "history.db"
 ENSEMBLE = ENSEMBLE_TABLE
@@ -36,7 +36,7 @@ def owned_state(out: Path) -> tuple[dict | None, str]:
     """``(state, "")`` for a folder with a valid ``state.json`` (``state`` None when there is
     none), or ``(None, why)`` when it is damaged or edited by hand."""
     from simulation.studies.file_schemas import MAX_STATE_BYTES, CalibrationState
-    from simulation.files import read_json
+    from simulation.model.files import read_json
 
     try:
         return read_json(out / STATE, MAX_STATE_BYTES, "a calibration's state.json",

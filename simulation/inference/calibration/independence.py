@@ -33,7 +33,7 @@ RATIO_OUTCOMES = {
     "identification_rate": ("victims_identified", "victims_in_exploitation"),
     "convictions_per_identified_victim": ("convictions", "victims_identified"),
 }
-"""Outcomes that are ratios of two other outcomes, as simulation/outcomes.py computes them
+"""Outcomes that are ratios of two other outcomes, as simulation/model/outcomes.py computes them
 (``identification_rate`` is identified victims per year over the mean number in exploitation;
 per-year scaling is a constant and does not change what follows from what).
 tests/test_independence.py checks each against a run."""
@@ -44,7 +44,7 @@ SUMS = {
                            "identified_child_protection"),
 }
 """Accounting identities: each identified (confirmed) victim is counted under exactly one
-channel, the first responder that referred them (simulation/processes/confirmation.py,
+channel, the first responder that referred them (simulation/model/processes/confirmation.py,
 ``confirm``). tests/test_independence.py checks the
 identity on a run."""
 

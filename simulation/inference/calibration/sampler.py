@@ -3,7 +3,7 @@
 pyabc's parallel samplers keep whichever particles finish first, and reseed each worker from
 the operating system, so two runs with the same seed give different ensembles. This one is
 pyabc's ``MappingSampler`` with two changes: each task gets its seed from
-:func:`~simulation.seeds.task_seed` (the calibration's seed, the generation, the task's
+:func:`~simulation.model.seeds.task_seed` (the calibration's seed, the generation, the task's
 index), results are gathered in task order, and pyabc's cap on a generation's runs
 (``population / min_acceptance_rate``) is counted in that order too. Any ordered map works: this
 process, a ``ProcessPoolExecutor`` or a Dask client. The cost is that a generation waits for its
@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from pyabc.sampler import MappingSampler
 
-from simulation.seeds import task_seed
+from simulation.model.seeds import task_seed
 
 
 class OrderedSampler(MappingSampler):

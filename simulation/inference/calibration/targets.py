@@ -74,12 +74,12 @@ from typing import Any, Literal, cast
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from simulation.errors import UserError, explain
-from simulation.files import read_validated_toml
-from simulation.clock import WEEKS_PER_YEAR
-from simulation.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES, VICTIM_GROUPS,
-                                 WEEKLY_COLUMNS)
-from simulation.scenario_schema import did_you_mean
+from simulation.model.errors import UserError, explain
+from simulation.model.files import read_validated_toml
+from simulation.model.clock import WEEKS_PER_YEAR
+from simulation.model.registry import (FORM_OUTCOMES, FORMS, GROUP_OUTCOMES, OUTCOMES,
+                                       VICTIM_GROUPS, WEEKLY_COLUMNS)
+from simulation.model.scenario_schema import did_you_mean
 
 MAX_FILE_BYTES = 1_000_000
 BASES = ("by_construction", "fitted", "emergent")

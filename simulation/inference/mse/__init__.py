@@ -36,10 +36,10 @@ by :mod:`simulation.inference.mse.tables`; each model's existence and identifiab
 before it is fitted (:mod:`simulation.inference.mse.checks`; the models themselves in
 :mod:`simulation.inference.mse.models`); ``interval="bootstrap"`` repeats the model choice
 (:mod:`simulation.inference.mse.bootstrap`); ``method="dga"`` is Bayesian model averaging
-(:mod:`simulation.inference.mse.bayes`). Published lists to try are in :mod:`simulation.datasets`,
-and :mod:`simulation.inference.mse.synthetic` draws lists with a known total;
-docs/estimation_own_lists.md says what each method assumes and how often its interval covers the
-truth.
+(:mod:`simulation.inference.mse.bayes`). Published lists to try are in
+:mod:`simulation.model.datasets`, and :mod:`simulation.inference.mse.synthetic` draws lists with a
+known total; docs/estimation_own_lists.md says what each method assumes and how often its interval
+covers the truth.
 
 A scope narrows both lists and truth to one part of the region: ``jurisdiction=`` (the contacts
 recorded there, the people exploited there), ``form=`` (sexual, labour, criminal) or ``group=``
@@ -53,7 +53,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from simulation.clock import WEEKS_PER_YEAR
+from simulation.model.clock import WEEKS_PER_YEAR
 from simulation.inference.mse.models import (Estimate, averaged_interval, design_columns,
                                              fit_models, model_name, profile_interval)
 from simulation.inference.mse.tables import EstimationError, check_size, count_column, tidy

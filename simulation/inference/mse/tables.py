@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 
 COUNT_NAMES = ("count", "counts", "freq", "frequency", "n", "number", "cases", "total")
 ID_NAMES = ("id", "person", "person_id", "case", "case_id", "victim_id")
@@ -204,7 +204,7 @@ def check_size(k: int, source: str = "table", *, allow_large: bool = False) -> N
     2^k is built."""
     if k <= MAX_LISTS or allow_large:
         return
-    from simulation.limits import TooLargeError
+    from simulation.model.limits import TooLargeError
 
     cells, params = 2 ** k - 1, 1 + k + k * (k - 1) // 2
     design = cells * params * 8

@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from simulation.inference.analysis import COST_EFFECTIVENESS
-from simulation.display import fmt_chance
+from simulation.model.display import fmt_chance
 from simulation.reports.dashboard.headline import chance_sentence, display_name, sentence
 
 OUTCOME = "victim_weeks_exploited"
@@ -57,7 +57,7 @@ def best(data, outcome: str = OUTCOME) -> dict[str, Any] | None:
               if r is not None and r["verdict"] == "better"]
     if not better:
         return None
-    from simulation.registry import OUTCOMES
+    from simulation.model.registry import OUTCOMES
 
     sign = 1 if OUTCOMES[outcome].higher_is_better else -1
     _, name = max(better, key=lambda b: sign * b[0])

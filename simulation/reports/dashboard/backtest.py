@@ -35,7 +35,7 @@ from simulation.reports.dashboard.style import rgba as _rgba
 from simulation.reports.dashboard.page import PLOTLY_CONFIG, Section
 from simulation.reports.dashboard.page import attr as _attr
 from simulation.reports.dashboard.page import escape as _e
-from simulation.display import fmt_number
+from simulation.model.display import fmt_number
 from simulation.reports.dashboard.backtest_output import (ALLOWED, MAX_JSON_BYTES, PREDICTION,
                                                           REPORT, BacktestOutput, groups,
                                                           read_output, read_outputs)
@@ -417,7 +417,7 @@ not run again).</p>
 
 def build_backtest_page(folders: Iterable[str | Path], out: str | Path) -> Path:
     """Write the page of the backtests in ``folders`` to ``out`` (whole or not at all)."""
-    from simulation.files import atomic_write
+    from simulation.model.files import atomic_write
 
     page = render_backtest_page(read_outputs(folders))
     target = Path(out)

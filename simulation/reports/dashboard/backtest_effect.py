@@ -18,8 +18,8 @@ from html import escape as _e
 import numpy as np
 import pandas as pd
 
-from simulation.display import fmt_number
-from simulation.errors import UserError
+from simulation.model.display import fmt_number
+from simulation.model.errors import UserError
 
 TABLE = "prediction.parquet"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 
 PREDICTION = "prediction.json"
 REPORT = "report.json"
@@ -113,8 +113,8 @@ class BacktestOutput:
 def read_output(folder: str | Path) -> BacktestOutput:
     """The backtest output in ``folder``, checked: one :class:`UserError` naming the folder (or
     its file) and what is allowed when it is not one."""
-    from simulation.files import read_json
-    from simulation.guide import did_you_mean, file_kind
+    from simulation.model.files import read_json
+    from simulation.model.guide import did_you_mean, file_kind
 
     folder = Path(folder)
     where = f"--backtest {folder}"

@@ -12,7 +12,7 @@ from simulation.reports.dashboard.headline import card_lines, fmt_chance, senten
 from simulation.reports.dashboard.page import attr as _attr
 from simulation.reports.dashboard.page import interval_percent, shareable
 from simulation.reports.dashboard.page import escape as _e
-from simulation.display import fmt_number
+from simulation.model.display import fmt_number
 from simulation.reports.shown import cost_per_victim_year
 
 CARD_NUMBERS = ("mean", "ci_low", "ci_high", "difference", "difference_low", "difference_high",
@@ -159,7 +159,7 @@ allowing for the many parameters tried.</p>
 def drawn_parameters(u: dict) -> tuple[str, str]:
     """What was drawn: a sentence, and a ``<details>`` element listing every parameter drawn
     (the ensemble's with their labels, the sampled ones with their ranges); both escaped."""
-    from simulation.registry import PARAMETERS
+    from simulation.model.registry import PARAMETERS
 
     def name(p: str) -> str:
         return PARAMETERS[p].label if p in PARAMETERS else p

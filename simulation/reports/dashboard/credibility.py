@@ -20,7 +20,7 @@ from simulation.reports.dashboard.style import text
 from simulation.reports.dashboard.page import PLOTLY_CONFIG
 from simulation.reports.dashboard.page import attr as _attr
 from simulation.reports.dashboard.page import escape as _e
-from simulation.display import fmt_number
+from simulation.model.display import fmt_number
 
 SECTIONS = (("targets", "Calibration targets (fitted)"),
             ("held_out", "Held-out checks (not fitted)"),
@@ -54,7 +54,7 @@ def credibility_data(data) -> dict[str, Any] | None:
     if data.credibility is not None:
         return data.credibility or None
     from simulation.inference.credibility import credibility
-    from simulation.errors import UserError
+    from simulation.model.errors import UserError
 
     try:
         value = credibility(data.results, baseline=data.baseline)

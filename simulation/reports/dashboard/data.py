@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.inference.analysis import compare
-from simulation.registry import FORMS
+from simulation.model.registry import FORMS
 
 JURISDICTION_OUTCOMES = ("victim_weeks_exploited", "victims_identified")
 """Per-jurisdiction outcomes compared with the baseline: where victims are exploited and where
@@ -83,7 +83,7 @@ class DashboardData:
         (:func:`simulation.reports.shown.reading_rows`, then ``readable``), with true minus signs;
         {} when there is no such row. ``outcome`` is the stored name."""
         if self._shown is None:
-            from simulation.display import MINUS
+            from simulation.model.display import MINUS
             from simulation.reports.shown import readable, reading_rows
 
             table = pd.concat([self.comparison, self.extra], ignore_index=True)

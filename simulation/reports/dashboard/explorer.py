@@ -27,8 +27,8 @@ from simulation.reports.dashboard.figures import FIGURES, all_figures
 from simulation.reports.dashboard.cards import card_html
 from simulation.reports.dashboard.page import CARD_CSS
 from simulation.reports.dashboard.report import CAPTIONS
-from simulation.model import BASELINE
-from simulation.registry import LEVERS
+from simulation.model.trafficking_model import BASELINE
+from simulation.model.registry import LEVERS
 
 DEFAULT_SCENARIO = BASELINE
 FIGURE_WIDTH = 960  # pixels: plotly widgets do not follow their container's width

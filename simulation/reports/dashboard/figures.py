@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from simulation.clock import WEEKS_PER_YEAR
+from simulation.model.clock import WEEKS_PER_YEAR
 from simulation.reports.dashboard.headline import display_name, outcome_label
 from simulation.reports.dashboard.style import (BASELINE_COLOUR, DASHES, FONT, PALETTE, rgba,
                                                 styles, text)
@@ -25,8 +25,8 @@ from simulation.reports.dashboard.style import note_figure as _note
 from simulation.reports.dashboard.uncertainty_figures import (RANK_OUTCOMES, acceptability_figure,
                                                               acceptability_frontier, rank_outcomes,
                                                               ranks_figure)
-from simulation.display import fmt_number, fmt_percent
-from simulation.registry import OUTCOMES
+from simulation.model.display import fmt_number, fmt_percent
+from simulation.model.registry import OUTCOMES
 from simulation.reports.shown import MIN_BASE_FOR_PERCENT
 
 SERIES = (("victims_in_exploitation", "stock"), ("new_victims", "flow"),

@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 
 from simulation.inference.batch_runs import COST_EFFECTIVENESS
-from simulation.clock import WEEKS_PER_YEAR
-from simulation.display import fmt_chance, fmt_number, fmt_percent  # noqa: F401 (re-exported)
-from simulation.registry import OUTCOMES
+from simulation.model.clock import WEEKS_PER_YEAR
+from simulation.model.display import fmt_chance, fmt_number, fmt_percent  # noqa: F401 (re-exported)
+from simulation.model.registry import OUTCOMES
 
 # (outcome, label on the card, unit shown, divisor from the outcome's unit to the shown one)
 HEADLINE = (

@@ -1,6 +1,6 @@
 """The dashboard's table of the statistics as countries publish them (ODD 6.5): per scenario, a
 year's referrals, confirmed victims and their profile, prosecutions and convictions, from the
-store's ``statistics`` part (:func:`simulation.statistics.compare_published`). Empty for a
+store's ``statistics`` part (:func:`simulation.model.statistics.compare_published`). Empty for a
 store written before issue 23, or one from an outside model."""
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ table.published th[scope="row"] { text-align: left; font-weight: normal; }
 
 def published_section(data) -> str:
     """The ``<section id="published">`` of the page, or '' when the store has no statistics."""
-    from simulation.errors import UserError
-    from simulation.statistics import compare_published
+    from simulation.model.errors import UserError
+    from simulation.model.statistics import compare_published
 
     try:
         table = compare_published(data.results, baseline=data.baseline)

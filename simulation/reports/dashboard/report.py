@@ -31,7 +31,7 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 
 from simulation._version import __version__
-from simulation.files import atomic_write
+from simulation.model.files import atomic_write
 from simulation.reports.dashboard.data import DashboardData, prepare
 from simulation.reports.dashboard.figures import figures_for
 from simulation.reports.dashboard.cards import card_html, uncertainty_note

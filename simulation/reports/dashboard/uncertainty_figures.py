@@ -10,13 +10,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from simulation.clock import WEEKS_PER_YEAR
+from simulation.model.clock import WEEKS_PER_YEAR
 from simulation.reports.dashboard.headline import display_name, fmt_chance, outcome_label
 from simulation.reports.dashboard.style import BASELINE_COLOUR, PALETTE, styles, text
 from simulation.reports.dashboard.style import layout as _layout
 from simulation.reports.dashboard.style import note_figure as _note
-from simulation.display import fmt_number
-from simulation.registry import OUTCOMES
+from simulation.model.display import fmt_number
+from simulation.model.registry import OUTCOMES
 
 RANK_OUTCOMES = ("victim_weeks_exploited", "new_victims", "victims_identified", "convictions",
                  "networks_dismantled")

@@ -26,7 +26,7 @@ def voi_section(data) -> str:
 
     from simulation.reports.dashboard.page import escape as _e
     from simulation.reports.dashboard.page import figure_section
-    from simulation.errors import UserError
+    from simulation.model.errors import UserError
     from simulation.inference.voi import value_of_information
 
     try:

@@ -31,8 +31,8 @@ from typing import Any, cast
 import pandas as pd
 
 from simulation._version import __version__
-from simulation.registry import LEVERS
-from simulation.scenario import Scenario, load_scenario, to_document, with_overrides
+from simulation.model.registry import LEVERS
+from simulation.model.scenario import Scenario, load_scenario, to_document, with_overrides
 
 MAIN_LEVERS = ("officers", "training", "non_punishment", "victim_centred", "witness_protection",
                "shelter_places", "reintegration", "ngo_outreach", "awareness",
@@ -111,7 +111,7 @@ def describe(changes: dict[tuple[str, str], float], start_week: int) -> str:
 
 
 def _run(scenario: Scenario, seed: int):
-    from simulation.runner import run
+    from simulation.model.runner import run
 
     return run(scenario, seed=seed)
 
