@@ -9,10 +9,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from simulation.parameters import PARAMETERS
+from simulation.model.parameters import PARAMETERS
 
-from simulation.calibration import CalibrationError, TargetError, load_calibration, load_targets
-from simulation.calibration.targets import Target
+from simulation.inference.calibration import (CalibrationError, TargetError, load_calibration,
+                                              load_targets)
+from simulation.inference.calibration.targets import Target
 from simulation.cli import main
 
 from conftest import BASELINE, ROOT
@@ -255,7 +256,7 @@ def test_record_statistics_are_computed_from_the_lists_and_spells_per_year_at_sc
     an annual count with the people exploited at some time in each year (issue 23)."""
     import pandas as pd
 
-    from simulation import mse
+    from simulation.inference import mse
 
     rng = np.random.default_rng(3)
     rows = []

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 import simulation
-from simulation.calibration.independence import RATIO_OUTCOMES, SUMS, dependence
-from simulation.calibration.targets import BASES, TargetError, load_targets
-from simulation.credibility import credibility, load_facts, shipped_files
+from simulation.inference.calibration.independence import RATIO_OUTCOMES, SUMS, dependence
+from simulation.inference.calibration.targets import BASES, TargetError, load_targets
+from simulation.inference.credibility import credibility, load_facts, shipped_files
 
 LIBRARY = simulation.SCENARIOS / "calibration"
 TARGET_FILES = sorted(LIBRARY.glob("*_targets.toml"))
@@ -223,8 +223,8 @@ def test_an_out_of_sample_file_without_labels_is_refused_by_the_credibility_page
 def test_the_calibration_report_shows_checks_apart_from_held_out_targets_that_are_not():
     import copy
 
-    from simulation.calibration import load_ensemble
-    from simulation.calibration.report import render
+    from simulation.inference.calibration import load_ensemble
+    from simulation.reports.calibration_report import render
 
     ensemble, manifest = load_ensemble(LIBRARY / "baseline_ensemble")
     # the shipped manifest (issue 23's refit) carries the labels: only emergent ones are checks
@@ -248,7 +248,7 @@ def test_the_calibration_report_shows_checks_apart_from_held_out_targets_that_ar
 def test_the_shipped_ensemble_was_fitted_to_the_fitted_targets_as_they_stand():
     """A changed fitted band or quantity without a refitted ensemble fails here, not silently
     (issue 23 corrected target quantities, then refitted)."""
-    from simulation.calibration import load_ensemble
+    from simulation.inference.calibration import load_ensemble
 
     _, manifest = load_ensemble(LIBRARY / "baseline_ensemble")
     fitted = load_targets(shipped_files()["targets"]).fitted

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.agents import Trafficker
-from simulation.agents import trafficker as tr
-from simulation.agents import victim as vs
-from simulation.model import TraffickingModel
-from simulation.processes import justice, network_response
-from simulation.registry import CHANNELS, OUTCOME_NAMES, WEEKLY_COLUMNS
+from simulation.model.agents import Trafficker
+from simulation.model.agents import trafficker as tr
+from simulation.model.agents import victim as vs
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import justice, network_response
+from simulation.model.registry import CHANNELS, OUTCOME_NAMES, WEEKLY_COLUMNS
 
 from conftest import BASELINE, small
 

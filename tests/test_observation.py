@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.model import TraffickingModel
-from simulation.registry import CHANNELS
-from simulation.statistics import published
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.registry import CHANNELS
+from simulation.model.statistics import published
 
 from conftest import small
 
@@ -101,7 +101,8 @@ def test_a_negative_decision_returns_a_removed_person_to_the_at_risk_population(
     refs = model.referrals
     decided = [i for i in range(len(refs)) if refs.confirmed[i] == 0]
     assert decided and not any(refs.confirmed[i] == 1 for i in range(len(refs)))
-    assert model.series[:, simulation.model.COLUMN["victims_identified"]].sum() == 0
+    column = simulation.model.trafficking_model.COLUMN["victims_identified"]
+    assert model.series[:, column].sum() == 0
     for i in decided[:50]:
         history = model.victims.history_of(refs.person[i])
         after = [s for w, s in history if w >= refs.week[i]]
@@ -183,7 +184,7 @@ def test_domestic_victims_are_those_identified_in_their_own_country(result):
 def tiny_batch(tmp_path, *, replications: int, seed: int, weeks: int,
                burn_in_weeks: int):
     """A batch of the baseline and training at scale 0.2, run in one process; its folder."""
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     experiment = tmp_path / "tiny.toml"
     experiment.write_text(f"""
@@ -203,8 +204,8 @@ burn_in_weeks = {burn_in_weeks}
 
 def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path, capsys):
     from simulation.cli import main
-    from simulation.statistics import compare_published
-    from simulation.store import load_results
+    from simulation.model.statistics import compare_published
+    from simulation.studies.store import load_results
 
     out = tiny_batch(tmp_path, replications=2, seed=5, weeks=104, burn_in_weeks=52)
     results = load_results(out)
@@ -226,9 +227,9 @@ def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path
 
 
 def test_the_dashboard_shows_the_published_statistics_of_a_store_that_has_them(tmp_path):
-    from simulation.dashboard.report import build_report
-    from simulation.statistics import compare_published
-    from simulation.store import load_results
+    from simulation.reports.dashboard.report import build_report
+    from simulation.model.statistics import compare_published
+    from simulation.studies.store import load_results
 
     out = tiny_batch(tmp_path, replications=1, seed=6, weeks=52, burn_in_weeks=26)
     page = build_report(out).read_text()
@@ -284,7 +285,7 @@ def test_court_case_shares_count_confirmed_victims_of_networks_charged_with_traf
     import pandas as pd
     from types import SimpleNamespace
 
-    from simulation.statistics import court_case_shares
+    from simulation.model.statistics import court_case_shares
 
     referrals = pd.DataFrame({
         "week": [-3, 0, 1, 2, 3, 4, 5],
@@ -312,7 +313,7 @@ def test_a_police_finding_that_always_opens_a_case_puts_more_police_referrals_in
     """Police referrals open a case against the network with ``police_case_probability``
     (ODD 6.5): at certainty, police-referred victims make up more of the victims in
     prosecuted cases than at the least of its range."""
-    from simulation.statistics import court_case_shares
+    from simulation.model.statistics import court_case_shares
 
     def police_share(chance):
         tables = [court_case_shares(run({"parameters.police_case_probability": chance},

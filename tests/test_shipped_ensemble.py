@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.calibration import ensemble_overrides, load_ensemble
+from simulation.inference.calibration import ensemble_overrides, load_ensemble
 
 FOLDER = simulation.SCENARIOS / "calibration" / "baseline_ensemble"
 

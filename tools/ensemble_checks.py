@@ -16,7 +16,7 @@ holds at the comparisons' scale (issue 23).
 
 ``--court-cases`` also reads the channel shares the way UNODC's court-case summaries count
 them: among the confirmed victims of networks that were prosecuted
-(:func:`simulation.statistics.court_case_shares`), beside the shares among all confirmed
+(:func:`simulation.model.statistics.court_case_shares`), beside the shares among all confirmed
 victims, which is what the calibration fits. Where the two agree, fitting the published shares
 as shares of all confirmed victims loses nothing; where they differ, the fit compares the
 wrong quantity.
@@ -40,11 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import simulation  # noqa: E402
-from simulation.calibration import ensemble_overrides  # noqa: E402
-from simulation.calibration.report import weighted_quantiles  # noqa: E402
-from simulation.calibration.targets import load_targets  # noqa: E402
-from simulation.clock import WEEKS_PER_YEAR  # noqa: E402
-from simulation.statistics import court_case_shares  # noqa: E402
+from simulation.inference.calibration import ensemble_overrides  # noqa: E402
+from simulation.reports.calibration_report import weighted_quantiles  # noqa: E402
+from simulation.inference.calibration.targets import load_targets  # noqa: E402
+from simulation.model.clock import WEEKS_PER_YEAR  # noqa: E402
+from simulation.model.statistics import court_case_shares  # noqa: E402
 
 LIBRARY = simulation.SCENARIOS / "calibration"
 
