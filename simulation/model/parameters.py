@@ -927,11 +927,11 @@ _group(
 )
 
 CALIBRATED = (
-    "self_referral_hazard", "reach_exploiter", "police_encounter_rate",
-    "ngo_contact_rate", "cross_border_delay_weeks", "case_evidence_rate", "testimony_evidence",
-    "max_wait_weeks", "intimidation", "network_entry_rate",
-    "second_transporter_victims", "escape_hazard", "security_decay", "self_referral_trust_offset",
+    "self_referral_hazard", "police_encounter_rate",
+    "ngo_contact_rate", "case_evidence_rate", "testimony_evidence",
+    "intimidation", "network_entry_rate", "escape_hazard", "self_referral_trust_offset",
     "charge_base", "visibility_self_labour", "child_protection_rate", "health_services_rate",
+    "visibility_police_child", "visibility_self_child",
 )
 """The parameters the shipped baseline calibration fits (``fit`` in
 scenarios/calibration/baseline.toml; a test keeps the two lists equal): their source says so,
