@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_COMPARISON = ROOT / "scenarios" / "experiments" / "policy_comparison.toml"

@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 import simulation  # noqa: E402
-from simulation.calibration import calibrate, load_calibration, load_ensemble  # noqa: E402
+from simulation.inference.calibration import (calibrate, load_calibration, load_ensemble)  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "calibration" / "baseline.toml"
 

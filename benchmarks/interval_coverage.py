@@ -16,9 +16,9 @@ test run.
 
 Methods (``--method``; ``all`` runs each):
 
-- ``shipped``: :func:`simulation.conclusions.predictive_intervals`, what
-  :func:`simulation.conclusions.decompose` gives every effect (the draws' means shrunk towards
-  the mean, blurred, averaged over the one-way model's posterior of the two variances).
+- ``shipped``: :func:`simulation.inference.conclusions.predictive_intervals`, what
+  :func:`simulation.inference.conclusions.decompose` gives every effect (the draws' means shrunk
+  towards the mean, blurred, averaged over the one-way model's posterior of the two variances).
 - ``normal_floored``: a normal new draw, mean plus a normal of the between-draw variance, both
   variances from their generalised pivotal quantities (Weerahandi 1993), the between-draw one
   floored at zero: exact in shape only for normal draws.
@@ -46,7 +46,7 @@ import time
 
 import numpy as np
 
-from simulation.conclusions import predictive_intervals
+from simulation.inference.conclusions import predictive_intervals
 
 RUNS = 2
 SHAPES = ("normal", "uniform", "skewed")

@@ -1,4 +1,4 @@
-"""The MSE estimates on the model's own lists before and after a change to simulation.mse.
+"""The MSE estimates on the model's own lists before and after a change to simulation.inference.mse.
 
     git show ccc12d44d005c3966575faf0836b0c7c17a73ef6:simulation/mse.py > /tmp/mse_before.py
     .venv/bin/python benchmarks/mse_before_after.py /tmp/mse_before.py
@@ -17,7 +17,7 @@ import warnings
 from collections import Counter
 
 import simulation
-import simulation.mse as new
+import simulation.inference.mse as new
 
 SCOPES = ({}, {"form": "labour"}, {"form": "sexual"}, {"jurisdiction": "origin_a"},
           {"jurisdiction": "destination_a"}, {"group": "child"})

@@ -5,7 +5,7 @@
 
 ``three``: 500 people, three lists seeing 30%, 25% and 20% of them. ``uk``: lists shaped like the
 UK 2013 strategic assessment in five lists (its AIC estimate, 11,313 people, and each list's
-share of it: :func:`simulation.mse_synthetic.shaped_like`). Three worlds each: independent
+share of it: :func:`simulation.inference.mse.synthetic.shaped_like`). Three worlds each: independent
 lists; a referral partnership (the second list passes 30% of those it sees to the third);
 unequal visibility (half the population seen with a quarter of the probability). Methods:
 log-linear models chosen by AIC with the model-averaged, profile-likelihood and bootstrap
@@ -23,14 +23,14 @@ import argparse
 import json
 import time
 
-import simulation.datasets as datasets
-import simulation.mse as mse
-from simulation.mse_synthetic import shaped_like, synthetic_lists
+import simulation.model.datasets as datasets
+import simulation.inference.mse as mse
+from simulation.inference.mse.synthetic import shaped_like, synthetic_lists
 
 METHODS = {"averaged": {"interval": "averaged"}, "profile": {"interval": "profile"},
            "bootstrap": {"interval": "bootstrap", "resamples": 199},
            "dga": {"method": "dga"}}
-# SparseMSE's methods (simulation.mse_sparse), measured separately with --methods
+# SparseMSE's methods (simulation.inference.mse.sparse), measured separately with --methods
 SPARSE = {"stepwise": {"method": "stepwise"},
           "stepwise_bca": {"method": "stepwise", "interval": "bca", "resamples": 199},
           "allmodels": {"method": "allmodels"}}

@@ -4,8 +4,8 @@
 
 For each shipped table with a published BCa interval (Chan, Silverman & Vincent 2021, JASA
 116:1297, sections 4.1 and 4.2, 1000 bootstrap replications), the stepwise method's BCa
-interval (:func:`simulation.mse_sparse.bca_interval`, 1000 resamples) is computed with numpy
-seeds 0 to ``--seeds`` - 1; prints and writes the mean, standard deviation, smallest and
+interval (:func:`simulation.inference.mse.sparse.bca_interval`, 1000 resamples) is computed with
+numpy seeds 0 to ``--seeds`` - 1; prints and writes the mean, standard deviation, smallest and
 largest of each bound, the published bound, how many standard deviations it lies from the mean,
 and the seconds per interval. ``tests/test_mse_published.py`` uses the standard deviations as
 the tolerance of its one-seed comparison; docs/estimation_own_lists.md reports them.
@@ -22,8 +22,8 @@ import time
 
 import numpy as np
 
-import simulation.datasets as datasets
-from simulation.mse_sparse import Table, bca_interval
+import simulation.model.datasets as datasets
+from simulation.inference.mse.sparse import Table, bca_interval
 
 PUBLISHED = {  # Chan, Silverman & Vincent (2021): BCa 95% intervals
     "us_western_site_five_lists": (1293, 3670),  # section 4.2
@@ -43,7 +43,7 @@ KOREA_PUBLISHED = {1: {"80%": (136, 198), "95%": (131, 248)},
 
 def korea(seeds: int) -> dict:
     """The BIC bootstrap's BCa intervals for the Korean lists over ``seeds`` seeds."""
-    from simulation.mse_sparse import all_models, best_of
+    from simulation.inference.mse.sparse import all_models, best_of
 
     table = Table.of(*KOREA)
     fits, _ = all_models(table, "bic")

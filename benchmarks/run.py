@@ -52,7 +52,7 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
 import simulation  # noqa: E402
-from simulation.model import BASELINE, TraffickingModel  # noqa: E402
+from simulation.model.trafficking_model import BASELINE, TraffickingModel  # noqa: E402
 
 BOLTZMANN_AGENTS = 10_000
 BOLTZMANN_STEPS = 15
@@ -186,7 +186,7 @@ def batch(replications: int, repeats: int = 1) -> dict:
         row["speedup"] = round(row["runs_per_minute"] / rows[1]["runs_per_minute"], 2)
         row["efficiency"] = round(row["speedup"] / n, 2)
     result["workers"] = rows
-    result["source"] = "benchmarks/batch.py (simulation.executors.run_experiment)"
+    result["source"] = "benchmarks/batch.py (simulation.studies.executors.run_experiment)"
     return result
 
 

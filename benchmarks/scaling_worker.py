@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import simulation
-    from simulation.model import BASELINE, TraffickingModel
+    from simulation.model.trafficking_model import BASELINE, TraffickingModel
 
     scenario = simulation.with_overrides(BASELINE, {"run.scale": args.scale})
     import_rss = _current_rss_mib()

@@ -12,15 +12,21 @@ from simulation._version import __version__  # noqa: E402,F401
 # Everything else loads on first use (PEP 562): ``tipsim --help`` and a batch worker process
 # import only what they need (the model pulls in Mesa, pandas and scipy: about 3 s on a cold
 # start), and ``simulation.run`` or ``from simulation import SCENARIOS`` work as before.
-_ON_FIRST_USE = {"BASELINE": "simulation.model", "SCENARIOS": "simulation.model",
-                 "TraffickingModel": "simulation.model", "RunResult": "simulation.outcomes",
-                 "evaluate": "simulation.runner", "result_of": "simulation.runner",
-                 "run": "simulation.runner", "Scenario": "simulation.scenario",
-                 "ScenarioError": "simulation.scenario", "load_scenario": "simulation.scenario",
-                 "with_overrides": "simulation.scenario", "with_policy": "simulation.scenario",
-                 "compare": "simulation.analysis", "sensitivity": "simulation.analysis",
-                 "run_experiment": "simulation.executors", "Experiment": "simulation.experiment",
-                 "load_results": "simulation.store"}
+_ON_FIRST_USE = {"BASELINE": "simulation.model.trafficking_model",
+                 "SCENARIOS": "simulation.model.trafficking_model",
+                 "TraffickingModel": "simulation.model.trafficking_model",
+                 "RunResult": "simulation.model.outcomes",
+                 "evaluate": "simulation.model.runner", "result_of": "simulation.model.runner",
+                 "run": "simulation.model.runner", "Scenario": "simulation.model.scenario",
+                 "ScenarioError": "simulation.model.scenario",
+                 "load_scenario": "simulation.model.scenario",
+                 "with_overrides": "simulation.model.scenario",
+                 "with_policy": "simulation.model.scenario",
+                 "compare": "simulation.inference.analysis",
+                 "sensitivity": "simulation.inference.analysis",
+                 "run_experiment": "simulation.studies.executors",
+                 "Experiment": "simulation.studies.experiment",
+                 "load_results": "simulation.studies.store"}
 
 
 def __dir__() -> list[str]:

@@ -2,7 +2,7 @@
 
 Each module in :mod:`simulation.commands` contributes subcommands through a
 ``register(subparsers)`` function, so the command line grows with the package without one file
-that everybody edits. A :class:`~simulation.errors.UserError` is printed as one line on stderr
+that everybody edits. A :class:`~simulation.model.errors.UserError` is printed as one line on stderr
 (exit 1); anything else is a bug and keeps its traceback.
 """
 
@@ -16,8 +16,8 @@ import sys
 
 from simulation._version import __version__
 from simulation import commands
-from simulation.errors import UserError
-from simulation.guide import Parser
+from simulation.model.errors import UserError
+from simulation.model.guide import Parser
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,7 +50,7 @@ weeks = 52
 def tiny_results_dir(base: Path) -> Path:
     """The tiny experiment's results under ``base``, run once per test session (a second call
     finds every run done and returns at once)."""
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     out = base / "dashboard_tiny"
     spec = base / "dashboard_tiny.toml"
@@ -90,7 +90,7 @@ UNCERTAINTY_DRAWS, UNCERTAINTY_REPLICATIONS = 12, 2
 def uncertainty_results(tmp_path_factory) -> Path:
     """Three scenarios, 12 parameter draws (the shipped ensemble and every lever effect) of 2
     runs each: 72 runs of a tenth of the region for a year, about 10 s on 2 workers."""
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     base = tmp_path_factory.getbasetemp()
     spec = base / "dashboard_uncertainty.toml"

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation.analysis import COST_EFFECTIVENESS, _mean_ci, compare, sensitivity
-from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.store import load_results
+from simulation.inference.analysis import COST_EFFECTIVENESS, _mean_ci, compare, sensitivity
+from simulation.model.errors import UserError
+from simulation.studies.executors import run_experiment
+from simulation.studies.store import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -155,7 +155,7 @@ def test_sensitivity_needs_a_complete_sobol_or_morris_design(tmp_path):
 
 def test_cost_per_victim_year_has_an_interval_exactly_when_exploitation_is_clearly_averted(
         tiny_results):
-    from simulation.analysis import compare as compare_results
+    from simulation.inference.analysis import compare as compare_results
 
     table = compare_results(tiny_results, outcomes=["victim_weeks_exploited", "policy_cost"])
     for scenario, rows in table[table.scenario != "baseline"].groupby("scenario"):

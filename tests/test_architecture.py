@@ -12,13 +12,13 @@ import networkx as nx
 import pytest
 
 import simulation
-from simulation.model import TraffickingModel
+from simulation.model.trafficking_model import TraffickingModel
 
 from conftest import small
 
-ROOT = Path(simulation.__file__).parent
-MODEL_PARTS = ("model.py", "processes", "agents", "events.py", "calendars.py", "records.py",
-               "caches.py", "pools.py", "streams.py", "clock.py", "outcomes.py")
+ROOT = Path(simulation.__file__).parent / "model"
+MODEL_PARTS = ("trafficking_model.py", "processes", "agents", "events.py", "calendars.py",
+               "records.py", "caches.py", "pools.py", "streams.py", "clock.py", "outcomes.py")
 PROCESSES = sorted(p.stem for p in (ROOT / "processes").glob("*.py") if p.stem != "__init__")
 MUTATORS = {"append", "add", "extend", "update", "discard", "remove", "pop", "popleft",
             "schedule", "schedule_many", "set_status", "set_statuses", "new_episode", "clear",
@@ -28,7 +28,7 @@ TALLIES = {"tally": "weekly_tally", "tally_form": "form_tally", "tally_victim": 
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(("simulation", *parts)).removesuffix(".__init__")
+    return ".".join(("simulation", "model", *parts)).removesuffix(".__init__")
 
 
 def _model_files() -> list[Path]:
@@ -124,7 +124,7 @@ def test_each_process_declares_what_it_reads_and_changes(module):
     """``READS`` and ``CHANGES`` of each process module are exactly the model's attributes its
     code reads and changes (so a reader knows what a process touches without reading it), and
     each is part of the model's documented state."""
-    declared = importlib.import_module(f"simulation.processes.{module}")
+    declared = importlib.import_module(f"simulation.model.processes.{module}")
     reads, changes = set(declared.READS), set(declared.CHANGES)
     used, changed = uses(module)
     assert changed == changes, "CHANGES differs from what the code changes"

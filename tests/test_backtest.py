@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.backtest import BacktestError, load_backtest, observed_example
-from simulation.backtest_report import crps, intervals, score
+from simulation.studies.backtest import BacktestError, load_backtest, observed_example
+from simulation.reports.backtest_report import crps, intervals, score
 from simulation.cli import main
-from simulation.scenario import load_scenario
+from simulation.model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -308,7 +308,7 @@ def test_the_frozen_digests_see_an_edit_anywhere_in_the_scenarios_chain(tmp_path
 
 
 def test_confirmed_victims_and_referrals_by_breakdown_add_up_to_the_totals(tmp_path):
-    from simulation.registry import CHANNELS
+    from simulation.model.registry import CHANNELS
 
     entries = "".join(
         f'\n[[compare]]\nseries = "by"\nbreakdown = "{field}"\ncategory = "{value}"\n'

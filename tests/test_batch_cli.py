@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.executors import run_experiment
-from simulation.store import load_results
+from simulation.studies.executors import run_experiment
+from simulation.studies.store import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -166,7 +166,7 @@ def test_bad_experiment_file_gives_one_line_naming_file_and_field(tmp_path):
 
 
 def test_batch_exit_status_and_summary_count_failed_runs(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("simulation.experiment.run_spec", failing_model)
+    monkeypatch.setattr("simulation.studies.experiment.run_spec", failing_model)
     exp = comparison(tmp_path, replications=3)
     code, out, _ = cli(capsys, "batch", exp, "--out", tmp_path / "out", "--workers", "1",
                        "--quiet")
@@ -276,7 +276,7 @@ def _pretend_other_code(out: Path) -> None:
 
 
 def test_resuming_with_other_model_code_is_refused_unless_allowed_or_restarted(capsys, tmp_path):
-    from simulation.store import StoreError, model_code_hash
+    from simulation.studies.store import StoreError, model_code_hash
 
     exp, out = comparison(tmp_path, replications=1, weeks=4), tmp_path / "out"
     run_experiment(exp, out, workers=1, progress=False)
@@ -304,7 +304,7 @@ def test_resuming_with_other_model_code_is_refused_unless_allowed_or_restarted(c
 
 
 def test_demo_starts_over_when_its_store_is_from_other_model_code(capsys, tmp_path):
-    from simulation.store import model_code_hash
+    from simulation.studies.store import model_code_hash
 
     exp, out = comparison(tmp_path, replications=2, weeks=4), tmp_path / "demo"
     assert cli(capsys, "demo", "--experiment", exp, "--out", out, "--workers", "1")[0] == 0
@@ -320,8 +320,8 @@ def test_readable_numbers_docstring_examples_hold():
     import doctest
 
     import simulation.commands.batch as batch
-    import simulation.display as display
-    import simulation.shown as shown
+    import simulation.model.display as display
+    import simulation.reports.shown as shown
 
     assert doctest.testmod(batch).failed == 0 and doctest.testmod(display).failed == 0
     assert doctest.testmod(shown).attempted >= 2 and doctest.testmod(shown).failed == 0

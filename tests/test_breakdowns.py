@@ -9,7 +9,8 @@ import math
 import pytest
 
 import simulation
-from simulation.registry import FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_OUTCOMES, VICTIM_GROUPS
+from simulation.model.registry import (FORM_OUTCOMES, FORM_WEEKLY, FORMS, GROUP_OUTCOMES,
+                                       VICTIM_GROUPS)
 
 from conftest import small
 
@@ -76,7 +77,7 @@ weeks = 104
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     folder = tmp_path_factory.mktemp("by_form")
     spec = folder / "by_form.toml"

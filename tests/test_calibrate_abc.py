@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.calibration import build_report, calibrate, load_ensemble
-from simulation.calibration import abc as abc_module
-from simulation.calibration.report import weighted_quantiles
+from simulation.inference.calibration import calibrate, load_ensemble
+from simulation.inference.calibration import abc as abc_module
+from simulation.reports.calibration_report import build_report, weighted_quantiles
 
 from conftest import BASELINE
 
@@ -177,7 +177,7 @@ def test_the_command_writes_ensemble_manifest_and_report(tmp_path, planted_targe
     assert manifest["quick"] and manifest["ensemble_size"] == 6
     assert {"targets_hash", "scenario_hash", "model_code_hash", "method", "budget",
             "wall_seconds", "fixed_parameters"} <= set(manifest)
-    assert len(manifest["fixed_parameters"]) == len(simulation.parameters.PARAMETERS) - 2
+    assert len(manifest["fixed_parameters"]) == len(simulation.model.parameters.PARAMETERS) - 2
     assert (out / "report.html").stat().st_size > 100_000
 
 
@@ -269,8 +269,8 @@ def test_a_hand_edited_state_is_one_line_and_restart_recovers(tmp_path, capsys, 
 
 
 def test_a_damaged_history_is_one_line(tmp_path, capsys):
-    from simulation.calibration.config import load_calibration
-    from simulation.store import model_code_hash
+    from simulation.inference.calibration.config import load_calibration
+    from simulation.studies.store import model_code_hash
 
     path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
     out = tmp_path / "out"
@@ -301,7 +301,7 @@ def test_a_full_disk_is_one_line(tmp_path, capsys, monkeypatch):
 
 def test_a_calibration_whose_runs_cannot_fit_is_refused_before_any_run(tmp_path, capsys,
                                                                        monkeypatch):
-    import simulation.limits as limits
+    import simulation.model.limits as limits
 
     path = write_calibration(tmp_path, BAND, population=6, generations=1, weeks=52)
     monkeypatch.setattr(limits, "memory_bytes", lambda: 2**20)

@@ -9,10 +9,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from simulation.parameters import PARAMETERS
+from simulation.model.parameters import PARAMETERS
 
-from simulation.calibration import CalibrationError, TargetError, load_calibration, load_targets
-from simulation.calibration.targets import Target
+from simulation.inference.calibration import (CalibrationError, TargetError, load_calibration,
+                                              load_targets)
+from simulation.inference.calibration.targets import Target
 from simulation.cli import main
 
 from conftest import BASELINE, ROOT
@@ -206,6 +207,40 @@ def test_a_place_share_of_the_region_total_reads_its_denominator_in_the_region()
                source="s")
 
 
+def test_a_numerator_may_sum_outcomes_of_one_kind():
+    """A published "other channels" share is the sum of channels the model names apart."""
+    other = Target(name="other", share=(("identified_health", "identified_child_protection"),
+                                        "victims_identified"), band=[0.1, 0.3], source="s")
+    result = SimpleNamespace(outcomes={"victims_identified": 40.0, "identified_health": 6.0,
+                                       "identified_child_protection": 4.0}, jurisdictions={})
+    assert other.simulated(result, years=3, scale=0.2) == pytest.approx(0.25)
+    assert other.numerator == ("identified_health", "identified_child_protection")
+    assert other.description == ("(identified_health + identified_child_protection) / "
+                                 "victims_identified (region)")
+    single = Target(name="s", share=("identified_health", "victims_identified"),
+                    band=[0.1, 0.3], source="s")
+    assert single.numerator == ("identified_health",) and single.simulated(result, 3, 0.2) == 0.15
+
+
+@pytest.mark.parametrize("share, words", [
+    ('[[], "victims_identified"]', "an empty list of outcomes to sum"),
+    ('[["identified_health", "identified_helth"], "victims_identified"]',
+     "did you mean 'identified_health'"),
+    ('[["identified_health", "identified_health"], "victims_identified"]', "summed twice"),
+    ('[["identified_health", "victims_in_exploitation"], "victims_identified"]',
+     "must be of one kind (got identified_health (flow), victims_in_exploitation (stock))"),
+    ('[["identified_health", "victims_identified"], "victims_identified"]', "both"),
+])
+def test_a_bad_summed_numerator_is_one_error_naming_the_field(tmp_path, share, words):
+    path = write(tmp_path, "t.toml", f'[targets.t]\nshare = {share}\nband = [0.1, 0.2]\n'
+                 'source = "s"\n')
+    with pytest.raises(TargetError) as err:
+        load_targets(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and "targets.t" in message and words in message
+    assert "\n" not in message
+
+
 def test_a_group_target_on_an_outcome_not_reported_by_group_is_refused(tmp_path):
     path = write(tmp_path, "t.toml", '[targets.c]\nshare = ["victims_in_exploitation", '
                  '"victims_in_exploitation"]\ngroup = "child"\nshare_of_region = true\n'
@@ -221,7 +256,7 @@ def test_record_statistics_are_computed_from_the_lists_and_spells_per_year_at_sc
     an annual count with the people exploited at some time in each year (issue 23)."""
     import pandas as pd
 
-    from simulation import mse
+    from simulation.inference import mse
 
     rng = np.random.default_rng(3)
     rows = []

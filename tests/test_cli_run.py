@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 
 from simulation.cli import main
-from simulation.registry import OUTCOME_NAMES
+from simulation.model.registry import OUTCOME_NAMES
 
 from conftest import BASELINE
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.conclusions import conformal_half_width, decompose, predictive_intervals
+from simulation.inference.conclusions import conformal_half_width, decompose, predictive_intervals
 
 REPS, RUNS = 1000, 2
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.registry import LIST_OF_CHANNEL, LISTS
+from simulation.model.registry import LIST_OF_CHANNEL, LISTS
 
 from conftest import small
 
@@ -84,7 +84,7 @@ def test_a_model_runs_lists_go_through_run_out_and_tipsim_estimate(tmp_path, cap
     scenario = small({"run.scale": 1.0, "run.weeks": 156})
     out = tmp_path / "run"
     result = simulation.run(scenario, seed=4)
-    import simulation.mse as mse
+    import simulation.inference.mse as mse
 
     table = mse.estimate_vs_truth(result.contacts, result.exploited)
     assert len(table) == 3 and (table["truth"] > table["observed"]).all()

@@ -1,5 +1,5 @@
 """The UK country data (scenarios/countries/uk/) and the loader that checks it
-(simulation/country_data.py): every number sourced, no post-Act year among the calibration
+(simulation/model/country_data.py): every number sourced, no post-Act year among the calibration
 series, and the published breakdowns adding up as the sources say they do."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import simulation.datasets as datasets
-from simulation.country_data import (COUNTRIES, CountryData, CountryDataError, breakdown_sums,
-                                     load_country, load_statistics)
+import simulation.model.datasets as datasets
+from simulation.model.country_data import (COUNTRIES, CountryData, CountryDataError, breakdown_sums,
+                                           load_country, load_statistics)
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.country_calendar import date_week, week_year, year_weeks
-from simulation.country_data import load_country
-from simulation.country_statistics import (SERIES, StatisticsMapError, country_statistics,
-                                           group_published, load_statistics_map)
-from simulation.scenario import load_scenario, validate_file, with_overrides
+from simulation.model.country_calendar import date_week, week_year, year_weeks
+from simulation.model.country_data import load_country
+from simulation.model.country_statistics import (SERIES, StatisticsMapError, country_statistics,
+                                                 group_published, load_statistics_map)
+from simulation.model.scenario import load_scenario, validate_file, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 UK = ROOT / "scenarios" / "countries" / "uk"
@@ -88,7 +88,7 @@ def test_dates_fall_in_the_week_of_their_year():
         assert date_week(f"{year}-01-01", 2009) == weeks[0]
         assert date_week(f"{year}-12-31", 2009) == weeks[-1]
     assert week_year(-1, 2009) == 2008  # the burn-in is before the first year
-    with pytest.raises(simulation.errors.UserError, match="before the first calendar year"):
+    with pytest.raises(simulation.model.errors.UserError, match="before the first calendar year"):
         date_week("2008-12-31", 2009)
 
 
@@ -150,8 +150,8 @@ def test_a_statistics_map_missing_a_category_names_it(tmp_path):
 # -- calibration ---------------------------------------------------------------------------------
 
 def test_calibration_targets_are_the_published_means(uk):
-    from simulation.calibration.config import load_calibration
-    from simulation.calibration.targets import load_targets
+    from simulation.inference.calibration.config import load_calibration
+    from simulation.inference.calibration.targets import load_targets
 
     cal = load_calibration(UK / "calibration.toml")
     assert set(cal.priors) == {"recruitment_efficiency", "police_encounter_rate",
@@ -220,7 +220,7 @@ def test_lever_file_cites_only_facts_and_starts_at_their_dates(uk):
 
 
 def test_backtest_file_points_at_the_scenario_levers_ensemble_and_observations():
-    from simulation.backtest import load_backtest
+    from simulation.studies.backtest import load_backtest
 
     bt = load_backtest(UK / "backtest" / "backtest.toml")
     assert (bt.first_year, bt.cut_year, bt.last_year) == (2009, 2014, 2019)

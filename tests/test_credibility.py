@@ -1,5 +1,5 @@
-"""The model-credibility data (simulation.credibility): known answers on planted stores, rules
-that can come out either way, what a batch cannot assess, malformed fact files, and one small
+"""The model-credibility data (simulation.inference.credibility): known answers on planted stores,
+rules that can come out either way, what a batch cannot assess, malformed fact files, and one small
 real batch of the baseline and the destination_a crackdown."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.credibility import FactsError, credibility, load_facts, shipped_files
-from simulation.errors import UserError
-from simulation.store import Results
+from simulation.inference.credibility import FactsError, credibility, load_facts, shipped_files
+from simulation.model.errors import UserError
+from simulation.studies.store import Results
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_EXPERIMENT = f"""
@@ -37,7 +37,7 @@ weeks = 104
 def small_batch(tmp_path_factory) -> Path:
     """Four replications of the baseline and the crackdown, two policy years at 30% scale
     (about a second of runs)."""
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     base = tmp_path_factory.mktemp("credibility")
     spec = base / "small.toml"
@@ -207,7 +207,7 @@ def test_policy_weeks_and_scale_come_from_the_store(tmp_path):
     # no [run] in the experiment: the overrides, else the scenario file's own run table
     store.manifest["experiment"] = {"run": {}, "overrides": {"run": {"weeks": 52, "scale": 0.5}}}
     assert credibility(store, **files(tmp_path))["targets"][0]["median"] == pytest.approx(40.0)
-    from simulation.scenario import load_scenario
+    from simulation.model.scenario import load_scenario
 
     baseline = load_scenario(ROOT / "scenarios" / "baseline.toml")
     store.manifest["experiment"] = {}
@@ -417,7 +417,7 @@ def test_the_page_of_a_real_batch(small_batch):
     assert prov["baseline_runs"] == 4 and prov["parameters"] == "defaults"
     assert (prov["weeks"], prov["scale"]) == (104, 0.3)
     assert prov["files"]["stylised_facts"] == "scenarios/calibration/stylised_facts.toml"
-    from simulation.calibration.targets import load_targets
+    from simulation.inference.calibration.targets import load_targets
 
     shipped = load_targets(shipped_files()["targets"])
     assert [r["name"] for r in page["targets"]] == [t.name for t in shipped.fitted]
@@ -451,8 +451,8 @@ def test_the_page_of_a_real_batch(small_batch):
 def test_a_run_s_values_are_what_the_calibration_computes_from_the_run(small_batch):
     """The store's tables rebuilt into a run equal the model's own result for that run."""
     import simulation
-    from simulation.calibration.targets import load_targets
-    from simulation.store import load_results
+    from simulation.inference.calibration.targets import load_targets
+    from simulation.studies.store import load_results
 
     results = load_results(small_batch)
     one = dataclasses.replace(results, runs=results.runs[results.runs["replication"] == 0]
@@ -478,7 +478,7 @@ def test_a_run_s_values_are_what_the_calibration_computes_from_the_run(small_bat
 
 
 def test_parameters_say_where_the_baseline_s_parameters_came_from(small_batch):
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     results = load_results(small_batch)
     drawn = dataclasses.replace(results, manifest=results.manifest
@@ -494,7 +494,7 @@ def test_parameters_say_where_the_baseline_s_parameters_came_from(small_batch):
 
 
 def test_computing_the_page_does_not_import_pyabc(small_batch):
-    code = ("import sys; from simulation.credibility import credibility; "
+    code = ("import sys; from simulation.inference.credibility import credibility; "
             f"credibility({str(small_batch)!r}); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyabc'))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.dashboard import build_report, prepare, render_report
-from simulation.dashboard import whatif
-from simulation.dashboard.data import DashboardData
-from simulation.dashboard.figures import FIGURES, all_figures, pathway_flows, pathway_values
-from simulation.dashboard.headline import HEADLINE, card_lines, sentence
-from simulation.display import fmt_number, fmt_percent
+from simulation.reports.dashboard import build_report, prepare, render_report
+from simulation.reports.dashboard import whatif
+from simulation.reports.dashboard.data import DashboardData
+from simulation.reports.dashboard.figures import FIGURES, all_figures, pathway_flows, pathway_values
+from simulation.reports.dashboard.headline import HEADLINE, card_lines, sentence
+from simulation.model.display import fmt_number, fmt_percent
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_NAME = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
@@ -27,7 +27,7 @@ HOSTILE_DESCRIPTION = '</script><script>window.__pwned=3</script> & "quotes" <b>
 def hostile(results, name: str = "training"):
     """``results`` with one scenario renamed and described in HTML that would run if it were
     not escaped (the experiment loader refuses such names; a hand-edited store need not)."""
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     results = load_results(results) if isinstance(results, (str, Path)) else results
     rename = {name: HOSTILE_NAME}
@@ -113,7 +113,7 @@ def test_numbers_are_shown_to_three_significant_figures():
 
 
 def test_card_numbers_are_compare_numbers(tiny_results, tiny_data):
-    from simulation.analysis import compare
+    from simulation.inference.analysis import compare
 
     table = compare(tiny_results).set_index(["scenario", "outcome"])
     per = {outcome: divisor for outcome, _, _, divisor in HEADLINE}
@@ -133,7 +133,7 @@ def test_card_numbers_are_compare_numbers(tiny_results, tiny_data):
 
 def test_jurisdiction_view_compares_each_jurisdiction_with_its_baseline(tiny_results,
                                                                          tiny_data):
-    from simulation.store import load_results
+    from simulation.studies.store import load_results
 
     places = load_results(tiny_results).jurisdictions
     table = tiny_data.by_jurisdiction
@@ -230,7 +230,7 @@ def test_explorer_renders_as_in_jupyter_and_answers_a_slider():
     import plotly.graph_objs as go
     import solara
 
-    from simulation.dashboard.explorer import Explorer
+    from simulation.reports.dashboard.explorer import Explorer
 
     box, rc = solara.render(Explorer(settings=TINY), handle_error=False)
     try:
@@ -263,7 +263,7 @@ def test_explore_command_refuses_a_bad_scenario(tmp_path, capsys):
 
 
 def test_forms_chart_shows_each_policy_form_by_form(tiny_results):
-    from simulation.dashboard.data import prepare
+    from simulation.reports.dashboard.data import prepare
 
     data = prepare(tiny_results, n_resamples=200)
     figure = dict(all_figures(data))["forms"]
@@ -271,8 +271,8 @@ def test_forms_chart_shows_each_policy_form_by_form(tiny_results):
     assert names == {"sexual", "labour", "criminal"}
     # one trace per form and outcome, charts in FORM_CHART_OUTCOMES order; the last policy is
     # drawn first; a form the baseline has too little of gets no percentage (shown.py)
-    from simulation.dashboard.data import FORM_CHART_OUTCOMES
-    from simulation.shown import MIN_BASE_FOR_PERCENT
+    from simulation.reports.dashboard.data import FORM_CHART_OUTCOMES
+    from simulation.reports.shown import MIN_BASE_FOR_PERCENT
 
     policy = data.policies[-1]
     drawn = 0

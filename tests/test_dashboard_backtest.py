@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation.backtest import load_backtest, observed_example
+from simulation.studies.backtest import load_backtest, observed_example
 from simulation.cli import main
-from simulation.dashboard.backtest import (BacktestOutput, build_backtest_page, groups,
-                                           misses_sentence, read_output, read_outputs,
-                                           sections_for, series_figure)
+from simulation.reports.dashboard.backtest import (BacktestOutput, build_backtest_page, groups,
+                                                   misses_sentence, read_output, read_outputs,
+                                                   sections_for, series_figure)
 from test_backtest import BACKTEST, BASELINE, make_folder
 
 SMALL = BACKTEST.replace("draws = 3", "draws = 2")

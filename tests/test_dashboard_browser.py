@@ -96,7 +96,7 @@ def test_report_cards_show_the_numbers_tipsim_compare_gives(browser, report, tin
 
 def test_html_in_scenario_names_and_descriptions_is_shown_as_text(browser, tiny_results,
                                                                    tmp_path):
-    from simulation.dashboard import build_report
+    from simulation.reports.dashboard import build_report
 
     path = build_report(hostile(tiny_results), tmp_path / "hostile.html")
     page = _open_report(browser, path)

@@ -19,13 +19,13 @@ import pytest
 from browser_support import assert_shown, dataset_key, open_report
 from conftest import UNCERTAINTY_DRAWS, UNCERTAINTY_REPLICATIONS
 from simulation.cli import main
-from simulation.conclusions import HEADLINE_OUTCOME
-from simulation.dashboard import prepare, render_report
-from simulation.dashboard.data import DashboardData
-from simulation.dashboard.figures import (FIGURES, UNCERTAINTY_FIGURES, acceptability_figure,
-                                          rank_outcomes, ranks_figure)
-from simulation.dashboard.headline import HEADLINE, fmt_chance
-from simulation.dashboard.report import Section
+from simulation.inference.conclusions import HEADLINE_OUTCOME
+from simulation.reports.dashboard import prepare, render_report
+from simulation.reports.dashboard.data import DashboardData
+from simulation.reports.dashboard.figures import (FIGURES, UNCERTAINTY_FIGURES,
+                                                  acceptability_figure, rank_outcomes, ranks_figure)
+from simulation.reports.dashboard.headline import HEADLINE, fmt_chance
+from simulation.reports.dashboard.report import Section
 from test_dashboard import HOSTILE_NAME, hostile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -333,13 +333,13 @@ def _bar_texts(ranks: dict) -> list[str]:
 
 
 def _credibility(uncertainty_results) -> dict:
-    from simulation.credibility import credibility
+    from simulation.inference.credibility import credibility
 
     return json.loads(json.dumps(credibility(uncertainty_results)))
 
 
 def test_credibility_section_carries_every_check_and_fact(data, uncertainty_results):
-    from simulation.dashboard.credibility import credibility_figure, credibility_section
+    from simulation.reports.dashboard.credibility import credibility_figure, credibility_section
 
     cred = _credibility(uncertainty_results)
     html = credibility_section(data)
@@ -379,7 +379,7 @@ def test_credibility_section_carries_every_check_and_fact(data, uncertainty_resu
 def test_credibility_section_is_left_out_when_the_batch_has_no_baseline_runs(data):
     from dataclasses import replace
 
-    from simulation.dashboard.credibility import credibility_section
+    from simulation.reports.dashboard.credibility import credibility_section
 
     other = replace(data, baseline="no_such_scenario", credibility=None)
     assert credibility_section(other) == ""

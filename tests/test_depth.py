@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.agents import Case
-from simulation.agents import trafficker as tr
-from simulation.model import TraffickingModel
-from simulation.processes import investigation, justice, support
+from simulation.model.agents import Case
+from simulation.model.agents import trafficker as tr
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import investigation, justice, support
 
 from conftest import mean_outcome, small
 
@@ -39,7 +39,7 @@ def test_an_agency_at_capacity_puts_leads_on_a_waiting_list_and_drops_stale_ones
     waiting = len(agency.waiting_cases)
     investigation.open_waiting_cases(model, agency)
     assert not agency.waiting_cases
-    column = simulation.registry.WEEKLY_INDEX["cases_dropped"]
+    column = simulation.model.registry.WEEKLY_INDEX["cases_dropped"]
     assert model.weekly_tally[column][agency.j] == waiting
 
 

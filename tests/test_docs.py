@@ -51,11 +51,13 @@ def test_command_reference_has_every_subcommand_and_option(site):
 
 def test_api_reference_documents_the_public_modules(site):
     text = (site / "api.html").read_text()
-    for target in ("simulation.run", "simulation.model.TraffickingModel",
-                   "simulation.analysis.compare", "simulation.mse.estimate",
-                   "simulation.store.load_results", "simulation.executors.run_experiment",
-                   "simulation.registry.LEVERS", "simulation.calendars.Calendar",
-                   "simulation.credibility.credibility",
-                   "simulation.conclusions.conclusions", "simulation.dashboard.report.Section"):
+    for target in ("simulation.run", "simulation.model.trafficking_model.TraffickingModel",
+                   "simulation.inference.analysis.compare", "simulation.inference.mse.estimate",
+                   "simulation.studies.store.load_results",
+                   "simulation.studies.executors.run_experiment",
+                   "simulation.model.registry.LEVERS", "simulation.model.calendars.Calendar",
+                   "simulation.inference.credibility.credibility",
+                   "simulation.inference.conclusions.conclusions",
+                   "simulation.reports.dashboard.report.Section"):
         assert f'id="{target}"' in text, target
-    assert re.search(r'id="simulation\.processes\.\w+\.\w+"', text)
+    assert re.search(r'id="simulation\.model\.processes\.\w+\.\w+"', text)

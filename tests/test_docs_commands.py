@@ -65,8 +65,8 @@ def test_the_guides_own_scenario_and_experiments_work_as_it_says(tmp_path, capsy
                                                                    monkeypatch):
     """Saved where the guide says, its scenario validates (printing 'ok'), shows and loads, and
     its experiment loads, with and without the [uncertainty] table it adds."""
-    from simulation.experiment import Experiment
-    from simulation.scenario import load_scenario
+    from simulation.studies.experiment import Experiment
+    from simulation.model.scenario import load_scenario
 
     scenario, experiment, uncertainty = _toml_blocks(PAGES[1])[:3]
     folder = tmp_path / "scenarios"

@@ -13,8 +13,8 @@ import pytest
 
 from simulation.cli import main
 from simulation.commands.run import write_run
-from simulation.executors import run_experiment
-from simulation.store import load_results
+from simulation.studies.executors import run_experiment
+from simulation.studies.store import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -144,7 +144,7 @@ def test_a_store_without_contacts_gets_one_clear_message(tmp_path, capsys):
                                         ("hourly", False), (["weekly", "summary"], False),
                                         ([], False)])
 def test_record_takes_contacts_alone_or_beside_weekly(record, ok):
-    from simulation.experiment import Experiment
+    from simulation.studies.experiment import Experiment
 
     doc = {"name": "lists", "scenarios": [str(BASELINE)], "record": record}
     if ok:

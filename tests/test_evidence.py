@@ -8,16 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import evidence
-from simulation.distributions import DistributionError, parse
-from simulation.elicitation import ElicitationError, fit, load_elicitation
-from simulation.parameters import PARAMETERS, in_group
+from simulation.model import evidence
+from simulation.model.distributions import DistributionError, parse
+from simulation.studies.elicitation import ElicitationError, fit, load_elicitation
+from simulation.model.parameters import PARAMETERS, in_group
 
 
 def test_every_lever_effect_parameter_has_an_evidence_entry():
     entries, sources = evidence.load()
     missing = [n for n in in_group("lever_effects") if n not in entries]
-    assert not missing, f"no entry in simulation/evidence.toml for {missing}"
+    assert not missing, f"no entry in simulation/model/evidence.toml for {missing}"
     for name in in_group("lever_effects"):
         e = entries[name]
         assert e.kind in evidence.KINDS and e.says and e.derivation
@@ -46,7 +46,7 @@ def test_calibrated_parameters_say_so():
 
 
 def test_depends_on_sentence_names_the_kind_of_evidence():
-    from simulation.conclusions import parameter_phrase
+    from simulation.inference.conclusions import parameter_phrase
 
     assert parameter_phrase("awareness_recruitment", False).endswith(
         "(assumed -20% to 80%; evidence: none on its size, an assumption)")
@@ -97,8 +97,8 @@ def test_bad_priors_get_one_clear_error(spec, message):
 
 
 def test_experiment_priors_shape_the_draws_and_the_same_seed_gives_the_same_draws(tmp_path):
-    from simulation.errors import UserError
-    from simulation.experiment import Experiment
+    from simulation.model.errors import UserError
+    from simulation.studies.experiment import Experiment
 
     doc = {"name": "p", "scenarios": ["scenarios/baseline.toml"], "replications": 2,
            "uncertainty": {"sample": ["awareness_recruitment", "online_identification_rate"],
@@ -150,8 +150,8 @@ def test_elicitation_mistakes_name_the_file_and_field(tmp_path):
 
 
 def test_a_calibration_prior_can_have_a_shape(tmp_path):
-    from simulation.calibration.abc import natural
-    from simulation.calibration.config import CalibrationError, load_calibration
+    from simulation.inference.calibration.abc import natural
+    from simulation.inference.calibration.config import CalibrationError, load_calibration
 
     src = Path("scenarios/calibration/baseline.toml").read_text()
     src = src.replace('scenario = "../baseline.toml"',
@@ -199,7 +199,7 @@ def test_the_docs_page_lists_the_current_evidence_map():
 def test_the_registry_names_the_calibrated_parameters_as_calibrated():
     import tomllib
 
-    from simulation.parameters import CALIBRATED
+    from simulation.model.parameters import CALIBRATED
 
     fit_ = tomllib.loads(Path("scenarios/calibration/baseline.toml").read_text())["fit"]
     assert sorted(CALIBRATED) == sorted(fit_)
@@ -207,9 +207,9 @@ def test_the_registry_names_the_calibrated_parameters_as_calibrated():
 
 
 def test_every_prior_in_the_map_agrees_with_the_registry():
-    """Audit of simulation/evidence.toml against simulation/parameters.py: each prior lives on
-    the parameter's registry range (what the docs' Range column and the draws promise), inside
-    its hard bounds, with its default inside and the default not an impossible value; and a
+    """Audit of simulation/model/evidence.toml against simulation/model/parameters.py: each prior
+    lives on the parameter's registry range (what the docs' Range column and the draws promise),
+    inside its hard bounds, with its default inside and the default not an impossible value; and a
     derivation that states a range states the registry's."""
     import re
 

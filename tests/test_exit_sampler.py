@@ -37,8 +37,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation.model import TraffickingModel
-from simulation.processes import exploitation, identification
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import exploitation, identification
 
 from conftest import small
 from hazard_stats import STRICT, bernoulli_p_value, chance, chance_bins
@@ -283,8 +283,8 @@ def test_raising_one_way_changes_only_the_exits_it_overtakes():
     hazard moves some victims to that way and leaves every other victim's way alone, and the
     shares still follow the hazards. A choice by the inverse of the cumulative shares fails
     this (it moves victims between the ways it did not touch)."""
-    from simulation.processes.exploitation import race_ways
-    from simulation.streams import Streams
+    from simulation.model.processes.exploitation import race_ways
+    from simulation.model.streams import Streams
 
     streams = Streams(5)
     n = 40_000

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.executors import LocalExecutor, run_experiment
-from simulation.experiment import Experiment, ExperimentError
-from simulation.parameters import resolve_parameter_names
-from simulation.registry import PARAMETERS
-from simulation.store import load_results
+from simulation.studies.executors import LocalExecutor, run_experiment
+from simulation.studies.experiment import Experiment, ExperimentError
+from simulation.model.parameters import resolve_parameter_names
+from simulation.model.registry import PARAMETERS
+from simulation.studies.store import load_results
 from shipped import shipped as shipped_files
 
 ROOT = Path(__file__).resolve().parent.parent

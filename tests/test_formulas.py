@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from simulation import calendars
-from simulation.agents import victim as vs
-from simulation.agents.trafficker import ACTIVE, EXPLOITER, LEADER, RECRUITER, TRANSPORTER
-from simulation.model import TraffickingModel
-from simulation.processes import costs, deterrence, network_response, recruitment, turnover
-from simulation.processes import region as region_founding
-from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
+from simulation.model import calendars
+from simulation.model.agents import victim as vs
+from simulation.model.agents.trafficker import ACTIVE, EXPLOITER, LEADER, RECRUITER, TRANSPORTER
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import costs, deterrence, network_response, recruitment, turnover
+from simulation.model.processes import region as region_founding
+from simulation.model.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
 
 from conftest import small
 from hazard_stats import STRICT, bernoulli_p_value, chance, chance_bins
@@ -133,7 +133,7 @@ class State:
 
     @staticmethod
     def _column(name: str) -> int:
-        from simulation.registry import WEEKLY_INDEX
+        from simulation.model.registry import WEEKLY_INDEX
         return WEEKLY_INDEX[name]
 
     # draws whose consequences are held back, so that the population stays as it was

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 import simulation
-from simulation.calibration.independence import RATIO_OUTCOMES, SUMS, dependence
-from simulation.calibration.targets import BASES, TargetError, load_targets
-from simulation.credibility import credibility, load_facts, shipped_files
+from simulation.inference.calibration.independence import RATIO_OUTCOMES, SUMS, dependence
+from simulation.inference.calibration.targets import BASES, TargetError, load_targets
+from simulation.inference.credibility import credibility, load_facts, shipped_files
 
 LIBRARY = simulation.SCENARIOS / "calibration"
 TARGET_FILES = sorted(LIBRARY.glob("*_targets.toml"))
@@ -223,8 +223,8 @@ def test_an_out_of_sample_file_without_labels_is_refused_by_the_credibility_page
 def test_the_calibration_report_shows_checks_apart_from_held_out_targets_that_are_not():
     import copy
 
-    from simulation.calibration import load_ensemble
-    from simulation.calibration.report import render
+    from simulation.inference.calibration import load_ensemble
+    from simulation.reports.calibration_report import render
 
     ensemble, manifest = load_ensemble(LIBRARY / "baseline_ensemble")
     # the shipped manifest (issue 23's refit) carries the labels: only emergent ones are checks
@@ -248,7 +248,7 @@ def test_the_calibration_report_shows_checks_apart_from_held_out_targets_that_ar
 def test_the_shipped_ensemble_was_fitted_to_the_fitted_targets_as_they_stand():
     """A changed fitted band or quantity without a refitted ensemble fails here, not silently
     (issue 23 corrected target quantities, then refitted)."""
-    from simulation.calibration import load_ensemble
+    from simulation.inference.calibration import load_ensemble
 
     _, manifest = load_ensemble(LIBRARY / "baseline_ensemble")
     fitted = load_targets(shipped_files()["targets"]).fitted
@@ -267,3 +267,38 @@ def test_no_out_of_sample_check_shares_a_name_with_a_target():
     targets = {t.name for t in load_targets(shipped_files()["targets"]).targets}
     checks = {t.name for t in load_targets(shipped_files()["out_of_sample"]).targets}
     assert checks and not checks & targets, checks & targets
+
+
+# -- a numerator that sums outcomes (the channels a source groups as "other") ---------------
+
+OTHER = ('share = [["identified_inspection", "identified_border", "identified_health", '
+         '"identified_child_protection"], "victims_identified"]')
+THREE = "\n".join(FITTED.split("\n[targets.border_share]")[0:1])  # self, police, NGO shares
+
+
+def test_the_sum_of_the_other_channels_is_one_minus_the_three_fitted_shares(tmp_path):
+    """Grouped under one name, the channels left over by three fitted shares are still their
+    complement: the identity reaches through the sum."""
+    with pytest.raises(TargetError, match="arithmetic function of fitted targets 'ngo_share', "
+                                          "'police_share', 'self_share'"):
+        load_targets(write(tmp_path, THREE + held("other", OTHER)))
+    # without the NGO share it is not fixed, and it is a check of its own
+    two = THREE.split("\n[targets.ngo_share]")[0]
+    assert [t.name for t in load_targets(write(tmp_path, two + held("other", OTHER))).checks] \
+        == ["other"]
+
+
+def test_a_fitted_sum_fixes_the_channel_it_leaves_out(tmp_path):
+    """Fitted with two of the three shares, the sum of the others gives the third."""
+    fitted_other = OTHER.replace("share =", "\n[targets.other]\nband = [0.1, 0.3]\n"
+                                 'source = "planted"\nshare =', 1)
+    text = THREE.replace('[targets.self_share]\nshare = ["identified_self", '
+                         '"victims_identified"]\nband = [0.3, 0.5]\nsource = "planted"\n', "")
+    path = write(tmp_path, text + fitted_other + "\n"
+                 + held("self", 'share = ["identified_self", "victims_identified"]'))
+    with pytest.raises(TargetError, match="'ngo_share', 'other', 'police_share'"):
+        load_targets(path)
+    # one channel inside the sum is not fixed by it
+    ok = write(tmp_path, THREE + fitted_other + "\n"
+               + held("inspection", 'share = ["identified_inspection", "victims_identified"]'))
+    assert [t.name for t in load_targets(ok).checks] == ["inspection"]

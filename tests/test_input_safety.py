@@ -17,11 +17,11 @@ import pytest
 
 import simulation
 from simulation.cli import main
-from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment, ExperimentError
-from simulation.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario
-from simulation.store import load_results
+from simulation.model.errors import UserError
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment, ExperimentError
+from simulation.model.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario
+from simulation.studies.store import load_results
 
 from conftest import BASELINE
 
@@ -258,7 +258,7 @@ def test_experiment_whose_runs_cannot_fit_is_refused_and_allowed_with_the_flag(t
 
 
 def test_workers_are_capped_at_the_cores_and_the_runs(tmp_path):
-    from simulation.executors import LocalExecutor
+    from simulation.studies.executors import LocalExecutor
 
     exp = tmp_path / "exp.toml"
     exp.write_text(f'name = "toy"\nscenarios = ["{BASELINE}"]\nreplications = 3\n')
@@ -432,7 +432,7 @@ def test_a_hand_edited_ensemble_manifest_is_one_line(tmp_path, capsys, text):
 
 def test_an_ensemble_file_larger_than_the_limit_is_refused_without_reading_it(tmp_path, capsys,
                                                                              monkeypatch):
-    import simulation.uncertainty as uncertainty
+    import simulation.studies.uncertainty as uncertainty
 
     folder = ensemble_copy(tmp_path)
     size = (folder / "ensemble.parquet").stat().st_size
@@ -456,7 +456,7 @@ def test_compare_refuses_resamples_that_would_not_fit_with_the_estimate(tmp_path
 
 
 def test_compare_allow_large_lifts_the_memory_estimate(tmp_path, capsys, monkeypatch):
-    import simulation.limits as limits
+    import simulation.model.limits as limits
 
     store = toy_store(tmp_path)
     monkeypatch.setattr(limits, "memory_bytes", lambda: 1000)  # a machine of 1000 bytes
@@ -493,8 +493,8 @@ def test_every_bad_store_manifest_is_one_line_for_every_reader(tmp_path, capsys,
 def test_every_bad_ensemble_manifest_is_one_line(tmp_path, bad):
     import shutil
 
-    from simulation.calibration.abc import CalibrationRunError, load_ensemble
-    from simulation.uncertainty import UncertaintyError
+    from simulation.inference.calibration.abc import CalibrationRunError, load_ensemble
+    from simulation.studies.uncertainty import UncertaintyError
 
     folder = ensemble_copy(tmp_path)
     shutil.copy(bad, folder / "manifest.json")
@@ -510,7 +510,8 @@ def test_every_bad_ensemble_manifest_is_one_line(tmp_path, bad):
 def test_every_bad_calibration_state_is_one_line(tmp_path, bad):
     import shutil
 
-    from simulation.calibration.folder import CalibrationRunError, read_state as _read_state
+    from simulation.inference.calibration.folder import (CalibrationRunError,
+                                                         read_state as _read_state)
 
     shutil.copy(bad, tmp_path / "state.json")
     with pytest.raises(CalibrationRunError) as info:

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation import events
-from simulation.agents import Case
-from simulation.model import TraffickingModel
-from simulation.processes import cross_border, identification, investigation, online
-from simulation.registry import Form
+from simulation.model import events
+from simulation.model.agents import Case
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import cross_border, identification, investigation, online
+from simulation.model.registry import Form
 
 from conftest import mean_outcome, small
 
@@ -34,7 +34,7 @@ def test_a_request_where_the_law_does_not_cover_the_form_is_refused_unless_harmo
     for member in members:
         cross_border.request_abroad(model, agency, member, 1.0,
                                     Case(agency, member.network, model.week, False))
-    column = simulation.registry.WEEKLY_INDEX["cross_border_refused"]
+    column = simulation.model.registry.WEEKLY_INDEX["cross_border_refused"]
     refused = model.weekly_tally[column][agency.j]
     requested = sum(isinstance(e, events.Extradition)
                     for week in model.justice_calendar._weeks.values() for e in week)

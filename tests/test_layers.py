@@ -3,11 +3,15 @@ layer or a lower one, and no modules import each other in a circle. Imports insi
 count: an import moved into a function to dodge a cycle at load time is still a dependency.
 
 Every module of ``simulation/`` must be placed in a layer here, so a new module is placed on
-purpose (a module left out fails :func:`test_every_module_has_a_layer`)."""
+purpose (a module left out fails :func:`test_every_module_has_a_layer`), and each layer's modules
+live in that layer's folder (:func:`test_each_layers_modules_live_in_its_folder`), so the
+folders and this table cannot drift apart."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -22,49 +26,48 @@ LAYERS = ("model", "studies", "inference", "reports", "cli")
 published data say (comparisons, conclusions, calibration, estimation); the pages that show it;
 the command line."""
 
+
+def _in(folder: str, *names: str) -> list[str]:
+    return [f"{folder}.{name}" for name in names]
+
+
 PLACES = {
     # the model: its core, its inputs (scenarios, parameters, evidence, country data), one run
-    "model": [
-        "simulation._version", "simulation.errors", "simulation.files",
-        "simulation.seeds", "simulation.limits", "simulation.display", "simulation.guide",
-        "simulation.clock", "simulation.calendars", "simulation.registry",
-        "simulation.parameters", "simulation.distributions", "simulation.evidence",
-        "simulation.scenario", "simulation.scenario_schema", "simulation.model",
-        "simulation.agents", "simulation.processes", "simulation.events", "simulation.caches",
-        "simulation.pools", "simulation.outcomes", "simulation.records", "simulation.streams",
-        "simulation.runner", "simulation.statistics", "simulation.country_calendar",
-        "simulation.country_data", "simulation.country_statistics", "simulation.datasets",
-    ],
+    "model": ["simulation._version", *_in(
+        "simulation.model", "errors", "files", "seeds", "limits", "display", "guide", "clock",
+        "calendars", "registry", "parameters", "distributions", "evidence", "scenario",
+        "scenario_schema", "trafficking_model", "agents", "processes", "events", "caches",
+        "pools", "outcomes", "records", "streams", "runner", "statistics", "country_calendar",
+        "country_data", "country_statistics", "datasets")],
     # studies: experiments (designs, parameter draws, seeds), their execution and results store
-    "studies": [
-        "simulation.experiment", "simulation.experiment_design", "simulation.experiment_runs",
-        "simulation.uncertainty", "simulation.elicitation",
-        "simulation.executors", "simulation.store", "simulation.store_parts",
-        "simulation.store_reader", "simulation.store_provenance",
-        "simulation.store_lock", "simulation.file_schemas", "simulation.backtest",
-        "simulation.backtest_years",
-    ],
+    "studies": _in(
+        "simulation.studies", "experiment", "experiment_design", "experiment_runs",
+        "uncertainty", "elicitation", "executors", "store", "store_parts", "store_reader",
+        "store_provenance", "store_lock", "file_schemas", "backtest", "backtest_years"),
     # inference: what a batch or the published data say
-    "inference": [
-        "simulation.batch_runs", "simulation.analysis", "simulation.conclusions",
-        "simulation.effect_statistics", "simulation.effect_sentences", "simulation.sweep",
-        "simulation.voi", "simulation.credibility", "simulation.stylised_facts",
-        "simulation.calibration",
-        "simulation.mse", "simulation.mse_models", "simulation.mse_tables",
-        "simulation.mse_checks", "simulation.mse_sparse", "simulation.mse_bayes",
-        "simulation.mse_lcmcr", "simulation.mse_bootstrap", "simulation.mse_synthetic",
-    ],
+    "inference": [*_in(
+        "simulation.inference", "batch_runs", "analysis", "conclusions", "effect_statistics",
+        "effect_sentences", "sweep", "voi", "credibility", "stylised_facts", "calibration",
+        "mse"), *_in(
+        "simulation.inference.mse", "models", "tables", "checks", "sparse", "bayes", "lcmcr",
+        "bootstrap", "synthetic")],
     # reports: the pages (dashboard, explorer, calibration and backtest reports)
-    "reports": [
-        "simulation.dashboard", "simulation.calibration.report", "simulation.backtest_report",
-        "simulation.shown",
-    ],
+    "reports": _in("simulation.reports", "dashboard", "calibration_report", "backtest_report",
+                   "shown"),
     "cli": ["simulation.cli", "simulation.commands"],
 }
 
+FOLDERS = {"model": "simulation.model", "studies": "simulation.studies",
+           "inference": "simulation.inference", "reports": "simulation.reports",
+           "cli": "simulation.commands"}
+"""The folder (subpackage) of each layer; a folder's own ``__init__`` is in its layer."""
+
+AT_THE_TOP = {"simulation._version": "model", "simulation.cli": "cli"}
+"""The modules outside the layers' folders, at the package's top: the version (which packaging
+reads) and the command's entry point (``tipsim = "simulation.cli:main"``)."""
+
 FACADES = {
     "simulation": "cli",  # simulation.run, compare, run_experiment, load_results ... on first use
-    "simulation.calibration": "reports",  # calibrate (inference) and build_report (reports)
 }
 """Packages whose ``__init__`` gives, on first use, names from the layers below: the layer of
 the package itself (its modules have their own)."""
@@ -80,9 +83,13 @@ MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
 
 def layer_of(module: str) -> str | None:
     """The layer of the most specific entry of :data:`PLACES` that is ``module`` or a package
-    holding it (a facade package's own ``__init__`` is in :data:`FACADES`)."""
+    holding it (a facade package's own ``__init__`` is in :data:`FACADES`, a layer's folder's own
+    ``__init__`` in that layer)."""
     if module in FACADES:
         return FACADES[module]
+    for layer, folder in FOLDERS.items():
+        if module == folder:
+            return layer
     best, found = -1, None
     for layer, names in PLACES.items():
         for name in names:
@@ -141,6 +148,56 @@ def test_every_module_has_a_layer():
     assert [m for m in MODULES if layer_of(m) is None] == []
 
 
+def folder_of(module: str) -> str | None:
+    """The layer whose folder holds ``module`` (None outside every layer's folder)."""
+    for layer, folder in FOLDERS.items():
+        if module == folder or module.startswith(folder + "."):
+            return layer
+    return None
+
+
+def misplaced() -> list[str]:
+    """Modules whose layer in :data:`PLACES` is not the layer of the folder they sit in."""
+    return sorted(f"{m}: placed in {layer_of(m)}, sits in the folder of {folder_of(m)}"
+                  for m in MODULES if m not in FACADES and m not in AT_THE_TOP
+                  and folder_of(m) != layer_of(m))
+
+
+def test_each_layers_modules_live_in_its_folder():
+    """The table and the folders say the same: a module placed in a layer sits in that layer's
+    folder, and only the modules of :data:`AT_THE_TOP` (and the facade) sit outside them."""
+    assert misplaced() == []
+    outside = {m: layer_of(m) for m in MODULES if folder_of(m) is None and m not in FACADES}
+    assert outside == AT_THE_TOP
+
+
+def test_a_module_in_the_wrong_folder_is_found(tmp_path, monkeypatch):
+    """The check itself: a reports module placed in the inference layer, or an inference module
+    dropped into the reports folder, is reported."""
+    monkeypatch.setitem(MODULES, "simulation.reports.probe", tmp_path / "probe.py")
+    monkeypatch.setitem(PLACES, "inference", [*PLACES["inference"], "simulation.reports.probe"])
+    assert misplaced() == ["simulation.reports.probe: placed in inference, sits in the folder of "
+                           "reports"]
+
+
+def test_every_place_names_a_module():
+    """No stale entry: every name in :data:`PLACES` is a module or package of ``simulation``."""
+    assert [name for names in PLACES.values() for name in names if name not in MODULES] == []
+
+
+def test_a_light_module_of_the_model_layer_does_not_load_the_model():
+    """``simulation.model`` gives ``TraffickingModel``, ``BASELINE`` and ``SCENARIOS`` on first
+    use: its light modules (errors) load without Mesa or pandas, and the short path works."""
+    code = ("import sys\nimport simulation.model.errors\n"
+            "assert not {'mesa', 'pandas'} & set(sys.modules), 'the model was loaded'\n"
+            "from simulation.model import BASELINE, TraffickingModel\n"
+            "from simulation.model import trafficking_model\n"
+            "assert TraffickingModel is trafficking_model.TraffickingModel\n"
+            "assert BASELINE == trafficking_model.BASELINE and 'mesa' in sys.modules\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
 def test_no_module_imports_from_a_higher_layer():
     rank = {layer: i for i, layer in enumerate(LAYERS)}
     upward = sorted(f"{a} ({layer_of(a)}) imports {b} ({layer_of(b)})"
@@ -154,26 +211,28 @@ def test_no_import_cycles_in_the_package():
 
 
 @pytest.mark.parametrize("source, found", [
-    ("from simulation.dashboard.report import build_report\n", "simulation.dashboard.report"),
-    ("def f():\n    from simulation import run\n", "simulation.runner"),
-    ("from . import abc\n", "simulation.calibration.abc"),
-    ("import simulation.store as s\n", "simulation.store"),
-    ("if x:\n    import simulation.store\n", "simulation.store"),
-    ("from simulation.calibration import load_targets\n", "simulation.calibration"),
+    ("from simulation.reports.dashboard.report import build_report\n",
+     "simulation.reports.dashboard.report"),
+    ("def f():\n    from simulation import run\n", "simulation.model.runner"),
+    ("from . import abc\n", "simulation.inference.calibration.abc"),
+    ("import simulation.studies.store as s\n", "simulation.studies.store"),
+    ("if x:\n    import simulation.studies.store\n", "simulation.studies.store"),
+    ("from simulation.inference.calibration import load_targets\n",
+     "simulation.inference.calibration"),
 ])
 def test_the_check_sees_every_kind_of_import(tmp_path, monkeypatch, source, found):
     """The checker itself: a module-level, a function-level and a relative import, and a name of
     the top-level package, are each seen as the import of the module they load."""
     path = tmp_path / "probe.py"
     path.write_text(source)
-    monkeypatch.setitem(MODULES, "simulation.calibration.probe", path)
-    assert found in imports("simulation.calibration.probe")
+    monkeypatch.setitem(MODULES, "simulation.inference.calibration.probe", path)
+    assert found in imports("simulation.inference.calibration.probe")
 
 
 def test_imports_only_the_type_checker_reads_are_not_dependencies(tmp_path, monkeypatch):
     path = tmp_path / "probe.py"
     path.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                    "    from simulation.experiment import Experiment\n")
+                    "    from simulation.studies.experiment import Experiment\n")
     monkeypatch.setitem(MODULES, "simulation.probe", path)
     assert imports("simulation.probe") == set()
 

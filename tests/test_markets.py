@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.parameters import PARAMETERS
-from simulation.processes import markets
-from simulation.registry import FORMS, LEVERS, Form
+from simulation.model.parameters import PARAMETERS
+from simulation.model.processes import markets
+from simulation.model.registry import FORMS, LEVERS, Form
 
 from conftest import small
 
@@ -192,7 +192,7 @@ def test_criminalising_purchase_leaves_labour_demand_alone():
 ])
 def test_bad_buyer_lever_input_gets_one_clear_error(tmp_path, text, message):
     from conftest import ROOT
-    from simulation.scenario import ScenarioError, load_scenario
+    from simulation.model.scenario import ScenarioError, load_scenario
 
     (tmp_path / "baseline.toml").write_text((ROOT / "scenarios" / "baseline.toml").read_text())
     path = tmp_path / "bad.toml"
@@ -208,7 +208,7 @@ BUYER_SIDE = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "buyer_
 
 
 def test_one_policy_file_per_buyer_lever_and_a_comparison_of_them():
-    from simulation.experiment import Experiment
+    from simulation.studies.experiment import Experiment
 
     assert {p.stem for p in BUYER_SIDE} == set(markets.BUYER_LEVERS)
     exp = Experiment.load(BUYER_SIDE[0].parents[1] / "experiments" / "buyer_side.toml")

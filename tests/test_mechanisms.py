@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 import simulation
-from simulation.agents import victim as vs
-from simulation.model import TraffickingModel
+from simulation.model.agents import victim as vs
+from simulation.model.trafficking_model import TraffickingModel
 
 from conftest import mean_outcome, small
 

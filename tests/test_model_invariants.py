@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.agents import Trafficker
-from simulation.agents import trafficker as tr
-from simulation.agents import victim as vs
-from simulation.model import TraffickingModel
-from simulation.processes import justice, network_response
-from simulation.registry import CHANNELS, OUTCOME_NAMES, WEEKLY_COLUMNS
+from simulation.model.agents import Trafficker
+from simulation.model.agents import trafficker as tr
+from simulation.model.agents import victim as vs
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import justice, network_response
+from simulation.model.registry import CHANNELS, OUTCOME_NAMES, WEEKLY_COLUMNS
 
 from conftest import BASELINE, small
 
@@ -91,6 +91,8 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
     leaders = sum(role == tr.ROLES.index(tr.LEADER) for role in log.role)
     assert leaders == model.series[:, WEEKLY_COLUMNS.index("leaders_arrested")].sum()
     assert list(log.week) == sorted(log.week)
+    # ... and marks as charged exactly the prosecutions they counted
+    assert sum(log.charged) == model.series[:, WEEKLY_COLUMNS.index("prosecutions")].sum() > 0
     assert any(event.startswith("convicted") for t in [*model.agents_by_type[Trafficker], *left]
                for _, event in t.record)
 

@@ -1,11 +1,11 @@
-"""Multiple systems estimation (simulation.mse) on synthetic lists with known answers."""
+"""Multiple systems estimation (simulation.inference.mse) on synthetic lists with known answers."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import simulation.mse as mse
-from simulation.mse import EstimationError
+import simulation.inference.mse as mse
+from simulation.inference.mse import EstimationError
 
 
 def synthetic_cells(rng, size, probabilities, lists=mse.LISTS, together=None):
@@ -185,6 +185,6 @@ def test_docstring_examples_hold():
 def test_a_weakly_identified_model_gives_an_unbounded_interval_not_an_error():
     """A model whose log-scale bound runs past what a float holds (found on a model run's
     criminal-exploitation lists) reports an infinite upper bound."""
-    from simulation.mse_models import safe_exp
+    from simulation.inference.mse.models import safe_exp
 
     assert safe_exp(800.0) == float("inf") and safe_exp(1.0) == pytest.approx(2.718281828)

@@ -1,5 +1,5 @@
-"""Manrique-Vallier's (2016) latent-class model (simulation.mse_lcmcr) on lists with a known
-total: a population of two classes of visibility, which the log-linear models cannot describe
+"""Manrique-Vallier's (2016) latent-class model (simulation.inference.mse.lcmcr) on lists with a
+known total: a population of two classes of visibility, which the log-linear models cannot describe
 with two-list interactions alone, and independent lists."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import simulation.datasets as datasets
-import simulation.mse as mse
-from simulation import mse_lcmcr
-from simulation.mse_synthetic import synthetic_lists
+import simulation.model.datasets as datasets
+import simulation.inference.mse as mse
+from simulation.inference.mse import lcmcr as mse_lcmcr
+from simulation.inference.mse.synthetic import synthetic_lists
 
 PATTERNS = ((np.arange(1, 32)[:, None] >> np.arange(5)) & 1).astype(float)
 

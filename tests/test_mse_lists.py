@@ -1,4 +1,5 @@
-"""An analyst's own lists: tipsim estimate FILE and simulation.mse.estimate on a table of lists.
+"""An analyst's own lists: tipsim estimate FILE and simulation.inference.mse.estimate on a table of
+lists.
 
 Every malformed table gets one clear line naming the file, the row or column and what is
 allowed, never a traceback; the defects of issue 27 (a list named count, duplicate patterns,
@@ -15,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import simulation.mse as mse
+import simulation.inference.mse as mse
 from simulation.cli import main
-from simulation.errors import UserError
-from simulation.mse_tables import MAX_LISTS, TableError, read_table, tidy
+from simulation.model.errors import UserError
+from simulation.inference.mse.tables import MAX_LISTS, TableError, read_table, tidy
 
 LP = pd.DataFrame({"a": [1, 0, 1], "b": [0, 1, 1], "count": [60, 40, 20]})  # 80 * 60 / 20 = 240
 

@@ -13,11 +13,12 @@ import pytest
 import statsmodels.api as sm
 from scipy.special import gammaln
 
-import simulation.datasets as datasets
-import simulation.mse as mse
-from simulation import mse_bayes, mse_checks
-from simulation.mse_bootstrap import fit_many
-from simulation.mse_synthetic import shaped_like, synthetic_lists
+import simulation.model.datasets as datasets
+import simulation.inference.mse as mse
+from simulation.inference.mse import bayes as mse_bayes
+from simulation.inference.mse import checks as mse_checks
+from simulation.inference.mse.bootstrap import fit_many
+from simulation.inference.mse.synthetic import shaped_like, synthetic_lists
 
 SEVEN = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1], [0, 1, 1], [1, 1, 1]],
                  float)
@@ -206,7 +207,8 @@ def test_synthetic_lists_are_shaped_like_the_table_they_copy():
 def test_the_examples_in_the_docstrings_hold():
     import doctest
 
-    from simulation import mse_synthetic, mse_tables
+    from simulation.inference.mse import synthetic as mse_synthetic
+    from simulation.inference.mse import tables as mse_tables
 
     for module in (mse_tables, mse_checks, mse_bayes, mse_synthetic, datasets):
         assert doctest.testmod(module).failed == 0, module.__name__

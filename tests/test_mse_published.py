@@ -1,6 +1,6 @@
 """Published estimates on the trafficking lists tipsim ships, reproduced: SparseMSE's methods
-(:mod:`simulation.mse_sparse`) against the numbers of Chan, Silverman & Vincent (2021, JASA
-116:1297) and Silverman, Chan & Vincent (2024, Statistics and Computing 34:44).
+(:mod:`simulation.inference.mse.sparse`) against the numbers of Chan, Silverman & Vincent (2021,
+JASA 116:1297) and Silverman, Chan & Vincent (2024, Statistics and Computing 34:44).
 
 The published numbers are those the papers print; the R package MultipleSystemsEstimation
 (Silverman; CRAN, GPL >= 2) quotes them in its vignettes "Reproducing Chan, Silverman and
@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-import simulation.datasets as datasets
-import simulation.mse as mse
-from simulation import mse_checks
+import simulation.model.datasets as datasets
+import simulation.inference.mse as mse
+from simulation.inference.mse import checks as mse_checks
 from simulation.cli import main
-from simulation.mse_sparse import Table, all_models, bca_interval, stepwise
+from simulation.inference.mse.sparse import Table, all_models, bca_interval, stepwise
 
 
 def table(name: str, changes: dict | None = None) -> Table:
@@ -160,7 +160,7 @@ def test_stepwise_matches_a_direct_search_of_p_values():
     # the chosen pair is the one with the smallest Poisson p-value under main effects
     t = table("us_western_site_five_lists")
     main_effects = t.fit(())
-    from simulation.mse_sparse import p_value
+    from simulation.inference.mse.sparse import p_value
 
     p = {pair: p_value(t, main_effects, pair) for pair in t.pairs}
     assert min(p, key=p.get) == (0, 4) and p[(0, 4)] < 0.02
@@ -173,7 +173,7 @@ def test_stepwise_matches_a_direct_search_of_p_values():
 def test_all_models_agree_with_the_default_search_when_every_pair_overlaps(criterion):
     # for four lists the default method also fits every subset of pairs (with statsmodels);
     # where every pair overlaps the two implementations must choose the same model and total
-    from simulation.mse_synthetic import synthetic_lists
+    from simulation.inference.mse.synthetic import synthetic_lists
 
     for seed in range(3):
         lists = synthetic_lists(800, [0.3, 0.25, 0.2, 0.15], seed=seed, referral=(1, 2, 0.3))
@@ -217,7 +217,7 @@ def test_bic_bootstrap_of_the_korean_lists_as_published():
     # seeds is held to within three standard errors of the published bounds.
     korea = Table.of(KOREA[["b", "c", "d"]].to_numpy(float), KOREA["Count"].to_numpy(float))
     fits, _ = all_models(korea, "bic")
-    from simulation.mse_sparse import best_of
+    from simulation.inference.mse.sparse import best_of
 
     models = [m for m, _, _ in fits]
     for top, published, spread in ((1, (131, 248), (0.9, 7.9)), (2, (130, 348), (0.8, 11.3))):
@@ -227,7 +227,7 @@ def test_bic_bootstrap_of_the_korean_lists_as_published():
                          axis=0)
         assert abs(bounds[0] - published[0]) < 3 * spread[0] / 2
         assert abs(bounds[1] - published[1]) < 3 * spread[1] / 2
-    # the same through simulation.mse.estimate, choosing among all six models
+    # the same through simulation.inference.mse.estimate, choosing among all six models
     est = mse.estimate(KOREA, method="allmodels", criterion="bic", interval="bca",
                        resamples=200, seed=1)
     assert round(est.total, 4) == 157.1667 and est.interval == "bca"

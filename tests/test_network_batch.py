@@ -6,8 +6,8 @@ the pass, including networks at capacity (no recruitment) and networks with a me
 
 from __future__ import annotations
 
-from simulation.model import TraffickingModel
-from simulation.processes import online, recruitment
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import online, recruitment
 
 from conftest import small
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.agents import trafficker as tr
-from simulation.model import TraffickingModel
-from simulation.processes import justice, network_response, region
+from simulation.model.agents import trafficker as tr
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import justice, network_response, region
 
 from conftest import small
 

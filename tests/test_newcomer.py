@@ -121,7 +121,7 @@ def test_a_users_own_scenario_in_scenarios_is_not_taken_for_a_shipped_one(tmp_pa
 
 
 def test_levers_is_grouped_and_one_group_can_be_shown(capsys, monkeypatch):
-    from simulation.registry import LEVERS, PARAMETERS
+    from simulation.model.registry import LEVERS, PARAMETERS
 
     monkeypatch.setenv("COLUMNS", "80")
     capsys.readouterr()
@@ -157,8 +157,8 @@ def test_compare_table_fits_the_terminal_and_says_what_it_left_out(capsys, monke
 
 STOPPED_BY_SIGTERM = """
 import os, signal, time
-from simulation.dashboard import whatif
-from simulation.dashboard.serve import end_on_sigterm
+from simulation.reports.dashboard import whatif
+from simulation.reports.dashboard.serve import end_on_sigterm
 
 if __name__ == "__main__":
     end_on_sigterm()  # as the explorer's server process does

@@ -28,10 +28,12 @@ CELL_TIMEOUT = 600  # seconds for any one cell; generous for a loaded CI machine
 # What a notebook may import from tipsim: the package and its public modules. The model's
 # internals (model, pathway, network_dynamics, calendar, outcomes, runner, scenario...) are
 # reached through ``simulation`` itself.
-PUBLIC_MODULES = {"simulation", "simulation.agents", "simulation.registry",
-                  "simulation.analysis", "simulation.experiment", "simulation.executors",
-                  "simulation.store", "simulation.mse", "simulation.conclusions",
-                  "simulation.datasets", "simulation.mse_synthetic"}
+PUBLIC_MODULES = {"simulation", "simulation.model.agents", "simulation.model.registry",
+                  "simulation.inference.analysis", "simulation.studies.experiment",
+                  "simulation.studies.executors", "simulation.studies.store",
+                  "simulation.inference.mse", "simulation.inference.conclusions",
+                  "simulation.model.datasets",
+                  "simulation.inference.mse.synthetic"}
 
 _spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS / "build_notebooks.py")
 build_notebooks = importlib.util.module_from_spec(_spec)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.model import TraffickingModel
-from simulation.registry import CHANNELS
-from simulation.statistics import published
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.registry import CHANNELS
+from simulation.model.statistics import published
 
 from conftest import small
 
@@ -101,7 +101,8 @@ def test_a_negative_decision_returns_a_removed_person_to_the_at_risk_population(
     refs = model.referrals
     decided = [i for i in range(len(refs)) if refs.confirmed[i] == 0]
     assert decided and not any(refs.confirmed[i] == 1 for i in range(len(refs)))
-    assert model.series[:, simulation.model.COLUMN["victims_identified"]].sum() == 0
+    column = simulation.model.trafficking_model.COLUMN["victims_identified"]
+    assert model.series[:, column].sum() == 0
     for i in decided[:50]:
         history = model.victims.history_of(refs.person[i])
         after = [s for w, s in history if w >= refs.week[i]]
@@ -183,7 +184,7 @@ def test_domestic_victims_are_those_identified_in_their_own_country(result):
 def tiny_batch(tmp_path, *, replications: int, seed: int, weeks: int,
                burn_in_weeks: int):
     """A batch of the baseline and training at scale 0.2, run in one process; its folder."""
-    from simulation.executors import run_experiment
+    from simulation.studies.executors import run_experiment
 
     experiment = tmp_path / "tiny.toml"
     experiment.write_text(f"""
@@ -203,8 +204,8 @@ burn_in_weeks = {burn_in_weeks}
 
 def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path, capsys):
     from simulation.cli import main
-    from simulation.statistics import compare_published
-    from simulation.store import load_results
+    from simulation.model.statistics import compare_published
+    from simulation.studies.store import load_results
 
     out = tiny_batch(tmp_path, replications=2, seed=5, weeks=104, burn_in_weeks=52)
     results = load_results(out)
@@ -226,9 +227,9 @@ def test_a_batch_keeps_the_published_statistics_and_compare_prints_them(tmp_path
 
 
 def test_the_dashboard_shows_the_published_statistics_of_a_store_that_has_them(tmp_path):
-    from simulation.dashboard.report import build_report
-    from simulation.statistics import compare_published
-    from simulation.store import load_results
+    from simulation.reports.dashboard.report import build_report
+    from simulation.model.statistics import compare_published
+    from simulation.studies.store import load_results
 
     out = tiny_batch(tmp_path, replications=1, seed=6, weeks=52, burn_in_weeks=26)
     page = build_report(out).read_text()
@@ -275,3 +276,60 @@ def test_first_responders_referrals_grow_each_year_at_the_set_rate():
     assert grown_years[3] > grown_years[1] > grown_years[0] * 0.9
     # self-referral keeps its hazard: fewer victims left to come forward, never more
     assert by_year(grown, "referred_self")[3] <= 1.1 * by_year(flat, "referred_self")[3]
+
+
+# -- victims in prosecuted cases: the quantity of court-case summaries -----------------------
+
+
+def test_court_case_shares_count_confirmed_victims_of_networks_charged_with_trafficking():
+    import pandas as pd
+    from types import SimpleNamespace
+
+    from simulation.model.statistics import court_case_shares
+
+    referrals = pd.DataFrame({
+        "week": [-3, 0, 1, 2, 3, 4, 5],
+        "jurisdiction": ["a"] * 6 + ["b"],
+        "first_responder": ["police", "police", "self", "self", "health", "ngo", "police"],
+        "confirmed": pd.array([True, True, True, False, True, True, True], dtype="boolean"),
+        "network": np.array([7, 7, 7, 7, 9, 0, 7], dtype=np.uint64)})
+    arrests = pd.DataFrame({"network": np.array([7, 9, 0], dtype=np.uint64),
+                            "charged": [True, False, True]})
+    table = court_case_shares(SimpleNamespace(referrals=referrals, arrests=arrests))
+    # week -3 is burn-in, the self referral at week 2 was not confirmed, network 9 was
+    # arrested but not charged, and no network (0) is never a case
+    assert table.loc["police", "confirmed"] == 2 and table.loc["police", "in_prosecuted_cases"] == 2
+    assert table.loc["self", "in_prosecuted_cases"] == 1
+    assert table.loc["health", "confirmed"] == 1 and table.loc["health", "in_prosecuted_cases"] == 0
+    assert table.loc["ngo", "in_prosecuted_cases"] == 0
+    assert table["confirmed"].sum() == 5 and table["in_prosecuted_cases"].sum() == 3
+    assert table.loc["police", "share_in_prosecuted_cases"] == pytest.approx(2 / 3)
+    assert list(table.index) == list(CHANNELS)
+    only_b = court_case_shares(SimpleNamespace(referrals=referrals, arrests=arrests), "b")
+    assert only_b["in_prosecuted_cases"].sum() == 1
+
+
+def test_a_police_finding_that_always_opens_a_case_puts_more_police_referrals_in_court():
+    """Police referrals open a case against the network with ``police_case_probability``
+    (ODD 6.5): at certainty, police-referred victims make up more of the victims in
+    prosecuted cases than at the least of its range."""
+    from simulation.model.statistics import court_case_shares
+
+    def police_share(chance):
+        tables = [court_case_shares(run({"parameters.police_case_probability": chance},
+                                        seed=s)) for s in (1, 2, 3)]
+        total = sum(t["in_prosecuted_cases"] for t in tables)
+        return total["police"] / total.sum()
+
+    assert police_share(1.0) > police_share(0.1) + 0.03
+
+
+def test_referrals_name_the_network_that_held_the_person(result):
+    ref, arrests = result.referrals, result.arrests
+    held = ref["network"] != 0
+    assert held.mean() > 0.5  # most are referred from exploitation, a few from transit or home
+    charged = set(arrests.loc[arrests["charged"], "network"])
+    assert charged and ref.loc[held, "network"].isin(charged).any()
+    ts = result.timeseries
+    assert (arrests["charged"] & (arrests["week"] >= 0)).sum() \
+        == ts.loc[ts["week"] >= 0, "prosecutions"].sum() == result.outcomes["prosecutions"]

@@ -8,12 +8,12 @@ import math
 import pytest
 
 import simulation
-from simulation.agents import trafficker as tr
-from simulation.agents.network import FAMILY, LONE, ORGANISED, PAIR
-from simulation.agents.enforcement import Case
-from simulation.model import TraffickingModel
-from simulation.processes import investigation, network_response, region
-from simulation.streams import chain
+from simulation.model.agents import trafficker as tr
+from simulation.model.agents.network import FAMILY, LONE, ORGANISED, PAIR
+from simulation.model.agents.enforcement import Case
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.processes import investigation, network_response, region
+from simulation.model.streams import chain
 
 from conftest import small
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from simulation import SCENARIOS
-from simulation.experiment import Experiment
+from simulation.studies.experiment import Experiment
 from shipped import shipped
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,15 +62,15 @@ def test_wheel_holds_every_package_of_the_source(wheel):
     packages = sorted(p.parent.relative_to(ROOT).as_posix()
                       for p in (ROOT / "simulation").rglob("__init__.py")
                       if "__pycache__" not in p.parts)
-    assert "simulation/processes" in packages
+    assert "simulation/model/processes" in packages
     assert [p for p in packages if f"{p}/__init__.py" not in names] == []
 
 
 def test_wheel_holds_the_published_lists_and_their_sources(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = sorted(p.name for p in (ROOT / "simulation" / "datasets").glob("*.csv"))
-    assert "uk_2013_five_lists.csv" in shipped and "simulation/datasets/README.md" in names
-    assert [n for n in shipped if f"simulation/datasets/{n}" not in names] == []
+    shipped = sorted(p.name for p in (ROOT / "simulation" / "model" / "datasets").glob("*.csv"))
+    assert "uk_2013_five_lists.csv" in shipped and "simulation/model/datasets/README.md" in names
+    assert [n for n in shipped if f"simulation/model/datasets/{n}" not in names] == []
 
 
 def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
@@ -79,7 +79,7 @@ def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
                     str(site), str(wheel)], check=True, capture_output=True)
     code = (
         "import json, simulation\n"
-        "from simulation.experiment import Experiment\n"
+        "from simulation.studies.experiment import Experiment\n"
         "exp = Experiment.load(simulation.SCENARIOS / 'experiments' / 'policy_comparison.toml')\n"
         "result = simulation.run(weeks=4)\n"
         "print(json.dumps([simulation.__file__, str(simulation.BASELINE),\n"

@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation import events
-from simulation.calendars import DEPARTURE, RETRAFFICKING, Calendar
-from simulation.agents import Case, Victim
-from simulation.agents import victim as vs
-from simulation.experiment import Experiment
-from simulation.model import TraffickingModel
-from simulation.parameters import GROUPS, PARAMETERS, in_group, resolve_parameter_names
-from simulation.processes import (confirmation, cross_border, deterrence, identification,
-                                  investigation, justice, movement, recovery, referral,
-                                  support)
-from simulation.registry import Channel
+from simulation.model import events
+from simulation.model.calendars import DEPARTURE, RETRAFFICKING, Calendar
+from simulation.model.agents import Case, Victim
+from simulation.model.agents import victim as vs
+from simulation.studies.experiment import Experiment
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.parameters import GROUPS, PARAMETERS, in_group, resolve_parameter_names
+from simulation.model.processes import (confirmation, cross_border, deterrence, identification,
+                                        investigation, justice, movement, recovery, referral,
+                                        support)
+from simulation.model.registry import Channel
 
 from conftest import small
 
@@ -52,7 +52,7 @@ class Recording(dict):
 
 
 def test_every_parameter_is_read_by_the_model(monkeypatch):
-    import simulation.model as model_module
+    import simulation.model.trafficking_model as model_module
 
     tables = []
 
@@ -78,10 +78,10 @@ def test_every_parameter_is_read_by_the_model(monkeypatch):
 def test_every_parameter_name_is_written_out_in_the_models_code():
     """Every parameter can be found with grep: its name appears as a quoted string in the
     model's code (never built with an f-string)."""
-    root = Path(simulation.__file__).parent
+    root = Path(simulation.__file__).parent / "model"
     code = "\n".join(p.read_text() for folder in ("processes", "agents")
                      for p in (root / folder).glob("*.py"))
-    code += (root / "model.py").read_text()
+    code += (root / "trafficking_model.py").read_text()
     missing = [name for name in PARAMETERS
                if f'"{name}"' not in code and f"'{name}'" not in code]
     assert missing == []
@@ -406,7 +406,7 @@ def test_schedule_lists_every_process_in_odd_order():
 def test_victims_recruited_take_their_forms_profile():
     model = TraffickingModel(small({"run.scale": 0.1}), rng=8)
     network = next(n for n in model.networks if n.form == 0)
-    from simulation.processes import recruitment
+    from simulation.model.processes import recruitment
 
     recruits = [model.victims.view(v)
                 for v in recruitment.new_victims(model, [(network, 4000)])]

@@ -7,8 +7,8 @@ import pytest
 
 import simulation
 
-from simulation.registry import (JURISDICTION_LEVERS, LEVERS, OUTCOME_NAMES, PAIR_LEVERS,
-                                 PARAMETERS, WEEKLY_COLUMNS, label)
+from simulation.model.registry import (JURISDICTION_LEVERS, LEVERS, OUTCOME_NAMES, PAIR_LEVERS,
+                                       PARAMETERS, WEEKLY_COLUMNS, label)
 
 from conftest import BASELINE
 
@@ -81,7 +81,7 @@ def test_labels_are_human():
 
 
 def test_choice_levers_default_to_one_of_their_choices():
-    from simulation.registry import CHOICES
+    from simulation.model.registry import CHOICES
 
     for name, lever in LEVERS.items():
         if lever.kind == "choice":

@@ -17,10 +17,10 @@ import pytest
 
 from browser_support import open_report
 from simulation.cli import main
-from simulation.dashboard import prepare, render_report
-from simulation.dashboard.answer import best, chances_of_being_best
-from simulation.dashboard.report import title_of
-from simulation.display import MINUS, fmt_chance
+from simulation.reports.dashboard import prepare, render_report
+from simulation.reports.dashboard.answer import best, chances_of_being_best
+from simulation.reports.dashboard.report import title_of
+from simulation.model.display import MINUS, fmt_chance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -220,7 +220,7 @@ def test_acceptability_frontier_follows_the_best_expected_net_benefit():
 
     import pandas as pd
 
-    from simulation.dashboard.figures import acceptability_frontier
+    from simulation.reports.dashboard.figures import acceptability_frontier
 
     # per draw (one run each): baseline 0 CU, 10 victim-years; 'cheap' averts 1 victim-year
     # for 100 CU in every draw; 'dear' averts 3, 0 or 3 victim-years for 600 CU
@@ -243,7 +243,7 @@ def test_acceptability_frontier_follows_the_best_expected_net_benefit():
 def test_reading_rows_use_victim_years_and_give_percentages_only_of_a_large_enough_base():
     import pandas as pd
 
-    from simulation.shown import MIN_BASE_FOR_PERCENT, reading_rows
+    from simulation.reports.shown import MIN_BASE_FOR_PERCENT, reading_rows
 
     table = pd.DataFrame([
         {"scenario": "baseline", "outcome": "victim_weeks_exploited", "mean": 5200.0,
@@ -272,7 +272,7 @@ def test_reading_rows_use_victim_years_and_give_percentages_only_of_a_large_enou
 
 
 def test_small_percentages_keep_their_sign():
-    from simulation.display import fmt_percent
+    from simulation.model.display import fmt_percent
 
     # prevention's interval "0% to 21%" had a lower end of -0.4%
     assert fmt_percent(-0.004, scale=0.21) == f"{MINUS}0.4%"
@@ -281,7 +281,7 @@ def test_small_percentages_keep_their_sign():
 
 
 def test_event_counts_over_time_are_drawn_as_means_not_medians_stuck_at_zero(pages):
-    from simulation.dashboard.figures import SERIES, series_bands, timeseries_figure
+    from simulation.reports.dashboard.figures import SERIES, series_bands, timeseries_figure
 
     data = pages("tiny_results")[0]
     bands = series_bands(data.results.weekly)
@@ -296,9 +296,9 @@ def test_event_counts_over_time_are_drawn_as_means_not_medians_stuck_at_zero(pag
 
 
 def test_jurisdiction_cells_give_no_percentage_of_a_small_base(pages):
-    from simulation.dashboard.figures import jurisdiction_figure
-    from simulation.display import fmt_number
-    from simulation.shown import MIN_BASE_FOR_PERCENT
+    from simulation.reports.dashboard.figures import jurisdiction_figure
+    from simulation.model.display import fmt_number
+    from simulation.reports.shown import MIN_BASE_FOR_PERCENT
 
     data = pages("tiny_results")[0]
     fig = jurisdiction_figure(data)

@@ -13,8 +13,8 @@ import pytest
 
 from simulation.cli import main
 from simulation.commands.scenario import DOC_END, DOC_START, render_levers
-from simulation.registry import LEVERS, PARAMETERS
-from simulation.scenario import load_scenario, read_document, to_document
+from simulation.model.registry import LEVERS, PARAMETERS
+from simulation.model.scenario import load_scenario, read_document, to_document
 from shipped import shipped
 
 ROOT = Path(__file__).resolve().parents[1]

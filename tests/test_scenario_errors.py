@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.scenario import ScenarioError, load_scenario, validate_file
+from simulation.model.scenario import ScenarioError, load_scenario, validate_file
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 REGION = """

@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.registry import FORMS, LEVERS, PARAMETERS
-from simulation.scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from simulation.model.registry import FORMS, LEVERS, PARAMETERS
+from simulation.model.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BASELINE = tomllib.loads((SCENARIOS / "baseline.toml").read_text(encoding="utf-8"))
@@ -156,7 +156,7 @@ def test_random_overrides_are_validated_cleanly(overrides, levers):
 
 
 def test_a_dotted_key_thousands_of_levels_deep_is_refused_before_parsing(tmp_path):
-    from simulation.experiment import Experiment, ExperimentError
+    from simulation.studies.experiment import Experiment, ExperimentError
 
     # 60 KB: tomllib alone took half a minute, then validation hit Python's recursion limit
     text = ".".join(["a"] * 30_000) + " = 1\n"
@@ -188,7 +188,7 @@ def test_deep_nesting_of_any_kind_is_one_clean_error(levels, opener):
 @FUZZ
 @given(st.text(min_size=1, max_size=6))
 def test_scenario_names_are_plain_folder_and_file_names_or_refused(name):
-    from simulation.experiment import _NAME, Experiment, ExperimentError
+    from simulation.studies.experiment import _NAME, Experiment, ExperimentError
 
     with tempfile.TemporaryDirectory() as folder:
         scenario = Path(folder) / "s.toml"

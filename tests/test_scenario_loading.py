@@ -10,10 +10,10 @@ import pytest
 from shipped import shipped
 from test_scenario_errors import REGION
 
-from simulation.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
-from simulation.scenario import (Policy, Scenario, ScenarioError, dump_toml, load_scenario,
-                                 pair_key,
-                                 read_document, to_document, with_overrides, with_policy)
+from simulation.model.registry import FORMS, JURISDICTION_LEVERS, LEVERS, PAIR_LEVERS
+from simulation.model.scenario import (Policy, Scenario, ScenarioError, dump_toml, load_scenario,
+                                       pair_key, read_document, to_document, with_overrides,
+                                       with_policy)
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SHIPPED = shipped()

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.errors import UserError
-from simulation.executors import DaskExecutor, LocalExecutor, run_experiment
-from simulation.experiment import Experiment
-from simulation.store import load_results
+from simulation.model.errors import UserError
+from simulation.studies.executors import DaskExecutor, LocalExecutor, run_experiment
+from simulation.studies.experiment import Experiment
+from simulation.studies.store import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -78,7 +78,7 @@ def test_resume_after_sigkill_runs_only_missing_runs_and_matches_uninterrupted(t
     batch(exp, full)
     driver = (f"import sys; sys.path[:0] = {sys.path!r}\n"
               f"from {toy_model.__module__} import toy_model\n"
-              "from simulation.executors import run_experiment\n"
+              "from simulation.studies.executors import run_experiment\n"
               f"run_experiment({str(exp)!r}, {str(killed)!r}, workers=2, run_fn=toy_model, "
               "progress=False)\n")
     proc = subprocess.Popen([sys.executable, "-c", driver], env=os.environ | {"TOY_DELAY": "0.1"})

@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from simulation.cli import main
-from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment
-from simulation.store import ResultStore, load_results
-from simulation.store_lock import StoreLockedError
+from simulation.model.errors import UserError
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment
+from simulation.studies.store import ResultStore, load_results
+from simulation.studies.store_lock import StoreLockedError
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -71,10 +71,10 @@ def cli(capsys, *args) -> tuple[int, str, str]:
 DRIVER = """import os, sys, time
 sys.path[:0] = {path!r}
 from {module} import toy_model
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment
-from simulation.store import ResultStore
-from simulation.experiment import Experiment
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment
+from simulation.studies.store import ResultStore
+from simulation.studies.experiment import Experiment
 mode = sys.argv[1]
 if mode == "hold-and-die":
     ResultStore.open(sys.argv[3], Experiment.load(sys.argv[2]), model="{module}:toy_model")
@@ -292,7 +292,7 @@ def start_toy_batch(exp, out, *, workers: int, delay: float, **popen) -> subproc
     """``tipsim batch`` of the toy model in a child process (each run sleeps ``delay`` s)."""
     code = (f"import sys; sys.path[:0] = {sys.path!r}\n"
             f"from {toy_model.__module__} import toy_model\n"
-            "import simulation.experiment as e; e.run_spec = toy_model\n"
+            "import simulation.studies.experiment as e; e.run_spec = toy_model\n"
             "from simulation.cli import main; sys.exit(main(sys.argv[1:]))\n")
     return subprocess.Popen([sys.executable, "-c", code, "batch", str(exp), "--out", str(out),
                              "--workers", str(workers), "--quiet"], text=True,
@@ -359,7 +359,8 @@ def test_any_sequence_of_start_kill_restart_leaves_a_store_refused_or_consistent
     from hypothesis import strategies as st
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__, "simulation.executors", "simulation.store"])
+    ctx.set_forkserver_preload([__name__, "simulation.studies.executors",
+                                "simulation.studies.store"])
     paths = [experiment(tmp_path, replications=3, seed=1, name="a.toml", values="0.2, 0.4"),
              experiment(tmp_path, replications=3, seed=2, name="b.toml", values="0.3, 0.5")]
     experiments = {e.hash: e for e in map(Experiment.load, paths)}

@@ -1,4 +1,5 @@
-"""Common random numbers: the keyed streams of simulation.streams and how the model uses them."""
+"""Common random numbers: the keyed streams of simulation.model.streams and how the model uses
+them."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import pytest
 from scipy import stats
 
 import simulation
-from simulation.agents.victim import Victims
-from simulation.model import BASELINE, TraffickingModel
-from simulation.pools import Pool
-from simulation.scenario import with_overrides
-from simulation.streams import (Streams, chain, extend, geometric, geometrics, key, mix, poisson,
-                                poissons)
+from simulation.model.agents.victim import Victims
+from simulation.model.trafficking_model import BASELINE, TraffickingModel
+from simulation.model.pools import Pool
+from simulation.model.scenario import with_overrides
+from simulation.model.streams import (Streams, chain, extend, geometric, geometrics, key, mix,
+                                      poisson, poissons)
 
 
 def test_scalar_and_vector_draws_are_the_same_numbers():
@@ -177,7 +178,7 @@ def test_a_race_chooses_in_proportion_to_the_weights_and_keeps_a_winner_when_oth
 def test_a_race_among_a_few_candidates_has_the_winner_of_the_vectorised_numbers():
     # up to RACE_ONE_BY_ONE candidates draw their numbers one by one: the same numbers as
     # uniforms', so the same winner, zero weights (never win) included
-    from simulation.streams import RACE_ONE_BY_ONE
+    from simulation.model.streams import RACE_ONE_BY_ONE
 
     s = Streams(5)
     rng = np.random.default_rng(5)

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment
-from simulation.store import load_results
-from simulation.sweep import by_design_point
+from simulation.model.errors import UserError
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment
+from simulation.studies.store import load_results
+from simulation.inference.sweep import by_design_point
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +79,6 @@ def test_sweep_reports_effect_and_probability_at_each_level(tmp_path):
     diff = (p["victim_weeks_exploited"] - b["victim_weeks_exploited"])
     assert np.isclose(table["difference"].iloc[1], diff.groupby(level="draw").mean().mean())
     with pytest.raises(UserError, match="tipsim sweep"):
-        from simulation.conclusions import conclusions
+        from simulation.inference.conclusions import conclusions
 
         conclusions(results)

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import simulation
-from simulation.agents import trafficker as tr
-from simulation.model import TraffickingModel
-from simulation.outcomes import summarise
-from simulation.processes import network_response, ties
-from simulation.registry import WEEKLY_COLUMNS, WEEKLY_INDEX
+from simulation.model.agents import trafficker as tr
+from simulation.model.trafficking_model import TraffickingModel
+from simulation.model.outcomes import summarise
+from simulation.model.processes import network_response, ties
+from simulation.model.registry import WEEKLY_COLUMNS, WEEKLY_INDEX
 
 from conftest import small
 
@@ -233,7 +233,7 @@ def test_following_the_money_finds_more_assets_and_aims_at_rich_networks():
     """Follow-the-money targeting: a conviction forfeits ``money_forfeiture_gain`` more of the
     forfeitable assets, and proactive work picks networks in proportion to visibility x size
     x (1 + money_target_weight x assets / mean assets)."""
-    from simulation.processes import investigation, justice
+    from simulation.model.processes import investigation, justice
 
     model = TraffickingModel(small({"run.scale": 0.2}, asset_forfeiture=0.4,
                                    financial_investigation=0.2), rng=8)

@@ -2,7 +2,7 @@
 inputs it was made from stay as they were committed, and were committed before any observed
 series of those years.
 
-The digests :func:`simulation.backtest_report.read_prediction` checks are the first line of
+The digests :func:`simulation.reports.backtest_report.read_prediction` checks are the first line of
 defence and run everywhere; the repository's history is the second (it needs a clone with
 history, and says so when it has none)."""
 
@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from simulation.backtest import load_backtest
-from simulation.backtest_report import PREDICTION_META, PREDICTION_TABLE, read_prediction
+from simulation.studies.backtest import load_backtest
+from simulation.reports.backtest_report import PREDICTION_META, PREDICTION_TABLE, read_prediction
 
 from conftest import ROOT
 

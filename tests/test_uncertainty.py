@@ -1,5 +1,6 @@
-"""Experiments over parameter uncertainty (simulation.uncertainty) and the conclusions drawn from
-them (simulation.conclusions): draws, pairing, records, reproducibility, and known answers."""
+"""Experiments over parameter uncertainty (simulation.studies.uncertainty) and the conclusions drawn
+from them (simulation.inference.conclusions): draws, pairing, records, reproducibility, and known
+answers."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import pandas as pd
 import pytest
 
 import simulation
-from simulation.analysis import compare
-from simulation.conclusions import (acceptability, conclusions, decompose, depends_on,
-                                    probability_beats, probability_better, rank_probabilities)
-from simulation.errors import UserError
-from simulation.executors import run_experiment
-from simulation.experiment import Experiment, run_spec
-from simulation.store import Results, load_results
+from simulation.inference.analysis import compare
+from simulation.inference.conclusions import (acceptability, conclusions, decompose, depends_on,
+                                              probability_beats, probability_better,
+                                              rank_probabilities)
+from simulation.model.errors import UserError
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import Experiment, run_spec
+from simulation.studies.store import Results, load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 ENSEMBLE = ROOT / "scenarios" / "calibration" / "baseline_ensemble"
@@ -343,7 +345,7 @@ def test_compare_on_planted_results_gives_the_exact_probability_of_being_better(
 def test_rank_correlations_equal_scipys_spearmanr():
     from scipy import stats
 
-    from simulation.effect_statistics import _spearman
+    from simulation.inference.effect_statistics import _spearman
 
     rng = np.random.default_rng(4)
     x = pd.DataFrame(rng.normal(size=(25, 4)), columns=list("abcd"))

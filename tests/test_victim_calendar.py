@@ -1,4 +1,4 @@
-"""The victim calendars (simulation.calendars): events scheduled many at once land in the same
+"""The victim calendars (simulation.model.calendars): events scheduled many at once land in the same
 weeks and the same order as events scheduled one by one."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import calendars
+from simulation.model import calendars
 
 
 def _columns(calendar, week):

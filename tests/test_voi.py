@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation.voi import default_groups, evpi, evppi
+from simulation.inference.voi import default_groups, evpi, evppi
 
 
 def _analytic(a: float, b: float) -> float:
@@ -56,8 +56,8 @@ def test_evppi_of_a_small_tipsim_batch_agrees_with_nested_monte_carlo():
     """Prevention against the baseline; phi = awareness_recruitment, the other awareness effect
     drawn too. Regression on 40 draws against brute force: 6 values of phi, each over 12 draws
     of the other parameter (common random numbers in both scenarios)."""
-    from simulation.runner import run
-    from simulation.scenario import load_scenario, with_overrides
+    from simulation.model.runner import run
+    from simulation.model.scenario import load_scenario, with_overrides
 
     short = {"run.scale": 0.05, "run.weeks": 52, "run.burn_in_weeks": 26}
     base = with_overrides(load_scenario("scenarios/baseline.toml"), short)
@@ -102,7 +102,7 @@ def test_value_of_information_of_a_stored_batch(tmp_path):
     only, and what it averts depends on one parameter; the other is irrelevant."""
     import pandas as pd
 
-    from simulation.voi import value_of_information
+    from simulation.inference.voi import value_of_information
 
     rng = np.random.default_rng(3)
     k = 60
@@ -134,7 +134,7 @@ def test_value_of_information_of_a_stored_batch(tmp_path):
 
 
 class _FakeResults:
-    """The parts of :class:`simulation.store.Results` the value of information reads."""
+    """The parts of :class:`simulation.studies.store.Results` the value of information reads."""
 
     def __init__(self, path, runs):
         self.path, self.runs = path, runs

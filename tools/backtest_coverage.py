@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from simulation.backtest import held_out_run, load_backtest  # noqa: E402
-from simulation.backtest_report import read_prediction  # noqa: E402
+from simulation.studies.backtest import held_out_run, load_backtest  # noqa: E402
+from simulation.reports.backtest_report import read_prediction  # noqa: E402
 
 
 def coverage(file: Path, prediction: Path, n: int) -> dict:

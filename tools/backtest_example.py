@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from simulation.backtest import load_backtest, observed_example  # noqa: E402
+from simulation.studies.backtest import load_backtest, observed_example  # noqa: E402
 
 if __name__ == "__main__":
     file = Path(sys.argv[1]) if len(sys.argv) > 1 else (

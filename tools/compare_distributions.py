@@ -8,8 +8,8 @@ samples could come from the same distribution.
 
 A refactor keeps every number (``tools/compare_outcomes.py`` checks that bit for bit); a change
 of the random streams cannot, so it must keep every *distribution*. For each scenario and each
-key outcome (``simulation.analysis.KEY_OUTCOMES`` at the region level), ``diff`` runs two tests
-on the seeds of the old and the new code (the seeds are different draws in the two codes, so
+key outcome (``simulation.inference.analysis.KEY_OUTCOMES`` at the region level), ``diff`` runs two
+tests on the seeds of the old and the new code (the seeds are different draws in the two codes, so
 the samples are independent):
 
 - **means**: Welch's t-test (the difference of means against its combined standard error);
@@ -48,7 +48,7 @@ def _scenarios(root: Path) -> list[Path]:
 
 def _one(job: tuple[str, int, float | None]) -> tuple[str, int, dict]:
     import simulation
-    from simulation.scenario import with_overrides
+    from simulation.model.scenario import with_overrides
 
     path, seed, scale = job
     scenario = path if scale is None else with_overrides(path, {"run.scale": scale})
@@ -82,7 +82,7 @@ def compare(old: dict, new: dict, alpha: float = 0.05) -> tuple[list[dict], list
     from scipy import stats
     from statsmodels.stats.multitest import multipletests
 
-    from simulation.analysis import KEY_OUTCOMES
+    from simulation.inference.analysis import KEY_OUTCOMES
 
     rows, problems = [], []
     for scenario in sorted(set(old["runs"]) | set(new["runs"])):

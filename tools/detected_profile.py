@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 import simulation
-from simulation.registry import FORMS
+from simulation.model.registry import FORMS
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 

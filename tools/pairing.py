@@ -29,7 +29,7 @@ HEADLINE = ("training", "shelters_reintegration")
 
 def _one(job: tuple[str, int, float]) -> tuple[str, int, dict]:
     import simulation
-    from simulation.scenario import with_overrides
+    from simulation.model.scenario import with_overrides
 
     path, seed, scale = job
     result = simulation.run(with_overrides(path, {"run.scale": scale}), seed=seed)

@@ -10,7 +10,7 @@ parameter's mu* (mean absolute elementary effect, Campolongo et al. 2007) on eac
 divided by the largest mu* on that target, so targets in different units count alike, and a
 parameter's score is its largest share over the targets. A design point where a target has no
 value in any replication (no prosecutions at all) takes the target's median. Lever-effect sizes
-are left out: baseline data cannot identify them (simulation/parameters.py), so they stay
+are left out: baseline data cannot identify them (simulation/model/parameters.py), so they stay
 uncertain for policy comparisons rather than being fitted. Short, small screening runs are
 noisy, and noise adds to every mu*: read the ranking, not the size. Prints the ranking and a
 ``fit = [...]`` line for the calibration file.
@@ -26,9 +26,9 @@ from types import SimpleNamespace
 import pandas as pd
 from SALib.analyze import morris
 
-from simulation.calibration import load_targets
-from simulation.parameters import PARAMETERS
-from simulation.store import load_results
+from simulation.inference.calibration import load_targets
+from simulation.model.parameters import PARAMETERS
+from simulation.studies.store import load_results
 
 
 def target_values(results, targets) -> pd.DataFrame:

@@ -43,8 +43,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 import simulation
-from simulation.agents import Trafficker, TraffickingNetwork
-from simulation.registry import CHANNELS, FORMS, OUTCOMES
+from simulation.model.agents import Trafficker, TraffickingNetwork
+from simulation.model.registry import CHANNELS, FORMS, OUTCOMES
 
 # Figures carry their data and plotly.js inside the notebook: they render with no network.
 pio.renderers.default = "plotly_mimetype+notebook"

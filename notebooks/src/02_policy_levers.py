@@ -32,9 +32,9 @@ import plotly.io as pio
 from scipy import stats
 
 import simulation
-from simulation.analysis import compare
-from simulation.executors import run_experiment
-from simulation.registry import LEVERS, OUTCOMES
+from simulation.inference.analysis import compare
+from simulation.studies.executors import run_experiment
+from simulation.model.registry import LEVERS, OUTCOMES
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"
@@ -46,7 +46,7 @@ baseline = simulation.with_overrides(SCENARIOS / "baseline.toml", SMALL)
 # %% [markdown]
 # ## The lever in the registry
 #
-# Every lever is declared once, in `simulation.registry.LEVERS`, with its unit, default, range
+# Every lever is declared once, in `simulation.model.registry.LEVERS`, with its unit, default, range
 # and unit cost; the scenario files, the results and the dashboard all use the same name.
 
 # %%

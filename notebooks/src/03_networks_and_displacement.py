@@ -43,8 +43,8 @@ import plotly.io as pio
 from scipy import stats
 
 import simulation
-from simulation.agents import TRAFFICKER_ROLES
-from simulation.registry import FORMS, PARAMETERS
+from simulation.model.agents import TRAFFICKER_ROLES
+from simulation.model.registry import FORMS, PARAMETERS
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"

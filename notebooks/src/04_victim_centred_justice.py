@@ -46,9 +46,9 @@ from scipy import stats
 
 import simulation
 
-from simulation.executors import run_experiment
-from simulation.registry import OUTCOMES, PARAMETERS
-from simulation.store import load_results
+from simulation.studies.executors import run_experiment
+from simulation.model.registry import OUTCOMES, PARAMETERS
+from simulation.studies.store import load_results
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"

@@ -39,12 +39,12 @@ import plotly.io as pio
 from SALib.analyze import morris as morris_analyze
 
 import simulation
-from simulation.analysis import compare, sensitivity
-from simulation.conclusions import conclusions
-from simulation.executors import run_experiment
-from simulation.experiment import load_experiment
-from simulation.registry import LEVERS, OUTCOMES, PARAMETERS
-from simulation.store import load_results
+from simulation.inference.analysis import compare, sensitivity
+from simulation.inference.conclusions import conclusions
+from simulation.studies.executors import run_experiment
+from simulation.studies.experiment import load_experiment
+from simulation.model.registry import LEVERS, OUTCOMES, PARAMETERS
+from simulation.studies.store import load_results
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"

@@ -34,7 +34,7 @@ import plotly.express as px
 import plotly.io as pio
 
 import simulation
-import simulation.mse as mse
+import simulation.inference.mse as mse
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"

@@ -20,9 +20,9 @@ import pandas as pd
 import plotly.express as px
 import plotly.io as pio
 
-import simulation.datasets as datasets
-import simulation.mse as mse
-from simulation.mse_synthetic import shaped_like, synthetic_lists
+import simulation.model.datasets as datasets
+import simulation.inference.mse as mse
+from simulation.inference.mse.synthetic import shaped_like, synthetic_lists
 
 pio.renderers.default = "plotly_mimetype+notebook"  # figures render with no network
 pio.templates.default = "plotly_white"

@@ -46,17 +46,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def backtest(args: argparse.Namespace) -> int:
-    from simulation.backtest import load_backtest
-    from simulation.backtest_report import compare, predict, prediction_exists
+    from simulation.studies.backtest import load_backtest
+    from simulation.reports.backtest_report import compare, predict, prediction_exists
 
-    from simulation.guide import expect_file
+    from simulation.model.guide import expect_file
 
     expect_file(args.backtest, "backtest", "tipsim backtest")  # not a scenario, nor a typo
     bt = load_backtest(args.backtest)
     out = Path(args.out or Path("results") / "backtest" / bt.name)
     if not args.compare:
         from simulation.commands.batch import signals_interrupt
-        from simulation.executors import make_executor
+        from simulation.studies.executors import make_executor
 
         existed = prediction_exists(out)
         kind = args.executor or ("dask" if args.scheduler else "local")

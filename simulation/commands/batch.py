@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:  # numpy and pandas load where a command needs them (tipsim --help stays quick)
     import pandas as pd
 
-from simulation.shown import readable
+from simulation.reports.shown import readable
 
 EXIT_FAILED_RUNS = 3
 FORMATS = ("table", "csv", "markdown", "json")
@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--elicitation", metavar="FILE",
                    help="draw the parameters an elicitation file names from its experts' pooled "
-                        "distributions (simulation/elicitation.py; the experiment needs an "
+                        "distributions (simulation/studies/elicitation.py; the experiment needs an "
                         "[uncertainty] table that samples them)")
     p.set_defaults(handler=batch)
 
@@ -110,11 +110,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def batch(args: argparse.Namespace) -> int:
-    from simulation.executors import make_executor, run_experiment
-    from simulation.experiment import Experiment
-    from simulation.store import ResultStore
+    from simulation.studies.executors import make_executor, run_experiment
+    from simulation.studies.experiment import Experiment
+    from simulation.studies.store import ResultStore
 
-    from simulation.guide import expect_file
+    from simulation.model.guide import expect_file
 
     expect_file(args.experiment, "experiment", "tipsim batch")  # not a scenario, nor a typo
     if getattr(args, "elicitation", None):
@@ -140,7 +140,7 @@ def batch(args: argparse.Namespace) -> int:
               f"faster ({os.cpu_count()} cores, {summary.total - summary.skipped} runs to do) "
               "or would not fit in memory", file=sys.stderr)
     if summary.previous_writer:
-        from simulation.store_lock import describe
+        from simulation.studies.store_lock import describe
 
         print(f"note: took over the lock of a batch that ended without releasing it "
               f"({describe(summary.previous_writer)})", file=sys.stderr)
@@ -151,7 +151,7 @@ def batch(args: argparse.Namespace) -> int:
     print(f"{exp.name}: {summary.total} runs: {summary.completed} completed, {summary.failed} "
           f"failed (ran {summary.ran} in {duration_text(summary.seconds)}{rate}) -> {out}")
     if summary.failed:
-        from simulation.store import load_results
+        from simulation.studies.store import load_results
 
         failed = load_results(out).failed
         for _, row in failed.head(5).iterrows():
@@ -166,8 +166,8 @@ def batch(args: argparse.Namespace) -> int:
 def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
     """The experiment with ``uncertainty.elicitation`` set to FILE (named ``NAME_elicited`` so
     its results do not overwrite the experiment's own)."""
-    from simulation.errors import UserError
-    from simulation.experiment import Experiment, read_experiment_file
+    from simulation.model.errors import UserError
+    from simulation.studies.experiment import Experiment, read_experiment_file
 
     path = Path(experiment)
     doc = read_experiment_file(path)
@@ -181,7 +181,7 @@ def _with_elicitation(experiment: str, elicitation: str, allow_large: bool):
     except UserError as exc:  # name the file, not "experiment"
         raise type(exc)(f"{path}: {str(exc).removeprefix('experiment: ')}") from None
     exp._source = str(path)
-    from simulation.elicitation import load_elicitation
+    from simulation.studies.elicitation import load_elicitation
 
     if load_elicitation(elicitation).illustrative:
         print(f"note: {elicitation} is marked illustrative: its judgements are invented, not "
@@ -206,10 +206,10 @@ def signals_interrupt():
 
 def check(args: argparse.Namespace) -> int:
     """List the damaged parts of a store: 0 when there are none, 1 when there are."""
-    from simulation.store import ResultStore, StoreError
-    from simulation.store_parts import recognise
+    from simulation.studies.store import ResultStore, StoreError
+    from simulation.studies.store_parts import recognise
 
-    from simulation.guide import expect_store
+    from simulation.model.guide import expect_store
 
     path = Path(args.results)
     expect_store(path)  # missing, empty, or one run's output: say so and what to do
@@ -225,7 +225,7 @@ def check(args: argparse.Namespace) -> int:
           f"{len(damaged)} damaged part{'s' * (len(damaged) != 1)}")
     for d in damaged:
         print(f"  damaged: {d}")
-    from simulation.store_parts import unrecorded
+    from simulation.studies.store_parts import unrecorded
 
     for name in unrecorded(path, store.ledger(manifest)):  # kept and not read; in the way
         print(f"  not written by tipsim: {name} (not read; move it out before resuming)")
@@ -235,21 +235,21 @@ def check(args: argparse.Namespace) -> int:
 
 
 def compare(args: argparse.Namespace) -> int:
-    from simulation.analysis import compare as compare_scenarios
+    from simulation.inference.analysis import compare as compare_scenarios
 
-    from simulation.guide import expect_store
-    from simulation.store import load_results
+    from simulation.model.guide import expect_store
+    from simulation.studies.store import load_results
 
     expect_store(args.results)
     results = load_results(args.results)
     if args.published:
-        from simulation.statistics import compare_published
+        from simulation.model.statistics import compare_published
 
         table = compare_published(results, baseline=args.baseline)
         print(render(table, args.format, width=terminal_width()))
         return 0
     if not args.allow_large and isinstance(args.resamples, int) and args.resamples >= 1:
-        from simulation.limits import check_resamples
+        from simulation.model.limits import check_resamples
 
         per_scenario = results.runs["scenario"].value_counts()
         check_resamples(args.resamples, int(per_scenario.max()) if len(per_scenario) else 1)
@@ -259,15 +259,15 @@ def compare(args: argparse.Namespace) -> int:
                               form=args.form, group=args.group)
     if args.format == "json" and results.manifest.get("uncertainty"):
         # a batch over parameter draws: the table and everything said about its conclusions
-        from simulation.conclusions import conclusions
+        from simulation.inference.conclusions import conclusions
 
         said = conclusions(results, baseline=args.baseline, outcomes=outcomes,
                            confidence=args.confidence, form=args.form, group=args.group)
         doc = {"comparison": json_ready(table.to_dict(orient="records")),
                "uncertainty": json_ready(said)}
         if not args.form and not args.group:
-            from simulation.errors import UserError
-            from simulation.voi import value_of_information
+            from simulation.model.errors import UserError
+            from simulation.inference.voi import value_of_information
 
             try:
                 doc["value_of_information"] = json_ready(
@@ -277,7 +277,7 @@ def compare(args: argparse.Namespace) -> int:
         print(json.dumps(doc, indent=1))
         return 0
     if args.format in READING:  # what a person reads: the report's units and cells
-        from simulation.shown import reading_rows
+        from simulation.reports.shown import reading_rows
 
         table = reading_rows(table, args.baseline)
     print(render(table, args.format, width=terminal_width()))
@@ -294,8 +294,8 @@ def json_ready(value):
 
 
 def sensitivity(args: argparse.Namespace) -> int:
-    from simulation.analysis import sensitivity as sensitivity_indices
-    from simulation.guide import expect_store
+    from simulation.inference.analysis import sensitivity as sensitivity_indices
+    from simulation.model.guide import expect_store
 
     expect_store(args.results)
     table = sensitivity_indices(args.results, outcomes=_outcome_list(args.outcomes),
@@ -386,7 +386,7 @@ def _json_value(value):
 def _outcome_list(text: str | None):
     """``--outcomes``: None, 'all' or the names (an outcome may be given under the name it is
     read under, e.g. victim_years_exploited)."""
-    from simulation.shown import stored_name
+    from simulation.reports.shown import stored_name
 
     if text is None or text == "all":
         return text

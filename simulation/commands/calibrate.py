@@ -40,12 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def calibrate(args: argparse.Namespace) -> int:
-    from simulation.calibration import load_calibration
-    from simulation.calibration.abc import calibrate as run_calibration, load_ensemble
+    from simulation.inference.calibration import load_calibration
+    from simulation.inference.calibration.abc import calibrate as run_calibration, load_ensemble
     from simulation.commands.batch import duration_text, signals_interrupt
 
     if args.workers is not None and args.workers < 1:
-        from simulation.errors import UserError
+        from simulation.model.errors import UserError
 
         raise UserError(f"--workers: got {args.workers}; allowed: 1 or more")
     cal = load_calibration(args.calibration, quick=args.quick)
@@ -62,14 +62,14 @@ def calibrate(args: argparse.Namespace) -> int:
               "run the same command to resume", file=sys.stderr)
         return 130
     except OSError as exc:  # a full disk, a folder made read-only: what is done is kept
-        from simulation.errors import UserError
+        from simulation.model.errors import UserError
 
         raise UserError(f"{out}: cannot write the calibration ({exc.strerror or exc}); "
                         f"finished generations are kept in {out}/history.db; free the space "
                         "and run the same command to resume") from None
     except Exception as exc:
         if type(exc).__module__.startswith("sqlalchemy"):  # sqlite: "database or disk is full"
-            from simulation.errors import UserError
+            from simulation.model.errors import UserError
 
             text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             raise UserError(f"{out}/history.db: cannot write pyabc's history ({text}); free "
@@ -83,7 +83,7 @@ def calibrate(args: argparse.Namespace) -> int:
           f"{duration_text(manifest['wall_seconds'])} ({manifest['runs_per_minute']} runs/min) "
           f"-> {out}")
     if args.report:
-        from simulation.calibration.report import build_report
+        from simulation.reports.calibration_report import build_report
 
         print(f"report: {build_report(out)}")
     return 0

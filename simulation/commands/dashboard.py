@@ -10,7 +10,7 @@ import socket
 import sys
 from pathlib import Path
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -72,11 +72,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def dashboard(args: argparse.Namespace) -> int:
-    from simulation.dashboard import build_report
-    from simulation.dashboard.backtest import (PREDICTION, read_outputs, render_backtest_page,
-                                               sections_for)
+    from simulation.reports.dashboard import build_report
+    from simulation.reports.dashboard.backtest import (PREDICTION, read_outputs,
+                                                       render_backtest_page, sections_for)
 
-    from simulation.guide import expect_store
+    from simulation.model.guide import expect_store
 
     if args.results is None and not args.backtest:
         raise UserError("tipsim dashboard: nothing to show; allowed: RESULTS (a folder tipsim "
@@ -92,7 +92,7 @@ def dashboard(args: argparse.Namespace) -> int:
     check_report_target(target, args.force)
     try:
         if args.results is None:
-            from simulation.files import atomic_write
+            from simulation.model.files import atomic_write
 
             page = render_backtest_page(backtests)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -129,11 +129,11 @@ def is_tipsim_report(path: Path) -> bool:
 
 
 def explore(args: argparse.Namespace) -> int:
-    from simulation.scenario_schema import MAX_WEEKS
+    from simulation.model.scenario_schema import MAX_WEEKS
 
     scenario = Path(args.scenario) if args.scenario else None
     if scenario is not None:
-        from simulation.scenario import load_scenario
+        from simulation.model.scenario import load_scenario
 
         if not scenario.is_file():
             raise UserError(f"{args.scenario}: no such scenario file")
@@ -169,9 +169,9 @@ def explore(args: argparse.Namespace) -> int:
     })
     if args.workers:
         env["TIPSIM_EXPLORE_WORKERS"] = str(args.workers)
-    # Solara's command, with SIGTERM ending it cleanly (simulation.dashboard.serve)
-    command = [sys.executable, "-m", "simulation.dashboard.serve", "run",
-               "simulation.dashboard.explorer",
+    # Solara's command, with SIGTERM ending it cleanly (simulation.reports.dashboard.serve)
+    command = [sys.executable, "-m", "simulation.reports.dashboard.serve", "run",
+               "simulation.reports.dashboard.explorer",
                "--host", args.host, "--port", str(port), "--production",
                "--no-check-version", "--open" if args.open else "--no-open"]
     shown = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address (RFC 3986)
@@ -181,7 +181,7 @@ def explore(args: argparse.Namespace) -> int:
 
 
 def _default_scenario() -> Path:
-    from simulation.model import BASELINE
+    from simulation.model.trafficking_model import BASELINE
 
     return Path(BASELINE)
 
@@ -189,8 +189,8 @@ def _default_scenario() -> Path:
 def _check_size(path: Path, args: argparse.Namespace) -> None:
     """Refuse a scenario whose runs, at the explorer's scale and weeks, would not fit in memory
     (each change runs ``--replications`` of them on the workers)."""
-    from simulation.limits import check_run
-    from simulation.scenario import with_overrides
+    from simulation.model.limits import check_run
+    from simulation.model.scenario import with_overrides
 
     spec = with_overrides(path, {"run.scale": args.scale, "run.weeks": args.weeks,
                                  "run.burn_in_weeks": args.burn_in})

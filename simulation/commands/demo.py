@@ -37,15 +37,15 @@ def register(sub) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from simulation.analysis import compare
+    from simulation.inference.analysis import compare
     from simulation.commands.batch import render, signals_interrupt
-    from simulation.dashboard import build_report
+    from simulation.reports.dashboard import build_report
     from simulation.commands.dashboard import check_report_target
-    from simulation.executors import run_experiment
-    from simulation.experiment import Experiment
-    from simulation.store import StaleStoreError
+    from simulation.studies.executors import run_experiment
+    from simulation.studies.experiment import Experiment
+    from simulation.studies.store import StaleStoreError
 
-    from simulation.model import SCENARIOS
+    from simulation.model.trafficking_model import SCENARIOS
 
     args.experiment = args.experiment or SCENARIOS / EXPERIMENT
     workers = args.workers or os.cpu_count() or 1
@@ -70,7 +70,7 @@ def handle(args: argparse.Namespace) -> int:
     print(f"{summary.completed} runs completed, {summary.failed} failed "
           f"(ran {summary.ran} now in {summary.seconds:.0f} s).")
     from simulation.commands.batch import terminal_width
-    from simulation.shown import reading_rows
+    from simulation.reports.shown import reading_rows
 
     table = reading_rows(compare(args.out, outcomes=HEADLINE))  # as the report reads it
     columns = ["scenario", "outcome", "mean", "difference", "difference_low", "difference_high",
@@ -90,7 +90,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def _holds(out: Path) -> str | None:
     """The name of the experiment whose runs the store at ``out`` holds (None if unreadable)."""
-    from simulation.store_parts import read_manifest
+    from simulation.studies.store_parts import read_manifest
 
     try:
         return read_manifest(out).get("experiment_name")

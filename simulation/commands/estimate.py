@@ -1,15 +1,16 @@
 """``tipsim estimate``: multiple systems estimation of the number of victims, beside the truth.
 
 Given a file (CSV or Parquet), estimates from an analyst's own lists: a capture-history table
-or one row per person (:mod:`simulation.mse_tables`), and prints the estimate, its interval, the
-model chosen, the models left out before fitting and why, and what was dropped or merged.
+or one row per person (:mod:`simulation.inference.mse.tables`), and prints the estimate, its
+interval, the model chosen, the models left out before fitting and why, and what was dropped or
+merged.
 
 Otherwise reads a run's folder (``tipsim run --out DIR`` writes ``contacts.parquet`` and
 ``exploited.parquet`` there when the model records them) or a batch's results store (when the
 experiment has ``record = "contacts"``), and prints, per run and policy year, the MSE estimate
 with its 95% interval, the true number exploited, the relative error and whether the interval
-holds the truth (:mod:`simulation.mse`). For a batch with several runs, ``--summary`` prints
-the bias, error and coverage per scenario and year instead.
+holds the truth (:mod:`simulation.inference.mse`). For a batch with several runs, ``--summary``
+prints the bias, error and coverage per scenario and year instead.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas loads where the command runs (tipsim --help stays quick)
     import pandas as pd
 
-from simulation.errors import UserError
+from simulation.model.errors import UserError
 
 FORMATS = ("table", "csv", "json")
 
@@ -81,7 +82,7 @@ def register(sub) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    import simulation.mse as mse
+    import simulation.inference.mse as mse
     from simulation.commands.batch import render
 
     if args.results.is_file():
@@ -120,9 +121,9 @@ def own_lists(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    import simulation.mse as mse
+    import simulation.inference.mse as mse
     from simulation.commands.batch import render
-    from simulation.mse_tables import read_table
+    from simulation.inference.mse.tables import read_table
 
     for option in ("year", "jurisdiction", "form", "group"):
         if getattr(args, option) is not None:
@@ -167,7 +168,7 @@ def read_lists(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, dict | No
         raise UserError(f"{path}: no such file or folder; allowed: a CSV or Parquet table of "
                         "lists, a run's --out folder or a results store")
     if (path / "manifest.json").exists():
-        from simulation.store import StoreError, load_results
+        from simulation.studies.store import StoreError, load_results
 
         try:
             results = load_results(path)

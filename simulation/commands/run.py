@@ -7,9 +7,9 @@ import json
 import math
 from pathlib import Path
 
-from simulation.errors import UserError
-from simulation.files import atomic_write
-from simulation.registry import OUTCOMES
+from simulation.model.errors import UserError
+from simulation.model.files import atomic_write
+from simulation.model.registry import OUTCOMES
 
 HEADLINE = ("new_victims", "victims_in_exploitation", "mean_weeks_exploited", "victims_identified",
             "identified_police", "identified_ngo", "identified_inspection", "identified_self",
@@ -42,8 +42,8 @@ def register(sub) -> None:
 
 
 def seed_argument(text: str) -> int:
-    """``--seed``: the one rule for seeds (:mod:`simulation.seeds`)."""
-    from simulation.seeds import ALLOWED, MAX_SEED
+    """``--seed``: the one rule for seeds (:mod:`simulation.model.seeds`)."""
+    from simulation.model.seeds import ALLOWED, MAX_SEED
 
     try:
         value = int(text, 10)
@@ -57,7 +57,7 @@ def seed_argument(text: str) -> int:
 def handle(args: argparse.Namespace) -> int:
     import simulation
 
-    from simulation.guide import expect_file
+    from simulation.model.guide import expect_file
 
     expect_file(args.scenario, "scenario", "tipsim run")  # not an experiment, say, nor a typo
     if args.weeks is not None and not 1 <= args.weeks <= 5200:
@@ -66,7 +66,7 @@ def handle(args: argparse.Namespace) -> int:
         check_out(args.out, args.force)  # before the run, not after minutes of it
     scenario = simulation.load_scenario(args.scenario)
     if not args.allow_large:
-        from simulation.limits import check_run
+        from simulation.model.limits import check_run
 
         check_run(scenario, args.weeks, where=args.scenario)
     result = simulation.run(scenario, seed=args.seed, weeks=args.weeks)
@@ -111,7 +111,7 @@ def _fmt(v: float) -> str:
 
 
 # the victims' contacts with each list and their exploitation spells, when the model records
-# them (what tipsim estimate reads: simulation.mse)
+# them (what tipsim estimate reads: simulation.inference.mse)
 PEOPLE_FILES = ("contacts.parquet", "exploited.parquet")
 RUN_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", *PEOPLE_FILES)
 

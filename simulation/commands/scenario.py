@@ -7,8 +7,8 @@ import sys
 from typing import cast
 from pathlib import Path
 
-from simulation.errors import UserError
-from simulation.registry import CHOICES, FORMS, GROUPS, LEVERS, PARAMETERS
+from simulation.model.errors import UserError
+from simulation.model.registry import CHOICES, FORMS, GROUPS, LEVERS, PARAMETERS
 
 
 def register(subparsers) -> None:
@@ -34,7 +34,7 @@ def register(subparsers) -> None:
     p.add_argument("--evidence", action="store_true",
                    help="list the evidence map instead: for each parameter with an entry, the "
                         "kind of evidence, what it says, how its range was set, its prior and "
-                        "sources (simulation/evidence.toml)")
+                        "sources (simulation/model/evidence.toml)")
     p.set_defaults(handler=levers)
 
     p = subparsers.add_parser(
@@ -49,8 +49,8 @@ def register(subparsers) -> None:
 
 
 def validate(args) -> int:
-    from simulation.guide import expect_file
-    from simulation.scenario import validate_file
+    from simulation.model.guide import expect_file
+    from simulation.model.scenario import validate_file
 
     failed = False
     for path in args.files:
@@ -70,8 +70,8 @@ def validate(args) -> int:
 
 
 def show(args) -> int:
-    from simulation.guide import expect_file
-    from simulation.scenario import ScenarioError, dump_toml, load_scenario
+    from simulation.model.guide import expect_file
+    from simulation.model.scenario import ScenarioError, dump_toml, load_scenario
 
     expect_file(args.file, "scenario", "tipsim show")  # not an experiment, say, nor a typo
     try:
@@ -84,7 +84,7 @@ def show(args) -> int:
 
 
 def schema(args) -> int:
-    from simulation.scenario_schema import json_schema
+    from simulation.model.scenario_schema import json_schema
 
     print(json.dumps(json_schema(), indent=2))
     return 0
@@ -92,7 +92,7 @@ def schema(args) -> int:
 
 def levers(args) -> int:
     if getattr(args, "evidence", False):
-        from simulation.evidence import render
+        from simulation.model.evidence import render
 
         print(render({"table": "text"}.get(args.format, args.format)))
         return 0
@@ -127,7 +127,7 @@ COLUMNS = ("name", "scope", "unit", "default", "range", "unit cost", "descriptio
 
 
 def _rows() -> list[dict[str, str]]:
-    from simulation.scenario_schema import fmt_number
+    from simulation.model.scenario_schema import fmt_number
 
     rows = []
     for lever in LEVERS.values():

@@ -1,5 +1,5 @@
-"""``tipsim voi``: which research would change the decision (:mod:`simulation.voi`); ``tipsim
-sweep``: a lever swept under parameter uncertainty (:mod:`simulation.sweep`)."""
+"""``tipsim voi``: which research would change the decision (:mod:`simulation.inference.voi`);
+``tipsim sweep``: a lever swept under parameter uncertainty (:mod:`simulation.inference.sweep`)."""
 
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def voi(args) -> int:
     from simulation.commands.batch import json_ready
-    from simulation.errors import UserError
-    from simulation.store import load_results
-    from simulation.voi import value_of_information
+    from simulation.model.errors import UserError
+    from simulation.studies.store import load_results
+    from simulation.inference.voi import value_of_information
 
     thresholds = None
     if args.thresholds:
@@ -82,8 +82,8 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
 
 def sweep(args) -> int:
     from simulation.commands.batch import render
-    from simulation.store import load_results
-    from simulation.sweep import by_design_point
+    from simulation.studies.store import load_results
+    from simulation.inference.sweep import by_design_point
 
     table = by_design_point(load_results(args.results), args.baseline, args.outcome)
     print(render(table, args.format))

@@ -1,0 +1,144 @@
+"""Trafficking networks: members in roles, the route they work, the victims they control, their
+assets and security posture. How networks act (recruit, replace members, split, relocate) is
+in :mod:`simulation.model.processes`.
+"""
+
+from __future__ import annotations
+
+import mesa
+import networkx as nx
+
+from simulation.model.agents.trafficker import EXPLOITER, RECRUITER, ROLES, Trafficker
+from simulation.model.pools import OrderedSet
+from simulation.model.streams import chain
+
+
+ORGANISED, LONE, PAIR, FAMILY = "organised", "lone", "pair", "family"
+KINDS = (ORGANISED, LONE, PAIR, FAMILY)
+"""Kinds of trafficking operation (ODD 6.10): an organised network with a division of roles,
+or a small operation: one trafficker alone, a pair (often intimate partners) or a family."""
+
+
+class TraffickingNetwork(mesa.Agent):
+    """A trafficking network specialised in one form of exploitation.
+
+    Recruits in ``origin``, moves victims along ``route`` and exploits them in ``destination``
+    (origin == destination for domestic trafficking).
+
+    Attributes:
+        members: role -> the traffickers in that role.
+        victims: the victims it controls (recruited, in transit or exploited).
+        security: security posture, 0-1; raised by arrests, relaxed monthly (ODD 6.10).
+        hits: memory of its own losses, decaying monthly (ODD 6.11).
+        recruit_base: its weekly recruitment rate before market pull, as last assessed
+            (ODD 6.2: networks reassess it monthly and when they recruit or fill a role).
+        key: its random-stream key (:mod:`simulation.model.streams`).
+    """
+
+    def __init__(self, model, form: int, origin: int, destination: int, route: list[int],
+                 key: int, kind: str = ORGANISED, exposure: float = 1.0) -> None:
+        super().__init__(model)
+        self.kind = kind  # KINDS: organised, or a small operation (lone, pair, family)
+        self.exposure = exposure  # its victims' visibility relative to an organised network's
+        self.key = key  # random-stream key (simulation.model.streams): how and when it was founded
+        self.hires = 0  # positions filled so far: the rank that keys the next hire
+        self.losses = 0  # members lost so far: the rank that keys the next replacement delay
+        self.cases: dict[int, int] = {}  # cases opened against it, by jurisdiction: the rank
+        # that keys the next one
+        self.form = form
+        self.origin = origin
+        self.destination = destination
+        self.route = route
+        self.places = set(route)  # each jurisdiction it works in, once
+        self.members: dict[str, list[Trafficker]] = {role: [] for role in ROLES}
+        self.victims = OrderedSet()
+        self.assets = 0.0
+        self.security = 0.0
+        self.hits = 0.0
+        self.alive = True
+        self.founded = model.week
+        self.recruit_base = 0.0
+        self.online_share = 0.0  # of its recruitment done online (processes.online)
+        # (week of the hit, size before it) while recovering from an enforcement hit
+        # (network_response.grade_hit), else None
+        self.recovering: tuple[int, int] | None = None
+        self.n_ties = 0  # ties among its members (processes.ties)
+        self.cut_offs = 0  # members who dropped out after a loss cut them off (processes.ties)
+
+    @property
+    def size(self) -> int:
+        """Members in every role."""
+        return sum(map(len, self.members.values()))
+
+    @property
+    def roster(self) -> list[Trafficker]:
+        """Every member, in role order (leader first)."""
+        return [m for members in self.members.values() for m in members]
+
+    @property
+    def leader(self) -> Trafficker | None:
+        """Its leader, or None while the place is empty."""
+        leaders = self.members[ROLES[0]]
+        return leaders[0] if leaders else None
+
+    def visibility(self, security_visibility: float) -> float:
+        """Its victims' visibility to identification: 1 for an organised network at no
+        security, times ``exposure`` for a small operation (ODD 6.5, 6.10)."""
+        return (1 - security_visibility * self.security) * self.exposure
+
+    @property
+    def organised(self) -> bool:
+        return self.kind == ORGANISED
+
+    def capacity(self, p) -> int:
+        """Victims it can control: ``victims_per_exploiter`` per exploiter in an organised
+        network, ``victims_per_small_offender`` per member of a small operation (where
+        everyone does everything)."""
+        if self.kind == ORGANISED:
+            return p["victims_per_exploiter"] * len(self.members[EXPLOITER])
+        return int(p["victims_per_small_offender"] * self.size)
+
+    @property
+    def recruiting(self) -> int:
+        """Members who recruit: the recruiters, or everyone in a small operation."""
+        return len(self.members[RECRUITER]) if self.kind == ORGANISED else self.size
+
+    def graph(self) -> nx.Graph:
+        """Its members' ties as a networkx graph; nodes are the members' stream keys, with
+        their ``role`` as a node attribute (ODD 6.10)."""
+        g = nx.Graph()
+        members = self.roster
+        g.add_nodes_from((m.key, {"role": m.role}) for m in members)
+        # ties are sets, whose order follows memory addresses: sorted, so that the graph (and
+        # the last bits of the betweenness networkx sums over it) is the same in any process
+        g.add_edges_from((a.key, b.key) for a in members
+                         for b in sorted(a.ties, key=lambda t: t.key) if a.key < b.key)
+        return g
+
+    def measures(self) -> dict[str, float]:
+        """Size, ties, density, its leader's normalised betweenness (networkx) and the share
+        of members connected to the leader through ties (ODD 6.10)."""
+        g = self.graph()
+        n = g.number_of_nodes()
+        leader = self.leader
+        between = nx.betweenness_centrality(g) if n > 2 else {}
+        connected = (len(nx.node_connected_component(g, leader.key)) / n
+                     if leader is not None else float("nan"))
+        return {
+            "size": float(n),
+            "ties": float(g.number_of_edges()),
+            "density": nx.density(g) if n > 1 else float("nan"),
+            "leader_betweenness": (float(between.get(leader.key, 0.0)) if leader is not None
+                                   else float("nan")),
+            "connected_share": connected,
+        }
+
+    def next_hire(self) -> int:
+        """The key of the next position this network fills (a newcomer hired to it takes it
+        as their own key)."""
+        self.hires += 1
+        return chain(self.key, self.hires)
+
+    def add_member(self, trafficker: Trafficker) -> None:
+        trafficker.network = self
+        self.members[trafficker.role].append(trafficker)

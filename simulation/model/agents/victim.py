@@ -1,0 +1,275 @@
+"""Victims: people recruited into trafficking, and their pathway out of it, as a column table.
+
+A person becomes a row of the table when recruited (the at-risk population is a number, ODD 2).
+Every victim is in exactly one status; every transition is appended, with its week, to the
+table's log (``history_of``). The table holds one numpy array per attribute (status, form,
+group, origin, location, keys, ...), so that a decision over many victims (the week's exits
+from exploitation, the profiles of the week's recruits) is one vectorised pass; a victim is
+a row number. :class:`Victim` is a read-and-write view of one row, for tests, notebooks and
+anyone who wants to look at a person.
+"""
+
+from __future__ import annotations
+
+from array import array
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+
+from simulation.model.registry import Channel
+from simulation.model.streams import chain
+
+
+class Status(IntEnum):
+    """A victim's status; the table stores the number."""
+
+    RECRUITED = 0
+    IN_TRANSIT = 1
+    EXPLOITED = 2
+    IDENTIFIED = 3  # identified, waiting for a shelter place
+    SUPPORTED = 4  # in a shelter, then (if enrolled) in a reintegration programme
+    REINTEGRATED = 5
+    RETURNED = 6  # left support or never got a place; returned home or moved on
+    SELF_RESCUED = 7
+    RELEASED = 8
+    MISIDENTIFIED = 9  # treated as an offender: detained or deported
+    REFERRED = 10  # referred by a first responder, out of exploitation, awaiting the decision
+
+
+STATUSES = tuple(s.name.lower() for s in Status)
+"""The statuses' names, in the order of their numbers (what views and histories show)."""
+(RECRUITED, IN_TRANSIT, EXPLOITED, IDENTIFIED, SUPPORTED, REINTEGRATED, RETURNED,
+ SELF_RESCUED, RELEASED, MISIDENTIFIED, REFERRED) = STATUSES
+AFTER_EXPLOITATION = (REINTEGRATED, RETURNED, SELF_RESCUED, RELEASED, MISIDENTIFIED)
+CHANNEL_LIST = tuple(Channel)
+"""``identified_by`` stores a channel's position here (-1: never identified)."""
+NEVER = np.iinfo(np.int32).min
+"""``exploited_since`` of someone not (yet) exploited."""
+
+_COLUMNS: dict[str, tuple[Any, Any]] = {
+    # name: (dtype, value of a new row)
+    "key": (np.uint64, 0),  # random-stream key, fixed by who recruited them and when
+    "rkey": (np.uint64, 0),  # the current episode's key: chain(key, times_trafficked)
+    "origin": (np.int32, 0),  # home jurisdiction, where they were recruited
+    "location": (np.int32, 0),  # the jurisdiction they are in now
+    "form": (np.int8, 0),  # index into registry.FORMS (sexual, labour, criminal)
+    "male": (np.bool_, False),
+    "child": (np.bool_, False),
+    "group": (np.int8, 0),  # 2 x male + child: the row of visible_hazards (ODD 6.5)
+    "vulnerability": (np.float64, 0.0),
+    "status": (np.int8, Status.RECRUITED),
+    "times_trafficked": (np.int32, 1),  # 1 at first recruitment, +1 at each re-trafficking
+    "exploited_since": (np.int32, NEVER),
+    "identified_by": (np.int8, -1),  # position in CHANNEL_LIST of the last identification
+    "testified": (np.bool_, False),
+    "online": (np.bool_, False),  # recruited online (processes.online): monitoring finds them
+    "slot": (np.int32, -1),  # place in the exploited pool (pools.Pool), -1 when not exploited
+    "spell": (np.int32, -1),  # the open exploitation spell's row in the model's SpellLog
+    "referrals": (np.int32, 0),  # referrals so far (ODD 6.5): the rank that keys the next one
+}
+
+
+class Victims:
+    """Every victim of a run: one numpy array per attribute (``victims.status[v]`` is victim
+    ``v``'s status number), the network that controls each (``network[v]``, a list, ``None``
+    when none does), the log of every transition and the count in each status.
+
+    Rows are added, never removed: a victim's row number is their identity (the ``person`` of
+    the lists' records). Arrays grow by doubling, so never keep a column across a call that may
+    add victims.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self._capacity = capacity
+        for name, (dtype, default) in _COLUMNS.items():
+            setattr(self, name, np.full(capacity, default, dtype=dtype))
+        self.network: list[Any] = []
+        self.counts = [0] * len(Status)
+        # the transitions, in the order they happened: victim, week, status
+        # (32-bit rows and weeks: a run has far fewer of either)
+        self.log_victim, self.log_week, self.log_status = array("i"), array("i"), array("b")
+
+    # declared for readers and type checkers; set in __init__
+    key: np.ndarray
+    rkey: np.ndarray
+    origin: np.ndarray
+    location: np.ndarray
+    form: np.ndarray
+    male: np.ndarray
+    child: np.ndarray
+    group: np.ndarray
+    vulnerability: np.ndarray
+    status: np.ndarray
+    times_trafficked: np.ndarray
+    exploited_since: np.ndarray
+    identified_by: np.ndarray
+    testified: np.ndarray
+    online: np.ndarray
+    slot: np.ndarray
+    spell: np.ndarray
+    referrals: np.ndarray
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add(self, count: int, week: int) -> range:
+        """``count`` new rows, recruited in ``week`` (status recruited, logged); the caller
+        fills in who they are."""
+        start, end = self.n, self.n + count
+        if end > self._capacity:
+            capacity = max(end, 2 * self._capacity)
+            for name, (dtype, default) in _COLUMNS.items():
+                old = getattr(self, name)
+                new = np.full(capacity, default, dtype=dtype)
+                new[:start] = old[:start]
+                setattr(self, name, new)
+            self._capacity = capacity
+        self.n = end
+        self.network.extend([None] * count)
+        self.counts[Status.RECRUITED] += count
+        self.log_victim.frombytes(np.arange(start, end, dtype=np.int32).tobytes())
+        self.log_week.extend(array("i", [week]) * count)
+        self.log_status.extend(array("b", [Status.RECRUITED]) * count)
+        return range(start, end)
+
+    def set_status(self, v: int, status: int, week: int) -> None:
+        """Victim ``v`` moves to ``status`` in ``week`` (counted and logged)."""
+        counts = self.counts
+        counts[self.status[v]] -= 1
+        counts[status] += 1
+        self.status[v] = status
+        self.log_victim.append(v)
+        self.log_week.append(week)
+        self.log_status.append(status)
+
+    def set_statuses(self, rows: np.ndarray, status: int, week: int) -> None:
+        """Victims ``rows`` (each once) move to ``status`` in ``week``: :meth:`set_status` for
+        many at once."""
+        if not len(rows):
+            return
+        counts = self.counts
+        for s, c in enumerate(np.bincount(self.status[rows], minlength=len(Status)).tolist()):
+            counts[s] -= c
+        counts[status] += len(rows)
+        self.status[rows] = status
+        self.log_victim.frombytes(np.asarray(rows, dtype=np.int32).tobytes())
+        self.log_week.extend(array("i", [week]) * len(rows))
+        self.log_status.extend(array("b", [status]) * len(rows))
+
+    def new_episode(self, v: int) -> int:
+        """Victim ``v`` is trafficked again: one more episode, whose stream key is returned."""
+        times = int(self.times_trafficked[v]) + 1
+        self.times_trafficked[v] = times
+        rkey = chain(int(self.key[v]), times)
+        self.rkey[v] = rkey
+        return rkey
+
+    # -- reading ---------------------------------------------------------------------------------
+    def status_counts(self) -> dict[str, int]:
+        """How many victims are in each status, by name."""
+        return dict(zip(STATUSES, self.counts))
+
+    def history_of(self, v: int) -> list[tuple[int, str]]:
+        """``[(week, status name), ...]`` of victim ``v``'s transitions, in order."""
+        found = self._histories().get(v, ())
+        return [(w, STATUSES[s]) for w, s in found]
+
+    def _histories(self) -> dict[int, list[tuple[int, int]]]:
+        cached = getattr(self, "_history_cache", None)
+        if cached is None or cached[0] != len(self.log_victim):
+            by_victim: dict[int, list[tuple[int, int]]] = {}
+            for v, w, s in zip(self.log_victim, self.log_week, self.log_status):
+                by_victim.setdefault(v, []).append((w, s))
+            cached = self._history_cache = (len(self.log_victim), by_victim)
+        return cached[1]
+
+    def view(self, v: int) -> "Victim":
+        return Victim(self, v)
+
+    def views(self) -> list["Victim"]:
+        """Every victim, as views, in the order they were recruited."""
+        return [Victim(self, v) for v in range(self.n)]
+
+
+def _column(name: str, doc: str) -> property:
+    def get(self):
+        return getattr(self.table, name)[self.row].item()
+
+    def put(self, value) -> None:
+        getattr(self.table, name)[self.row] = value
+
+    return property(get, put, doc=doc)
+
+
+class Victim:
+    """One row of the :class:`Victims` table, read and written by attribute name.
+
+    ``status`` is the status's name (one of :data:`STATUSES`), ``sex`` and ``age_group`` are
+    words, ``network`` the controlling network (or ``None``), ``identified_by`` a
+    :class:`~simulation.model.registry.Channel` (or ``None``), ``history`` the list of ``(week,
+    status)`` transitions. Setting ``status`` here changes the row only (no count, no log): it
+    is for tests that put a victim in a state."""
+
+    __slots__ = ("table", "row")
+
+    def __init__(self, table: Victims, row: int) -> None:
+        self.table = table
+        self.row = row
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Victim) and (self.table, self.row) == (other.table, other.row)
+
+    def __hash__(self) -> int:
+        return hash((id(self.table), self.row))
+
+    def __repr__(self) -> str:
+        return f"<Victim {self.row}: {self.status}>"
+
+    unique_id = property(lambda self: self.row, doc="The victim's row: their identity.")
+    key = _column("key", "Random-stream key (simulation.model.streams).")
+    rkey = _column("rkey", "The current episode's stream key.")
+    origin = _column("origin", "Home jurisdiction.")
+    location = _column("location", "Jurisdiction they are in now.")
+    form = _column("form", "Form of exploitation (index into registry.FORMS).")
+    group = _column("group", "2 x male + child.")
+    vulnerability = _column("vulnerability", "Vulnerability, 0-1.")
+    times_trafficked = _column("times_trafficked", "Episodes of trafficking so far.")
+    testified = _column("testified", "Testified in this episode.")
+    online = _column("online", "Recruited online in this episode.")
+    slot = _column("slot", "Place in the exploited pool, -1 when not exploited.")
+
+    @property
+    def status(self) -> str:
+        return STATUSES[self.table.status[self.row]]
+
+    @status.setter
+    def status(self, name: str) -> None:
+        self.table.status[self.row] = STATUSES.index(name)
+
+    @property
+    def sex(self) -> str:
+        return "male" if self.table.male[self.row] else "female"
+
+    @property
+    def age_group(self) -> str:
+        return "child" if self.table.child[self.row] else "adult"
+
+    @property
+    def network(self):
+        return self.table.network[self.row]
+
+    @property
+    def identified_by(self) -> Channel | None:
+        i = int(self.table.identified_by[self.row])
+        return None if i < 0 else CHANNEL_LIST[i]
+
+    @property
+    def exploited_since(self) -> int | None:
+        w = int(self.table.exploited_since[self.row])
+        return None if w == NEVER else w
+
+    @property
+    def history(self) -> list[tuple[int, str]]:
+        return self.table.history_of(self.row)
