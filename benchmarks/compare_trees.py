@@ -37,7 +37,10 @@ print(json.dumps({{"ours": ours["median"]["person_weeks_per_cpu_s"],
 
 def measure(tree: Path, seeds: list[int]) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))  # and run in the tree: -c puts its cwd first
-    code = PROBE.format(bench=str(HERE), seeds=seeds)
+    # each tree's own benchmarks/run.py: this one's imports the package's current module paths,
+    # which an older tree may not have (issue 28 moved them into folders)
+    bench = tree / "benchmarks" if (tree / "benchmarks" / "run.py").exists() else HERE
+    code = PROBE.format(bench=str(bench), seeds=seeds)
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=tree,
                          capture_output=True, text=True).stdout
     found = json.loads(out.strip().splitlines()[-1])
