@@ -198,8 +198,7 @@ def _units(target) -> tuple[bool, bool]:
     if target.outcome:
         years, scale = dims(target.outcome)
     else:
-        den = (target.ratio or target.share)[1]
-        (ny, ns), (dy, ds) = dims(target.numerator[0]), dims(den)  # summed parts: one kind
+        (ny, ns), (dy, ds) = dims(target.numerator[0]), dims(target.denominator)  # one kind
         years, scale = ny - dy, ns - ds
     return years != 0, scale != 0
 

@@ -151,8 +151,7 @@ def court_case_shares(result, jurisdiction: str | None = None) -> pd.DataFrame:
     if jurisdiction is not None:
         ref = ref[ref["jurisdiction"] == jurisdiction]
     arrests = result.arrests
-    charged = set(arrests.loc[arrests["charged"].astype(bool), "network"].tolist()) \
-        if len(arrests) else set()
+    charged = set(arrests.loc[arrests["charged"].astype(bool), "network"].tolist())
     in_case = ref["network"].isin(charged) & (ref["network"] != 0)
     table = pd.DataFrame({
         "confirmed": ref["first_responder"].value_counts(),

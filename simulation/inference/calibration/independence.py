@@ -71,9 +71,8 @@ def _quantity(target: Any) -> tuple[tuple[str, str], tuple[str, str]]:
         if pair is None:
             return (target.outcome, place), ONE
         return (pair[0], place), (pair[1], place)
-    den = (target.ratio or target.share)[1]
-    return (_sum_name(target.numerator), place), (den, "region" if target.share_of_region
-                                                   else place)
+    return ((_sum_name(target.numerator), place),
+            (target.denominator, "region" if target.share_of_region else place))
 
 
 def _sum_name(parts: tuple[str, ...]) -> str:
@@ -117,15 +116,15 @@ class _Joined:
 def _joined(fitted: Iterable[Any], check: Any = None) -> _Joined:
     graph = _Joined()
     places = {"region"}
-    sums: dict[str, tuple[str, ...]] = dict(SUMS)
+    identities: list[tuple[str, tuple[str, ...]]] = list(SUMS.items())  # (total, parts)
     for t in [*fitted, *([check] if check is not None else [])]:
         parts = getattr(t, "numerator", ())
         if len(parts) > 1:  # a summed numerator is an identity too ...
-            sums[_sum_name(parts)] = parts
+            identities.append((_sum_name(parts), parts))
             for total, all_parts in SUMS.items():  # ... and stands for its parts in a larger one
                 if set(parts) < set(all_parts):
                     rest = tuple(p for p in all_parts if p not in parts)
-                    sums[f"{total}={_sum_name(parts)}"] = (_sum_name(parts), *rest)
+                    identities.append((total, (_sum_name(parts), *rest)))
     for t in fitted:
         a, b = _quantity(t)
         graph.join(a, b, [t.name])
@@ -134,8 +133,7 @@ def _joined(fitted: Iterable[Any], check: Any = None) -> _Joined:
     while changed:  # an identity joins its last term once all the others are joined
         changed = False
         for place in places:
-            for key, parts in sums.items():
-                total = key.split("=")[0]
+            for total, parts in identities:
                 terms = [(total, place)] + [(p, place) for p in parts]
                 for i, node in enumerate(terms):
                     others = [n for j, n in enumerate(terms) if j != i]

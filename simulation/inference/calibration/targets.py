@@ -273,6 +273,12 @@ class Target(BaseModel):
         return parts_of(pair[0]) if pair is not None else ()
 
     @property
+    def denominator(self) -> str | None:
+        """A ratio's or share's denominator (None for an outcome or a statistic)."""
+        pair = self.ratio or self.share
+        return pair[1] if pair is not None else None
+
+    @property
     def where(self) -> str:
         if self.jurisdiction:
             return f"jurisdiction {self.jurisdiction}"
@@ -293,7 +299,7 @@ class Target(BaseModel):
             if self.years is not None:
                 what += f" in policy years {self.years[0]}-{self.years[1]}"
         else:
-            num, den = " + ".join(self.numerator), cast(tuple, self.ratio or self.share)[1]
+            num, den = " + ".join(self.numerator), self.denominator
             if len(self.numerator) > 1:
                 num = f"({num})"
             if self.share_of_region:
@@ -312,10 +318,9 @@ class Target(BaseModel):
         table = self._table(result)
         if self.outcome:
             return _per_year(self.outcome, table, years, scale)
-        den_name = cast(tuple, self.ratio or self.share)[1]
         num = sum(_per_year(name, table, years, scale) for name in self.numerator)
-        den = _per_year(den_name, result.outcomes if self.share_of_region else table, years,
-                        scale)
+        den = _per_year(cast(str, self.denominator),
+                        result.outcomes if self.share_of_region else table, years, scale)
         return num / den if den > 0 else math.nan
 
     def _in_years(self, result: Any, years: float, scale: float) -> float:
