@@ -259,16 +259,21 @@ def end_spells(model, rows: np.ndarray) -> None:
     victims = model.victims
     week = model.week
     tally = model.weekly_tally
-    log = model.spells
-    for v, location, since, spell in zip(rows.tolist(), victims.location[rows].tolist(),
-                                         victims.exploited_since[rows].tolist(),
-                                         victims.spell[rows].tolist()):
-        log.close(spell, week)
-        tally[SPELL_WEEKS][location] += week - since
-        tally[SPELLS_ENDED][location] += 1
-        network = victims.network[v]
-        if network is not None:
-            network.victims.discard(v)
+    model.spells.close_many(victims.spell[rows], week)
+    location = victims.location[rows]
+    n_jur = len(tally[SPELL_WEEKS])
+    # sums of whole numbers of weeks: the same in any order
+    weeks = np.bincount(location, week - victims.exploited_since[rows].astype(np.int64),
+                        minlength=n_jur).tolist()
+    for j, count in enumerate(np.bincount(location, minlength=n_jur).tolist()):
+        if count:
+            tally[SPELL_WEEKS][j] += weeks[j]
+            tally[SPELLS_ENDED][j] += count
+    network = victims.network
+    for v in rows.tolist():
+        held = network[v]
+        if held is not None:
+            held.victims.discard(v)
     victims.spell[rows] = -1
 
 

@@ -152,6 +152,13 @@ def arrive_all(model, rows: np.ndarray, networks: list) -> None:
     victims.set_statuses(rows, Status.EXPLOITED, week)
     victims.exploited_since[rows] = week
     exploited = model.exploited
-    for x, j, f in zip(rows.tolist(), destination.tolist(), victims.form[rows].tolist()):
-        exploited[j][f].add(x)
-        spells.open_spell_record(model, x, j, week)
+    # each pool takes its arrivals in their order (Pool.add_many), then every spell opens in
+    # the order of the arrivals: what adding and opening one by one would do
+    n_forms = len(exploited[0])
+    market = destination * n_forms + victims.form[rows]
+    if (market == market[0]).all():
+        exploited[int(destination[0])][int(victims.form[rows[0]])].add_many(rows)
+    else:
+        for m in np.unique(market).tolist():
+            exploited[m // n_forms][m % n_forms].add_many(rows[market == m])
+    spells.open_spell_records(model, rows, destination, week)
