@@ -37,6 +37,13 @@ class Pool:
         """The members' stream keys, in the order of ``items`` (a copy)."""
         return np.frombuffer(self._keys, dtype=np.uint64).copy() if self._keys else _NO_KEYS
 
+    def views(self) -> tuple[np.ndarray, np.ndarray]:
+        """``items`` and ``keys`` as views of the pool's own arrays, for a caller that reads
+        them at once, before the pool changes (they hold its arrays' buffers: the pool cannot
+        grow while they live). The pool must not be empty."""
+        return (np.frombuffer(self._rows, dtype=np.int64),
+                np.frombuffer(self._keys, dtype=np.uint64))
+
     def add(self, v: int) -> None:
         victims = self.victims
         victims.slot[v] = len(self._rows)

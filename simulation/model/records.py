@@ -65,8 +65,10 @@ class SpellLog:
         for column, values in ((self.person, person), (self.start, start),
                                (self.end, self.OPEN), (self.jurisdiction, jurisdiction),
                                (self.form, form), (self.group, group)):
-            column.frombytes(np.broadcast_to(np.asarray(values, dtype=column.typecode), (n,))
-                             .tobytes())
+            if isinstance(values, np.ndarray):
+                column.frombytes(values.astype(column.typecode).tobytes())
+            else:  # one number for all
+                column.extend(array(column.typecode, [values]) * n)
         return range(first, first + n)
 
     def close(self, row: int, week: int) -> None:

@@ -47,8 +47,10 @@ def move(model) -> None:
     jurisdictions = model.jurisdictions
     network = victims.network
     nets = [network[x] for x in v.tolist()]
-    gone = np.array([net is None or not net.alive for net in nets])
-    route_len = np.array([0 if net is None else len(net.route) for net in nets])
+    # the length of each network's route; -1 where the network has ended meanwhile (gone)
+    route_len = np.fromiter([len(net.route) if net is not None and net.alive else -1
+                             for net in nets], np.int64, len(nets))
+    gone = route_len < 0
     departing = np.flatnonzero((kind == DEPARTURE) & ~gone)
     crossing = np.flatnonzero((kind == CROSSING) & ~gone)
     arriving = np.flatnonzero((kind == ARRIVAL) & ~gone)

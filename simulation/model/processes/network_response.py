@@ -305,8 +305,10 @@ def _review(network, model, draws: tuple[float, float], dissolve_chance: float) 
     network.hits *= p["hit_memory"]
     dest = model.jurisdictions[network.destination]
     n_victims = len(network.victims)
+    form = network.form
+    # (markets.revenue_per_week written out)
     network.assets += (WEEKS_PER_MONTH * n_victims
-                       * markets.revenue_per_week(model, dest, network.form)
+                       * (dest.price_level * dest.price_index[form] * p[markets.REVENUE[form]])
                        * p["asset_retention"])
     if (network.organised and n_victims >= network.capacity(p)
             and markets.market_pull(model, network.destination, network.form)

@@ -243,8 +243,7 @@ def place_initial_victims(model, network, n: int, spell: float) -> range:
     since = week - geometrics(spell_u, spell)
     victims.exploited_since[new] = since
     network.victims.update(dict.fromkeys(rows))
-    pool = model.exploited[destination][form]
-    for v, start in zip(rows, since.tolist()):
-        pool.add(v)
-        spells.open_spell_record(model, v, destination, start)
+    people = np.arange(rows.start, rows.stop)
+    model.exploited[destination][form].add_many(people)
+    spells.open_spell_records(model, people, destination, since)
     return rows
