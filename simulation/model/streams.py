@@ -188,9 +188,9 @@ class Streams:
         return int(np.argmin(finish))
 
     @staticmethod
-    def table(bases: list[int], keys: np.ndarray) -> np.ndarray:
-        """Uniform numbers for several decisions (rows, by their :meth:`base`) and many keys
-        (columns) in one vectorised pass."""
+    def table(bases: list[int] | np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Uniform numbers for several decisions (rows, by their :meth:`base`, a list or an
+        array of uint64) and many keys (columns) in one vectorised pass."""
         k = np.asarray(keys, dtype=_U64)
         if len(bases) == 1:  # (the usual case: one decision, no broadcasting to set up)
             y = np.bitwise_xor(k, _U64(bases[0]))[None, :]

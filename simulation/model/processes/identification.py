@@ -483,4 +483,34 @@ def end_spell(model, v: int, status: Status) -> None:
     recovery.schedule_retrafficking(model, v, recovery.EXIT_OF_STATUS[status])
 
 
+def release_all(model, rows: np.ndarray) -> None:
+    """:func:`end_spell` of each of victims ``rows`` in turn, released (a network that ends lets
+    them all go), carried out together: the exploited leave their pools in this order and their
+    spells end (:func:`end_spells`), the others leave the network; then the count, the log
+    and the re-traffickings (:func:`recovery.schedule_retrafficking_many`, the same numbers
+    as one by one), in this order."""
+    if not len(rows):
+        return
+    victims = model.victims
+    exploited = victims.status[rows] == Status.EXPLOITED
+    out = rows[exploited]
+    pools = model.exploited
+    for v, j, f, slot in zip(out.tolist(), victims.location[out].tolist(),
+                             victims.form[out].tolist(), victims.slot[out].tolist()):
+        if slot >= 0:
+            pools[j][f].remove(v)
+    end_spells(model, out)
+    network = victims.network
+    for v in rows[~exploited].tolist():
+        held = network[v]
+        if held is not None:
+            held.victims.discard(v)
+    tally = model.weekly_tally[END_COLUMNS[Status.RELEASED]]
+    for j, count in enumerate(np.bincount(victims.location[rows],
+                                          minlength=len(tally)).tolist()):
+        tally[j] += count
+    victims.set_statuses(rows, Status.RELEASED, model.week)
+    recovery.schedule_retrafficking_many(model, rows, [recovery.Exit.RELEASED] * len(rows))
+
+
 assert [*VISIBLE_ROUTES, ExitRoute.RELEASE, ExitRoute.ESCAPE] == list(ExitRoute)

@@ -172,8 +172,8 @@ def end_network(model, network, dismantled: bool) -> None:
             ties.detach(member, network)
             member.set_status(DESISTED, "network ended")
         network.members[role] = []
-    for v in list(network.victims):
-        identification.end_spell(model, v, Status.RELEASED)
+    identification.release_all(model, np.fromiter(network.victims, np.int64,
+                                                  len(network.victims)))
     model.tally("networks_dismantled" if dismantled else "networks_dissolved",
                 network.destination)
     network.remove()
