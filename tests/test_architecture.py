@@ -22,7 +22,8 @@ MODEL_PARTS = ("trafficking_model.py", "processes", "agents", "events.py", "cale
 PROCESSES = sorted(p.stem for p in (ROOT / "processes").glob("*.py") if p.stem != "__init__")
 MUTATORS = {"append", "add", "extend", "update", "discard", "remove", "pop", "popleft",
             "schedule", "schedule_many", "set_status", "set_statuses", "new_episode", "clear",
-            "open", "close", "changed", "new_week_of_recruiting", "sort", "renew_copies"}
+            "open", "close", "changed", "new_week_of_recruiting", "sort", "renew_copies",
+            "add_many", "add_exploited", "open_many", "close_many"}
 TALLIES = {"tally": "weekly_tally", "tally_form": "form_tally", "tally_victim": "group_tally"}
 
 

@@ -47,9 +47,9 @@ def test_baseline_rates_inside_targets(runs, name, low, high):
     "(ODD 6.5) the baseline's defaults give self-referral 11-17% of confirmed victims, police "
     "15-18% and NGOs 5-7% against the fitted bands 30-50%, 20-35%, 5-20%. Those bands are "
     "UNODC's shares in court-case summaries (victims in prosecuted cases); the calibrated "
-    "ensemble (issue 23's second refit) meets all three bands, these hand-set defaults do "
-    "not (docs/calibration.md); strict, so the test fails the day the defaults meet them "
-    "and this mark must go"))
+    "ensemble (issue 23's second and third refits) meets all three bands, these hand-set "
+    "defaults do not (docs/calibration.md); strict, so the test fails the day the defaults "
+    "meet them and this mark must go"))
 def test_baseline_identification_channels_inside_targets(runs):
     channels = {c: _values(runs, f"identified_{c}") / _values(runs, "victims_identified")
                 for c in ("self", "police", "ngo")}

@@ -262,7 +262,7 @@ top = pd.DataFrame(effect["depends_on"])[["parameter", "label", "index", "p_adju
 top.round(3)
 
 # %% [markdown]
-# Each of the 51 parameters drawn (18 from the ensemble, 33 lever-effect sizes) gets a squared
+# Each of the 55 parameters drawn (16 from the ensemble, 39 lever-effect sizes) gets a squared
 # rank correlation with the draws' effects; a parameter is *named* only when its correlation is
 # clear after correcting for how many were tried (`clear`). Plotting each draw's effect against
 # the assumed cut in recruitment by awareness campaigns shows what the sentence says: the more

@@ -7,6 +7,8 @@ the same answer (tests/test_processes.py checks the network index against the ag
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 from simulation.model.agents.network import TraffickingNetwork
@@ -14,6 +16,7 @@ from simulation.model.streams import cumulative
 from simulation.model.registry import Form
 
 N_FORMS = len(Form)
+_RECRUIT_BASE = attrgetter("recruit_base")
 
 
 class NetworkIndex:
@@ -50,7 +53,7 @@ class NetworkIndex:
         """Live networks, their current recruitment rates and their market indices
         (``destination * N_FORMS + form``)."""
         live = self.live()
-        base = np.array([n.recruit_base for n in live], dtype=float)
+        base = np.fromiter(map(_RECRUIT_BASE, live), float, len(live))
         return live, base, self.market
 
     def new_week_of_recruiting(self) -> None:

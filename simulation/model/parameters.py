@@ -931,7 +931,7 @@ CALIBRATED = (
     "ngo_contact_rate", "case_evidence_rate", "testimony_evidence",
     "intimidation", "network_entry_rate", "escape_hazard", "self_referral_trust_offset",
     "charge_base", "visibility_self_labour", "child_protection_rate", "health_services_rate",
-    "visibility_police_child", "visibility_self_child",
+    "visibility_police_child", "visibility_self_child", "visibility_ngo_child",
 )
 """The parameters the shipped baseline calibration fits (``fit`` in
 scenarios/calibration/baseline.toml; a test keeps the two lists equal): their source says so,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 import numpy as np
@@ -14,51 +15,68 @@ class Pool:
     Each member's place is kept in the victims table (``victims.slot``), so removal swaps the
     last member into the hole. The week's draws (:mod:`simulation.model.processes.exploitation`) are
     made for the whole pool at once: ``items`` holds the members' rows and ``keys`` their
-    random-stream keys (their ``rkey``), in the same order.
+    random-stream keys (their ``rkey``), in the same order. Both are kept as Python arrays
+    (``array.array``), whose one-element reads and writes cost a fraction of a numpy
+    array's, and handed out as numpy copies.
     """
 
-    __slots__ = ("_rows", "_keys", "_n", "victims")
+    __slots__ = ("_rows", "_keys", "victims")
 
     def __init__(self, victims) -> None:
         self.victims = victims
-        self._n = 0
-        self._rows = np.zeros(16, dtype=np.int64)
-        self._keys = np.zeros(16, dtype=np.uint64)
+        self._rows = array("q")
+        self._keys = array("Q")
 
     @property
     def items(self) -> np.ndarray:
-        """The members' rows (a view: read, never keep)."""
-        return self._rows[: self._n]
+        """The members' rows (a copy)."""
+        return np.frombuffer(self._rows, dtype=np.int64).copy() if self._rows else _NO_ROWS
 
     @property
     def keys(self) -> np.ndarray:
-        """The members' stream keys, in the order of ``items`` (a view: read, never keep)."""
-        return self._keys[: self._n]
+        """The members' stream keys, in the order of ``items`` (a copy)."""
+        return np.frombuffer(self._keys, dtype=np.uint64).copy() if self._keys else _NO_KEYS
+
+    def views(self) -> tuple[np.ndarray, np.ndarray]:
+        """``items`` and ``keys`` as views of the pool's own arrays, for a caller that reads
+        them at once, before the pool changes (they hold its arrays' buffers: the pool cannot
+        grow while they live). The pool must not be empty."""
+        return (np.frombuffer(self._rows, dtype=np.int64),
+                np.frombuffer(self._keys, dtype=np.uint64))
 
     def add(self, v: int) -> None:
-        n = self._n
-        if n == len(self._keys):
-            self._keys = np.concatenate([self._keys, np.zeros(n, dtype=np.uint64)])
-            self._rows = np.concatenate([self._rows, np.zeros(n, dtype=np.int64)])
         victims = self.victims
-        self._keys[n] = victims.rkey[v]
-        self._rows[n] = v
-        victims.slot[v] = n
-        self._n = n + 1
+        victims.slot[v] = len(self._rows)
+        self._rows.append(v)
+        self._keys.append(victims.rkey[v])
+
+    def add_many(self, rows: np.ndarray) -> None:
+        """:meth:`add` for each of ``rows`` (int64) in turn."""
+        victims = self.victims
+        n = len(self._rows)
+        victims.slot[rows] = np.arange(n, n + len(rows))
+        self._rows.frombytes(np.asarray(rows, dtype=np.int64).tobytes())
+        self._keys.frombytes(victims.rkey[rows].tobytes())
 
     def remove(self, v: int) -> None:
         slot = self.victims.slot
-        n = self._n = self._n - 1
-        last = self._rows[n]
+        rows, keys = self._rows, self._keys
+        last = rows.pop()
+        key = keys.pop()
         if last != v:
-            hole = slot[v]
-            self._rows[hole] = last
-            self._keys[hole] = self._keys[n]
+            hole = int(slot[v])
+            rows[hole] = last
+            keys[hole] = key
             slot[last] = hole
         slot[v] = -1
 
     def __len__(self) -> int:
-        return self._n
+        return len(self._rows)
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+_NO_ROWS.flags.writeable = _NO_KEYS.flags.writeable = False
 
 
 class OrderedSet(dict):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from array import array
 
+import numpy as np
+
 
 class ContactLog:
     """Contacts with the lists (``registry.LISTS``), one entry per contact, in the order they
@@ -54,8 +56,28 @@ class SpellLog:
         self.group.append(group)
         return len(self.person) - 1
 
+    def open_many(self, person: np.ndarray, start, jurisdiction, form: np.ndarray,
+                  group: np.ndarray) -> range:
+        """Spells start for each of ``person`` (``start`` and ``jurisdiction``: one number
+        for all, or one each): :meth:`open` for each in turn; returns their rows."""
+        n = len(person)
+        first = len(self.person)
+        for column, values in ((self.person, person), (self.start, start),
+                               (self.end, self.OPEN), (self.jurisdiction, jurisdiction),
+                               (self.form, form), (self.group, group)):
+            if isinstance(values, np.ndarray):
+                column.frombytes(values.astype(column.typecode).tobytes())
+            else:  # one number for all
+                column.extend(array(column.typecode, [values]) * n)
+        return range(first, first + n)
+
     def close(self, row: int, week: int) -> None:
         self.end[row] = week
+
+    def close_many(self, rows: np.ndarray, week: int) -> None:
+        """:meth:`close` for each of ``rows``."""
+        if len(rows):
+            np.frombuffer(self.end, dtype=np.int32)[rows] = week
 
     def __len__(self) -> int:
         return len(self.person)

@@ -46,6 +46,9 @@ _U64 = np.uint64
 RACE_ONE_BY_ONE = 8
 """Races among at most this many candidates draw their numbers one by one (:meth:`Streams.race`):
 measured faster than the vectorised pass below about ten candidates."""
+PREFIXES_KEPT = 4096
+"""At most this many chains of a decision and a small number (:meth:`Streams.uniform`'s cache,
+mostly a decision and a week) are kept: a run at scale 8 otherwise ended holding some 20,000."""
 
 
 def mix(x: int) -> int:
@@ -133,6 +136,8 @@ class Streams:
             prefix = (name, parts[0])
             x = self._prefixes.get(prefix)
             if x is None:
+                if len(self._prefixes) >= PREFIXES_KEPT:
+                    self._prefixes.clear()  # (most are weeks gone by)
                 x = self._prefixes[prefix] = chain(self.decision(name), parts[0])
         elif n == 0:
             x = self.decision(name)
@@ -155,29 +160,37 @@ class Streams:
         ``uniform(name, *parts, k)`` for each ``k``, in one vectorised pass."""
         return self.table([self.base(name, *parts)], keys)[0]
 
-    def race(self, name: str, parts: tuple[int, ...], keys: np.ndarray,
-             weights: np.ndarray) -> int:
+    def race(self, name: str, parts: tuple[int, ...], keys: np.ndarray | list[int],
+             weights: np.ndarray | list[float]) -> int:
         """The index of one of several candidates (their stream ``keys``), chosen with chance
         in proportion to ``weights``, by an exponential race: each candidate draws
         ``-log(u) / weight`` from its own number and the first to finish wins. Unlike the
         inverse of a cumulative sum, a candidate that stays wins the same races whoever else
-        joins or leaves, so a choice among networks is paired across scenarios."""
+        joins or leaves, so a choice among networks is paired across scenarios. ``keys`` and
+        ``weights`` may be arrays or lists."""
         if len(keys) <= RACE_ONE_BY_ONE:
             # a few candidates (a network's members): their numbers one by one, the same as
-            # uniforms', are cheaper than its numpy calls; numpy's log as before
+            # uniforms', are cheaper than its numpy calls; numpy's log as before, and the
+            # finishing times divided one by one (the same division, correctly rounded)
+            # unless a weight is not positive (numpy's rules for zeros and NaNs then)
             base = self.base(name, *parts)
-            u = np.array([((chain(base, k) >> 11) + 0.5) * _UNIT
-                          for k in np.asarray(keys, dtype=_U64).tolist()])
+            drawn = [((mix(((base ^ k) + GAMMA) & MASK) >> 11) + 0.5) * _UNIT
+                     for k in (keys.tolist() if isinstance(keys, np.ndarray) else keys)]
+            w = weights.tolist() if isinstance(weights, np.ndarray) else list(weights)
+            if all(x > 0 for x in w):
+                finish = [-log / x for log, x in zip(np.log(drawn).tolist(), w)]
+                return finish.index(min(finish))
+            u = np.array(drawn)
         else:
-            u = self.uniforms(name, parts, keys)
+            u = self.uniforms(name, parts, np.asarray(keys, dtype=_U64))
         with np.errstate(divide="ignore"):
             finish = -np.log(u) / np.asarray(weights, dtype=float)
         return int(np.argmin(finish))
 
     @staticmethod
-    def table(bases: list[int], keys: np.ndarray) -> np.ndarray:
-        """Uniform numbers for several decisions (rows, by their :meth:`base`) and many keys
-        (columns) in one vectorised pass."""
+    def table(bases: list[int] | np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Uniform numbers for several decisions (rows, by their :meth:`base`, a list or an
+        array of uint64) and many keys (columns) in one vectorised pass."""
         k = np.asarray(keys, dtype=_U64)
         if len(bases) == 1:  # (the usual case: one decision, no broadcasting to set up)
             y = np.bitwise_xor(k, _U64(bases[0]))[None, :]

@@ -41,6 +41,10 @@ class Trafficker(mesa.Agent):
     # members of other networks they know: a broker's ties (ODD 6.10). Few traffickers are
     # brokers, so everyone shares this empty default until processes.ties gives them a set
     links: frozenset | set = frozenset()
+    # members of their network they know (ODD 6.10): an empty default shared by everyone who
+    # knows nobody (a lone offender, someone in the labour pool) until processes.ties.tie
+    # gives them a set of their own
+    ties: frozenset | set = frozenset()
 
     def __init__(self, model, role: str, home: int, key: int) -> None:
         super().__init__(model)
@@ -48,7 +52,6 @@ class Trafficker(mesa.Agent):
         self.role = role
         self.home = home
         self.network: Any = None  # the TraffickingNetwork they work for, if any
-        self.ties: set[Trafficker] = set()  # members of their network they know (ODD 6.10)
         self.status = ACTIVE
         model.trafficker_status_changed(self, None, ACTIVE)
         self.record: list[tuple[int, str]] = []

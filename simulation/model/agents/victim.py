@@ -87,9 +87,14 @@ class Victims:
             setattr(self, name, np.full(capacity, default, dtype=dtype))
         self.network: list[Any] = []
         self.counts = [0] * len(Status)
-        # the transitions, in the order they happened: victim, week, status
-        # (32-bit rows and weeks: a run has far fewer of either)
-        self.log_victim, self.log_week, self.log_status = array("i"), array("i"), array("b")
+        # the transitions, in the order they happened: victim and status (32-bit rows: a run
+        # has far fewer), and the weeks as runs, since they only change between weeks: the
+        # week of each run of transitions and where it starts in the log (log_week unrolls
+        # them). A baseline run at scale 8 logs about a million transitions; 4 bytes of week
+        # each were 4 MiB.
+        self.log_victim, self.log_status = array("i"), array("b")
+        self._run_weeks, self._run_starts = array("i"), array("q")
+        self._last_week: int | None = None
 
     # declared for readers and type checkers; set in __init__
     key: np.ndarray
@@ -114,9 +119,8 @@ class Victims:
     def __len__(self) -> int:
         return self.n
 
-    def add(self, count: int, week: int) -> range:
-        """``count`` new rows, recruited in ``week`` (status recruited, logged); the caller
-        fills in who they are."""
+    def _grow(self, count: int) -> range:
+        """``count`` new rows, with every column at its default."""
         start, end = self.n, self.n + count
         if end > self._capacity:
             capacity = max(end, 2 * self._capacity)
@@ -128,11 +132,38 @@ class Victims:
             self._capacity = capacity
         self.n = end
         self.network.extend([None] * count)
-        self.counts[Status.RECRUITED] += count
-        self.log_victim.frombytes(np.arange(start, end, dtype=np.int32).tobytes())
-        self.log_week.extend(array("i", [week]) * count)
-        self.log_status.extend(array("b", [Status.RECRUITED]) * count)
         return range(start, end)
+
+    def _week(self, week: int) -> None:
+        """The transitions logged next happen in ``week`` (a new run of weeks if it is not the
+        last one's)."""
+        if week != self._last_week:
+            self._last_week = week
+            self._run_weeks.append(week)
+            self._run_starts.append(len(self.log_victim))
+
+    def add(self, count: int, week: int) -> range:
+        """``count`` new rows, recruited in ``week`` (status recruited, logged); the caller
+        fills in who they are."""
+        rows = self._grow(count)
+        self.counts[Status.RECRUITED] += count
+        self._week(week)
+        self.log_victim.frombytes(np.arange(rows.start, rows.stop, dtype=np.int32).tobytes())
+        self.log_status.extend(array("b", [Status.RECRUITED]) * count)
+        return rows
+
+    def add_exploited(self, count: int, week: int) -> range:
+        """``count`` new rows, recruited in ``week`` and exploited at once (victims the run
+        starts with): :meth:`add` for one and :meth:`set_status` to exploited, for each in
+        turn (the log holds each row's two transitions together)."""
+        rows = self._grow(count)
+        self.status[rows.start:rows.stop] = Status.EXPLOITED
+        self.counts[Status.EXPLOITED] += count
+        self._week(week)
+        self.log_victim.frombytes(np.repeat(np.arange(rows.start, rows.stop, dtype=np.int32),
+                                            2).tobytes())
+        self.log_status.extend(array("b", [Status.RECRUITED, Status.EXPLOITED]) * count)
+        return rows
 
     def set_status(self, v: int, status: int, week: int) -> None:
         """Victim ``v`` moves to ``status`` in ``week`` (counted and logged)."""
@@ -140,8 +171,9 @@ class Victims:
         counts[self.status[v]] -= 1
         counts[status] += 1
         self.status[v] = status
+        if week != self._last_week:
+            self._week(week)
         self.log_victim.append(v)
-        self.log_week.append(week)
         self.log_status.append(status)
 
     def set_statuses(self, rows: np.ndarray, status: int, week: int) -> None:
@@ -154,9 +186,20 @@ class Victims:
             counts[s] -= c
         counts[status] += len(rows)
         self.status[rows] = status
+        self._week(week)
         self.log_victim.frombytes(np.asarray(rows, dtype=np.int32).tobytes())
-        self.log_week.extend(array("i", [week]) * len(rows))
         self.log_status.extend(array("b", [status]) * len(rows))
+
+    @property
+    def log_week(self) -> array:
+        """The week of each logged transition, in the order of ``log_victim`` (unrolled from
+        the runs of weeks: a new array each time)."""
+        starts = np.frombuffer(self._run_starts, dtype=np.int64) if self._run_starts else \
+            np.zeros(0, dtype=np.int64)
+        weeks = np.frombuffer(self._run_weeks, dtype=np.int32) if self._run_weeks else \
+            np.zeros(0, dtype=np.int32)
+        counts = np.diff(np.append(starts, len(self.log_victim)))
+        return array("i", np.repeat(weeks, counts).tobytes())
 
     def new_episode(self, v: int) -> int:
         """Victim ``v`` is trafficked again: one more episode, whose stream key is returned."""

@@ -259,16 +259,21 @@ def end_spells(model, rows: np.ndarray) -> None:
     victims = model.victims
     week = model.week
     tally = model.weekly_tally
-    log = model.spells
-    for v, location, since, spell in zip(rows.tolist(), victims.location[rows].tolist(),
-                                         victims.exploited_since[rows].tolist(),
-                                         victims.spell[rows].tolist()):
-        log.close(spell, week)
-        tally[SPELL_WEEKS][location] += week - since
-        tally[SPELLS_ENDED][location] += 1
-        network = victims.network[v]
-        if network is not None:
-            network.victims.discard(v)
+    model.spells.close_many(victims.spell[rows], week)
+    location = victims.location[rows]
+    n_jur = len(tally[SPELL_WEEKS])
+    # sums of whole numbers of weeks: the same in any order
+    weeks = np.bincount(location, week - victims.exploited_since[rows].astype(np.int64),
+                        minlength=n_jur).tolist()
+    for j, count in enumerate(np.bincount(location, minlength=n_jur).tolist()):
+        if count:
+            tally[SPELL_WEEKS][j] += weeks[j]
+            tally[SPELLS_ENDED][j] += count
+    network = victims.network
+    for v in rows.tolist():
+        held = network[v]
+        if held is not None:
+            held.victims.discard(v)
     victims.spell[rows] = -1
 
 
@@ -476,6 +481,36 @@ def end_spell(model, v: int, status: Status) -> None:
     model.tally(END_COLUMN[status], int(victims.location[v]))
     victims.set_status(v, status, model.week)
     recovery.schedule_retrafficking(model, v, recovery.EXIT_OF_STATUS[status])
+
+
+def release_all(model, rows: np.ndarray) -> None:
+    """:func:`end_spell` of each of victims ``rows`` in turn, released (a network that ends lets
+    them all go), carried out together: the exploited leave their pools in this order and their
+    spells end (:func:`end_spells`), the others leave the network; then the count, the log
+    and the re-traffickings (:func:`recovery.schedule_retrafficking_many`, the same numbers
+    as one by one), in this order."""
+    if not len(rows):
+        return
+    victims = model.victims
+    exploited = victims.status[rows] == Status.EXPLOITED
+    out = rows[exploited]
+    pools = model.exploited
+    for v, j, f, slot in zip(out.tolist(), victims.location[out].tolist(),
+                             victims.form[out].tolist(), victims.slot[out].tolist()):
+        if slot >= 0:
+            pools[j][f].remove(v)
+    end_spells(model, out)
+    network = victims.network
+    for v in rows[~exploited].tolist():
+        held = network[v]
+        if held is not None:
+            held.victims.discard(v)
+    tally = model.weekly_tally[END_COLUMNS[Status.RELEASED]]
+    for j, count in enumerate(np.bincount(victims.location[rows],
+                                          minlength=len(tally)).tolist()):
+        tally[j] += count
+    victims.set_statuses(rows, Status.RELEASED, model.week)
+    recovery.schedule_retrafficking_many(model, rows, [recovery.Exit.RELEASED] * len(rows))
 
 
 assert [*VISIBLE_ROUTES, ExitRoute.RELEASE, ExitRoute.ESCAPE] == list(ExitRoute)

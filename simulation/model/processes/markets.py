@@ -142,7 +142,7 @@ def update_demand(model) -> None:
     base = np.array([jur.base_demand for jur in jurisdictions])
     deterred = np.array([jur.demand_deterred for jur in jurisdictions])
     shifted = base * deterred + displaced(p, base, deterred)
-    stock = np.array([[len(pool.items) for pool in pools] for pools in model.exploited], float)
+    stock = np.array([[len(pool) for pool in pools] for pools in model.exploited], float)
     fill = np.divide(stock, shifted, out=np.zeros_like(stock), where=shifted > 0)
     week = model.week
     for j, jur in enumerate(jurisdictions):

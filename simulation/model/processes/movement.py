@@ -47,8 +47,10 @@ def move(model) -> None:
     jurisdictions = model.jurisdictions
     network = victims.network
     nets = [network[x] for x in v.tolist()]
-    gone = np.array([net is None or not net.alive for net in nets])
-    route_len = np.array([0 if net is None else len(net.route) for net in nets])
+    # the length of each network's route; -1 where the network has ended meanwhile (gone)
+    route_len = np.fromiter([len(net.route) if net is not None and net.alive else -1
+                             for net in nets], np.int64, len(nets))
+    gone = route_len < 0
     departing = np.flatnonzero((kind == DEPARTURE) & ~gone)
     crossing = np.flatnonzero((kind == CROSSING) & ~gone)
     arriving = np.flatnonzero((kind == ARRIVAL) & ~gone)
@@ -152,6 +154,13 @@ def arrive_all(model, rows: np.ndarray, networks: list) -> None:
     victims.set_statuses(rows, Status.EXPLOITED, week)
     victims.exploited_since[rows] = week
     exploited = model.exploited
-    for x, j, f in zip(rows.tolist(), destination.tolist(), victims.form[rows].tolist()):
-        exploited[j][f].add(x)
-        spells.open_spell_record(model, x, j, week)
+    # each pool takes its arrivals in their order (Pool.add_many), then every spell opens in
+    # the order of the arrivals: what adding and opening one by one would do
+    n_forms = len(exploited[0])
+    market = destination * n_forms + victims.form[rows]
+    if (market == market[0]).all():
+        exploited[int(destination[0])][int(victims.form[rows[0]])].add_many(rows)
+    else:
+        for m in np.unique(market).tolist():
+            exploited[m // n_forms][m % n_forms].add_many(rows[market == m])
+    spells.open_spell_records(model, rows, destination, week)

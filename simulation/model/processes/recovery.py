@@ -18,7 +18,7 @@ from simulation.model.calendars import AFTER_EXPLOITATION, DEPARTURE, RETRAFFICK
 from simulation.model.clock import weeks_from_years
 from simulation.model.processes import online, recruitment
 from simulation.model.registry import WEEKLY_INDEX
-from simulation.model.streams import chain, extend
+from simulation.model.streams import extend
 
 READS = ("jurisdictions", "params", "streams", "week")
 CHANGES = ("move_calendar", "network_index", "recovery_calendar", "victims", "weekly_tally")
@@ -142,7 +142,8 @@ def retraffic_many(model, rows: np.ndarray) -> None:
         if not candidates:
             continue
         at = np.flatnonzero(origins == origin)
-        u = streams.table([chain(decision, k) for k in victims.rkey[rows[at]].tolist()], keys)
+        # each person's chain(decision, rkey) at once: the rows of their races
+        u = streams.table(extend(victims.rkey[rows[at]], decision), keys)
         with np.errstate(divide="ignore"):
             finish = -np.log(u) / np.asarray(rates, dtype=float)
         for x, i in zip(at.tolist(), np.argmin(finish, axis=1).tolist()):

@@ -9,12 +9,14 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
+import numpy as np
+
 from simulation.model.agents.network import FAMILY, LONE, ORGANISED, PAIR, TraffickingNetwork
 from simulation.model.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
 from simulation.model.agents.victim import Status
 from simulation.model.registry import Form
 from simulation.model.processes import online, recruitment, spells, ties
-from simulation.model.streams import chain, name_id
+from simulation.model.streams import chain, extend, geometrics, name_id
 
 READS = ("jurisdictions", "markets", "networks", "networks_known_in", "params", "streams",
          "transit_index", "week")
@@ -163,12 +165,7 @@ def seed_region(model) -> None:
                 if kind != ORGANISED:  # a small operation holds what its members can control
                     n = min(n, int(p["victims_per_small_offender"] * len(SMALL_ROLES[kind])))
                 network = found_network(model, int(f), jur.index, key, n, kind)
-                for i in range(n):
-                    v = place_initial_victim(model, network, i)
-                    since = model.week - streams.geometric(spell, "initial spell",
-                                                           int(model.victims.rkey[v]))
-                    model.victims.exploited_since[v] = since
-                    spells.open_spell_record(model, v, jur.index, since)
+                place_initial_victims(model, network, n, spell)
                 placed += n
     by_origin: dict[int, list] = {}
     for network in model.networks:
@@ -182,7 +179,8 @@ def seed_region(model) -> None:
 def place_initial_victim(model, network, rank: int) -> int:
     """A victim already in exploitation when the run starts (their history starts then), with
     the same profile as a recruit of the network's form and origin; ``rank`` among the
-    network's initial victims keys their draws. Returns their row in ``model.victims``."""
+    network's initial victims keys their draws. Returns their row in ``model.victims``.
+    (:func:`place_initial_victims` places a network's victims at once, with the same numbers.)"""
     key = chain(network.key, INITIAL_VICTIM, rank)
     male, child, vulnerability = recruitment.profile(model, network.form, network.origin, key)
     victims = model.victims
@@ -201,3 +199,51 @@ def place_initial_victim(model, network, rank: int) -> int:
     network.victims.add(v)
     model.exploited[network.destination][network.form].add(v)
     return v
+
+
+def place_initial_victims(model, network, n: int, spell: float) -> range:
+    """``n`` victims of ``network`` already in exploitation when the run starts, ranked 0 to
+    ``n - 1``: :func:`place_initial_victim` for each, with an exploitation spell that started
+    a geometric number of weeks ago (chance ``spell`` a week, keyed by the episode). Their
+    draws are made for all of them at once: the same numbers, element by element, as
+    :func:`recruitment.profile`, :func:`online.recruited_online` and ``streams.geometric``
+    one by one. Returns their rows in ``model.victims``."""
+    if n <= 0:
+        return range(model.victims.n, model.victims.n)
+    streams = model.streams
+    victims = model.victims
+    p = model.params
+    week = model.week
+    form, origin, destination = network.form, network.origin, network.destination
+    keys = extend(np.full(n, chain(network.key, INITIAL_VICTIM), dtype=np.uint64),
+                  np.arange(n))
+    rkeys = extend(keys, 1)
+    sex, age, vulnerability = streams.table(
+        [streams.decision("sex"), streams.decision("age"), streams.decision("vulnerability")],
+        keys)
+    online_u, spell_u = streams.table(
+        [streams.decision("online"), streams.decision("initial spell")], rkeys)
+    spread = p["vulnerability_spread"]
+    rows = victims.add_exploited(n, week)
+    new = slice(rows.start, rows.stop)
+    victims.key[new] = keys
+    victims.rkey[new] = rkeys
+    victims.origin[new] = origin
+    victims.form[new] = form
+    male = ~(sex < p[recruitment.FEMALE_SHARE[form]])
+    child = age < p[recruitment.CHILD_SHARE[form]]
+    victims.male[new], victims.child[new] = male, child
+    victims.group[new] = 2 * male + child
+    victims.vulnerability[new] = np.minimum(
+        1.0, model.jurisdictions[origin].vulnerability
+        * (1 - spread + 2 * spread * vulnerability))
+    victims.network[new] = [network] * n
+    victims.online[new] = online_u < network.online_share
+    victims.location[new] = destination
+    since = week - geometrics(spell_u, spell)
+    victims.exploited_since[new] = since
+    network.victims.update(dict.fromkeys(rows))
+    people = np.arange(rows.start, rows.stop)
+    model.exploited[destination][form].add_many(people)
+    spells.open_spell_records(model, people, destination, since)
+    return rows

@@ -19,6 +19,14 @@ def open_spell_record(model, v: int, j: int, start: int) -> None:
                                          int(victims.group[v]))
 
 
+def open_spell_records(model, rows, j, start) -> None:
+    """:func:`open_spell_record` for each of victims ``rows`` in turn (``j`` and ``start``: one
+    jurisdiction or week for all, or one each)."""
+    victims = model.victims
+    victims.spell[rows] = model.spells.open_many(rows, start, j, victims.form[rows],
+                                                 victims.group[rows])
+
+
 def close_spell_record(model, v: int) -> None:
     victims = model.victims
     model.spells.close(int(victims.spell[v]), model.week)

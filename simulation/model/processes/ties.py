@@ -23,6 +23,7 @@ Questions and changes on networks' ties only; losses and refills are
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 
 import networkx as nx
 import numpy as np
@@ -39,6 +40,8 @@ CHANGES = ("structure",)
 checks both against the code)."""
 
 
+_key = attrgetter("key")
+
 NO_LINKS: frozenset = frozenset()
 """The links of a trafficker who has none (``Trafficker.links``' default)."""
 
@@ -46,6 +49,10 @@ NO_LINKS: frozenset = frozenset()
 def tie(a, b) -> None:
     """Tie two members of the same network (counted in its ``n_ties``)."""
     if a is not b and b not in a.ties:
+        if not a.ties:  # (a set of their own from the first tie on: Trafficker.ties)
+            a.ties = set()
+        if not b.ties:
+            b.ties = set()
         a.ties.add(b)
         b.ties.add(a)
         a.network.n_ties += 1
@@ -67,17 +74,16 @@ def attach(model, network, member) -> None:
     if not others:
         return
     streams = model.streams
-    keys = np.fromiter((m.key for m in others), np.uint64, len(others))
-    weights = np.fromiter((len(m.ties) + 1.0 for m in others), float, len(others))
-    sponsor = others[streams.race("sponsor", (member.key,), keys, weights)] if len(others) > 1 \
+    # (keys and weights as lists: Streams.race takes them so, and most races are small)
+    sponsor = others[streams.race("sponsor", (member.key,), [m.key for m in others],
+                                  [len(m.ties) + 1.0 for m in others])] if len(others) > 1 \
         else others[0]
     tie(member, sponsor)
     contacts = [m for m in sponsor.ties if m is not member]
     if contacts and streams.uniform("tie closure", member.key) < model.params["tie_closure"]:
-        contacts.sort(key=lambda m: m.key)  # a set's order is not reproducible
-        keys = np.fromiter((m.key for m in contacts), np.uint64, len(contacts))
-        tie(member, contacts[streams.race("closure contact", (member.key,), keys,
-                                          np.ones(len(contacts)))])
+        contacts.sort(key=_key)  # a set's order is not reproducible
+        tie(member, contacts[streams.race("closure contact", (member.key,),
+                                          [m.key for m in contacts], [1.0] * len(contacts))])
 
 
 def recount(network) -> None:
@@ -90,7 +96,7 @@ def detach(member, network) -> None:
     for other in member.ties:
         other.ties.discard(member)
     network.n_ties -= len(member.ties)
-    member.ties = set()
+    member.ties = NO_LINKS
     for other in member.links:
         other.links.discard(member)
     member.links = NO_LINKS
@@ -130,14 +136,14 @@ def fragment(model, network, rank: int, chance: float | None = None) -> list:
         return []
     streams = model.streams
     chance = model.params["fragment_loss"] if chance is None else chance
-    main = sorted(component(network.leader), key=lambda m: m.key)
-    keys = np.fromiter((m.key for m in main), np.uint64, len(main))
+    main = sorted(component(network.leader), key=_key)
+    keys, ones = [m.key for m in main], [1.0] * len(main)
     dropouts = []
     for m in lost:
         if chance > 0 and streams.uniform("fragment loss", m.key, rank) < chance:
             dropouts.append(m)
         else:
-            tie(m, main[streams.race("rewire", (m.key, rank), keys, np.ones(len(main)))])
+            tie(m, main[streams.race("rewire", (m.key, rank), keys, ones)])
     return dropouts
 
 
