@@ -123,3 +123,23 @@ def test_a_domestic_network_that_relocates_stays_domestic():
         assert {m.home for ms in network.members.values() for m in ms} == {others[0]}
         moved += 1
     assert moved > 5
+
+
+def test_profiles_drawn_at_once_are_each_persons_own_draws():
+    # recruitment.draw_profiles (recruits and the victims a run starts with) gives every row
+    # the sex, age and vulnerability recruitment.profile draws from that person's own key, and
+    # whether they were recruited online as online.recruited_online would
+    from simulation.model.processes import recruitment
+
+    model = TraffickingModel(small({"run.scale": 0.5}), rng=8)
+    victims = model.victims
+    rows = np.arange(victims.n)
+    assert len(rows) > 100
+    for v in rows[:: max(1, len(rows) // 200)].tolist():
+        male, child, vulnerability = recruitment.profile(
+            model, int(victims.form[v]), int(victims.origin[v]), int(victims.key[v]))
+        assert (bool(victims.male[v]), bool(victims.child[v])) == (male, child)
+        assert victims.vulnerability[v] == vulnerability
+        network = victims.network[v]
+        assert bool(victims.online[v]) == (model.streams.uniform("online", int(victims.rkey[v]))
+                                           < network.online_share)

@@ -174,7 +174,7 @@ class Streams:
             # finishing times divided one by one (the same division, correctly rounded)
             # unless a weight is not positive (numpy's rules for zeros and NaNs then)
             base = self.base(name, *parts)
-            drawn = [((mix(((base ^ k) + GAMMA) & MASK) >> 11) + 0.5) * _UNIT
+            drawn = [((chain(base, k) >> 11) + 0.5) * _UNIT
                      for k in (keys.tolist() if isinstance(keys, np.ndarray) else keys)]
             w = weights.tolist() if isinstance(weights, np.ndarray) else list(weights)
             if all(x > 0 for x in w):

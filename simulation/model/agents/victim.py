@@ -171,8 +171,7 @@ class Victims:
         counts[self.status[v]] -= 1
         counts[status] += 1
         self.status[v] = status
-        if week != self._last_week:
-            self._week(week)
+        self._week(week)
         self.log_victim.append(v)
         self.log_status.append(status)
 

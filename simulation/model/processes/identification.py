@@ -269,12 +269,17 @@ def end_spells(model, rows: np.ndarray) -> None:
         if count:
             tally[SPELL_WEEKS][j] += weeks[j]
             tally[SPELLS_ENDED][j] += count
+    leave_networks(victims, rows)
+    victims.spell[rows] = -1
+
+
+def leave_networks(victims, rows: np.ndarray) -> None:
+    """Victims ``rows`` leave the networks holding them (if any), in this order."""
     network = victims.network
     for v in rows.tolist():
         held = network[v]
         if held is not None:
             held.victims.discard(v)
-    victims.spell[rows] = -1
 
 
 def end_one_spell(model, v: int) -> None:
@@ -500,11 +505,7 @@ def release_all(model, rows: np.ndarray) -> None:
         if slot >= 0:
             pools[j][f].remove(v)
     end_spells(model, out)
-    network = victims.network
-    for v in rows[~exploited].tolist():
-        held = network[v]
-        if held is not None:
-            held.victims.discard(v)
+    leave_networks(victims, rows[~exploited])
     tally = model.weekly_tally[END_COLUMNS[Status.RELEASED]]
     for j, count in enumerate(np.bincount(victims.location[rows],
                                           minlength=len(tally)).tolist()):

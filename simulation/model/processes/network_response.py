@@ -21,8 +21,7 @@ from simulation.model.processes import (deterrence, identification, markets, onl
                                         region, spells, ties)
 from simulation.model.registry import MAJOR_LOSS, MODERATE_LOSS
 
-READS = ("jurisdictions", "markets", "networks", "params", "perceptions", "stamp", "streams",
-         "week")
+READS = ("jurisdictions", "markets", "networks", "params", "stamp", "streams", "week")
 CHANGES = (
     "active_traffickers", "exploited", "justice_calendar", "labour_pool", "network_index",
     "victims", "weekly_tally",
@@ -306,10 +305,8 @@ def _review(network, model, draws: tuple[float, float], dissolve_chance: float) 
     network.hits *= p["hit_memory"]
     dest = model.jurisdictions[network.destination]
     n_victims = len(network.victims)
-    form = network.form
-    # (markets.revenue_per_week written out)
     network.assets += (WEEKS_PER_MONTH * n_victims
-                       * (dest.price_level * dest.price_index[form] * p[markets.REVENUE[form]])
+                       * markets.revenue_per_week(model, dest, network.form)
                        * p["asset_retention"])
     if (network.organised and n_victims >= network.capacity(p)
             and markets.market_pull(model, network.destination, network.form)
@@ -340,31 +337,13 @@ def reconsider_destination(model, network) -> None:
     markets of the same kind (destination to destination, origin to origin): turning a
     domestic operation into a transnational one is a different business, not modelled.
     """
-    p = model.params
-    form = network.form
-    jurisdictions, exploited = model.jurisdictions, model.exploited
-    factor, weight = p[markets.REVENUE[form]], p["deterrence_weight"]
-    seen = model.perceptions
-    certainty, severity = seen.certainty_of, seen.severity_of
-    hit = p["hit_certainty"] * network.hits
-    exp = math.exp
-
-    def value(j: int) -> float:
-        # market_value(model, network, j), its parts (revenue_per_week, market_pull,
-        # deterrence.expected_sanction) written out: the same numbers, read once per network
-        jur = jurisdictions[j]
-        demand = jur.demand_of[form]
-        pull = 0.0 if demand <= 0 else max(0.0, 1 - len(exploited[j][form]) / demand)
-        return (jur.price_level * jur.price_index[form] * factor * pull
-                * exp(-weight * ((certainty[j] + hit) * severity[j])))
-
-    here = network.destination
-    current = value(here)
-    best, best_value = None, -math.inf
-    for j in model.markets.like(form, jurisdictions[here].role):
-        if j != here:
-            v = value(j)
-            if v > best_value or best is None:
-                best, best_value = j, v
-    if best is not None and best_value > current * (1 + p["switching_cost"]):
+    current = market_value(model, network, network.destination)
+    role = model.jurisdictions[network.destination].role
+    best, value = None, -math.inf
+    for j in model.markets.like(network.form, role):
+        if j != network.destination:
+            v = market_value(model, network, j)
+            if v > value or best is None:
+                best, value = j, v
+    if best is not None and value > current * (1 + model.params["switching_cost"]):
         relocate(model, network, best)

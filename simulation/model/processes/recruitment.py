@@ -123,8 +123,6 @@ def new_victims(model, taking: list[tuple]) -> range:
     next week; returns their rows in ``model.victims``. Their profiles (:func:`profile`) and
     whether they were recruited online are drawn for all of them at once; the ``rank``-th
     recruit of a network in a week has the key ``chain(network.key, RECRUIT, week, rank)``."""
-    p = model.params
-    streams = model.streams
     week = model.week
     sizes = np.array([n for _, n in taking])
     # chain(network.key, RECRUIT, week) for every network at once
@@ -133,28 +131,13 @@ def new_victims(model, taking: list[tuple]) -> range:
     ranks = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     keys = extend(np.repeat(week_keys, sizes), ranks)
     rkeys = extend(keys, 1)
-    sex, age, vulnerability = streams.table(
-        [streams.decision("sex"), streams.decision("age"), streams.decision("vulnerability")],
-        keys)
-    forms = [network.form for network, _ in taking]
-    origins = [network.origin for network, _ in taking]
-    spread = p["vulnerability_spread"]
-    base = np.repeat([model.jurisdictions[o].vulnerability for o in origins], sizes)
     victims = model.victims
     rows = victims.add(int(sizes.sum()), week)
-    new = slice(rows.start, rows.stop)
-    form = np.repeat(forms, sizes)
-    victims.key[new] = keys
-    victims.rkey[new] = rkeys
-    victims.origin[new] = victims.location[new] = np.repeat(origins, sizes)
-    victims.form[new] = form
-    victims.male[new] = ~(sex < np.repeat([p[FEMALE_SHARE[f]] for f in forms], sizes))
-    victims.child[new] = age < np.repeat([p[CHILD_SHARE[f]] for f in forms], sizes)
-    victims.group[new] = 2 * victims.male[new] + victims.child[new]
-    victims.vulnerability[new] = np.minimum(1.0, base * (1 - spread + 2 * spread
-                                                         * vulnerability))
-    victims.online[new] = online.recruited_online_many(
-        model, np.repeat([n.online_share for n, _ in taking], sizes), rkeys)
+    origins = np.repeat([network.origin for network, _ in taking], sizes)
+    draw_profiles(model, slice(rows.start, rows.stop), keys, rkeys,
+                  np.repeat([network.form for network, _ in taking], sizes), origins,
+                  np.repeat([network.online_share for network, _ in taking], sizes))
+    victims.location[rows.start:rows.stop] = origins
     v = rows.start
     for network, n in taking:
         victims.network[v:v + n] = [network] * n
@@ -167,6 +150,32 @@ def new_victims(model, taking: list[tuple]) -> range:
                                       np.zeros(count))
     tally_new(model, rows)
     return rows
+
+
+def draw_profiles(model, new: slice, keys: np.ndarray, rkeys: np.ndarray, forms: np.ndarray,
+                  origins: np.ndarray, online_shares: np.ndarray) -> None:
+    """Who the people in rows ``new`` of ``model.victims`` are, drawn for all of them at once:
+    their stream keys (``keys``, and ``rkeys`` for their episode), origin and form, then
+    :func:`profile` and :func:`online.recruited_online` for each, the same numbers as one by
+    one. ``forms``, ``origins`` and ``online_shares`` (their networks') give one value a row."""
+    p = model.params
+    streams = model.streams
+    victims = model.victims
+    sex, age, vulnerability = streams.table(
+        [streams.decision("sex"), streams.decision("age"), streams.decision("vulnerability")],
+        keys)
+    spread = p["vulnerability_spread"]
+    base = np.array([jur.vulnerability for jur in model.jurisdictions])[origins]
+    victims.key[new] = keys
+    victims.rkey[new] = rkeys
+    victims.origin[new] = origins
+    victims.form[new] = forms
+    victims.male[new] = ~(sex < np.array([p[name] for name in FEMALE_SHARE])[forms])
+    victims.child[new] = age < np.array([p[name] for name in CHILD_SHARE])[forms]
+    victims.group[new] = 2 * victims.male[new] + victims.child[new]
+    victims.vulnerability[new] = np.minimum(1.0, base * (1 - spread + 2 * spread
+                                                         * vulnerability))
+    victims.online[new] = online.recruited_online_many(model, online_shares, rkeys)
 
 
 def tally_new(model, rows) -> None:

@@ -13,7 +13,6 @@ import numpy as np
 
 from simulation.model.agents.network import FAMILY, LONE, ORGANISED, PAIR, TraffickingNetwork
 from simulation.model.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
-from simulation.model.agents.victim import Status
 from simulation.model.registry import Form
 from simulation.model.processes import online, recruitment, spells, ties
 from simulation.model.streams import chain, extend, geometrics, name_id
@@ -176,70 +175,28 @@ def seed_region(model) -> None:
         recruitment.update_rate(model, network)
 
 
-def place_initial_victim(model, network, rank: int) -> int:
-    """A victim already in exploitation when the run starts (their history starts then), with
-    the same profile as a recruit of the network's form and origin; ``rank`` among the
-    network's initial victims keys their draws. Returns their row in ``model.victims``.
-    (:func:`place_initial_victims` places a network's victims at once, with the same numbers.)"""
-    key = chain(network.key, INITIAL_VICTIM, rank)
-    male, child, vulnerability = recruitment.profile(model, network.form, network.origin, key)
-    victims = model.victims
-    v = victims.add(1, model.week).start
-    rkey = chain(key, 1)
-    victims.key[v], victims.rkey[v] = key, rkey
-    victims.origin[v] = network.origin
-    victims.form[v] = network.form
-    victims.male[v], victims.child[v] = male, child
-    victims.group[v] = 2 * male + child
-    victims.vulnerability[v] = vulnerability
-    victims.network[v] = network
-    victims.online[v] = online.recruited_online(model, network, rkey)
-    victims.location[v] = network.destination
-    victims.set_status(v, Status.EXPLOITED, model.week)
-    network.victims.add(v)
-    model.exploited[network.destination][network.form].add(v)
-    return v
-
-
 def place_initial_victims(model, network, n: int, spell: float) -> range:
     """``n`` victims of ``network`` already in exploitation when the run starts, ranked 0 to
-    ``n - 1``: :func:`place_initial_victim` for each, with an exploitation spell that started
-    a geometric number of weeks ago (chance ``spell`` a week, keyed by the episode). Their
-    draws are made for all of them at once: the same numbers, element by element, as
-    :func:`recruitment.profile`, :func:`online.recruited_online` and ``streams.geometric``
-    one by one. Returns their rows in ``model.victims``."""
+    ``n - 1`` (the ``rank``-th has the key ``chain(network.key, INITIAL_VICTIM, rank)``), with
+    the same profile as a recruit of the network's form and origin
+    (:func:`recruitment.draw_profiles`) and an exploitation spell that started a geometric
+    number of weeks ago (chance ``spell`` a week, keyed by the episode); their history starts
+    then. Returns their rows in ``model.victims``."""
     if n <= 0:
         return range(model.victims.n, model.victims.n)
-    streams = model.streams
     victims = model.victims
-    p = model.params
     week = model.week
-    form, origin, destination = network.form, network.origin, network.destination
+    form, destination = network.form, network.destination
     keys = extend(np.full(n, chain(network.key, INITIAL_VICTIM), dtype=np.uint64),
                   np.arange(n))
     rkeys = extend(keys, 1)
-    sex, age, vulnerability = streams.table(
-        [streams.decision("sex"), streams.decision("age"), streams.decision("vulnerability")],
-        keys)
-    online_u, spell_u = streams.table(
-        [streams.decision("online"), streams.decision("initial spell")], rkeys)
-    spread = p["vulnerability_spread"]
     rows = victims.add_exploited(n, week)
     new = slice(rows.start, rows.stop)
-    victims.key[new] = keys
-    victims.rkey[new] = rkeys
-    victims.origin[new] = origin
-    victims.form[new] = form
-    male = ~(sex < p[recruitment.FEMALE_SHARE[form]])
-    child = age < p[recruitment.CHILD_SHARE[form]]
-    victims.male[new], victims.child[new] = male, child
-    victims.group[new] = 2 * male + child
-    victims.vulnerability[new] = np.minimum(
-        1.0, model.jurisdictions[origin].vulnerability
-        * (1 - spread + 2 * spread * vulnerability))
+    recruitment.draw_profiles(model, new, keys, rkeys, np.full(n, form),
+                              np.full(n, network.origin), np.full(n, network.online_share))
     victims.network[new] = [network] * n
-    victims.online[new] = online_u < network.online_share
     victims.location[new] = destination
+    spell_u = model.streams.table([model.streams.decision("initial spell")], rkeys)[0]
     since = week - geometrics(spell_u, spell)
     victims.exploited_since[new] = since
     network.victims.update(dict.fromkeys(rows))
