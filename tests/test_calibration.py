@@ -45,16 +45,19 @@ def test_baseline_rates_inside_targets(runs, name, low, high):
 @pytest.mark.xfail(strict=True, reason=(
     "a registered miss (issue 23): with the referral stage and seven first responders "
     "(ODD 6.5) the baseline's defaults give self-referral 11-17% of confirmed victims, police "
-    "15-18% and NGOs 5-7% against the fitted bands 30-50%, 20-35%, 5-20%. Those bands are "
-    "UNODC's shares in court-case summaries (victims in prosecuted cases); the calibrated "
-    "ensemble (issue 23's second and third refits) meets all three bands, these hand-set "
-    "defaults do not (docs/calibration.md); strict, so the test fails the day the defaults "
-    "meet them and this mark must go"))
+    "15-18% and NGOs 5-7% against the fitted bands 30-50%, 20-35% (law enforcement: police "
+    "and border officers since the fourth refit), 5-20%. Those bands are UNODC's shares in "
+    "court-case summaries (victims in prosecuted cases); the calibrated ensemble (issue 23's "
+    "second to fourth refits) meets all three bands, these hand-set defaults do not "
+    "(docs/calibration.md); strict, so the test fails the day the defaults meet them and this "
+    "mark must go"))
 def test_baseline_identification_channels_inside_targets(runs):
-    channels = {c: _values(runs, f"identified_{c}") / _values(runs, "victims_identified")
-                for c in ("self", "police", "ngo")}
+    identified = _values(runs, "victims_identified")
+    channels = {c: _values(runs, f"identified_{c}") / identified
+                for c in ("self", "police", "border", "ngo")}
+    law = channels["police"] + channels["border"]  # the target law_enforcement_share
     assert ((0.30 <= channels["self"]) & (channels["self"] <= 0.50)).all(), channels
-    assert ((0.20 <= channels["police"]) & (channels["police"] <= 0.35)).all(), channels
+    assert ((0.20 <= law) & (law <= 0.35)).all(), channels
     assert ((0.05 <= channels["ngo"]) & (channels["ngo"] <= 0.20)).all(), channels
 
 

@@ -116,7 +116,7 @@ pd.DataFrame({"outcome": [OUTCOMES[n].label for n in shown],
 # %%
 o = result.outcomes
 channels = {c: o[f"identified_{c}"] / o["victims_identified"]
-            for c in ("self", "police", "ngo", "inspection")}
+            for c in ("self", "police", "border", "ngo", "inspection")}
 checks = [  # (pattern, value, low, high, source)
     ("identified per year / in exploitation", o["identification_rate"], 0.003, 0.03,
      "US TIP Report 2021-23; ILO/Walk Free/IOM 2021"),
@@ -124,7 +124,8 @@ checks = [  # (pattern, value, low, high, source)
     ("convictions / identified victims", o["convictions_per_identified_victim"], 0.04, 0.14,
      "US TIP Report 2009-23"),
     ("share self-referred", channels["self"], 0.30, 0.50, "UNODC GLOTIP 2022"),
-    ("share identified by police", channels["police"], 0.20, 0.35, "UNODC GLOTIP 2022"),
+    ("share identified by law enforcement (police, border officers)",
+     channels["police"] + channels["border"], 0.20, 0.35, "UNODC GLOTIP 2022"),
     ("share identified by NGOs", channels["ngo"], 0.05, 0.20, "UNODC GLOTIP 2022"),
     ("mean years in exploitation", o["mean_weeks_exploited"] / 52, 1, 3, "ILO 2017; assumption"),
 ]
