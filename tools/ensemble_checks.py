@@ -69,8 +69,9 @@ def main(argv=None) -> int:
     checks = list(targets.targets) if args.all else targets.held_out
     members = ensemble_overrides(args.ensemble)[:args.members]
     weights = [weight for weight, _ in members]
+    groups = channel_groups(targets) if args.court_cases else None
     run = partial(_member, checks=checks, scale=args.scale, weeks=args.weeks,
-                  burn_in=args.burn_in, court_cases=args.court_cases)
+                  burn_in=args.burn_in, groups=groups)
     jobs = [(overrides, args.seed + i) for i, (_, overrides) in enumerate(members)]
     if args.workers > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -103,17 +104,27 @@ def main(argv=None) -> int:
     return 0
 
 
-GROUPS = {"self": ("self",), "law": ("police", "border"), "ngo": ("ngo",),
-          "other": ("inspection", "health", "child_protection"),
-          # the narrower reading of law enforcement (the third refit's): the police alone, the
-          # border and immigration officers among the others
-          "police": ("police",),
-          "other+border": ("inspection", "border", "health", "child_protection")}
-"""The channels as UNODC GLOTIP 2022 groups them: own initiative, law enforcement (police and
-border and immigration officers, the baseline targets' reading since issue 23's fourth refit),
-community and civil society, and all others; then the narrower reading, police alone."""
+CHANNEL_SHARES = {"self": "self_referral_share", "law": "law_enforcement_share",
+                  "ngo": "ngo_share", "other": "other_channels_share"}
+"""UNODC GLOTIP 2022's groups of first responders (own initiative, law enforcement, community
+and civil society, all others), each as the target file's fitted share of that name defines
+it: its numerator's ``identified_<channel>`` outcomes."""
 PUBLISHED = {"self": 0.41, "law": 0.28, "ngo": 0.11, "other": 0.20, "police": 0.28,
              "other+border": 0.20}
+
+
+def channel_groups(targets) -> dict[str, tuple[str, ...]]:
+    """The first responders in each of UNODC's groups as ``targets`` reads them, then the
+    narrower reading of law enforcement (the third refit's): the police alone, the border and
+    immigration officers among the others."""
+    by_name = {t.name: t for t in targets.targets}
+    missing = [name for name in CHANNEL_SHARES.values() if name not in by_name]
+    if missing:
+        raise SystemExit(f"--court-cases: the target file has no {', '.join(missing)}; allowed: "
+                         "a file with the four channel shares of baseline_targets.toml")
+    groups = {group: tuple(n.removeprefix("identified_") for n in by_name[name].numerator)
+              for group, name in CHANNEL_SHARES.items()}
+    return groups | {"police": ("police",), "other+border": (*groups["other"], "border")}
 
 
 def _court_case_table(rows: list[dict], weights: list[float]) -> dict:
@@ -121,7 +132,7 @@ def _court_case_table(rows: list[dict], weights: list[float]) -> dict:
     those in prosecuted cases (printed, and returned for the JSON file)."""
     table: dict = {}
     print(f"\n{'channel':12s} {'all confirmed':>26s} {'in prosecuted cases':>26s}  GLOTIP 2022")
-    for group in GROUPS:
+    for group in PUBLISHED:
         cells = []
         for reading in ("confirmed", "in_prosecuted_cases"):
             values = np.asarray([row[f"court:{reading}:{group}"] for row in rows], float)
@@ -139,20 +150,21 @@ def _court_case_table(rows: list[dict], weights: list[float]) -> dict:
 
 
 def _member(job, *, checks, scale: float, weeks: int, burn_in: int,
-            court_cases: bool = False) -> dict[str, float]:
+            groups: dict[str, tuple[str, ...]] | None = None) -> dict[str, float]:
     """One member's run (``job``: its overrides and seed) and its value of every check (a
-    top-level function, so the pool can send it to its workers); with ``court_cases`` the
-    grouped channel shares among all confirmed victims and among those in prosecuted cases."""
+    top-level function, so the pool can send it to its workers); with ``groups``
+    (:func:`channel_groups`) the grouped channel shares among all confirmed victims and among
+    those in prosecuted cases."""
     overrides, seed = job
     scenario = simulation.with_overrides(simulation.BASELINE, overrides | {
         "run.scale": scale, "run.weeks": weeks, "run.burn_in_weeks": burn_in})
     result = simulation.run(scenario, seed=seed)
     row = {t.name: t.simulated(result, weeks / WEEKS_PER_YEAR, scale) for t in checks}
-    if court_cases:
+    if groups is not None:
         table = court_case_shares(result)
         for reading in ("confirmed", "in_prosecuted_cases"):
             total = table[reading].sum()
-            for group, channels in GROUPS.items():
+            for group, channels in groups.items():
                 part = table.loc[list(channels), reading].sum()
                 row[f"court:{reading}:{group}"] = part / total if total else math.nan
         row["court:victims_in_cases"] = float(table["in_prosecuted_cases"].sum())
