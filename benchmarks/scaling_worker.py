@@ -62,7 +62,7 @@ def main() -> None:
     rows = []
     for _ in range(args.runs):
         wall, cpu = time.perf_counter(), time.process_time()
-        model = TraffickingModel(scenario, rng=args.seed)
+        model = TraffickingModel(scenario, rng=args.seed, history=False)  # as simulation.run
         build_wall, build_cpu = time.perf_counter() - wall, time.process_time() - cpu
         model.run()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -164,6 +164,24 @@ def test_the_transition_log_holds_each_victims_history_and_the_status_counts():
     entries = [e for v in table.views()[:500] for e in v.history]
     assert all(isinstance(w, int) and s in vs.STATUSES for w, s in entries)
 
+def test_a_model_without_history_keeps_no_log_and_says_so():
+    """simulation.run's models keep no victims' histories (no result reads them; the test of a
+    hand-stepped model below checks that its result is the same): the same run without one
+    ends with the same victims in the same statuses, an empty log, and history_of names the
+    option that keeps one."""
+    kept = TraffickingModel(small(), rng=5).run()
+    none = TraffickingModel(small(), rng=5, history=False).run()
+    assert none.victim_counts == kept.victim_counts
+    assert np.array_equal(none.victims.status[:len(none.victims)],
+                          kept.victims.status[:len(kept.victims)])
+    assert len(kept.victims.log_victim) > len(kept.victims)  # a recruitment and more, each
+    assert len(none.victims.log_victim) == len(none.victims.log_status) == 0
+    with pytest.raises(ValueError, match=r"history=True"):
+        none.victims.history_of(0)
+    with pytest.raises(ValueError, match=r"history=True"):
+        none.victims.view(0).history
+
+
 def test_result_shape_and_provenance():
     result = simulation.run(small(), seed=2)
     assert set(result.outcomes) == set(OUTCOME_NAMES)

@@ -37,7 +37,8 @@ def run(scenario: Scenario | str | Path | dict | None = None, seed: int | None =
     spec = load_scenario(BASELINE if scenario is None else scenario)
     seed = spec.seed if seed is None else check_seed(seed)
     with cycle_collection_paused():
-        model = TraffickingModel(spec, rng=seed, weeks=weeks).run()
+        # no victim histories: no result reads them (agents.victim.Victims)
+        model = TraffickingModel(spec, rng=seed, weeks=weeks, history=False).run()
         result = result_of(model)
         model.dismantle()  # free it now, not in the cycle collector's next full pass
     return result

@@ -81,6 +81,8 @@ class TraffickingModel(mesa.Model):
             scenario document (dict). Defaults to the shipped baseline.
         rng: seed (or numpy seed-like) for every random draw; defaults to the scenario's seed.
         weeks: policy-period length, overriding the scenario's ``run.weeks``.
+        history: keep each victim's history (``model.victims.history_of``, ``Victim.history``);
+            :func:`simulation.run` does not, since no result reads it.
 
     What the processes use (their whole interface to the model):
 
@@ -137,7 +139,7 @@ class TraffickingModel(mesa.Model):
     processes run every fourth week."""
 
     def __init__(self, scenario: Scenario | str | Path | dict | None = None, rng=None, *,
-                 weeks: int | None = None) -> None:
+                 weeks: int | None = None, history: bool = True) -> None:
         spec = load_scenario(BASELINE if scenario is None else scenario)
         super().__init__(rng=spec.seed if rng is None else rng)
         self.spec = spec
@@ -183,7 +185,9 @@ class TraffickingModel(mesa.Model):
                                   None)
         self.cooperation_base = {k: dict(v) for k, v in spec.cooperation.items()}
         self.cooperation = {k: dict(v) for k, v in spec.cooperation.items()}
-        self.victims = Victims()  # every victim, as a column table (agents.victim)
+        # every victim, as a column table (agents.victim), with the log of their transitions
+        # unless history=False (simulation.run: no result reads it)
+        self.victims = Victims(history=history)
         self.exploited = [[Pool(self.victims) for _ in FORMS] for _ in range(n)]
         # the lists' records and the true exploitation spells (identification.record,
         # exploitation.open_spell_record), for multiple systems estimation

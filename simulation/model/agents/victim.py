@@ -2,11 +2,12 @@
 
 A person becomes a row of the table when recruited (the at-risk population is a number, ODD 2).
 Every victim is in exactly one status; every transition is appended, with its week, to the
-table's log (``history_of``). The table holds one numpy array per attribute (status, form,
-group, origin, location, keys, ...), so that a decision over many victims (the week's exits
-from exploitation, the profiles of the week's recruits) is one vectorised pass; a victim is
-a row number. :class:`Victim` is a read-and-write view of one row, for tests, notebooks and
-anyone who wants to look at a person.
+table's log (``history_of``), unless the table keeps no history (``Victims(history=False)``:
+:func:`simulation.run` and so every batch and calibration, whose results never read it). The
+table holds one numpy array per attribute (status, form, group, origin, location, keys, ...), so
+that a decision over many victims (the week's exits from exploitation, the profiles of the
+week's recruits) is one vectorised pass; a victim is a row number. :class:`Victim` is a
+read-and-write view of one row, for tests, notebooks and anyone who wants to look at a person.
 """
 
 from __future__ import annotations
@@ -78,10 +79,17 @@ class Victims:
     Rows are added, never removed: a victim's row number is their identity (the ``person`` of
     the lists' records). Arrays grow by doubling, so never keep a column across a call that may
     add victims.
+
+    Args:
+        capacity: rows to make room for at first.
+        history: keep the log of every transition (``history_of``; 5 bytes a transition,
+            4.1 transitions a victim in a baseline run, seeds 1 and 2). Without it the table
+            is the same in every other respect, and ``history_of`` raises ``ValueError``.
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, *, history: bool = True) -> None:
         self.n = 0
+        self.history = history
         self._capacity = capacity
         for name, (dtype, default) in _COLUMNS.items():
             setattr(self, name, np.full(capacity, default, dtype=dtype))
@@ -147,9 +155,10 @@ class Victims:
         fills in who they are."""
         rows = self._grow(count)
         self.counts[Status.RECRUITED] += count
-        self._week(week)
-        self.log_victim.frombytes(np.arange(rows.start, rows.stop, dtype=np.int32).tobytes())
-        self.log_status.extend(array("b", [Status.RECRUITED]) * count)
+        if self.history:
+            self._week(week)
+            self.log_victim.frombytes(np.arange(rows.start, rows.stop, dtype=np.int32).tobytes())
+            self.log_status.extend(array("b", [Status.RECRUITED]) * count)
         return rows
 
     def add_exploited(self, count: int, week: int) -> range:
@@ -159,10 +168,11 @@ class Victims:
         rows = self._grow(count)
         self.status[rows.start:rows.stop] = Status.EXPLOITED
         self.counts[Status.EXPLOITED] += count
-        self._week(week)
-        self.log_victim.frombytes(np.repeat(np.arange(rows.start, rows.stop, dtype=np.int32),
-                                            2).tobytes())
-        self.log_status.extend(array("b", [Status.RECRUITED, Status.EXPLOITED]) * count)
+        if self.history:
+            self._week(week)
+            self.log_victim.frombytes(np.repeat(np.arange(rows.start, rows.stop, dtype=np.int32),
+                                                2).tobytes())
+            self.log_status.extend(array("b", [Status.RECRUITED, Status.EXPLOITED]) * count)
         return rows
 
     def set_status(self, v: int, status: int, week: int) -> None:
@@ -171,9 +181,10 @@ class Victims:
         counts[self.status[v]] -= 1
         counts[status] += 1
         self.status[v] = status
-        self._week(week)
-        self.log_victim.append(v)
-        self.log_status.append(status)
+        if self.history:
+            self._week(week)
+            self.log_victim.append(v)
+            self.log_status.append(status)
 
     def set_statuses(self, rows: np.ndarray, status: int, week: int) -> None:
         """Victims ``rows`` (each once) move to ``status`` in ``week``: :meth:`set_status` for
@@ -185,9 +196,10 @@ class Victims:
             counts[s] -= c
         counts[status] += len(rows)
         self.status[rows] = status
-        self._week(week)
-        self.log_victim.frombytes(np.asarray(rows, dtype=np.int32).tobytes())
-        self.log_status.extend(array("b", [status]) * len(rows))
+        if self.history:
+            self._week(week)
+            self.log_victim.frombytes(np.asarray(rows, dtype=np.int32).tobytes())
+            self.log_status.extend(array("b", [status]) * len(rows))
 
     @property
     def log_week(self) -> array:
@@ -215,6 +227,10 @@ class Victims:
 
     def history_of(self, v: int) -> list[tuple[int, str]]:
         """``[(week, status name), ...]`` of victim ``v``'s transitions, in order."""
+        if not self.history:
+            raise ValueError("this run kept no history of victims' transitions (it was made "
+                             "with history=False, as simulation.run makes its models); "
+                             "build TraffickingModel(..., history=True) to keep one")
         found = self._histories().get(v, ())
         return [(w, STATUSES[s]) for w, s in found]
 
