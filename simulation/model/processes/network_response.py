@@ -13,7 +13,6 @@ import numpy as np
 
 from simulation.model import events
 from simulation.model.clock import WEEKS_PER_MONTH, monthly_chance
-from simulation.model.pools import OrderedSet
 from simulation.model.streams import chain
 from simulation.model.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, LEADER, RELEASED,
                                                 ROLES, Trafficker)
@@ -174,8 +173,8 @@ def end_network(model, network, dismantled: bool) -> None:
         network.members[role] = []
     identification.release_all(model, np.fromiter(network.victims, np.int64,
                                                   len(network.victims)))
-    if not network.victims:  # (all let go) a fresh set: an emptied dict keeps its table
-        network.victims = OrderedSet()
+    if not network.victims:  # (all let go) free its table, which an emptied dict keeps
+        network.victims.clear()
     model.tally("networks_dismantled" if dismantled else "networks_dissolved",
                 network.destination)
     network.remove()
