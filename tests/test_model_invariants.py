@@ -49,6 +49,9 @@ def _check_week(model: TraffickingModel, seen: dict | None = None,
     # are exactly those in the other statuses, and the model's counts hold both
     traffickers = list(model.traffickers)
     assert all(isinstance(t, Trafficker) for t in traffickers)
+    # a trafficker's identity (unique_id: their stream key) and a network's are unique
+    assert len({t.unique_id for t in traffickers}) == len(traffickers)
+    assert len({n.unique_id for n in model.networks}) == len(model.networks)
     t_statuses = Counter(t.status for t in traffickers)
     assert t_statuses[tr.DESISTED] == 0
     assert all(model.trafficker_counts[s] == t_statuses.get(s, 0) for s in tr.STATUSES

@@ -65,6 +65,9 @@ class Trafficker:
         model.traffickers[self] = None
         model.trafficker_status_changed(self, None, ACTIVE)
 
+    unique_id = property(lambda self: self.key,
+                         doc="Their identity, as Mesa names it: their random-stream key.")
+
     def set_status(self, status: str, event: str | None = None) -> None:
         model = self.model
         old = self.status
