@@ -45,9 +45,13 @@ def _check_week(model: TraffickingModel, seen: dict | None = None,
             assert [v.slot for v in views] == list(range(len(pool)))
             assert pool.keys.tolist() == [v.rkey for v in views]
 
-    # traffickers who left the game (desisted) are no longer agents: the registered ones are
-    # exactly those in the other statuses, and the model's counts hold both
-    traffickers = model.agents_by_type[Trafficker] if Trafficker in model.agents_by_type else []
+    # traffickers who left the game (desisted) leave the model's registry: the registered ones
+    # are exactly those in the other statuses, and the model's counts hold both
+    traffickers = list(model.traffickers)
+    assert all(isinstance(t, Trafficker) for t in traffickers)
+    # a trafficker's identity (unique_id: their stream key) and a network's are unique
+    assert len({t.unique_id for t in traffickers}) == len(traffickers)
+    assert len({n.unique_id for n in model.networks}) == len(model.networks)
     t_statuses = Counter(t.status for t in traffickers)
     assert t_statuses[tr.DESISTED] == 0
     assert all(model.trafficker_counts[s] == t_statuses.get(s, 0) for s in tr.STATUSES
@@ -93,7 +97,7 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
     assert list(log.week) == sorted(log.week)
     # ... and marks as charged exactly the prosecutions they counted
     assert sum(log.charged) == model.series[:, WEEKLY_COLUMNS.index("prosecutions")].sum() > 0
-    assert any(event.startswith("convicted") for t in [*model.agents_by_type[Trafficker], *left]
+    assert any(event.startswith("convicted") for t in [*model.traffickers, *left]
                for _, event in t.record)
 
 

@@ -43,7 +43,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 import simulation
-from simulation.model.agents import Trafficker, TraffickingNetwork
 from simulation.model.registry import CHANNELS, FORMS, OUTCOMES
 
 # Figures carry their data and plotly.js inside the notebook: they render with no network.
@@ -174,22 +173,22 @@ fig.show()
 # week, running the processes in the order `docs/ODD.md` (section 3) lists them. We step it to
 # the end while keeping a weekly snapshot of every network, so we can follow one later.
 #
-# Because every random draw goes through the model's own seeded generator, this model, with the
-# same scenario and seed, retraces exactly the run above: the check at the end of the cell
-# compares the two.
+# Because every random draw comes from the model's random streams, which the seed fixes, this
+# model, with the same scenario and seed, retraces exactly the run above: the check at the end
+# of the cell compares the two.
 
 # %%
 model = simulation.TraffickingModel(scenario=baseline, rng=SEED)
 snapshots, members_seen = [], {}
 while model.running:
     model.step()
-    for net in model.agents_by_type[TraffickingNetwork]:
+    for net in model.networks:
         snapshots.append({"week": model.week, "network": net.unique_id, "members": net.size,
                           "victims": len(net.victims), "security": net.security})
         seen = members_seen.setdefault(net.unique_id, {})
         for role, people in net.members.items():
             for person in people:
-                seen.setdefault(person.unique_id, person)
+                seen.setdefault(person.key, person)
 snapshots = pd.DataFrame(snapshots)
 
 weekly = model.datacollector.get_model_vars_dataframe()  # Mesa's DataCollector, one row a week
@@ -313,7 +312,7 @@ fig.show()
 people = list(members_seen[chosen].values())
 print(pd.crosstab(pd.Series([t.role for t in people], name="role"),
                   pd.Series([t.status for t in people], name="status now")))
-pd.DataFrame([{"trafficker": t.unique_id, "role": t.role, "works in": names[t.home],
+pd.DataFrame([{"trafficker": t.key, "role": t.role, "works in": names[t.home],
                "status now": t.status, "record": "; ".join(f"week {w}: {e}" for w, e in t.record)}
               for t in people if any(e == "arrested" for _, e in t.record)])
 

@@ -95,7 +95,7 @@ for group, items in {**groups, **by_status}.items():
             xs.append(x + offset + 0.12 * (k % 3))  # victims in small grids beside the members
             ys.append(k // 3 if group.startswith("victim") else k)
             if not group.startswith("victim"):  # (the lines join the members)
-                positions[item.unique_id] = (xs[-1], ys[-1])
+                positions[item.key] = (xs[-1], ys[-1])
     symbol = {"leader": "star", "recruiter": "diamond", "transporter": "triangle-up",
               "exploiter": "square"}.get(group, "circle")
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=group,
@@ -103,8 +103,8 @@ for group, items in {**groups, **by_status}.items():
 members = [t for people in net.members.values() for t in people]
 for t in members:
     for other in t.ties:  # each tie once
-        if t.unique_id < other.unique_id:
-            (x0, y0), (x1, y1) = positions[t.unique_id], positions[other.unique_id]
+        if t.key < other.key:
+            (x0, y0), (x1, y1) = positions[t.key], positions[other.key]
             fig.add_trace(go.Scatter(x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False,
                                      line={"color": "lightgrey", "width": 1}, hoverinfo="skip"))
 fig.update_xaxes(tickvals=list(range(len(net.route))), ticktext=[names[j] for j in net.route])

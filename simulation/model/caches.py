@@ -11,7 +11,6 @@ from operator import attrgetter
 
 import numpy as np
 
-from simulation.model.agents.network import TraffickingNetwork
 from simulation.model.streams import cumulative
 from simulation.model.registry import Form
 
@@ -36,10 +35,10 @@ class NetworkIndex:
         self._stale = True
 
     def live(self) -> list:
-        """The networks, in the order Mesa holds them."""
+        """The live networks, in the order they were founded (``model.networks``)."""
         if self._stale:
             n_jur = len(self.model.jurisdictions)
-            self._live = list(self.model.agents_by_type.get(TraffickingNetwork, []))
+            self._live = list(self.model.living_networks)
             self.market = np.array([n.destination * N_FORMS + n.form for n in self._live],
                                    dtype=int)
             self.origins = np.array([n.origin for n in self._live], dtype=int)

@@ -92,12 +92,15 @@ class TraffickingModel(mesa.Model):
       that changes one process leaves the others' draws alone. Mesa's own ``rng`` and
       ``random`` are seeded too, but no process draws from them.
     - agents: ``jurisdictions``, ``ngos``, ``agencies`` (one each per jurisdiction, by index),
-      ``networks`` (the live ones); ``cooperation`` (pair levers by ``"a:b"``), ``index_of``.
+      ``networks`` (the live ones: plain objects in a registry of the model's own,
+      ``living_networks``, not Mesa agents), ``traffickers`` (the living ones: small objects
+      in a registry of the model's own, not Mesa agents); ``cooperation`` (pair levers by
+      ``"a:b"``), ``index_of``.
     - state: ``victims`` (every victim, a column table: :mod:`simulation.model.agents.victim`),
       ``exploited[j][form]`` (the pools of exploited victims' rows), ``contacts`` and ``spells``
       (the lists' records and the true exploitation spells, :mod:`simulation.model.records`),
       ``referrals`` (first responders' referrals and the decisions on them), ``arrest_log``
-      (every arrest of a trafficker: desisted traffickers are no longer agents),
+      (every arrest of a trafficker: desisted traffickers leave ``traffickers``),
       ``labour_pool[j]`` (released traffickers), ``perceptions`` (traffickers' beliefs,
       :class:`~simulation.model.processes.deterrence.Perceptions`), ``networks_known_in`` (the
       agencies' monthly picture, :func:`~simulation.model.processes.investigation.survey_networks`).
@@ -163,6 +166,13 @@ class TraffickingModel(mesa.Model):
         self.decision_calendar = VictimCalendar()  # referrals' decisions (processes.referral)
 
         n = len(spec.jurisdictions)
+        # living traffickers (agents.trafficker: small objects, not Mesa agents), in the order
+        # they were hired; a trafficker who desists leaves it
+        self.traffickers: dict[tr.Trafficker, None] = {}
+        # live networks (agents.network: plain objects, not Mesa agents), in the order they
+        # were founded, and how many the run has founded (their unique_id)
+        self.living_networks: dict[TraffickingNetwork, None] = {}
+        self.network_count = 0
         self.trafficker_counts = dict.fromkeys(tr.STATUSES, 0)
         self.active_traffickers = np.zeros(n)
         self.prisoners = np.zeros(n)
@@ -241,8 +251,11 @@ class TraffickingModel(mesa.Model):
         it only in a later full pass, with runs in the same process slowing down as garbage
         piles up. :func:`simulation.run` calls this once it has the result; the model cannot
         be used afterwards."""
-        for agent in list(self.agents):
+        for agent in [*self.agents, *self.living_networks]:
             agent.__dict__.clear()
+        for trafficker in self.traffickers:
+            trafficker.ties = trafficker.links = tr.NO_TIES
+            trafficker.network = trafficker.model = None
         self.__dict__.clear()
 
     # -- shared state ------------------------------------------------------------------------
@@ -261,7 +274,7 @@ class TraffickingModel(mesa.Model):
 
     @property
     def networks(self) -> list:
-        return list(self.agents_by_type.get(TraffickingNetwork, []))
+        return list(self.living_networks)
 
     @property
     def victim_counts(self) -> dict[str, int]:

@@ -5,7 +5,6 @@ in :mod:`simulation.model.processes`.
 
 from __future__ import annotations
 
-import mesa
 import networkx as nx
 
 from simulation.model.agents.trafficker import EXPLOITER, RECRUITER, ROLES, Trafficker
@@ -19,8 +18,10 @@ KINDS = (ORGANISED, LONE, PAIR, FAMILY)
 or a small operation: one trafficker alone, a pair (often intimate partners) or a family."""
 
 
-class TraffickingNetwork(mesa.Agent):
-    """A trafficking network specialised in one form of exploitation.
+class TraffickingNetwork:
+    """A trafficking network specialised in one form of exploitation: a plain object, not a
+    Mesa agent (no Mesa machinery acts on networks), held in the model's own registry of live
+    networks (``model.networks`` lists them, in the order they were founded) until it ends.
 
     Recruits in ``origin``, moves victims along ``route`` and exploits them in ``destination``
     (origin == destination for domestic trafficking).
@@ -33,11 +34,15 @@ class TraffickingNetwork(mesa.Agent):
         recruit_base: its weekly recruitment rate before market pull, as last assessed
             (ODD 6.2: networks reassess it monthly and when they recruit or fill a role).
         key: its random-stream key (:mod:`simulation.model.streams`).
+        unique_id: its number in the run (1, 2, ... in the order networks were founded): the
+            key of the cases opened against it.
     """
 
     def __init__(self, model, form: int, origin: int, destination: int, route: list[int],
                  key: int, kind: str = ORGANISED, exposure: float = 1.0) -> None:
-        super().__init__(model)
+        self.model = model
+        self.unique_id = model.network_count = model.network_count + 1
+        model.living_networks[self] = None
         self.kind = kind  # KINDS: organised, or a small operation (lone, pair, family)
         self.exposure = exposure  # its victims' visibility relative to an organised network's
         self.key = key  # random-stream key (simulation.model.streams): how and when it was founded
@@ -138,6 +143,11 @@ class TraffickingNetwork(mesa.Agent):
         as their own key)."""
         self.hires += 1
         return chain(self.key, self.hires)
+
+    def remove(self) -> None:
+        """It leaves the model's registry of live networks (it has ended): whoever still
+        holds it may read it."""
+        self.model.living_networks.pop(self, None)
 
     def add_member(self, trafficker: Trafficker) -> None:
         trafficker.network = self

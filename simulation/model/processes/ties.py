@@ -28,6 +28,7 @@ from operator import attrgetter
 import networkx as nx
 import numpy as np
 
+from simulation.model.agents.trafficker import NO_TIES
 from simulation.model.clock import WEEKS_PER_MONTH
 
 MEASURED = ("network_ties", "member_pairs", "leader_betweenness_total", "networks_measured")
@@ -42,7 +43,7 @@ checks both against the code)."""
 
 _key = attrgetter("key")
 
-NO_LINKS: frozenset = frozenset()
+NO_LINKS = NO_TIES
 """The links of a trafficker who has none (``Trafficker.links``' default)."""
 
 
