@@ -38,7 +38,7 @@ class NetworkIndex:
         """The live networks, in the order they were founded (``model.networks``)."""
         if self._stale:
             n_jur = len(self.model.jurisdictions)
-            self._live = list(self.model.living_networks)
+            self._live = self.model.networks
             self.market = np.array([n.destination * N_FORMS + n.form for n in self._live],
                                    dtype=int)
             self.origins = np.array([n.origin for n in self._live], dtype=int)

@@ -43,9 +43,6 @@ checks both against the code)."""
 
 _key = attrgetter("key")
 
-NO_LINKS = NO_TIES
-"""The links of a trafficker who has none (``Trafficker.links``' default)."""
-
 
 def tie(a, b) -> None:
     """Tie two members of the same network (counted in its ``n_ties``)."""
@@ -97,10 +94,10 @@ def detach(member, network) -> None:
     for other in member.ties:
         other.ties.discard(member)
     network.n_ties -= len(member.ties)
-    member.ties = NO_LINKS
+    member.ties = NO_TIES
     for other in member.links:
         other.links.discard(member)
-    member.links = NO_LINKS
+    member.links = NO_TIES
 
 
 def component(start) -> set:
