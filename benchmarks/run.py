@@ -5,7 +5,7 @@ Reported, never asserted in tests. Prints a table and writes ``benchmarks/result
     python benchmarks/run.py            # or: make bench
     python benchmarks/run.py --quick    # fewer seeds, smaller batch: a check in about a minute
 
-What is measured (GitHub issue 5):
+What is measured (GitHub issue 5; the targets judged are issue 22's):
 
 - throughput: the 10-year baseline at scale 1, median over seeds: wall seconds per run and
   person-weeks per second (the sum over all weeks of ``victims_in_exploitation`` plus
@@ -16,6 +16,9 @@ What is measured (GitHub issue 5):
   and with the same simulated volume (8 runs at scale 1, 4 at scale 2, ...), so that every
   scale is timed over a similar stretch of wall time; in rounds over the scales, and the
   ratios are the medians over rounds of each round's own ratio;
+- anatomy: from the scaling rows, a run's CPU time as a fixed part plus a cost per person-week
+  (least squares over the scales), and the ratio to Boltzmann that would remain with no fixed
+  cost at all (issue 22: which kind of speed-up can reach its target);
 - batch: runs per minute of the policy comparison with 1 and 2 workers (``benchmarks/batch.py``),
   alternating, best of two;
 - profile: the five functions with the most own time in one baseline run (cProfile);
@@ -58,9 +61,11 @@ BOLTZMANN_AGENTS = 10_000
 BOLTZMANN_STEPS = 15
 SCALES = (1, 2, 4, 8)
 TARGETS = {
-    "ratio_to_boltzmann": ("person-weeks/s over Boltzmann agent-steps/s", ">=", 20.0),
-    "scaling_time_ratio_8": ("cpu time(scale 8) / time(scale 1)", "<=", 9.0),
-    "peak_memory_scale_8_mib": ("peak memory at scale 8, MiB", "<", 1024.0),
+    # issue 22's (the issues before it asked for a ratio of 20, 9 times the time at 8 times the
+    # size and 1 GiB)
+    "ratio_to_boltzmann": ("person-weeks/s over Boltzmann agent-steps/s", ">=", 100.0),
+    "scaling_time_ratio_8": ("cpu time(scale 8) / time(scale 1)", "<=", 8.5),
+    "peak_memory_scale_8_mib": ("peak memory at scale 8, MiB", "<", 200.0),
     "parallel_efficiency_2": ("parallel efficiency with 2 workers", ">=", 0.85),
     "startup_share": ("building the region / whole run (cpu)", "<=", 0.05),
 }
@@ -168,6 +173,30 @@ def scaling(scales=SCALES, seed: int = 1, repeats: int = 1) -> dict:
     return {"seed": seed, "repeats": repeats, "rows": rows}
 
 
+def anatomy(scaling_report: dict, reference: dict) -> dict | None:
+    """Where a run's time goes, from the scaling rows: the least-squares line of CPU seconds
+    per run against person-weeks per run over the scales, ``cpu = fixed + per_person_week x
+    person-weeks``. ``fixed`` is what a run costs whatever its size (a week's calls on small
+    arrays, the schedule, building the region); ``per_person_week`` is what each person-week
+    adds (events, and the per-network and per-member work that grows with the population). The
+    ratio to Boltzmann that a run of unlimited size would reach (no fixed cost left) is
+    ``1 / per_person_week`` over Boltzmann's agent-steps per CPU second: the ceiling of any
+    speed-up that only removes fixed costs."""
+    rows = [r for r in scaling_report["rows"] if r.get("person_weeks")]
+    if len(rows) < 2:
+        return None
+    x = np.array([r["person_weeks"] for r in rows])
+    y = np.array([r["cpu_s"] for r in rows])
+    per_person_week, fixed = np.polyfit(x, y, 1)
+    one = rows[0]
+    return {"fixed_cpu_s": float(fixed),
+            "cpu_us_per_person_week": float(per_person_week * 1e6),
+            "fixed_share_scale_1": float(fixed / one["cpu_s"]),
+            "ratio_ceiling_cpu": float(1 / per_person_week
+                                       / reference["median"]["agent_steps_per_cpu_s"]),
+            "scales": [r["scale"] for r in rows]}
+
+
 # -- batch ----------------------------------------------------------------------------------
 def batch(replications: int, repeats: int = 1) -> dict:
     """Policy comparison runs per minute with 1 and 2 workers (benchmarks/batch.py).
@@ -271,6 +300,12 @@ def print_report(r: dict) -> None:
                   f"{row['time_ratio_cpu']:>6.2f} {row['peak_rss_mib']:>9.0f} "
                   f"{row['memory_ratio']:>6.2f} {row['model_memory_mib']:>9.0f} "
                   f"{row['model_memory_ratio']:>6.2f}")
+        a = r.get("anatomy")
+        if a:
+            print(f"  a run's CPU time = {a['fixed_cpu_s']:.2f} s + "
+                  f"{a['cpu_us_per_person_week']:.3f} us per person-week: the fixed part is "
+                  f"{100 * a['fixed_share_scale_1']:.0f}% of a run at scale 1; with none left "
+                  f"the ratio to Boltzmann would be {a['ratio_ceiling_cpu']:.1f} (cpu)")
     if "batch" in r:
         b = r["batch"]
         print(f"\nBatch ({b['experiment']}, {b['replications']} replication(s), "
@@ -315,6 +350,7 @@ def main() -> None:
         print(f"scaling: scales {', '.join(map(str, scales))}, equal volumes, "
               f"{repeats} rounds ...", flush=True)
         report["scaling"] = scaling(scales, repeats=repeats)
+        report["anatomy"] = anatomy(report["scaling"], report["reference"])
     if "batch" not in args.skip:
         print(f"batch: policy comparison, {replications} replication(s), 1 and 2 workers ...",
               flush=True)
@@ -338,6 +374,9 @@ def main() -> None:
             figures["scaling_time_ratio_8_wall"] = last["time_ratio_wall"]
             figures["scaling_memory_ratio_8"] = last["memory_ratio"]
             figures["peak_memory_scale_8_mib"] = last["peak_rss_mib"]
+        if report.get("anatomy"):
+            figures["fixed_share_scale_1"] = report["anatomy"]["fixed_share_scale_1"]
+            figures["ratio_ceiling_cpu"] = report["anatomy"]["ratio_ceiling_cpu"]
     if "batch" in report:
         rows = report["batch"]["workers"]
         figures["runs_per_minute_1"] = rows[1]["runs_per_minute"]

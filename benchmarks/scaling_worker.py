@@ -8,7 +8,9 @@ at scale 1, 1 at scale 8), so that each is timed over a similar stretch of wall 
 
 ``peak_rss_mib`` is the process's peak resident memory (``VmHWM``, else ``getrusage``);
 ``import_rss_mib`` is its resident memory just before the model is built (Python, numpy, pandas
-and Mesa loaded), so their difference is what the run itself needed.
+and Mesa loaded), so their difference is what the run itself needed. ``person_weeks`` is the
+throughput's measure of a run's work (``benchmarks/run.py``): the sum over its weeks of victims
+in exploitation and active traffickers.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import simulation
-    from simulation.model.trafficking_model import BASELINE, TraffickingModel
+    from simulation.model.trafficking_model import BASELINE, COLUMN, TraffickingModel
+
+    work = [COLUMN["victims_in_exploitation"], COLUMN["traffickers_active"]]
 
     scenario = simulation.with_overrides(BASELINE, {"run.scale": args.scale})
     import_rss = _current_rss_mib()
@@ -67,6 +71,7 @@ def main() -> None:
         model.run()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         victims = len(model.victims)
+        person_weeks = float(model.series[: model.steps][:, work, :].sum())
         traffickers = sum(model.trafficker_counts.values())  # ever created
         model.dismantle()  # as simulation.run does
         rows.append((wall, cpu, build_wall, build_cpu))
@@ -75,7 +80,8 @@ def main() -> None:
                       "wall_s": wall, "cpu_s": cpu, "runs_cpu_s": [r[1] for r in rows],
                       "build_wall_s": build_wall, "build_cpu_s": build_cpu,
                       "peak_rss_mib": _rss_mib(), "import_rss_mib": import_rss,
-                      "victims": victims, "traffickers": traffickers}))
+                      "victims": victims, "traffickers": traffickers,
+                      "person_weeks": person_weeks}))
 
 
 if __name__ == "__main__":
