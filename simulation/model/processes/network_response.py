@@ -37,7 +37,7 @@ def lose_member(model, network, trafficker, arrested: bool) -> None:
     arrested leader may split or end the network; otherwise a member is promoted to lead (and
     the promoted member's old role is refilled). Any other lost role is refilled after a
     delay. Members the loss cut off from the leader drop out or rewire (:func:`ties.fragment`)."""
-    network.members[trafficker.role].remove(trafficker)
+    network.drop_member(trafficker)
     ties.detach(trafficker, network)
     p = model.params
     if arrested:
@@ -67,7 +67,7 @@ def cut_loose(model, network) -> None:
     """Members the last loss cut off from the leader: those who drop out return to the
     criminal labour pool and their roles are refilled later; the others rewire."""
     for member in ties.fragment(model, network, network.losses):
-        network.members[member.role].remove(member)
+        network.drop_member(member)
         ties.detach(member, network)
         member.network = None
         member.set_status(RELEASED, "cut off from the network")
@@ -83,10 +83,10 @@ def promote_leader(model, network) -> None:
         return
     roles = [r for r in ROLES if network.members[r]]
     role = max(roles, key=lambda r: len(network.members[r]))
-    successor = network.members[role].pop()
+    successor = network.pop_member(role)
     successor.role = LEADER  # they keep their ties: the network's structure is unchanged
     successor.record.append(model.stamp("became leader"))
-    network.members[LEADER].append(successor)
+    network.add_member(successor)
     schedule_replacement(model, network, role)
 
 
@@ -170,7 +170,7 @@ def end_network(model, network, dismantled: bool) -> None:
         for member in network.members[role]:
             ties.detach(member, network)
             member.set_status(DESISTED, "network ended")
-        network.members[role] = []
+        network.set_roster(role, [])
     identification.release_all(model, np.fromiter(network.victims, np.int64,
                                                   len(network.victims)))
     if not network.victims:  # (all let go) free its table, which an emptied dict keeps
@@ -197,7 +197,7 @@ def split_network(model, network) -> None:
         half = len(members) // 2
         for member in members[half:]:
             other.add_member(member)
-        network.members[role] = members[:half]
+        network.set_roster(role, members[:half])
     for member in other.roster:  # ties across the halves are cut
         for o in [o for o in member.ties if o.network is not other]:
             ties.untie(network, member, o)
@@ -231,6 +231,7 @@ def relocate(model, network, destination: int) -> None:
         for member in network.members[role]:
             if member.home == old:
                 move_trafficker(model, member, destination)
+    network.moved()
     victims = model.victims
     for v in network.victims:
         if victims.status[v] == Status.EXPLOITED:
