@@ -16,6 +16,7 @@ from simulation.model.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.model.streams import chain
 from simulation.model.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, LEADER, RELEASED,
                                                 ROLES, Trafficker)
+from simulation.model.agents.network import ORGANISED
 from simulation.model.agents.victim import Status
 from simulation.model.processes import (deterrence, identification, markets, online, recruitment,
                                         region, spells, ties)
@@ -271,9 +272,9 @@ def review_all(model) -> None:
                        ("review order", "dissolution", "relocation review")], keys)
     order = np.argsort(u[0], kind="stable")
     dissolve, reconsider = u[1].tolist(), u[2].tolist()
-    chance = monthly_chance(model.params["dissolution_hazard"])
+    month = _Month(model)
     carrying_on = [networks[i] for i in order.tolist()
-                   if _review(networks[i], model, (dissolve[i], reconsider[i]), chance)]
+                   if _review(networks[i], model, (dissolve[i], reconsider[i]), month)]
     # what no other network's review reads, for every network that carries on, at once
     online.adjust_many(model, carrying_on)
     recruitment.update_rates(model, carrying_on)
@@ -290,35 +291,56 @@ def review(network, model, draws: tuple[float, float] | None = None,
         uniform = model.streams.uniform
         draws = (uniform("dissolution", model.week, network.key),
                  uniform("relocation review", model.week, network.key))
-    if dissolve_chance is None:
-        dissolve_chance = monthly_chance(model.params["dissolution_hazard"])
-    if _review(network, model, draws, dissolve_chance):
+    if _review(network, model, draws, _Month(model, dissolve_chance)):
         online.adjust(model, network)
         recruitment.update_rate(model, network)
 
 
-def _review(network, model, draws: tuple[float, float], dissolve_chance: float) -> bool:
+class _Month:
+    """What every network's review reads the same in a month: the parameters, the chance of
+    dissolving and each market's revenue per victim-week (prices change only in step 6.4,
+    before the review: ``markets.update_demand``)."""
+
+    __slots__ = ("security_decay", "hit_memory", "asset_retention", "per_exploiter",
+                 "hire_pull_threshold", "relocation_review", "dissolve_chance", "revenue")
+
+    def __init__(self, model, dissolve_chance: float | None = None) -> None:
+        p = model.params
+        self.security_decay = p["security_decay"]
+        self.hit_memory = p["hit_memory"]
+        self.asset_retention = p["asset_retention"]
+        self.per_exploiter = p["victims_per_exploiter"]
+        self.hire_pull_threshold = p["hire_pull_threshold"]
+        self.relocation_review = p["relocation_review"]
+        self.dissolve_chance = (monthly_chance(p["dissolution_hazard"])
+                                if dissolve_chance is None else dissolve_chance)
+        self.revenue = [[markets.revenue_per_week(model, jur, form)
+                         for form in range(len(jur.price_index))]
+                        for jur in model.jurisdictions]
+
+
+def _review(network, model, draws: tuple[float, float], month: _Month) -> bool:
     """:func:`review` up to (not including) its online adjustment and recruitment rate, which
     read only the network's own state: :func:`review_all` does those for every network at
     once. Returns whether the network carries on (it was alive and did not dissolve)."""
     if not network.alive:
         return False
-    p = model.params
-    network.security *= p["security_decay"]
-    network.hits *= p["hit_memory"]
-    dest = model.jurisdictions[network.destination]
+    network.security *= month.security_decay
+    network.hits *= month.hit_memory
     n_victims = len(network.victims)
     network.assets += (WEEKS_PER_MONTH * n_victims
-                       * markets.revenue_per_week(model, dest, network.form)
-                       * p["asset_retention"])
-    if (network.organised and n_victims >= network.capacity(p)
+                       * month.revenue[network.destination][network.form]
+                       * month.asset_retention)
+    # at capacity (network.capacity: victims_per_exploiter per exploiter when organised)
+    if (network.kind == ORGANISED
+            and n_victims >= month.per_exploiter * len(network.members[EXPLOITER])
             and markets.market_pull(model, network.destination, network.form)
-            > p["hire_pull_threshold"]):
+            > month.hire_pull_threshold):
         fill_role(model, network, EXPLOITER)
-    if draws[0] < dissolve_chance:
+    if draws[0] < month.dissolve_chance:
         end_network(model, network, dismantled=False)
         return False
-    if draws[1] < p["relocation_review"]:
+    if draws[1] < month.relocation_review:
         reconsider_destination(model, network)
     return True
 
