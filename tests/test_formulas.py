@@ -70,7 +70,7 @@ class State:
         return model.spec.jurisdictions[j].demand[FORMS[form]] * model.spec.scale
 
     def set_members(self, network, role: str, members: list) -> None:
-        network.members[role] = members
+        network.set_roster(role, members)
 
     @staticmethod
     def hits(network) -> float:

@@ -73,6 +73,13 @@ def _check_week(model: TraffickingModel, seen: dict | None = None,
     active_by_home = np.bincount([t.home for t in traffickers if t.status == tr.ACTIVE],
                                  minlength=len(model.jurisdictions))
     assert np.array_equal(active_by_home, model.active_traffickers)
+    # what each network keeps of its rosters (size, and rosters() for desistance) is what the
+    # rosters and workplaces say now
+    for n in model.networks:
+        assert n.size == sum(len(ms) for ms in n.members.values())
+        kept = n.rosters()
+        n.moved()  # forget it: worked out afresh
+        assert n.rosters() == kept
     assert (model.prisoners >= 0).all()
     assert (model.series[: model.steps] >= 0).all()
 

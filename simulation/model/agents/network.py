@@ -27,7 +27,9 @@ class TraffickingNetwork:
     (origin == destination for domestic trafficking).
 
     Attributes:
-        members: role -> the traffickers in that role.
+        members: role -> the traffickers in that role. Read it freely; change it only through
+            :meth:`add_member`, :meth:`drop_member`, :meth:`pop_member` and :meth:`set_roster`,
+            which keep :attr:`size` and :meth:`rosters` up to date.
         victims: the victims it controls (recruited, in transit or exploited).
         security: security posture, 0-1; raised by arrests, relaxed monthly (ODD 6.10).
         hits: memory of its own losses, decaying monthly (ODD 6.11).
@@ -56,6 +58,8 @@ class TraffickingNetwork:
         self.route = route
         self.places = set(route)  # each jurisdiction it works in, once
         self.members: dict[str, list[Trafficker]] = {role: [] for role in ROLES}
+        self.size = 0  # members in every role (the rosters' methods below keep it)
+        self._rosters: tuple | None = None  # rosters(), until a roster or a workplace changes
         self.victims = OrderedSet()
         self.assets = 0.0
         self.security = 0.0
@@ -69,11 +73,6 @@ class TraffickingNetwork:
         self.recovering: tuple[int, int] | None = None
         self.n_ties = 0  # ties among its members (processes.ties)
         self.cut_offs = 0  # members who dropped out after a loss cut them off (processes.ties)
-
-    @property
-    def size(self) -> int:
-        """Members in every role."""
-        return sum(map(len, self.members.values()))
 
     @property
     def roster(self) -> list[Trafficker]:
@@ -149,6 +148,50 @@ class TraffickingNetwork:
         holds it may read it."""
         self.model.living_networks.pop(self, None)
 
+    # -- the rosters change only here (size and rosters() follow) ----------------------------
     def add_member(self, trafficker: Trafficker) -> None:
+        """``trafficker`` joins, last in the roster of their role."""
         trafficker.network = self
         self.members[trafficker.role].append(trafficker)
+        self.size += 1
+        self._rosters = None
+
+    def drop_member(self, trafficker: Trafficker) -> None:
+        """``trafficker`` leaves the roster of their role (they keep ``network`` until the
+        caller says otherwise)."""
+        self.members[trafficker.role].remove(trafficker)
+        self.size -= 1
+        self._rosters = None
+
+    def pop_member(self, role: str) -> Trafficker:
+        """The last member of ``role`` leaves that roster, and is returned."""
+        member = self.members[role].pop()
+        self.size -= 1
+        self._rosters = None
+        return member
+
+    def set_roster(self, role: str, members: list[Trafficker]) -> None:
+        """``members`` (a list of its own, in order) become the roster of ``role``."""
+        self.size += len(members) - len(self.members[role])
+        self.members[role] = members
+        self._rosters = None
+
+    def moved(self) -> None:
+        """Members' workplaces changed (``network_response.relocate``): :meth:`rosters`
+        reads them again."""
+        self._rosters = None
+
+    def rosters(self) -> tuple[list[int], list[int], list[Trafficker], list[int]]:
+        """For each role in ``ROLES`` order: the roster's size and where it works (its first
+        member's ``home``; the network's origin for an empty role); then every member in that
+        order, and their stream keys (``processes.turnover.desistance`` reads them monthly).
+        Worked out again only after the rosters or workplaces changed."""
+        found = self._rosters
+        if found is None:
+            sizes, homes, members = [], [], []
+            for roster in self.members.values():
+                sizes.append(len(roster))
+                homes.append(roster[0].home if roster else self.origin)
+                members += roster
+            found = self._rosters = (sizes, homes, members, [m.key for m in members])
+        return found

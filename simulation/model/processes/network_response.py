@@ -16,6 +16,7 @@ from simulation.model.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.model.streams import chain
 from simulation.model.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, LEADER, RELEASED,
                                                 ROLES, Trafficker)
+from simulation.model.agents.network import ORGANISED
 from simulation.model.agents.victim import Status
 from simulation.model.processes import (deterrence, identification, markets, online, recruitment,
                                         region, spells, ties)
@@ -37,7 +38,7 @@ def lose_member(model, network, trafficker, arrested: bool) -> None:
     arrested leader may split or end the network; otherwise a member is promoted to lead (and
     the promoted member's old role is refilled). Any other lost role is refilled after a
     delay. Members the loss cut off from the leader drop out or rewire (:func:`ties.fragment`)."""
-    network.members[trafficker.role].remove(trafficker)
+    network.drop_member(trafficker)
     ties.detach(trafficker, network)
     p = model.params
     if arrested:
@@ -67,7 +68,7 @@ def cut_loose(model, network) -> None:
     """Members the last loss cut off from the leader: those who drop out return to the
     criminal labour pool and their roles are refilled later; the others rewire."""
     for member in ties.fragment(model, network, network.losses):
-        network.members[member.role].remove(member)
+        network.drop_member(member)
         ties.detach(member, network)
         member.network = None
         member.set_status(RELEASED, "cut off from the network")
@@ -83,10 +84,10 @@ def promote_leader(model, network) -> None:
         return
     roles = [r for r in ROLES if network.members[r]]
     role = max(roles, key=lambda r: len(network.members[r]))
-    successor = network.members[role].pop()
+    successor = network.pop_member(role)
     successor.role = LEADER  # they keep their ties: the network's structure is unchanged
     successor.record.append(model.stamp("became leader"))
-    network.members[LEADER].append(successor)
+    network.add_member(successor)
     schedule_replacement(model, network, role)
 
 
@@ -170,7 +171,7 @@ def end_network(model, network, dismantled: bool) -> None:
         for member in network.members[role]:
             ties.detach(member, network)
             member.set_status(DESISTED, "network ended")
-        network.members[role] = []
+        network.set_roster(role, [])
     identification.release_all(model, np.fromiter(network.victims, np.int64,
                                                   len(network.victims)))
     if not network.victims:  # (all let go) free its table, which an emptied dict keeps
@@ -197,7 +198,7 @@ def split_network(model, network) -> None:
         half = len(members) // 2
         for member in members[half:]:
             other.add_member(member)
-        network.members[role] = members[:half]
+        network.set_roster(role, members[:half])
     for member in other.roster:  # ties across the halves are cut
         for o in [o for o in member.ties if o.network is not other]:
             ties.untie(network, member, o)
@@ -231,6 +232,7 @@ def relocate(model, network, destination: int) -> None:
         for member in network.members[role]:
             if member.home == old:
                 move_trafficker(model, member, destination)
+    network.moved()
     victims = model.victims
     for v in network.victims:
         if victims.status[v] == Status.EXPLOITED:
@@ -270,9 +272,9 @@ def review_all(model) -> None:
                        ("review order", "dissolution", "relocation review")], keys)
     order = np.argsort(u[0], kind="stable")
     dissolve, reconsider = u[1].tolist(), u[2].tolist()
-    chance = monthly_chance(model.params["dissolution_hazard"])
+    month = _Month(model)
     carrying_on = [networks[i] for i in order.tolist()
-                   if _review(networks[i], model, (dissolve[i], reconsider[i]), chance)]
+                   if _review(networks[i], model, (dissolve[i], reconsider[i]), month)]
     # what no other network's review reads, for every network that carries on, at once
     online.adjust_many(model, carrying_on)
     recruitment.update_rates(model, carrying_on)
@@ -289,35 +291,56 @@ def review(network, model, draws: tuple[float, float] | None = None,
         uniform = model.streams.uniform
         draws = (uniform("dissolution", model.week, network.key),
                  uniform("relocation review", model.week, network.key))
-    if dissolve_chance is None:
-        dissolve_chance = monthly_chance(model.params["dissolution_hazard"])
-    if _review(network, model, draws, dissolve_chance):
+    if _review(network, model, draws, _Month(model, dissolve_chance)):
         online.adjust(model, network)
         recruitment.update_rate(model, network)
 
 
-def _review(network, model, draws: tuple[float, float], dissolve_chance: float) -> bool:
+class _Month:
+    """What every network's review reads the same in a month: the parameters, the chance of
+    dissolving and each market's revenue per victim-week (prices change only in step 6.4,
+    before the review: ``markets.update_demand``)."""
+
+    __slots__ = ("security_decay", "hit_memory", "asset_retention", "per_exploiter",
+                 "hire_pull_threshold", "relocation_review", "dissolve_chance", "revenue")
+
+    def __init__(self, model, dissolve_chance: float | None = None) -> None:
+        p = model.params
+        self.security_decay = p["security_decay"]
+        self.hit_memory = p["hit_memory"]
+        self.asset_retention = p["asset_retention"]
+        self.per_exploiter = p["victims_per_exploiter"]
+        self.hire_pull_threshold = p["hire_pull_threshold"]
+        self.relocation_review = p["relocation_review"]
+        self.dissolve_chance = (monthly_chance(p["dissolution_hazard"])
+                                if dissolve_chance is None else dissolve_chance)
+        self.revenue = [[markets.revenue_per_week(model, jur, form)
+                         for form in range(len(jur.price_index))]
+                        for jur in model.jurisdictions]
+
+
+def _review(network, model, draws: tuple[float, float], month: _Month) -> bool:
     """:func:`review` up to (not including) its online adjustment and recruitment rate, which
     read only the network's own state: :func:`review_all` does those for every network at
     once. Returns whether the network carries on (it was alive and did not dissolve)."""
     if not network.alive:
         return False
-    p = model.params
-    network.security *= p["security_decay"]
-    network.hits *= p["hit_memory"]
-    dest = model.jurisdictions[network.destination]
+    network.security *= month.security_decay
+    network.hits *= month.hit_memory
     n_victims = len(network.victims)
     network.assets += (WEEKS_PER_MONTH * n_victims
-                       * markets.revenue_per_week(model, dest, network.form)
-                       * p["asset_retention"])
-    if (network.organised and n_victims >= network.capacity(p)
+                       * month.revenue[network.destination][network.form]
+                       * month.asset_retention)
+    # at capacity (network.capacity: victims_per_exploiter per exploiter when organised)
+    if (network.kind == ORGANISED
+            and n_victims >= month.per_exploiter * len(network.members[EXPLOITER])
             and markets.market_pull(model, network.destination, network.form)
-            > p["hire_pull_threshold"]):
+            > month.hire_pull_threshold):
         fill_role(model, network, EXPLOITER)
-    if draws[0] < dissolve_chance:
+    if draws[0] < month.dissolve_chance:
         end_network(model, network, dismantled=False)
         return False
-    if draws[1] < p["relocation_review"]:
+    if draws[1] < month.relocation_review:
         reconsider_destination(model, network)
     return True
 

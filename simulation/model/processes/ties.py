@@ -158,16 +158,17 @@ def broker(model, network, candidates: Iterable) -> None:
     ``candidates`` (networks working in the same place), chosen at random."""
     if model.streams.uniform("broker", network.key) >= model.params["broker_share"]:
         return
-    others = sorted((n for n in candidates if n is not network and n.alive),
-                    key=lambda n: n.key)
-    others = [n for n in others if n.size]
+    others = [n for n in candidates if n is not network and n.alive and n.size]
     if not others:
         return
     me = next(m for role in ("transporter", "recruiter", "leader")
               for m in network.members[role][:1])
-    keys = np.fromiter((n.key for n in others), np.uint64, len(others))
-    other = others[model.streams.race("broker partner", (network.key,), keys,
-                                      np.ones(len(others)))]
+    # the race runs over the candidates in the order of their keys, so that the order of
+    # ``candidates`` does not matter (a stable sort: as Python's sorted by key would give)
+    keys = np.fromiter([n.key for n in others], np.uint64, len(others))
+    order = np.argsort(keys, kind="stable")
+    other = others[int(order[model.streams.race("broker partner", (network.key,), keys[order],
+                                                np.ones(len(others)))])]
     contact = other.leader or other.roster[0]
     link(me, contact)
     link(contact, me)

@@ -32,18 +32,19 @@ def desistance(model) -> None:
     if not networks:
         return
     p = model.params
-    # one pass over the rosters (members[role], ROLES order): each role's size, where it works
-    # (its first member's home; the origin for an empty role) and its members
-    sizes_list, homes_list, members = [], [], []
+    # the rosters (ROLES order) of every network: each role's size, where it works (its first
+    # member's home; the origin for an empty role), its members and their keys (each network
+    # keeps these until its rosters or workplaces change: TraffickingNetwork.rosters)
+    sizes_list: list[int] = []
+    homes_list: list[int] = []
+    members: list = []
+    member_keys: list[int] = []
     for n in networks:
-        origin = n.origin
-        for roster in n.members.values():
-            sizes_list.append(len(roster))
-            if roster:
-                homes_list.append(roster[0].home)
-                members += roster
-            else:
-                homes_list.append(origin)
+        sizes, homes, roster, keys = n.rosters()
+        sizes_list += sizes
+        homes_list += homes
+        members += roster
+        member_keys += keys
     sizes = np.array(sizes_list).reshape(len(networks), len(ROLES))
     homes = np.array(homes_list).reshape(len(networks), len(ROLES))
     hits = np.array([n.hits for n in networks])[:, None]
@@ -55,7 +56,7 @@ def desistance(model) -> None:
     chance = monthly_chance(hazard).ravel()
     if not members:
         return
-    keys = np.fromiter([m.key for m in members], np.uint64, len(members))
+    keys = np.fromiter(member_keys, np.uint64, len(member_keys))
     u = model.streams.uniforms("desistance", (model.week,), keys)
     leaving = np.flatnonzero(u < np.repeat(chance, sizes.ravel())).tolist()
     owners = np.repeat(np.arange(len(networks)), sizes.sum(axis=1))
