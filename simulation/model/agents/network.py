@@ -30,6 +30,7 @@ class TraffickingNetwork:
         members: role -> the traffickers in that role. Read it freely; change it only through
             :meth:`add_member`, :meth:`drop_member`, :meth:`pop_member` and :meth:`set_roster`,
             which keep :attr:`size` and :meth:`rosters` up to date.
+        size: its members in every role (a number the rosters' methods keep).
         victims: the victims it controls (recruited, in transit or exploited).
         security: security posture, 0-1; raised by arrests, relaxed monthly (ODD 6.10).
         hits: memory of its own losses, decaying monthly (ODD 6.11).
