@@ -16,7 +16,6 @@ from simulation.model.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.model.streams import chain
 from simulation.model.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, LEADER, RELEASED,
                                                 ROLES, Trafficker)
-from simulation.model.agents.network import ORGANISED
 from simulation.model.agents.victim import Status
 from simulation.model.processes import (deterrence, identification, markets, online, recruitment,
                                         region, spells, ties)
@@ -301,15 +300,14 @@ class _Month:
     dissolving and each market's revenue per victim-week (prices change only in step 6.4,
     before the review: ``markets.update_demand``)."""
 
-    __slots__ = ("security_decay", "hit_memory", "asset_retention", "per_exploiter",
-                 "hire_pull_threshold", "relocation_review", "dissolve_chance", "revenue")
+    __slots__ = ("security_decay", "hit_memory", "asset_retention", "hire_pull_threshold",
+                 "relocation_review", "dissolve_chance", "revenue")
 
     def __init__(self, model, dissolve_chance: float | None = None) -> None:
         p = model.params
         self.security_decay = p["security_decay"]
         self.hit_memory = p["hit_memory"]
         self.asset_retention = p["asset_retention"]
-        self.per_exploiter = p["victims_per_exploiter"]
         self.hire_pull_threshold = p["hire_pull_threshold"]
         self.relocation_review = p["relocation_review"]
         self.dissolve_chance = (monthly_chance(p["dissolution_hazard"])
@@ -331,9 +329,7 @@ def _review(network, model, draws: tuple[float, float], month: _Month) -> bool:
     network.assets += (WEEKS_PER_MONTH * n_victims
                        * month.revenue[network.destination][network.form]
                        * month.asset_retention)
-    # at capacity (network.capacity: victims_per_exploiter per exploiter when organised)
-    if (network.kind == ORGANISED
-            and n_victims >= month.per_exploiter * len(network.members[EXPLOITER])
+    if (network.organised and n_victims >= network.capacity(model.params)
             and markets.market_pull(model, network.destination, network.form)
             > month.hire_pull_threshold):
         fill_role(model, network, EXPLOITER)
