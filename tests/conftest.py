@@ -87,16 +87,26 @@ UNCERTAINTY_DRAWS, UNCERTAINTY_REPLICATIONS = 12, 2
 
 
 @pytest.fixture(scope="session")
-def uncertainty_results(tmp_path_factory) -> Path:
+def uncertainty_results(tmp_path_factory, request) -> Path:
     """Three scenarios, 12 parameter draws (the shipped ensemble and every lever effect) of 2
-    runs each: 72 runs of a tenth of the region for a year, about 10 s on 2 workers."""
+    runs each: 72 runs of a tenth of the region for a year, about 10 s on 2 workers.
+
+    Run once for the whole session, whichever pytest-xdist worker asks first (pytest-xdist's
+    recipe for session fixtures: a file lock in the folder the workers share); the tests only
+    read it. Each worker ran it on its own before: 17 to 35 s more of a suite."""
+    from filelock import FileLock
+
     from simulation.studies.executors import run_experiment
 
     base = tmp_path_factory.getbasetemp()
-    spec = base / "dashboard_uncertainty.toml"
-    spec.write_text(UNCERTAINTY_EXPERIMENT)
+    if hasattr(request.config, "workerinput"):  # a pytest-xdist worker
+        base = base.parent  # shared by the workers of this session
     out = base / "dashboard_uncertainty"
-    summary = run_experiment(spec, out, workers=2, progress=False)
+    with FileLock(base / "dashboard_uncertainty.lock"):
+        spec = base / "dashboard_uncertainty.toml"
+        spec.write_text(UNCERTAINTY_EXPERIMENT)
+        # a second worker finds every run done and returns at once (a batch resumes)
+        summary = run_experiment(spec, out, workers=2, progress=False)
     assert summary.completed == 3 * UNCERTAINTY_DRAWS * UNCERTAINTY_REPLICATIONS, summary
     return out
 

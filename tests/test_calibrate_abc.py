@@ -1,9 +1,10 @@
 """tipsim calibrate end to end: a planted truth is recovered, the same seed gives the same
 ensemble on any number of workers, and an interrupted calibration resumes to the same ensemble.
 
-Small populations, two policy years or less at 20% scale: the whole module took 5.5 minutes
-on the 2-core development machine, alone (7 December 2026; about 9 in the full suite, beside
-another test file on the other core): the suite's longest file.
+Small populations, two policy years or less at 20% scale: the whole module took 3 minutes on
+the 2-core development machine, alone (7 December 2026; 5.5 before the tests of mechanics
+shared one two-generation calibration and the planted truth stopped at three generations):
+still the suite's longest file.
 """
 
 from __future__ import annotations
@@ -75,9 +76,11 @@ def planted_targets() -> str:
 @pytest.mark.slow
 def test_planted_truth_is_inside_the_central_90_percent_and_narrower_than_the_prior(
         tmp_path, planted_targets):
-    path = write_calibration(tmp_path, planted_targets, population=40, generations=4)
-    # two workers: the suite's slowest test at half the wall time (the ensemble does not depend
-    # on the number of workers: test_same_seed_gives_the_same_ensemble_on_two_workers)
+    # three generations (362 runs, 60 to 75 s alone on two cores): the 90% intervals' widths
+    # were 0.35 and 0.77 of the priors' (a fourth generation took another 357 runs); two
+    # workers, the suite's slowest test at half the wall time (the ensemble does not depend on
+    # the number of workers: test_same_seed_gives_the_same_ensemble_on_two_workers)
+    path = write_calibration(tmp_path, planted_targets, population=40, generations=3)
     calibrate(path, tmp_path / "out", workers=2)
     ensemble, manifest = load_ensemble(tmp_path / "out")
     assert len(ensemble) == 40 and ensemble["weight"].sum() == pytest.approx(1)
@@ -93,11 +96,17 @@ def test_planted_truth_is_inside_the_central_90_percent_and_narrower_than_the_pr
     assert "Out-of-sample checks" in report and "police_share" in report
 
 
+TINY = {"population": 6, "generations": 2, "weeks": 52}
+"""The calibration the tests of mechanics share (workers, Dask, resuming, the run cap): two
+generations, so that the second one perturbs the first's particles, of six particles; about
+50 runs of a year."""
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, planted_targets):
     """A tiny calibration, run once without interruption on one worker."""
     folder = tmp_path_factory.mktemp("tiny")
-    path = write_calibration(folder, planted_targets, population=12, generations=3, weeks=52)
+    path = write_calibration(folder, planted_targets, **TINY)
     calibrate(path, folder / "a", workers=1)
     return path, pd.read_parquet(folder / "a" / "ensemble.parquet")
 
@@ -112,8 +121,7 @@ def test_same_seed_gives_the_same_ensemble_on_two_workers(tiny, tmp_path):
 @pytest.mark.slow
 def test_another_seed_gives_another_ensemble(tiny, tmp_path, planted_targets):
     _, first = tiny
-    path = write_calibration(tmp_path, planted_targets, population=12, generations=3, weeks=52,
-                             seed=8)
+    path = write_calibration(tmp_path, planted_targets, **TINY, seed=8)
     calibrate(path, tmp_path / "c", workers=1)
     assert not pd.read_parquet(tmp_path / "c" / "ensemble.parquet").equals(first)
 
@@ -124,12 +132,12 @@ def test_an_interrupted_calibration_resumes_to_the_same_ensemble(tiny, tmp_path,
     out = tmp_path / "interrupted"
     real = abc_module._Progress.__call__
 
-    def interrupt_in_generation_2(self, t, done, n, evaluations):
-        if t == 2 and done == 5:
+    def interrupt_in_the_second_generation(self, t, done, n, evaluations):
+        if t == 1 and done == 3:
             raise KeyboardInterrupt
         return real(self, t, done, n, evaluations)
 
-    monkeypatch.setattr(abc_module._Progress, "__call__", interrupt_in_generation_2)
+    monkeypatch.setattr(abc_module._Progress, "__call__", interrupt_in_the_second_generation)
     with pytest.raises(KeyboardInterrupt):
         calibrate(path, out, workers=1)
     assert not (out / "ensemble.parquet").exists() and (out / "history.db").exists()
@@ -137,7 +145,7 @@ def test_an_interrupted_calibration_resumes_to_the_same_ensemble(tiny, tmp_path,
     calibrate(path, out, workers=1)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "ensemble.parquet"), first)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert len(manifest["sessions"]) == 2 and len(manifest["generations"]) == 3
+    assert len(manifest["sessions"]) == 2 and len(manifest["generations"]) == 2
 
 
 def test_a_folder_holding_another_calibration_is_not_resumed(tmp_path):
@@ -199,12 +207,13 @@ def test_a_generation_over_its_run_cap_ends_the_calibration_with_the_previous_on
     # the first generation dearer than every one before it: a cap just above those stops it
     g = next(g for g in range(1, len(runs)) if runs[g] > max(runs[:g]) + 1)
     capped = path.read_text().replace("[budget]", "[budget]\nmin_acceptance_rate = "
-                                      f"{12 / (max(runs[:g]) + 1)!r}")
+                                      f"{TINY['population'] / (max(runs[:g]) + 1)!r}")
     (tmp_path / "targets.toml").write_text((path.parent / "targets.toml").read_text())
     (tmp_path / "cal.toml").write_text(capped)
     calibrate(tmp_path / "cal.toml", tmp_path / "out", workers=1)
     ensemble, manifest = load_ensemble(tmp_path / "out")
-    assert len(ensemble) == 12 and [gen["runs"] for gen in manifest["generations"]] == runs[:g]
+    assert len(ensemble) == TINY["population"]
+    assert [gen["runs"] for gen in manifest["generations"]] == runs[:g]
     calibrate(tmp_path / "cal.toml", tmp_path / "out", workers=1)  # finished: nothing to redo
     assert len(json.loads((tmp_path / "out" / "manifest.json").read_text())["sessions"]) == 1
     (tmp_path / "cal.toml").write_text(path.read_text().replace(
