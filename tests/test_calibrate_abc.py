@@ -98,8 +98,8 @@ def test_planted_truth_is_inside_the_central_90_percent_and_narrower_than_the_pr
 
 TINY = {"population": 6, "generations": 2, "weeks": 52}
 """The calibration the tests of mechanics share (workers, Dask, resuming, the run cap): two
-generations, so that the second one perturbs the first's particles, of six particles; about
-50 runs of a year."""
+generations, so that the second one perturbs the first's particles, of six particles; 50 runs
+(23 and 27) of a burn-in year and a policy year."""
 
 
 @pytest.fixture(scope="module")
