@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ import pytest
 import simulation
 from simulation.cli import main
 from simulation.model.errors import UserError
+from simulation.model.limits import cores
 from simulation.studies.executors import run_experiment
 from simulation.studies.experiment import Experiment, ExperimentError
 from simulation.model.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario
@@ -265,8 +267,35 @@ def test_workers_are_capped_at_the_cores_and_the_runs(tmp_path):
     executor = LocalExecutor(1000)
     summary = run_experiment(exp, tmp_path / "out", executor=executor, run_fn=toy_model,
                              progress=False)
-    assert summary.completed == 3 and executor.workers == min(os.cpu_count(), 3)
+    assert summary.completed == 3 and executor.workers == min(cores(), 3)
     assert load_results(tmp_path / "out").manifest["sessions"][0]["workers"] == executor.workers
+
+
+def test_workers_default_to_the_cores_this_process_may_use_not_the_machines(monkeypatch):
+    # a cluster job given 1 core of a 64-core node: the affinity says 1, os.cpu_count 64
+    from simulation.model import limits
+    from simulation.reports.dashboard.whatif import Settings
+    from simulation.studies.executors import LocalExecutor
+
+    monkeypatch.delattr(os, "process_cpu_count", raising=False)  # Python 3.13's, tried first
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert cores() == 1
+    assert LocalExecutor().workers == 1 and LocalExecutor(8).workers == 8  # asked: as asked
+    assert limits.useful_workers(8, runs=100, run_bytes_each=1) == 1  # then capped at the cores
+    assert Settings().workers == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert cores() == 3 and limits.useful_workers(8, runs=100, run_bytes_each=1) == 3
+
+
+@pytest.mark.skipif(not shutil.which("taskset"), reason="needs util-linux's taskset (Linux)")
+def test_a_process_pinned_to_one_core_runs_one_worker():
+    code = ("import os; from simulation.model.limits import cores; "
+            "from simulation.studies.executors import LocalExecutor; "
+            "print(cores(), LocalExecutor().workers, len(os.sched_getaffinity(0)))")
+    done = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["1", "1", "1"], done.stdout + done.stderr
 
 
 # -- 10. the explorer checks its options before it starts a server ---------------------------------

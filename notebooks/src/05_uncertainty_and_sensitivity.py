@@ -96,7 +96,8 @@ experiment = {
 }
 workdir = TemporaryDirectory()
 store = Path(workdir.name) / "morris"
-summary = run_experiment(experiment, store, workers=1, progress=False)
+# on every core this process may use: the results are the same on any number
+summary = run_experiment(experiment, store, progress=False)
 results = load_results(store)
 design = results.manifest["design"]
 print(f"{design['points']} design points x {len(experiment['scenarios'])} scenarios = "
@@ -235,7 +236,7 @@ uncertain = {
 }
 workdir = TemporaryDirectory()
 store = Path(workdir.name) / "uncertain"
-summary = run_experiment(uncertain, store, workers=1, progress=False)
+summary = run_experiment(uncertain, store, progress=False)
 drawn = load_results(store)
 print(f"{summary.completed} runs in {summary.seconds:.0f} s; each run's row records its draw:")
 drawn.runs[["run_id", "ensemble_member", "parameters.awareness_recruitment",

@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="score the prediction already in --out against the observed series "
                            "(refused if the lever file, scenario, ensemble or prediction "
                            "changed since it was written)")
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=int,
+                   help="worker processes (default: every core this process may use)")
     p.add_argument("--executor", choices=("local", "dask"), default=None,
                    help="local processes (default) or a Dask cluster (implied by --scheduler)")
     p.add_argument("--scheduler", help="Dask scheduler address (default: start a local cluster)")

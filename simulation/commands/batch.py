@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("experiment", help="experiment file (TOML), e.g. "
                                       "scenarios/experiments/policy_comparison.toml")
     p.add_argument("--out", help="results directory (default: results/<experiment name>)")
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=int,
+                   help="worker processes (default: every core this process may use)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local processes (default) or a Dask cluster")
     p.add_argument("--scheduler", help="Dask scheduler address (default: start a local cluster)")
@@ -110,6 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def batch(args: argparse.Namespace) -> int:
+    from simulation.model.limits import cores
     from simulation.studies.executors import make_executor, run_experiment
     from simulation.studies.experiment import Experiment
     from simulation.studies.store import ResultStore
@@ -137,7 +139,7 @@ def batch(args: argparse.Namespace) -> int:
         return 130
     if args.workers and args.executor == "local" and executor.workers < args.workers:
         print(f"note: ran {executor.workers} worker(s), not {args.workers}: more would not be "
-              f"faster ({os.cpu_count()} cores, {summary.total - summary.skipped} runs to do) "
+              f"faster ({cores()} cores, {summary.total - summary.skipped} runs to do) "
               "or would not fit in memory", file=sys.stderr)
     if summary.previous_writer:
         from simulation.studies.store_lock import describe

@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="output folder (default: results/calibration/<name>)")
     p.add_argument("--quick", action="store_true",
                    help="the file's [quick] budget and run length (tests and demos)")
-    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--workers", type=int,
+                   help="local worker processes (default: every core this process may use)")
     p.add_argument("--scheduler", help="Dask scheduler address: run on that cluster")
     p.add_argument("--sampler", choices=("ordered", "pyabc"), default="ordered",
                    help="ordered (default): the same seed gives the same ensemble; pyabc: "

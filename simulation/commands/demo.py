@@ -12,7 +12,6 @@ unless ``--restart`` (only the demo's own out-of-date runs are discarded without
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 EXPERIMENT = "experiments/policy_comparison.toml"
@@ -28,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, default=Path("results/demo"),
                    help="results directory (default results/demo)")
     p.add_argument("--workers", type=int, default=None,
-                   help="worker processes (default: all cores)")
+                   help="worker processes (default: every core this process may use)")
     p.add_argument("--experiment", type=Path, default=None,
                    help="experiment file (default: the shipped policy comparison)")
     p.add_argument("--restart", action="store_true",
@@ -45,10 +44,11 @@ def handle(args: argparse.Namespace) -> int:
     from simulation.studies.experiment import Experiment
     from simulation.studies.store import StaleStoreError
 
+    from simulation.model.limits import cores
     from simulation.model.trafficking_model import SCENARIOS
 
     args.experiment = args.experiment or SCENARIOS / EXPERIMENT
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.workers or cores()
     experiment = Experiment.load(args.experiment)
     check_report_target(args.out / "dashboard.html")  # a file of the user's: refused now
     print(f"Running {args.experiment.name} into {args.out} with {workers} worker(s); "

@@ -37,6 +37,21 @@ class TooLargeError(UserError):
     """A request that would not fit or not finish."""
 
 
+def cores() -> int:
+    """The CPUs this process may run on: its affinity (set by ``taskset``, a cluster's job
+    scheduler or a container's cpuset), which is what worker processes can use. The machine's
+    count (``os.cpu_count``) can be many more: on a cluster node with 4 of its 64 cores given to
+    the job, 64 workers would share 4 cores. Python 3.13's ``os.process_cpu_count`` where there
+    is one, the affinity mask elsewhere on Linux, the machine's count where the OS has neither."""
+    count = getattr(os, "process_cpu_count", None)
+    if count is not None:
+        return count() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def memory_bytes() -> int:
     """This machine's physical memory."""
     try:
@@ -129,10 +144,10 @@ def check_resamples(n_resamples: int, n: int, where: str = "--resamples") -> flo
 
 
 def useful_workers(requested: int, runs: int, run_bytes_each: float) -> int:
-    """Worker processes worth starting: no more than the cores, the runs to do, or the runs
-    that fit in memory at once."""
+    """Worker processes worth starting: no more than the cores this process may use
+    (:func:`cores`), the runs to do, or the runs that fit in memory at once."""
     fits = max(1, int(memory_bytes() // max(run_bytes_each, 1)))
-    return max(1, min(requested, os.cpu_count() or 1, runs, fits))
+    return max(1, min(requested, cores(), runs, fits))
 
 
 def _gib(n: float) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulation.model.errors import UserError
-from simulation.model.limits import useful_workers
+from simulation.model.limits import cores, useful_workers
 
 RunFunction = Callable[[Any], Any]
 
@@ -132,7 +132,7 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, workers: int | None = None, max_in_flight: int | None = None):
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = max(1, workers or cores())
         self.max_in_flight = max_in_flight or 2 * self.workers
 
     def run(self, run_fn: RunFunction, specs: Iterable[Any]) -> Iterator[RunRecord]:
@@ -236,9 +236,9 @@ class DaskExecutor:
                 raise UserError(f"--scheduler {self.scheduler}: cannot reach a Dask scheduler "
                                 f"there ({exc})") from None
         else:
-            cores = os.cpu_count() or 1  # more single-threaded workers than cores: no faster
+            usable = cores()  # more single-threaded workers than cores: no faster
             cluster = distributed.LocalCluster(
-                n_workers=min(self.workers or cores, cores), threads_per_worker=1,
+                n_workers=min(self.workers or usable, usable), threads_per_worker=1,
                 processes=True, dashboard_address=None, silence_logs=logging.WARNING)
             client = distributed.Client(cluster)
         try:

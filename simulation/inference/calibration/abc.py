@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -48,6 +47,7 @@ from simulation.inference.calibration.folder import (ENSEMBLE, HISTORY, MANIFEST
                                                      STATE, CalibrationRunError, check_writable,
                                                      own_files, owned_state, read_state,
                                                      record_written, write_json)
+from simulation.model.limits import cores
 from simulation.model.seeds import task_seed
 
 SAMPLERS = ("ordered", "pyabc")
@@ -180,7 +180,8 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
         out: folder for ``history.db`` (pyabc's record, what a rerun resumes from),
             ``ensemble.parquet`` and ``manifest.json``.
         quick: apply the file's [quick] table (ignored for a loaded Calibration).
-        workers: local worker processes (default: all cores); 1 runs in this process.
+        workers: local worker processes (default: every core this process may use,
+            :func:`~simulation.model.limits.cores`); 1 runs in this process.
         scheduler: a Dask scheduler address: run the simulations on that cluster.
         sampler: "ordered" (the same seed gives the same ensemble) or "pyabc" (pyabc's dynamic
             samplers: faster on a big cluster, not reproducible).
@@ -230,7 +231,7 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
         from simulation.model.limits import check_run
 
         check_run(cal.scenario, where=str(cal.source or "calibration"),
-                  workers=min(workers or os.cpu_count() or 1, os.cpu_count() or 1))
+                  workers=min(workers or cores(), cores()))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -248,7 +249,7 @@ def calibrate(calibration: str | Path | Calibration, out: str | Path, *, quick: 
     observed = {t.name: t.observed for t in fitted}
     distance = StandardisedDistance({t.name: t.scale for t in fitted})
     prior = pyabc.Distribution(**{n: pyabc.RV("norm", 0, 1) for n in cal.priors})
-    workers = workers or os.cpu_count() or 1
+    workers = workers or cores()
     bar = _Progress(progress)
     started = time.perf_counter()
     db = f"sqlite:///{(out / HISTORY).resolve()}"

@@ -24,13 +24,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
 
 from simulation._version import __version__
+from simulation.model.limits import cores
 from simulation.model.registry import LEVERS
 from simulation.model.scenario import Scenario, load_scenario, to_document, with_overrides
 
@@ -51,7 +52,7 @@ class Settings:
     weeks: int = 260
     burn_in_weeks: int = 104
     seed: int = 1
-    workers: int = max(1, min(2, os.cpu_count() or 1))
+    workers: int = field(default_factory=lambda: max(1, min(2, cores())))
 
     @property
     def seeds(self) -> list[int]:
