@@ -288,6 +288,31 @@ def test_workers_default_to_the_cores_this_process_may_use_not_the_machines(monk
     assert cores() == 3 and limits.useful_workers(8, runs=100, run_bytes_each=1) == 3
 
 
+def test_memory_is_what_the_control_group_allows(tmp_path, monkeypatch):
+    # a container or a cluster job with less memory than the machine: its cgroup's limit counts
+    from simulation.model import limits
+
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    proc, root = tmp_path / "cgroup", tmp_path / "sys"
+    monkeypatch.setattr(limits, "PROC_CGROUP", proc)
+    monkeypatch.setattr(limits, "CGROUP_ROOT", root)
+    proc.write_text("0::/job42\n")  # cgroup v2, a job of 1 GiB
+    (root / "job42").mkdir(parents=True)
+    (root / "job42" / "memory.max").write_text("1073741824\n")
+    assert limits.cgroup_memory_limit() == 2**30
+    assert limits.memory_bytes() == min(physical, 2**30)
+    assert limits.useful_workers(8, runs=100, run_bytes_each=600 * 2**20) == 1  # one fits
+    (root / "job42" / "memory.max").write_text("max\n")  # no limit
+    assert limits.cgroup_memory_limit() is None and limits.memory_bytes() == physical
+    proc.write_text("4:memory:/slurm/job7\n0::/\n")  # cgroup v1's memory controller, 2 GiB
+    (root / "memory" / "slurm" / "job7").mkdir(parents=True)
+    (root / "memory" / "slurm" / "job7" / "memory.limit_in_bytes").write_text("2147483648\n")
+    (root / "memory" / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # unlimited
+    assert limits.memory_bytes() == min(physical, 2 * 2**30)
+    proc.unlink()  # not Linux: the machine's memory
+    assert limits.cgroup_memory_limit() is None and limits.memory_bytes() == physical
+
+
 @pytest.mark.skipif(not shutil.which("taskset"), reason="needs util-linux's taskset (Linux)")
 def test_a_process_pinned_to_one_core_runs_one_worker():
     code = ("import os; from simulation.model.limits import cores; "

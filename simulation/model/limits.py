@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 from simulation.model.errors import UserError
 
@@ -53,11 +54,52 @@ def cores() -> int:
 
 
 def memory_bytes() -> int:
-    """This machine's physical memory."""
+    """The memory this process may use: the machine's physical memory, or the limit of its
+    control group when that is lower (a container's ``--memory``, a cluster job's memory under
+    a scheduler that enforces it with cgroups, as SLURM and Kubernetes do)."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        return 8 * 2**30  # a guess where the OS does not say
+        physical = 8 * 2**30  # a guess where the OS does not say
+    limit = cgroup_memory_limit()
+    return min(physical, limit) if limit else physical
+
+
+PROC_CGROUP = Path("/proc/self/cgroup")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def cgroup_memory_limit() -> int | None:
+    """The memory limit of this process's control group in bytes, ``None`` where there is none
+    to read (not Linux, no limit set): cgroup v2's ``memory.max`` or v1's
+    ``memory.limit_in_bytes``, of the process's own group and of the hierarchy's root, the
+    lowest that is a number (v2 writes ``max`` for no limit, v1 a number near 2**63). Dask reads
+    the same files for its workers' memory limit (``distributed.system.memory_limit``)."""
+    try:
+        lines = PROC_CGROUP.read_text().splitlines()
+    except OSError:
+        return None
+    files = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, group = parts
+        group = group.strip().lstrip("/")
+        if controllers == "":  # the v2 hierarchy
+            files += [CGROUP_ROOT / group / "memory.max", CGROUP_ROOT / "memory.max"]
+        elif "memory" in controllers.split(","):  # v1's memory controller
+            files += [CGROUP_ROOT / "memory" / group / "memory.limit_in_bytes",
+                      CGROUP_ROOT / "memory" / "memory.limit_in_bytes"]
+    limits = []
+    for file in files:
+        try:
+            text = file.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) > 0:
+            limits.append(int(text))
+    return min(limits) if limits else None
 
 
 def victims(scenario) -> float:
