@@ -72,11 +72,14 @@ def test_more_officers_give_diminishing_returns_in_convictions():
     1-8, where two seeds alone can show a loss). The four seeds here (9-12) are a subset of
     the measured ones, not a guarantee: a failure on other seeds needs more seeds, not a looser
     bound."""
+    runs = {officers: [simulation.run(small({"run.scale": 1.0, "run.weeks": 260,
+                                             "jurisdictions.destination_a.officers": officers}),
+                                      seed=s).jurisdictions["destination_a"]
+                       for s in (9, 10, 11, 12)]
+            for officers in (150, 600, 2400)}
+
     def destination_a(officers: int, outcome: str) -> float:
-        scenario = small({"run.scale": 1.0, "run.weeks": 260,
-                          "jurisdictions.destination_a.officers": officers})
-        return float(np.mean([simulation.run(scenario, seed=s).jurisdictions["destination_a"]
-                              [outcome] for s in (9, 10, 11, 12)]))
+        return float(np.mean([run[outcome] for run in runs[officers]]))
 
     c1, c4, c16 = (destination_a(n, "convictions") for n in (150, 600, 2400))
     assert c4 > c1
