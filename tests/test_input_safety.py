@@ -160,6 +160,32 @@ def test_extends_through_a_loop_of_symbolic_links_is_one_line(tmp_path):
     assert 'a.toml: extends: got "b.toml": a loop of symbolic links' in proc.stdout + proc.stderr
 
 
+def test_a_loop_of_symbolic_links_is_named_where_resolve_does_not_raise(tmp_path, monkeypatch):
+    """From Python 3.13 a non-strict ``Path.resolve`` returns a path that loops as it is
+    (up to 3.12 it raised RuntimeError), and the loop was then reported as a missing file.
+    3.13's resolve is imitated here, so that the suite checks the 3.13 behaviour on any
+    Python it runs on."""
+    real = Path.resolve
+
+    def resolve_as_in_313(self, strict=False):
+        if strict:
+            return real(self, strict=True)
+        try:
+            return real(self)
+        except RuntimeError:
+            return self.absolute()
+
+    monkeypatch.setattr(Path, "resolve", resolve_as_in_313)
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    os.symlink(tmp_path / "c.toml", tmp_path / "b.toml")
+    os.symlink(tmp_path / "b.toml", tmp_path / "c.toml")
+    with pytest.raises(ScenarioError, match='extends: got "b.toml": a loop of symbolic links'):
+        load_scenario(tmp_path / "a.toml")
+    (tmp_path / "d.toml").write_text('extends = "missing.toml"\n')  # a missing file is no loop
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "d.toml")
+
+
 def test_binary_experiment_file_is_one_line(tmp_path, capsys):
     exp = tmp_path / "exp.toml"
     exp.write_bytes(bytes(range(256)) * 4)

@@ -24,6 +24,7 @@ problem on one line (``FILE: dotted.field: got VALUE; allowed: ...``)::
 from __future__ import annotations
 
 import copy
+import errno
 import hashlib
 import json
 import os
@@ -241,12 +242,12 @@ def _inherit(doc: dict, folder: Path, shown: str, chain: tuple[tuple[Path, str],
     target = folder / parent
     shown_target = os.path.normpath(os.path.join(os.path.dirname(shown), parent))
     try:
+        if _symlink_loop(target):
+            raise ScenarioError(Problem(shown, "extends", f"got {show_value(parent)}: a loop "
+                                        f"of symbolic links; allowed: {allowed}"))
         resolved, exists = target.resolve(), target.is_file()
         siblings = [] if exists or not target.parent.is_dir() else [
             p.name for p in target.parent.glob("*.toml")]
-    except RuntimeError:  # Path.resolve on a loop of symbolic links (OSError from Python 3.13)
-        raise ScenarioError(Problem(shown, "extends", f"got {show_value(parent)}: a loop of "
-                                    f"symbolic links; allowed: {allowed}")) from None
     except OSError as exc:
         raise ScenarioError(Problem(shown, "extends", f"got {show_value(parent)}: cannot be read "
                                     f"({exc.strerror}); allowed: {allowed}")) from None
@@ -269,6 +270,20 @@ def _inherit(doc: dict, folder: Path, shown: str, chain: tuple[tuple[Path, str],
                                       shown_target, chain + ((resolved, shown_target),))
     _fold_added_policies(base_doc, base_origins)
     return _deep_merge(base_doc, doc), base_origins | origins
+
+
+def _symlink_loop(path: Path) -> bool:
+    """Whether ``path`` leads into a loop of symbolic links. Only a strict resolve notices in
+    every supported Python: it raises ``RuntimeError`` up to 3.12 and ``OSError`` (``ELOOP``)
+    from 3.13, where a non-strict ``Path.resolve`` returns the path as it is instead. A path
+    that does not exist is no loop (the caller says it is missing)."""
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return True
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def _fold_added_policies(doc: dict, origins: dict[tuple, str]) -> None:
@@ -300,7 +315,7 @@ def _load_file(path: Path) -> tuple[dict, dict[tuple, str]]:
     doc = _read_toml(path, shown)
     try:
         resolved = path.resolve()
-    except (RuntimeError, OSError):  # a symbolic link loop (read above already refuses it)
+    except (RuntimeError, OSError):  # a link loop, up to Python 3.12 (read above refuses it)
         raise ScenarioError(Problem(shown, message="a loop of symbolic links; allowed: a "
                                     "scenario file (.toml)")) from None
     return _inherit(doc, path.parent, shown, ((resolved, shown),))
