@@ -96,3 +96,31 @@ def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
     assert scenarios == [s.name for s in shipped.scenario_objects]  # every one, from the wheel
     assert scenarios[0] == "baseline" and len(scenarios) > 10
     assert new_victims > 0
+
+
+def test_the_lowest_versions_tested_are_the_bounds_pyproject_declares():
+    """``tools/lowest_versions.sh`` runs the suite with ``tools/lowest_versions.txt``: every
+    dependency of tipsim has a pin there, and each pin is the lowest release its bound in
+    pyproject.toml names (``numpy>=1.26`` and ``numpy==1.26.4``), so that raising a bound without
+    testing it, or adding a dependency without a lowest version, fails here."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bounds = {canonicalize_name(r.name): r for r in map(Requirement, project["dependencies"])}
+    pins = {}
+    for line in (ROOT / "tools" / "lowest_versions.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = Version(version)
+    assert pins.keys() == bounds.keys()
+    for name, requirement in bounds.items():
+        pin = pins[name]
+        assert requirement.specifier.contains(pin), (name, str(pin), str(requirement))
+        lower = [Version(s.version) for s in requirement.specifier if s.operator == ">="]
+        assert len(lower) == 1 and pin.release[:len(lower[0].release)] == lower[0].release, (
+            name, str(pin), str(requirement))
