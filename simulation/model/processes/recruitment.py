@@ -140,7 +140,7 @@ def new_victims(model, taking: list[tuple]) -> range:
     victims.location[rows.start:rows.stop] = origins
     v = rows.start
     for network, n in taking:
-        victims.network[v:v + n] = [network] * n
+        victims.network[v:v + n] = network.unique_id
         network.victims.update(dict.fromkeys(range(v, v + n)))
         model.weekly_tally[NEW_VICTIMS][network.origin] += n
         v += n

@@ -194,7 +194,7 @@ def place_initial_victims(model, network, n: int, spell: float) -> range:
     new = slice(rows.start, rows.stop)
     recruitment.draw_profiles(model, new, keys, rkeys, np.full(n, form),
                               np.full(n, network.origin), np.full(n, network.online_share))
-    victims.network[new] = [network] * n
+    victims.network[new] = network.unique_id
     victims.location[new] = destination
     spell_u = model.streams.table([model.streams.decision("initial spell")], rkeys)[0]
     since = week - geometrics(spell_u, spell)
