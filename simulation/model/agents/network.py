@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 
 from simulation.model.agents.trafficker import EXPLOITER, RECRUITER, ROLES, Trafficker
-from simulation.model.pools import OrderedSet
+from simulation.model.pools import RowSet
 from simulation.model.streams import chain
 
 
@@ -122,7 +122,7 @@ class TraffickingNetwork:
         self.members: dict[str, list[Trafficker]] = {role: [] for role in ROLES}
         self.size = 0  # members in every role (the rosters' methods below keep it)
         self._rosters: tuple | None = None  # rosters(), until a roster or a workplace changes
-        self.victims = OrderedSet()
+        self.victims = RowSet()
         self.assets = 0.0
         self.security = 0.0
         self.hits = 0.0

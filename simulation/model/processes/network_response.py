@@ -171,10 +171,7 @@ def end_network(model, network, dismantled: bool) -> None:
             ties.detach(member, network)
             member.set_status(DESISTED, "network ended")
         network.set_roster(role, [])
-    identification.release_all(model, np.fromiter(network.victims, np.int64,
-                                                  len(network.victims)))
-    if not network.victims:  # (all let go) free its table, which an emptied dict keeps
-        network.victims.clear()
+    identification.release_all(model, network.victims.rows())
     model.tally("networks_dismantled" if dismantled else "networks_dissolved",
                 network.destination)
     network.remove()

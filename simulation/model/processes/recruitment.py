@@ -141,7 +141,7 @@ def new_victims(model, taking: list[tuple]) -> range:
     v = rows.start
     for network, n in taking:
         victims.network[v:v + n] = network.unique_id
-        network.victims.update(dict.fromkeys(range(v, v + n)))
+        network.victims.update(range(v, v + n))
         model.weekly_tally[NEW_VICTIMS][network.origin] += n
         v += n
     count = len(rows)

@@ -199,7 +199,7 @@ def place_initial_victims(model, network, n: int, spell: float) -> range:
     spell_u = model.streams.table([model.streams.decision("initial spell")], rkeys)[0]
     since = week - geometrics(spell_u, spell)
     victims.exploited_since[new] = since
-    network.victims.update(dict.fromkeys(rows))
+    network.victims.update(rows)
     people = np.arange(rows.start, rows.stop)
     model.exploited[destination][form].add_many(people)
     spells.open_spell_records(model, people, destination, since)
