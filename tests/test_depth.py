@@ -157,8 +157,10 @@ def test_networks_that_end_are_counted_once_as_dismantled_or_dissolved():
     model = TraffickingModel(small(), rng=6).run()
     result = simulation.result_of(model)
     o = result.outcomes
-    ended = sum(1 for n in model.living_networks if not n.alive)
+    ended = sum(1 for n in model.living_networks.values() if not n.alive)
     assert ended == 0  # ended networks leave the model ...
+    table = model.network_table  # (their rows stay, marked ended)
+    assert len(table) > len(model.living_networks) == table.alive[: table.n].sum()
     weekly = result.timeseries
     assert o["networks_dissolved"] > o["networks_dismantled"] >= 0  # ... and are counted
     assert weekly["networks_dissolved"].sum() >= o["networks_dissolved"]

@@ -80,6 +80,20 @@ def _check_week(model: TraffickingModel, seen: dict | None = None,
         kept = n.rosters()
         n.moved()  # forget it: worked out afresh
         assert n.rosters() == kept
+    # the networks' table (what the victims' passes read) agrees with every live network, marks
+    # every other number as ended, and every victim's network number is one the run founded
+    table = model.network_table
+    live = np.array([n.unique_id for n in model.networks], dtype=np.int64)
+    assert live.tolist() == sorted(model.living_networks) and len(table) >= len(live)
+    assert table.alive[: table.n].sum() == len(live) and table.alive[live].all()
+    for n in model.networks:
+        i = n.unique_id
+        assert (table.key[i], table.exposure[i]) == (n.key, n.exposure)
+        assert (table.destination[i], table.route_len[i]) == (n.destination, len(n.route))
+    numbers = model.victims.network[: len(model.victims)]
+    assert numbers.min() >= 1 and numbers.max() < table.n
+    assert all(model.network_of(int(model.victims.network[v])) is n
+               for n in model.networks for v in n.victims)
     assert (model.prisoners >= 0).all()
     assert (model.series[: model.steps] >= 0).all()
 
@@ -96,6 +110,9 @@ def test_every_victim_and_trafficker_in_exactly_one_status_every_week():
     assert model.victim_counts[vs.SUPPORTED] + model.victim_counts[vs.REINTEGRATED] > 0
     assert model.victim_counts[vs.MISIDENTIFIED] > 0
     assert left, "some traffickers desisted and left the registry"
+    # networks ended and moved, so the networks' table was checked through both
+    assert len(model.network_table) > len(model.networks)
+    assert model.series[:, WEEKLY_COLUMNS.index("relocations")].sum() > 0
     # the arrest log holds every arrest the weekly tallies counted
     log = model.arrest_log
     assert len(log) == model.series[:, WEEKLY_COLUMNS.index("arrests")].sum() > 0
@@ -238,7 +255,8 @@ def test_split_network_shares_members_and_victims_between_two_networks():
     assert after[0] | after[1] == members and not after[0] & after[1]
     assert set(big.victims) | set(other.victims) == victims
     assert not set(big.victims) & set(other.victims)
-    assert all(model.victims.network[v] is other for v in other.victims)
+    assert all(model.victims.network[v] == other.unique_id for v in other.victims)
+    assert all(model.network_of(int(model.victims.network[v])) is big for v in big.victims)
     assert all(m.network is other for ms in other.members.values() for m in ms)
     assert len(other.members["leader"]) == 1
 

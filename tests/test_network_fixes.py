@@ -140,6 +140,6 @@ def test_profiles_drawn_at_once_are_each_persons_own_draws():
             model, int(victims.form[v]), int(victims.origin[v]), int(victims.key[v]))
         assert (bool(victims.male[v]), bool(victims.child[v])) == (male, child)
         assert victims.vulnerability[v] == vulnerability
-        network = victims.network[v]
+        network = model.network_of(int(victims.network[v]))  # (just built: all alive)
         assert bool(victims.online[v]) == (model.streams.uniform("online", int(victims.rkey[v]))
                                            < network.online_share)

@@ -10,7 +10,7 @@ from scipy import stats
 import simulation
 from simulation.model.agents.victim import Victims
 from simulation.model.trafficking_model import BASELINE, TraffickingModel
-from simulation.model.pools import Pool
+from simulation.model.pools import Pool, RowSet
 from simulation.model.scenario import with_overrides
 from simulation.model.streams import (Streams, chain, extend, geometric, geometrics, key, mix,
                                       poisson, poissons)
@@ -109,6 +109,29 @@ def test_a_pool_keeps_its_members_keys_in_step_through_adds_and_removes():
     assert pool.keys.tolist() == [int(victims.rkey[v]) for v in pool.items]
     assert all(victims.slot[v] == i for i, v in enumerate(pool.items.tolist()))
     assert all(victims.slot[v] == -1 for v in set(rows) - members)
+
+
+def test_a_networks_victims_behave_as_a_set_in_insertion_order():
+    """RowSet (a network's victims) against a dict used as an ordered set, which it replaced:
+    the same members in the same order through random adds (repeats too) and discards (of
+    members and of rows that are not)."""
+    rows, reference = RowSet(), {}
+    rng = np.random.default_rng(3)
+    rows.update(range(10, 20))
+    reference.update(dict.fromkeys(range(10, 20)))
+    for _ in range(400):
+        v = int(rng.integers(0, 40))
+        if rng.random() < 0.5:
+            rows.add(v)
+            reference[v] = None
+        else:
+            rows.discard(v)
+            reference.pop(v, None)
+        assert list(rows) == list(reference) and len(rows) == len(reference)
+        assert (v in rows) == (v in reference) and bool(rows) == bool(reference)
+    assert rows.rows().dtype == np.int64 and rows.rows().tolist() == list(reference)
+    rows.clear()
+    assert not rows and rows.rows().tolist() == []
 
 
 def test_no_process_draws_from_mesas_shared_generators():

@@ -26,6 +26,7 @@ import mesa
 import numpy as np
 
 from simulation.model.agents import NGO, EnforcementAgency, Jurisdiction, TraffickingNetwork
+from simulation.model.agents.network import NetworkTable
 from simulation.model.agents import trafficker as tr
 from simulation.model.agents.victim import Victims
 from simulation.model.caches import MarketIndex, NetworkIndex
@@ -93,9 +94,11 @@ class TraffickingModel(mesa.Model):
       ``random`` are seeded too, but no process draws from them.
     - agents: ``jurisdictions``, ``ngos``, ``agencies`` (one each per jurisdiction, by index),
       ``networks`` (the live ones: plain objects in a registry of the model's own,
-      ``living_networks``, not Mesa agents), ``traffickers`` (the living ones: small objects
-      in a registry of the model's own, not Mesa agents); ``cooperation`` (pair levers by
-      ``"a:b"``), ``index_of``.
+      ``living_networks``, by number, not Mesa agents; ``network_of(number)``) and
+      ``network_table`` (what the victims' passes read of every network founded, by number:
+      :class:`~simulation.model.agents.network.NetworkTable`), ``traffickers`` (the living
+      ones: small objects in a registry of the model's own, not Mesa agents); ``cooperation``
+      (pair levers by ``"a:b"``), ``index_of``.
     - state: ``victims`` (every victim, a column table: :mod:`simulation.model.agents.victim`),
       ``exploited[j][form]`` (the pools of exploited victims' rows), ``contacts`` and ``spells``
       (the lists' records and the true exploitation spells, :mod:`simulation.model.records`),
@@ -169,10 +172,10 @@ class TraffickingModel(mesa.Model):
         # living traffickers (agents.trafficker: small objects, not Mesa agents), in the order
         # they were hired; a trafficker who desists leaves it
         self.traffickers: dict[tr.Trafficker, None] = {}
-        # live networks (agents.network: plain objects, not Mesa agents), in the order they
-        # were founded, and how many the run has founded (their unique_id)
-        self.living_networks: dict[TraffickingNetwork, None] = {}
-        self.network_count = 0
+        # live networks (agents.network: plain objects, not Mesa agents) by number, in the
+        # order they were founded, and what the victims' passes read of every network founded
+        self.living_networks: dict[int, TraffickingNetwork] = {}
+        self.network_table = NetworkTable()
         self.trafficker_counts = dict.fromkeys(tr.STATUSES, 0)
         self.active_traffickers = np.zeros(n)
         self.prisoners = np.zeros(n)
@@ -197,7 +200,7 @@ class TraffickingModel(mesa.Model):
         self.cooperation = {k: dict(v) for k, v in spec.cooperation.items()}
         # every victim, as a column table (agents.victim), with the log of their transitions
         # unless history=False (simulation.run: no result reads it)
-        self.victims = Victims(history=history)
+        self.victims = Victims(history=history, network_of=self.network_of)
         self.exploited = [[Pool(self.victims) for _ in FORMS] for _ in range(n)]
         # the lists' records and the true exploitation spells (identification.record,
         # exploitation.open_spell_record), for multiple systems estimation
@@ -251,7 +254,7 @@ class TraffickingModel(mesa.Model):
         it only in a later full pass, with runs in the same process slowing down as garbage
         piles up. :func:`simulation.run` calls this once it has the result; the model cannot
         be used afterwards."""
-        for agent in [*self.agents, *self.living_networks]:
+        for agent in [*self.agents, *self.living_networks.values()]:
             agent.__dict__.clear()
         for trafficker in self.traffickers:
             trafficker.ties = trafficker.links = tr.NO_TIES
@@ -274,7 +277,12 @@ class TraffickingModel(mesa.Model):
 
     @property
     def networks(self) -> list:
-        return list(self.living_networks)
+        return list(self.living_networks.values())
+
+    def network_of(self, number: int) -> TraffickingNetwork | None:
+        """The live network numbered ``number`` (``Victims.network``), None if it has ended
+        or is :data:`~simulation.model.agents.network.NO_NETWORK`."""
+        return self.living_networks.get(number)
 
     @property
     def victim_counts(self) -> dict[str, int]:

@@ -6,9 +6,10 @@ in :mod:`simulation.model.processes`.
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 
 from simulation.model.agents.trafficker import EXPLOITER, RECRUITER, ROLES, Trafficker
-from simulation.model.pools import OrderedSet
+from simulation.model.pools import RowSet
 from simulation.model.streams import chain
 
 
@@ -16,6 +17,62 @@ ORGANISED, LONE, PAIR, FAMILY = "organised", "lone", "pair", "family"
 KINDS = (ORGANISED, LONE, PAIR, FAMILY)
 """Kinds of trafficking operation (ODD 6.10): an organised network with a division of roles,
 or a small operation: one trafficker alone, a pair (often intimate partners) or a family."""
+
+
+NO_NETWORK = 0
+"""The network number of a victim no network holds (networks are numbered from 1)."""
+
+
+class NetworkTable:
+    """What the victims' array passes read of every network the run has founded, one numpy
+    array per attribute indexed by the network's number (``unique_id``; row 0 is
+    :data:`NO_NETWORK`): whether it is alive, its stream key, its victims' exposure, the
+    length of its route and its destination. (Not its security posture, which every monthly
+    review changes: a network's own attribute is cheaper to change, and the passes that read
+    it gather it from the live networks.)
+
+    The victims' table refers to networks by number (``Victims.network``), so a week's pass
+    over thousands of victims reads their networks' attributes with one indexing each instead
+    of an attribute lookup per victim, and a network that has ended is freed once nothing
+    else holds it: its row here stays (a victim referred after their network ended is
+    recorded with its key). A :class:`TraffickingNetwork` writes its row when it is founded,
+    moves (:meth:`~TraffickingNetwork.move_to`) and ends (:meth:`~TraffickingNetwork.end`),
+    the only times these attributes change. Rows are added, never removed; arrays grow by
+    doubling, so never keep a column across a call that may found a network.
+    """
+
+    _COLUMNS = {"alive": (np.bool_, False), "key": (np.uint64, 0),
+                "exposure": (np.float64, 0.0), "route_len": (np.int64, -1),
+                "destination": (np.int64, -1)}
+
+    alive: np.ndarray
+    key: np.ndarray
+    exposure: np.ndarray
+    route_len: np.ndarray
+    destination: np.ndarray
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.n = 1  # row 0: no network
+        self._capacity = capacity
+        for name, (dtype, default) in self._COLUMNS.items():
+            setattr(self, name, np.full(capacity, default, dtype=dtype))
+
+    def __len__(self) -> int:
+        """Networks founded so far."""
+        return self.n - 1
+
+    def add(self) -> int:
+        """A new row, with every column at its default: the next network's number."""
+        row = self.n
+        if row >= self._capacity:
+            capacity = 2 * self._capacity
+            for name, (dtype, default) in self._COLUMNS.items():
+                new: np.ndarray = np.full(capacity, default, dtype=dtype)
+                new[:row] = getattr(self, name)[:row]
+                setattr(self, name, new)
+            self._capacity = capacity
+        self.n = row + 1
+        return row
 
 
 class TraffickingNetwork:
@@ -38,14 +95,18 @@ class TraffickingNetwork:
             (ODD 6.2: networks reassess it monthly and when they recruit or fill a role).
         key: its random-stream key (:mod:`simulation.model.streams`).
         unique_id: its number in the run (1, 2, ... in the order networks were founded): the
-            key of the cases opened against it.
+            key of the cases opened against it, and its row in the model's
+            :class:`NetworkTable`, which holds ``alive``, ``key``, ``exposure``,
+            ``destination`` and the length of ``route`` too: change those only through
+            :meth:`move_to` and :meth:`end`, which keep the row in step.
     """
 
     def __init__(self, model, form: int, origin: int, destination: int, route: list[int],
                  key: int, kind: str = ORGANISED, exposure: float = 1.0) -> None:
         self.model = model
-        self.unique_id = model.network_count = model.network_count + 1
-        model.living_networks[self] = None
+        table = model.network_table
+        self.unique_id = row = table.add()
+        model.living_networks[row] = self
         self.kind = kind  # KINDS: organised, or a small operation (lone, pair, family)
         self.exposure = exposure  # its victims' visibility relative to an organised network's
         self.key = key  # random-stream key (simulation.model.streams): how and when it was founded
@@ -61,11 +122,13 @@ class TraffickingNetwork:
         self.members: dict[str, list[Trafficker]] = {role: [] for role in ROLES}
         self.size = 0  # members in every role (the rosters' methods below keep it)
         self._rosters: tuple | None = None  # rosters(), until a roster or a workplace changes
-        self.victims = OrderedSet()
+        self.victims = RowSet()
         self.assets = 0.0
         self.security = 0.0
         self.hits = 0.0
         self.alive = True
+        table.alive[row], table.key[row], table.exposure[row] = True, key, exposure
+        table.destination[row], table.route_len[row] = destination, len(route)
         self.founded = model.week
         self.recruit_base = 0.0
         self.online_share = 0.0  # of its recruitment done online (processes.online)
@@ -144,10 +207,25 @@ class TraffickingNetwork:
         self.hires += 1
         return chain(self.key, self.hires)
 
+    def move_to(self, destination: int, route: list[int]) -> None:
+        """It exploits in ``destination`` from now on, reached along ``route``
+        (``network_response.relocate``)."""
+        self.destination = destination
+        self.route = route
+        self.places = set(route)
+        table = self.model.network_table
+        table.destination[self.unique_id], table.route_len[self.unique_id] = destination, len(route)
+
+    def end(self) -> None:
+        """It stops operating (``network_response.end_network``, which lets its members and
+        victims go and then :meth:`remove` s it)."""
+        self.alive = False
+        self.model.network_table.alive[self.unique_id] = False
+
     def remove(self) -> None:
         """It leaves the model's registry of live networks (it has ended): whoever still
-        holds it may read it."""
-        self.model.living_networks.pop(self, None)
+        holds it may read it, and its row of the :class:`NetworkTable` stays."""
+        self.model.living_networks.pop(self.unique_id, None)
 
     # -- the rosters change only here (size and rosters() follow) ----------------------------
     def add_member(self, trafficker: Trafficker) -> None:

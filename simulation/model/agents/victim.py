@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from array import array
 from enum import IntEnum
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -68,13 +69,17 @@ _COLUMNS: dict[str, tuple[Any, Any]] = {
     "slot": (np.int32, -1),  # place in the exploited pool (pools.Pool), -1 when not exploited
     "spell": (np.int32, -1),  # the open exploitation spell's row in the model's SpellLog
     "referrals": (np.int32, 0),  # referrals so far (ODD 6.5): the rank that keys the next one
+    # the number of the network holding them (its unique_id, the row of the model's
+    # NetworkTable): the last one that did after it let them go or ended; NO_NETWORK (0) for none
+    "network": (np.int32, 0),
 }
 
 
 class Victims:
     """Every victim of a run: one numpy array per attribute (``victims.status[v]`` is victim
-    ``v``'s status number), the network that controls each (``network[v]``, a list, ``None``
-    when none does), the log of every transition and the count in each status.
+    ``v``'s status number; ``network[v]`` the number of the network that holds them, which
+    ``model.network_of`` turns into the network while it lives), the log of every transition
+    and the count in each status.
 
     Rows are added, never removed: a victim's row number is their identity (the ``person`` of
     the lists' records). Arrays grow by doubling, so never keep a column across a call that may
@@ -85,15 +90,18 @@ class Victims:
         history: keep the log of every transition (``history_of``; 5 bytes a transition,
             4.1 transitions a victim in a baseline run, seeds 1 and 2). Without it the table
             is the same in every other respect, and ``history_of`` raises ``ValueError``.
+        network_of: the live network of a number in ``network`` (``TraffickingModel.network_of``),
+            for the rows' views (:class:`Victim`); a table of its own has none.
     """
 
-    def __init__(self, capacity: int = 1024, *, history: bool = True) -> None:
+    def __init__(self, capacity: int = 1024, *, history: bool = True,
+                 network_of: Callable[[int], Any] | None = None) -> None:
         self.n = 0
         self.history = history
+        self.network_of = network_of
         self._capacity = capacity
         for name, (dtype, default) in _COLUMNS.items():
             setattr(self, name, np.full(capacity, default, dtype=dtype))
-        self.network: list[Any] = []
         self.counts = [0] * len(Status)
         # the transitions, in the order they happened: victim and status (32-bit rows: a run
         # has far fewer), and the weeks as runs, since they only change between weeks: the
@@ -123,6 +131,7 @@ class Victims:
     slot: np.ndarray
     spell: np.ndarray
     referrals: np.ndarray
+    network: np.ndarray
 
     def __len__(self) -> int:
         return self.n
@@ -139,7 +148,6 @@ class Victims:
                 setattr(self, name, new)
             self._capacity = capacity
         self.n = end
-        self.network.extend([None] * count)
         return range(start, end)
 
     def _week(self, week: int) -> None:
@@ -316,7 +324,9 @@ class Victim:
 
     @property
     def network(self):
-        return self.table.network[self.row]
+        """The network that holds them, or held them last, while it lives; else None."""
+        network_of = self.table.network_of
+        return None if network_of is None else network_of(int(self.table.network[self.row]))
 
     @property
     def identified_by(self) -> Channel | None:

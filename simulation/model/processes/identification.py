@@ -23,7 +23,9 @@ from simulation.model.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
 from simulation.model.processes import cases, recovery, referral
 from simulation.model.streams import below_chance
 
-READS = ("agencies", "jurisdictions", "params", "streams", "week")
+READS = (
+    "agencies", "jurisdictions", "living_networks", "network_of", "params", "streams", "week",
+)
 CHANGES = (
     "contacts", "exploited", "form_tally", "group_tally", "spells", "victims", "weekly_tally",
 )
@@ -269,15 +271,15 @@ def end_spells(model, rows: np.ndarray) -> None:
         if count:
             tally[SPELL_WEEKS][j] += weeks[j]
             tally[SPELLS_ENDED][j] += count
-    leave_networks(victims, rows)
+    leave_networks(model, rows)
     victims.spell[rows] = -1
 
 
-def leave_networks(victims, rows: np.ndarray) -> None:
-    """Victims ``rows`` leave the networks holding them (if any), in this order."""
-    network = victims.network
-    for v in rows.tolist():
-        held = network[v]
+def leave_networks(model, rows: np.ndarray) -> None:
+    """Victims ``rows`` leave the networks holding them (if any, and alive), in this order."""
+    living = model.living_networks
+    for v, number in zip(rows.tolist(), model.victims.network[rows].tolist()):
+        held = living.get(number)
         if held is not None:
             held.victims.discard(v)
 
@@ -291,7 +293,7 @@ def end_one_spell(model, v: int) -> None:
     tally = model.weekly_tally
     tally[SPELL_WEEKS][location] += week - int(victims.exploited_since[v])
     tally[SPELLS_ENDED][location] += 1
-    network = victims.network[v]
+    network = model.network_of(int(victims.network[v]))
     if network is not None:
         network.victims.discard(v)
     victims.spell[v] = -1
@@ -306,7 +308,7 @@ def leave_network(model, v: int) -> None:
             model.exploited[victims.location[v]][victims.form[v]].remove(v)
         end_one_spell(model, v)
         return
-    network = victims.network[v]
+    network = model.network_of(int(victims.network[v]))
     if network is not None:
         network.victims.discard(v)
 
@@ -337,8 +339,8 @@ def identify(model, v: int, j: int, channel: Channel) -> None:
         own = LIST_OF_CHANNEL[channel]
         partner = Channel.POLICE if own == LIST_OF_CHANNEL[Channel.NGO] else Channel.NGO
         record(model, v, LIST_OF_CHANNEL[partner], j, identified=False)
-    network = victims.network[v]
-    if network is None or not network.alive:
+    network = model.network_of(int(victims.network[v]))
+    if network is None:
         return
     agency = model.agencies[j]
     if (channel == Channel.POLICE
@@ -453,8 +455,9 @@ def record_contacts(model, candidates: ContactCandidates) -> None:
     if not who.size:
         return
     security_visibility = model.params["security_visibility"]
-    network = victims.network
-    vis = 1 - security_visibility * np.array([network[v].security for v in who.tolist()])
+    living = model.living_networks  # (each still exploited: their networks live)
+    vis = 1 - security_visibility * np.array([living[n].security
+                                              for n in victims.network[who].tolist()])
     contact = np.stack([jur.hazard_arrays.contact
                         for jur in model.jurisdictions])  # (j, form, list, row)
     hazard = contact[j_of, victims.form[who], lst, hazard_row(victims, who)] * vis
@@ -505,7 +508,7 @@ def release_all(model, rows: np.ndarray) -> None:
         if slot >= 0:
             pools[j][f].remove(v)
     end_spells(model, out)
-    leave_networks(victims, rows[~exploited])
+    leave_networks(model, rows[~exploited])
     tally = model.weekly_tally[END_COLUMNS[Status.RELEASED]]
     for j, count in enumerate(np.bincount(victims.location[rows],
                                           minlength=len(tally)).tolist()):

@@ -17,7 +17,7 @@ from simulation.model.streams import geometrics
 from simulation.model.registry import Channel
 from simulation.model.processes import identification, spells
 
-READS = ("jurisdictions", "params", "streams", "week")
+READS = ("jurisdictions", "living_networks", "network_table", "params", "streams", "week")
 CHANGES = ("exploited", "move_calendar", "victims")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
@@ -45,11 +45,10 @@ def move(model) -> None:
     week = model.week
     streams = model.streams
     jurisdictions = model.jurisdictions
-    network = victims.network
-    nets = [network[x] for x in v.tolist()]
+    table = model.network_table
+    numbers = victims.network[v]
     # the length of each network's route; -1 where the network has ended meanwhile (gone)
-    route_len = np.fromiter([len(net.route) if net is not None and net.alive else -1
-                             for net in nets], np.int64, len(nets))
+    route_len = np.where(table.alive[numbers], table.route_len[numbers], -1)
     gone = route_len < 0
     departing = np.flatnonzero((kind == DEPARTURE) & ~gone)
     crossing = np.flatnonzero((kind == CROSSING) & ~gone)
@@ -63,8 +62,9 @@ def move(model) -> None:
     if crossing.size:
         at_last = legs + 1 >= route_len[crossing]
         step = np.minimum(legs, route_len[crossing] - 1).tolist()
-        into = np.array([nets[i].route[x] for i, x in zip(crossing.tolist(), step)],
-                        dtype=np.int64)
+        living = model.living_networks
+        into = np.array([living[n].route[x]
+                         for n, x in zip(numbers[crossing].tolist(), step)], dtype=np.int64)
         victims.location[v[crossing]] = into
         check, u = keyed(streams, ("border check", "border recognition"), legs,
                          victims.rkey[v[crossing]])
@@ -97,7 +97,7 @@ def move(model) -> None:
     # arrivals, in the order of their events
     arrivals = np.sort(np.concatenate([arriving, crossing[passing & at_last]]))
     if arrivals.size:
-        arrive_all(model, v[arrivals], [nets[i] for i in arrivals.tolist()])
+        arrive_all(model, v[arrivals])
 
     # what ends a journey: the network gone, identification or misidentification at a border
     if not (gone.any() or recognised.any() or misidentified.any()):
@@ -142,14 +142,14 @@ def journey_ends(model, v: int) -> None:
     identification.end_spell(model, v, Status.RELEASED)
 
 
-def arrive_all(model, rows: np.ndarray, networks: list) -> None:
+def arrive_all(model, rows: np.ndarray) -> None:
     """Victims ``rows`` reach their networks' destinations and are exploited from this week
     (each joins the pool of their destination and form in this order)."""
     if not len(rows):
         return
     victims = model.victims
     week = model.week
-    destination = np.array([n.destination for n in networks], dtype=np.int64)
+    destination = model.network_table.destination[victims.network[rows]]
     victims.location[rows] = destination
     victims.set_statuses(rows, Status.EXPLOITED, week)
     victims.exploited_since[rows] = week

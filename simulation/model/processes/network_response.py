@@ -165,16 +165,13 @@ def end_network(model, network, dismantled: bool) -> None:
     """A network ends: remaining members leave crime, controlled victims are let go."""
     if not network.alive:
         return
-    network.alive = False
+    network.end()
     for role in ROLES:
         for member in network.members[role]:
             ties.detach(member, network)
             member.set_status(DESISTED, "network ended")
         network.set_roster(role, [])
-    identification.release_all(model, np.fromiter(network.victims, np.int64,
-                                                  len(network.victims)))
-    if not network.victims:  # (all let go) free its table, which an emptied dict keeps
-        network.victims.clear()
+    identification.release_all(model, network.victims.rows())
     model.tally("networks_dismantled" if dismantled else "networks_dissolved",
                 network.destination)
     network.remove()
@@ -207,7 +204,7 @@ def split_network(model, network) -> None:
     for v in victims[: len(victims) // 2]:
         network.victims.discard(v)
         other.victims.add(v)
-        model.victims.network[v] = other
+        model.victims.network[v] = other.unique_id
     other.security = network.security
     other.online_share = network.online_share
     promote_leader(model, other)
@@ -222,11 +219,9 @@ def relocate(model, network, destination: int) -> None:
     recruiters too, and stays domestic."""
     old = network.destination
     domestic = network.origin == old
-    network.destination = destination
     if domestic:
         network.origin = destination
-    network.route = region.route(model, network.origin, destination)
-    network.places = set(network.route)
+    network.move_to(destination, region.route(model, network.origin, destination))
     for role in ROLES if domestic else (EXPLOITER, LEADER):
         for member in network.members[role]:
             if member.home == old:

@@ -157,8 +157,8 @@ def retraffic_many(model, rows: np.ndarray) -> None:
     victims.times_trafficked[rows] = times
     rkeys = extend(victims.key[rows], times)
     victims.rkey[rows] = rkeys
+    victims.network[rows] = [n.unique_id for n in networks]
     for v, network in zip(rows.tolist(), networks):
-        victims.network[v] = network
         network.victims.add(v)
     victims.online[rows] = online.recruited_online_many(
         model, np.array([n.online_share for n in networks]), rkeys)

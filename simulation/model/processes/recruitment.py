@@ -140,8 +140,8 @@ def new_victims(model, taking: list[tuple]) -> range:
     victims.location[rows.start:rows.stop] = origins
     v = rows.start
     for network, n in taking:
-        victims.network[v:v + n] = [network] * n
-        network.victims.update(dict.fromkeys(range(v, v + n)))
+        victims.network[v:v + n] = network.unique_id
+        network.victims.update(range(v, v + n))
         model.weekly_tally[NEW_VICTIMS][network.origin] += n
         v += n
     count = len(rows)

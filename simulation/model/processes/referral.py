@@ -16,11 +16,12 @@ This module imports no other process: :mod:`identification` calls it, and
 
 from __future__ import annotations
 
+from simulation.model.agents.network import NO_NETWORK
 from simulation.model.agents.victim import CHANNEL_LIST
 from simulation.model.records import ReferralLog
 from simulation.model.registry import Channel, WEEKLY_INDEX
 
-READS = ("params", "streams", "week")
+READS = ("network_table", "params", "streams", "week")
 CHANGES = ("decision_calendar", "group_tally", "referrals", "victims", "weekly_tally")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
@@ -49,7 +50,7 @@ def refer(model, v: int, j: int, channel: Channel) -> bool:
                or streams.uniform("referral removal", rkey, rank) < p["referral_removal"])
     row = model.referrals.add(v, week, j, CHANNEL_LIST.index(channel), int(victims.form[v]),
                               int(victims.group[v]), bool(victims.origin[v] != j), removed,
-                              rank, int(victims.origin[v]), _network_key(victims, v))
+                              rank, int(victims.origin[v]), _network_key(model, v))
     model.weekly_tally[REFERRED_COL][j] += 1
     model.tally_victim("victims_referred", v)
     delay = streams.geometric(1 / p["decision_weeks"], "referral delay", rkey, rank)
@@ -58,10 +59,13 @@ def refer(model, v: int, j: int, channel: Channel) -> bool:
     return removed
 
 
-def _network_key(victims, v: int) -> int:
-    """The key of the network holding victim ``v`` (``ReferralLog.NO_NETWORK`` if none)."""
-    network = victims.network[v]
-    return ReferralLog.NO_NETWORK if network is None else int(network.key)
+def _network_key(model, v: int) -> int:
+    """The key of the network holding victim ``v`` (``ReferralLog.NO_NETWORK`` if none),
+    alive or not."""
+    number = int(model.victims.network[v])
+    if number == NO_NETWORK:
+        return ReferralLog.NO_NETWORK
+    return int(model.network_table.key[number])
 
 
 def confirmation_chance(p, child: bool) -> float:

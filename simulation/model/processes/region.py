@@ -194,12 +194,12 @@ def place_initial_victims(model, network, n: int, spell: float) -> range:
     new = slice(rows.start, rows.stop)
     recruitment.draw_profiles(model, new, keys, rkeys, np.full(n, form),
                               np.full(n, network.origin), np.full(n, network.online_share))
-    victims.network[new] = [network] * n
+    victims.network[new] = network.unique_id
     victims.location[new] = destination
     spell_u = model.streams.table([model.streams.decision("initial spell")], rkeys)[0]
     since = week - geometrics(spell_u, spell)
     victims.exploited_since[new] = since
-    network.victims.update(dict.fromkeys(rows))
+    network.victims.update(rows)
     people = np.arange(rows.start, rows.stop)
     model.exploited[destination][form].add_many(people)
     spells.open_spell_records(model, people, destination, since)

@@ -12,7 +12,7 @@ from simulation.model.agents.victim import Status
 from simulation.model.processes import cases, recovery
 from simulation.model.registry import Form
 
-READS = ("agencies", "ngos", "params", "streams", "week")
+READS = ("agencies", "network_of", "ngos", "params", "streams", "week")
 CHANGES = ("support_calendar", "victims", "weekly_tally")
 """What of the model this module's code reads and what it changes (tests/test_architecture.py
 checks both against the code)."""
@@ -111,8 +111,8 @@ def decide_testimony(model, ngo, v: int, supported: bool) -> None:
             model.tally("permits_granted", ngo.j)  # the permit that cooperation earns
         if uniform("compensation", rkey) < jur.levers["compensation"]:
             model.tally("compensation_awarded", ngo.j)
-        network = victims.network[v]
-        if network is not None and network.alive:
+        network = model.network_of(int(victims.network[v]))
+        if network is not None:
             cases.open_case(model, model.agencies[ngo.j], network, testimony=True)
 
 
