@@ -85,7 +85,7 @@ def promote_leader(model, network) -> None:
     role = max(roles, key=lambda r: len(network.members[r]))
     successor = network.pop_member(role)
     successor.role = LEADER  # they keep their ties: the network's structure is unchanged
-    successor.record.append(model.stamp("became leader"))
+    successor.note("became leader")
     network.add_member(successor)
     schedule_replacement(model, network, role)
 
