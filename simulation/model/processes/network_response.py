@@ -21,7 +21,7 @@ from simulation.model.processes import (deterrence, identification, markets, onl
                                         region, spells, ties)
 from simulation.model.registry import MAJOR_LOSS, MODERATE_LOSS
 
-READS = ("jurisdictions", "markets", "networks", "params", "stamp", "streams", "week")
+READS = ("jurisdictions", "markets", "networks", "params", "streams", "week")
 CHANGES = (
     "active_traffickers", "exploited", "justice_calendar", "labour_pool", "network_index",
     "victims", "weekly_tally",
