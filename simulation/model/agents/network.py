@@ -177,8 +177,8 @@ class TraffickingNetwork:
         g = nx.Graph()
         members = self.roster
         g.add_nodes_from((m.key, {"role": m.role}) for m in members)
-        # ties are sets, whose order follows memory addresses: sorted, so that the graph (and
-        # the last bits of the betweenness networkx sums over it) is the same in any process
+        # each member's ties sorted by key, so that the graph (and the last bits of the
+        # betweenness networkx sums over it) does not depend on the order they were made
         g.add_edges_from((a.key, b.key) for a in members
                          for b in sorted(a.ties, key=lambda t: t.key) if a.key < b.key)
         return g

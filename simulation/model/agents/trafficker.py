@@ -17,7 +17,10 @@ LEADER, RECRUITER, TRANSPORTER, EXPLOITER = "leader", "recruiter", "transporter"
 ROLES = (LEADER, RECRUITER, TRANSPORTER, EXPLOITER)
 ROLE_INDEX = {role: i for i, role in enumerate(ROLES)}
 NO_TIES: frozenset = frozenset()
-"""The ties of a trafficker who has none: one shared empty set."""
+"""The ties (and links) of a trafficker who has none: one shared empty collection."""
+NO_RECORD: tuple = ()
+"""The record of a trafficker with nothing on it yet: one shared empty tuple (most of the
+living never have an entry)."""
 
 
 class Trafficker:
@@ -45,7 +48,7 @@ class Trafficker:
         self.home = home
         self.network: Any = None  # the TraffickingNetwork they work for, if any
         self.status = ACTIVE
-        self.record: list[tuple[int, str]] = []
+        self.record: list[tuple[int, str]] | tuple = NO_RECORD  # (a list from the first entry)
         # what the case against them rests on, set at arrest and read at trial
         self.evidence = 0.0
         self.testimony = False
@@ -58,22 +61,30 @@ class Trafficker:
         # are brokers, so everyone shares one empty default until processes.ties gives them
         # a set
         self.links: frozenset | set = NO_TIES
-        # members of their network they know (ODD 6.10): the shared empty default for
-        # whoever knows nobody (a lone offender, someone in the labour pool) until
-        # processes.ties.tie gives them a set of their own
-        self.ties: frozenset | set = NO_TIES
+        # members of their network they know (ODD 6.10), in the order the ties were made: the
+        # shared empty default for whoever knows nobody (a lone offender, someone in the labour
+        # pool) until processes.ties.tie gives them a list of their own (a few members each:
+        # a list is a third of a set's size)
+        self.ties: frozenset | list = NO_TIES
         model.traffickers[self] = None
         model.trafficker_status_changed(self, None, ACTIVE)
 
     unique_id = property(lambda self: self.key,
                          doc="Their identity, as Mesa names it: their random-stream key.")
 
+    def note(self, event: str) -> None:
+        """``(week, event)`` joins their record."""
+        record = self.record
+        if not isinstance(record, list):
+            record = self.record = []
+        record.append(self.model.stamp(event))
+
     def set_status(self, status: str, event: str | None = None) -> None:
         model = self.model
         old = self.status
         model.trafficker_status_changed(self, old, status)
         self.status = status
-        self.record.append(model.stamp(event or status))
+        self.note(event or status)
         if status == DESISTED:
             # gone from the model: whoever still holds them may read them
             model.traffickers.pop(self, None)

@@ -21,7 +21,7 @@ from simulation.model.processes import (deterrence, identification, markets, onl
                                         region, spells, ties)
 from simulation.model.registry import MAJOR_LOSS, MODERATE_LOSS
 
-READS = ("jurisdictions", "markets", "networks", "params", "stamp", "streams", "week")
+READS = ("jurisdictions", "markets", "networks", "params", "streams", "week")
 CHANGES = (
     "active_traffickers", "exploited", "justice_calendar", "labour_pool", "network_index",
     "victims", "weekly_tally",
@@ -85,7 +85,7 @@ def promote_leader(model, network) -> None:
     role = max(roles, key=lambda r: len(network.members[r]))
     successor = network.pop_member(role)
     successor.role = LEADER  # they keep their ties: the network's structure is unchanged
-    successor.record.append(model.stamp("became leader"))
+    successor.note("became leader")
     network.add_member(successor)
     schedule_replacement(model, network, role)
 

@@ -47,20 +47,20 @@ _key = attrgetter("key")
 def tie(a, b) -> None:
     """Tie two members of the same network (counted in its ``n_ties``)."""
     if a is not b and b not in a.ties:
-        if not a.ties:  # (a set of their own from the first tie on: Trafficker.ties)
-            a.ties = set()
+        if not a.ties:  # (a list of their own from the first tie on: Trafficker.ties)
+            a.ties = []
         if not b.ties:
-            b.ties = set()
-        a.ties.add(b)
-        b.ties.add(a)
+            b.ties = []
+        a.ties.append(b)
+        b.ties.append(a)
         a.network.n_ties += 1
 
 
 def untie(network, a, b) -> None:
     """Cut the tie between ``a`` and ``b`` (members, or former members, of ``network``)."""
     if b in a.ties:
-        a.ties.discard(b)
-        b.ties.discard(a)
+        a.ties.remove(b)
+        b.ties.remove(a)
         network.n_ties -= 1
 
 
@@ -92,7 +92,7 @@ def recount(network) -> None:
 def detach(member, network) -> None:
     """Cut every tie (inside ``network`` and across to others) of a member who leaves it."""
     for other in member.ties:
-        other.ties.discard(member)
+        other.ties.remove(member)  # (ties are mutual)
     network.n_ties -= len(member.ties)
     member.ties = NO_TIES
     for other in member.links:
