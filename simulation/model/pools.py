@@ -1,10 +1,31 @@
-"""Collections the model keeps its agents in: insertion-ordered, with O(1) add and remove."""
+"""Collections the model keeps its agents in: column tables that grow by doubling, pools
+with O(1) add and remove, and networks' insertion-ordered sets of victims' rows."""
 
 from __future__ import annotations
 
 from array import array
+from typing import Any
 
 import numpy as np
+
+Columns = dict[str, tuple[Any, Any]]
+"""A column table's columns: name -> (numpy dtype, value of a new row)."""
+
+
+def make_columns(table: object, columns: Columns, capacity: int) -> None:
+    """Each of ``columns`` becomes an attribute of ``table``: ``capacity`` rows at its default."""
+    for name, (dtype, default) in columns.items():
+        setattr(table, name, np.full(capacity, default, dtype=dtype))
+
+
+def grow_columns(table: object, columns: Columns, used: int, capacity: int) -> None:
+    """Each of ``columns`` of ``table`` grows to ``capacity`` rows: its first ``used`` rows kept,
+    the others at its default (new arrays: a column kept from before no longer belongs to
+    ``table``)."""
+    for name, (dtype, default) in columns.items():
+        new: np.ndarray = np.full(capacity, default, dtype=dtype)
+        new[:used] = getattr(table, name)[:used]
+        setattr(table, name, new)
 
 
 class Pool:
@@ -76,8 +97,6 @@ class Pool:
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_KEYS = np.zeros(0, dtype=np.uint64)
 _NO_ROWS.flags.writeable = _NO_KEYS.flags.writeable = False
-
-
 
 
 class RowSet:

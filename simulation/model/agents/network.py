@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 
 from simulation.model.agents.trafficker import EXPLOITER, RECRUITER, ROLES, Trafficker
-from simulation.model.pools import RowSet
+from simulation.model.pools import Columns, RowSet, grow_columns, make_columns
 from simulation.model.streams import chain
 
 
@@ -41,7 +41,7 @@ class NetworkTable:
     doubling, so never keep a column across a call that may found a network.
     """
 
-    _COLUMNS = {"alive": (np.bool_, False), "key": (np.uint64, 0),
+    _COLUMNS: Columns = {"alive": (np.bool_, False), "key": (np.uint64, 0),
                 "exposure": (np.float64, 0.0), "route_len": (np.int64, -1),
                 "destination": (np.int64, -1)}
 
@@ -54,8 +54,7 @@ class NetworkTable:
     def __init__(self, capacity: int = 256) -> None:
         self.n = 1  # row 0: no network
         self._capacity = capacity
-        for name, (dtype, default) in self._COLUMNS.items():
-            setattr(self, name, np.full(capacity, default, dtype=dtype))
+        make_columns(self, self._COLUMNS, capacity)
 
     def __len__(self) -> int:
         """Networks founded so far."""
@@ -65,12 +64,8 @@ class NetworkTable:
         """A new row, with every column at its default: the next network's number."""
         row = self.n
         if row >= self._capacity:
-            capacity = 2 * self._capacity
-            for name, (dtype, default) in self._COLUMNS.items():
-                new: np.ndarray = np.full(capacity, default, dtype=dtype)
-                new[:row] = getattr(self, name)[:row]
-                setattr(self, name, new)
-            self._capacity = capacity
+            self._capacity *= 2
+            grow_columns(self, self._COLUMNS, row, self._capacity)
         self.n = row + 1
         return row
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from simulation.model.agents.network import NO_NETWORK
+from simulation.model.pools import Columns, grow_columns, make_columns
 from simulation.model.registry import Channel
 from simulation.model.streams import chain
 
@@ -49,7 +51,7 @@ CHANNEL_LIST = tuple(Channel)
 NEVER = np.iinfo(np.int32).min
 """``exploited_since`` of someone not (yet) exploited."""
 
-_COLUMNS: dict[str, tuple[Any, Any]] = {
+_COLUMNS: Columns = {
     # name: (dtype, value of a new row). Jurisdictions (at most 50: MAX_JURISDICTIONS of the
     # scenario schema), episodes and referrals (a few per person in a run) are 16-bit, which
     # at scale 8 is 2 MiB less than 32-bit for the four columns; arithmetic on them stays
@@ -73,8 +75,8 @@ _COLUMNS: dict[str, tuple[Any, Any]] = {
     "spell": (np.int32, -1),  # the open exploitation spell's row in the model's SpellLog
     "referrals": (np.int16, 0),  # referrals so far (ODD 6.5): the rank that keys the next one
     # the number of the network holding them (its unique_id, the row of the model's
-    # NetworkTable): the last one that did after it let them go or ended; NO_NETWORK (0) for none
-    "network": (np.int32, 0),
+    # NetworkTable): the last one that did after it let them go or ended; NO_NETWORK for none
+    "network": (np.int32, NO_NETWORK),
 }
 
 
@@ -103,8 +105,7 @@ class Victims:
         self.history = history
         self.network_of = network_of
         self._capacity = capacity
-        for name, (dtype, default) in _COLUMNS.items():
-            setattr(self, name, np.full(capacity, default, dtype=dtype))
+        make_columns(self, _COLUMNS, capacity)
         self.counts = [0] * len(Status)
         # the transitions, in the order they happened: victim and status (32-bit rows: a run
         # has far fewer), and the weeks as runs, since they only change between weeks: the
@@ -144,11 +145,7 @@ class Victims:
         start, end = self.n, self.n + count
         if end > self._capacity:
             capacity = max(end, 2 * self._capacity)
-            for name, (dtype, default) in _COLUMNS.items():
-                old = getattr(self, name)
-                new = np.full(capacity, default, dtype=dtype)
-                new[:start] = old[:start]
-                setattr(self, name, new)
+            grow_columns(self, _COLUMNS, start, capacity)
             self._capacity = capacity
         self.n = end
         return range(start, end)
