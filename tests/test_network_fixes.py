@@ -139,7 +139,27 @@ def test_profiles_drawn_at_once_are_each_persons_own_draws():
         male, child, vulnerability = recruitment.profile(
             model, int(victims.form[v]), int(victims.origin[v]), int(victims.key[v]))
         assert (bool(victims.male[v]), bool(victims.child[v])) == (male, child)
-        assert victims.vulnerability[v] == vulnerability
+        assert victims.vulnerabilities([v])[0] == vulnerability
         network = model.network_of(int(victims.network[v]))  # (just built: all alive)
-        assert bool(victims.online[v]) == (model.streams.uniform("online", int(victims.rkey[v]))
+        assert bool(victims.online[v]) == (model.streams.uniform("online", victims.rkey_of(v))
                                            < network.online_share)
+
+
+def test_an_initial_spell_older_than_a_16_bit_week_is_refused_not_wrapped(monkeypatch):
+    # weeks are stored in 16 bits (clock.NO_WEEK); an initial spell's age is the one week a
+    # run draws rather than reaches, so it is checked: a wrapped week would silently turn a
+    # spell hundreds of years old into one that starts in the future
+    from simulation.model.clock import EARLIEST_WEEK, NO_WEEK
+    from simulation.model.records import SpellLog
+
+    model = TraffickingModel(small({"run.scale": 0.1}), rng=1)
+    network = next(iter(model.living_networks.values()))
+    monkeypatch.setattr(region, "geometrics", lambda u, p: np.full(len(u), -EARLIEST_WEEK + 10))
+    with pytest.raises(OverflowError, match="initial_spell_weeks"):
+        region.place_initial_victims(model, network, 3, 0.01)
+    log = SpellLog()  # the log holds the extremes, and tells an open spell from any week
+    log.open_many(np.arange(2), np.array([EARLIEST_WEEK, 2**15 - 1]), 0, np.zeros(2, np.int8),
+                  np.zeros(2, np.int8))
+    log.close_many(np.array([1]), 2**15 - 1)
+    assert list(log.start) == [EARLIEST_WEEK, 2**15 - 1]
+    assert list(log.end) == [NO_WEEK, 2**15 - 1] and log.OPEN == NO_WEEK

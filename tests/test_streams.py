@@ -93,7 +93,7 @@ def test_vectorised_geometric_numbers_are_the_scalar_ones_even_at_whole_quotient
 def test_a_pool_keeps_its_members_keys_in_step_through_adds_and_removes():
     victims = Victims()
     rows = victims.add(100, week=0)
-    victims.rkey[rows.start:rows.stop] = np.arange(1000, 1100, dtype=np.uint64)
+    victims.key[rows.start:rows.stop] = np.arange(1000, 1100, dtype=np.uint64)
     pool = Pool(victims)
     rng = np.random.default_rng(0)
     members = set(rows)
@@ -106,7 +106,8 @@ def test_a_pool_keeps_its_members_keys_in_step_through_adds_and_removes():
             pool.add(i)
             members.add(i)
     assert sorted(pool.items.tolist()) == sorted(members) and len(pool) == len(members)
-    assert pool.keys.tolist() == [int(victims.rkey[v]) for v in pool.items]
+    assert pool.keys.tolist() == [victims.rkey_of(v) for v in pool.items]
+    assert pool.keys.tolist() == victims.rkeys(pool.items).tolist()
     assert all(victims.slot[v] == i for i, v in enumerate(pool.items.tolist()))
     assert all(victims.slot[v] == -1 for v in set(rows) - members)
 

@@ -18,6 +18,15 @@ MONTHS_PER_YEAR = WEEKS_PER_YEAR // WEEKS_PER_MONTH
 """Monthly reviews in a year (13)."""
 
 
+NO_WEEK = -(2**15)
+"""What a 16-bit column of weeks (a victim's ``exploited_since``, a spell's start and end) holds
+for none: its smallest number. Every week a run reaches fits in the others: the schema allows
+at most ``MAX_WEEKS`` (5,200) policy weeks and half as many of burn-in; only the age of an
+initial spell (``processes.region``) must be checked, as it is drawn."""
+EARLIEST_WEEK = NO_WEEK + 1
+LATEST_WEEK = 2**15 - 1
+
+
 def is_monthly(week: int) -> bool:
     """Whether the monthly processes run in ``week`` (every fourth week, from week 0)."""
     return week % WEEKS_PER_MONTH == 0

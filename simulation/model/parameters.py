@@ -156,7 +156,8 @@ _group(
              "criminality in several regions, UNODC GLOTIP 2022)"),
     P("vulnerability_spread", "Spread of individual vulnerability", "half-width, relative",
       0.5, 0.2, 0.8, "A recruit's vulnerability is the origin's times U(1 - s, 1 + s), capped "
-      "at 1."),
+      "at 1: part of the profile a run reports; no process reads it yet, so it shapes no "
+      "outcome."),
 )
 
 _ONLINE_SOURCE = ("assumption; UNODC GLOTIP 2020 (chapter on traffickers' use of the internet) "

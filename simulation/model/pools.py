@@ -68,7 +68,7 @@ class Pool:
         victims = self.victims
         victims.slot[v] = len(self._rows)
         self._rows.append(v)
-        self._keys.append(victims.rkey[v])
+        self._keys.append(victims.rkey_of(v))
 
     def add_many(self, rows: np.ndarray) -> None:
         """:meth:`add` for each of ``rows`` (int64) in turn."""
@@ -76,7 +76,7 @@ class Pool:
         n = len(self._rows)
         victims.slot[rows] = np.arange(n, n + len(rows))
         self._rows.frombytes(np.asarray(rows, dtype=np.int64).tobytes())
-        self._keys.frombytes(victims.rkey[rows].tobytes())
+        self._keys.frombytes(victims.rkeys(rows).tobytes())
 
     def remove(self, v: int) -> None:
         slot = self.victims.slot

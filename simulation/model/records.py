@@ -9,6 +9,8 @@ from array import array
 
 import numpy as np
 
+from simulation.model.clock import NO_WEEK
+
 
 class ContactLog:
     """Contacts with the lists (``registry.LISTS``), one entry per contact, in the order they
@@ -37,13 +39,14 @@ class ContactLog:
 
 class SpellLog:
     """Exploitation spells, one entry per spell: who, the first week, the week it ended
-    (``OPEN`` while it lasts), where, the victim's form and group. Rows, weeks and
-    jurisdictions are stored as 32- and 16-bit integers (a run has far fewer of each)."""
+    (``OPEN`` while it lasts), where, the victim's form and group. Rows are stored as 32-bit
+    integers, weeks and jurisdictions as 16-bit ones (a run has far fewer of each; weeks
+    from ``clock.EARLIEST_WEEK`` to ``clock.LATEST_WEEK``)."""
 
-    OPEN = -(2**31)
+    OPEN = NO_WEEK
 
     def __init__(self) -> None:
-        self.person, self.start, self.end = array("i"), array("i"), array("i")
+        self.person, self.start, self.end = array("i"), array("h"), array("h")
         self.jurisdiction, self.form, self.group = array("h"), array("b"), array("b")
 
     def open(self, person: int, start: int, jurisdiction: int, form: int, group: int) -> int:
@@ -77,7 +80,7 @@ class SpellLog:
     def close_many(self, rows: np.ndarray, week: int) -> None:
         """:meth:`close` for each of ``rows``."""
         if len(rows):
-            np.frombuffer(self.end, dtype=np.int32)[rows] = week
+            np.frombuffer(self.end, dtype=np.int16)[rows] = week
 
     def __len__(self) -> int:
         return len(self.person)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import mesa
@@ -200,7 +201,8 @@ class TraffickingModel(mesa.Model):
         self.cooperation = {k: dict(v) for k, v in spec.cooperation.items()}
         # every victim, as a column table (agents.victim), with the log of their transitions
         # unless history=False (simulation.run: no result reads it)
-        self.victims = Victims(history=history, network_of=self.network_of)
+        self.victims = Victims(history=history, network_of=self.network_of,
+                               vulnerability_of=partial(recruitment.vulnerabilities, self))
         self.exploited = [[Pool(self.victims) for _ in FORMS] for _ in range(n)]
         # the lists' records and the true exploitation spells (identification.record,
         # exploitation.open_spell_record), for multiple systems estimation

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from simulation.model.agents.network import NO_NETWORK
+from simulation.model.clock import NO_WEEK
 from simulation.model.pools import Columns, grow_columns, make_columns
 from simulation.model.registry import Channel
-from simulation.model.streams import chain
+from simulation.model.streams import chain, extend
 
 
 class Status(IntEnum):
@@ -48,26 +49,27 @@ STATUSES = tuple(s.name.lower() for s in Status)
 AFTER_EXPLOITATION = (REINTEGRATED, RETURNED, SELF_RESCUED, RELEASED, MISIDENTIFIED)
 CHANNEL_LIST = tuple(Channel)
 """``identified_by`` stores a channel's position here (-1: never identified)."""
-NEVER = np.iinfo(np.int32).min
+NEVER = NO_WEEK
 """``exploited_since`` of someone not (yet) exploited."""
 
 _COLUMNS: Columns = {
     # name: (dtype, value of a new row). Jurisdictions (at most 50: MAX_JURISDICTIONS of the
-    # scenario schema), episodes and referrals (a few per person in a run) are 16-bit, which
-    # at scale 8 is 2 MiB less than 32-bit for the four columns; arithmetic on them stays
-    # 16-bit under numpy 2's promotion rules, so keep it to small counts
+    # scenario schema), episodes and referrals (a few per person in a run) and weeks
+    # (clock.EARLIEST_WEEK to LATEST_WEEK) are 16-bit, which at scale 8 is 2.5 MiB less than
+    # 32-bit for the five columns; arithmetic on them stays 16-bit under numpy 2's promotion
+    # rules, so cast before subtracting weeks. Not stored, as they are derived from these
+    # (2 MiB each at scale 8): the current episode's stream key, chain(key, times_trafficked)
+    # (rkey_of, rkeys), and the individual vulnerability, from key and origin (vulnerabilities)
     "key": (np.uint64, 0),  # random-stream key, fixed by who recruited them and when
-    "rkey": (np.uint64, 0),  # the current episode's key: chain(key, times_trafficked)
     "origin": (np.int16, 0),  # home jurisdiction, where they were recruited
     "location": (np.int16, 0),  # the jurisdiction they are in now
     "form": (np.int8, 0),  # index into registry.FORMS (sexual, labour, criminal)
     "male": (np.bool_, False),
     "child": (np.bool_, False),
     "group": (np.int8, 0),  # 2 x male + child: the row of visible_hazards (ODD 6.5)
-    "vulnerability": (np.float64, 0.0),
     "status": (np.int8, Status.RECRUITED),
     "times_trafficked": (np.int16, 1),  # 1 at first recruitment, +1 at each re-trafficking
-    "exploited_since": (np.int32, NEVER),
+    "exploited_since": (np.int16, NEVER),
     "identified_by": (np.int8, -1),  # position in CHANNEL_LIST of the last identification
     "testified": (np.bool_, False),
     "online": (np.bool_, False),  # recruited online (processes.online): monitoring finds them
@@ -97,13 +99,18 @@ class Victims:
             is the same in every other respect, and ``history_of`` raises ``ValueError``.
         network_of: the live network of a number in ``network`` (``TraffickingModel.network_of``),
             for the rows' views (:class:`Victim`); a table of its own has none.
+        vulnerability_of: the individual vulnerability of an array of rows
+            (``processes.recruitment.vulnerabilities``: a function of each row's key and
+            origin, so not stored); a table of its own has none.
     """
 
     def __init__(self, capacity: int = 1024, *, history: bool = True,
-                 network_of: Callable[[int], Any] | None = None) -> None:
+                 network_of: Callable[[int], Any] | None = None,
+                 vulnerability_of: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         self.n = 0
         self.history = history
         self.network_of = network_of
+        self.vulnerability_of = vulnerability_of
         self._capacity = capacity
         make_columns(self, _COLUMNS, capacity)
         self.counts = [0] * len(Status)
@@ -118,14 +125,12 @@ class Victims:
 
     # declared for readers and type checkers; set in __init__
     key: np.ndarray
-    rkey: np.ndarray
     origin: np.ndarray
     location: np.ndarray
     form: np.ndarray
     male: np.ndarray
     child: np.ndarray
     group: np.ndarray
-    vulnerability: np.ndarray
     status: np.ndarray
     times_trafficked: np.ndarray
     exploited_since: np.ndarray
@@ -224,11 +229,30 @@ class Victims:
         """Victim ``v`` is trafficked again: one more episode, whose stream key is returned."""
         times = int(self.times_trafficked[v]) + 1
         self.times_trafficked[v] = times
-        rkey = chain(int(self.key[v]), times)
-        self.rkey[v] = rkey
-        return rkey
+        return chain(int(self.key[v]), times)
 
     # -- reading ---------------------------------------------------------------------------------
+    def rkey_of(self, v: int) -> int:
+        """Victim ``v``'s current episode's stream key: ``chain(key, times_trafficked)``."""
+        return chain(int(self.key[v]), int(self.times_trafficked[v]))
+
+    def rkeys(self, rows) -> np.ndarray:
+        """:meth:`rkey_of` for each of ``rows`` (an index array or a slice), as uint64."""
+        return extend(self.key[rows], self.times_trafficked[rows])
+
+    def vulnerabilities(self, rows) -> np.ndarray:
+        """The individual vulnerability (0-1) of each of ``rows`` (an index array), computed
+        when read from their key and origin (``vulnerability_of``)."""
+        if self.vulnerability_of is None:
+            raise ValueError("this table was made without vulnerability_of: a victim's "
+                             "vulnerability depends on the model (their origin's)")
+        return self.vulnerability_of(np.asarray(rows, dtype=np.int64))
+
+    @property
+    def vulnerability(self) -> np.ndarray:
+        """Every victim's individual vulnerability, in row order (:meth:`vulnerabilities`)."""
+        return self.vulnerabilities(np.arange(self.n))
+
     def status_counts(self) -> dict[str, int]:
         """How many victims are in each status, by name."""
         return dict(zip(STATUSES, self.counts))
@@ -295,12 +319,15 @@ class Victim:
 
     unique_id = property(lambda self: self.row, doc="The victim's row: their identity.")
     key = _column("key", "Random-stream key (simulation.model.streams).")
-    rkey = _column("rkey", "The current episode's stream key.")
+    rkey = property(lambda self: self.table.rkey_of(self.row),
+                    doc="The current episode's stream key.")
     origin = _column("origin", "Home jurisdiction.")
     location = _column("location", "Jurisdiction they are in now.")
     form = _column("form", "Form of exploitation (index into registry.FORMS).")
     group = _column("group", "2 x male + child.")
-    vulnerability = _column("vulnerability", "Vulnerability, 0-1.")
+    vulnerability = property(
+        lambda self: float(self.table.vulnerabilities([self.row])[0]),
+        doc="Individual vulnerability, 0-1 (no process reads it yet: ODD 6.2).")
     times_trafficked = _column("times_trafficked", "Episodes of trafficking so far.")
     testified = _column("testified", "Testified in this episode.")
     online = _column("online", "Recruited online in this episode.")

@@ -50,7 +50,7 @@ def decide(model) -> None:
         chance = confirmation_chance(p, bool(victims.child[v]))
         # keyed by the episode and the rank of the person's referral (never by the referral's
         # row in the log, a count of everyone's referrals that another policy would shift)
-        confirmed = (uniform("referral decision", int(victims.rkey[v]), referrals.rank[row])
+        confirmed = (uniform("referral decision", victims.rkey_of(v), referrals.rank[row])
                      < chance)
         referrals.close(row, model.week, confirmed)
         if confirmed:

@@ -203,7 +203,7 @@ def exit_exploitation(model, v: int, j: int, way: int, retrafficking: bool = Tru
         form = int(victims.form[v])
         total = jur.visible_hazards[form][hazard_row(victims, v)][ExitRoute.POLICE]
         if (extra > 0
-                and model.streams.uniform("online credit", int(victims.rkey[v])) * total
+                and model.streams.uniform("online credit", victims.rkey_of(v)) * total
                 < extra):
             model.tally("identified_online", j)
             model.tally_form("identified_online", form)
@@ -332,7 +332,7 @@ def identify(model, v: int, j: int, channel: Channel) -> None:
     jur = model.jurisdictions[j]
     record(model, v, LIST_OF_CHANNEL[channel], j, identified=removed)
     uniform = model.streams.uniform
-    rkey = int(victims.rkey[v])
+    rkey = victims.rkey_of(v)
     if uniform("partner record", rkey) < jur.levers["ngo_police_partnership"]:
         # a formal referral puts the victim on the partner's list too: lists become dependent
         # (the police's partner is the list of NGOs and services, and theirs the police's)

@@ -67,7 +67,7 @@ def move(model) -> None:
                          for n, x in zip(numbers[crossing].tolist(), step)], dtype=np.int64)
         victims.location[v[crossing]] = into
         check, u = keyed(streams, ("border check", "border recognition"), legs,
-                         victims.rkey[v[crossing]])
+                         victims.rkeys(v[crossing]))
         checked = check < np.array([j.border_check for j in jurisdictions])[into]
         recognition = np.array([j.recognition for j in jurisdictions])
         misidentification = np.array([j.misidentification for j in jurisdictions])
@@ -82,7 +82,7 @@ def move(model) -> None:
     if departing.size or onward.size:
         onward_leg = np.concatenate([np.ones(int((~single).sum()), dtype=np.int64),
                                      legs[passing & ~at_last] + 1])
-        onward_weeks = leg_weeks(model, onward_leg, victims.rkey[v[onward]])
+        onward_weeks = leg_weeks(model, onward_leg, victims.rkeys(v[onward]))
         position = np.concatenate([departing[single], onward])
         order = np.argsort(position, kind="stable")
         v_next = v[position][order]

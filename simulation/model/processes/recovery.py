@@ -62,7 +62,7 @@ def schedule_retrafficking(model, v: int, how: Exit) -> None:
     """Draw when (if ever) victim ``v`` is trafficked again (:func:`schedule_retrafficking_many`
     for one person, with the same number: ``uniform`` is the scalar form of ``uniforms``)."""
     victims = model.victims
-    x = model.streams.uniform("retrafficking time", int(victims.rkey[v]))
+    x = model.streams.uniform("retrafficking time", victims.rkey_of(v))
     _schedule_one(model, v, how, x, int(victims.origin[v]), int(victims.times_trafficked[v]))
 
 
@@ -97,7 +97,7 @@ def schedule_retrafficking_many(model, rows, hows: list[Exit]) -> None:
     p = model.params
     victims = model.victims
     people = np.asarray(rows, dtype=np.int64)
-    u = model.streams.uniforms("retrafficking time", (), victims.rkey[people])
+    u = model.streams.uniforms("retrafficking time", (), victims.rkeys(people))
     origins = victims.origin[people]
     # fast path: only those whose number falls (nearly) below their chance of ever being
     # re-trafficked, 1 - exp(-h * T), go through the exact rule one by one
@@ -143,7 +143,7 @@ def retraffic_many(model, rows: np.ndarray) -> None:
             continue
         at = np.flatnonzero(origins == origin)
         # each person's chain(decision, rkey) at once: the rows of their races
-        u = streams.table(extend(victims.rkey[rows[at]], decision), keys)
+        u = streams.table(extend(victims.rkeys(rows[at]), decision), keys)
         with np.errstate(divide="ignore"):
             finish = -np.log(u) / np.asarray(rates, dtype=float)
         for x, i in zip(at.tolist(), np.argmin(finish, axis=1).tolist()):
@@ -156,7 +156,6 @@ def retraffic_many(model, rows: np.ndarray) -> None:
     times = victims.times_trafficked[rows] + 1
     victims.times_trafficked[rows] = times
     rkeys = extend(victims.key[rows], times)
-    victims.rkey[rows] = rkeys
     victims.network[rows] = [n.unique_id for n in networks]
     for v, network in zip(rows.tolist(), networks):
         network.victims.add(v)

@@ -156,26 +156,32 @@ def draw_profiles(model, new: slice, keys: np.ndarray, rkeys: np.ndarray, forms:
                   origins: np.ndarray, online_shares: np.ndarray) -> None:
     """Who the people in rows ``new`` of ``model.victims`` are, drawn for all of them at once:
     their stream keys (``keys``, and ``rkeys`` for their episode), origin and form, then
-    :func:`profile` and :func:`online.recruited_online` for each, the same numbers as one by
-    one. ``forms``, ``origins`` and ``online_shares`` (their networks') give one value a row."""
+    :func:`profile` (vulnerability aside: :func:`vulnerabilities` computes it when read) and
+    :func:`online.recruited_online` for each, the same numbers as one by one. ``forms``,
+    ``origins`` and ``online_shares`` (their networks') give one value a row; ``rkeys`` are
+    their episodes' keys, ``chain(key, 1)``."""
     p = model.params
     streams = model.streams
     victims = model.victims
-    sex, age, vulnerability = streams.table(
-        [streams.decision("sex"), streams.decision("age"), streams.decision("vulnerability")],
-        keys)
-    spread = p["vulnerability_spread"]
-    base = np.array([jur.vulnerability for jur in model.jurisdictions])[origins]
+    sex, age = streams.table([streams.decision("sex"), streams.decision("age")], keys)
     victims.key[new] = keys
-    victims.rkey[new] = rkeys
     victims.origin[new] = origins
     victims.form[new] = forms
     victims.male[new] = ~(sex < np.array([p[name] for name in FEMALE_SHARE])[forms])
     victims.child[new] = age < np.array([p[name] for name in CHILD_SHARE])[forms]
     victims.group[new] = 2 * victims.male[new] + victims.child[new]
-    victims.vulnerability[new] = np.minimum(1.0, base * (1 - spread + 2 * spread
-                                                         * vulnerability))
     victims.online[new] = online.recruited_online_many(model, online_shares, rkeys)
+
+
+def vulnerabilities(model, rows: np.ndarray) -> np.ndarray:
+    """The individual vulnerability of victims ``rows`` (:func:`profile`'s, for all at once):
+    a function of their stream key and origin, so computed when read (``Victims.vulnerabilities``)
+    rather than stored. No process reads it yet (ODD 6.2)."""
+    victims = model.victims
+    spread = model.params["vulnerability_spread"]
+    u = model.streams.table([model.streams.decision("vulnerability")], victims.key[rows])[0]
+    base = np.array([jur.vulnerability for jur in model.jurisdictions])[victims.origin[rows]]
+    return np.minimum(1.0, base * (1 - spread + 2 * spread * u))
 
 
 def tally_new(model, rows) -> None:

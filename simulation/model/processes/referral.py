@@ -42,7 +42,7 @@ def refer(model, v: int, j: int, channel: Channel) -> bool:
     p = model.params
     victims = model.victims
     week = model.week
-    rkey = int(victims.rkey[v])
+    rkey = victims.rkey_of(v)
     rank = int(victims.referrals[v]) + 1
     victims.referrals[v] = rank
     streams = model.streams

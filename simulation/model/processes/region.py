@@ -13,6 +13,7 @@ import numpy as np
 
 from simulation.model.agents.network import FAMILY, LONE, ORGANISED, PAIR, TraffickingNetwork
 from simulation.model.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
+from simulation.model.clock import EARLIEST_WEEK
 from simulation.model.registry import Form
 from simulation.model.processes import online, recruitment, spells, ties
 from simulation.model.streams import chain, extend, geometrics, name_id
@@ -198,6 +199,10 @@ def place_initial_victims(model, network, n: int, spell: float) -> range:
     victims.location[new] = destination
     spell_u = model.streams.table([model.streams.decision("initial spell")], rkeys)[0]
     since = week - geometrics(spell_u, spell)
+    if since.min() < EARLIEST_WEEK:  # (weeks are 16-bit: clock.NO_WEEK)
+        raise OverflowError(f"an initial spell drawn {week - since.min()} weeks old starts "
+                            f"before week {EARLIEST_WEEK}, the earliest the model can hold; "
+                            "lower initial_spell_weeks or burn_in_weeks")
     victims.exploited_since[new] = since
     network.victims.update(rows)
     people = np.arange(rows.start, rows.stop)

@@ -83,7 +83,7 @@ def admit(model, ngo) -> None:
         model.tally("victims_supported", ngo.j)
         decide_testimony(model, ngo, v, supported=True)
         stay = model.streams.geometric(1 / p["shelter_weeks"], "shelter stay",
-                                       int(victims.rkey[v]))
+                                       victims.rkey_of(v))
         model.support_calendar.schedule(model.week + stay, events.ShelterExit(ngo, v))
     max_wait = p["max_wait_weeks"]
     while ngo.waiting and model.week - ngo.waiting[0][1] >= max_wait:
@@ -103,7 +103,7 @@ def decide_testimony(model, ngo, v: int, supported: bool) -> None:
     if victims.form[v] == Form.LABOUR:
         chance *= p["labour_testimony"]
     uniform = model.streams.uniform
-    rkey = int(victims.rkey[v])
+    rkey = victims.rkey_of(v)
     if uniform("testimony", rkey) < chance:
         victims.testified[v] = True
         model.tally("victims_testifying", ngo.j)
@@ -120,7 +120,7 @@ def shelter_exit(model, ngo, v: int) -> None:
     """After the stay: a reintegration programme for those the lever covers, else return."""
     ngo.in_shelter -= 1
     streams = model.streams
-    rkey = int(model.victims.rkey[v])
+    rkey = model.victims.rkey_of(v)
     if streams.uniform("reintegration", rkey) < ngo.jurisdiction.levers["reintegration"]:
         model.tally("reintegration_enrolments", ngo.j)
         weeks = streams.geometric(1 / model.params["programme_weeks"], "programme weeks", rkey)
