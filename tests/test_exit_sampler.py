@@ -55,6 +55,7 @@ BOOST = {  # identification about as fast as release and escape; online monitori
     "levers.online_monitoring": 0.8,
     "parameters.release_hazard": 0.1,
     "parameters.escape_hazard": 0.06,
+    "parameters.small_visibility": 0.5,  # (the low end of its range: a difference that shows)
 }
 SECURITY_LEVELS = (0.0, 0.5, 1.0)
 N_GROUPS = 8  # 4 sex-and-age groups x recruited online or not
@@ -70,7 +71,9 @@ class FixedPool:
     :class:`identification.ExitRoute`; ``contact_hazards[i]``, of being recorded on each list
     (``registry.LISTS``), both by the formulas of ODD 6.4-6.5 at the network's visibility;
     ``group[i]``, the victim's sex-and-age group plus 4 if recruited online; ``pool[i]``, their
-    market (jurisdiction x form); ``visibility[i]``, ``1 - p[security_visibility] x security``.
+    market (jurisdiction x form); ``visibility[i]``, their network's
+    (``(1 - p[security_visibility] x security) x exposure``); ``small[i]``, whether a small
+    operation holds them.
     ``hazards_at(...)`` gives the hazards a wrong sampler would use. :meth:`week` runs the
     model's weekly draw once, the consequences of an exit held back so that the pool stays as
     it was."""
@@ -85,8 +88,9 @@ class FixedPool:
         self.row_of = {v.row: i for i, v in enumerate(self.victims)}
         self.group = np.array([v.group + 4 * v.online for v in self.victims])
         self.pool = np.array([v.location * 3 + v.form for v in self.victims])
-        self.visibility = np.array([1 - p["security_visibility"] * v.network.security
+        self.visibility = np.array([v.network.visibility(p["security_visibility"])
                                     for v in self.victims])
+        self.small = np.array([not v.network.organised for v in self.victims])
         self.hazards = self.hazards_at()
         self.contact_hazards = np.array([self._contact_hazards(v) for v in self.victims])
 
@@ -106,7 +110,7 @@ class FixedPool:
         p = self.model.params
         jur = self.model.jurisdictions[v.location]
         row = identification.visible_hazards(p, jur)[v.form][v.group + 4 * v.online]
-        vis = 1 - p["security_visibility"] * v.network.security
+        vis = v.network.visibility(p["security_visibility"])
         return [row[route] * p[name] * vis for route, name in
                 zip(identification.LIST_ROUTES, identification.CONTACT_PARAMETERS)]
 
@@ -251,6 +255,24 @@ def test_lists_record_each_victim_at_their_contact_hazard(draws):
     same = chance(same * [pool.model.params[n] for n in identification.CONTACT_PARAMETERS])
     assert bernoulli_p_value(counts.ravel(), same.ravel(), cells, N_GROUPS * n_lists,
                              WEEKS) < STRICT
+
+
+def test_contacts_of_small_operations_victims_follow_their_lower_visibility(draws):
+    """ODD 6.5 and 6.10: a small operation's victims are ``p[small_visibility]`` times as
+    visible to every channel, so to its list contacts too, as to its exits. Contacts at an
+    organised network's visibility for them (as the code had it until this test) are rejected
+    by the same draws."""
+    pool, _, weekly_contacts = draws
+    small = pool.small
+    exposure = pool.model.params["small_visibility"]
+    assert small.sum() > 50 and exposure < 1
+    counts = contacts_per_cell(pool, weekly_contacts)[small]
+    n_lists = counts.shape[1]
+    cells = np.tile(np.arange(n_lists), small.sum())  # by list
+    q = chance(pool.contact_hazards[small])
+    assert bernoulli_p_value(counts.ravel(), q.ravel(), cells, n_lists, WEEKS) > STRICT
+    full = chance(pool.contact_hazards[small] / exposure)
+    assert bernoulli_p_value(counts.ravel(), full.ravel(), cells, n_lists, WEEKS) < STRICT
 
 
 def test_police_contacts_of_victims_recruited_online_follow_their_whole_police_hazard(draws):

@@ -57,12 +57,13 @@ class Pool:
         """The members' stream keys, in the order of ``items`` (a copy)."""
         return np.frombuffer(self._keys, dtype=np.uint64).copy() if self._keys else _NO_KEYS
 
-    def views(self) -> tuple[np.ndarray, np.ndarray]:
-        """``items`` and ``keys`` as views of the pool's own arrays, for a caller that reads
-        them at once, before the pool changes (they hold its arrays' buffers: the pool cannot
-        grow while they live). The pool must not be empty."""
-        return (np.frombuffer(self._rows, dtype=np.int64),
-                np.frombuffer(self._keys, dtype=np.uint64))
+    def copy_into(self, rows: array, keys: array) -> None:
+        """Append the members' rows to ``rows`` (an ``array('q')``) and their keys to ``keys``
+        (``array('Q')``), in order: one copy in C, for the week's pass over every pool. (The
+        pool hands out no view of its own arrays: an array whose buffer is exported cannot
+        grow or shrink, and a view kept a moment too long made a later removal fail.)"""
+        rows.extend(self._rows)
+        keys.extend(self._keys)
 
     def add(self, v: int) -> None:
         victims = self.victims

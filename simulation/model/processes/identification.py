@@ -24,7 +24,8 @@ from simulation.model.processes import cases, recovery, referral
 from simulation.model.streams import below_chance
 
 READS = (
-    "agencies", "jurisdictions", "living_networks", "network_of", "params", "streams", "week",
+    "agencies", "jurisdictions", "living_networks", "network_of", "network_table", "params",
+    "streams", "week",
 )
 CHANGES = (
     "contacts", "exploited", "form_tally", "group_tally", "spells", "victims", "weekly_tally",
@@ -456,8 +457,9 @@ def record_contacts(model, candidates: ContactCandidates) -> None:
         return
     security_visibility = model.params["security_visibility"]
     living = model.living_networks  # (each still exploited: their networks live)
-    vis = 1 - security_visibility * np.array([living[n].security
-                                              for n in victims.network[who].tolist()])
+    owners = victims.network[who]
+    vis = ((1 - security_visibility * np.array([living[n].security for n in owners.tolist()]))
+           * model.network_table.exposure[owners])  # network.visibility(), as for exits
     contact = np.stack([jur.hazard_arrays.contact
                         for jur in model.jurisdictions])  # (j, form, list, row)
     hazard = contact[j_of, victims.form[who], lst, hazard_row(victims, who)] * vis
