@@ -383,6 +383,17 @@ def hazard_row(victims, rows):
     return victims.group[rows] + len(SEEN_GROUPS) * victims.online[rows]
 
 
+def network_visibility(model, rows: np.ndarray) -> np.ndarray:
+    """Each exploited victim's network's visibility (``TraffickingNetwork.visibility``: ``(1 -
+    p[security_visibility] x security) x exposure``) for victims ``rows``, whose networks all
+    live: the factor of both their exits and their contacts on record (ODD 6.5, 6.10)."""
+    owners = model.victims.network[rows]
+    living = model.living_networks
+    security = np.array([living[n].security for n in owners.tolist()])
+    return ((1 - model.params["security_visibility"] * security)
+            * model.network_table.exposure[owners])
+
+
 IDENTIFIED_BY = {c: f"identified_{c.value}" for c in Channel}
 """The flow column of each channel's identifications."""
 
@@ -455,11 +466,7 @@ def record_contacts(model, candidates: ContactCandidates) -> None:
     lst, u = candidates.list[still], candidates.u[still]
     if not who.size:
         return
-    security_visibility = model.params["security_visibility"]
-    living = model.living_networks  # (each still exploited: their networks live)
-    owners = victims.network[who]
-    vis = ((1 - security_visibility * np.array([living[n].security for n in owners.tolist()]))
-           * model.network_table.exposure[owners])  # network.visibility(), as for exits
+    vis = network_visibility(model, who)  # (each still exploited: as for their exits)
     contact = np.stack([jur.hazard_arrays.contact
                         for jur in model.jurisdictions])  # (j, form, list, row)
     hazard = contact[j_of, victims.form[who], lst, hazard_row(victims, who)] * vis

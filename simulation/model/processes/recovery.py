@@ -155,7 +155,7 @@ def retraffic_many(model, rows: np.ndarray) -> None:
     rows = rows[taken]
     times = victims.times_trafficked[rows] + 1
     victims.times_trafficked[rows] = times
-    rkeys = extend(victims.key[rows], times)
+    rkeys = victims.rkeys(rows)  # (their new episode's)
     victims.network[rows] = [n.unique_id for n in networks]
     for v, network in zip(rows.tolist(), networks):
         network.victims.add(v)
