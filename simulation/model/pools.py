@@ -71,13 +71,16 @@ class Pool:
         self._rows.append(v)
         self._keys.append(victims.rkey_of(v))
 
-    def add_many(self, rows: np.ndarray) -> None:
-        """:meth:`add` for each of ``rows`` (int64) in turn."""
+    def add_many(self, rows: np.ndarray, keys: np.ndarray | None = None) -> None:
+        """:meth:`add` for each of ``rows`` (int64) in turn; ``keys``, their episodes' keys
+        (``Victims.rkeys(rows)``), if the caller has them already."""
         victims = self.victims
         n = len(self._rows)
         victims.slot[rows] = np.arange(n, n + len(rows))
         self._rows.frombytes(np.asarray(rows, dtype=np.int64).tobytes())
-        self._keys.frombytes(victims.rkeys(rows).tobytes())
+        if keys is None:
+            keys = victims.rkeys(rows)
+        self._keys.frombytes(np.asarray(keys, dtype=np.uint64).tobytes())
 
     def remove(self, v: int) -> None:
         slot = self.victims.slot

@@ -158,9 +158,11 @@ def arrive_all(model, rows: np.ndarray) -> None:
     # the order of the arrivals: what adding and opening one by one would do
     n_forms = len(exploited[0])
     market = destination * n_forms + victims.form[rows]
+    keys = victims.rkeys(rows)  # (derived once for every pool)
     if (market == market[0]).all():
-        exploited[int(destination[0])][int(victims.form[rows[0]])].add_many(rows)
+        exploited[int(destination[0])][int(victims.form[rows[0]])].add_many(rows, keys)
     else:
         for m in np.unique(market).tolist():
-            exploited[m // n_forms][m % n_forms].add_many(rows[market == m])
+            mine = market == m
+            exploited[m // n_forms][m % n_forms].add_many(rows[mine], keys[mine])
     spells.open_spell_records(model, rows, destination, week)

@@ -206,6 +206,6 @@ def place_initial_victims(model, network, n: int, spell: float) -> range:
     victims.exploited_since[new] = since
     network.victims.update(rows)
     people = np.arange(rows.start, rows.stop)
-    model.exploited[destination][form].add_many(people)
+    model.exploited[destination][form].add_many(people, rkeys)
     spells.open_spell_records(model, people, destination, since)
     return rows
