@@ -26,7 +26,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -113,27 +112,23 @@ def main() -> int:
                         help="with --together: the baseline's scale (default 1)")
     args = parser.parse_args()
     seeds = list(range(1, args.seeds + 1))
-    with tempfile.TemporaryDirectory() as tmp:
-        old_tree = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old_tree),
-                        args.rev], check=True, capture_output=True)
-        try:
-            if args.together:
-                shares = together(old_tree, ROOT, seeds, args.scale, args.rounds)
-                print(f"median CPU time, new over old: {statistics.median(shares):.3f} "
-                      f"(rounds from {min(shares):.3f} to {max(shares):.3f})")
-                return 0
-            ratios: dict[str, list[float]] = {"old": [], "new": []}
-            for r in range(args.rounds):
-                order = [("old", old_tree), ("new", ROOT)]
-                for name, tree in (order if r % 2 == 0 else order[::-1]):
-                    m = measure(tree, seeds)
-                    ratios[name].append(m["ratio"])
-                    print(f"round {r + 1} {name}: ratio {m['ratio']:.1f} "
-                          f"(median wall {m['wall']:.2f} s per run)", flush=True)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(old_tree)], check=False, capture_output=True)
+    sys.path.insert(0, str(ROOT / "tools"))
+    from compare_outcomes import checked_out  # (each tree with its C extension built)
+
+    with checked_out(args.rev) as (_, old_tree):
+        if args.together:
+            shares = together(old_tree, ROOT, seeds, args.scale, args.rounds)
+            print(f"median CPU time, new over old: {statistics.median(shares):.3f} "
+                  f"(rounds from {min(shares):.3f} to {max(shares):.3f})")
+            return 0
+        ratios: dict[str, list[float]] = {"old": [], "new": []}
+        for r in range(args.rounds):
+            order = [("old", old_tree), ("new", ROOT)]
+            for name, tree in (order if r % 2 == 0 else order[::-1]):
+                m = measure(tree, seeds)
+                ratios[name].append(m["ratio"])
+                print(f"round {r + 1} {name}: ratio {m['ratio']:.1f} "
+                      f"(median wall {m['wall']:.2f} s per run)", flush=True)
     old, new = statistics.median(ratios["old"]), statistics.median(ratios["new"])
     print(f"median ratio to Boltzmann: old {old:.1f}, new {new:.1f} "
           f"({100 * (new / old - 1):+.1f}%)")

@@ -20,12 +20,26 @@ from simulation.model.errors import UserError
 from simulation.model.guide import Parser
 
 
+def _version() -> str:
+    """The version, and whether the keyed streams' hash chain runs in C here (the same numbers
+    either way, about a sixth less CPU a run with it: docs/performance.md)."""
+    from importlib.util import find_spec
+
+    if os.environ.get("TIPSIM_PURE_PYTHON"):
+        how = "in Python (TIPSIM_PURE_PYTHON is set)"
+    elif find_spec("simulation.model.hashchain") is None:
+        how = "in Python (no C compiler was found when tipsim was installed)"
+    else:
+        how = "in C"
+    return f"tipsim {__version__}, keyed random streams {how}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="tipsim",
         description="Policy-impact simulator of human-trafficking enforcement and victim support.",
     )
-    parser.add_argument("--version", action="version", version=f"tipsim {__version__}")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"simulation.commands.{info.name}").register(sub)

@@ -29,10 +29,11 @@ SHIPPED = sorted(p.relative_to(ROOT / "scenarios").as_posix() for p in shipped("
 def wheel(tmp_path_factory) -> Path:
     """The wheel pip builds from a copy of the source (so no build/ appears in the checkout)."""
     src = tmp_path_factory.mktemp("src")
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, src / name)
     for name in ("simulation", "scenarios"):
-        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / name, src / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.so"))
     out = tmp_path_factory.mktemp("wheel")
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
                            "--no-build-isolation", "--quiet", "-w", str(out), str(src)],
@@ -66,6 +67,16 @@ def test_wheel_holds_every_package_of_the_source(wheel):
     assert [p for p in packages if f"{p}/__init__.py" not in names] == []
 
 
+def test_wheel_holds_the_compiled_hash_chain_and_its_source(wheel):
+    """The keyed streams' C extension is built into the wheel (from the source, not a copy of
+    this checkout's build: the fixture leaves ``*.so`` out), with its source, which the model
+    code's hash covers."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "simulation/model/hashchain.c" in names and "simulation/model/hashchain.pyi" in names
+    assert [n for n in names if n.startswith("simulation/model/hashchain.cpython-")]
+    assert "-none-any" not in wheel.name  # a platform wheel, since it holds compiled code
+
+
 def test_wheel_holds_the_published_lists_and_their_sources(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = sorted(p.name for p in (ROOT / "simulation" / "model" / "datasets").glob("*.csv"))
@@ -82,14 +93,16 @@ def test_installed_wheel_runs_from_its_own_library(wheel, tmp_path):
         "from simulation.studies.experiment import Experiment\n"
         "exp = Experiment.load(simulation.SCENARIOS / 'experiments' / 'policy_comparison.toml')\n"
         "result = simulation.run(weeks=4)\n"
-        "print(json.dumps([simulation.__file__, str(simulation.BASELINE),\n"
+        "from simulation.model import streams\n"
+        "print(json.dumps([simulation.__file__, str(simulation.BASELINE), streams.COMPILED,\n"
         "                  [s.name for s in exp.scenario_objects],\n"
         "                  result.outcomes['new_victims']]))\n")
     # PYTHONPATH comes before the editable install of this checkout, so the wheel's copy loads
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, env={**os.environ, "PYTHONPATH": str(site)})
     assert out.returncode == 0, out.stderr
-    module, baseline, scenarios, new_victims = json.loads(out.stdout)
+    module, baseline, compiled, scenarios, new_victims = json.loads(out.stdout)
+    assert compiled  # the wheel's C extension loads
     assert module.startswith(str(site)) and baseline.startswith(str(site))
     assert baseline.endswith("simulation/library/baseline.toml")
     shipped = Experiment.load(SCENARIOS / "experiments" / "policy_comparison.toml")

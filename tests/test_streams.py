@@ -3,6 +3,8 @@ them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -12,6 +14,7 @@ from simulation.model.agents.victim import Victims
 from simulation.model.trafficking_model import BASELINE, TraffickingModel
 from simulation.model.pools import Pool, RowSet
 from simulation.model.scenario import with_overrides
+from simulation.model import streams
 from simulation.model.streams import (Streams, chain, extend, geometric, geometrics, key, mix,
                                       poisson, poissons)
 
@@ -235,3 +238,78 @@ def test_a_race_among_a_few_candidates_has_the_winner_of_the_vectorised_numbers(
         with np.errstate(divide="ignore"):
             expected = np.argmin(-np.log(s.uniforms("pick", parts, keys)) / weights)
         assert s.race("pick", parts, keys, weights) == expected
+
+
+# -- the hash chain in C (simulation/model/hashchain.c) ----------------------------------------
+def test_the_hash_chain_is_built_in_c_where_the_tests_run():
+    """``make test`` installs tipsim with a C compiler at hand (every CI machine has one): the
+    extension must have been built, or the tests below would check the Python path twice and
+    a run would take a sixth more CPU than it should."""
+    assert streams.COMPILED, "simulation/model/hashchain.c was not built: pip install -e . again"
+
+
+@pytest.mark.skipif(not streams.COMPILED, reason="the C extension is not built")
+def test_the_c_hash_chain_gives_the_numbers_of_its_python_definition():
+    rng = np.random.default_rng(3)
+    big = rng.integers(0, 2**63, 200, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    ints = [0, 1, 2**64 - 1, 2**63, -1, -2**40, 2**70 + 3, 12345] + big.tolist()
+    for x in ints:
+        assert streams.mix(x % 2**64) == streams._mix(x % 2**64)
+        for part in ints[:12]:
+            assert streams.chain(x % 2**64, part) == streams._chain(x % 2**64, part)
+            assert streams.unit(x % 2**64, part) == streams._unit(x % 2**64, part)
+    assert streams.chain(5, 1, -2, 2**66, np.int64(-7), np.uint64(2**64 - 1)) == \
+        streams._chain(5, 1, -2, 2**66, -7, 2**64 - 1)
+    assert streams.chain(9) == 9
+    with pytest.raises(TypeError):
+        streams.chain(1, 0.5)
+
+
+@pytest.mark.skipif(not streams.COMPILED, reason="the C extension is not built")
+def test_the_c_tables_and_extensions_are_numpys_numbers(monkeypatch):
+    rng = np.random.default_rng(4)
+    keys = rng.integers(0, 2**63, 300, dtype=np.uint64) * np.uint64(2)
+    ranks = rng.integers(-2**40, 2**40, 300)
+    small = np.arange(300, dtype=np.int16) - 150
+    cases = [
+        ("table", ([7], keys)), ("table", ([1, 2**64 - 1, 3], keys)), ("table", ([5], keys[::3])),
+        ("table", ([5], keys[:0])), ("table", (np.array([3, 4], dtype=np.uint64), keys.tolist())),
+        ("extend", (keys, ranks)), ("extend", (keys, small)), ("extend", (keys, -3)),
+        ("extend", (keys, np.int64(9))), ("extend", (keys[::2], ranks[::2])),
+        ("extend", (keys, ranks > 0)), ("extend", (keys[:0], 1)),
+    ]
+    compiled = [getattr(streams.Streams, name)(*args) if name == "table" else
+                streams.extend(*args) for name, args in cases]
+    monkeypatch.setattr(streams, "_hashchain", None)
+    for (name, args), c in zip(cases, compiled):
+        python = (streams.Streams.table(*args) if name == "table" else streams.extend(*args))
+        assert c.dtype == python.dtype and c.shape == python.shape, name
+        assert np.array_equal(c, python), name
+
+
+def test_a_run_without_the_c_extension_is_the_same_run(tmp_path):
+    """The whole model with ``TIPSIM_PURE_PYTHON`` set (the path of an install that found no C
+    compiler) against the same run here: identical series."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, simulation\n"
+            "from simulation.model import streams\n"
+            "r = simulation.run(simulation.with_overrides(simulation.BASELINE,"
+            " {'run.scale': 0.25}), seed=5, weeks=78)\n"
+            "print(json.dumps([streams.COMPILED, repr(sorted(r.outcomes.items()))]"
+            " + [t.to_csv() for t in (r.timeseries, r.contacts, r.referrals, r.arrests)]))\n")
+    runs = []
+    root = str(Path(__file__).resolve().parent.parent)  # this checkout, wherever pytest runs
+    path = os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+    for pure in ("", "1"):
+        env = {**os.environ, "TIPSIM_PURE_PYTHON": pure, "PYTHONPATH": path}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env, cwd=tmp_path, check=True)
+        runs.append(json.loads(out.stdout))
+    (compiled_flag, *compiled), (pure_flag, *pure) = runs
+    assert compiled_flag == streams.COMPILED and pure_flag is False
+    assert compiled == pure
+    assert len(compiled[2].splitlines()) > 100  # (the contacts: a run that did something)

@@ -132,14 +132,31 @@ def diff(old: Path, new: Path) -> int:
     return 0
 
 
+def built(tree: Path) -> Path:
+    """``tree`` with its C extension built in place (``setup.py build_ext --inplace``) where it
+    has one and the build is missing or older than its source, so that each side of a
+    comparison runs as an install of it would. A tree from before the extension, or a machine
+    with no C compiler, runs its Python path (the same numbers)."""
+    source = tree / "simulation" / "model" / "hashchain.c"
+    if (tree / "setup.py").exists() and source.exists():
+        done = sorted(source.parent.glob("hashchain.*.so"))
+        if not done or done[-1].stat().st_mtime < source.stat().st_mtime:
+            subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"],
+                           cwd=tree, check=False, capture_output=True)
+    return tree
+
+
 @contextmanager
 def checked_out(rev: str):
     """``(folder, tree)``: a temporary folder, and REV checked out into a detached git worktree
-    inside it, removed afterwards (``tools/compare_distributions.py`` uses it too)."""
+    inside it with its C extension :func:`built`, removed afterwards
+    (``tools/compare_distributions.py`` and ``benchmarks/compare_trees.py`` use it too)."""
+    built(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "old"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), rev],
                        check=True, capture_output=True)
+        built(tree)
         try:
             yield Path(tmp), tree
         finally:

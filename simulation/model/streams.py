@@ -34,9 +34,21 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from statistics import NormalDist
+from types import ModuleType
 
 import numpy as np
+
+_hashchain: ModuleType | None = None
+if not os.environ.get("TIPSIM_PURE_PYTHON"):  # (set, it times or checks the path without C)
+    try:  # the hash chain in C: the same numbers, fewer numpy calls (simulation/model/hashchain.c)
+        import simulation.model.hashchain as _hashchain
+    except ImportError:  # installed where no C compiler was found: Python and numpy below
+        pass
+COMPILED = _hashchain is not None
+"""Whether the hash chain runs in C here (``tipsim --version`` says so); the numbers are the
+same either way."""
 
 MASK = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15
@@ -51,19 +63,36 @@ PREFIXES_KEPT = 4096
 mostly a decision and a week) are kept: a run at scale 8 otherwise ended holding some 20,000."""
 
 
-def mix(x: int) -> int:
+def _mix(x: int) -> int:
     """SplitMix64's finaliser: a bijection of 64-bit integers with full avalanche."""
     x = ((x ^ (x >> 30)) * _M1) & MASK
     x = ((x ^ (x >> 27)) * _M2) & MASK
     return x ^ (x >> 31)
 
 
-def chain(x: int, *parts: int) -> int:
+def _chain(x: int, *parts: int) -> int:
     """``x`` extended by each part (negative ones too, as two's complement):
     ``x = mix((x ^ part) + GAMMA)``."""
     for part in parts:
-        x = mix(((x ^ (part & MASK)) + GAMMA) & MASK)
+        x = _mix(((x ^ (part & MASK)) + GAMMA) & MASK)
     return x
+
+
+def _unit(x: int, part: int) -> float:
+    """The uniform number in (0, 1) of one more step of a chain: 53 bits of
+    ``chain(x, part)``."""
+    x = ((x ^ (part & MASK)) + GAMMA) & MASK
+    x = ((x ^ (x >> 30)) * _M1) & MASK
+    x = ((x ^ (x >> 27)) * _M2) & MASK
+    x ^= x >> 31
+    return ((x >> 11) + 0.5) * _UNIT
+
+
+# the definitions above, or the same arithmetic in C where it was built (tests/test_streams.py
+# checks that both give the same numbers)
+mix = _hashchain.mix if _hashchain is not None else _mix
+chain = _hashchain.chain if _hashchain is not None else _chain
+unit = _hashchain.unit if _hashchain is not None else _unit
 
 
 def key(*parts: int) -> int:
@@ -80,6 +109,20 @@ def name_id(name: str) -> int:
 def extend(keys: np.ndarray, parts) -> np.ndarray:
     """:func:`chain` of each key by one part (an array of the same length, or one number):
     ``mix((key ^ part) + GAMMA)`` over arrays."""
+    if _hashchain is not None:
+        k = np.ascontiguousarray(keys, dtype=_U64)
+        if k.ndim == 1:
+            out = np.empty_like(k)
+            if isinstance(parts, int):
+                _hashchain.extend(k, parts & MASK, out)
+                return out
+            p = np.asarray(parts)
+            if p.ndim == 0:
+                _hashchain.extend(k, int(p.astype(np.int64)) & MASK, out)
+                return out
+            if p.shape == k.shape:
+                _hashchain.extend(k, np.ascontiguousarray(p.astype(np.int64, copy=False)), out)
+                return out
     parts = np.asarray(parts).astype(np.int64).astype(_U64)
     return _mix_array((np.asarray(keys, dtype=_U64) ^ parts) + _U64(GAMMA))
 
@@ -144,11 +187,7 @@ class Streams:
             return ((x >> 11) + 0.5) * _UNIT
         else:
             x = chain(self.decision(name), *parts[:-1])
-        x = ((x ^ (parts[-1] & MASK)) + GAMMA) & MASK
-        x = ((x ^ (x >> 30)) * _M1) & MASK
-        x = ((x ^ (x >> 27)) * _M2) & MASK
-        x ^= x >> 31
-        return ((x >> 11) + 0.5) * _UNIT
+        return unit(x, parts[-1])
 
     def base(self, name: str, *parts: int) -> int:
         """The chain of decision ``name`` through ``parts``: a draw for a key ``k`` is then one
@@ -174,7 +213,7 @@ class Streams:
             # finishing times divided one by one (the same division, correctly rounded)
             # unless a weight is not positive (numpy's rules for zeros and NaNs then)
             base = self.base(name, *parts)
-            drawn = [((chain(base, k) >> 11) + 0.5) * _UNIT
+            drawn = [unit(base, k)
                      for k in (keys.tolist() if isinstance(keys, np.ndarray) else keys)]
             w = weights.tolist() if isinstance(weights, np.ndarray) else list(weights)
             if all(x > 0 for x in w):
@@ -191,6 +230,12 @@ class Streams:
     def table(bases: list[int] | np.ndarray, keys: np.ndarray) -> np.ndarray:
         """Uniform numbers for several decisions (rows, by their :meth:`base`, a list or an
         array of uint64) and many keys (columns) in one vectorised pass."""
+        if _hashchain is not None:
+            k = np.ascontiguousarray(keys, dtype=_U64)
+            if k.ndim == 1:
+                out = np.empty((len(bases), len(k)))
+                _hashchain.table(bases, k, out)
+                return out
         k = np.asarray(keys, dtype=_U64)
         if len(bases) == 1:  # (the usual case: one decision, no broadcasting to set up)
             y = np.bitwise_xor(k, _U64(bases[0]))[None, :]

@@ -25,7 +25,7 @@ MODEL_MODULES = ("model/agents", "model/caches.py", "model/calendars.py", "model
                  "model/parameters.py", "model/pools.py", "model/processes", "model/records.py",
                  "model/registry.py", "model/runner.py", "model/scenario.py",
                  "model/scenario_schema.py", "model/statistics.py", "model/streams.py",
-                 "studies/uncertainty.py")
+                 "model/hashchain.c", "studies/uncertainty.py")
 
 
 def new_manifest(experiment, model: str) -> dict[str, Any]:
