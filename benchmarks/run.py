@@ -56,6 +56,7 @@ import numpy as np  # noqa: E402
 
 import simulation  # noqa: E402
 from simulation.model.trafficking_model import BASELINE, TraffickingModel  # noqa: E402
+from simulation.model.streams import COMPILED  # noqa: E402
 
 BOLTZMANN_AGENTS = 10_000
 BOLTZMANN_STEPS = 15
@@ -244,10 +245,25 @@ def _short(path: str) -> str:
 
 
 # -- report ---------------------------------------------------------------------------------
+def _versions(*names: str) -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found: dict[str, str | None] = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
 def machine() -> dict:
     info = {"platform": platform.platform(), "processor": platform.processor() or
             platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version(),
             "mesa": mesa.__version__, "numpy": np.__version__,
+            # the libraries most of a run's peak memory is (docs/performance.md, Memory)
+            "libraries": _versions("pandas", "pyarrow", "scipy", "networkx", "pydantic"),
+            "compiled_streams": COMPILED,
             "tipsim": simulation.__version__,
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     try:
@@ -278,6 +294,10 @@ def print_report(r: dict) -> None:
     t, ref = r["throughput"]["median"], r["reference"]["median"]
     print(f"\ntipsim benchmark  {r['machine']['date']}  python {r['machine']['python']}  "
           f"mesa {r['machine']['mesa']}  {r['machine']['cpus']} CPUs")
+    libs = r["machine"].get("libraries", {})
+    print("  " + "  ".join(f"{k} {v}" for k, v in libs.items())
+          + ("" if r["machine"].get("compiled_streams", True)
+             else "  (no C extension: the streams' Python path, about a fifth slower)"))
     print(f"\nThroughput (baseline, scale 1, median of {len(r['throughput']['runs'])} seeds)")
     print(f"  wall s per run            {t['wall_s']:10.2f}   (cpu {t['cpu_s']:.2f})")
     print(f"  person-weeks per run      {t['person_weeks']:10.0f}")
