@@ -141,8 +141,12 @@ def built(tree: Path) -> Path:
     if (tree / "setup.py").exists() and source.exists():
         done = sorted(source.parent.glob("hashchain.*.so"))
         if not done or done[-1].stat().st_mtime < source.stat().st_mtime:
-            subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"],
-                           cwd=tree, check=False, capture_output=True)
+            out = subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext",
+                                  "--inplace"], cwd=tree, check=False, capture_output=True,
+                                 text=True)
+            if not sorted(source.parent.glob("hashchain.*.so")):
+                print(f"(no C extension could be built in {tree}: it runs the streams' Python "
+                      f"path, the same numbers, slower)\n{out.stderr[-500:]}", file=sys.stderr)
     return tree
 
 

@@ -131,9 +131,6 @@ class RowSet:
         except ValueError:
             pass
 
-    def clear(self) -> None:
-        self._rows = array("i")
-
     def rows(self) -> np.ndarray:
         """The members' rows as int64, in order (a copy)."""
         return np.frombuffer(self._rows, dtype=np.int32).astype(np.int64)
