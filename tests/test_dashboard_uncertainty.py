@@ -25,6 +25,7 @@ from simulation.reports.dashboard.data import DashboardData
 from simulation.reports.dashboard.figures import (FIGURES, UNCERTAINTY_FIGURES,
                                                   acceptability_figure, rank_outcomes, ranks_figure)
 from simulation.reports.dashboard.headline import HEADLINE, fmt_chance
+from simulation.reports.dashboard.page import shareable
 from simulation.reports.dashboard.report import Section
 from test_dashboard import HOSTILE_NAME, hostile
 
@@ -184,7 +185,11 @@ def test_page_explains_the_two_intervals_and_what_was_drawn(data, page_html):
                  f"({UNCERTAINTY_DRAWS * UNCERTAINTY_REPLICATIONS} runs per scenario)",
                  "randomness and parameters", "randomness only",
                  "includes what is not known about the model's parameters",
-                 f"one of the {ens['members']} parameter sets", ens["path"],
+                 f"one of the {ens['members']} parameter sets",
+                 # the ensemble's folder as the page shows it, relative to the experiment file's
+                 # (the absolute path matched only by accident, inside "../../../work/main/...",
+                 # and not in a checkout under /tmp)
+                 f"<code>{shareable(data, ens['path'])}</code>",
                  f"effective sample size {ens['effective_sample_size']:.3g}",
                  f"sets {len(ens['parameters'])} parameters",
                  f"{len(data.uncertainty['sampled'])} parameters drawn evenly",
