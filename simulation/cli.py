@@ -23,15 +23,9 @@ from simulation.model.guide import Parser
 def _version() -> str:
     """The version, and whether the keyed streams' hash chain runs in C here (the same numbers
     either way, about a sixth less CPU a run with it: docs/performance.md)."""
-    from importlib.util import find_spec
+    from simulation.model import native
 
-    if os.environ.get("TIPSIM_PURE_PYTHON"):
-        how = "in Python (TIPSIM_PURE_PYTHON is set)"
-    elif find_spec("simulation.model.hashchain") is None:
-        how = "in Python (no C compiler was found when tipsim was installed)"
-    else:
-        how = "in C"
-    return f"tipsim {__version__}, keyed random streams {how}"
+    return f"tipsim {__version__}, keyed random streams {native.HOW}"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -249,7 +249,12 @@ def test_the_hash_chain_is_built_in_c_where_the_tests_run():
     assert streams.COMPILED, "simulation/model/hashchain.c was not built: pip install -e . again"
 
 
-@pytest.mark.skipif(not streams.COMPILED, reason="the C extension is not built")
+NOT_BUILT = ("no C extension to compare with its Python definition: it was not built here "
+             "(test_the_hash_chain_is_built_in_c_where_the_tests_run fails and says how to "
+             "build it; an install without a C compiler runs the Python path alone)")
+
+
+@pytest.mark.skipif(not streams.COMPILED, reason=NOT_BUILT)
 def test_the_c_hash_chain_gives_the_numbers_of_its_python_definition():
     rng = np.random.default_rng(3)
     big = rng.integers(0, 2**63, 200, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -266,7 +271,7 @@ def test_the_c_hash_chain_gives_the_numbers_of_its_python_definition():
         streams.chain(1, 0.5)
 
 
-@pytest.mark.skipif(not streams.COMPILED, reason="the C extension is not built")
+@pytest.mark.skipif(not streams.COMPILED, reason=NOT_BUILT)
 def test_the_c_tables_and_extensions_are_numpys_numbers(monkeypatch):
     rng = np.random.default_rng(4)
     keys = rng.integers(0, 2**63, 300, dtype=np.uint64) * np.uint64(2)

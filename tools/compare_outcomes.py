@@ -21,6 +21,7 @@ import math
 import os
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -138,13 +139,14 @@ def built(tree: Path) -> Path:
     comparison runs as an install of it would. A tree from before the extension, or a machine
     with no C compiler, runs its Python path (the same numbers)."""
     source = tree / "simulation" / "model" / "hashchain.c"
+    # this interpreter's build (a build for another Python beside it does not count)
+    done = source.with_suffix(sysconfig.get_config_var("EXT_SUFFIX"))
     if (tree / "setup.py").exists() and source.exists():
-        done = sorted(source.parent.glob("hashchain.*.so"))
-        if not done or done[-1].stat().st_mtime < source.stat().st_mtime:
+        if not done.exists() or done.stat().st_mtime < source.stat().st_mtime:
             out = subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext",
                                   "--inplace"], cwd=tree, check=False, capture_output=True,
                                  text=True)
-            if not sorted(source.parent.glob("hashchain.*.so")):
+            if not done.exists():
                 print(f"(no C extension could be built in {tree}: it runs the streams' Python "
                       f"path, the same numbers, slower)\n{out.stderr[-500:]}", file=sys.stderr)
     return tree

@@ -24,7 +24,7 @@ static inline uint64_t step(uint64_t x, uint64_t part) {
     return x ^ (x >> 31);
 }
 
-/* A writable or read-only C-contiguous buffer of n items of `size` bytes. */
+/* `obj`'s C-contiguous buffer (writable if asked) of items of `size` bytes; -1 on error. */
 static int get(PyObject *obj, Py_buffer *view, Py_ssize_t size, int writable, const char *what) {
     int flags = PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
@@ -37,13 +37,13 @@ static int get(PyObject *obj, Py_buffer *view, Py_ssize_t size, int writable, co
     return 0;
 }
 
-static PyObject *as_u64(PyObject *obj, uint64_t *out) {
+/* `obj` (any integer, numpy's too) modulo 2**64 into `out`; -1 on error. */
+static int as_u64(PyObject *obj, uint64_t *out) {
     PyObject *index = PyNumber_Index(obj);
-    if (index == NULL) return NULL;
+    if (index == NULL) return -1;
     *out = PyLong_AsUnsignedLongLongMask(index);
     Py_DECREF(index);
-    if (*out == (uint64_t)-1 && PyErr_Occurred()) return NULL;
-    return Py_None;
+    return (*out == (uint64_t)-1 && PyErr_Occurred()) ? -1 : 0;
 }
 
 /* table(bases, keys, out): out[i, j] = uniform of step(bases[i], keys[j]); bases a sequence of
@@ -70,7 +70,7 @@ static PyObject *table(PyObject *self, PyObject *args) {
     double *o = (double *)out.buf;
     for (Py_ssize_t i = 0; result != NULL && i < m; i++) {
         uint64_t base;
-        if (as_u64(PySequence_Fast_GET_ITEM(seq, i), &base) == NULL) { result = NULL; break; }
+        if (as_u64(PySequence_Fast_GET_ITEM(seq, i), &base) < 0) { result = NULL; break; }
         double *row = o + i * n;
         for (Py_ssize_t j = 0; j < n; j++)
             row[j] = ((double)(step(base, k[j]) >> 11) + 0.5) * UNIT;
@@ -91,7 +91,7 @@ static PyObject *extend(PyObject *self, PyObject *args) {
     Py_buffer keys, out, parts;
     int scalar = PyLong_Check(parts_obj);
     uint64_t part = 0;
-    if (scalar && as_u64(parts_obj, &part) == NULL) return NULL;
+    if (scalar && as_u64(parts_obj, &part) < 0) return NULL;
     if (get(keys_obj, &keys, 8, 0, "keys") < 0) return NULL;
     if (get(out_obj, &out, 8, 1, "out") < 0) { PyBuffer_Release(&keys); return NULL; }
     if (!scalar && get(parts_obj, &parts, 8, 0, "parts") < 0) {
@@ -122,7 +122,7 @@ static PyObject *extend(PyObject *self, PyObject *args) {
 static PyObject *mix(PyObject *self, PyObject *arg) {
     (void)self;
     uint64_t x;
-    if (as_u64(arg, &x) == NULL) return NULL;
+    if (as_u64(arg, &x) < 0) return NULL;
     x = (x ^ (x >> 30)) * M1;
     x = (x ^ (x >> 27)) * M2;
     return PyLong_FromUnsignedLongLong(x ^ (x >> 31));
@@ -136,9 +136,9 @@ static PyObject *chain(PyObject *self, PyObject *const *args, Py_ssize_t nargs) 
         return NULL;
     }
     uint64_t x, part;
-    if (as_u64(args[0], &x) == NULL) return NULL;
+    if (as_u64(args[0], &x) < 0) return NULL;
     for (Py_ssize_t i = 1; i < nargs; i++) {
-        if (as_u64(args[i], &part) == NULL) return NULL;
+        if (as_u64(args[i], &part) < 0) return NULL;
         x = step(x, part);
     }
     return PyLong_FromUnsignedLongLong(x);
@@ -152,7 +152,7 @@ static PyObject *unit(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         PyErr_SetString(PyExc_TypeError, "unit() takes a key and a part");
         return NULL;
     }
-    if (as_u64(args[0], &x) == NULL || as_u64(args[1], &part) == NULL) return NULL;
+    if (as_u64(args[0], &x) < 0 || as_u64(args[1], &part) < 0) return NULL;
     return PyFloat_FromDouble(((double)(step(x, part) >> 11) + 0.5) * UNIT);
 }
 

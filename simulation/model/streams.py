@@ -34,18 +34,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from statistics import NormalDist
-from types import ModuleType
 
 import numpy as np
 
-_hashchain: ModuleType | None = None
-if not os.environ.get("TIPSIM_PURE_PYTHON"):  # (set, it times or checks the path without C)
-    try:  # the hash chain in C: the same numbers, fewer numpy calls (simulation/model/hashchain.c)
-        import simulation.model.hashchain as _hashchain
-    except ImportError:  # installed where no C compiler was found: Python and numpy below
-        pass
+from simulation.model import native
+
+# the hash chain in C where it was built: the same numbers, fewer numpy calls
+_hashchain = native.hashchain
 COMPILED = _hashchain is not None
 """Whether the hash chain runs in C here (``tipsim --version`` says so); the numbers are the
 same either way."""
