@@ -1,16 +1,23 @@
 """The model's float math (simulation/model/fmath.py): its C, numpy and Python definitions give
-the same bits, and the numbers are accurate."""
+the same bits, the numbers are accurate, and a whole run gives the same numbers whichever code
+paths the CPU makes numpy and the C library take."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
 from decimal import Decimal, getcontext
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from simulation.model import fmath, native
 
+ROOT = Path(__file__).resolve().parent.parent
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, math.inf, -math.inf, math.nan, 709.78, 709.79,
            -745.1, -745.2, 1e-320, 5e-324, 1e308, -1e-17, 1e-17, 0.9999999999999999]
 
@@ -112,3 +119,55 @@ def test_the_float_math_is_built_in_c_where_the_tests_run():
         "simulation/model/fmath.c is not built: run `make venv` (or `python setup.py "
         "build_ext --inplace`); without it tipsim gives the same numbers, more slowly")
     assert fmath.exp is native.fmath.exp
+
+
+# -- the same run on every machine -----------------------------------------------------------
+
+RUN = """
+import hashlib, json, sys
+import numpy as np
+import simulation
+from simulation.model.trafficking_model import BASELINE, TraffickingModel
+from simulation.model import fmath
+scenario = simulation.with_overrides(BASELINE, {"run.scale": 0.25})
+result = simulation.run(scenario, seed=5, weeks=104)
+series = result.timeseries.drop(columns=["jurisdiction"]).to_numpy(float)
+x = np.random.default_rng(0).uniform(-20, 2, 200_000)
+print(json.dumps({"outcomes": {k: float(v).hex() for k, v in result.outcomes.items()},
+                  "series": hashlib.sha256(np.ascontiguousarray(series).tobytes()).hexdigest(),
+                  "numpy_exp": hashlib.sha256(np.exp(x).tobytes()).hexdigest(),
+                  "fmath_exp": hashlib.sha256(fmath.exp_all(x).tobytes()).hexdigest()}))
+"""
+
+
+def _dispatched() -> list[str]:
+    """numpy's optional SIMD targets on this machine (disabling them all leaves its baseline
+    code: what a machine without AVX2 or AVX-512 runs)."""
+    from numpy._core import _multiarray_umath as umath
+
+    found = getattr(umath, "__cpu_features__", {})
+    return [name for name in getattr(umath, "__cpu_dispatch__", []) if found.get(name)]
+
+
+def _run(env: dict[str, str]) -> dict:
+    out = subprocess.run([sys.executable, "-c", RUN], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+                         timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_run_gives_the_same_numbers_whichever_code_paths_the_cpu_selects():
+    """The oldest x86-64 machine, simulated: numpy told to use none of its SIMD targets, the
+    C library none of its AVX2 and FMA variants (which differ in the last bit from what this
+    machine runs by default, and did change a run's money figures before fmath)."""
+    here = _run({})
+    old = _run({"NPY_DISABLE_CPU_FEATURES": " ".join(_dispatched()),
+                "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F"})
+    assert old["fmath_exp"] == here["fmath_exp"]
+    assert old["outcomes"] == here["outcomes"]
+    assert old["series"] == here["series"]
+    pure = _run({"TIPSIM_PURE_PYTHON": "1"})  # no C extension: the numpy and Python paths
+    assert pure["outcomes"] == here["outcomes"] and pure["series"] == here["series"]
+    if old["numpy_exp"] == here["numpy_exp"]:
+        pytest.skip("this machine's numpy runs the same exp either way (no AVX-512), so this "
+                    "test could not have told the two machines apart")
