@@ -20,7 +20,7 @@ help:
 	@echo "make bench  - run the benchmark suite (benchmarks/results.json)"
 	@echo "make docs   - build the documentation site (docs/_build/html/index.html)"
 
-$(STAMP): pyproject.toml setup.py simulation/model/hashchain.c
+$(STAMP): pyproject.toml setup.py simulation/model/hashchain.c simulation/model/fmath.c
 	@PY=$$(tools/find_python.sh) || exit 1; \
 	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
 		rm -rf $(VENV); echo "Creating $(VENV) with $$PY"; "$$PY" -m venv $(VENV) || exit 1; \

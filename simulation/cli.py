@@ -25,7 +25,7 @@ def _version() -> str:
     either way, about a sixth less CPU a run with it: docs/performance.md)."""
     from simulation.model import native
 
-    return f"tipsim {__version__}, keyed random streams {native.HOW}"
+    return f"tipsim {__version__}, keyed random streams and float math {native.HOW}"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,7 +37,7 @@ PLACES = {
         "simulation.model", "errors", "files", "seeds", "limits", "display", "guide", "clock",
         "calendars", "registry", "parameters", "distributions", "evidence", "scenario",
         "scenario_schema", "trafficking_model", "agents", "processes", "events", "caches",
-        "pools", "outcomes", "records", "streams", "native", "runner", "statistics",
+        "pools", "outcomes", "records", "streams", "native", "fmath", "runner", "statistics",
         "country_calendar", "country_data", "country_statistics", "datasets")],
     # studies: experiments (designs, parameter draws, seeds), their execution and results store
     "studies": _in(

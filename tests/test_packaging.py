@@ -67,13 +67,15 @@ def test_wheel_holds_every_package_of_the_source(wheel):
     assert [p for p in packages if f"{p}/__init__.py" not in names] == []
 
 
-def test_wheel_holds_the_compiled_hash_chain_and_its_source(wheel):
-    """The keyed streams' C extension is built into the wheel (from the source, not a copy of
-    this checkout's build: the fixture leaves ``*.so`` out), with its source, which the model
-    code's hash covers."""
+def test_wheel_holds_the_compiled_extensions_and_their_sources(wheel):
+    """The C extensions (the keyed streams' hash chain, the float math) are built into the
+    wheel (from the source, not a copy of this checkout's build: the fixture leaves ``*.so``
+    out), with their sources, which the model code's hash covers."""
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "simulation/model/hashchain.c" in names and "simulation/model/hashchain.pyi" in names
     assert [n for n in names if n.startswith("simulation/model/hashchain.cpython-")]
+    assert "simulation/model/fmath.c" in names and "simulation/model/_fmath.pyi" in names
+    assert [n for n in names if n.startswith("simulation/model/_fmath.cpython-")]
     assert "-none-any" not in wheel.name  # a platform wheel, since it holds compiled code
 
 

@@ -134,19 +134,24 @@ def diff(old: Path, new: Path) -> int:
 
 
 def built(tree: Path) -> Path:
-    """``tree`` with its C extension built in place (``setup.py build_ext --inplace``) where it
-    has one and the build is missing or older than its source, so that each side of a
-    comparison runs as an install of it would. A tree from before the extension, or a machine
+    """``tree`` with its C extensions built in place (``setup.py build_ext --inplace``) where it
+    has them and a build is missing or older than its source, so that each side of a
+    comparison runs as an install of it would. A tree from before the extensions, or a machine
     with no C compiler, runs its Python path (the same numbers)."""
-    source = tree / "simulation" / "model" / "hashchain.c"
-    # this interpreter's build (a build for another Python beside it does not count)
-    done = source.with_suffix(sysconfig.get_config_var("EXT_SUFFIX"))
-    if (tree / "setup.py").exists() and source.exists():
-        if not done.exists() or done.stat().st_mtime < source.stat().st_mtime:
+    model = tree / "simulation" / "model"
+    # each source and this interpreter's build of it (a build for another Python beside it
+    # does not count)
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    pairs = [(model / "hashchain.c", model / f"hashchain{suffix}"),
+             (model / "fmath.c", model / f"_fmath{suffix}")]
+    pairs = [(source, done) for source, done in pairs if source.exists()]
+    if (tree / "setup.py").exists() and pairs:
+        if any(not done.exists() or done.stat().st_mtime < source.stat().st_mtime
+               for source, done in pairs):
             out = subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext",
                                   "--inplace"], cwd=tree, check=False, capture_output=True,
                                  text=True)
-            if not done.exists():
+            if not all(done.exists() for _, done in pairs):
                 print(f"(no C extension could be built in {tree}: it runs the streams' Python "
                       f"path, the same numbers, slower)\n{out.stderr[-500:]}", file=sys.stderr)
     return tree

@@ -8,7 +8,6 @@ of 4 weeks: a yearly hazard ``h`` acts on a monthly review as a chance ``1 - exp
 
 from __future__ import annotations
 
-import math
 
 WEEKS_PER_YEAR = 52
 """Weeks in a year: the unit of every yearly rate, cost and sentence."""
@@ -34,12 +33,13 @@ def is_monthly(week: int) -> bool:
 
 def monthly_chance(yearly_hazard):
     """Chance that an event with yearly hazard ``yearly_hazard`` happens between two monthly
-    reviews: ``1 - exp(-h / 13)`` (a float or a numpy array)."""
-    if isinstance(yearly_hazard, float | int):
-        return -math.expm1(-yearly_hazard / MONTHS_PER_YEAR)
-    import numpy as np
+    reviews: ``1 - exp(-h / 13)`` (a float or a numpy array; :mod:`simulation.model.fmath`'s
+    ``expm1``, the same on every machine)."""
+    from simulation.model import fmath
 
-    return -np.expm1(-yearly_hazard / MONTHS_PER_YEAR)
+    if isinstance(yearly_hazard, float | int):
+        return -fmath.expm1(-yearly_hazard / MONTHS_PER_YEAR)
+    return -fmath.expm1_all(-yearly_hazard / MONTHS_PER_YEAR)
 
 
 def weeks_from_years(years: float) -> int:

@@ -33,12 +33,10 @@ week's recruits; a trafficker by their network and the rank of their hiring. See
 from __future__ import annotations
 
 import hashlib
-import math
-from statistics import NormalDist
 
 import numpy as np
 
-from simulation.model import native
+from simulation.model import fmath, native
 
 # the hash chain in C where it was built: the same numbers, fewer numpy calls
 _hashchain = native.hashchain
@@ -205,7 +203,7 @@ class Streams:
         ``weights`` may be arrays or lists."""
         if len(keys) <= RACE_ONE_BY_ONE:
             # a few candidates (a network's members): their numbers one by one, the same as
-            # uniforms', are cheaper than its numpy calls; numpy's log as before, and the
+            # uniforms', are cheaper than its numpy calls; the same log (fmath's), and the
             # finishing times divided one by one (the same division, correctly rounded)
             # unless a weight is not positive (numpy's rules for zeros and NaNs then)
             base = self.base(name, *parts)
@@ -213,13 +211,13 @@ class Streams:
                      for k in (keys.tolist() if isinstance(keys, np.ndarray) else keys)]
             w = weights.tolist() if isinstance(weights, np.ndarray) else list(weights)
             if all(x > 0 for x in w):
-                finish = [-log / x for log, x in zip(np.log(drawn).tolist(), w)]
+                finish = [-fmath.log(d) / x for d, x in zip(drawn, w)]
                 return finish.index(min(finish))
             u = np.array(drawn)
         else:
             u = self.uniforms(name, parts, np.asarray(keys, dtype=_U64))
         with np.errstate(divide="ignore"):
-            finish = -np.log(u) / np.asarray(weights, dtype=float)
+            finish = -fmath.log_all(u) / np.asarray(weights, dtype=float)
         return int(np.argmin(finish))
 
     @staticmethod
@@ -256,18 +254,13 @@ class Streams:
 
     def lognormal(self, mu: float, sigma: float, name: str, *parts: int) -> float:
         """``exp(mu + sigma * Z)`` for a standard normal ``Z``."""
-        return math.exp(mu + sigma * _NORMAL.inv_cdf(self.uniform(name, *parts)))
+        return fmath.exp(mu + sigma * fmath.normal_quantile(self.uniform(name, *parts)))
 
 
 def below_chance(u: np.ndarray, hazard: np.ndarray) -> np.ndarray:
-    """``u < 1 - exp(-hazard)`` element by element, decided exactly as ``math.expm1`` would
-    (numpy's vectorised ``expm1`` may differ from the C library's in the last bit: the few
-    numbers that close to their chance are decided again with ``math.expm1``)."""
-    chance = -np.expm1(-hazard)
-    out = u < chance
-    for i in np.flatnonzero(np.abs(u - chance) < 1e-12).tolist():
-        out[i] = u[i] < -math.expm1(-float(hazard[i]))
-    return out
+    """``u < 1 - exp(-hazard)`` element by element (``fmath.expm1``: the same decisions as
+    one by one, on every machine)."""
+    return u < -fmath.expm1_all(-np.asarray(hazard, dtype=float))
 
 
 def geometric(u: float, p: float) -> int:
@@ -275,33 +268,35 @@ def geometric(u: float, p: float) -> int:
     uniform number ``u`` in (0, 1) by inversion: P(X > k) = (1 - p) ** k."""
     if p >= 1.0:
         return 1
-    return 1 + int(math.log(1.0 - u) / math.log(1.0 - p))
+    return 1 + int(fmath.log(1.0 - u) / fmath.log(1.0 - p))
 
 
 def geometrics(u: np.ndarray, p: float) -> np.ndarray:
     """:func:`geometric` over an array of uniform numbers: the same numbers, element by element
-    (numpy's vectorised ``log`` may differ from the C library's in the last bit: the few
-    quotients that close to a whole number are worked out again with ``math.log``)."""
+    (``fmath.log`` gives the same bits one by one or vectorised)."""
     u = np.asarray(u, dtype=float)
     if p >= 1.0:
         return np.ones(len(u), dtype=np.int64)
-    q = np.log(1.0 - u) / math.log(1.0 - p)
-    out = 1 + q.astype(np.int64)
-    for i in np.flatnonzero(np.abs(q - np.round(q)) < 1e-9 * np.maximum(1.0, q)).tolist():
-        out[i] = geometric(float(u[i]), p)
-    return out
+    return 1 + (fmath.log_all(1.0 - u) / fmath.log(1.0 - p)).astype(np.int64)
+
+
+POISSON_SEARCH_MAX = 700.0
+"""The largest mean whose Poisson quantile is found by sequential search of the CDF, the same
+numbers on every machine (``exp(-700)`` is still a normal double). Past it, scipy's quantile
+function, which calls the C library and so may differ between machines in the last bit: no
+shipped scenario comes near (the largest mean a run of them draws is under 30)."""
 
 
 def poisson(u: float, lam: float) -> int:
-    """The Poisson(``lam``) quantile of ``u`` by sequential search of the CDF (means in the
-    model are small; past 30, scipy's quantile function)."""
+    """The Poisson(``lam``) quantile of ``u`` by sequential search of the CDF (past
+    :data:`POISSON_SEARCH_MAX`, scipy's quantile function)."""
     if lam <= 0.0:
         return 0
-    if lam > 30.0:
+    if lam > POISSON_SEARCH_MAX:
         from scipy.stats import poisson as _poisson
 
         return int(_poisson.ppf(u, lam))
-    term = math.exp(-lam)
+    term = fmath.exp(-lam)
     cdf = term
     k = 0
     while u > cdf and term > 0.0:
@@ -317,10 +312,10 @@ def poissons(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     u = np.asarray(u, dtype=float)
     lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
     k = np.zeros(len(u), dtype=np.int64)
-    large = lam > 30.0
+    large = lam > POISSON_SEARCH_MAX
     for i in np.flatnonzero(large).tolist():
         k[i] = poisson(float(u[i]), float(lam[i]))
-    term = np.exp(-lam)
+    term = fmath.exp_all(-lam)
     cdf = term.copy()
     active = np.flatnonzero((u > cdf) & (lam > 0.0) & ~large)
     n = 0
@@ -344,9 +339,6 @@ def cumulative(weights) -> list[float]:
     cdf = (w / w.sum()).cumsum()
     cdf /= cdf[-1]
     return cdf.tolist()
-
-
-_NORMAL = NormalDist()
 
 
 def stream_seed(seed, rng: np.random.Generator):

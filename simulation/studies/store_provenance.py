@@ -25,7 +25,8 @@ MODEL_MODULES = ("model/agents", "model/caches.py", "model/calendars.py", "model
                  "model/parameters.py", "model/pools.py", "model/processes", "model/records.py",
                  "model/registry.py", "model/runner.py", "model/scenario.py",
                  "model/scenario_schema.py", "model/statistics.py", "model/streams.py",
-                 "model/hashchain.c", "studies/uncertainty.py")
+                 "model/hashchain.c", "model/fmath.py", "model/fmath.c",
+                 "studies/uncertainty.py")
 
 
 def new_manifest(experiment, model: str) -> dict[str, Any]:

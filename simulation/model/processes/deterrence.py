@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulation.model import fmath
 from simulation.model.clock import MONTHS_PER_YEAR
 
 READS = ("active_traffickers", "jurisdictions", "params")
@@ -24,7 +25,7 @@ checks both against the code)."""
 
 def discounted(k: float, sentence):
     """Hyperbolic discounting: a sentence of S years weighs ln(1 + kS) / k."""
-    return np.log1p(k * sentence) / k
+    return fmath.log1p_all(k * np.asarray(sentence, dtype=float)) / k
 
 
 @dataclass

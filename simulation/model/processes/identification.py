@@ -11,12 +11,12 @@ is in :mod:`exploitation`; the hazards it draws from are :func:`exit_hazards`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
 
+from simulation.model import fmath
 from simulation.model.agents.victim import Status
 from simulation.model.clock import WEEKS_PER_YEAR
 from simulation.model.registry import LIST_OF_CHANNEL, WEEKLY_INDEX, Channel
@@ -156,7 +156,7 @@ def responder_growth(p, week: int) -> float:
     year ``y`` (0 in the first policy year and the burn-in), ``g`` the parameter
     ``first_responder_growth``."""
     g = p["first_responder_growth"]
-    return (1.0 + g) ** max(0, week // WEEKS_PER_YEAR) if g else 1.0
+    return fmath.pow(1.0 + g, max(0, week // WEEKS_PER_YEAR)) if g else 1.0
 
 
 def exit_hazards(p, jur) -> np.ndarray:
@@ -368,13 +368,13 @@ class HazardArrays:
 
 def hazard_arrays(p, jur) -> HazardArrays:
     """:class:`HazardArrays` of ``jur`` (from its ``visible_hazards`` and ``contact_hazards``;
-    the highest chances computed as the scalar draws would, with ``math.expm1``)."""
+    the highest chances computed as the scalar draws would, with ``fmath.expm1``)."""
     release, escape = p["release_hazard"], p["escape_hazard"]
     return HazardArrays(
         np.array(jur.visible_hazards), np.array(jur.contact_hazards),
-        [-math.expm1(-(max(map(sum, by_row)) + release + escape))
+        [-fmath.expm1(-(max(map(sum, by_row)) + release + escape))
          for by_row in jur.visible_hazards],
-        [[-math.expm1(-max(by_row)) for by_row in by_list] for by_list in jur.contact_hazards])
+        [[-fmath.expm1(-max(by_row)) for by_row in by_list] for by_list in jur.contact_hazards])
 
 
 def hazard_row(victims, rows):

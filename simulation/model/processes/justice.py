@@ -7,9 +7,7 @@ Implements ``TraffickingModel.step`` step 9 together with the other justice even
 
 from __future__ import annotations
 
-import math
-
-from simulation.model import events
+from simulation.model import events, fmath
 from simulation.model.clock import WEEKS_PER_YEAR, weeks_from_years
 from simulation.model.agents.trafficker import (ACTIVE, ARRESTED, DESISTED, IMPRISONED, LEADER,
                                                 ON_TRIAL, RELEASED, ROLE_INDEX)
@@ -160,7 +158,7 @@ def trial(model, agency, member, network, waited: int = 0) -> None:
     years = 0.0
     if mean_years > 0:
         spread = p["sentence_spread"]
-        mu = math.log(mean_years) - spread ** 2 / 2
+        mu = fmath.log(mean_years) - spread * spread / 2
         years = streams.lognormal(mu, spread, "sentence", member.arrest_key)
     member.set_status(IMPRISONED, f"convicted, {years:.1f} years")
     if member.lesser:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model import fmath
 from simulation.model.clock import WEEKS_PER_YEAR
 from simulation.model.registry import Form
 
@@ -77,7 +78,7 @@ def demand_deterred(p, levers) -> np.ndarray:
     ``prod (1 - p[effect]) ** L[lever]`` over the levers acting on the form (1: none)."""
     out = np.ones(len(Form))
     for lever, (form, effect) in BUYER_LEVERS.items():
-        out[form] *= (1.0 - p[effect]) ** levers[lever]
+        out[form] *= fmath.pow(1.0 - p[effect], levers[lever])
     return out
 
 
@@ -117,7 +118,7 @@ def price_index(p, fill: np.ndarray, reference: np.ndarray) -> np.ndarray:
     cap = p["price_index_cap"]
     ratio = np.divide(fill, reference, out=np.ones_like(fill), where=reference > 0)
     with np.errstate(divide="ignore"):
-        index = np.power(ratio, -p["price_flexibility"])
+        index = fmath.pow_all(ratio, -p["price_flexibility"])
     return np.clip(index, 1.0 / cap, cap)
 
 
@@ -126,13 +127,13 @@ def adjusted_price(p, before: np.ndarray, target: np.ndarray) -> np.ndarray:
     ``a = p[price_adjustment]``, so prices close that share of the (log) gap to what scarcity
     calls for each month instead of jumping with every month's count of victims."""
     a = p["price_adjustment"]
-    return np.power(before, 1 - a) * np.power(target, a)
+    return fmath.pow_all(before, 1 - a) * fmath.pow_all(target, a)
 
 
 def quantity_demanded(p, shifted: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Demand at price ``index``: ``shifted x index ** -elasticity`` (jurisdiction x form)."""
     elasticity = np.array([p[name] for name in ELASTICITY])
-    return shifted * np.power(index, -elasticity)
+    return shifted * fmath.pow_all(index, -elasticity)
 
 
 def update_demand(model) -> None:

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from simulation.model import events
+from simulation.model import events, fmath
 from simulation.model.clock import WEEKS_PER_MONTH, monthly_chance
 from simulation.model.streams import chain
 from simulation.model.agents.trafficker import (ACTIVE, DESISTED, EXPLOITER, LEADER, RELEASED,
@@ -342,7 +342,7 @@ def market_value(model, network, j: int) -> float:
     jur = model.jurisdictions[j]
     return (markets.revenue_per_week(model, jur, network.form)
             * markets.market_pull(model, j, network.form)
-            * math.exp(-model.params["deterrence_weight"]
+            * fmath.exp(-model.params["deterrence_weight"]
                        * deterrence.expected_sanction(model, network, j)))
 
 

@@ -7,12 +7,12 @@ Implements ``TraffickingModel.step`` step 12 (the recovery calendar's re-traffic
 
 from __future__ import annotations
 
-import math
 
 from enum import Enum
 
 import numpy as np
 
+from simulation.model import fmath
 from simulation.model.agents.victim import Status
 from simulation.model.calendars import AFTER_EXPLOITATION, DEPARTURE, RETRAFFICKING
 from simulation.model.clock import weeks_from_years
@@ -75,9 +75,9 @@ def _schedule_one(model, v: int, how: Exit, x: float, origin: int, token: int) -
     h = (p["retrafficking_hazard"] * (1.0 if risk is None else p[risk])
          * (1 - p["awareness_retrafficking"] * model.jurisdictions[origin].levers["awareness"]))
     total = h * fade
-    e = -math.log(1.0 - x)  # an Exp(1) number
+    e = -fmath.log(1.0 - x)  # an Exp(1) number
     if e < total:
-        years = -fade * math.log(1 - e / total)
+        years = -fade * fmath.log(1 - e / total)
         model.recovery_calendar.schedule(model.week + weeks_from_years(years), RETRAFFICKING,
                                          v, token)
 
@@ -106,7 +106,7 @@ def schedule_retrafficking_many(model, rows, hows: list[Exit]) -> None:
     awareness = np.array([j.levers["awareness"] for j in model.jurisdictions])
     total = (p["retrafficking_hazard"] * relative
              * (1 - p["awareness_retrafficking"] * awareness[origins]) * p["risk_fade_years"])
-    maybe = np.flatnonzero(u < -np.expm1(-total) + 1e-9).tolist()
+    maybe = np.flatnonzero(u < -fmath.expm1_all(-total) + 1e-9).tolist()
     if not maybe:
         return
     tokens = victims.times_trafficked[people]
@@ -145,7 +145,7 @@ def retraffic_many(model, rows: np.ndarray) -> None:
         # each person's chain(decision, rkey) at once: the rows of their races
         u = streams.table(extend(victims.rkeys(rows[at]), decision), keys)
         with np.errstate(divide="ignore"):
-            finish = -np.log(u) / np.asarray(rates, dtype=float)
+            finish = -fmath.log_all(u) / np.asarray(rates, dtype=float)
         for x, i in zip(at.tolist(), np.argmin(finish, axis=1).tolist()):
             chosen[x] = candidates[i]
     taken = [x for x, network in enumerate(chosen) if network is not None]

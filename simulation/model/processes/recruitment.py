@@ -7,13 +7,13 @@ market's pull (the unmet share of demand).
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 
 from simulation.model.registry import (ADULT_SLOT, CHILD_SLOT, FEMALE_SLOT, FORM_INDEX, GROUP_INDEX,
                                        MALE_SLOT, WEEKLY_INDEX)
+from simulation.model import fmath
 from simulation.model.calendars import DEPARTURE
 from simulation.model.agents.network import ORGANISED
 from simulation.model.agents.trafficker import EXPLOITER, RECRUITER
@@ -57,7 +57,7 @@ def update_rates(model, networks) -> None:
     per_exploiter, per_small = p["victims_per_exploiter"], p["victims_per_small_offender"]
     efficiency, security_cost = p["recruitment_efficiency"], p["security_recruitment_cost"]
     hit_certainty, weight = p["hit_certainty"], p["deterrence_weight"]
-    exp = math.exp
+    exp = fmath.exp
     for network in networks:
         members = network.members
         # capacity: victims_per_exploiter x exploiters (ODD 6.2; also in recruit and the

@@ -11,6 +11,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from simulation.model import fmath
 from simulation.model.agents.network import FAMILY, LONE, ORGANISED, PAIR, TraffickingNetwork
 from simulation.model.agents.trafficker import EXPLOITER, LEADER, RECRUITER, TRANSPORTER, Trafficker
 from simulation.model.clock import EARLIEST_WEEK
@@ -147,7 +148,7 @@ def seed_region(model) -> None:
     p = model.params
     fill = p["initial_fill"]
     spread = p["initial_network_spread"]
-    mu = math.log(p["initial_network_victims"]) - spread ** 2 / 2  # lognormal with that mean
+    mu = fmath.log(p["initial_network_victims"]) - spread * spread / 2  # lognormal with that mean
     smallest = p["initial_network_min"]
     spell = 1 / p["initial_spell_weeks"]
     for jur in model.jurisdictions:

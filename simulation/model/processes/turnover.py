@@ -5,10 +5,10 @@ is high. Monthly (step 11), after the perceptions of :mod:`deterrence` are updat
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
+from simulation.model import fmath
 from simulation.model.agents.trafficker import ACTIVE, DESISTED, ROLES
 from simulation.model.clock import monthly_chance
 from simulation.model.processes import markets, network_response, recruitment, region
@@ -52,7 +52,8 @@ def desistance(model) -> None:
     sanction = (seen.certainty[homes] + p["hit_certainty"] * hits) * seen.severity[homes]
     # capped exponent: past e^50 everyone leaves within the month anyway, and the cap keeps
     # extreme sensitivity-analysis corners free of overflow
-    hazard = p["desistance_hazard"] * np.exp(np.minimum(p["deterrence_weight"] * sanction, 50))
+    hazard = p["desistance_hazard"] * fmath.exp_all(
+        np.minimum(p["deterrence_weight"] * sanction, 50))
     chance = monthly_chance(hazard).ravel()
     if not members:
         return
@@ -80,7 +81,7 @@ def enter_markets(model) -> None:
             if demand <= 0:
                 continue
             rate = (p["network_entry_rate"] * demand / 1000 * pull[jur.index * N_FORMS + f]
-                    * math.exp(-p["deterrence_weight"] * model.perceptions.certainty[jur.index]
+                    * fmath.exp(-p["deterrence_weight"] * model.perceptions.certainty[jur.index]
                                * model.perceptions.severity[jur.index]))
             week = model.week
             market = jur.index * N_FORMS + f
