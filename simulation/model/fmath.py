@@ -20,11 +20,12 @@ no negative number to a power). Their error is a few units in the last place at 
 (``tests/test_fmath.py`` measures it against 50-digit decimal arithmetic); what matters here is
 that it is the same error everywhere.
 
-Each function exists three times with the very same operations in the very same order: in C
+Each function is written twice with the very same operations in the very same order: in C
 (``simulation/model/fmath.c``, built with the package where a compiler is found, and compiled
-without fused multiply-adds), in numpy (each ufunc rounds each element once) and in plain
-Python floats. The C module is used when it is built; the others give the same bits, more
-slowly (``tests/test_fmath.py`` checks all three against each other).
+without fused multiply-adds) and here, where one kernel of the arithmetic (``_exp_kernel``,
+``_log_kernel``) serves plain Python floats and numpy arrays (each ufunc rounds each element
+once). The C module is used when it is built; the Python and numpy paths give the same bits,
+more slowly (``tests/test_fmath.py`` checks all three paths against each other).
 
 Scalars: :func:`exp`, :func:`log`, :func:`expm1`, :func:`log1p`, :func:`pow`. Arrays (any
 shape, returned as new float64 arrays): :func:`exp_all`, :func:`log_all`, :func:`expm1_all`,
@@ -57,6 +58,33 @@ LG7 = 1.479819860511658591e-01
 SQRT_HALF = 7.07106781186547572737e-01
 
 
+# -- the arithmetic, on floats or element by element on arrays ----------------------------------
+
+def _exp_kernel(x, k):
+    """``exp(x) / 2**k`` for ``k`` = ``x / ln 2`` rounded to a whole number: fdlibm's reduction
+    to ``r`` in [-ln 2 / 2, ln 2 / 2] and its rational approximation of ``exp(r)``. The same
+    operations on a float and, element by element, on numpy arrays."""
+    hi = x - k * LN2_HI
+    lo = k * LN2_LO
+    r = hi - lo
+    t = r * r
+    c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))))
+    return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
+
+
+def _log_kernel(f, k):
+    """``log((1 + f) 2**k)`` for ``1 + f`` in [sqrt(2) / 2, sqrt(2)): fdlibm's polynomial in
+    ``s = f / (2 + f)``. The same operations on a float and, element by element, on arrays."""
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    t1 = w * (LG2 + w * (LG4 + w * LG6))
+    t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)))
+    r = t2 + t1
+    hfsq = 0.5 * f * f
+    return k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+
+
 # -- plain Python floats ------------------------------------------------------------------------
 
 def _exp(x: float) -> float:
@@ -67,13 +95,7 @@ def _exp(x: float) -> float:
     if x < EXP_UNDER:
         return 0.0
     k = round(x * INV_LN2)  # halves to even, as C's nearbyint and numpy's rint
-    hi = x - k * LN2_HI
-    lo = k * LN2_LO
-    r = hi - lo
-    t = r * r
-    c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))))
-    y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
-    return math.ldexp(y, k)
+    return math.ldexp(_exp_kernel(x, k), k)
 
 
 def _log(x: float) -> float:
@@ -89,16 +111,7 @@ def _log(x: float) -> float:
     if m < SQRT_HALF:
         m = m * 2.0
         e = e - 1
-    f = m - 1.0
-    k = float(e)
-    s = f / (2.0 + f)
-    z = s * s
-    w = z * z
-    t1 = w * (LG2 + w * (LG4 + w * LG6))
-    t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)))
-    r = t2 + t1
-    hfsq = 0.5 * f * f
-    return k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+    return _log_kernel(m - 1.0, float(e))
 
 
 def _expm1(x: float) -> float:
@@ -143,13 +156,7 @@ def _np_exp(x: np.ndarray) -> np.ndarray:
     ok = (x <= EXP_OVER) & (x >= EXP_UNDER)
     xs = np.where(ok, x, 0.0)
     k = np.rint(xs * INV_LN2)
-    hi = xs - k * LN2_HI
-    lo = k * LN2_LO
-    r = hi - lo
-    t = r * r
-    c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))))
-    y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
-    out = np.ldexp(y, k.astype(np.int32))
+    out = np.ldexp(_exp_kernel(xs, k), k.astype(np.int32))
     if not ok.all():
         out[x > EXP_OVER] = math.inf
         out[x < EXP_UNDER] = 0.0
@@ -163,16 +170,7 @@ def _np_log(x: np.ndarray) -> np.ndarray:
     m, e = np.frexp(np.where(ok, x, 1.0))
     small = m < SQRT_HALF
     m = np.where(small, m * 2.0, m)
-    f = m - 1.0
-    k = (e - small).astype(np.float64)
-    s = f / (2.0 + f)
-    z = s * s
-    w = z * z
-    t1 = w * (LG2 + w * (LG4 + w * LG6))
-    t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)))
-    r = t2 + t1
-    hfsq = 0.5 * f * f
-    out = k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+    out = _log_kernel(m - 1.0, (e - small).astype(np.float64))
     if not ok.all():
         out[x == 0.0] = -math.inf
         out[x < 0.0] = math.nan
