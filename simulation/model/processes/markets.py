@@ -117,8 +117,7 @@ def price_index(p, fill: np.ndarray, reference: np.ndarray) -> np.ndarray:
     it was set)."""
     cap = p["price_index_cap"]
     ratio = np.divide(fill, reference, out=np.ones_like(fill), where=reference > 0)
-    with np.errstate(divide="ignore"):
-        index = fmath.pow_all(ratio, -p["price_flexibility"])
+    index = fmath.pow_all(ratio, -p["price_flexibility"])  # (0 -> inf: fmath never warns)
     return np.clip(index, 1.0 / cap, cap)
 
 
