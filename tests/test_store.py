@@ -250,19 +250,12 @@ def test_dask_cluster_gives_the_local_executors_results(tmp_path):
     pd.testing.assert_frame_equal(local.weekly, dask.weekly)
 
 
-def test_a_resume_where_the_design_and_draws_come_out_otherwise_runs_the_stored_values(
-        tmp_path, monkeypatch):
-    """The design's points (scipy's Latin hypercube) and the parameter draws (scipy's inverse
-    distribution functions of PERT and lognormal priors) are derived from the master seed by
-    other libraries' code, which can give other last bits on another kind of CPU (ODD 4) and
-    other values with another version of scipy. A batch resumed there must still run the values
-    it started with: the store keeps them, and the resumed store equals the uninterrupted one."""
-    from simulation.model import distributions
-    from simulation.studies import experiment as experiment_module
-
+def uncertain_experiment(folder: Path) -> Path:
+    """An experiment whose inputs come from scipy's code: a Latin hypercube design and draws
+    from a PERT and a lognormal prior."""
     for name in ("baseline", "policy"):
-        (tmp_path / f"{name}.toml").write_text(f'extends = "{BASELINE}"\nname = "{name}"\n')
-    path = tmp_path / "experiment.toml"
+        (folder / f"{name}.toml").write_text(f'extends = "{BASELINE}"\nname = "{name}"\n')
+    path = folder / "experiment.toml"
     path.write_text('name = "toy"\nscenarios = ["baseline.toml", "policy.toml"]\n'
                     'replications = 2\nseed = 3\n'
                     '[design]\nmethod = "lhs"\nsamples = 3\ninputs = ["awareness_recruitment"]\n'
@@ -270,6 +263,30 @@ def test_a_resume_where_the_design_and_draws_come_out_otherwise_runs_the_stored_
                     '\ndraws = 4\n[uncertainty.priors]\n'
                     'recognition_trained = { distribution = "pert", low = 0.1, mode = 0.3, '
                     'high = 0.9 }\n')
+    return path
+
+
+def as_another_machine_derives(monkeypatch) -> None:
+    """Every design point and prior quantile derived from now on one unit in the last place
+    higher, as another kind of CPU or another scipy could derive them."""
+    from simulation.model import distributions
+    from simulation.studies import experiment as experiment_module
+
+    ppf, design_matrix = distributions.Distribution.ppf, experiment_module.design_matrix
+    monkeypatch.setattr(distributions.Distribution, "ppf",
+                        lambda self, u: np.nextafter(ppf(self, u), np.inf))
+    monkeypatch.setattr(experiment_module, "design_matrix",
+                        lambda *a: np.nextafter(design_matrix(*a), np.inf))
+
+
+def test_a_resume_where_the_design_and_draws_come_out_otherwise_runs_the_stored_values(
+        tmp_path, monkeypatch):
+    """The design's points (scipy's Latin hypercube) and the parameter draws (scipy's inverse
+    distribution functions of PERT and lognormal priors) are derived from the master seed by
+    other libraries' code, which can give other last bits on another kind of CPU (ODD 4) and
+    other values with another version of scipy. A batch resumed there must still run the values
+    it started with: the store keeps them, and the resumed store equals the uninterrupted one."""
+    path = uncertain_experiment(tmp_path)
     full, resumed = tmp_path / "full", tmp_path / "resumed"
     batch(path, full)
     batch(path, resumed)
@@ -278,12 +295,7 @@ def test_a_resume_where_the_design_and_draws_come_out_otherwise_runs_the_stored_
     assert kept["design"]["shape"] == [3, 1] and kept["draws"]["shape"] == [4, 2]
     for part in sorted((resumed / "runs").glob("*.parquet"))[::2]:  # as if stopped mid-batch
         part.unlink()
-    # "another machine": every derived value one unit in the last place higher
-    ppf, design_matrix = distributions.Distribution.ppf, experiment_module.design_matrix
-    monkeypatch.setattr(distributions.Distribution, "ppf",
-                        lambda self, u: np.nextafter(ppf(self, u), np.inf))
-    monkeypatch.setattr(experiment_module, "design_matrix",
-                        lambda *a: np.nextafter(design_matrix(*a), np.inf))
+    as_another_machine_derives(monkeypatch)
     summary = batch(path, resumed)
     assert summary.ran == 24
     after = json.loads((resumed / "manifest.json").read_text())
@@ -311,3 +323,25 @@ def test_a_manifest_whose_kept_design_values_were_edited_is_one_clear_error(tmp_
                                         r"the values of this experiment's 0 inputs"):
         batch(exp, out)
     assert len(load_results(out).runs) == 4  # nothing written is lost
+
+
+def test_a_design_too_large_to_keep_resumes_only_where_it_derives_the_same_values(
+        tmp_path, monkeypatch):
+    from simulation.studies import store_provenance
+
+    monkeypatch.setattr(store_provenance, "KEPT_VALUES_BYTES", 0)  # keep checksums only
+    path = uncertain_experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(path, out)
+    kept = json.loads((out / "manifest.json").read_text())["design_values"]
+    assert "values" not in kept["draws"] and len(kept["draws"]["sha256"]) == 64
+    for part in sorted((out / "runs").glob("*.parquet"))[::2]:
+        part.unlink()
+    before = {p.name for p in (out / "runs").glob("*.parquet")}
+    with monkeypatch.context() as elsewhere:
+        as_another_machine_derives(elsewhere)
+        with pytest.raises(UserError, match=r"design_values.design: the 3 values derived here "
+                                            r"are not the ones this store began with"):
+            batch(path, out)
+    assert {p.name for p in (out / "runs").glob("*.parquet")} == before  # nothing lost
+    assert batch(path, out).ran == 24  # where they are the same, it resumes

@@ -105,6 +105,9 @@ def changes_since(manifest: dict, experiment, model: str) -> list[str]:
 # -- the inputs' values, kept so that a resumed batch runs exactly the same ones ----------------
 
 _ENCODING = "float64 little-endian, row-major, base64"
+KEPT_VALUES_BYTES = 8 * 2**20
+"""The largest table whose values a manifest keeps (8 MiB of float64: a Morris design of 2,160
+points over 215 inputs is 3.5 MiB); of a larger one it keeps the checksum only."""
 
 
 def design_values(experiment) -> dict[str, Any]:
@@ -121,8 +124,9 @@ def design_values(experiment) -> dict[str, Any]:
     for name, (columns, values) in _tables(experiment).items():
         data = np.ascontiguousarray(values, dtype="<f8").tobytes()
         out[name] = {"columns": columns, "shape": list(values.shape),
-                     "sha256": hashlib.sha256(data).hexdigest(),
-                     "values": base64.b64encode(data).decode("ascii")}
+                     "sha256": hashlib.sha256(data).hexdigest()}
+        if len(data) <= KEPT_VALUES_BYTES:
+            out[name]["values"] = base64.b64encode(data).decode("ascii")
     return out
 
 
@@ -143,7 +147,9 @@ def adopt_design_values(experiment, manifest: dict[str, Any], where: str) -> int
     Returns how many values derived here differ from the kept ones (0 on the machine and
     install that made the store), or None for a store from before values were kept, whose
     runs keep the values derived here. The kept values must be whole and of the experiment's
-    shape; anything else is a :class:`~simulation.model.errors.UserError` naming the field."""
+    shape; anything else is a :class:`~simulation.model.errors.UserError` naming the field. So
+    is a table too large to keep (:data:`KEPT_VALUES_BYTES`) whose values derived here are not
+    the ones the store began with: its runs could not be the uninterrupted batch's."""
     kept = manifest.get("design_values")
     if kept is None:
         return None
@@ -159,13 +165,23 @@ def adopt_design_values(experiment, manifest: dict[str, Any], where: str) -> int
     differ = 0
     for name, (columns, values) in derived.items():
         entry = kept[name]
+        here = np.ascontiguousarray(values, dtype="<f8").tobytes()
         try:
-            data = base64.b64decode(entry["values"], validate=True)
-            ok = (hashlib.sha256(data).hexdigest() == entry["sha256"]
-                  and entry["columns"] == columns and entry["shape"] == list(values.shape))
+            data = (base64.b64decode(entry["values"], validate=True) if "values" in entry
+                    else here)
+            ok = (entry["columns"] == columns and entry["shape"] == list(values.shape)
+                  and len(data) == len(here))
+            whole = ok and hashlib.sha256(data).hexdigest() == entry["sha256"]
         except (KeyError, TypeError, ValueError):
-            ok = False
-        if not ok:
+            ok = whole = False
+        if not whole and ok and "values" not in entry:
+            raise UserError(
+                f"{field}.{name}: the {values.size} values derived here are not the ones this "
+                "store began with (another kind of CPU or another version of scipy or SALib "
+                "derives them otherwise), and the table was too large for the manifest to "
+                "keep them; allowed: resume on the machine and install that started the batch, "
+                "or rerun with --restart")
+        if not whole:
             raise UserError(f"{field}.{name}: damaged, or not the values of this experiment's "
                             f"{len(columns)} inputs; allowed: the manifest as tipsim wrote it "
                             "(rerun with --restart to start the store again)")
@@ -240,5 +256,5 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-__all__ = ["MODEL_MODULES", "adopt_design_values", "changes_since", "design_values",
-           "model_code_hash", "new_manifest", "now", "software"]
+__all__ = ["KEPT_VALUES_BYTES", "MODEL_MODULES", "adopt_design_values", "changes_since",
+           "design_values", "model_code_hash", "new_manifest", "now", "software"]
