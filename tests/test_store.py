@@ -248,3 +248,100 @@ def test_dask_cluster_gives_the_local_executors_results(tmp_path):
     pd.testing.assert_frame_equal(local.runs, dask.runs)
     pd.testing.assert_frame_equal(local.jurisdictions, dask.jurisdictions)
     pd.testing.assert_frame_equal(local.weekly, dask.weekly)
+
+
+def uncertain_experiment(folder: Path) -> Path:
+    """An experiment whose inputs come from scipy's code: a Latin hypercube design and draws
+    from a PERT and a lognormal prior."""
+    for name in ("baseline", "policy"):
+        (folder / f"{name}.toml").write_text(f'extends = "{BASELINE}"\nname = "{name}"\n')
+    path = folder / "experiment.toml"
+    path.write_text('name = "toy"\nscenarios = ["baseline.toml", "policy.toml"]\n'
+                    'replications = 2\nseed = 3\n'
+                    '[design]\nmethod = "lhs"\nsamples = 3\ninputs = ["awareness_recruitment"]\n'
+                    '[uncertainty]\nsample = ["online_identification_rate", "recognition_trained"]'
+                    '\ndraws = 4\n[uncertainty.priors]\n'
+                    'recognition_trained = { distribution = "pert", low = 0.1, mode = 0.3, '
+                    'high = 0.9 }\n')
+    return path
+
+
+def as_another_machine_derives(monkeypatch) -> None:
+    """Every design point and prior quantile derived from now on one unit in the last place
+    higher, as another kind of CPU or another scipy could derive them."""
+    from simulation.model import distributions
+    from simulation.studies import experiment as experiment_module
+
+    ppf, design_matrix = distributions.Distribution.ppf, experiment_module.design_matrix
+    monkeypatch.setattr(distributions.Distribution, "ppf",
+                        lambda self, u: np.nextafter(ppf(self, u), np.inf))
+    monkeypatch.setattr(experiment_module, "design_matrix",
+                        lambda *a: np.nextafter(design_matrix(*a), np.inf))
+
+
+def test_a_resume_where_the_design_and_draws_come_out_otherwise_runs_the_stored_values(
+        tmp_path, monkeypatch):
+    """The design's points (scipy's Latin hypercube) and the parameter draws (scipy's inverse
+    distribution functions of PERT and lognormal priors) are derived from the master seed by
+    other libraries' code, which can give other last bits on another kind of CPU (ODD 4) and
+    other values with another version of scipy. A batch resumed there must still run the values
+    it started with: the store keeps them, and the resumed store equals the uninterrupted one."""
+    path = uncertain_experiment(tmp_path)
+    full, resumed = tmp_path / "full", tmp_path / "resumed"
+    batch(path, full)
+    batch(path, resumed)
+    manifest = json.loads((resumed / "manifest.json").read_text())
+    kept = manifest["design_values"]
+    assert kept["design"]["shape"] == [3, 1] and kept["draws"]["shape"] == [4, 2]
+    for part in sorted((resumed / "runs").glob("*.parquet"))[::2]:  # as if stopped mid-batch
+        part.unlink()
+    as_another_machine_derives(monkeypatch)
+    summary = batch(path, resumed)
+    assert summary.ran == 24
+    after = json.loads((resumed / "manifest.json").read_text())
+    # 3 design values and 4 draws of 2 parameters, each one ulp off, were replaced
+    assert after["sessions"][-1]["design_values_derived_here_differ"] == 3 + 8
+    pd.testing.assert_frame_equal(load_results(resumed).runs, load_results(full).runs)
+    # without the kept values, the resumed runs would have taken the other machine's values
+    del after["design_values"]
+    (resumed / "manifest.json").write_text(json.dumps(after))
+    for part in sorted((resumed / "runs").glob("*.parquet"))[::2]:
+        part.unlink()
+    batch(path, resumed)
+    assert not load_results(resumed).runs.equals(load_results(full).runs)
+
+
+def test_a_manifest_whose_kept_design_values_were_edited_is_one_clear_error(tmp_path):
+    exp = write_experiment(tmp_path, replications=2)
+    out = tmp_path / "out"
+    batch(exp, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["design_values"]["design"]["shape"] == [1, 0]
+    manifest["design_values"]["design"]["shape"] = [2, 0]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match=r"manifest.json: design_values.design: damaged, or not "
+                                        r"the values of this experiment's 0 inputs"):
+        batch(exp, out)
+    assert len(load_results(out).runs) == 4  # nothing written is lost
+
+
+def test_a_design_too_large_to_keep_resumes_only_where_it_derives_the_same_values(
+        tmp_path, monkeypatch):
+    from simulation.studies import store_provenance
+
+    monkeypatch.setattr(store_provenance, "KEPT_VALUES_BYTES", 0)  # keep checksums only
+    path = uncertain_experiment(tmp_path)
+    out = tmp_path / "out"
+    batch(path, out)
+    kept = json.loads((out / "manifest.json").read_text())["design_values"]
+    assert "values" not in kept["draws"] and len(kept["draws"]["sha256"]) == 64
+    for part in sorted((out / "runs").glob("*.parquet"))[::2]:
+        part.unlink()
+    before = {p.name for p in (out / "runs").glob("*.parquet")}
+    with monkeypatch.context() as elsewhere:
+        as_another_machine_derives(elsewhere)
+        with pytest.raises(UserError, match=r"design_values.design: the 3 values derived here "
+                                            r"are not the ones this store began with"):
+            batch(path, out)
+    assert {p.name for p in (out / "runs").glob("*.parquet")} == before  # nothing lost
+    assert batch(path, out).ran == 24  # where they are the same, it resumes

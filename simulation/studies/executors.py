@@ -357,6 +357,11 @@ def run_experiment(experiment, out: str | os.PathLike, *, workers: int | None = 
 
 def _run_into(store, exp, run_fn, executor, scheduler, retry_failed, progress) -> BatchSummary:
     """The batch proper, with the store's lock held."""
+    # the design's and the draws' values the store was made with, whatever this machine
+    # and install derive (the same bits where they are the same)
+    from simulation.studies.store_provenance import adopt_design_values
+
+    differ = adopt_design_values(exp, store.manifest, str(store.path))
     done = store.completed_ids()
     skip = done if retry_failed else done | store.failed_ids()
     todo = sum(1 for spec in exp.runs() if spec.run_id not in skip)
@@ -364,11 +369,13 @@ def _run_into(store, exp, run_fn, executor, scheduler, retry_failed, progress) -
         executor.workers = useful_workers(executor.workers, todo, exp._run_bytes)
         executor.max_in_flight = min(executor.max_in_flight, 2 * executor.workers)
     pending = (spec for spec in exp.runs() if spec.run_id not in skip)
-    notes = {}
+    notes: dict[str, Any] = {}
     if store.redone:
         notes["redone_damaged"] = [str(d) for d in store.redone]
     if store.previous_writer:
         notes["took_over_lock_of"] = store.previous_writer
+    if differ:
+        notes["design_values_derived_here_differ"] = differ
     try:
         store.start_session(executor=executor.name, workers=getattr(executor, "workers", None),
                             scheduler=scheduler, to_run=todo, **notes)

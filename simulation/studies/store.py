@@ -4,8 +4,9 @@
 
     results/NAME/
       manifest.json              provenance: experiment, scenario hashes, seeds, design,
-                                 versions, git commit, platform, and one entry per session
-                                 (start, end, counts)
+                                 the exact values of the design's points and parameter draws
+                                 (what a resumed batch runs), versions, git commit, platform,
+                                 and one entry per session (start, end, counts)
       writer.lock                held (fcntl) by the batch writing the store; names its process
       written.jsonl              the ledger: each part tipsim wrote, by name and SHA-256
       damaged/PART/NAME          a file at a part's name not as tipsim wrote it, set aside

@@ -4,6 +4,7 @@ what changed since a store was made, and the hash of the code that decides a run
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -15,6 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from simulation.model.errors import UserError
 from simulation.studies.store_parts import FORMAT, LEDGER
 
 # The modules whose code decides a run's numbers (batch, store, analysis and report code do not),
@@ -59,6 +63,7 @@ def new_manifest(experiment, model: str) -> dict[str, Any]:
                    "settings": design.model_dump(exclude={"inputs"}) if design else {}},
         "uncertainty": (experiment.uncertainty.describe(experiment.seed)
                         if experiment.uncertainty is not None else None),
+        "design_values": design_values(experiment),
         "replications": experiment.replications,
         "record": experiment.record,
         "runs_total": experiment.n_runs,
@@ -95,6 +100,101 @@ def changes_since(manifest: dict, experiment, model: str) -> list[str]:
     if manifest.get("model") != model:
         changes.append(f"model: {manifest.get('model')} -> {model}")
     return changes or ["experiment hash"]
+
+
+# -- the inputs' values, kept so that a resumed batch runs exactly the same ones ----------------
+
+_ENCODING = "float64 little-endian, row-major, base64"
+KEPT_VALUES_BYTES = 8 * 2**20
+"""The largest table whose values a manifest keeps (8 MiB of float64: a Morris design of 2,160
+points over 215 inputs is 3.5 MiB); of a larger one it keeps the checksum only."""
+
+
+def design_values(experiment) -> dict[str, Any]:
+    """The values every run of ``experiment`` takes from its design and its parameter draws,
+    exactly (each table's float64 bytes), for the manifest of a new store.
+
+    Both are derived from the master seed, but by other libraries' code: scipy's and SALib's
+    samplers, and scipy's inverse distribution functions for PERT, beta and lognormal priors,
+    which can differ in the last bit between two kinds of CPU (ODD 4) and in whole values
+    between two versions of a library. A batch resumed elsewhere runs the stored values
+    (:func:`adopt_design_values`), so its runs are the ones the uninterrupted batch would have
+    made."""
+    out: dict[str, Any] = {"encoding": _ENCODING}
+    for name, (columns, values) in _tables(experiment).items():
+        data = np.ascontiguousarray(values, dtype="<f8").tobytes()
+        out[name] = {"columns": columns, "shape": list(values.shape),
+                     "sha256": hashlib.sha256(data).hexdigest()}
+        if len(data) <= KEPT_VALUES_BYTES:
+            out[name]["values"] = base64.b64encode(data).decode("ascii")
+    return out
+
+
+def _tables(experiment) -> dict[str, tuple[list[str], np.ndarray]]:
+    """The experiment's design matrix and, under [uncertainty], its draws: (columns, values)."""
+    tables = {"design": (list(experiment.input_names),
+                         np.asarray(experiment.design_matrix, dtype=np.float64))}
+    draws = experiment.draws
+    if draws is not None:
+        tables["draws"] = (list(draws.columns), draws.to_numpy(dtype=np.float64))
+    return tables
+
+
+def adopt_design_values(experiment, manifest: dict[str, Any], where: str) -> int | None:
+    """Make ``experiment`` (the one the store at ``where`` holds) run the design and draw
+    values its manifest kept when the store was made, instead of the ones derived here.
+
+    Returns how many values derived here differ from the kept ones (0 on the machine and
+    install that made the store), or None for a store from before values were kept, whose
+    runs keep the values derived here. The kept values must be whole and of the experiment's
+    shape; anything else is a :class:`~simulation.model.errors.UserError` naming the field. So
+    is a table too large to keep (:data:`KEPT_VALUES_BYTES`) whose values derived here are not
+    the ones the store began with: its runs could not be the uninterrupted batch's."""
+    kept = manifest.get("design_values")
+    if kept is None:
+        return None
+    field = f"{where}/manifest.json: design_values"
+    if not isinstance(kept, dict) or kept.get("encoding") != _ENCODING:
+        raise UserError(f"{field}: not as tipsim wrote it; allowed: the manifest as tipsim "
+                        "wrote it (rerun with --restart to start the store again)")
+    derived = _tables(experiment)
+    draws = experiment.draws
+    if set(derived) != set(kept) - {"encoding"}:
+        raise UserError(f"{field}: holds {sorted(set(kept) - {'encoding'})}, the experiment "
+                        f"derives {sorted(derived)}; allowed: the manifest as tipsim wrote it")
+    differ = 0
+    for name, (columns, values) in derived.items():
+        entry = kept[name]
+        here = np.ascontiguousarray(values, dtype="<f8").tobytes()
+        try:
+            data = (base64.b64decode(entry["values"], validate=True) if "values" in entry
+                    else here)
+            ok = (entry["columns"] == columns and entry["shape"] == list(values.shape)
+                  and len(data) == len(here))
+            whole = ok and hashlib.sha256(data).hexdigest() == entry["sha256"]
+        except (KeyError, TypeError, ValueError):
+            ok = whole = False
+        if not whole and ok and "values" not in entry:
+            raise UserError(
+                f"{field}.{name}: the {values.size} values derived here are not the ones this "
+                "store began with (another kind of CPU or another version of scipy or SALib "
+                "derives them otherwise), and the table was too large for the manifest to "
+                "keep them; allowed: resume on the machine and install that started the batch, "
+                "or rerun with --restart")
+        if not whole:
+            raise UserError(f"{field}.{name}: damaged, or not the values of this experiment's "
+                            f"{len(columns)} inputs; allowed: the manifest as tipsim wrote it "
+                            "(rerun with --restart to start the store again)")
+        stored = np.frombuffer(data, dtype="<f8").reshape(values.shape)
+        differ += int(np.count_nonzero(stored.view(np.uint64) != values.view(np.uint64)))
+        if name == "design":
+            experiment.__dict__["design_matrix"] = stored.astype(np.float64)
+        else:
+            frame = draws.copy()
+            for i, column in enumerate(columns):
+                frame[column] = stored[:, i].astype(draws[column].dtype)
+            experiment.__dict__["draws"] = frame
+    return differ
 
 
 def _short(value: Any) -> str:
@@ -156,4 +256,5 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-__all__ = ["MODEL_MODULES", "changes_since", "model_code_hash", "new_manifest", "now", "software"]
+__all__ = ["KEPT_VALUES_BYTES", "MODEL_MODULES", "adopt_design_values", "changes_since",
+           "design_values", "model_code_hash", "new_manifest", "now", "software"]
