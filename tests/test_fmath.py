@@ -129,6 +129,7 @@ import numpy as np
 import simulation
 from simulation.model.trafficking_model import BASELINE, TraffickingModel
 from simulation.model import fmath
+from simulation.model.streams import Streams, poissons
 scenario = simulation.with_overrides(BASELINE, {"run.scale": 0.25})
 result = simulation.run(scenario, seed=5, weeks=104)
 series = result.timeseries.drop(columns=["jurisdiction"]).to_numpy(float)
@@ -136,7 +137,10 @@ x = np.random.default_rng(0).uniform(-20, 2, 200_000)
 print(json.dumps({"outcomes": {k: float(v).hex() for k, v in result.outcomes.items()},
                   "series": hashlib.sha256(np.ascontiguousarray(series).tobytes()).hexdigest(),
                   "numpy_exp": hashlib.sha256(np.exp(x).tobytes()).hexdigest(),
-                  "fmath_exp": hashlib.sha256(fmath.exp_all(x).tobytes()).hexdigest()}))
+                  "fmath_exp": hashlib.sha256(fmath.exp_all(x).tobytes()).hexdigest(),
+                  "poisson": hashlib.sha256(poissons(
+                      Streams(5).uniforms("x", (), np.arange(3000, dtype=np.uint64)),
+                      np.linspace(650.0, 20_000.0, 3000)).tobytes()).hexdigest()}))
 """
 
 
@@ -164,10 +168,12 @@ def test_a_run_gives_the_same_numbers_whichever_code_paths_the_cpu_selects():
     old = _run({"NPY_DISABLE_CPU_FEATURES": " ".join(_dispatched()),
                 "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F"})
     assert old["fmath_exp"] == here["fmath_exp"]
+    assert old["poisson"] == here["poisson"]  # (means past POISSON_SEARCH_MAX among them)
     assert old["outcomes"] == here["outcomes"]
     assert old["series"] == here["series"]
     pure = _run({"TIPSIM_PURE_PYTHON": "1"})  # no C extension: the numpy and Python paths
     assert pure["outcomes"] == here["outcomes"] and pure["series"] == here["series"]
+    assert pure["poisson"] == here["poisson"]
     if old["numpy_exp"] == here["numpy_exp"]:
         pytest.skip("this machine's numpy runs the same exp either way (no AVX-512), so this "
                     "test could not have told the two machines apart")

@@ -81,6 +81,25 @@ def test_inversions_give_the_distributions_they_name():
     assert stats.kstest(x, stats.norm(1.0, 0.5).cdf).pvalue > 1e-3
 
 
+def test_a_large_poisson_mean_gives_the_exact_quantile_from_the_mode():
+    """Past POISSON_SEARCH_MAX the search starts at the mode (its terms near 0 underflow): each
+    number is scipy's quantile, which works the CDF out otherwise; below the switch, the search
+    from the mode gives the search from 0's numbers; and the extreme uniform numbers a stream
+    can give land in the tails, not at the ends of the search."""
+    from simulation.model.streams import POISSON_SEARCH_MAX, _poisson_from_mode
+
+    u = Streams(11).uniforms("x", (), np.arange(3000, dtype=np.uint64))
+    for lam, n in ((POISSON_SEARCH_MAX + 0.5, 3000), (2345.6, 3000), (1e5, 600)):
+        assert (poissons(u[:n], np.full(n, lam)).tolist()
+                == stats.poisson.ppf(u[:n], lam).astype(int).tolist()), lam
+    for lam in (120.0, 699.9):
+        assert [_poisson_from_mode(float(x), lam) for x in u] == [poisson(float(x), lam)
+                                                                  for x in u]
+    lowest, highest = 0.5 * 2.0**-53, 1 - 2.0**-54  # a stream's smallest and largest numbers
+    assert poisson(lowest, 1e5) == stats.poisson.ppf(lowest, 1e5)
+    assert 1e5 + 5 * 316 < poisson(highest, 1e5) < 1e5 + 12 * 316  # (316: the sd)
+
+
 def test_vectorised_geometric_numbers_are_the_scalar_ones_even_at_whole_quotients():
     s = Streams(5)
     u = s.uniforms("x", (), np.arange(20_000, dtype=np.uint64))

@@ -281,25 +281,70 @@ def geometrics(u: np.ndarray, p: float) -> np.ndarray:
 
 
 POISSON_SEARCH_MAX = 700.0
-"""The largest mean whose Poisson quantile is found by sequential search of the CDF, the same
-numbers on every machine (``exp(-700)`` is still a normal double). Past it, scipy's quantile
-function, which calls the C library and so may differ between machines in the last bit: no
-shipped scenario comes near (the largest mean a run of them draws is under 30)."""
+"""The largest mean whose Poisson quantile is found by sequential search of the CDF from 0
+(``exp(-700)`` is still a normal double). Past it the search starts at the mode
+(:func:`_poisson_from_mode`). Both use only IEEE arithmetic and :mod:`simulation.model.fmath`,
+so they give the same numbers on every machine (ODD 4). No shipped scenario comes near: the
+largest mean a run of them draws is under 30."""
+
+_LOG_2PI = 1.8378770664093453  # log(2 pi), the double nearest
+_NEGLIGIBLE = 2.0**-64
+"""A term of the Poisson distribution this far below the one at the mode is left out of the
+search from the mode (the mass left out is below 1e-18)."""
 
 
 def poisson(u: float, lam: float) -> int:
-    """The Poisson(``lam``) quantile of ``u`` by sequential search of the CDF (past
-    :data:`POISSON_SEARCH_MAX`, scipy's quantile function)."""
+    """The Poisson(``lam``) quantile of ``u``: the least ``k`` whose CDF reaches ``u``, by
+    sequential search of the CDF (from the mode past :data:`POISSON_SEARCH_MAX`)."""
     if lam <= 0.0:
         return 0
     if lam > POISSON_SEARCH_MAX:
-        from scipy.stats import poisson as _poisson
-
-        return int(_poisson.ppf(u, lam))
+        return _poisson_from_mode(u, lam)
     term = fmath.exp(-lam)
     cdf = term
     k = 0
     while u > cdf and term > 0.0:
+        k += 1
+        term *= lam / k
+        cdf += term
+    return k
+
+
+def _poisson_from_mode(u: float, lam: float) -> int:
+    """:func:`poisson` for a large mean, whose terms near 0 underflow: the term at the mode
+    ``m = floor(lam)`` from Stirling's series, ``log p(m) = (m - lam) + m log1p((lam - m) / m)
+    - log(2 pi m) / 2 - 1/(12m) + 1/(360m^3) - 1/(1260m^5)`` (the series' next term is below
+    1e-22 for ``m >= 700``), then the terms below the mode by ``p(i - 1) = p(i) i / lam`` down
+    to the negligible (:data:`_NEGLIGIBLE`), added from the smallest up, and the terms above
+    by ``p(i + 1) = p(i) lam / (i + 1)`` as far as ``u`` needs, or up to the negligible (a
+    ``u`` above the sum as rounded). About 25 microseconds a draw at a mean of 1,000 and
+    300 at 100,000 (8 December 2026)."""
+    m = int(lam)
+    fm = float(m)
+    series = 1.0 / (12.0 * fm) - 1.0 / (360.0 * fm * fm * fm) \
+        + 1.0 / (1260.0 * fm * fm * fm * fm * fm)
+    log_pm = ((fm - lam) + fm * fmath.log1p((lam - fm) / fm)
+              - 0.5 * (_LOG_2PI + fmath.log(fm)) - series)
+    pm = fmath.exp(log_pm)
+    below: list[float] = []  # p(m - 1), p(m - 2), ...
+    term, i = pm, m
+    floor = pm * _NEGLIGIBLE
+    while i > 0:
+        term = term * i / lam
+        i -= 1
+        if term < floor:
+            break
+        below.append(term)
+    cdf = 0.0
+    k = m - len(below)
+    for term in reversed(below):
+        cdf += term
+        if u <= cdf:
+            return k
+        k += 1
+    term = pm
+    cdf += term
+    while u > cdf and term >= floor:  # (a u above the rounded total stops at the negligible)
         k += 1
         term *= lam / k
         cdf += term
