@@ -3,7 +3,7 @@ machine runs it, as the oldest x86-64 machine would (numpy told to use none of i
 SIMD code, the C library none of its AVX2 and FMA variants), and without tipsim's C extensions,
 and compare all outcomes and weekly series bit for bit (``tools/compare_outcomes.py``).
 
-    .venv/bin/python tools/machine_independence.py [--seeds 2] [--workers 2]
+    .venv/bin/python tools/machine_independence.py [--seeds 2] [--workers 2] [--calibration]
 
 It first counts, on 1,000,000 numbers each, how often the two machines' numpy and C library
 give different last bits for exp, log and power, and how often :mod:`simulation.model.fmath`
@@ -12,6 +12,11 @@ about one number in twenty on this machine, which has AVX-512, and a run's money
 differed in their last digits between the two machines. Exit 1 if any number differs. On a
 machine whose numpy and C library have no such variants the check passes trivially (it says
 so).
+
+``--calibration`` also runs a small ``tipsim calibrate`` (40 particles, 5 generations) both
+ways and says which of its ensemble's values differ. That is a report, not a check: pyabc's
+perturbation kernel and weights use scipy's and numpy's linear algebra and exp, whose last bits
+follow the machine (docs/calibration.md, "Reproducibility, resuming, clusters").
 """
 
 from __future__ import annotations
@@ -47,7 +52,73 @@ def oldest_machine() -> dict[str, str]:
     found = getattr(umath, "__cpu_features__", {})
     targets = [n for n in getattr(umath, "__cpu_dispatch__", []) if found.get(n)]
     return {"NPY_DISABLE_CPU_FEATURES": " ".join(targets),
-            "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F"}
+            "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F",
+            "OPENBLAS_CORETYPE": "Prescott"}  # (OpenBLAS's oldest x86-64 kernels)
+
+
+CALIBRATION = """
+import json, sys
+from pathlib import Path
+import pandas as pd
+from simulation.inference.calibration import calibrate
+out = Path(sys.argv[1])
+(out / "targets.toml").write_text('''
+[targets.self_share]
+share = ["identified_self", "victims_identified"]
+mean = 0.2
+sd = 0.08
+source = "a check of machines, not a published figure"
+[targets.ngo_share]
+share = ["identified_ngo", "victims_identified"]
+mean = 0.15
+sd = 0.06
+source = "a check of machines, not a published figure"
+[targets.identification_rate]
+outcome = "identification_rate"
+mean = 0.05
+sd = 0.02
+source = "a check of machines, not a published figure"
+''')
+(out / "cal.toml").write_text('''
+name = "machines"
+scenario = "%s"
+targets = "targets.toml"
+seed = 7
+fit = ["self_referral_hazard", "ngo_contact_rate"]
+[run]
+scale = 0.2
+weeks = 52
+burn_in_weeks = 52
+[budget]
+population = 40
+generations = 5
+''')
+calibrate(out / "cal.toml", out / "result", workers=1)
+ensemble = pd.read_parquet(out / "result" / "ensemble.parquet")
+manifest = json.loads((out / "result" / "manifest.json").read_text())
+print(json.dumps({"columns": {c: [float(v).hex() for v in ensemble[c]] for c in ensemble},
+                  "generations": [[g.get("epsilon"), g.get("runs")]
+                                  for g in manifest["generations"]]}))
+""" % (ROOT / "scenarios" / "baseline.toml")
+
+
+def compare_calibrations(old: dict[str, str]) -> None:
+    """Run :data:`CALIBRATION` as this machine and as the oldest one; print what differs."""
+    found = {}
+    for name, env in (("this machine", {}), ("the oldest machine", old)):
+        print(f"calibrating (40 particles, 5 generations) as {name} ...", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            result = _python(["-c", CALIBRATION, tmp], env, capture_output=True)
+        found[name] = json.loads(result.stdout.strip().splitlines()[-1])
+    here, there = found["this machine"], found["the oldest machine"]
+    same = here["generations"] == there["generations"]
+    print(f"every generation's tolerance and run count: {'the same' if same else 'differ'}")
+    for column, values in here["columns"].items():
+        a = [float.fromhex(v) for v in values]
+        b = [float.fromhex(v) for v in there["columns"][column]]
+        differ = [abs(x - y) / abs(x) for x, y in zip(a, b) if x != y]
+        print(f"  {column}: {len(differ)} of {len(a)} values differ"
+              + (f", by at most {max(differ):.1e} of their value" if differ else ""))
 
 
 def _python(args: list[str], env: dict[str, str], check: bool = True,
@@ -60,6 +131,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--calibration", action="store_true",
+                        help="also report how a small calibration differs (not checked)")
     args = parser.parse_args()
     old = oldest_machine()
     here_counts = json.loads(_python(["-c", COUNT], {}, capture_output=True).stdout)
@@ -93,6 +166,8 @@ def main() -> int:
                              {}, capture_output=True, check=False)
             print(f"this machine against {name}: {result.stdout.strip().splitlines()[0]}")
             failed |= result.returncode
+    if args.calibration:
+        compare_calibrations(old)
     return 1 if failed else 0
 
 
