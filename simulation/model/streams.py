@@ -321,18 +321,18 @@ def _poisson_from_mode(u: float, lam: float) -> int:
     300 at 100,000 (8 December 2026)."""
     m = int(lam)
     fm = float(m)
-    series = 1.0 / (12.0 * fm) - 1.0 / (360.0 * fm * fm * fm) \
-        + 1.0 / (1260.0 * fm * fm * fm * fm * fm)
+    series = (1.0 / (12.0 * fm) - 1.0 / (360.0 * fm * fm * fm)
+              + 1.0 / (1260.0 * fm * fm * fm * fm * fm))
     log_pm = ((fm - lam) + fm * fmath.log1p((lam - fm) / fm)
               - 0.5 * (_LOG_2PI + fmath.log(fm)) - series)
     pm = fmath.exp(log_pm)
     below: list[float] = []  # p(m - 1), p(m - 2), ...
     term, i = pm, m
-    floor = pm * _NEGLIGIBLE
+    negligible = pm * _NEGLIGIBLE
     while i > 0:
         term = term * i / lam
         i -= 1
-        if term < floor:
+        if term < negligible:
             break
         below.append(term)
     cdf = 0.0
@@ -344,7 +344,7 @@ def _poisson_from_mode(u: float, lam: float) -> int:
         k += 1
     term = pm
     cdf += term
-    while u > cdf and term >= floor:  # (a u above the rounded total stops at the negligible)
+    while u > cdf and term >= negligible:  # (a u above the rounded total stops there)
         k += 1
         term *= lam / k
         cdf += term
