@@ -288,6 +288,7 @@ so they give the same numbers on every machine (ODD 4). No shipped scenario come
 largest mean a run of them draws is under 30."""
 
 _LOG_2PI = 1.8378770664093453  # log(2 pi), the double nearest
+_SMALLEST = 5e-324  # the smallest positive double
 _NEGLIGIBLE = 2.0**-64
 """A term of the Poisson distribution this far below the one at the mode is left out of the
 search from the mode (the mass left out is below 1e-18)."""
@@ -301,13 +302,7 @@ def poisson(u: float, lam: float) -> int:
     if lam > POISSON_SEARCH_MAX:
         return _poisson_from_mode(u, lam)
     term = fmath.exp(-lam)
-    cdf = term
-    k = 0
-    while u > cdf and term > 0.0:
-        k += 1
-        term *= lam / k
-        cdf += term
-    return k
+    return _climb(u, lam, 0, term, term, _SMALLEST)  # (term >= _SMALLEST: term > 0)
 
 
 def _poisson_from_mode(u: float, lam: float) -> int:
@@ -342,9 +337,14 @@ def _poisson_from_mode(u: float, lam: float) -> int:
         if u <= cdf:
             return k
         k += 1
-    term = pm
-    cdf += term
-    while u > cdf and term >= negligible:  # (a u above the rounded total stops there)
+    # (a u above the total as rounded stops where the terms become negligible)
+    return _climb(u, lam, k, pm, cdf + pm, negligible)
+
+
+def _climb(u: float, lam: float, k: int, term: float, cdf: float, least: float) -> int:
+    """From the Poisson(``lam``) term and CDF at ``k``, up to the least ``k`` whose CDF
+    reaches ``u``, or to where the term falls below ``least``."""
+    while u > cdf and term >= least:
         k += 1
         term *= lam / k
         cdf += term
