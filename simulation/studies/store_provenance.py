@@ -121,8 +121,7 @@ def design_values(experiment) -> dict[str, Any]:
     (:func:`adopt_design_values`), so its runs are the ones the uninterrupted batch would have
     made."""
     out: dict[str, Any] = {"encoding": _ENCODING}
-    for name, (columns, values) in _tables(experiment).items():
-        data = np.ascontiguousarray(values, dtype="<f8").tobytes()
+    for name, (columns, values, data) in _tables(experiment).items():
         out[name] = {"columns": columns, "shape": list(values.shape),
                      "sha256": hashlib.sha256(data).hexdigest()}
         if len(data) <= KEPT_VALUES_BYTES:
@@ -130,14 +129,16 @@ def design_values(experiment) -> dict[str, Any]:
     return out
 
 
-def _tables(experiment) -> dict[str, tuple[list[str], np.ndarray]]:
-    """The experiment's design matrix and, under [uncertainty], its draws: (columns, values)."""
-    tables = {"design": (list(experiment.input_names),
-                         np.asarray(experiment.design_matrix, dtype=np.float64))}
+def _tables(experiment) -> dict[str, tuple[list[str], np.ndarray, bytes]]:
+    """The experiment's design matrix and, under [uncertainty], its draws: (columns, values,
+    the values' bytes as :data:`_ENCODING` has them)."""
+    tables = {"design": (list(experiment.input_names), experiment.design_matrix)}
     draws = experiment.draws
     if draws is not None:
         tables["draws"] = (list(draws.columns), draws.to_numpy(dtype=np.float64))
-    return tables
+    return {name: (columns, np.asarray(values, dtype=np.float64),
+                   np.ascontiguousarray(values, dtype="<f8").tobytes())
+            for name, (columns, values) in tables.items()}
 
 
 def adopt_design_values(experiment, manifest: dict[str, Any], where: str) -> int | None:
@@ -163,9 +164,8 @@ def adopt_design_values(experiment, manifest: dict[str, Any], where: str) -> int
         raise UserError(f"{field}: holds {sorted(set(kept) - {'encoding'})}, the experiment "
                         f"derives {sorted(derived)}; allowed: the manifest as tipsim wrote it")
     differ = 0
-    for name, (columns, values) in derived.items():
+    for name, (columns, values, here) in derived.items():
         entry = kept[name]
-        here = np.ascontiguousarray(values, dtype="<f8").tobytes()
         try:
             data = (base64.b64decode(entry["values"], validate=True) if "values" in entry
                     else here)
