@@ -8,7 +8,6 @@ of 4 weeks: a yearly hazard ``h`` acts on a monthly review as a chance ``1 - exp
 
 from __future__ import annotations
 
-
 WEEKS_PER_YEAR = 52
 """Weeks in a year: the unit of every yearly rate, cost and sentence."""
 WEEKS_PER_MONTH = 4

@@ -7,7 +7,6 @@ Implements ``TraffickingModel.step`` step 12 (the recovery calendar's re-traffic
 
 from __future__ import annotations
 
-
 from enum import Enum
 
 import numpy as np

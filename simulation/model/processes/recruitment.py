@@ -7,7 +7,6 @@ market's pull (the unmet share of demand).
 
 from __future__ import annotations
 
-
 import numpy as np
 
 

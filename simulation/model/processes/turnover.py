@@ -5,7 +5,6 @@ is high. Monthly (step 11), after the perceptions of :mod:`deterrence` are updat
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from simulation.model import fmath
