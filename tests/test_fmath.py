@@ -4,6 +4,7 @@ paths the CPU makes numpy and the C library take."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -18,6 +19,12 @@ import pytest
 from simulation.model import fmath, native
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The oldest machine's environment is defined once, by the tool that checks every shipped scenario
+_spec = importlib.util.spec_from_file_location("machine_independence",
+                                               ROOT / "tools" / "machine_independence.py")
+machine_independence = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(machine_independence)
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, math.inf, -math.inf, math.nan, 709.78, 709.79,
            -745.1, -745.2, 1e-320, 5e-324, 1e308, -1e-17, 1e-17, 0.9999999999999999]
 
@@ -144,15 +151,6 @@ print(json.dumps({"outcomes": {k: float(v).hex() for k, v in result.outcomes.ite
 """
 
 
-def _dispatched() -> list[str]:
-    """numpy's optional SIMD targets on this machine (disabling them all leaves its baseline
-    code: what a machine without AVX2 or AVX-512 runs)."""
-    from numpy._core import _multiarray_umath as umath
-
-    found = getattr(umath, "__cpu_features__", {})
-    return [name for name in getattr(umath, "__cpu_dispatch__", []) if found.get(name)]
-
-
 def _run(env: dict[str, str]) -> dict:
     out = subprocess.run([sys.executable, "-c", RUN], capture_output=True, text=True, check=True,
                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
@@ -165,8 +163,7 @@ def test_a_run_gives_the_same_numbers_whichever_code_paths_the_cpu_selects():
     C library none of its AVX2 and FMA variants (which differ in the last bit from what this
     machine runs by default, and did change a run's money figures before fmath)."""
     here = _run({})
-    old = _run({"NPY_DISABLE_CPU_FEATURES": " ".join(_dispatched()),
-                "GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F"})
+    old = _run(machine_independence.oldest_machine())
     assert old["fmath_exp"] == here["fmath_exp"]
     assert old["poisson"] == here["poisson"]  # (means past POISSON_SEARCH_MAX among them)
     assert old["outcomes"] == here["outcomes"]
